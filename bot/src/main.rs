@@ -1,0 +1,2 @@
+//! `flowstage`: the one binary.
+fn main() {}

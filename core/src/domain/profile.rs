@@ -1,0 +1,182 @@
+//! Artist and venue profiles (SPEC §2) and their review lifecycle.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::genre::GenreSet;
+use super::places::City;
+use super::values::{
+    Address, AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, LicenceNumber, Links,
+    LongText, Name, TravelRadius,
+};
+use super::{AccountId, ProfileId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileKind {
+    Artist,
+    Venue,
+}
+
+impl ProfileKind {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileKind::Artist => "artist",
+            ProfileKind::Venue => "venue",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "artist" => Some(ProfileKind::Artist),
+            "venue" => Some(ProfileKind::Venue),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn other(self) -> Self {
+        match self {
+            ProfileKind::Artist => ProfileKind::Venue,
+            ProfileKind::Venue => ProfileKind::Artist,
+        }
+    }
+}
+
+/// draft → pending → approved | rejected (reason); approved → suspended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "status", content = "reason")]
+pub enum ProfileStatus {
+    Draft,
+    Pending,
+    Approved,
+    Rejected(String),
+    Suspended(String),
+}
+
+impl ProfileStatus {
+    #[must_use]
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ProfileStatus::Draft => "draft",
+            ProfileStatus::Pending => "pending",
+            ProfileStatus::Approved => "approved",
+            ProfileStatus::Rejected(_) => "rejected",
+            ProfileStatus::Suspended(_) => "suspended",
+        }
+    }
+
+    /// Rebuilds a stored status; `None` for a name this version does not know.
+    #[must_use]
+    pub fn from_stored(name: &str, reason: Option<String>) -> Option<Self> {
+        Some(match name {
+            "draft" => ProfileStatus::Draft,
+            "pending" => ProfileStatus::Pending,
+            "approved" => ProfileStatus::Approved,
+            "rejected" => ProfileStatus::Rejected(reason.unwrap_or_default()),
+            "suspended" => ProfileStatus::Suspended(reason.unwrap_or_default()),
+            _ => return None,
+        })
+    }
+
+    /// Only approved profiles are matched or contacted.
+    #[must_use]
+    pub fn is_public(&self) -> bool {
+        matches!(self, ProfileStatus::Approved)
+    }
+}
+
+/// What an artist publishes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Artist {
+    pub name: Name,
+    pub genres: GenreSet,
+    pub fee: Fee,
+    pub negotiable: bool,
+    /// The range of venue capacities the artist fits.
+    pub draw: AudienceRange,
+    pub city: City,
+    pub radius: TravelRadius,
+    pub bio: Option<LongText>,
+    pub links: Links,
+    pub email: Option<Email>,
+}
+
+/// What a venue publishes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Venue {
+    pub name: Name,
+    pub city: City,
+    pub address: Option<Address>,
+    pub capacity: Capacity,
+    pub genres: GenreSet,
+    pub budget: BudgetRange,
+    pub licence: Option<LicenceNumber>,
+    pub stage_notes: Option<LongText>,
+    pub email: Option<Email>,
+    /// Confirmed bookings one open date can hold (1 for most venues; festivals have more).
+    pub slots_per_date: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ProfileDetails {
+    Artist(Artist),
+    Venue(Venue),
+}
+
+impl ProfileDetails {
+    #[must_use]
+    pub fn kind(&self) -> ProfileKind {
+        match self {
+            ProfileDetails::Artist(_) => ProfileKind::Artist,
+            ProfileDetails::Venue(_) => ProfileKind::Venue,
+        }
+    }
+
+    #[must_use]
+    pub fn name(&self) -> &Name {
+        match self {
+            ProfileDetails::Artist(a) => &a.name,
+            ProfileDetails::Venue(v) => &v.name,
+        }
+    }
+
+    #[must_use]
+    pub fn city(&self) -> &City {
+        match self {
+            ProfileDetails::Artist(a) => &a.city,
+            ProfileDetails::Venue(v) => &v.city,
+        }
+    }
+
+    #[must_use]
+    pub fn genres(&self) -> &GenreSet {
+        match self {
+            ProfileDetails::Artist(a) => &a.genres,
+            ProfileDetails::Venue(v) => &v.genres,
+        }
+    }
+}
+
+/// A stored profile: its owner, its review state, its details and its free dates (an artist's
+/// availability, a venue's open dates).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub id: ProfileId,
+    pub owner: AccountId,
+    pub status: ProfileStatus,
+    pub details: ProfileDetails,
+    pub dates: DateSet,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Profile {
+    #[must_use]
+    pub fn kind(&self) -> ProfileKind {
+        self.details.kind()
+    }
+}

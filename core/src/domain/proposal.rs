@@ -1,0 +1,130 @@
+//! Proposals, bookings and their vocabulary (SPEC §4). The state machine's rules live in
+//! `crate::booking`; these are the values both it and the store speak.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::values::Fee;
+use super::{AccountId, BookingId, ProfileId, ProposalId};
+
+/// How the artist is paid (SPEC §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Deal {
+    /// French "cession": a fixed price whatever the box office.
+    FlatFee,
+    /// French "coréalisation": a share of ticket receipts, in basis points (7000 = 70 %).
+    DoorDeal { percent_bp: u16 },
+    /// The greater of the guarantee (the fee) and the share of net receipts.
+    GuaranteeVersus { percent_bp: u16 },
+    /// The guarantee (the fee) plus a share of net receipts.
+    GuaranteePlus { percent_bp: u16 },
+}
+
+/// The schedule of the day; every time is optional until agreed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ShowTimes {
+    pub load_in: Option<NaiveTime>,
+    pub soundcheck: Option<NaiveTime>,
+    pub doors: Option<NaiveTime>,
+    pub set_start: Option<NaiveTime>,
+    pub curfew: Option<NaiveTime>,
+}
+
+/// The terms one side offers the other.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Terms {
+    pub day: NaiveDate,
+    pub fee: Fee,
+    pub deal: Deal,
+    pub set_minutes: u16,
+    pub times: ShowTimes,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProposalStatus {
+    Sent,
+    Held,
+    Accepted,
+    Refused,
+    Withdrawn,
+    Expired,
+    Countered,
+}
+
+impl ProposalStatus {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProposalStatus::Sent => "sent",
+            ProposalStatus::Held => "held",
+            ProposalStatus::Accepted => "accepted",
+            ProposalStatus::Refused => "refused",
+            ProposalStatus::Withdrawn => "withdrawn",
+            ProposalStatus::Expired => "expired",
+            ProposalStatus::Countered => "countered",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "sent" => ProposalStatus::Sent,
+            "held" => ProposalStatus::Held,
+            "accepted" => ProposalStatus::Accepted,
+            "refused" => ProposalStatus::Refused,
+            "withdrawn" => ProposalStatus::Withdrawn,
+            "expired" => ProposalStatus::Expired,
+            "countered" => ProposalStatus::Countered,
+            _ => return None,
+        })
+    }
+
+    /// Final states never change again.
+    #[must_use]
+    pub fn is_final(self) -> bool {
+        !matches!(self, ProposalStatus::Sent | ProposalStatus::Held)
+    }
+}
+
+/// One offer from one profile to another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub id: ProposalId,
+    pub from_profile: ProfileId,
+    pub to_profile: ProfileId,
+    pub artist: ProfileId,
+    pub venue: ProfileId,
+    pub sender: AccountId,
+    pub terms: Terms,
+    pub status: ProposalStatus,
+    pub reason: Option<String>,
+    /// The proposal this one counters.
+    pub counter_of: Option<ProposalId>,
+    pub created_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BookingStatus {
+    Confirmed,
+    Cancelled,
+}
+
+/// A confirmed date: an artist plays a venue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Booking {
+    pub id: BookingId,
+    pub proposal: ProposalId,
+    pub artist: ProfileId,
+    pub venue: ProfileId,
+    pub day: NaiveDate,
+    pub slot: u8,
+    pub status: BookingStatus,
+    pub contract_sha256: Option<String>,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,970 @@
+//! Values typed by people, parsed once into types that cannot be invalid.
+//!
+//! Every parser bounds its input before reading it and returns a typed error, so the conversation
+//! can name the problem in the person's language and stay on the same question.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// Typed input longer than this is refused unread (a pasted novel, a 10 MB string).
+pub const MAX_SHORT_INPUT: usize = 200;
+
+/// Digits with optional thousands separators (spaces, no-break spaces, dots, apostrophes) and an
+/// optional euro sign or word: "1 200 €", "1.200", "800 euros".
+fn parse_whole_number(input: &str) -> Result<i64, NumberError> {
+    if input.len() > MAX_SHORT_INPUT {
+        return Err(NumberError::NotANumber);
+    }
+    let lower = input.trim().to_lowercase();
+    let body = lower
+        .trim_end_matches("euros")
+        .trim_end_matches("euro")
+        .trim_end_matches("eur")
+        .trim_end_matches('€');
+    let body = body.trim_start_matches('€').trim();
+    let (negative, body) = match body.strip_prefix('-') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, body),
+    };
+    if body.is_empty() {
+        return Err(NumberError::NotANumber);
+    }
+    let mut digits = String::new();
+    let mut seen_separator = false;
+    for c in body.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '\u{a0}' | '\u{202f}' | '\'' | '.' => seen_separator = true,
+            ',' => return Err(NumberError::NotWhole),
+            _ => return Err(NumberError::NotANumber),
+        }
+    }
+    // "1.5" is a decimal, not a thousands separator: only groups of three digits count.
+    if seen_separator {
+        let groups: Vec<&str> =
+            body.split([' ', '\u{a0}', '\u{202f}', '\'', '.']).filter(|g| !g.is_empty()).collect();
+        let well_grouped = groups.iter().skip(1).all(|g| g.len() == 3)
+            && groups.first().is_some_and(|g| g.len() <= 3);
+        if !well_grouped {
+            return Err(if body.contains('.') {
+                NumberError::NotWhole
+            } else {
+                NumberError::NotANumber
+            });
+        }
+    }
+    let value: i64 = digits.parse().map_err(|_| NumberError::TooLarge)?;
+    Ok(if negative { -value } else { value })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NumberError {
+    NotANumber,
+    NotWhole,
+    TooLarge,
+}
+
+/// An artist's fee or a budget bound, in whole euros.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Fee(u32);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FeeError {
+    #[error("the fee must be a whole number of euros, e.g. 800")]
+    NotANumber,
+    #[error("the fee must be a whole number of euros, without cents, e.g. 800")]
+    NotWhole,
+    #[error("the fee cannot be negative")]
+    Negative,
+    #[error("the fee cannot exceed {max} €")]
+    TooLarge { max: u32 },
+}
+
+impl Fee {
+    pub const MAX: u32 = 1_000_000;
+
+    pub fn parse(input: &str) -> Result<Self, FeeError> {
+        let n = parse_whole_number(input).map_err(|e| match e {
+            NumberError::NotANumber => FeeError::NotANumber,
+            NumberError::NotWhole => FeeError::NotWhole,
+            NumberError::TooLarge => FeeError::TooLarge { max: Self::MAX },
+        })?;
+        Self::try_from(n)
+    }
+
+    #[must_use]
+    pub fn euros(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for Fee {
+    type Error = FeeError;
+    fn try_from(n: i64) -> Result<Self, FeeError> {
+        if n < 0 {
+            return Err(FeeError::Negative);
+        }
+        u32::try_from(n)
+            .ok()
+            .filter(|&v| v <= Self::MAX)
+            .map(Fee)
+            .ok_or(FeeError::TooLarge { max: Self::MAX })
+    }
+}
+
+impl From<Fee> for i64 {
+    fn from(f: Fee) -> i64 {
+        i64::from(f.0)
+    }
+}
+
+impl fmt::Display for Fee {
+    /// French grouping with a no-break space: "1 200 €".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\u{a0}€", group_thousands(u64::from(self.0)))
+    }
+}
+
+/// "1200" → "1 200" with no-break spaces.
+#[must_use]
+pub fn group_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A venue's capacity, or a bound of an artist's draw, in people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Capacity(u32);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CapacityError {
+    #[error("the capacity must be a whole number of people, e.g. 300")]
+    NotANumber,
+    #[error("the capacity must be at least 1 person")]
+    TooSmall,
+    #[error("the capacity cannot exceed {max} people")]
+    TooLarge { max: u32 },
+}
+
+impl Capacity {
+    pub const MAX: u32 = 100_000;
+
+    pub fn parse(input: &str) -> Result<Self, CapacityError> {
+        let trimmed = input.trim();
+        let trimmed = trimmed
+            .strip_suffix("personnes")
+            .or_else(|| trimmed.strip_suffix("people"))
+            .or_else(|| trimmed.strip_suffix("places"))
+            .unwrap_or(trimmed);
+        let n = parse_whole_number(trimmed).map_err(|e| match e {
+            NumberError::NotANumber | NumberError::NotWhole => CapacityError::NotANumber,
+            NumberError::TooLarge => CapacityError::TooLarge { max: Self::MAX },
+        })?;
+        Self::try_from(n)
+    }
+
+    #[must_use]
+    pub fn people(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for Capacity {
+    type Error = CapacityError;
+    fn try_from(n: i64) -> Result<Self, CapacityError> {
+        if n < 1 {
+            return Err(CapacityError::TooSmall);
+        }
+        u32::try_from(n)
+            .ok()
+            .filter(|&v| v <= Self::MAX)
+            .map(Capacity)
+            .ok_or(CapacityError::TooLarge { max: Self::MAX })
+    }
+}
+
+impl From<Capacity> for i64 {
+    fn from(c: Capacity) -> i64 {
+        i64::from(c.0)
+    }
+}
+
+impl fmt::Display for Capacity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&group_thousands(u64::from(self.0)))
+    }
+}
+
+/// Splits "800-1500", "800 – 1 500 €", "800 à 1500", "800 to 1500" into its two bounds.
+fn split_range(input: &str) -> Option<(&str, &str)> {
+    for sep in [" à ", " a ", " to ", "–", "—", "..", "-"] {
+        if let Some((a, b)) = input.split_once(sep) {
+            return Some((a, b));
+        }
+    }
+    None
+}
+
+/// What a venue pays per show: min ≤ max, in whole euros.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "(i64, i64)", into = "(i64, i64)")]
+pub struct BudgetRange {
+    min: Fee,
+    max: Fee,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BudgetError {
+    #[error("write the budget as two amounts, e.g. 800-1500")]
+    Format,
+    #[error("in the budget: {0}")]
+    Bound(FeeError),
+    #[error("the budget's minimum ({min} €) is above its maximum ({max} €)")]
+    MinAboveMax { min: u32, max: u32 },
+}
+
+impl BudgetRange {
+    pub fn new(min: Fee, max: Fee) -> Result<Self, BudgetError> {
+        if min > max {
+            return Err(BudgetError::MinAboveMax { min: min.euros(), max: max.euros() });
+        }
+        Ok(Self { min, max })
+    }
+
+    pub fn parse(input: &str) -> Result<Self, BudgetError> {
+        if input.len() > MAX_SHORT_INPUT {
+            return Err(BudgetError::Format);
+        }
+        let trimmed = input.trim();
+        // A leading minus is a negative bound, not a separator.
+        let (a, b) = match trimmed.strip_prefix('-') {
+            Some(rest) => split_range(rest).map(|(a, b)| (format!("-{a}"), b.to_owned())),
+            None => split_range(trimmed).map(|(a, b)| (a.to_owned(), b.to_owned())),
+        }
+        .ok_or(BudgetError::Format)?;
+        let min = Fee::parse(&a).map_err(BudgetError::Bound)?;
+        let max = Fee::parse(&b).map_err(BudgetError::Bound)?;
+        Self::new(min, max)
+    }
+
+    #[must_use]
+    pub fn min(self) -> Fee {
+        self.min
+    }
+
+    #[must_use]
+    pub fn max(self) -> Fee {
+        self.max
+    }
+}
+
+impl TryFrom<(i64, i64)> for BudgetRange {
+    type Error = BudgetError;
+    fn try_from((a, b): (i64, i64)) -> Result<Self, BudgetError> {
+        Self::new(
+            Fee::try_from(a).map_err(BudgetError::Bound)?,
+            Fee::try_from(b).map_err(BudgetError::Bound)?,
+        )
+    }
+}
+
+impl From<BudgetRange> for (i64, i64) {
+    fn from(r: BudgetRange) -> Self {
+        (r.min.into(), r.max.into())
+    }
+}
+
+impl fmt::Display for BudgetRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}–{}", group_thousands(u64::from(self.min.euros())), self.max)
+    }
+}
+
+/// The range of venue capacities an artist fits (their draw): min ≤ max people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "(i64, i64)", into = "(i64, i64)")]
+pub struct AudienceRange {
+    min: Capacity,
+    max: Capacity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AudienceError {
+    #[error("write the audience as two numbers of people, e.g. 100-400")]
+    Format,
+    #[error("in the audience: {0}")]
+    Bound(CapacityError),
+    #[error("the audience's minimum ({min}) is above its maximum ({max})")]
+    MinAboveMax { min: u32, max: u32 },
+}
+
+impl AudienceRange {
+    pub fn new(min: Capacity, max: Capacity) -> Result<Self, AudienceError> {
+        if min > max {
+            return Err(AudienceError::MinAboveMax { min: min.people(), max: max.people() });
+        }
+        Ok(Self { min, max })
+    }
+
+    pub fn parse(input: &str) -> Result<Self, AudienceError> {
+        if input.len() > MAX_SHORT_INPUT {
+            return Err(AudienceError::Format);
+        }
+        let (a, b) = split_range(input.trim()).ok_or(AudienceError::Format)?;
+        Self::new(
+            Capacity::parse(a).map_err(AudienceError::Bound)?,
+            Capacity::parse(b).map_err(AudienceError::Bound)?,
+        )
+    }
+
+    #[must_use]
+    pub fn min(self) -> Capacity {
+        self.min
+    }
+
+    #[must_use]
+    pub fn max(self) -> Capacity {
+        self.max
+    }
+}
+
+impl TryFrom<(i64, i64)> for AudienceRange {
+    type Error = AudienceError;
+    fn try_from((a, b): (i64, i64)) -> Result<Self, AudienceError> {
+        Self::new(
+            Capacity::try_from(a).map_err(AudienceError::Bound)?,
+            Capacity::try_from(b).map_err(AudienceError::Bound)?,
+        )
+    }
+}
+
+impl From<AudienceRange> for (i64, i64) {
+    fn from(r: AudienceRange) -> Self {
+        (r.min.into(), r.max.into())
+    }
+}
+
+impl fmt::Display for AudienceRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}–{}", self.min, self.max)
+    }
+}
+
+/// How far an artist travels for a show, in km.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct TravelRadius(u16);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RadiusError {
+    #[error("the travel radius must be a whole number of kilometres, e.g. 150")]
+    NotANumber,
+    #[error("the travel radius must be between 0 and {max} km")]
+    OutOfRange { max: u16 },
+}
+
+impl TravelRadius {
+    pub const MAX: u16 = 3_000;
+
+    pub fn parse(input: &str) -> Result<Self, RadiusError> {
+        let t = input.trim().to_lowercase();
+        let t = t.strip_suffix("km").unwrap_or(&t);
+        let n = parse_whole_number(t).map_err(|e| match e {
+            NumberError::TooLarge => RadiusError::OutOfRange { max: Self::MAX },
+            _ => RadiusError::NotANumber,
+        })?;
+        Self::try_from(n)
+    }
+
+    #[must_use]
+    pub fn km(self) -> u16 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for TravelRadius {
+    type Error = RadiusError;
+    fn try_from(n: i64) -> Result<Self, RadiusError> {
+        u16::try_from(n)
+            .ok()
+            .filter(|&v| v <= Self::MAX)
+            .map(TravelRadius)
+            .ok_or(RadiusError::OutOfRange { max: Self::MAX })
+    }
+}
+
+impl From<TravelRadius> for i64 {
+    fn from(r: TravelRadius) -> i64 {
+        i64::from(r.0)
+    }
+}
+
+/// A contact address, checked for shape (ownership is checked by a one-time code).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    #[error("that is not an email address; write it like name@example.fr")]
+    Malformed,
+    #[error("an email address has at most 254 characters")]
+    TooLong,
+}
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, EmailError> {
+        let s = input.trim();
+        if s.len() > 254 {
+            return Err(EmailError::TooLong);
+        }
+        let (local, domain) = s.split_once('@').ok_or(EmailError::Malformed)?;
+        let labels: Vec<&str> = domain.split('.').collect();
+        let ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+            && labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            })
+            && labels
+                .last()
+                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic));
+        if !ok {
+            return Err(EmailError::Malformed);
+        }
+        Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Email {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = EmailError;
+    fn try_from(s: String) -> Result<Self, EmailError> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Email> for String {
+    fn from(e: Email) -> String {
+        e.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A French "licence d'entrepreneur de spectacles" number: `PLATESV-R-2020-000123`,
+/// `PLATESV-D-2021-00000012`, or the short form `L-R-19-1172`. Stored upper-case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LicenceNumber(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a licence number looks like PLATESV-R-2020-000123 (or L-R-19-1172)")]
+pub struct LicenceError;
+
+impl LicenceNumber {
+    pub fn parse(input: &str) -> Result<Self, LicenceError> {
+        if input.len() > 60 {
+            return Err(LicenceError);
+        }
+        let s: String = input.trim().to_uppercase().replace([' ', '_'], "-");
+        let parts: Vec<&str> = s.split('-').collect();
+        let digits = |p: &str, min: usize, max: usize| {
+            (min..=max).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit())
+        };
+        let kind = |p: &str| p == "R" || p == "D";
+        let ok = match parts.as_slice() {
+            ["PLATESV", k, year, number] => kind(k) && digits(year, 4, 4) && digits(number, 1, 10),
+            ["L", k, year, number] => kind(k) && digits(year, 2, 2) && digits(number, 1, 10),
+            _ => false,
+        };
+        if ok { Ok(Self(s)) } else { Err(LicenceError) }
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for LicenceNumber {
+    type Error = LicenceError;
+    fn try_from(s: String) -> Result<Self, LicenceError> {
+        Self::parse(&s)
+    }
+}
+
+impl From<LicenceNumber> for String {
+    fn from(l: LicenceNumber) -> String {
+        l.0
+    }
+}
+
+impl fmt::Display for LicenceNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A bounded, trimmed, single- or multi-line text without control characters: names, bios,
+/// addresses, notes. `MAX` is in characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Text<const MAX: usize>(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("this cannot be empty")]
+    Empty,
+    #[error("this is too long: at most {max} characters")]
+    TooLong { max: usize },
+}
+
+/// A profile's name: 1–100 characters.
+pub type Name = Text<100>;
+/// A postal address: up to 200 characters.
+pub type Address = Text<200>;
+/// A bio, notes, a message: up to 2,000 characters.
+pub type LongText = Text<2000>;
+
+impl<const MAX: usize> Text<MAX> {
+    pub fn parse(input: &str) -> Result<Self, TextError> {
+        // A char is at most 4 bytes: longer byte strings cannot fit, refuse them unread.
+        if input.len() > MAX * 4 {
+            return Err(TextError::TooLong { max: MAX });
+        }
+        let cleaned: String = input
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control() || *c == '\n')
+            .collect::<String>()
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n");
+        if cleaned.is_empty() {
+            return Err(TextError::Empty);
+        }
+        if cleaned.chars().count() > MAX {
+            return Err(TextError::TooLong { max: MAX });
+        }
+        Ok(Self(cleaned))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<const MAX: usize> AsRef<str> for Text<MAX> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<const MAX: usize> TryFrom<String> for Text<MAX> {
+    type Error = TextError;
+    fn try_from(s: String) -> Result<Self, TextError> {
+        Self::parse(&s)
+    }
+}
+
+impl<const MAX: usize> From<Text<MAX>> for String {
+    fn from(t: Text<MAX>) -> String {
+        t.0
+    }
+}
+
+impl<const MAX: usize> fmt::Display for Text<MAX> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Up to five web links (http or https).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Links(Vec<String>);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinksError {
+    #[error("at most {max} links")]
+    TooMany { max: usize },
+    #[error("“{0}” is not a web link; write it like https://example.fr")]
+    NotALink(String),
+}
+
+impl Links {
+    pub const MAX: usize = 5;
+
+    pub fn parse(input: &str) -> Result<Self, LinksError> {
+        if input.len() > 2_000 {
+            return Err(LinksError::TooMany { max: Self::MAX });
+        }
+        let mut out = Vec::new();
+        for word in input.split([' ', '\n', ',', ';']).map(str::trim).filter(|w| !w.is_empty()) {
+            let host = word.strip_prefix("https://").or_else(|| word.strip_prefix("http://"));
+            let ok = word.len() <= 300
+                && host.is_some_and(|h| {
+                    h.split('/').next().is_some_and(|d| d.contains('.') && !d.starts_with('.'))
+                });
+            if !ok {
+                return Err(LinksError::NotALink(word.chars().take(60).collect()));
+            }
+            out.push(word.to_owned());
+            if out.len() > Self::MAX {
+                return Err(LinksError::TooMany { max: Self::MAX });
+            }
+        }
+        Ok(Self(out))
+    }
+
+    #[must_use]
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// Dates on which someone is free: each in the future (today included), at most a year and a
+/// half ahead, at most [`DateSet::MAX`] of them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DateSet(BTreeSet<NaiveDate>);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("write dates like 2026-12-05 or 05/12/2026, and ranges like 05/12/2026-20/12/2026")]
+    Format,
+    #[error("{0} is in the past")]
+    Past(NaiveDate),
+    #[error("{0} is too far ahead: at most 18 months")]
+    TooFar(NaiveDate),
+    #[error("a range must end after it starts ({0} – {1})")]
+    BackwardsRange(NaiveDate, NaiveDate),
+    #[error("too many dates: at most {max}")]
+    TooMany { max: usize },
+}
+
+impl DateSet {
+    pub const MAX: usize = 550;
+
+    /// Parses dates and ranges separated by commas or new lines, relative to `today`:
+    /// "2026-12-05, 12/12/2026, 20/12-24/12". A date without a year is the next such day.
+    pub fn parse(input: &str, today: NaiveDate) -> Result<Self, DateError> {
+        if input.len() > 4_000 {
+            return Err(DateError::TooMany { max: Self::MAX });
+        }
+        let mut set = BTreeSet::new();
+        for part in input.split([',', ';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+            let (start, end) = match split_date_range(part) {
+                Some((a, b)) => (parse_date(a, today)?, parse_date(b, today)?),
+                None => {
+                    let d = parse_date(part, today)?;
+                    (d, d)
+                }
+            };
+            if end < start {
+                return Err(DateError::BackwardsRange(start, end));
+            }
+            let mut d = start;
+            while d <= end {
+                set.insert(d);
+                if set.len() > Self::MAX {
+                    return Err(DateError::TooMany { max: Self::MAX });
+                }
+                d += Duration::days(1);
+            }
+        }
+        if set.is_empty() {
+            return Err(DateError::Format);
+        }
+        Self::new(set, today)
+    }
+
+    /// Checks dates that come from buttons or storage-independent sources.
+    pub fn new(
+        dates: impl IntoIterator<Item = NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<Self, DateError> {
+        let set: BTreeSet<NaiveDate> = dates.into_iter().collect();
+        if set.len() > Self::MAX {
+            return Err(DateError::TooMany { max: Self::MAX });
+        }
+        let horizon = today + Duration::days(548);
+        for &d in &set {
+            if d < today {
+                return Err(DateError::Past(d));
+            }
+            if d > horizon {
+                return Err(DateError::TooFar(d));
+            }
+        }
+        Ok(Self(set))
+    }
+
+    /// Rebuilds a stored set: past dates are kept (they are history), nothing is checked.
+    #[must_use]
+    pub fn from_stored(dates: impl IntoIterator<Item = NaiveDate>) -> Self {
+        Self(dates.into_iter().collect())
+    }
+
+    #[must_use]
+    pub fn dates(&self) -> &BTreeSet<NaiveDate> {
+        &self.0
+    }
+
+    #[must_use]
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        self.0.contains(&d)
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Merges another set in, keeping the bound.
+    pub fn extend(&mut self, other: &DateSet) -> Result<(), DateError> {
+        let merged: BTreeSet<NaiveDate> = self.0.union(&other.0).copied().collect();
+        if merged.len() > Self::MAX {
+            return Err(DateError::TooMany { max: Self::MAX });
+        }
+        self.0 = merged;
+        Ok(())
+    }
+}
+
+fn split_date_range(part: &str) -> Option<(&str, &str)> {
+    for sep in [" au ", " to ", "..", " – ", "–", " - "] {
+        if let Some(pair) = part.split_once(sep) {
+            return Some(pair);
+        }
+    }
+    // "05/12-20/12" and "05/12/2026-20/12/2026"; ISO dates carry their own dashes.
+    if part.contains('/') {
+        return part.split_once('-');
+    }
+    let dashes = part.matches('-').count();
+    if dashes == 5 {
+        let idx = part.match_indices('-').nth(2).map(|(i, _)| i)?;
+        return Some((&part[..idx], &part[idx + 1..]));
+    }
+    None
+}
+
+fn parse_date(s: &str, today: NaiveDate) -> Result<NaiveDate, DateError> {
+    let s = s.trim().trim_start_matches("du ").trim_start_matches("from ").trim();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d);
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%d/%m/%Y") {
+        return Ok(d);
+    }
+    let (day, month) = s.split_once('/').ok_or(DateError::Format)?;
+    let day: u32 = day.trim().parse().map_err(|_| DateError::Format)?;
+    let month: u32 = month.trim().parse().map_err(|_| DateError::Format)?;
+    let this_year = NaiveDate::from_ymd_opt(today.year(), month, day).ok_or(DateError::Format)?;
+    if this_year >= today {
+        Ok(this_year)
+    } else {
+        NaiveDate::from_ymd_opt(today.year() + 1, month, day).ok_or(DateError::Format)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+    }
+
+    #[test]
+    fn fee_accepts_euros_and_refuses_the_rest() {
+        assert_eq!(Fee::parse("800").unwrap().euros(), 800);
+        assert_eq!(Fee::parse(" 1 200 € ").unwrap().euros(), 1200);
+        assert_eq!(Fee::parse("1\u{a0}200€").unwrap().euros(), 1200);
+        assert_eq!(Fee::parse("1.200").unwrap().euros(), 1200);
+        assert_eq!(Fee::parse("800 euros").unwrap().euros(), 800);
+        assert_eq!(Fee::parse("0").unwrap().euros(), 0);
+        assert_eq!(Fee::parse("1000000").unwrap().euros(), 1_000_000);
+        assert_eq!(Fee::parse("1000001"), Err(FeeError::TooLarge { max: 1_000_000 }));
+        assert_eq!(Fee::parse("-50"), Err(FeeError::Negative));
+        assert_eq!(Fee::parse("800,50"), Err(FeeError::NotWhole));
+        assert_eq!(Fee::parse("800.5"), Err(FeeError::NotWhole));
+        assert_eq!(Fee::parse("beaucoup"), Err(FeeError::NotANumber));
+        assert_eq!(Fee::parse(""), Err(FeeError::NotANumber));
+        assert_eq!(
+            Fee::parse("99999999999999999999999"),
+            Err(FeeError::TooLarge { max: 1_000_000 })
+        );
+        assert_eq!(Fee::parse(&"9".repeat(10_000_000)), Err(FeeError::NotANumber));
+        assert_eq!(Fee::parse("1200").unwrap().to_string(), "1\u{a0}200\u{a0}€");
+    }
+
+    #[test]
+    fn capacity_is_positive_and_bounded() {
+        assert_eq!(Capacity::parse("300").unwrap().people(), 300);
+        assert_eq!(Capacity::parse("1 500 places").unwrap().people(), 1500);
+        assert_eq!(Capacity::parse("1").unwrap().people(), 1);
+        assert_eq!(Capacity::parse("0"), Err(CapacityError::TooSmall));
+        assert_eq!(Capacity::parse("-3"), Err(CapacityError::TooSmall));
+        assert_eq!(Capacity::parse("100001"), Err(CapacityError::TooLarge { max: 100_000 }));
+        assert_eq!(Capacity::parse("lots"), Err(CapacityError::NotANumber));
+    }
+
+    #[test]
+    fn budget_needs_min_below_max() {
+        let b = BudgetRange::parse("800-1500").unwrap();
+        assert_eq!((b.min().euros(), b.max().euros()), (800, 1500));
+        assert!(BudgetRange::parse("800 – 1 500 €").is_ok());
+        assert!(BudgetRange::parse("800 à 1500").is_ok());
+        assert!(BudgetRange::parse("1000-1000").is_ok());
+        assert_eq!(
+            BudgetRange::parse("1500-800"),
+            Err(BudgetError::MinAboveMax { min: 1500, max: 800 })
+        );
+        assert_eq!(BudgetRange::parse("-100-800"), Err(BudgetError::Bound(FeeError::Negative)));
+        assert_eq!(BudgetRange::parse("800"), Err(BudgetError::Format));
+        assert_eq!(BudgetRange::parse(&"1".repeat(10_000_000)), Err(BudgetError::Format));
+    }
+
+    #[test]
+    fn audience_and_radius() {
+        assert!(AudienceRange::parse("100-400").is_ok());
+        assert!(matches!(AudienceRange::parse("400-100"), Err(AudienceError::MinAboveMax { .. })));
+        assert_eq!(TravelRadius::parse("150 km").unwrap().km(), 150);
+        assert_eq!(TravelRadius::parse("0").unwrap().km(), 0);
+        assert_eq!(TravelRadius::parse("3001"), Err(RadiusError::OutOfRange { max: 3000 }));
+        assert_eq!(TravelRadius::parse("-1"), Err(RadiusError::OutOfRange { max: 3000 }));
+    }
+
+    #[test]
+    fn email_shapes() {
+        assert_eq!(Email::parse(" Booking@Salle.FR ").unwrap().as_str(), "Booking@salle.fr");
+        assert!(Email::parse("prénom.nom@exemple.fr").is_ok());
+        for bad in [
+            "",
+            "no-at-sign",
+            "a@b",
+            "@exemple.fr",
+            "a@@b.fr",
+            "a b@c.fr",
+            "a@-b.fr",
+            "a..b@c.fr",
+            "a@b.f1",
+        ] {
+            assert_eq!(Email::parse(bad), Err(EmailError::Malformed), "{bad}");
+        }
+        assert_eq!(
+            Email::parse(&format!("{}@x.fr", "a".repeat(10_000_000))),
+            Err(EmailError::TooLong)
+        );
+    }
+
+    #[test]
+    fn licence_numbers() {
+        assert_eq!(
+            LicenceNumber::parse("platesv-r-2020-000123").unwrap().as_str(),
+            "PLATESV-R-2020-000123"
+        );
+        assert!(LicenceNumber::parse("PLATESV-D-2021-00000012").is_ok());
+        assert!(LicenceNumber::parse("L-R-19-1172").is_ok());
+        for bad in
+            ["", "PLATESV-X-2020-1", "PLATESV-R-20-1", "L-R-2019-1", "123456", "PLATESV-R-2020-"]
+        {
+            assert_eq!(LicenceNumber::parse(bad), Err(LicenceError), "{bad}");
+        }
+    }
+
+    #[test]
+    fn texts_are_trimmed_and_bounded() {
+        assert_eq!(Name::parse("  Les Gros Bras \u{7} ").unwrap().as_str(), "Les Gros Bras");
+        assert_eq!(Name::parse("   "), Err(TextError::Empty));
+        assert_eq!(Name::parse(&"é".repeat(100)).unwrap().as_str().chars().count(), 100);
+        assert_eq!(Name::parse(&"é".repeat(101)), Err(TextError::TooLong { max: 100 }));
+        assert_eq!(LongText::parse(&"x".repeat(10_000_000)), Err(TextError::TooLong { max: 2000 }));
+    }
+
+    #[test]
+    fn links() {
+        assert_eq!(Links::parse("https://band.fr http://x.org/a").unwrap().as_slice().len(), 2);
+        assert!(matches!(Links::parse("band.fr"), Err(LinksError::NotALink(_))));
+        assert!(matches!(
+            Links::parse(&"https://a.fr ".repeat(6)),
+            Err(LinksError::TooMany { .. })
+        ));
+    }
+
+    #[test]
+    fn dates_are_future_and_ranges_expand() {
+        let t = today();
+        let s = DateSet::parse("2026-12-05, 12/12/2026", t).unwrap();
+        assert_eq!(s.len(), 2);
+        let s = DateSet::parse("20/12-24/12", t).unwrap();
+        assert_eq!(s.len(), 5);
+        let s = DateSet::parse("2026-12-01..2026-12-03", t).unwrap();
+        assert_eq!(s.len(), 3);
+        let s = DateSet::parse("2026-12-01-2026-12-03", t).unwrap();
+        assert_eq!(s.len(), 3);
+        assert!(DateSet::parse("24/11/2026", t).is_ok(), "today counts");
+        assert_eq!(
+            DateSet::parse("2026-11-23", t),
+            Err(DateError::Past(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()))
+        );
+        assert!(matches!(DateSet::parse("2030-01-01", t), Err(DateError::TooFar(_))));
+        assert!(matches!(
+            DateSet::parse("10/12/2026-01/12/2026", t),
+            Err(DateError::BackwardsRange(..))
+        ));
+        assert_eq!(DateSet::parse("soon", t), Err(DateError::Format));
+        assert_eq!(DateSet::parse("31/02/2027", t), Err(DateError::Format));
+        // "01/03" is next March: this year's has passed.
+        assert_eq!(DateSet::parse("01/03", t).unwrap().dates().first().unwrap().year(), 2027);
+        assert!(matches!(
+            DateSet::parse("2026-12-01..2028-12-01", t),
+            Err(DateError::TooMany { .. } | DateError::TooFar(_))
+        ));
+        assert!(matches!(
+            DateSet::parse(&"x".repeat(10_000_000), t),
+            Err(DateError::TooMany { .. })
+        ));
+    }
+}

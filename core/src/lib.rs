@@ -1,0 +1,11 @@
+//! Flow Stage's core: everything the product does, with no knowledge of any chat platform.
+//!
+//! Adapters (Telegram, Discord, the terminal, HTTP) translate their world into calls on this
+//! crate and render what it returns. See `ARCHITECTURE.md` for the map.
+
+pub mod clock;
+pub mod config;
+pub mod contract;
+pub mod domain;
+pub mod matching;
+pub mod store;

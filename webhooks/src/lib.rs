@@ -1,0 +1,1 @@
+//! Flow Stage's HTTP surface.
