@@ -1,1 +1,393 @@
-//! TODO
+//! Configuration from the environment (SPEC §7), parsed once at start-up into typed values.
+//! A variable that is set but malformed stops start-up with a message naming it; a missing
+//! front-end token only means that front-end is not started.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+/// A secret that never shows in logs or debug output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    #[must_use]
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// A malformed variable, by name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration: {variable} {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+/// Who the admins are (SPEC §1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Admins {
+    pub telegram_ids: Vec<i64>,
+    pub discord_ids: Vec<u64>,
+    pub discord_role: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TelegramConfig {
+    pub token: Secret,
+    pub api_url: String,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscordConfig {
+    pub token: Secret,
+    pub guild_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MailConfig {
+    pub smtp_url: Secret,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StripeConfig {
+    pub api_key: Secret,
+    pub api_url: String,
+    pub webhook_secret: Option<Secret>,
+}
+
+/// Business rules that are configuration (SPEC §4, §6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    /// Commission in basis points (800 = 8 %).
+    pub commission_bp: u16,
+    pub commission_free_months: u16,
+    pub proposal_expiry_days: u16,
+    pub daily_proposal_quota: u16,
+    pub first_hold_days: u16,
+    pub other_hold_days: u16,
+    pub challenge_hours: u16,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            commission_bp: 800,
+            commission_free_months: 3,
+            proposal_expiry_days: 7,
+            daily_proposal_quota: 10,
+            first_hold_days: 7,
+            other_hold_days: 5,
+            challenge_hours: 48,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub database_url: String,
+    pub http_addr: SocketAddr,
+    pub public_base_url: Option<String>,
+    pub telegram: Option<TelegramConfig>,
+    pub discord: Option<DiscordConfig>,
+    pub admins: Admins,
+    pub mail: Option<MailConfig>,
+    pub stripe: Option<StripeConfig>,
+    pub email_webhook_key: Option<Secret>,
+    pub rules: Rules,
+    /// Matching weights as `genre=30,date=25,…`, checked by the matching layer.
+    pub match_weights: Option<String>,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://flowstage.db";
+pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
+pub const DEFAULT_STRIPE_API_URL: &str = "https://api.stripe.com";
+
+/// Reads variables through `get`, so tests need no process environment.
+struct Env<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    /// A set, non-blank value.
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn url(&self, name: &'static str, schemes: &[&str]) -> Result<Option<String>, ConfigError> {
+        let Some(v) = self.get(name) else { return Ok(None) };
+        if schemes.iter().any(|s| v.starts_with(&format!("{s}:"))) {
+            Ok(Some(v.trim_end_matches('/').to_owned()))
+        } else {
+            Err(ConfigError {
+                variable: name,
+                problem: format!("must be a URL starting with {}", schemes.join(" or ")),
+            })
+        }
+    }
+
+    fn number<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+        what: &str,
+    ) -> Result<T, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| ConfigError {
+                variable: name,
+                problem: format!("must be {what}, got {v:?}"),
+            }),
+        }
+    }
+
+    fn id_list<T: std::str::FromStr>(&self, name: &'static str) -> Result<Vec<T>, ConfigError> {
+        let Some(v) = self.get(name) else { return Ok(Vec::new()) };
+        v.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse().map_err(|_| ConfigError {
+                    variable: name,
+                    problem: format!("must be numeric ids separated by commas; {s:?} is not one"),
+                })
+            })
+            .collect()
+    }
+}
+
+impl Config {
+    /// Reads the process environment (after `.env`, which the binary loads).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(get);
+        let database_url = env
+            .url("DATABASE_URL", &["sqlite", "postgres", "postgresql"])?
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let http_addr = env.number(
+            "FLOWSTAGE_HTTP_ADDR",
+            SocketAddr::from(([127, 0, 0, 1], 8080)),
+            "an address like 127.0.0.1:8080",
+        )?;
+        let telegram = match env.get("TELEGRAM_BOT_TOKEN") {
+            None => None,
+            Some(token) => {
+                if !token.contains(':') || token.chars().any(char::is_whitespace) {
+                    return Err(ConfigError {
+                        variable: "TELEGRAM_BOT_TOKEN",
+                        problem: "does not look like a bot token (123456:ABC…)".into(),
+                    });
+                }
+                let webhook_url = env.url("TELEGRAM_WEBHOOK_URL", &["https", "http"])?;
+                let webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET").map(Secret::new);
+                if let Some(s) = &webhook_secret {
+                    let ok = (1..=256).contains(&s.0.len())
+                        && s.0.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    if !ok {
+                        return Err(ConfigError {
+                            variable: "TELEGRAM_WEBHOOK_SECRET",
+                            problem: "must be 1–256 characters of A-Z, a-z, 0-9, _ and -".into(),
+                        });
+                    }
+                }
+                if webhook_url.is_some() && webhook_secret.is_none() {
+                    return Err(ConfigError {
+                        variable: "TELEGRAM_WEBHOOK_SECRET",
+                        problem: "is required when TELEGRAM_WEBHOOK_URL is set".into(),
+                    });
+                }
+                Some(TelegramConfig {
+                    token: Secret::new(token),
+                    api_url: env
+                        .url("TELEGRAM_API_URL", &["https", "http"])?
+                        .unwrap_or_else(|| DEFAULT_TELEGRAM_API_URL.to_owned()),
+                    webhook_url,
+                    webhook_secret,
+                })
+            }
+        };
+        let discord = match env.get("DISCORD_TOKEN") {
+            None => None,
+            Some(token) => Some(DiscordConfig {
+                token: Secret::new(token),
+                guild_id: env
+                    .get("DISCORD_GUILD_ID")
+                    .map(|_| env.number("DISCORD_GUILD_ID", 0u64, "a numeric guild id"))
+                    .transpose()?,
+            }),
+        };
+        let admins = Admins {
+            telegram_ids: env.id_list("ADMIN_TELEGRAM_IDS")?,
+            discord_ids: env.id_list("ADMIN_DISCORD_IDS")?,
+            discord_role: env
+                .get("ADMIN_DISCORD_ROLE")
+                .map(|_| env.number("ADMIN_DISCORD_ROLE", 0u64, "a numeric role id"))
+                .transpose()?,
+        };
+        let mail = match env.url("SMTP_URL", &["smtp", "smtps"])? {
+            None => None,
+            Some(url) => {
+                let from = env.get("MAIL_FROM").ok_or(ConfigError {
+                    variable: "MAIL_FROM",
+                    problem: "is required when SMTP_URL is set".into(),
+                })?;
+                crate::domain::values::Email::parse(
+                    from.rsplit('<').next().unwrap_or(&from).trim_end_matches('>'),
+                )
+                .map_err(|e| ConfigError { variable: "MAIL_FROM", problem: e.to_string() })?;
+                Some(MailConfig { smtp_url: Secret::new(url), from })
+            }
+        };
+        let stripe = match env.get("STRIPE_API_KEY") {
+            None => None,
+            Some(key) => Some(StripeConfig {
+                api_key: Secret::new(key),
+                api_url: env
+                    .url("STRIPE_API_URL", &["https", "http"])?
+                    .unwrap_or_else(|| DEFAULT_STRIPE_API_URL.to_owned()),
+                webhook_secret: env.get("STRIPE_WEBHOOK_SECRET").map(Secret::new),
+            }),
+        };
+        let defaults = Rules::default();
+        let rate: f64 = env.number("COMMISSION_RATE", 0.08, "a rate between 0 and 1, e.g. 0.08")?;
+        if !(0.0..=1.0).contains(&rate) {
+            return Err(ConfigError {
+                variable: "COMMISSION_RATE",
+                problem: format!("must be between 0 and 1 (0.08 is 8 %), got {rate}"),
+            });
+        }
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "0 ≤ rate ≤ 1, checked above"
+        )]
+        let commission_bp = (rate * 10_000.0).round() as u16;
+        let rules = Rules {
+            commission_bp,
+            commission_free_months: env.number(
+                "COMMISSION_FREE_MONTHS",
+                defaults.commission_free_months,
+                "a whole number of months",
+            )?,
+            proposal_expiry_days: env.number(
+                "PROPOSAL_EXPIRY_DAYS",
+                defaults.proposal_expiry_days,
+                "a whole number of days",
+            )?,
+            daily_proposal_quota: env.number(
+                "PROPOSAL_DAILY_QUOTA",
+                defaults.daily_proposal_quota,
+                "a whole number",
+            )?,
+            first_hold_days: env.number(
+                "HOLD_FIRST_DAYS",
+                defaults.first_hold_days,
+                "a whole number of days",
+            )?,
+            other_hold_days: env.number(
+                "HOLD_OTHER_DAYS",
+                defaults.other_hold_days,
+                "a whole number of days",
+            )?,
+            challenge_hours: env.number(
+                "HOLD_CHALLENGE_HOURS",
+                defaults.challenge_hours,
+                "a whole number of hours",
+            )?,
+        };
+        Ok(Self {
+            database_url,
+            http_addr,
+            public_base_url: env.url("PUBLIC_BASE_URL", &["https", "http"])?,
+            telegram,
+            discord,
+            admins,
+            mail,
+            stripe,
+            email_webhook_key: env.get("EMAIL_WEBHOOK_KEY").map(Secret::new),
+            rules,
+            match_weights: env.get("MATCH_WEIGHTS"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(move |name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://flowstage.db");
+        assert_eq!(c.http_addr.to_string(), "127.0.0.1:8080");
+        assert!(
+            c.telegram.is_none() && c.discord.is_none() && c.mail.is_none() && c.stripe.is_none()
+        );
+        assert_eq!(c.rules, Rules::default());
+    }
+
+    #[test]
+    fn malformed_values_name_their_variable() {
+        for (name, value) in [
+            ("DATABASE_URL", "mysql://x"),
+            ("FLOWSTAGE_HTTP_ADDR", "localhost"),
+            ("COMMISSION_RATE", "8%"),
+            ("COMMISSION_RATE", "1.5"),
+            ("COMMISSION_FREE_MONTHS", "-1"),
+            ("ADMIN_TELEGRAM_IDS", "12,abc"),
+            ("TELEGRAM_BOT_TOKEN", "nocolon"),
+            ("SMTP_URL", "http://mail"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert_eq!(err.variable, name, "{value}");
+            assert!(err.to_string().contains(name));
+        }
+        assert_eq!(
+            config(&[("SMTP_URL", "smtp://localhost:25")]).unwrap_err().variable,
+            "MAIL_FROM"
+        );
+        let err =
+            config(&[("TELEGRAM_BOT_TOKEN", "1:x"), ("TELEGRAM_WEBHOOK_URL", "https://x.fr/hook")])
+                .unwrap_err();
+        assert_eq!(err.variable, "TELEGRAM_WEBHOOK_SECRET");
+    }
+
+    #[test]
+    fn front_ends_start_only_with_tokens() {
+        let c = config(&[
+            ("TELEGRAM_BOT_TOKEN", "123:abc"),
+            ("TELEGRAM_API_URL", "http://127.0.0.1:9000/"),
+            ("ADMIN_TELEGRAM_IDS", " 1, 2 "),
+            ("COMMISSION_RATE", "0.08"),
+        ])
+        .unwrap();
+        let t = c.telegram.unwrap();
+        assert_eq!(t.api_url, "http://127.0.0.1:9000");
+        assert_eq!(c.admins.telegram_ids, vec![1, 2]);
+        assert_eq!(c.rules.commission_bp, 800);
+        assert!(!format!("{:?}", t.token).contains("abc"), "secrets are redacted");
+    }
+}

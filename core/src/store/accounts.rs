@@ -1,0 +1,353 @@
+//! Accounts, their platform identities, `/link` codes, settings and GDPR export/erasure.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::{Result, Store, StoreError, is_unique_violation, on_pool};
+use crate::domain::account::{Account, Identity, Platform};
+use crate::domain::values::Email;
+use crate::domain::{AccountId, Lang};
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    display_name: String,
+    lang: String,
+    contact_email: Option<String>,
+    email_verified: bool,
+    email_alerts: bool,
+    alert_threshold: i64,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+    fn try_from(r: AccountRow) -> Result<Self> {
+        Ok(Account {
+            id: AccountId(r.id),
+            display_name: r.display_name,
+            lang: Lang::parse(&r.lang)
+                .ok_or_else(|| StoreError::corrupt("account language", &r.lang))?,
+            contact_email: r
+                .contact_email
+                .map(|e| Email::parse(&e))
+                .transpose()
+                .map_err(|e| StoreError::corrupt("email", e))?,
+            email_verified: r.email_verified,
+            email_alerts: r.email_alerts,
+            alert_threshold: u8::try_from(r.alert_threshold)
+                .map_err(|e| StoreError::corrupt("alert threshold", e))?,
+            created_at: r.created_at,
+        })
+    }
+}
+
+const ACCOUNT_COLUMNS: &str = "id, display_name, lang, contact_email, email_verified, email_alerts, alert_threshold, created_at";
+
+/// What `/settings` changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub lang: Lang,
+    pub email_alerts: bool,
+    pub alert_threshold: u8,
+    pub contact_email: Option<Email>,
+}
+
+/// Why a `/link` code was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("unknown or expired code")]
+    UnknownOrExpired,
+    #[error("this identity already belongs to that account")]
+    AlreadyLinked,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for LinkError {
+    fn from(e: sqlx::Error) -> Self {
+        LinkError::Store(e.into())
+    }
+}
+
+impl Store {
+    /// The account behind an identity, created on first contact. Returns whether it was created.
+    pub async fn account_for_identity(
+        &self,
+        identity: &Identity,
+        display_name: &str,
+        lang: Lang,
+    ) -> Result<(Account, bool)> {
+        if let Some(account) = self.account_by_identity(identity).await? {
+            return Ok((account, false));
+        }
+        let now = self.clock.now();
+        let name: String = display_name.chars().filter(|c| !c.is_control()).take(100).collect();
+        let created = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO accounts (display_name, lang, created_at) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(&name)
+            .bind(lang.code())
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let inserted = sqlx::query(
+                "INSERT INTO identities (platform, external_id, account_id, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(identity.platform.as_str())
+            .bind(&identity.external_id)
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await;
+            match inserted {
+                Ok(_) => {
+                    tx.commit().await?;
+                    Ok::<bool, sqlx::Error>(true)
+                }
+                // Another message from the same person created the account first: use theirs.
+                Err(e) if is_unique_violation(&e) => Ok(false),
+                Err(e) => Err(e),
+            }
+        })?;
+        let account =
+            self.account_by_identity(identity).await?.ok_or(StoreError::NotFound("account"))?;
+        Ok((account, created))
+    }
+
+    pub async fn account_by_identity(&self, identity: &Identity) -> Result<Option<Account>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = \
+             (SELECT account_id FROM identities WHERE platform = $1 AND external_id = $2)"
+        );
+        let row = on_pool!(self, |p| {
+            sqlx::query_as::<_, AccountRow>(&sql)
+                .bind(identity.platform.as_str())
+                .bind(&identity.external_id)
+                .fetch_optional(p)
+                .await
+        })?;
+        row.map(Account::try_from).transpose()
+    }
+
+    pub async fn account(&self, id: AccountId) -> Result<Account> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
+        let row = on_pool!(self, |p| sqlx::query_as::<_, AccountRow>(&sql)
+            .bind(id.0)
+            .fetch_optional(p)
+            .await)?;
+        row.map(Account::try_from).transpose()?.ok_or(StoreError::NotFound("account"))
+    }
+
+    /// The identities of an account, with whether each can still be reached.
+    pub async fn identities(&self, id: AccountId) -> Result<Vec<(Identity, bool)>> {
+        let rows = on_pool!(self, |p| {
+            sqlx::query_as::<_, (String, String, bool)>(
+                "SELECT platform, external_id, unreachable FROM identities WHERE account_id = $1 ORDER BY platform",
+            )
+            .bind(id.0)
+            .fetch_all(p)
+            .await
+        })?;
+        rows.into_iter()
+            .map(|(platform, external_id, unreachable)| {
+                let platform = Platform::parse(&platform)
+                    .ok_or_else(|| StoreError::corrupt("platform", &platform))?;
+                Ok((Identity { platform, external_id }, !unreachable))
+            })
+            .collect()
+    }
+
+    /// Marks an identity that refuses our messages (a user who blocked the bot), or reachable again.
+    pub async fn set_unreachable(&self, identity: &Identity, unreachable: bool) -> Result<()> {
+        on_pool!(self, |p| {
+            sqlx::query(
+                "UPDATE identities SET unreachable = $1 WHERE platform = $2 AND external_id = $3",
+            )
+            .bind(unreachable)
+            .bind(identity.platform.as_str())
+            .bind(&identity.external_id)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    pub async fn update_settings(&self, id: AccountId, s: &Settings) -> Result<()> {
+        let done = on_pool!(self, |p| {
+            sqlx::query(
+                "UPDATE accounts SET lang = $1, email_alerts = $2, alert_threshold = $3, \
+                 email_verified = CASE WHEN contact_email IS NOT DISTINCT FROM $4 THEN email_verified ELSE FALSE END, \
+                 contact_email = $4 WHERE id = $5 AND erased_at IS NULL",
+            )
+            .bind(s.lang.code())
+            .bind(s.email_alerts)
+            .bind(i64::from(s.alert_threshold.min(100)))
+            .bind(s.contact_email.as_ref().map(Email::as_str))
+            .bind(id.0)
+            .execute(p)
+            .await.map(|r| r.rows_affected())
+        })?;
+        if done == 0 {
+            return Err(StoreError::NotFound("account"));
+        }
+        Ok(())
+    }
+
+    /// Stores a one-time `/link` code for an account.
+    pub async fn create_link_code(
+        &self,
+        id: AccountId,
+        code: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self, |p| {
+            sqlx::query("INSERT INTO link_codes (code, account_id, expires_at) VALUES ($1, $2, $3)")
+                .bind(code)
+                .bind(id.0)
+                .bind(expires_at)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Joins `identity` to the account that issued `code`; the identity's former account, if it
+    /// had one, hands over its profiles. The code is used up.
+    pub async fn redeem_link_code(
+        &self,
+        code: &str,
+        identity: &Identity,
+    ) -> Result<AccountId, LinkError> {
+        let now = self.clock.now();
+        let target = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let found: Option<(i64,)> = sqlx::query_as(
+                "DELETE FROM link_codes WHERE code = $1 AND expires_at > $2 RETURNING account_id",
+            )
+            .bind(code)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((target,)) = found else { return Err(LinkError::UnknownOrExpired) };
+            let former: Option<(i64,)> = sqlx::query_as(
+                "SELECT account_id FROM identities WHERE platform = $1 AND external_id = $2",
+            )
+            .bind(identity.platform.as_str())
+            .bind(&identity.external_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match former {
+                Some((f,)) if f == target => return Err(LinkError::AlreadyLinked),
+                Some((f,)) => {
+                    sqlx::query("UPDATE identities SET account_id = $1 WHERE account_id = $2")
+                        .bind(target)
+                        .bind(f)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("UPDATE profiles SET owner_id = $1 WHERE owner_id = $2")
+                        .bind(target)
+                        .bind(f)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO identities (platform, external_id, account_id, created_at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(identity.platform.as_str())
+                    .bind(&identity.external_id)
+                    .bind(target)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok::<i64, LinkError>(target)
+        })?;
+        self.audit(
+            Some(AccountId(target)),
+            "identity.linked",
+            &format!("account:{target}"),
+            &json!({"platform": identity.platform.as_str()}),
+        )
+        .await?;
+        Ok(AccountId(target))
+    }
+
+    /// Everything personal the store holds about an account, for `/mydata`.
+    pub async fn export_account(&self, id: AccountId) -> Result<serde_json::Value> {
+        let account = self.account(id).await?;
+        let identities: Vec<_> = self
+            .identities(id)
+            .await?
+            .into_iter()
+            .map(|(i, reachable)| json!({"platform": i.platform, "id": i.external_id, "reachable": reachable}))
+            .collect();
+        let profiles = self.profiles_of(id).await?;
+        let favourites = self.favourites(id).await?;
+        let searches = self.saved_searches(id).await?;
+        let tickets = self.tickets_of(id).await?;
+        let messages = on_pool!(self, |p| {
+            sqlx::query_as::<_, (i64, String, DateTime<Utc>)>(
+                "SELECT proposal_id, body, created_at FROM thread_messages WHERE author_id = $1 ORDER BY id",
+            )
+            .bind(id.0)
+            .fetch_all(p)
+            .await
+        })?;
+        let proposals = self.proposals_sent_by(id).await?;
+        Ok(json!({
+            "account": account,
+            "identities": identities,
+            "profiles": profiles,
+            "favourites": favourites,
+            "saved_searches": searches,
+            "tickets": tickets,
+            "proposals_sent": proposals,
+            "messages": messages.into_iter().map(|(proposal, body, at)| json!({"proposal": proposal, "body": body, "at": at})).collect::<Vec<_>>(),
+        }))
+    }
+
+    /// GDPR erasure: personal data goes; what contracts and accounting must keep (bookings, the
+    /// names on signed contracts) stays, detached from any way to reach the person.
+    pub async fn erase_account(&self, id: AccountId) -> Result<()> {
+        let now = self.clock.now();
+        let profiles = self.profiles_of(id).await?;
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            for sql in [
+                "DELETE FROM identities WHERE account_id = $1",
+                "DELETE FROM link_codes WHERE account_id = $1",
+                "DELETE FROM favourites WHERE account_id = $1",
+                "DELETE FROM saved_searches WHERE account_id = $1",
+                "DELETE FROM conversations WHERE account_id = $1",
+                "DELETE FROM outbox WHERE account_id = $1",
+                "UPDATE tickets SET account_id = NULL, body = '[erased]' WHERE account_id = $1",
+                "UPDATE thread_messages SET body = '[erased]' WHERE author_id = $1",
+            ] {
+                sqlx::query(sql).bind(id.0).execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                "UPDATE accounts SET display_name = $1, contact_email = NULL, email_verified = FALSE, \
+                 email_alerts = FALSE, erased_at = $2 WHERE id = $3",
+            )
+            .bind(format!("erased account {}", id.0))
+            .bind(now)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<(), sqlx::Error>(())
+        })?;
+        for profile in profiles {
+            self.anonymise_profile(profile).await?;
+        }
+        self.audit(Some(id), "account.erased", &format!("account:{}", id.0), &json!({})).await
+    }
+}

@@ -1,0 +1,209 @@
+//! The one store API, over SQLite (the embedded default) and PostgreSQL (production).
+//!
+//! Each operation is written once: its SQL text uses `$1` placeholders, which both databases
+//! accept, and [`on_pool!`] type-checks the body against each backend. What really differs
+//! (connecting, pragmas, backups) lives in `sqlite.rs` and `postgres.rs`. Methods are grouped by
+//! concern in the sibling modules; the logic that is not storage stays out of here.
+
+mod accounts;
+mod conversations;
+mod outbox;
+mod postgres;
+mod profiles;
+mod proposals;
+mod social;
+mod sqlite;
+
+use std::sync::Arc;
+
+use sqlx::{PgPool, SqlitePool};
+
+use crate::clock::Clock;
+
+pub use accounts::{LinkError, Settings};
+pub use conversations::ConversationRecord;
+pub use outbox::OutboxItem;
+pub use profiles::ProfileChange;
+pub use proposals::{BookingError, NewProposal, ThreadMessage, TransitionError};
+pub use social::{SavedSearch, Ticket};
+
+/// Runs `$body` with `$pool` bound to the backend's pool; the body is compiled once per backend.
+/// It runs inside an async block, so `return` and `?` leave the body, not the calling method.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($pool) => async { $body }.await,
+            $crate::store::Pool::Postgres($pool) => async { $body }.await,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// What can go wrong in the store, as callers need to tell it apart.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    #[error("this was changed meanwhile; try again")]
+    Conflict,
+    #[error("the stored {what} cannot be read: {detail}")]
+    Corrupt { what: &'static str, detail: String },
+    #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("backup failed: {0}")]
+    Backup(String),
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(what: &'static str, detail: impl std::fmt::Display) -> Self {
+        StoreError::Corrupt { what, detail: detail.to_string() }
+    }
+}
+
+/// Whether a database error is the violation of a unique constraint (a lost race).
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The store: cheap to clone, shared by every task.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// The PostgreSQL schema this store was confined to, if any (tests).
+    schema: Option<String>,
+}
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite://FILE`, `sqlite::memory:`, `postgres://…`).
+    /// Migrations are not applied: call [`Store::migrate`].
+    pub async fn connect(url: &str, clock: Arc<dyn Clock>) -> Result<Self> {
+        let pool = if url.starts_with("sqlite:") {
+            Pool::Sqlite(sqlite::connect(url).await?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Pool::Postgres(postgres::connect(url, None).await?)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.chars().take(80).collect()));
+        };
+        Ok(Self { pool, clock, schema: None })
+    }
+
+    /// Opens a PostgreSQL database inside one schema (created if missing): how tests isolate.
+    pub async fn connect_postgres_schema(
+        url: &str,
+        schema: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
+        Ok(Self {
+            pool: Pool::Postgres(postgres::connect(url, Some(schema)).await?),
+            clock,
+            schema: Some(schema.to_owned()),
+        })
+    }
+
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    #[must_use]
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Applies the migrations this binary carries.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Writes a consistent copy of the database to `path` while it stays in use.
+    pub async fn backup(&self, path: &std::path::Path, database_url: &str) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlite::backup(p, path).await,
+            Pool::Postgres(_) => postgres::backup(database_url, self.schema.as_deref(), path).await,
+        }
+    }
+
+    /// Whether the database answers: for `/readyz`.
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, |p| sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Drops a PostgreSQL schema and all it holds: how tests clean up after
+    /// [`Store::connect_postgres_schema`]. Does nothing on SQLite.
+    pub async fn drop_schema(&self, schema: &str) -> Result<()> {
+        if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(StoreError::UnsupportedUrl(format!("schema name {schema:?}")));
+        }
+        if let Pool::Postgres(p) = &self.pool {
+            sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(p).await?;
+        }
+        Ok(())
+    }
+
+    /// Closes every connection (SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        on_pool!(self, |p| p.close().await);
+    }
+
+    /// Appends to the audit log: who did what to what.
+    pub async fn audit(
+        &self,
+        actor: Option<crate::domain::AccountId>,
+        action: &str,
+        subject: &str,
+        details: &serde_json::Value,
+    ) -> Result<()> {
+        let now = self.clock.now();
+        on_pool!(self, |p| {
+            sqlx::query("INSERT INTO audit_log (at, actor_id, action, subject, details) VALUES ($1, $2, $3, $4, $5)")
+                .bind(now)
+                .bind(actor.map(|a| a.0))
+                .bind(action)
+                .bind(subject)
+                .bind(details.to_string())
+                .execute(p)
+                .await.map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// The audit entries about one subject, oldest first: (action, actor, details).
+    pub async fn audit_trail(&self, subject: &str) -> Result<Vec<(String, Option<i64>, String)>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as::<_, (String, Option<i64>, String)>(
+                "SELECT action, actor_id, details FROM audit_log WHERE subject = $1 ORDER BY id",
+            )
+            .bind(subject)
+            .fetch_all(p)
+            .await
+        })?)
+    }
+}

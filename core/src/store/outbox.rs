@@ -1,0 +1,113 @@
+//! The stored outbox (SPEC §8): a notification is written in the same breath as the change that
+//! causes it, then delivered by a worker; a crash loses none, a retry sends none twice.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Result, Store, on_pool};
+use crate::domain::{AccountId, OutboxId};
+
+/// A notification claimed for delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub id: OutboxId,
+    pub account: AccountId,
+    /// The message, as the notifying layer serialised it.
+    pub payload: String,
+    pub attempts: i64,
+}
+
+impl Store {
+    /// Queues a notification unless one with the same `dedupe_key` was ever queued.
+    /// Returns whether it was queued now.
+    pub async fn enqueue(
+        &self,
+        account: AccountId,
+        payload: &str,
+        dedupe_key: &str,
+    ) -> Result<bool> {
+        let now = self.clock.now();
+        let done = on_pool!(self, |p| {
+            sqlx::query(
+                "INSERT INTO outbox (account_id, payload, dedupe_key, created_at, available_at) \
+                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING",
+            )
+            .bind(account.0)
+            .bind(payload)
+            .bind(dedupe_key)
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(done == 1)
+    }
+
+    /// Claims up to `limit` due notifications for `lease`; another worker (or instance) cannot
+    /// claim them until the lease runs out. The outer conditions are re-checked by PostgreSQL on
+    /// a row another transaction just claimed, so two claimers never get the same row.
+    pub async fn claim_outbox(&self, limit: i64, lease: Duration) -> Result<Vec<OutboxItem>> {
+        let now = self.clock.now();
+        let until = now + lease;
+        let rows = on_pool!(self, |p| {
+            sqlx::query_as::<_, (i64, i64, String, i64)>(
+                "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND available_at <= $2 \
+                              AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT $3) \
+                 AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $2) \
+                 RETURNING id, account_id, payload, attempts",
+            )
+            .bind(until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(p)
+            .await
+        })?;
+        let mut items: Vec<OutboxItem> = rows
+            .into_iter()
+            .map(|(id, account, payload, attempts)| OutboxItem {
+                id: OutboxId(id),
+                account: AccountId(account),
+                payload,
+                attempts,
+            })
+            .collect();
+        items.sort_by_key(|i| i.id);
+        Ok(items)
+    }
+
+    pub async fn mark_sent(&self, id: OutboxId) -> Result<()> {
+        let now = self.clock.now();
+        on_pool!(self, |p| {
+            sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = NULL WHERE id = $2")
+                .bind(now)
+                .bind(id.0)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Puts a notification back for a later attempt, keeping why it failed.
+    pub async fn retry_later(&self, id: OutboxId, at: DateTime<Utc>, error: &str) -> Result<()> {
+        on_pool!(self, |p| {
+            sqlx::query("UPDATE outbox SET available_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3")
+                .bind(at)
+                .bind(error.chars().take(500).collect::<String>())
+                .bind(id.0)
+                .execute(p)
+                .await.map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Notifications not yet delivered to an account, oldest first (what a terminal shows).
+    pub async fn pending_outbox_count(&self) -> Result<i64> {
+        let (n,): (i64,) = on_pool!(self, |p| sqlx::query_as(
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"
+        )
+        .fetch_one(p)
+        .await)?;
+        Ok(n)
+    }
+}

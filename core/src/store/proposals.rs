@@ -1,0 +1,415 @@
+//! Proposals, their threads, and bookings. The rules of who may do what live in `crate::booking`;
+//! this module makes each transition atomic (compare-and-set on the status) and lets unique
+//! indexes, not a check-then-write, decide races for the last slot of a date.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::{Result, Store, StoreError, is_unique_violation, on_pool};
+use crate::domain::proposal::{
+    Booking, BookingStatus, Deal, Proposal, ProposalStatus, ShowTimes, Terms,
+};
+use crate::domain::values::Fee;
+use crate::domain::{AccountId, BookingId, ProfileId, ProposalId};
+
+/// A proposal about to be sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewProposal {
+    pub from_profile: ProfileId,
+    pub to_profile: ProfileId,
+    pub artist: ProfileId,
+    pub venue: ProfileId,
+    pub sender: AccountId,
+    pub terms: Terms,
+    pub counter_of: Option<ProposalId>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThreadMessage {
+    pub author: AccountId,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Why a status change did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionError {
+    #[error("this proposal was already answered (it is {0:?} now)")]
+    NotInExpectedState(ProposalStatus),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why accepting did not give a booking.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("the venue's date is already fully booked")]
+    SlotTaken,
+    #[error("the artist already plays somewhere that day")]
+    ArtistBusy,
+    #[error("this proposal was already answered (it is {0:?} now)")]
+    NotOpen(ProposalStatus),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for BookingError {
+    fn from(e: sqlx::Error) -> Self {
+        BookingError::Store(e.into())
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ProposalRow {
+    id: i64,
+    from_profile: i64,
+    to_profile: i64,
+    artist_id: i64,
+    venue_id: i64,
+    sender_id: i64,
+    day: NaiveDate,
+    fee: i64,
+    deal: String,
+    set_minutes: i64,
+    times: String,
+    message: Option<String>,
+    status: String,
+    reason: Option<String>,
+    counter_of: Option<i64>,
+    created_at: DateTime<Utc>,
+    answered_at: Option<DateTime<Utc>>,
+    expires_at: DateTime<Utc>,
+}
+
+const PROPOSAL_COLUMNS: &str = "id, from_profile, to_profile, artist_id, venue_id, sender_id, day, fee, deal, set_minutes, \
+     times, message, status, reason, counter_of, created_at, answered_at, expires_at";
+
+impl TryFrom<ProposalRow> for Proposal {
+    type Error = StoreError;
+    fn try_from(r: ProposalRow) -> Result<Self> {
+        let deal: Deal =
+            serde_json::from_str(&r.deal).map_err(|e| StoreError::corrupt("deal", e))?;
+        let times: ShowTimes =
+            serde_json::from_str(&r.times).map_err(|e| StoreError::corrupt("show times", e))?;
+        Ok(Proposal {
+            id: ProposalId(r.id),
+            from_profile: ProfileId(r.from_profile),
+            to_profile: ProfileId(r.to_profile),
+            artist: ProfileId(r.artist_id),
+            venue: ProfileId(r.venue_id),
+            sender: AccountId(r.sender_id),
+            terms: Terms {
+                day: r.day,
+                fee: Fee::try_from(r.fee).map_err(|e| StoreError::corrupt("fee", e))?,
+                deal,
+                set_minutes: u16::try_from(r.set_minutes)
+                    .map_err(|e| StoreError::corrupt("set length", e))?,
+                times,
+                message: r.message,
+            },
+            status: ProposalStatus::parse(&r.status)
+                .ok_or_else(|| StoreError::corrupt("proposal status", &r.status))?,
+            reason: r.reason,
+            counter_of: r.counter_of.map(ProposalId),
+            created_at: r.created_at,
+            answered_at: r.answered_at,
+            expires_at: r.expires_at,
+        })
+    }
+}
+
+type BookingRow = (i64, i64, i64, i64, NaiveDate, i64, String, Option<String>, DateTime<Utc>);
+
+fn booking(r: BookingRow) -> Result<Booking> {
+    let (id, proposal, artist, venue, day, slot, status, sha, created_at) = r;
+    Ok(Booking {
+        id: BookingId(id),
+        proposal: ProposalId(proposal),
+        artist: ProfileId(artist),
+        venue: ProfileId(venue),
+        day,
+        slot: u8::try_from(slot).map_err(|e| StoreError::corrupt("slot", e))?,
+        status: match status.as_str() {
+            "confirmed" => BookingStatus::Confirmed,
+            "cancelled" => BookingStatus::Cancelled,
+            other => return Err(StoreError::corrupt("booking status", other)),
+        },
+        contract_sha256: sha,
+        created_at,
+    })
+}
+
+const BOOKING_COLUMNS: &str =
+    "id, proposal_id, artist_id, venue_id, day, slot, status, contract_sha256, created_at";
+
+impl Store {
+    pub async fn create_proposal(&self, new: &NewProposal) -> Result<Proposal> {
+        let now = self.clock.now();
+        let deal =
+            serde_json::to_string(&new.terms.deal).map_err(|e| StoreError::corrupt("deal", e))?;
+        let times = serde_json::to_string(&new.terms.times)
+            .map_err(|e| StoreError::corrupt("show times", e))?;
+        let (id,): (i64,) = on_pool!(self, |p| {
+            sqlx::query_as(
+                "INSERT INTO proposals (from_profile, to_profile, artist_id, venue_id, sender_id, day, fee, deal, \
+                 set_minutes, times, message, status, counter_of, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'sent', $12, $13, $14) RETURNING id",
+            )
+            .bind(new.from_profile.0)
+            .bind(new.to_profile.0)
+            .bind(new.artist.0)
+            .bind(new.venue.0)
+            .bind(new.sender.0)
+            .bind(new.terms.day)
+            .bind(i64::from(new.terms.fee))
+            .bind(deal)
+            .bind(i64::from(new.terms.set_minutes))
+            .bind(times)
+            .bind(new.terms.message.as_deref())
+            .bind(new.counter_of.map(|c| c.0))
+            .bind(now)
+            .bind(new.expires_at)
+            .fetch_one(p)
+            .await
+        })?;
+        self.proposal(ProposalId(id)).await
+    }
+
+    pub async fn proposal(&self, id: ProposalId) -> Result<Proposal> {
+        let sql = format!("SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE id = $1");
+        let row = on_pool!(self, |p| sqlx::query_as::<_, ProposalRow>(&sql)
+            .bind(id.0)
+            .fetch_optional(p)
+            .await)?;
+        row.map(Proposal::try_from).transpose()?.ok_or(StoreError::NotFound("proposal"))
+    }
+
+    /// Proposals a profile sent or received, newest first.
+    pub async fn proposals_of_profile(&self, profile: ProfileId) -> Result<Vec<Proposal>> {
+        let sql = format!(
+            "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE from_profile = $1 OR to_profile = $1 ORDER BY id DESC"
+        );
+        let rows = on_pool!(self, |p| sqlx::query_as::<_, ProposalRow>(&sql)
+            .bind(profile.0)
+            .fetch_all(p)
+            .await)?;
+        rows.into_iter().map(Proposal::try_from).collect()
+    }
+
+    pub(super) async fn proposals_sent_by(&self, account: AccountId) -> Result<Vec<Proposal>> {
+        let sql =
+            format!("SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE sender_id = $1 ORDER BY id");
+        let rows = on_pool!(self, |p| sqlx::query_as::<_, ProposalRow>(&sql)
+            .bind(account.0)
+            .fetch_all(p)
+            .await)?;
+        rows.into_iter().map(Proposal::try_from).collect()
+    }
+
+    /// Moves a proposal from `from` to `to` atomically; fails if it is no longer in `from`.
+    pub async fn transition_proposal(
+        &self,
+        id: ProposalId,
+        from: ProposalStatus,
+        to: ProposalStatus,
+        reason: Option<&str>,
+    ) -> Result<Proposal, TransitionError> {
+        let now = self.clock.now();
+        let done = on_pool!(self, |p| {
+            sqlx::query(
+                "UPDATE proposals SET status = $1, reason = $2, answered_at = COALESCE(answered_at, $3) \
+                 WHERE id = $4 AND status = $5",
+            )
+            .bind(to.as_str())
+            .bind(reason)
+            .bind(now)
+            .bind(id.0)
+            .bind(from.as_str())
+            .execute(p)
+            .await.map(|r| r.rows_affected())
+        })
+        .map_err(StoreError::from)?;
+        let proposal = self.proposal(id).await?;
+        if done == 1 {
+            Ok(proposal)
+        } else {
+            Err(TransitionError::NotInExpectedState(proposal.status))
+        }
+    }
+
+    /// Accepts an open proposal and confirms its booking in one transaction: the proposal moves
+    /// to accepted only if a slot of the venue's date (1..=`slots`) and the artist's day are free,
+    /// as the unique indexes see them. Exactly one of racing accepts for the last slot wins.
+    pub async fn accept_and_book(
+        &self,
+        id: ProposalId,
+        slots: u8,
+    ) -> Result<Booking, BookingError> {
+        let now = self.clock.now();
+        let outcome = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            // Writing first takes SQLite's write lock at once (no snapshot upgrade to fail) and
+            // row-locks the proposal in PostgreSQL.
+            let opened: Option<(i64, i64, NaiveDate)> = sqlx::query_as(
+                "UPDATE proposals SET status = 'accepted', answered_at = $1 \
+                 WHERE id = $2 AND status IN ('sent', 'held') RETURNING artist_id, venue_id, day",
+            )
+            .bind(now)
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((artist, venue, day)) = opened else {
+                return Ok(Err(None));
+            };
+            let busy: Option<(i64,)> = sqlx::query_as(
+                "SELECT id FROM bookings WHERE artist_id = $1 AND day = $2 AND status = 'confirmed'",
+            )
+            .bind(artist)
+            .bind(day)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if busy.is_some() {
+                return Ok(Err(Some(BookingError::ArtistBusy)));
+            }
+            for slot in 1..=i64::from(slots.max(1)) {
+                let inserted: Option<(i64,)> = sqlx::query_as(
+                    "INSERT INTO bookings (proposal_id, artist_id, venue_id, day, slot, status, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'confirmed', $6) ON CONFLICT DO NOTHING RETURNING id",
+                )
+                .bind(id.0)
+                .bind(artist)
+                .bind(venue)
+                .bind(day)
+                .bind(slot)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some((booking,)) = inserted {
+                    tx.commit().await?;
+                    return Ok(Ok(booking));
+                }
+            }
+            // Every slot taken, or the artist's day taken by a racing accept: nothing is kept.
+            let busy: Option<(i64,)> = sqlx::query_as(
+                "SELECT id FROM bookings WHERE artist_id = $1 AND day = $2 AND status = 'confirmed'",
+            )
+            .bind(artist)
+            .bind(day)
+            .fetch_optional(&mut *tx)
+            .await?;
+            Ok::<_, sqlx::Error>(Err(Some(if busy.is_some() { BookingError::ArtistBusy } else { BookingError::SlotTaken })))
+        })
+        .map_err(|e| if is_unique_violation(&e) { BookingError::SlotTaken } else { BookingError::from(e) })?;
+        match outcome {
+            Ok(booking_id) => self.booking(BookingId(booking_id)).await.map_err(BookingError::from),
+            Err(Some(e)) => Err(e),
+            Err(None) => Err(BookingError::NotOpen(self.proposal(id).await?.status)),
+        }
+    }
+
+    pub async fn booking(&self, id: BookingId) -> Result<Booking> {
+        let sql = format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1");
+        let row = on_pool!(self, |p| sqlx::query_as::<_, BookingRow>(&sql)
+            .bind(id.0)
+            .fetch_optional(p)
+            .await)?;
+        row.map(booking).transpose()?.ok_or(StoreError::NotFound("booking"))
+    }
+
+    /// Confirmed bookings of a profile (as artist or venue), by date.
+    pub async fn bookings_of_profile(&self, profile: ProfileId) -> Result<Vec<Booking>> {
+        let sql = format!(
+            "SELECT {BOOKING_COLUMNS} FROM bookings WHERE (artist_id = $1 OR venue_id = $1) AND status = 'confirmed' \
+             ORDER BY day, id"
+        );
+        let rows = on_pool!(self, |p| sqlx::query_as::<_, BookingRow>(&sql)
+            .bind(profile.0)
+            .fetch_all(p)
+            .await)?;
+        rows.into_iter().map(booking).collect()
+    }
+
+    /// Every booking, confirmed or not, in id order (checks, exports).
+    pub async fn all_bookings(&self) -> Result<Vec<Booking>> {
+        let sql = format!("SELECT {BOOKING_COLUMNS} FROM bookings ORDER BY id");
+        let rows = on_pool!(self, |p| sqlx::query_as::<_, BookingRow>(&sql).fetch_all(p).await)?;
+        rows.into_iter().map(booking).collect()
+    }
+
+    /// Cancels a confirmed booking; the date frees up. Returns whether it was confirmed.
+    pub async fn cancel_booking(&self, id: BookingId, reason: &str) -> Result<bool> {
+        let now = self.clock.now();
+        let done = on_pool!(self, |p| {
+            sqlx::query(
+                "UPDATE bookings SET status = 'cancelled', cancel_reason = $1, cancelled_at = $2 \
+                 WHERE id = $3 AND status = 'confirmed'",
+            )
+            .bind(reason)
+            .bind(now)
+            .bind(id.0)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(done == 1)
+    }
+
+    /// Stores the SHA-256 of the booking's contract.
+    pub async fn set_contract_hash(&self, id: BookingId, sha256: &str) -> Result<()> {
+        on_pool!(self, |p| {
+            sqlx::query("UPDATE bookings SET contract_sha256 = $1 WHERE id = $2")
+                .bind(sha256)
+                .bind(id.0)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    pub async fn add_thread_message(
+        &self,
+        proposal: ProposalId,
+        author: AccountId,
+        body: &str,
+    ) -> Result<()> {
+        let now = self.clock.now();
+        on_pool!(self, |p| {
+            sqlx::query("INSERT INTO thread_messages (proposal_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(proposal.0)
+                .bind(author.0)
+                .bind(body)
+                .bind(now)
+                .execute(p)
+                .await.map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    pub async fn thread(&self, proposal: ProposalId) -> Result<Vec<ThreadMessage>> {
+        let rows: Vec<(i64, String, DateTime<Utc>)> = on_pool!(self, |p| {
+            sqlx::query_as("SELECT author_id, body, created_at FROM thread_messages WHERE proposal_id = $1 ORDER BY id")
+                .bind(proposal.0)
+                .fetch_all(p)
+                .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(a, body, at)| ThreadMessage { author: AccountId(a), body, at })
+            .collect())
+    }
+
+    /// Open proposals whose answer time has passed, oldest first.
+    pub async fn proposals_due_to_expire(&self, limit: i64) -> Result<Vec<ProposalId>> {
+        let now = self.clock.now();
+        let rows: Vec<(i64,)> = on_pool!(self, |p| {
+            sqlx::query_as("SELECT id FROM proposals WHERE status = 'sent' AND expires_at <= $1 ORDER BY id LIMIT $2")
+                .bind(now)
+                .bind(limit)
+                .fetch_all(p)
+                .await
+        })?;
+        Ok(rows.into_iter().map(|(id,)| ProposalId(id)).collect())
+    }
+}

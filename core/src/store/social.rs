@@ -1,0 +1,205 @@
+//! What an account keeps for itself: favourites, saved searches (and the alerts they gave), and
+//! support tickets.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Result, Store, on_pool};
+use crate::domain::{AccountId, ProfileId, SavedSearchId, TicketId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SavedSearch {
+    pub id: SavedSearchId,
+    pub account: AccountId,
+    /// The profile the search was made for (the seeker).
+    pub profile: ProfileId,
+    /// The query, as the matching layer serialised it.
+    pub query: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub account: Option<AccountId>,
+    pub body: String,
+    pub open: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+type TicketRow = (i64, Option<i64>, String, String, DateTime<Utc>);
+
+fn ticket((id, account, body, status, created_at): TicketRow) -> Ticket {
+    Ticket {
+        id: TicketId(id),
+        account: account.map(AccountId),
+        body,
+        open: status == "open",
+        created_at,
+    }
+}
+
+impl Store {
+    /// Stars a profile; starring twice is harmless.
+    pub async fn add_favourite(&self, account: AccountId, profile: ProfileId) -> Result<()> {
+        let now = self.clock.now();
+        on_pool!(self, |p| {
+            sqlx::query(
+                "INSERT INTO favourites (account_id, profile_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(account.0)
+            .bind(profile.0)
+            .bind(now)
+            .execute(p)
+            .await.map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Returns whether there was such a favourite.
+    pub async fn remove_favourite(&self, account: AccountId, profile: ProfileId) -> Result<bool> {
+        let done = on_pool!(self, |p| {
+            sqlx::query("DELETE FROM favourites WHERE account_id = $1 AND profile_id = $2")
+                .bind(account.0)
+                .bind(profile.0)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        Ok(done > 0)
+    }
+
+    /// Starred profiles, most recent first.
+    pub async fn favourites(&self, account: AccountId) -> Result<Vec<ProfileId>> {
+        let rows: Vec<(i64,)> = on_pool!(self, |p| {
+            sqlx::query_as("SELECT profile_id FROM favourites WHERE account_id = $1 ORDER BY created_at DESC, profile_id")
+                .bind(account.0)
+                .fetch_all(p)
+                .await
+        })?;
+        Ok(rows.into_iter().map(|(id,)| ProfileId(id)).collect())
+    }
+
+    pub async fn save_search(
+        &self,
+        account: AccountId,
+        profile: ProfileId,
+        query: &str,
+    ) -> Result<SavedSearchId> {
+        let now = self.clock.now();
+        let (id,): (i64,) = on_pool!(self, |p| {
+            sqlx::query_as(
+                "INSERT INTO saved_searches (account_id, profile_id, query, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(account.0)
+            .bind(profile.0)
+            .bind(query)
+            .bind(now)
+            .fetch_one(p)
+            .await
+        })?;
+        Ok(SavedSearchId(id))
+    }
+
+    /// An account's search history, newest first.
+    pub async fn saved_searches(&self, account: AccountId) -> Result<Vec<SavedSearch>> {
+        let rows: Vec<(i64, i64, String, DateTime<Utc>)> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT id, profile_id, query, created_at FROM saved_searches WHERE account_id = $1 ORDER BY id DESC",
+            )
+            .bind(account.0)
+            .fetch_all(p)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, profile, query, created_at)| SavedSearch {
+                id: SavedSearchId(id),
+                account,
+                profile: ProfileId(profile),
+                query,
+                created_at,
+            })
+            .collect())
+    }
+
+    /// Every saved search, for alerting when a profile appears or changes.
+    pub async fn all_saved_searches(&self) -> Result<Vec<SavedSearch>> {
+        let rows: Vec<(i64, i64, i64, String, DateTime<Utc>)> = on_pool!(self, |p| {
+            sqlx::query_as("SELECT id, account_id, profile_id, query, created_at FROM saved_searches ORDER BY id")
+                .fetch_all(p)
+                .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, account, profile, query, created_at)| SavedSearch {
+                id: SavedSearchId(id),
+                account: AccountId(account),
+                profile: ProfileId(profile),
+                query,
+                created_at,
+            })
+            .collect())
+    }
+
+    /// Records that `search` alerted about `profile`; false if it already had (never alert twice).
+    pub async fn record_alert(&self, search: SavedSearchId, profile: ProfileId) -> Result<bool> {
+        let now = self.clock.now();
+        let done = on_pool!(self, |p| {
+            sqlx::query(
+                "INSERT INTO search_alerts (saved_search_id, profile_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(search.0)
+            .bind(profile.0)
+            .bind(now)
+            .execute(p)
+            .await.map(|r| r.rows_affected())
+        })?;
+        Ok(done == 1)
+    }
+
+    pub async fn open_ticket(&self, account: AccountId, body: &str) -> Result<TicketId> {
+        let now = self.clock.now();
+        let (id,): (i64,) = on_pool!(self, |p| {
+            sqlx::query_as(
+                "INSERT INTO tickets (account_id, body, status, created_at) VALUES ($1, $2, 'open', $3) RETURNING id",
+            )
+            .bind(account.0)
+            .bind(body)
+            .bind(now)
+            .fetch_one(p)
+            .await
+        })?;
+        Ok(TicketId(id))
+    }
+
+    pub async fn open_tickets(&self) -> Result<Vec<Ticket>> {
+        let rows: Vec<TicketRow> = on_pool!(self, |p| {
+            sqlx::query_as("SELECT id, account_id, body, status, created_at FROM tickets WHERE status = 'open' ORDER BY id")
+                .fetch_all(p)
+                .await
+        })?;
+        Ok(rows.into_iter().map(ticket).collect())
+    }
+
+    pub async fn tickets_of(&self, account: AccountId) -> Result<Vec<Ticket>> {
+        let rows: Vec<TicketRow> = on_pool!(self, |p| {
+            sqlx::query_as("SELECT id, account_id, body, status, created_at FROM tickets WHERE account_id = $1 ORDER BY id")
+                .bind(account.0)
+                .fetch_all(p)
+                .await
+        })?;
+        Ok(rows.into_iter().map(ticket).collect())
+    }
+
+    pub async fn close_ticket(&self, id: TicketId) -> Result<bool> {
+        let done = on_pool!(self, |p| sqlx::query(
+            "UPDATE tickets SET status = 'closed' WHERE id = $1 AND status = 'open'"
+        )
+        .bind(id.0)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+}

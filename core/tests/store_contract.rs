@@ -1,0 +1,622 @@
+//! The store's contract: one story per behaviour, run unchanged against SQLite and PostgreSQL.
+//! Test names carry the backend (`sqlite::…`, `postgres::…`). PostgreSQL comes from
+//! `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`); each test gets a fresh
+//! schema. There is no skipping: an unreachable PostgreSQL fails the postgres tests.
+
+#![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
+
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use flowstage_core::clock::{Clock, ManualClock};
+use flowstage_core::domain::account::{Identity, Platform};
+use flowstage_core::domain::genre::GenreSet;
+use flowstage_core::domain::places::{City, Country};
+use flowstage_core::domain::profile::{Artist, ProfileDetails, ProfileStatus, Venue};
+use flowstage_core::domain::proposal::{Deal, Proposal, ProposalStatus, ShowTimes, Terms};
+use flowstage_core::domain::values::{
+    AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, Links, Name, TravelRadius,
+};
+use flowstage_core::domain::{AccountId, Lang, ProfileId};
+use flowstage_core::store::{
+    Backend, BookingError, NewProposal, Settings, Store, StoreError, TransitionError,
+};
+
+struct Harness {
+    store: Store,
+    clock: ManualClock,
+    schema: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn start() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+fn postgres_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+impl Harness {
+    async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("store.db").display());
+        let clock = ManualClock::new(start());
+        let store = Store::connect(&url, Arc::new(clock.clone())).await.unwrap();
+        store.migrate().await.unwrap();
+        Self { store, clock, schema: None, _dir: Some(dir) }
+    }
+
+    async fn postgres() -> Self {
+        let url = postgres_url();
+        let schema = format!("store_{}", hex::encode(rand::random::<[u8; 6]>()));
+        let clock = ManualClock::new(start());
+        let store = Store::connect_postgres_schema(&url, &schema, Arc::new(clock.clone()))
+            .await
+            .unwrap_or_else(|e| {
+                panic!("PostgreSQL at {url} is required for the postgres store tests: {e}")
+            });
+        store.migrate().await.unwrap();
+        Self { store, clock, schema: Some((url, schema)), _dir: None }
+    }
+
+    async fn finish(self) {
+        self.store.close().await;
+        if let Some((url, schema)) = self.schema {
+            let admin = Store::connect(&url, Arc::new(self.clock)).await.unwrap();
+            admin.drop_schema(&schema).await.unwrap();
+            admin.close().await;
+        }
+    }
+}
+
+macro_rules! store_suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let h = super::Harness::sqlite().await;
+                    super::$name(&h).await;
+                    h.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let h = super::Harness::postgres().await;
+                    super::$name(&h).await;
+                    h.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+store_suite!(
+    an_identity_gets_one_account_even_when_racing,
+    settings_round_trip,
+    link_codes_join_identities_once,
+    profiles_go_through_review,
+    profile_edits_replace_dates_and_feed_changes,
+    favourites_searches_and_alerts,
+    tickets_open_and_close,
+    outbox_dedupes_and_leases,
+    conversation_saves_are_optimistic,
+    proposals_move_by_compare_and_set,
+    fifty_racing_accepts_give_one_booking,
+    an_artist_plays_once_a_day,
+    multi_slot_dates_fill_up,
+    cancelling_frees_the_date,
+    export_and_erasure,
+    backup_while_writing,
+);
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, d).unwrap()
+}
+
+fn lyon() -> City {
+    City::from_parts("Lyon", Country::France, 45.75, 4.85)
+}
+
+fn artist(name: &str) -> ProfileDetails {
+    ProfileDetails::Artist(Artist {
+        name: Name::parse(name).unwrap(),
+        genres: GenreSet::parse("rock indé, jazz manouche").unwrap(),
+        fee: Fee::parse("1200").unwrap(),
+        negotiable: true,
+        draw: AudienceRange::parse("100-400").unwrap(),
+        city: lyon(),
+        radius: TravelRadius::parse("300").unwrap(),
+        bio: None,
+        links: Links::parse("https://band.example.fr").unwrap(),
+        email: Some(Email::parse("band@example.fr").unwrap()),
+    })
+}
+
+fn venue(name: &str, slots: u8) -> ProfileDetails {
+    ProfileDetails::Venue(Venue {
+        name: Name::parse(name).unwrap(),
+        city: lyon(),
+        address: None,
+        capacity: Capacity::parse("350").unwrap(),
+        genres: GenreSet::parse("rock").unwrap(),
+        budget: BudgetRange::parse("800-1500").unwrap(),
+        licence: None,
+        stage_notes: None,
+        email: None,
+        slots_per_date: slots,
+    })
+}
+
+fn dates(days: &[u32]) -> DateSet {
+    DateSet::new(days.iter().map(|&d| day(d)), start().date_naive()).unwrap()
+}
+
+async fn account(h: &Harness, id: &str) -> AccountId {
+    h.store
+        .account_for_identity(&Identity::new(Platform::Telegram, id), id, Lang::Fr)
+        .await
+        .unwrap()
+        .0
+        .id
+}
+
+async fn approved(
+    h: &Harness,
+    owner: AccountId,
+    details: &ProfileDetails,
+    days: &[u32],
+) -> ProfileId {
+    let p = h
+        .store
+        .create_profile(owner, details, &dates(days), &ProfileStatus::Pending)
+        .await
+        .unwrap();
+    h.store.set_profile_status(p.id, &ProfileStatus::Approved, None).await.unwrap();
+    p.id
+}
+
+fn terms(d: u32) -> Terms {
+    Terms {
+        day: day(d),
+        fee: Fee::parse("1000").unwrap(),
+        deal: Deal::FlatFee,
+        set_minutes: 60,
+        times: ShowTimes::default(),
+        message: Some("Ça vous dit ?".into()),
+    }
+}
+
+async fn propose(
+    h: &Harness,
+    sender: AccountId,
+    artist: ProfileId,
+    venue: ProfileId,
+    d: u32,
+) -> Proposal {
+    h.store
+        .create_proposal(&NewProposal {
+            from_profile: artist,
+            to_profile: venue,
+            artist,
+            venue,
+            sender,
+            terms: terms(d),
+            counter_of: None,
+            expires_at: h.clock.now() + Duration::days(7),
+        })
+        .await
+        .unwrap()
+}
+
+async fn an_identity_gets_one_account_even_when_racing(h: &Harness) {
+    let identity = Identity::new(Platform::Discord, "42");
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let store = h.store.clone();
+        let identity = identity.clone();
+        tasks.push(tokio::spawn(async move {
+            store.account_for_identity(&identity, "Zoé", Lang::En).await
+        }));
+    }
+    let mut ids = Vec::new();
+    let mut created = 0;
+    for t in tasks {
+        let (account, was_created) = t.await.unwrap().unwrap();
+        ids.push(account.id);
+        created += usize::from(was_created);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one account for one identity");
+    assert_eq!(created, 1);
+    let account = h.store.account(ids[0]).await.unwrap();
+    assert_eq!(account.display_name, "Zoé");
+    assert_eq!(account.lang, Lang::En);
+    assert_eq!(h.store.identities(account.id).await.unwrap(), vec![(identity, true)]);
+}
+
+async fn settings_round_trip(h: &Harness) {
+    let id = account(h, "1").await;
+    let settings = Settings {
+        lang: Lang::En,
+        email_alerts: false,
+        alert_threshold: 85,
+        contact_email: Some(Email::parse("zoe@example.fr").unwrap()),
+    };
+    h.store.update_settings(id, &settings).await.unwrap();
+    let a = h.store.account(id).await.unwrap();
+    assert_eq!((a.lang, a.email_alerts, a.alert_threshold), (Lang::En, false, 85));
+    assert_eq!(a.contact_email, settings.contact_email);
+    assert!(matches!(h.store.account(AccountId(999_999)).await, Err(StoreError::NotFound(_))));
+}
+
+async fn link_codes_join_identities_once(h: &Harness) {
+    let telegram = account(h, "tg-7").await;
+    let discord = Identity::new(Platform::Discord, "dc-7");
+    let former = h.store.account_for_identity(&discord, "Zoé", Lang::Fr).await.unwrap().0.id;
+    let p = h
+        .store
+        .create_profile(former, &artist("Les Zoé"), &dates(&[5]), &ProfileStatus::Draft)
+        .await
+        .unwrap();
+    h.store.create_link_code(telegram, "ABC123", start() + Duration::minutes(10)).await.unwrap();
+    assert_eq!(h.store.redeem_link_code("ABC123", &discord).await.unwrap(), telegram);
+    assert!(h.store.redeem_link_code("ABC123", &discord).await.is_err(), "a code is used once");
+    assert_eq!(h.store.account_by_identity(&discord).await.unwrap().unwrap().id, telegram);
+    assert_eq!(
+        h.store.profile(p.id).await.unwrap().owner,
+        telegram,
+        "profiles follow the identity"
+    );
+    h.store.create_link_code(telegram, "OLD", start() + Duration::minutes(10)).await.unwrap();
+    h.clock.advance(Duration::minutes(11));
+    let email = Identity::new(Platform::Email, "zoe@example.fr");
+    assert!(h.store.redeem_link_code("OLD", &email).await.is_err(), "expired codes are refused");
+}
+
+async fn profiles_go_through_review(h: &Harness) {
+    let owner = account(h, "2").await;
+    let details = artist("Les Gros Bras");
+    let p = h
+        .store
+        .create_profile(owner, &details, &dates(&[5, 12]), &ProfileStatus::Draft)
+        .await
+        .unwrap();
+    assert_eq!(p.details, details);
+    assert_eq!(p.dates, dates(&[5, 12]));
+    assert_eq!(p.status, ProfileStatus::Draft);
+    h.store.set_profile_status(p.id, &ProfileStatus::Pending, Some(owner)).await.unwrap();
+    let pending: Vec<ProfileId> =
+        h.store.pending_profiles().await.unwrap().iter().map(|p| p.id).collect();
+    assert_eq!(pending, vec![p.id]);
+    h.store
+        .set_profile_status(p.id, &ProfileStatus::Rejected("photo manquante".into()), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        h.store.profile(p.id).await.unwrap().status,
+        ProfileStatus::Rejected("photo manquante".into())
+    );
+    assert!(h.store.pending_profiles().await.unwrap().is_empty());
+    h.store.set_profile_status(p.id, &ProfileStatus::Approved, None).await.unwrap();
+    assert_eq!(h.store.approved_profiles(ProfileId(0)).await.unwrap().len(), 1);
+    assert!(
+        h.store.approved_profiles(p.id).await.unwrap().is_empty(),
+        "pages start after the cursor"
+    );
+    let trail = h.store.audit_trail(&format!("profile:{}", p.id)).await.unwrap();
+    let actions: Vec<&str> = trail.iter().map(|(a, _, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["profile.created", "profile.pending", "profile.rejected", "profile.approved"]
+    );
+    assert!(matches!(
+        h.store.set_profile_status(ProfileId(12345), &ProfileStatus::Approved, None).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn profile_edits_replace_dates_and_feed_changes(h: &Harness) {
+    let owner = account(h, "3").await;
+    let p = h
+        .store
+        .create_profile(owner, &venue("Le Périscope", 1), &dates(&[1, 2, 3]), &ProfileStatus::Draft)
+        .await
+        .unwrap();
+    let feed = h.store.profile_changes_since(0, 100).await.unwrap();
+    assert_eq!(feed.len(), 1);
+    let updated = h
+        .store
+        .update_profile(p.id, &venue("Le Périscope (Lyon 2e)", 2), &dates(&[3, 4]))
+        .await
+        .unwrap();
+    assert_eq!(updated.details.name().as_str(), "Le Périscope (Lyon 2e)");
+    assert_eq!(updated.dates, dates(&[3, 4]));
+    let more = h.store.profile_changes_since(feed[0].seq, 100).await.unwrap();
+    assert_eq!(more.len(), 1);
+    assert_eq!(more[0].profile, p.id);
+    assert!(matches!(
+        h.store.update_profile(p.id, &artist("Wrong kind"), &dates(&[3])).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let token = h.store.calendar_token(p.id).await.unwrap();
+    assert_eq!(h.store.profile_by_calendar_token(&token).await.unwrap().unwrap().id, p.id);
+    let renewed = h.store.renew_calendar_token(p.id).await.unwrap();
+    assert_ne!(renewed, token);
+    assert!(h.store.profile_by_calendar_token(&token).await.unwrap().is_none());
+}
+
+async fn favourites_searches_and_alerts(h: &Harness) {
+    let a = account(h, "4").await;
+    let v = approved(h, a, &venue("La Cigale", 1), &[5]).await;
+    let ar = approved(h, a, &artist("Zazou"), &[5]).await;
+    h.store.add_favourite(a, v).await.unwrap();
+    h.store.add_favourite(a, v).await.unwrap();
+    assert_eq!(h.store.favourites(a).await.unwrap(), vec![v]);
+    assert!(h.store.remove_favourite(a, v).await.unwrap());
+    assert!(!h.store.remove_favourite(a, v).await.unwrap());
+    let s = h.store.save_search(a, ar, r#"{"dates":null}"#).await.unwrap();
+    assert_eq!(h.store.saved_searches(a).await.unwrap()[0].id, s);
+    assert!(h.store.record_alert(s, v).await.unwrap());
+    assert!(!h.store.record_alert(s, v).await.unwrap(), "never twice for the same pair");
+}
+
+async fn tickets_open_and_close(h: &Harness) {
+    let a = account(h, "5").await;
+    let t = h.store.open_ticket(a, "Le bouton ne marche pas").await.unwrap();
+    assert_eq!(h.store.open_tickets().await.unwrap().len(), 1);
+    assert!(h.store.close_ticket(t).await.unwrap());
+    assert!(!h.store.close_ticket(t).await.unwrap());
+    assert!(h.store.open_tickets().await.unwrap().is_empty());
+    assert_eq!(h.store.tickets_of(a).await.unwrap().len(), 1);
+}
+
+async fn outbox_dedupes_and_leases(h: &Harness) {
+    let a = account(h, "6").await;
+    for i in 0..20 {
+        assert!(h.store.enqueue(a, &format!("message {i}"), &format!("key-{i}")).await.unwrap());
+    }
+    assert!(!h.store.enqueue(a, "again", "key-0").await.unwrap(), "a key is queued once");
+    // Two workers claim at once: they never get the same message. (PostgreSQL may give the
+    // second fewer rows while the first holds its locks; a third claim gets the rest.)
+    let (x, y) = tokio::join!(
+        h.store.claim_outbox(15, Duration::seconds(30)),
+        h.store.claim_outbox(15, Duration::seconds(30))
+    );
+    let mut claimed: Vec<_> = x.unwrap().into_iter().chain(y.unwrap()).collect();
+    claimed.extend(h.store.claim_outbox(50, Duration::seconds(30)).await.unwrap());
+    let mut ids: Vec<_> = claimed.iter().map(|i| i.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((claimed.len(), ids.len()), (20, 20), "each message claimed exactly once");
+    assert!(h.store.claim_outbox(50, Duration::seconds(30)).await.unwrap().is_empty(), "leased");
+    let kept = claimed.split_off(10);
+    for item in &claimed {
+        h.store.mark_sent(item.id).await.unwrap();
+    }
+    h.store
+        .retry_later(kept[0].id, start() + Duration::minutes(5), "429 Too Many Requests")
+        .await
+        .unwrap();
+    h.clock.advance(Duration::seconds(31));
+    let again = h.store.claim_outbox(50, Duration::seconds(30)).await.unwrap();
+    assert_eq!(again.len(), kept.len() - 1, "lease over, except the one put back for later");
+    assert!(again.iter().all(|i| i.attempts == 2));
+    for item in &again {
+        h.store.mark_sent(item.id).await.unwrap();
+    }
+    h.clock.advance(Duration::minutes(5));
+    let later = h.store.claim_outbox(50, Duration::seconds(30)).await.unwrap();
+    assert_eq!(later.iter().map(|i| i.id).collect::<Vec<_>>(), vec![kept[0].id]);
+    assert_eq!(h.store.pending_outbox_count().await.unwrap(), 1);
+}
+
+async fn conversation_saves_are_optimistic(h: &Harness) {
+    let a = account(h, "7").await;
+    assert!(h.store.load_conversation(a, "telegram:7").await.unwrap().is_none());
+    let v1 = h.store.save_conversation(a, "telegram:7", r#"{"step":"ask_name"}"#, 0).await.unwrap();
+    let rec = h.store.load_conversation(a, "telegram:7").await.unwrap().unwrap();
+    assert_eq!((rec.state.as_str(), rec.version), (r#"{"step":"ask_name"}"#, v1));
+    let v2 = h.store.save_conversation(a, "telegram:7", r#"{"step":"ask_fee"}"#, v1).await.unwrap();
+    assert!(matches!(
+        h.store.save_conversation(a, "telegram:7", "{}", v1).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        h.store.save_conversation(a, "telegram:7", "{}", 0).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(h.store.load_conversation(a, "telegram:7").await.unwrap().unwrap().version, v2);
+    assert!(h.store.load_conversation(a, "discord:7").await.unwrap().is_none(), "per channel");
+}
+
+async fn proposals_move_by_compare_and_set(h: &Harness) {
+    let a = account(h, "8").await;
+    let ar = approved(h, a, &artist("Zazou"), &[5]).await;
+    let v = approved(h, a, &venue("La Cigale", 1), &[5]).await;
+    let p = propose(h, a, ar, v, 5).await;
+    assert_eq!(p.status, ProposalStatus::Sent);
+    assert_eq!(p.terms, terms(5));
+    let refused = h
+        .store
+        .transition_proposal(p.id, ProposalStatus::Sent, ProposalStatus::Refused, Some("complet"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (refused.status, refused.reason.as_deref()),
+        (ProposalStatus::Refused, Some("complet"))
+    );
+    assert!(matches!(
+        h.store
+            .transition_proposal(p.id, ProposalStatus::Sent, ProposalStatus::Withdrawn, None)
+            .await,
+        Err(TransitionError::NotInExpectedState(ProposalStatus::Refused))
+    ));
+    h.store.add_thread_message(p.id, a, "Dommage !").await.unwrap();
+    assert_eq!(h.store.thread(p.id).await.unwrap()[0].body, "Dommage !");
+    assert_eq!(h.store.proposals_of_profile(v).await.unwrap().len(), 1);
+    h.clock.advance(Duration::days(8));
+    let q = propose(h, a, ar, v, 5).await;
+    assert!(h.store.proposals_due_to_expire(10).await.unwrap().is_empty(), "not due yet");
+    h.clock.advance(Duration::days(8));
+    assert_eq!(h.store.proposals_due_to_expire(10).await.unwrap(), vec![q.id]);
+}
+
+async fn fifty_racing_accepts_give_one_booking(h: &Harness) {
+    let venue_owner = account(h, "venue").await;
+    let v = approved(h, venue_owner, &venue("Le Transbordeur", 1), &[12]).await;
+    let mut proposals = Vec::new();
+    for i in 0..50 {
+        let owner = account(h, &format!("artist-{i}")).await;
+        let ar = approved(h, owner, &artist(&format!("Groupe {i}")), &[12]).await;
+        proposals.push(propose(h, owner, ar, v, 12).await.id);
+    }
+    let mut tasks = Vec::new();
+    for id in proposals.clone() {
+        let store = h.store.clone();
+        tasks.push(tokio::spawn(async move { store.accept_and_book(id, 1).await }));
+    }
+    let mut won = 0;
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(BookingError::SlotTaken) => refused += 1,
+            Err(e) => panic!("unexpected: {e:?}"),
+        }
+    }
+    assert_eq!((won, refused), (1, 49));
+    let bookings = h.store.all_bookings().await.unwrap();
+    assert_eq!(bookings.len(), 1, "nothing half-written");
+    let mut accepted = 0;
+    for id in proposals {
+        let p = h.store.proposal(id).await.unwrap();
+        if p.status == ProposalStatus::Accepted {
+            accepted += 1;
+            assert_eq!(bookings[0].proposal, id);
+        } else {
+            assert_eq!(
+                p.status,
+                ProposalStatus::Sent,
+                "losers stay open, to be closed with a reason"
+            );
+        }
+    }
+    assert_eq!(accepted, 1);
+}
+
+async fn an_artist_plays_once_a_day(h: &Harness) {
+    let a = account(h, "9").await;
+    let ar = approved(h, a, &artist("Zazou"), &[5]).await;
+    let v1 = approved(h, a, &venue("La Cigale", 1), &[5]).await;
+    let v2 = approved(h, a, &venue("Le Trianon", 1), &[5]).await;
+    let p1 = propose(h, a, ar, v1, 5).await;
+    let p2 = propose(h, a, ar, v2, 5).await;
+    h.store.accept_and_book(p1.id, 1).await.unwrap();
+    assert!(matches!(h.store.accept_and_book(p2.id, 1).await, Err(BookingError::ArtistBusy)));
+    assert!(matches!(
+        h.store.accept_and_book(p1.id, 1).await,
+        Err(BookingError::NotOpen(ProposalStatus::Accepted))
+    ));
+    assert_eq!(h.store.proposal(p2.id).await.unwrap().status, ProposalStatus::Sent);
+}
+
+async fn multi_slot_dates_fill_up(h: &Harness) {
+    let a = account(h, "10").await;
+    let v = approved(h, a, &venue("Festival des Nuits", 3), &[20]).await;
+    let mut results = Vec::new();
+    for i in 0..4 {
+        let ar = approved(h, a, &artist(&format!("Groupe {i}")), &[20]).await;
+        let p = propose(h, a, ar, v, 20).await;
+        results.push(h.store.accept_and_book(p.id, 3).await);
+    }
+    let slots: Vec<u8> = results[..3].iter().map(|r| r.as_ref().unwrap().slot).collect();
+    assert_eq!(slots, [1, 2, 3]);
+    assert!(matches!(results[3], Err(BookingError::SlotTaken)));
+}
+
+async fn cancelling_frees_the_date(h: &Harness) {
+    let a = account(h, "11").await;
+    let ar = approved(h, a, &artist("Zazou"), &[5]).await;
+    let v = approved(h, a, &venue("La Cigale", 1), &[5]).await;
+    let b = h.store.accept_and_book(propose(h, a, ar, v, 5).await.id, 1).await.unwrap();
+    h.store.set_contract_hash(b.id, "abc").await.unwrap();
+    assert_eq!(h.store.booking(b.id).await.unwrap().contract_sha256.as_deref(), Some("abc"));
+    assert!(h.store.cancel_booking(b.id, "salle inondée").await.unwrap());
+    assert!(!h.store.cancel_booking(b.id, "again").await.unwrap());
+    assert!(h.store.bookings_of_profile(v).await.unwrap().is_empty());
+    let again = h.store.accept_and_book(propose(h, a, ar, v, 5).await.id, 1).await.unwrap();
+    assert_eq!(again.slot, 1);
+}
+
+async fn export_and_erasure(h: &Harness) {
+    let a = account(h, "12").await;
+    let ar = approved(h, a, &artist("Zazou"), &[5]).await;
+    let v = approved(h, a, &venue("La Cigale", 1), &[5]).await;
+    let p = propose(h, a, ar, v, 5).await;
+    h.store.add_thread_message(p.id, a, "mon numéro : 06 12 34 56 78").await.unwrap();
+    h.store.open_ticket(a, "aide").await.unwrap();
+    let data = h.store.export_account(a).await.unwrap().to_string();
+    assert!(
+        data.contains("band@example.fr")
+            && data.contains("06 12 34 56 78")
+            && data.contains("Zazou")
+    );
+    h.store.erase_account(a).await.unwrap();
+    let after = h.store.export_account(a).await.unwrap().to_string();
+    assert!(!after.contains("band@example.fr"));
+    assert!(!after.contains("06 12 34 56 78"));
+    assert!(
+        h.store
+            .account_by_identity(&Identity::new(Platform::Telegram, "12"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let kept = h.store.profile(ar).await.unwrap();
+    assert!(matches!(kept.status, ProfileStatus::Suspended(_)), "erased profiles leave matching");
+    assert_eq!(kept.details.name().as_str(), "Zazou", "names on contracts are kept");
+}
+
+async fn backup_while_writing(h: &Harness) {
+    let a = account(h, "13").await;
+    for i in 0..20 {
+        h.store
+            .create_profile(a, &artist(&format!("Groupe {i}")), &dates(&[5]), &ProfileStatus::Draft)
+            .await
+            .unwrap();
+    }
+    let writer = {
+        let store = h.store.clone();
+        tokio::spawn(async move {
+            for i in 0..50 {
+                store.open_ticket(a, &format!("ticket {i}")).await.unwrap();
+            }
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("backup.db");
+    let url = h.schema.as_ref().map_or(String::new(), |(u, _)| u.clone());
+    let result = h.store.backup(&path, &url).await;
+    writer.await.unwrap();
+    result.unwrap();
+    match h.store.backend() {
+        Backend::Sqlite => {
+            let copy_url = format!("sqlite://{}", path.display());
+            let copy = Store::connect(&copy_url, Arc::new(h.clock.clone())).await.unwrap();
+            assert_eq!(copy.profiles_of(a).await.unwrap().len(), 20);
+            assert!(copy.tickets_of(a).await.unwrap().len() <= 50, "a consistent snapshot");
+            copy.close().await;
+        }
+        Backend::Postgres => {
+            // pg_dump copies the whole database the URL names; the test schema is inside it.
+            assert!(std::fs::metadata(&path).unwrap().len() > 0);
+        }
+    }
+    assert!(h.store.backup(&path, &url).await.is_err(), "never overwrites");
+}
