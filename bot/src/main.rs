@@ -1,2 +1,178 @@
-//! `flowstage`: the one binary.
-fn main() {}
+//! `flowstage`: the one binary. It parses the command line and the configuration, then hands
+//! over to the core (chat, seed, backup) or wires the front-ends and workers (`serve`).
+
+mod chat;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use flowstage_core::clock::SystemClock;
+use flowstage_core::config::Config;
+use flowstage_core::store::Store;
+
+/// Flow Stage: book live music by conversation.
+#[derive(Debug, Parser)]
+#[command(name = "flowstage", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Talk to the assistant in this terminal, as a chat user would (SQLite with demo data by default).
+    Chat {
+        /// Who you are in the conversation.
+        #[arg(long = "as", value_enum, default_value_t = Role::Artist)]
+        role: Role,
+        /// Your user name: each name is its own account, so two terminals can negotiate.
+        #[arg(long, default_value = "me")]
+        user: String,
+        /// The language the assistant speaks.
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
+    },
+    /// Run every configured front-end, the HTTP server and the background workers.
+    Serve,
+    /// Apply the database migrations.
+    Migrate,
+    /// Load data into the database.
+    Seed {
+        /// The demo set: 20 artists and 20 venues across France, approved, with open dates.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Write a consistent copy of the database to FILE while it stays in use.
+    Backup {
+        /// Where to write the copy (must not exist yet).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    Artist,
+    Venue,
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    Fr,
+    En,
+}
+
+fn main() -> ExitCode {
+    // A `.env` file is optional; a malformed one is reported like a malformed variable.
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        eprintln!("error: reading .env: {e}");
+        return ExitCode::from(2);
+    }
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,flowstage=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(url, Arc::new(SystemClock))
+        .await
+        .with_context(|| format!("opening {}", redact(url)))?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}
+
+/// Hides a password in a database URL before it reaches a terminal or a log.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Migrate => {
+            let store = open(&config.database_url).await?;
+            store.close().await;
+            println!("migrations applied to {}", redact(&config.database_url));
+        }
+        Command::Seed { demo } => {
+            if !demo {
+                anyhow::bail!("nothing to seed: use `flowstage seed --demo`");
+            }
+            let store = open(&config.database_url).await?;
+            let created =
+                flowstage_core::demo::seed(&store).await.context("loading the demo data")?;
+            store.close().await;
+            let (artists, venues) = flowstage_core::demo::sizes();
+            println!(
+                "demo data: {created} profiles created ({artists} artists and {venues} venues in the set)"
+            );
+        }
+        Command::Backup { file } => {
+            let store = open(&config.database_url).await?;
+            store.backup(&file, &config.database_url).await.context("backing up")?;
+            store.close().await;
+            println!("backup written to {}", file.display());
+        }
+        Command::Chat { role, user, lang } => chat::run(&config, role, &user, lang).await?,
+        Command::Serve => serve::run(config).await?,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_print() {
+        assert_eq!(redact("postgres://app:s3cret@db:5432/flow"), "postgres://app:***@db:5432/flow");
+        assert_eq!(redact("postgres://app@db/flow"), "postgres://app@db/flow");
+        assert_eq!(redact("sqlite://flowstage.db"), "sqlite://flowstage.db");
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

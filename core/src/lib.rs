@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod config;
 pub mod contract;
+pub mod demo;
 pub mod domain;
 pub mod matching;
 pub mod store;
