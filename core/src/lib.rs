@@ -9,4 +9,5 @@ pub mod contract;
 pub mod demo;
 pub mod domain;
 pub mod matching;
+pub mod notify;
 pub mod store;

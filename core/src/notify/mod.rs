@@ -1,0 +1,66 @@
+//! Notifications (SPEC §8): what happened, stored in the outbox for one account, rendered in that
+//! account's language only when it is delivered, on whatever platform reaches them.
+//!
+//! Producers (the booking service, timers, moderation, alerts) enqueue an [`Event`] in the same
+//! breath as the change it reports; the delivery worker of each front-end claims it, renders it
+//! (`crate::conversation` owns the wording) and marks it sent.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{AccountId, BookingId, ProfileId, ProposalId, SavedSearchId};
+use crate::store::{Result, Store};
+
+/// Why an open proposal was closed without an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// The artist got booked elsewhere that day.
+    ArtistBooked,
+    /// The venue's date is now full.
+    DateFull,
+    /// A profile involved left the platform (suspended or erased).
+    ProfileGone,
+}
+
+/// Something a person must be told. Names are copied in, so rendering needs no lookup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    ProfileApproved { profile: ProfileId, name: String },
+    ProfileRejected { profile: ProfileId, name: String, reason: String },
+    ProfileSuspended { profile: ProfileId, name: String, reason: String },
+    ProposalReceived { proposal: ProposalId, from_name: String, day: NaiveDate, fee_euros: u32 },
+    ProposalAccepted { proposal: ProposalId, booking: BookingId, by_name: String, day: NaiveDate },
+    ProposalRefused { proposal: ProposalId, by_name: String, day: NaiveDate, reason: Option<String> },
+    ProposalCountered { proposal: ProposalId, previous: ProposalId, by_name: String, day: NaiveDate, fee_euros: u32 },
+    ProposalWithdrawn { proposal: ProposalId, by_name: String, day: NaiveDate },
+    ProposalExpired { proposal: ProposalId, other_name: String, day: NaiveDate },
+    ProposalClosed { proposal: ProposalId, day: NaiveDate, reason: CloseReason },
+    ThreadMessage { proposal: ProposalId, from_name: String, body: String },
+    HoldPlaced { proposal: ProposalId, venue_name: String, day: NaiveDate, rank: u8, expires_at: DateTime<Utc> },
+    HoldPromoted { proposal: ProposalId, venue_name: String, day: NaiveDate, rank: u8 },
+    HoldReleased { proposal: ProposalId, venue_name: String, day: NaiveDate },
+    HoldExpired { proposal: ProposalId, venue_name: String, day: NaiveDate },
+    HoldChallenged { proposal: ProposalId, venue_name: String, day: NaiveDate, deadline: DateTime<Utc> },
+    BookingCancelled { booking: BookingId, by_name: String, day: NaiveDate, reason: String },
+    /// The contract of a booking is ready; delivery regenerates it (deterministically) to attach it.
+    ContractReady { booking: BookingId, sha256: String },
+    SearchAlert { search: SavedSearchId, profile: ProfileId, name: String, score: u8 },
+}
+
+impl Store {
+    /// Queues `event` for `account`, once per `dedupe_key` (e.g. "proposal:12:accepted:artist").
+    /// Returns whether it was queued now.
+    pub async fn notify(&self, account: AccountId, event: &Event, dedupe_key: &str) -> Result<bool> {
+        let payload =
+            serde_json::to_string(event).map_err(|e| crate::store::StoreError::corrupt("notification", e))?;
+        self.enqueue(account, &payload, dedupe_key).await
+    }
+}
+
+/// Reads a stored payload back; `None` for one this version cannot read (logged by the worker).
+#[must_use]
+pub fn decode(payload: &str) -> Option<Event> {
+    serde_json::from_str(payload).ok()
+}
