@@ -13,10 +13,10 @@ mod contract {
     /// Runs a PDF tool on `bytes`; a missing tool is a failure that says what to install.
     #[track_caller]
     fn run(tool: &str, args: &[&str], bytes: &[u8]) -> (bool, String) {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("contract.pdf");
-        std::fs::write(&path, bytes).unwrap();
-        let path = path.to_str().unwrap();
+        std::fs::write(&path, bytes).expect("the PDF written to the temporary directory");
+        let path = path.to_str().expect("a UTF-8 temporary path");
         let args: Vec<&str> = args.iter().map(|a| if *a == "{}" { path } else { a }).collect();
         let output = match Command::new(tool).args(&args).output() {
             Ok(output) => output,
@@ -26,7 +26,7 @@ mod contract {
             ),
             Err(e) => panic!("could not run {tool}: {e}"),
         };
-        let stdout = String::from_utf8(output.stdout).unwrap();
+        let stdout = String::from_utf8(output.stdout).expect("UTF-8 output (pdftotext -enc UTF-8)");
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         (output.status.success(), format!("{stdout}{stderr}"))
     }
