@@ -179,11 +179,8 @@ fn party(a: &mut Articles, p: &Party, role: &str) {
     a.push(Block::Strong(p.legal_name.trim().to_owned()));
     a.item(field(lang, pick(lang, "Forme juridique", "Legal form"), p.legal_form.as_deref()));
     a.item(field(lang, pick(lang, "Siège social", "Head office"), p.address.as_deref()));
-    a.item(format!(
-        "{}    {}",
-        field(lang, "SIRET", p.siret.as_deref()),
-        field(lang, pick(lang, "Code APE", "APE code"), p.ape.as_deref())
-    ));
+    a.item(field(lang, "SIRET", p.siret.as_deref()));
+    a.item(field(lang, pick(lang, "Code APE", "APE code"), p.ape.as_deref()));
     a.item(field(
         lang,
         pick(lang, "N° de TVA intracommunautaire", "EU VAT number"),
