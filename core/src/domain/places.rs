@@ -159,12 +159,19 @@ impl Place {
         if self.country != Country::France {
             return false;
         }
-        // "1" for the Ain, as people write it.
-        if qualifier.len() == 1 && qualifier.bytes().all(|b| b.is_ascii_digit()) {
-            return self.admin.strip_prefix('0') == Some(qualifier);
-        }
         if qualifier.len() == 5 && qualifier.bytes().all(|b| b.is_ascii_digit()) {
             return self.postal_codes().any(|code| code == qualifier);
+        }
+        let digits = qualifier.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        if !digits.is_empty() && digits.len() <= 2 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            // "1" for the Ain, as people write it.
+            if qualifier == digits && self.admin.strip_prefix('0') == Some(qualifier) {
+                return true;
+            }
+            // An arrondissement ("Paris 11e", "Lyon 3"): the commune that has its postal code.
+            let suffix = matches!(&qualifier[digits.len()..], "" | "e" | "er" | "eme" | "ieme");
+            let code = format!("{}{digits:0>3}", self.admin);
+            return suffix && self.postal_codes().any(|c| c == code);
         }
         departments.iter().any(|(code, name)| {
             *code == self.admin && (name == qualifier || without_article(name) == qualifier)
@@ -226,7 +233,13 @@ impl City {
         if let Some(place) = table.lookup(&key) {
             return Ok(place.to_city());
         }
-        let suggestions = suggest(input, 3).into_iter().map(Place::label).collect();
+        let mut places = suggest(input, 3);
+        if places.is_empty() {
+            // "Saint-Denis (Guadeloupe)": the name is known, the qualifier is wrong; offer the
+            // places of that name.
+            places = table.homonyms_of_prefix(&key).into_iter().take(3).collect();
+        }
+        let suggestions = places.into_iter().map(Place::label).collect();
         Err(CityError::Unknown { input: input.to_owned(), suggestions })
     }
 
@@ -514,6 +527,15 @@ impl Table {
         Table { places, keys, by_name, by_postal_code, departments }
     }
 
+    /// The places named by the longest known leading words of `key`, most populous first.
+    fn homonyms_of_prefix(&self, key: &str) -> Vec<&Place> {
+        key.match_indices(' ')
+            .rev()
+            .find_map(|(i, _)| self.by_name.get(&key[..i]))
+            .map(|ids| ids.iter().map(|&id| &self.places[id as usize]).collect())
+            .unwrap_or_default()
+    }
+
     /// A normalised name, maybe followed by a department, country or postal code.
     fn lookup(&self, key: &str) -> Option<&Place> {
         if let Some(&id) = self.by_name.get(key).and_then(|ids| ids.first()) {
@@ -610,6 +632,20 @@ mod tests {
         check("Saint-Denis (La Réunion)", "Saint-Denis", "974");
         check("saint denis reunion", "Saint-Denis", "974");
         check("Saint-Denis 93200", "Saint-Denis", "93");
+        check("Bourg-en-Bresse 1", "Bourg-en-Bresse", "01");
+        let err = City::parse("Saint-Denis (Guadeloupe)").unwrap_err();
+        let CityError::Unknown { suggestions, .. } = err else { panic!("{err:?}") };
+        assert!(suggestions.contains(&"Saint-Denis (93)".to_owned()), "{suggestions:?}");
+    }
+
+    #[test]
+    fn an_arrondissement_names_its_city() {
+        check("Paris 11e", "Paris", "75");
+        check("paris 11", "Paris", "75");
+        check("Paris 1er", "Paris", "75");
+        check("Lyon 3ème", "Lyon", "69");
+        check("Marseille 8", "Marseille", "13");
+        assert!(matches!(City::parse("Paris 21e"), Err(CityError::Unknown { .. })));
     }
 
     #[test]
