@@ -1,0 +1,18 @@
+//! Matching (SPEC §3): who fits whom, scored on five weighted criteria, explained, and fast.
+//!
+//! [`score`] is the definition — one candidate at a time, with its explanation — and
+//! [`MatchIndex`] the fast path that must return exactly what scoring every candidate would (a
+//! property test holds it to that). The database stays the source of truth: the index is rebuilt
+//! from it at start-up and kept fresh with [`MatchIndex::upsert`] and [`MatchIndex::remove`].
+
+pub mod index;
+pub mod score;
+
+#[cfg(test)]
+mod tests;
+
+pub use index::MatchIndex;
+pub use score::{
+    Candidate, Criterion, CriterionScore, DateBasis, Match, Query, Reason, Side, Weights,
+    WeightsError, brute_force, score,
+};
