@@ -3,6 +3,7 @@
 //! Adapters (Telegram, Discord, the terminal, HTTP) translate their world into calls on this
 //! crate and render what it returns. See `ARCHITECTURE.md` for the map.
 
+pub mod booking;
 pub mod clock;
 pub mod config;
 pub mod contract;

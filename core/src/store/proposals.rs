@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{Result, Store, StoreError, is_unique_violation, on_pool};
+use crate::booking::{Hold, ReceivedProposal};
 use crate::domain::proposal::{
     Booking, BookingStatus, Deal, Proposal, ProposalStatus, ShowTimes, Terms,
 };
@@ -151,27 +152,23 @@ impl Store {
         let times = serde_json::to_string(&new.terms.times)
             .map_err(|e| StoreError::corrupt("show times", e))?;
         let (id,): (i64,) = on_pool!(self, |p| {
-            sqlx::query_as(
-                "INSERT INTO proposals (from_profile, to_profile, artist_id, venue_id, sender_id, day, fee, deal, \
-                 set_minutes, times, message, status, counter_of, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'sent', $12, $13, $14) RETURNING id",
-            )
-            .bind(new.from_profile.0)
-            .bind(new.to_profile.0)
-            .bind(new.artist.0)
-            .bind(new.venue.0)
-            .bind(new.sender.0)
-            .bind(new.terms.day)
-            .bind(i64::from(new.terms.fee))
-            .bind(deal)
-            .bind(i64::from(new.terms.set_minutes))
-            .bind(times)
-            .bind(new.terms.message.as_deref())
-            .bind(new.counter_of.map(|c| c.0))
-            .bind(now)
-            .bind(new.expires_at)
-            .fetch_one(p)
-            .await
+            sqlx::query_as(INSERT_PROPOSAL)
+                .bind(new.from_profile.0)
+                .bind(new.to_profile.0)
+                .bind(new.artist.0)
+                .bind(new.venue.0)
+                .bind(new.sender.0)
+                .bind(new.terms.day)
+                .bind(i64::from(new.terms.fee))
+                .bind(deal)
+                .bind(i64::from(new.terms.set_minutes))
+                .bind(times)
+                .bind(new.terms.message.as_deref())
+                .bind(new.counter_of.map(|c| c.0))
+                .bind(now)
+                .bind(new.expires_at)
+                .fetch_one(p)
+                .await
         })?;
         self.proposal(ProposalId(id)).await
     }
@@ -252,7 +249,7 @@ impl Store {
             // Writing first takes SQLite's write lock at once (no snapshot upgrade to fail) and
             // row-locks the proposal in PostgreSQL.
             let opened: Option<(i64, i64, NaiveDate)> = sqlx::query_as(
-                "UPDATE proposals SET status = 'accepted', answered_at = $1 \
+                "UPDATE proposals SET status = 'accepted', answered_at = COALESCE(answered_at, $1) \
                  WHERE id = $2 AND status IN ('sent', 'held') RETURNING artist_id, venue_id, day",
             )
             .bind(now)
@@ -286,6 +283,11 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 if let Some((booking,)) = inserted {
+                    // A held proposal that books leaves the ranking in the same breath.
+                    sqlx::query("DELETE FROM holds WHERE proposal_id = $1")
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await?;
                     tx.commit().await?;
                     return Ok(Ok(booking));
                 }
@@ -411,5 +413,460 @@ impl Store {
                 .await
         })?;
         Ok(rows.into_iter().map(|(id,)| ProposalId(id)).collect())
+    }
+}
+
+/// How a stored hold reads back: (proposal, venue, day, seq, expires, challenged by, deadline).
+type HoldRow = (i64, i64, NaiveDate, i64, DateTime<Utc>, Option<i64>, Option<DateTime<Utc>>);
+
+const HOLD_COLUMNS: &str =
+    "proposal_id, venue_id, day, seq, expires_at, challenged_by, challenge_deadline";
+
+/// The INSERT of a proposal: one text for a new proposal and for a counter's transaction.
+const INSERT_PROPOSAL: &str = "INSERT INTO proposals (from_profile, to_profile, artist_id, venue_id, sender_id, day, fee, deal, \
+     set_minutes, times, message, status, counter_of, created_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'sent', $12, $13, $14) RETURNING id";
+
+/// Ranks are positions in `seq` order: the first row is the 1st hold.
+fn ranked(rows: Vec<HoldRow>) -> Vec<Hold> {
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, (proposal, venue, day, seq, expires_at, challenged_by, deadline))| Hold {
+            proposal: ProposalId(proposal),
+            venue: ProfileId(venue),
+            day,
+            rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            seq,
+            expires_at,
+            challenged_by: challenged_by.map(ProposalId),
+            challenge_deadline: deadline,
+        })
+        .collect()
+}
+
+/// Holds, the checks a proposal needs before it is sent, and the moves of the state machine that
+/// touch more than one row (each in one transaction).
+impl Store {
+    /// Moves an open (sent or held) proposal to the final state `to`; its hold, if any, goes in
+    /// the same transaction. Fails with the current status if it was no longer open.
+    pub async fn end_proposal(
+        &self,
+        id: ProposalId,
+        to: ProposalStatus,
+        reason: Option<&str>,
+    ) -> Result<Proposal, TransitionError> {
+        let now = self.clock.now();
+        let done = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE proposals SET status = $1, reason = $2, answered_at = COALESCE(answered_at, $3) \
+                 WHERE id = $4 AND status IN ('sent', 'held')",
+            )
+            .bind(to.as_str())
+            .bind(reason)
+            .bind(now)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("DELETE FROM holds WHERE proposal_id = $1").bind(id.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n)
+        })
+        .map_err(StoreError::from)?;
+        let proposal = self.proposal(id).await?;
+        if done == 1 {
+            Ok(proposal)
+        } else {
+            Err(TransitionError::NotInExpectedState(proposal.status))
+        }
+    }
+
+    /// Answers an open proposal with a counter: the old one becomes countered (its hold goes)
+    /// and the new one, linked to it, is sent, all or nothing.
+    pub async fn counter_proposal(
+        &self,
+        old: ProposalId,
+        new: &NewProposal,
+    ) -> Result<Proposal, TransitionError> {
+        let now = self.clock.now();
+        let deal =
+            serde_json::to_string(&new.terms.deal).map_err(|e| StoreError::corrupt("deal", e))?;
+        let times = serde_json::to_string(&new.terms.times)
+            .map_err(|e| StoreError::corrupt("show times", e))?;
+        let created = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE proposals SET status = 'countered', answered_at = COALESCE(answered_at, $1) \
+                 WHERE id = $2 AND status IN ('sent', 'held')",
+            )
+            .bind(now)
+            .bind(old.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Ok(None);
+            }
+            sqlx::query("DELETE FROM holds WHERE proposal_id = $1").bind(old.0).execute(&mut *tx).await?;
+            let (id,): (i64,) = sqlx::query_as(INSERT_PROPOSAL)
+                .bind(new.from_profile.0)
+                .bind(new.to_profile.0)
+                .bind(new.artist.0)
+                .bind(new.venue.0)
+                .bind(new.sender.0)
+                .bind(new.terms.day)
+                .bind(i64::from(new.terms.fee))
+                .bind(&deal)
+                .bind(i64::from(new.terms.set_minutes))
+                .bind(&times)
+                .bind(new.terms.message.as_deref())
+                .bind(old.0)
+                .bind(now)
+                .bind(new.expires_at)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(Some(id))
+        })
+        .map_err(StoreError::from)?;
+        match created {
+            Some(id) => Ok(self.proposal(ProposalId(id)).await?),
+            None => Err(TransitionError::NotInExpectedState(self.proposal(old).await?.status)),
+        }
+    }
+
+    /// Holds the venue date for a sent proposal, behind the holds already there. The expiry
+    /// depends on the rank it gets: `first` for a 1st hold, `other` for the rest.
+    pub async fn place_hold(
+        &self,
+        id: ProposalId,
+        first: chrono::Duration,
+        other: chrono::Duration,
+    ) -> Result<Hold, TransitionError> {
+        let now = self.clock.now();
+        // Two holds racing for the same rank on PostgreSQL: the unique index refuses one, which
+        // simply tries again behind the winner.
+        for _ in 0..10 {
+            let placed = on_pool!(self, |p| {
+                let mut tx = p.begin().await?;
+                let opened: Option<(i64, NaiveDate)> = sqlx::query_as(
+                    "UPDATE proposals SET status = 'held', answered_at = COALESCE(answered_at, $1) \
+                     WHERE id = $2 AND status = 'sent' RETURNING venue_id, day",
+                )
+                .bind(now)
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((venue, day)) = opened else { return Ok(None) };
+                let (count, last): (i64, Option<i64>) = sqlx::query_as(
+                    "SELECT COUNT(*), MAX(seq) FROM holds WHERE venue_id = $1 AND day = $2",
+                )
+                .bind(venue)
+                .bind(day)
+                .fetch_one(&mut *tx)
+                .await?;
+                let expires = now + if count == 0 { first } else { other };
+                sqlx::query(
+                    "INSERT INTO holds (proposal_id, venue_id, day, seq, expires_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id.0)
+                .bind(venue)
+                .bind(day)
+                .bind(last.unwrap_or(0) + 1)
+                .bind(expires)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(Some(()))
+            });
+            match placed {
+                Ok(Some(())) => {
+                    return self.hold(id).await?.ok_or(StoreError::NotFound("hold").into());
+                }
+                Ok(None) => {
+                    return Err(TransitionError::NotInExpectedState(
+                        self.proposal(id).await?.status,
+                    ));
+                }
+                Err(e) if is_unique_violation(&e) => {}
+                Err(e) => return Err(StoreError::from(e).into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// Lets a held date go: the proposal is open (sent) again and everyone behind moves up.
+    pub async fn release_hold(&self, id: ProposalId) -> Result<Proposal, TransitionError> {
+        let done = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE proposals SET status = 'sent' WHERE id = $1 AND status = 'held'",
+            )
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("DELETE FROM holds WHERE proposal_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n)
+        })
+        .map_err(StoreError::from)?;
+        let proposal = self.proposal(id).await?;
+        if done == 1 {
+            Ok(proposal)
+        } else {
+            Err(TransitionError::NotInExpectedState(proposal.status))
+        }
+    }
+
+    /// The holds on one venue date, 1st first.
+    pub async fn holds_on(&self, venue: ProfileId, day: NaiveDate) -> Result<Vec<Hold>> {
+        let sql = format!(
+            "SELECT {HOLD_COLUMNS} FROM holds WHERE venue_id = $1 AND day = $2 ORDER BY seq"
+        );
+        let rows = on_pool!(self, |p| sqlx::query_as::<_, HoldRow>(&sql)
+            .bind(venue.0)
+            .bind(day)
+            .fetch_all(p)
+            .await)?;
+        Ok(ranked(rows))
+    }
+
+    /// The hold of a proposal, with its current rank, if it is held.
+    pub async fn hold(&self, id: ProposalId) -> Result<Option<Hold>> {
+        let key: Option<(i64, NaiveDate)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT venue_id, day FROM holds WHERE proposal_id = $1"
+        )
+        .bind(id.0)
+        .fetch_optional(p)
+        .await)?;
+        let Some((venue, day)) = key else { return Ok(None) };
+        Ok(self.holds_on(ProfileId(venue), day).await?.into_iter().find(|h| h.proposal == id))
+    }
+
+    /// Gives a hold a later expiry (a hold promoted to 1st gets a 1st hold's time); never shortens.
+    pub async fn extend_hold(&self, id: ProposalId, until: DateTime<Utc>) -> Result<()> {
+        on_pool!(self, |p| sqlx::query(
+            "UPDATE holds SET expires_at = $1 WHERE proposal_id = $2 AND expires_at < $1"
+        )
+        .bind(until)
+        .bind(id.0)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Records that `challenger` challenges the hold of `first` until `deadline`; false if that
+    /// hold is gone or already challenged.
+    pub async fn challenge_hold(
+        &self,
+        first: ProposalId,
+        challenger: ProposalId,
+        deadline: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = on_pool!(self, |p| sqlx::query(
+            "UPDATE holds SET challenged_by = $1, challenge_deadline = $2 \
+             WHERE proposal_id = $3 AND challenged_by IS NULL"
+        )
+        .bind(challenger.0)
+        .bind(deadline)
+        .bind(first.0)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// Holds whose expiry has passed, and holds whose challenge deadline has passed.
+    pub async fn hold_timers_due(&self, limit: i64) -> Result<(Vec<ProposalId>, Vec<ProposalId>)> {
+        let now = self.clock.now();
+        let (expired, challenged): (Vec<(i64,)>, Vec<(i64,)>) = on_pool!(self, |p| {
+            let expired = sqlx::query_as(
+                "SELECT proposal_id FROM holds WHERE expires_at <= $1 ORDER BY expires_at, proposal_id LIMIT $2",
+            )
+            .bind(now)
+            .bind(limit)
+            .fetch_all(p)
+            .await?;
+            let challenged = sqlx::query_as(
+                "SELECT proposal_id FROM holds WHERE challenge_deadline <= $1 \
+                 ORDER BY challenge_deadline, proposal_id LIMIT $2",
+            )
+            .bind(now)
+            .bind(limit)
+            .fetch_all(p)
+            .await?;
+            Ok::<_, sqlx::Error>((expired, challenged))
+        })?;
+        Ok((
+            expired.into_iter().map(|(id,)| ProposalId(id)).collect(),
+            challenged.into_iter().map(|(id,)| ProposalId(id)).collect(),
+        ))
+    }
+
+    /// Fires a hold's expiry if it is due and nobody fired it yet: deleting the row is the claim,
+    /// so of several workers exactly one gets `Some`. The proposal expires with the hold.
+    pub async fn expire_hold_if_due(&self, id: ProposalId) -> Result<Option<Proposal>> {
+        let now = self.clock.now();
+        let fired = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let claimed: Option<(i64,)> = sqlx::query_as(
+                "DELETE FROM holds WHERE proposal_id = $1 AND expires_at <= $2 RETURNING proposal_id",
+            )
+            .bind(id.0)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if claimed.is_none() {
+                return Ok(false);
+            }
+            sqlx::query(
+                "UPDATE proposals SET status = 'expired', reason = 'hold_expired' WHERE id = $1 AND status = 'held'",
+            )
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(true)
+        })?;
+        if fired { Ok(Some(self.proposal(id).await?)) } else { Ok(None) }
+    }
+
+    /// Fires a challenge whose deadline passed unanswered, once: the challenged 1st hold is
+    /// released (its proposal open again) and the challenger, if still held, moves to the front.
+    /// Returns (the released proposal, the challenger if it moved up).
+    pub async fn resolve_challenge_if_due(
+        &self,
+        first: ProposalId,
+    ) -> Result<Option<(Proposal, Option<ProposalId>)>> {
+        let now = self.clock.now();
+        let fired = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let claimed: Option<(Option<i64>, i64, NaiveDate)> = sqlx::query_as(
+                "DELETE FROM holds WHERE proposal_id = $1 AND challenge_deadline <= $2 \
+                 RETURNING challenged_by, venue_id, day",
+            )
+            .bind(first.0)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((challenger, venue, day)) = claimed else { return Ok(None) };
+            sqlx::query("UPDATE proposals SET status = 'sent' WHERE id = $1 AND status = 'held'")
+                .bind(first.0)
+                .execute(&mut *tx)
+                .await?;
+            let moved = match challenger {
+                Some(c) => sqlx::query(
+                    "UPDATE holds SET seq = (SELECT MIN(seq) - 1 FROM holds WHERE venue_id = $1 AND day = $2) \
+                     WHERE proposal_id = $3",
+                )
+                .bind(venue)
+                .bind(day)
+                .bind(c)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1,
+                None => false,
+            };
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(Some(moved.then_some(challenger).flatten()))
+        })?;
+        match fired {
+            Some(challenger) => Ok(Some((self.proposal(first).await?, challenger.map(ProposalId)))),
+            None => Ok(None),
+        }
+    }
+
+    /// Open (sent or held) proposals on `day` for the artist or at the venue: those a booking
+    /// may leave unable to be honoured.
+    pub async fn open_proposals_on(
+        &self,
+        day: NaiveDate,
+        artist: ProfileId,
+        venue: ProfileId,
+    ) -> Result<Vec<Proposal>> {
+        let sql = format!(
+            "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE status IN ('sent', 'held') AND day = $1 \
+             AND (artist_id = $2 OR venue_id = $3) ORDER BY id"
+        );
+        let rows = on_pool!(self, |p| sqlx::query_as::<_, ProposalRow>(&sql)
+            .bind(day)
+            .bind(artist.0)
+            .bind(venue.0)
+            .fetch_all(p)
+            .await)?;
+        rows.into_iter().map(Proposal::try_from).collect()
+    }
+
+    /// On `day`: whether the artist is booked, and how many confirmed bookings the venue has.
+    pub async fn day_load(
+        &self,
+        day: NaiveDate,
+        artist: ProfileId,
+        venue: ProfileId,
+    ) -> Result<(bool, i64)> {
+        let (artist_booked, venue_booked): (i64, i64) = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT \
+               (SELECT COUNT(*) FROM bookings WHERE artist_id = $1 AND day = $2 AND status = 'confirmed'), \
+               (SELECT COUNT(*) FROM bookings WHERE venue_id = $3 AND day = $2 AND status = 'confirmed')"
+        )
+        .bind(artist.0)
+        .bind(day)
+        .bind(venue.0)
+        .fetch_one(p)
+        .await
+        })?;
+        Ok((artist_booked > 0, venue_booked))
+    }
+
+    /// New proposals (not counters) sent from a profile since `since`: the daily quota's count.
+    pub async fn proposals_sent_since(
+        &self,
+        profile: ProfileId,
+        since: DateTime<Utc>,
+    ) -> Result<i64> {
+        let (n,): (i64,) = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT COUNT(*) FROM proposals WHERE from_profile = $1 AND counter_of IS NULL AND created_at >= $2"
+        )
+        .bind(profile.0)
+        .bind(since)
+        .fetch_one(p)
+        .await
+        })?;
+        Ok(n)
+    }
+
+    /// Every proposal a profile received, for its response statistics.
+    pub async fn proposals_received(&self, profile: ProfileId) -> Result<Vec<ReceivedProposal>> {
+        type Row = (String, Option<String>, DateTime<Utc>, Option<DateTime<Utc>>);
+        let rows: Vec<Row> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT status, reason, created_at, answered_at FROM proposals WHERE to_profile = $1 ORDER BY id"
+            )
+            .bind(profile.0)
+            .fetch_all(p)
+            .await
+        })?;
+        rows.into_iter()
+            .map(|(status, reason, created_at, answered_at)| {
+                Ok(ReceivedProposal {
+                    status: ProposalStatus::parse(&status)
+                        .ok_or_else(|| StoreError::corrupt("proposal status", &status))?,
+                    reason,
+                    created_at,
+                    answered_at,
+                })
+            })
+            .collect()
     }
 }

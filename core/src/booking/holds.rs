@@ -1,0 +1,175 @@
+//! Holds (SPEC §4), as venues and agents practise them: instead of answering at once, the
+//! receiver holds the venue date for a proposal. Holds on one date are ranked 1st, 2nd, 3rd …;
+//! they expire, the next one moves up when the one ahead goes, and a lower hold may challenge the
+//! 1st, whose holder must then confirm or release before the deadline.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::{BookingFlowError, BookingService, Result, Sides};
+use crate::domain::proposal::{Proposal, ProposalStatus};
+use crate::domain::{AccountId, ProfileId, ProposalId};
+use crate::notify::Event;
+
+/// One hold on a venue date, with its current rank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub proposal: ProposalId,
+    pub venue: ProfileId,
+    pub day: NaiveDate,
+    /// 1 for the 1st hold.
+    pub rank: u32,
+    /// Orders the holds of one date; stable while the hold lasts (a won challenge moves it).
+    pub seq: i64,
+    pub expires_at: DateTime<Utc>,
+    /// The lower hold challenging this one, and the deadline to confirm or release.
+    pub challenged_by: Option<ProposalId>,
+    pub challenge_deadline: Option<DateTime<Utc>>,
+}
+
+impl BookingService {
+    fn hold_days(&self, first: bool) -> Duration {
+        Duration::days(i64::from(if first {
+            self.rules.first_hold_days
+        } else {
+            self.rules.other_hold_days
+        }))
+    }
+
+    /// The receiver holds the date for a sent proposal, behind any holds already on it.
+    pub async fn hold(&self, actor: AccountId, id: ProposalId) -> Result<Hold> {
+        let (p, sides) = self.received(actor, id).await?;
+        if p.status != ProposalStatus::Sent {
+            return Err(BookingFlowError::AlreadyAnswered(p.status));
+        }
+        let hold = self.store.place_hold(id, self.hold_days(true), self.hold_days(false)).await?;
+        self.audit(Some(actor), "proposal.held", id).await?;
+        let event = Event::HoldPlaced {
+            proposal: id,
+            venue_name: sides.venue_name(),
+            day: hold.day,
+            rank: rank_u8(hold.rank),
+            expires_at: hold.expires_at,
+        };
+        self.tell(sides.from.owner, &event, &format!("hold:{id}:{}:placed", hold.seq)).await?;
+        Ok(hold)
+    }
+
+    /// The receiver lets the date go: the proposal is open again and the holds behind move up.
+    pub async fn release(&self, actor: AccountId, id: ProposalId) -> Result<Proposal> {
+        let (p, sides) = self.received(actor, id).await?;
+        if p.status != ProposalStatus::Held {
+            return Err(BookingFlowError::NotHeld);
+        }
+        let before = self.store.holds_on(p.venue, p.terms.day).await?;
+        let p = self.store.release_hold(id).await?;
+        self.audit(Some(actor), "hold.released", id).await?;
+        self.tell_released(&p, &sides, &before).await?;
+        self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        Ok(p)
+    }
+
+    pub(super) async fn tell_released(
+        &self,
+        p: &Proposal,
+        sides: &Sides,
+        before: &[Hold],
+    ) -> Result<()> {
+        let seq = before.iter().find(|h| h.proposal == p.id).map_or(0, |h| h.seq);
+        let event = Event::HoldReleased {
+            proposal: p.id,
+            venue_name: sides.venue_name(),
+            day: p.terms.day,
+        };
+        for account in [sides.from.owner, sides.to.owner] {
+            self.tell(account, &event, &format!("hold:{}:{seq}:released", p.id)).await?;
+        }
+        Ok(())
+    }
+
+    /// Either side of a lower hold challenges the 1st: its holder must confirm (book) or release
+    /// within the challenge time, else the challenger moves up (see [`super::tick`]).
+    pub async fn challenge(&self, actor: AccountId, id: ProposalId) -> Result<Hold> {
+        let p = self.store.proposal(id).await?;
+        let sides = self.sides(&p).await?;
+        if sides.from.owner != actor && sides.to.owner != actor {
+            return Err(BookingFlowError::NotYourProposal);
+        }
+        let holds = self.store.holds_on(p.venue, p.terms.day).await?;
+        let Some(mine) = holds.iter().find(|h| h.proposal == id) else {
+            return Err(BookingFlowError::NotHeld);
+        };
+        let Some(first) = holds.first().filter(|f| f.proposal != mine.proposal) else {
+            return Err(BookingFlowError::FirstCannotChallenge);
+        };
+        let deadline = self.clock.now() + Duration::hours(i64::from(self.rules.challenge_hours));
+        if !self.store.challenge_hold(first.proposal, id, deadline).await? {
+            return Err(BookingFlowError::AlreadyChallenged);
+        }
+        self.audit(Some(actor), "hold.challenged", first.proposal).await?;
+        let challenged = self.store.proposal(first.proposal).await?;
+        let first_sides = self.sides(&challenged).await?;
+        let event = Event::HoldChallenged {
+            proposal: first.proposal,
+            venue_name: first_sides.venue_name(),
+            day: challenged.terms.day,
+            deadline,
+        };
+        for account in [first_sides.from.owner, first_sides.to.owner] {
+            let key = format!("hold:{}:{}:challenged:{id}", first.proposal, first.seq);
+            self.tell(account, &event, &key).await?;
+        }
+        Ok(self.store.hold(first.proposal).await?.unwrap_or_else(|| first.clone()))
+    }
+
+    /// The receiver confirms the 1st hold: it becomes a booking like an accept.
+    pub async fn confirm_hold(&self, actor: AccountId, id: ProposalId) -> Result<super::Accepted> {
+        let (p, _) = self.received(actor, id).await?;
+        if p.status != ProposalStatus::Held {
+            return Err(BookingFlowError::NotHeld);
+        }
+        self.accept(actor, id).await
+    }
+
+    /// Tells both sides of every hold of the date that moved up since `before`; a hold that
+    /// became the 1st gets a 1st hold's time from now if that is longer.
+    pub(super) async fn promote(
+        &self,
+        before: &[Hold],
+        venue: ProfileId,
+        day: NaiveDate,
+        venue_name: &str,
+    ) -> Result<()> {
+        if before.is_empty() {
+            return Ok(());
+        }
+        for hold in self.store.holds_on(venue, day).await? {
+            let was = before.iter().find(|h| h.proposal == hold.proposal).map(|h| h.rank);
+            if was.is_none_or(|was| hold.rank >= was) {
+                continue;
+            }
+            if hold.rank == 1 {
+                self.store
+                    .extend_hold(hold.proposal, self.clock.now() + self.hold_days(true))
+                    .await?;
+            }
+            let p = self.store.proposal(hold.proposal).await?;
+            let sides = self.sides(&p).await?;
+            let event = Event::HoldPromoted {
+                proposal: hold.proposal,
+                venue_name: venue_name.to_owned(),
+                day,
+                rank: rank_u8(hold.rank),
+            };
+            let key = format!("hold:{}:{}:rank{}", hold.proposal, hold.seq, hold.rank);
+            for account in [sides.from.owner, sides.to.owner] {
+                self.tell(account, &event, &key).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Ranks past 255 do not happen on a real date; they print as 255.
+fn rank_u8(rank: u32) -> u8 {
+    u8::try_from(rank).unwrap_or(u8::MAX)
+}

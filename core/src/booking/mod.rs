@@ -1,0 +1,550 @@
+//! The proposal state machine (SPEC §4): who may do what to a proposal, what happens to the other
+//! proposals when a date gets booked, and who is told. The store makes each move atomic; this
+//! module decides whether the move is allowed and tells everyone concerned through the outbox.
+//!
+//! sent → accepted (a booking) | refused | withdrawn (by the sender) | expired | countered (a new
+//! proposal linked to this one) | held (see [`holds`]); held → accepted | refused | withdrawn |
+//! countered | sent again (released) | expired (the hold ran out). Final states are final.
+
+mod contract;
+mod holds;
+mod stats;
+mod timers;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use serde_json::json;
+
+use crate::clock::Clock;
+use crate::config::Rules;
+use crate::domain::profile::{Profile, ProfileDetails, ProfileKind};
+use crate::domain::proposal::{Booking, BookingStatus, Proposal, ProposalStatus, Terms};
+use crate::domain::{AccountId, BookingId, ProfileId, ProposalId};
+use crate::notify::{CloseReason, Event};
+use crate::store::{BookingError, NewProposal, Store, StoreError, ThreadMessage, TransitionError};
+
+pub use contract::contract_input;
+pub use holds::Hold;
+pub use stats::{ReceivedProposal, ResponseStats, response_stats};
+pub use timers::{TickReport, run_timers, tick};
+
+/// The longest thread message relayed, in characters: a chat message, not a document.
+pub const MAX_MESSAGE_CHARS: usize = 4_000;
+
+/// Why a move was refused, in terms a conversation can translate into a sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingFlowError {
+    #[error("only the other side can do this with the proposal")]
+    NotYourProposal,
+    #[error("this profile is not yours")]
+    NotYourProfile,
+    #[error("this booking is not yours")]
+    NotYourBooking,
+    #[error("this proposal was already answered (it is {} now)", .0.as_str())]
+    AlreadyAnswered(ProposalStatus),
+    #[error("today's quota of {limit} proposals is reached; try again tomorrow")]
+    QuotaReached { limit: u16 },
+    #[error("a profile cannot propose to itself")]
+    SameProfile,
+    #[error("a proposal goes from an artist to a venue or from a venue to an artist")]
+    NeedsArtistAndVenue,
+    #[error("profile {0} is not approved")]
+    ProfileNotApproved(ProfileId),
+    #[error("this date is already past")]
+    DateInPast,
+    #[error("the venue's date is already fully booked")]
+    DateNotFree,
+    #[error("the venue's date was just booked by someone else")]
+    SlotTaken,
+    #[error("the artist already plays somewhere that day")]
+    ArtistBusy,
+    #[error("an open proposal between these two profiles for that date already exists")]
+    AlreadyProposed(ProposalId),
+    #[error("this proposal is not held")]
+    NotHeld,
+    #[error("only the 1st hold can be confirmed; this one is hold number {rank}")]
+    HoldNotFirst { rank: u32 },
+    #[error("the 1st hold cannot challenge itself")]
+    FirstCannotChallenge,
+    #[error("the 1st hold is already challenged")]
+    AlreadyChallenged,
+    #[error("the message is empty")]
+    EmptyMessage,
+    #[error("the message is longer than {max} characters")]
+    MessageTooLong { max: usize },
+    #[error("a reason is needed")]
+    ReasonNeeded,
+    #[error("this booking was already cancelled")]
+    BookingCancelled,
+    #[error("the contract could not be generated: {0}")]
+    Contract(#[from] crate::contract::ContractError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<TransitionError> for BookingFlowError {
+    fn from(e: TransitionError) -> Self {
+        match e {
+            TransitionError::NotInExpectedState(s) => BookingFlowError::AlreadyAnswered(s),
+            TransitionError::Store(e) => BookingFlowError::Store(e),
+        }
+    }
+}
+
+impl From<BookingError> for BookingFlowError {
+    fn from(e: BookingError) -> Self {
+        match e {
+            BookingError::SlotTaken => BookingFlowError::SlotTaken,
+            BookingError::ArtistBusy => BookingFlowError::ArtistBusy,
+            BookingError::NotOpen(s) => BookingFlowError::AlreadyAnswered(s),
+            BookingError::Store(e) => BookingFlowError::Store(e),
+        }
+    }
+}
+
+pub type Result<T, E = BookingFlowError> = std::result::Result<T, E>;
+
+/// What accepting gives: the booking (with its contract's hash once generated).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accepted {
+    pub booking: Booking,
+    /// Proposals closed because the booking leaves them unable to be honoured.
+    pub closed: Vec<ProposalId>,
+}
+
+/// The two sides of a proposal, looked up once per move.
+struct Sides {
+    from: Profile,
+    to: Profile,
+}
+
+impl Sides {
+    fn name(p: &Profile) -> String {
+        p.details.name().as_str().to_owned()
+    }
+
+    fn venue(&self) -> &Profile {
+        if self.from.kind() == ProfileKind::Venue { &self.from } else { &self.to }
+    }
+
+    fn venue_name(&self) -> String {
+        Self::name(self.venue())
+    }
+}
+
+/// Confirmed bookings one date of `venue` can hold.
+fn slots_of(venue: &Profile) -> u8 {
+    match &venue.details {
+        ProfileDetails::Venue(v) => v.slots_per_date.max(1),
+        ProfileDetails::Artist(_) => 1,
+    }
+}
+
+/// The booking flow: every move on proposals, holds and bookings goes through here.
+#[derive(Debug, Clone)]
+pub struct BookingService {
+    store: Store,
+    rules: Rules,
+    clock: Arc<dyn Clock>,
+}
+
+impl BookingService {
+    /// The service uses the store's clock, so timers and stored times agree.
+    #[must_use]
+    pub fn new(store: Store, rules: Rules) -> Self {
+        let clock = store.clock().clone();
+        Self { store, rules, clock }
+    }
+
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    #[must_use]
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    async fn sides(&self, p: &Proposal) -> Result<Sides> {
+        Ok(Sides {
+            from: self.store.profile(p.from_profile).await?,
+            to: self.store.profile(p.to_profile).await?,
+        })
+    }
+
+    /// Loads a proposal that `actor` receives (only the receiver answers).
+    async fn received(&self, actor: AccountId, id: ProposalId) -> Result<(Proposal, Sides)> {
+        let p = self.store.proposal(id).await?;
+        let sides = self.sides(&p).await?;
+        if sides.to.owner != actor {
+            return Err(BookingFlowError::NotYourProposal);
+        }
+        if p.status.is_final() {
+            return Err(BookingFlowError::AlreadyAnswered(p.status));
+        }
+        Ok((p, sides))
+    }
+
+    /// Queues `event` for `account`; the key makes a retried move tell nobody twice.
+    async fn tell(&self, account: AccountId, event: &Event, key: &str) -> Result<()> {
+        self.store.notify(account, event, &format!("{key}:{account}")).await?;
+        Ok(())
+    }
+
+    async fn audit(&self, actor: Option<AccountId>, action: &str, id: ProposalId) -> Result<()> {
+        self.store.audit(actor, action, &format!("proposal:{id}"), &json!({})).await?;
+        Ok(())
+    }
+
+    /// The checks a new set of terms must pass, for a first proposal as for a counter.
+    async fn check_terms(&self, artist: &Profile, venue: &Profile, terms: &Terms) -> Result<()> {
+        for p in [artist, venue] {
+            if !p.status.is_public() {
+                return Err(BookingFlowError::ProfileNotApproved(p.id));
+            }
+        }
+        if terms.day < self.clock.today() {
+            return Err(BookingFlowError::DateInPast);
+        }
+        let (artist_booked, venue_booked) =
+            self.store.day_load(terms.day, artist.id, venue.id).await?;
+        if artist_booked {
+            return Err(BookingFlowError::ArtistBusy);
+        }
+        if venue_booked >= i64::from(slots_of(venue)) {
+            return Err(BookingFlowError::DateNotFree);
+        }
+        Ok(())
+    }
+
+    /// Sends a proposal from `from_profile` (which `sender` owns) to `to_profile`.
+    pub async fn propose(
+        &self,
+        sender: AccountId,
+        from_profile: ProfileId,
+        to_profile: ProfileId,
+        terms: Terms,
+    ) -> Result<Proposal> {
+        if from_profile == to_profile {
+            return Err(BookingFlowError::SameProfile);
+        }
+        let from = self.store.profile(from_profile).await?;
+        if from.owner != sender {
+            return Err(BookingFlowError::NotYourProfile);
+        }
+        let to = self.store.profile(to_profile).await?;
+        let (artist, venue) = match (from.kind(), to.kind()) {
+            (ProfileKind::Artist, ProfileKind::Venue) => (&from, &to),
+            (ProfileKind::Venue, ProfileKind::Artist) => (&to, &from),
+            _ => return Err(BookingFlowError::NeedsArtistAndVenue),
+        };
+        self.check_terms(artist, venue, &terms).await?;
+        if let Some(open) = self
+            .store
+            .open_proposals_on(terms.day, artist.id, venue.id)
+            .await?
+            .into_iter()
+            .find(|p| p.artist == artist.id && p.venue == venue.id)
+        {
+            return Err(BookingFlowError::AlreadyProposed(open.id));
+        }
+        if from.kind() == ProfileKind::Artist {
+            let limit = self.rules.daily_proposal_quota;
+            let midnight = self.clock.today().and_time(chrono::NaiveTime::MIN).and_utc();
+            if self.store.proposals_sent_since(from.id, midnight).await? >= i64::from(limit) {
+                return Err(BookingFlowError::QuotaReached { limit });
+            }
+        }
+        let new = NewProposal {
+            from_profile,
+            to_profile,
+            artist: artist.id,
+            venue: venue.id,
+            sender,
+            expires_at: self.clock.now()
+                + Duration::days(i64::from(self.rules.proposal_expiry_days)),
+            terms,
+            counter_of: None,
+        };
+        let p = self.store.create_proposal(&new).await?;
+        self.audit(Some(sender), "proposal.sent", p.id).await?;
+        let event = Event::ProposalReceived {
+            proposal: p.id,
+            from_name: Sides::name(&from),
+            day: p.terms.day,
+            fee_euros: p.terms.fee.euros(),
+        };
+        self.tell(to.owner, &event, &format!("proposal:{}:received", p.id)).await?;
+        Ok(p)
+    }
+
+    /// The receiver accepts: the booking is confirmed if the date still has room, then the
+    /// proposals it makes impossible are closed and the contract is generated.
+    pub async fn accept(&self, actor: AccountId, id: ProposalId) -> Result<Accepted> {
+        let (p, sides) = self.received(actor, id).await?;
+        let before = match p.status {
+            ProposalStatus::Held => {
+                let holds = self.store.holds_on(p.venue, p.terms.day).await?;
+                if let Some(h) = holds.iter().find(|h| h.proposal == id)
+                    && h.rank > 1
+                {
+                    return Err(BookingFlowError::HoldNotFirst { rank: h.rank });
+                }
+                holds
+            }
+            _ => Vec::new(),
+        };
+        let booking = self.store.accept_and_book(id, slots_of(sides.venue())).await?;
+        self.audit(Some(actor), "proposal.accepted", id).await?;
+        let event = Event::ProposalAccepted {
+            proposal: id,
+            booking: booking.id,
+            by_name: Sides::name(&sides.to),
+            day: booking.day,
+        };
+        self.tell(sides.from.owner, &event, &format!("proposal:{id}:accepted")).await?;
+        let closed = self.close_unhonourable(&booking).await?;
+        if !before.is_empty() {
+            self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        }
+        let booking = match self.issue_contract(&booking).await {
+            Ok(b) => b,
+            Err(e) => {
+                // The booking stands: the contract can be generated again from `/proposals`.
+                tracing::warn!(booking = %booking.id, error = %e, "contract not generated");
+                booking
+            }
+        };
+        Ok(Accepted { booking, closed })
+    }
+
+    /// Closes the open proposals a new booking leaves impossible: the artist's others that day,
+    /// and the venue's others that day once its slots are full. Both sides of each are told.
+    async fn close_unhonourable(&self, booking: &Booking) -> Result<Vec<ProposalId>> {
+        let venue = self.store.profile(booking.venue).await?;
+        let (_, booked) = self.store.day_load(booking.day, booking.artist, booking.venue).await?;
+        let venue_full = booked >= i64::from(slots_of(&venue));
+        let mut closed = Vec::new();
+        for p in self.store.open_proposals_on(booking.day, booking.artist, booking.venue).await? {
+            let reason = if p.artist == booking.artist {
+                CloseReason::ArtistBooked
+            } else if venue_full {
+                CloseReason::DateFull
+            } else {
+                continue;
+            };
+            let code = match reason {
+                CloseReason::ArtistBooked => "artist_booked",
+                CloseReason::DateFull => "date_full",
+                CloseReason::ProfileGone => "profile_gone",
+            };
+            let before = if p.status == ProposalStatus::Held {
+                self.store.holds_on(p.venue, p.terms.day).await?
+            } else {
+                Vec::new()
+            };
+            // Closed proposals read as expired ("no longer possible") with the reason kept, so
+            // response statistics can leave them out.
+            match self.store.end_proposal(p.id, ProposalStatus::Expired, Some(code)).await {
+                Ok(_) => {}
+                Err(TransitionError::NotInExpectedState(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            let sides = self.sides(&p).await?;
+            let event = Event::ProposalClosed { proposal: p.id, day: p.terms.day, reason };
+            for account in [sides.from.owner, sides.to.owner] {
+                self.tell(account, &event, &format!("proposal:{}:closed", p.id)).await?;
+            }
+            closed.push(p.id);
+            // The artist's hold at another venue that day may have stood ahead of others.
+            if !before.is_empty() {
+                self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+            }
+        }
+        Ok(closed)
+    }
+
+    /// The receiver says no, with an optional reason.
+    pub async fn refuse(
+        &self,
+        actor: AccountId,
+        id: ProposalId,
+        reason: Option<&str>,
+    ) -> Result<Proposal> {
+        let (p, sides) = self.received(actor, id).await?;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        let before = self.store.holds_on(p.venue, p.terms.day).await?;
+        let p = self.store.end_proposal(id, ProposalStatus::Refused, reason).await?;
+        self.audit(Some(actor), "proposal.refused", id).await?;
+        let event = Event::ProposalRefused {
+            proposal: id,
+            by_name: Sides::name(&sides.to),
+            day: p.terms.day,
+            reason: p.reason.clone(),
+        };
+        self.tell(sides.from.owner, &event, &format!("proposal:{id}:refused")).await?;
+        self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        Ok(p)
+    }
+
+    /// The receiver answers with other terms: a new proposal, in the other direction, linked to
+    /// this one (which becomes countered). The thread follows.
+    pub async fn counter(
+        &self,
+        actor: AccountId,
+        id: ProposalId,
+        terms: Terms,
+    ) -> Result<Proposal> {
+        let (p, sides) = self.received(actor, id).await?;
+        let (artist, venue) = if sides.from.kind() == ProfileKind::Artist {
+            (&sides.from, &sides.to)
+        } else {
+            (&sides.to, &sides.from)
+        };
+        self.check_terms(artist, venue, &terms).await?;
+        let before = self.store.holds_on(p.venue, p.terms.day).await?;
+        let new = NewProposal {
+            from_profile: p.to_profile,
+            to_profile: p.from_profile,
+            artist: p.artist,
+            venue: p.venue,
+            sender: actor,
+            expires_at: self.clock.now()
+                + Duration::days(i64::from(self.rules.proposal_expiry_days)),
+            terms,
+            counter_of: Some(id),
+        };
+        let counter = self.store.counter_proposal(id, &new).await?;
+        self.audit(Some(actor), "proposal.countered", id).await?;
+        let event = Event::ProposalCountered {
+            proposal: counter.id,
+            previous: id,
+            by_name: Sides::name(&sides.to),
+            day: counter.terms.day,
+            fee_euros: counter.terms.fee.euros(),
+        };
+        self.tell(sides.from.owner, &event, &format!("proposal:{id}:countered")).await?;
+        self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        Ok(counter)
+    }
+
+    /// The sender takes the proposal back.
+    pub async fn withdraw(&self, actor: AccountId, id: ProposalId) -> Result<Proposal> {
+        let p = self.store.proposal(id).await?;
+        let sides = self.sides(&p).await?;
+        if sides.from.owner != actor {
+            return Err(BookingFlowError::NotYourProposal);
+        }
+        if p.status.is_final() {
+            return Err(BookingFlowError::AlreadyAnswered(p.status));
+        }
+        let before = self.store.holds_on(p.venue, p.terms.day).await?;
+        let p = self.store.end_proposal(id, ProposalStatus::Withdrawn, None).await?;
+        self.audit(Some(actor), "proposal.withdrawn", id).await?;
+        let event = Event::ProposalWithdrawn {
+            proposal: id,
+            by_name: Sides::name(&sides.from),
+            day: p.terms.day,
+        };
+        self.tell(sides.to.owner, &event, &format!("proposal:{id}:withdrawn")).await?;
+        self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        Ok(p)
+    }
+
+    /// Relays a message of the proposal's thread to the other side, whatever its platform.
+    pub async fn message(&self, id: ProposalId, author: AccountId, body: &str) -> Result<()> {
+        let body = body.trim();
+        if body.is_empty() {
+            return Err(BookingFlowError::EmptyMessage);
+        }
+        if body.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(BookingFlowError::MessageTooLong { max: MAX_MESSAGE_CHARS });
+        }
+        let p = self.store.proposal(id).await?;
+        let sides = self.sides(&p).await?;
+        let (me, other) = if sides.from.owner == author {
+            (&sides.from, &sides.to)
+        } else if sides.to.owner == author {
+            (&sides.to, &sides.from)
+        } else {
+            return Err(BookingFlowError::NotYourProposal);
+        };
+        self.store.add_thread_message(id, author, body).await?;
+        let event = Event::ThreadMessage {
+            proposal: id,
+            from_name: Sides::name(me),
+            body: body.to_owned(),
+        };
+        let at = self.clock.now().timestamp_micros();
+        self.tell(other.owner, &event, &format!("thread:{id}:{author}:{at}")).await?;
+        Ok(())
+    }
+
+    /// The whole conversation about a proposal, including the proposals it counters, oldest
+    /// first: a counter keeps the thread.
+    pub async fn thread(&self, id: ProposalId) -> Result<Vec<(ProposalId, ThreadMessage)>> {
+        let mut chain = vec![id];
+        let mut current = self.store.proposal(id).await?;
+        while let Some(previous) = current.counter_of {
+            if chain.contains(&previous) {
+                break;
+            }
+            chain.push(previous);
+            current = self.store.proposal(previous).await?;
+        }
+        let mut messages = Vec::new();
+        for p in chain {
+            messages.extend(self.store.thread(p).await?.into_iter().map(|m| (p, m)));
+        }
+        messages.sort_by_key(|(_, m)| m.at);
+        Ok(messages)
+    }
+
+    /// Either side cancels a confirmed booking, with a reason; both are told; the date frees up.
+    pub async fn cancel_booking(
+        &self,
+        actor: AccountId,
+        id: BookingId,
+        reason: &str,
+    ) -> Result<Booking> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(BookingFlowError::ReasonNeeded);
+        }
+        let booking = self.store.booking(id).await?;
+        let artist = self.store.profile(booking.artist).await?;
+        let venue = self.store.profile(booking.venue).await?;
+        let by = if artist.owner == actor {
+            &artist
+        } else if venue.owner == actor {
+            &venue
+        } else {
+            return Err(BookingFlowError::NotYourBooking);
+        };
+        if booking.status == BookingStatus::Cancelled
+            || !self.store.cancel_booking(id, reason).await?
+        {
+            return Err(BookingFlowError::BookingCancelled);
+        }
+        self.store
+            .audit(
+                Some(actor),
+                "booking.cancelled",
+                &format!("booking:{id}"),
+                &json!({"reason": reason}),
+            )
+            .await?;
+        let event = Event::BookingCancelled {
+            booking: id,
+            by_name: Sides::name(by),
+            day: booking.day,
+            reason: reason.to_owned(),
+        };
+        for account in [artist.owner, venue.owner] {
+            self.tell(account, &event, &format!("booking:{id}:cancelled")).await?;
+        }
+        Ok(self.store.booking(id).await?)
+    }
+}
