@@ -1,0 +1,774 @@
+//! The booking flow's stories (SPEC §4): every move of the proposal state machine allowed and
+//! refused, holds ranked, promoted, expired and challenged under a hand-moved clock, timers
+//! firing once with workers racing, proposals closed when a booking makes them impossible, the
+//! quota, and the contract's hash. Each story runs on SQLite and on PostgreSQL
+//! (`TEST_DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/test`; no skipping).
+
+#![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
+
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use flowstage_core::booking::{BookingFlowError, BookingService, response_stats, tick};
+use flowstage_core::clock::ManualClock;
+use flowstage_core::config::Rules;
+use flowstage_core::domain::account::{Identity, Platform};
+use flowstage_core::domain::genre::GenreSet;
+use flowstage_core::domain::places::{City, Country};
+use flowstage_core::domain::profile::{Artist, ProfileDetails, ProfileStatus, Venue};
+use flowstage_core::domain::proposal::{BookingStatus, Deal, ProposalStatus, ShowTimes, Terms};
+use flowstage_core::domain::values::{
+    AudienceRange, BudgetRange, Capacity, DateSet, Fee, LicenceNumber, Links, Name, TravelRadius,
+};
+use flowstage_core::domain::{AccountId, Lang, ProfileId, ProposalId};
+use flowstage_core::notify::{CloseReason, Event, decode};
+use flowstage_core::store::Store;
+
+struct Harness {
+    store: Store,
+    clock: ManualClock,
+    booking: BookingService,
+    url: String,
+    schema: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn start() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+fn postgres_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+impl Harness {
+    async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("booking.db").display());
+        let clock = ManualClock::new(start());
+        let store = Store::connect(&url, Arc::new(clock.clone())).await.unwrap();
+        store.migrate().await.unwrap();
+        let booking = BookingService::new(store.clone(), Rules::default());
+        Self { store, clock, booking, url, schema: None, _dir: Some(dir) }
+    }
+
+    async fn postgres() -> Self {
+        let url = postgres_url();
+        let schema = format!("booking_{}", hex::encode(rand::random::<[u8; 6]>()));
+        let clock = ManualClock::new(start());
+        let store = Store::connect_postgres_schema(&url, &schema, Arc::new(clock.clone()))
+            .await
+            .unwrap_or_else(|e| {
+                panic!("PostgreSQL at {url} is required for the postgres booking tests: {e}")
+            });
+        store.migrate().await.unwrap();
+        let booking = BookingService::new(store.clone(), Rules::default());
+        Self { store, clock, booking, url, schema: Some(schema), _dir: None }
+    }
+
+    /// Another instance on the same database, as a second `flowstage serve` would be.
+    async fn other_instance(&self) -> BookingService {
+        let clock = Arc::new(self.clock.clone());
+        let store = match &self.schema {
+            Some(schema) => Store::connect_postgres_schema(&self.url, schema, clock).await,
+            None => Store::connect(&self.url, clock).await,
+        }
+        .unwrap();
+        BookingService::new(store, Rules::default())
+    }
+
+    async fn finish(self) {
+        self.store.close().await;
+        if let Some(schema) = self.schema {
+            let admin = Store::connect(&self.url, Arc::new(self.clock)).await.unwrap();
+            admin.drop_schema(&schema).await.unwrap();
+            admin.close().await;
+        }
+    }
+
+    /// Every notification queued since the last call: (who, what).
+    async fn told(&self) -> Vec<(AccountId, Event)> {
+        let items = self.store.claim_outbox(1_000, Duration::minutes(5)).await.unwrap();
+        let mut out = Vec::new();
+        for item in items {
+            self.store.mark_sent(item.id).await.unwrap();
+            out.push((item.account, decode(&item.payload).unwrap()));
+        }
+        out
+    }
+}
+
+macro_rules! booking_suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let h = super::Harness::sqlite().await;
+                    super::$name(&h).await;
+                    h.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let h = super::Harness::postgres().await;
+                    super::$name(&h).await;
+                    h.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+booking_suite!(
+    proposing_checks_who_what_and_when,
+    the_daily_quota_stops_the_eleventh,
+    only_the_receiver_answers_and_only_the_sender_withdraws,
+    final_states_are_final,
+    accepting_books_closes_what_cannot_be_honoured_and_issues_the_contract,
+    a_counter_is_a_new_proposal_and_the_thread_follows,
+    cancelling_a_booking_tells_both_and_frees_the_date,
+    holds_are_ranked_and_promoted,
+    holds_expire_and_the_next_moves_up,
+    an_unanswered_challenge_moves_the_challenger_up,
+    a_challenged_first_hold_can_still_book,
+    proposals_expire_once_even_with_two_workers,
+    hold_timers_fire_once_with_two_workers,
+    response_statistics_follow_answers,
+);
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, d).unwrap()
+}
+
+fn lyon() -> City {
+    City::from_parts("Lyon", Country::France, 45.75, 4.85)
+}
+
+fn artist(name: &str) -> ProfileDetails {
+    ProfileDetails::Artist(Artist {
+        name: Name::parse(name).unwrap(),
+        genres: GenreSet::parse("rock indé").unwrap(),
+        fee: Fee::parse("1200").unwrap(),
+        negotiable: true,
+        draw: AudienceRange::parse("100-400").unwrap(),
+        city: lyon(),
+        radius: TravelRadius::parse("300").unwrap(),
+        bio: None,
+        links: Links::parse("https://band.example.fr").unwrap(),
+        email: None,
+    })
+}
+
+fn venue(name: &str, slots: u8) -> ProfileDetails {
+    ProfileDetails::Venue(Venue {
+        name: Name::parse(name).unwrap(),
+        city: lyon(),
+        address: None,
+        capacity: Capacity::parse("350").unwrap(),
+        genres: GenreSet::parse("rock").unwrap(),
+        budget: BudgetRange::parse("800-1500").unwrap(),
+        licence: Some(LicenceNumber::parse("PLATESV-R-2020-000123").unwrap()),
+        stage_notes: None,
+        email: None,
+        slots_per_date: slots,
+    })
+}
+
+async fn account(h: &Harness, id: &str) -> AccountId {
+    h.store
+        .account_for_identity(&Identity::new(Platform::Telegram, id), id, Lang::Fr)
+        .await
+        .unwrap()
+        .0
+        .id
+}
+
+/// An account owning one approved profile.
+async fn member(h: &Harness, who: &str, details: &ProfileDetails) -> (AccountId, ProfileId) {
+    let owner = account(h, who).await;
+    let dates = DateSet::new([day(5), day(12)], start().date_naive()).unwrap();
+    let p = h.store.create_profile(owner, details, &dates, &ProfileStatus::Pending).await.unwrap();
+    h.store.set_profile_status(p.id, &ProfileStatus::Approved, None).await.unwrap();
+    (owner, p.id)
+}
+
+fn terms(d: u32, fee: &str) -> Terms {
+    Terms {
+        day: day(d),
+        fee: Fee::parse(fee).unwrap(),
+        deal: Deal::FlatFee,
+        set_minutes: 75,
+        times: ShowTimes {
+            set_start: chrono::NaiveTime::from_hms_opt(21, 0, 0),
+            ..ShowTimes::default()
+        },
+        message: Some("Ça vous dit ?".into()),
+    }
+}
+
+async fn status(h: &Harness, id: ProposalId) -> ProposalStatus {
+    h.store.proposal(id).await.unwrap().status
+}
+
+async fn proposing_checks_who_what_and_when(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Les Gros Bras")).await;
+    let (a2, artist2) = member(h, "a2", &artist("Zazou")).await;
+    let (v, venue_p) = member(h, "v", &venue("Le Périscope", 1)).await;
+    let b = &h.booking;
+
+    assert!(matches!(
+        b.propose(a, artist_p, artist_p, terms(5, "900")).await,
+        Err(BookingFlowError::SameProfile)
+    ));
+    assert!(matches!(
+        b.propose(a2, artist_p, venue_p, terms(5, "900")).await,
+        Err(BookingFlowError::NotYourProfile)
+    ));
+    assert!(matches!(
+        b.propose(a, artist_p, artist2, terms(5, "900")).await,
+        Err(BookingFlowError::NeedsArtistAndVenue)
+    ));
+    let mut past = terms(5, "900");
+    past.day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    assert!(matches!(
+        b.propose(a, artist_p, venue_p, past).await,
+        Err(BookingFlowError::DateInPast)
+    ));
+    // A profile waiting for review is not contacted.
+    let (_, pending) = {
+        let owner = account(h, "p").await;
+        let dates = DateSet::new([day(5)], start().date_naive()).unwrap();
+        let p = h
+            .store
+            .create_profile(owner, &venue("En attente", 1), &dates, &ProfileStatus::Pending)
+            .await
+            .unwrap();
+        (owner, p.id)
+    };
+    assert!(matches!(
+        b.propose(a, artist_p, pending, terms(5, "900")).await,
+        Err(BookingFlowError::ProfileNotApproved(id)) if id == pending
+    ));
+
+    let p = b.propose(a, artist_p, venue_p, terms(5, "900")).await.unwrap();
+    assert_eq!(
+        (p.status, p.artist, p.venue, p.sender),
+        (ProposalStatus::Sent, artist_p, venue_p, a)
+    );
+    assert_eq!(p.expires_at, start() + Duration::days(7));
+    assert!(matches!(
+        b.propose(a, artist_p, venue_p, terms(5, "1000")).await,
+        Err(BookingFlowError::AlreadyProposed(id)) if id == p.id
+    ));
+    let told = h.told().await;
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].0, v);
+    assert!(
+        matches!(&told[0].1, Event::ProposalReceived { proposal, from_name, fee_euros: 900, .. }
+        if *proposal == p.id && from_name == "Les Gros Bras")
+    );
+
+    // A venue proposes to an artist just as well; once the artist is booked that day, no more.
+    let q = b.propose(v, venue_p, artist2, terms(12, "700")).await.unwrap();
+    assert_eq!((q.artist, q.venue), (artist2, venue_p));
+    b.accept(a2, q.id).await.unwrap();
+    let (v2, venue2) = member(h, "v2", &venue("Le Sonic", 1)).await;
+    assert!(matches!(
+        b.propose(v2, venue2, artist2, terms(12, "700")).await,
+        Err(BookingFlowError::ArtistBusy)
+    ));
+    assert!(matches!(
+        b.propose(a, artist_p, venue_p, terms(12, "700")).await,
+        Err(BookingFlowError::DateNotFree)
+    ));
+}
+
+async fn the_daily_quota_stops_the_eleventh(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Punk à Chiens")).await;
+    let limit = h.booking.rules().daily_proposal_quota;
+    let mut venues = Vec::new();
+    for i in 0..=limit {
+        venues.push(member(h, &format!("v{i}"), &venue(&format!("Salle {i}"), 1)).await);
+    }
+    for (_, venue_p) in &venues[..usize::from(limit)] {
+        h.booking.propose(a, artist_p, *venue_p, terms(5, "400")).await.unwrap();
+    }
+    let last = venues.last().unwrap().1;
+    assert!(matches!(
+        h.booking.propose(a, artist_p, last, terms(5, "400")).await,
+        Err(BookingFlowError::QuotaReached { limit: 10 })
+    ));
+    // Venues have no quota, and the count starts again the next day.
+    let (v, venue_p) = venues[0];
+    h.booking.propose(v, venue_p, artist_p, terms(12, "400")).await.unwrap();
+    h.clock.advance(Duration::days(1));
+    h.booking.propose(a, artist_p, last, terms(5, "400")).await.unwrap();
+}
+
+async fn only_the_receiver_answers_and_only_the_sender_withdraws(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Duo Sirocco")).await;
+    let (v, venue_p) = member(h, "v", &venue("Le Cri du Port", 1)).await;
+    let stranger = account(h, "x").await;
+    let b = &h.booking;
+    let p = b.propose(a, artist_p, venue_p, terms(5, "850")).await.unwrap();
+
+    for who in [a, stranger] {
+        assert!(matches!(b.accept(who, p.id).await, Err(BookingFlowError::NotYourProposal)));
+        assert!(matches!(b.refuse(who, p.id, None).await, Err(BookingFlowError::NotYourProposal)));
+        assert!(matches!(
+            b.counter(who, p.id, terms(5, "900")).await,
+            Err(BookingFlowError::NotYourProposal)
+        ));
+        assert!(matches!(b.hold(who, p.id).await, Err(BookingFlowError::NotYourProposal)));
+        assert!(matches!(b.release(who, p.id).await, Err(BookingFlowError::NotYourProposal)));
+    }
+    for who in [v, stranger] {
+        assert!(matches!(b.withdraw(who, p.id).await, Err(BookingFlowError::NotYourProposal)));
+    }
+    assert!(matches!(
+        b.message(p.id, stranger, "bonjour").await,
+        Err(BookingFlowError::NotYourProposal)
+    ));
+    assert!(matches!(b.release(v, p.id).await, Err(BookingFlowError::NotHeld)));
+    assert_eq!(status(h, p.id).await, ProposalStatus::Sent);
+
+    // Refused, with the reason passed on.
+    b.refuse(v, p.id, Some("  Date déjà prise  ")).await.unwrap();
+    let p1 = h.store.proposal(p.id).await.unwrap();
+    assert_eq!(
+        (p1.status, p1.reason.as_deref()),
+        (ProposalStatus::Refused, Some("Date déjà prise"))
+    );
+    // Withdrawn by its sender.
+    let q = b.propose(a, artist_p, venue_p, terms(12, "850")).await.unwrap();
+    b.withdraw(a, q.id).await.unwrap();
+    assert_eq!(status(h, q.id).await, ProposalStatus::Withdrawn);
+    let told = h.told().await;
+    assert!(told.iter().any(|(to, e)| *to == a
+        && matches!(e, Event::ProposalRefused { reason: Some(r), .. } if r == "Date déjà prise")));
+    assert!(told.iter().any(|(to, e)| *to == v && matches!(e, Event::ProposalWithdrawn { .. })));
+}
+
+async fn final_states_are_final(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Nadia K.")).await;
+    let (v, venue_p) = member(h, "v", &venue("Le Bikini", 2)).await;
+    let b = &h.booking;
+    let refused = b.propose(a, artist_p, venue_p, terms(5, "2500")).await.unwrap();
+    b.refuse(v, refused.id, None).await.unwrap();
+    let withdrawn = b.propose(a, artist_p, venue_p, terms(12, "2500")).await.unwrap();
+    b.withdraw(a, withdrawn.id).await.unwrap();
+    let accepted = b.propose(a, artist_p, venue_p, terms(19, "2500")).await.unwrap();
+    b.accept(v, accepted.id).await.unwrap();
+    let countered = b.propose(a, artist_p, venue_p, terms(26, "2500")).await.unwrap();
+    b.counter(v, countered.id, terms(26, "2000")).await.unwrap();
+
+    for (id, was) in [
+        (refused.id, ProposalStatus::Refused),
+        (withdrawn.id, ProposalStatus::Withdrawn),
+        (accepted.id, ProposalStatus::Accepted),
+        (countered.id, ProposalStatus::Countered),
+    ] {
+        let answered = |r: Result<_, BookingFlowError>| matches!(r, Err(BookingFlowError::AlreadyAnswered(s)) if s == was);
+        assert!(answered(b.accept(v, id).await.map(|_| ())), "{was:?}");
+        assert!(answered(b.refuse(v, id, None).await.map(|_| ())), "{was:?}");
+        assert!(answered(b.counter(v, id, terms(27, "1")).await.map(|_| ())), "{was:?}");
+        assert!(answered(b.hold(v, id).await.map(|_| ())), "{was:?}");
+        assert!(answered(b.withdraw(a, id).await.map(|_| ())), "{was:?}");
+        assert_eq!(status(h, id).await, was);
+    }
+}
+
+async fn accepting_books_closes_what_cannot_be_honoured_and_issues_the_contract(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Chloé & les Naïfs")).await;
+    let (a2, artist2) = member(h, "a2", &artist("Kreiz Breizh")).await;
+    let (v, venue_p) = member(h, "v", &venue("La Cour des Miracles", 1)).await;
+    let (v2, venue2) = member(h, "v2", &venue("Le Sonic", 1)).await;
+    let (v3, venue3) = member(h, "v3", &venue("Le Marché Gare", 2)).await;
+    let b = &h.booking;
+
+    let win = b.propose(a, artist_p, venue_p, terms(5, "1200")).await.unwrap();
+    let same_artist = b.propose(a, artist_p, venue2, terms(5, "1100")).await.unwrap();
+    let from_venue = b.propose(v3, venue3, artist_p, terms(5, "1000")).await.unwrap();
+    let same_venue = b.propose(a2, artist2, venue_p, terms(5, "700")).await.unwrap();
+    let other_day = b.propose(a2, artist2, venue_p, terms(12, "700")).await.unwrap();
+    b.hold(v2, same_artist.id).await.unwrap();
+    h.told().await;
+
+    let accepted = b.accept(v, win.id).await.unwrap();
+    let booking = &accepted.booking;
+    assert_eq!((booking.artist, booking.venue, booking.day), (artist_p, venue_p, day(5)));
+    assert_eq!(booking.status, BookingStatus::Confirmed);
+    let mut closed = accepted.closed.clone();
+    closed.sort();
+    assert_eq!(closed, vec![same_artist.id, from_venue.id, same_venue.id]);
+    for id in [same_artist.id, from_venue.id, same_venue.id] {
+        assert_eq!(status(h, id).await, ProposalStatus::Expired);
+    }
+    assert_eq!(status(h, other_day.id).await, ProposalStatus::Sent);
+    assert!(h.store.hold(same_artist.id).await.unwrap().is_none(), "a closed proposal's hold goes");
+
+    let told = h.told().await;
+    let closed_for = |id: ProposalId, reason: CloseReason| {
+        let mut who: Vec<AccountId> = told
+            .iter()
+            .filter(|(_, e)| {
+                matches!(e, Event::ProposalClosed { proposal, reason: r, .. }
+                if *proposal == id && *r == reason)
+            })
+            .map(|(to, _)| *to)
+            .collect();
+        who.sort();
+        who
+    };
+    assert_eq!(closed_for(same_artist.id, CloseReason::ArtistBooked), vec![a, v2]);
+    assert_eq!(closed_for(from_venue.id, CloseReason::ArtistBooked), vec![a, v3]);
+    assert_eq!(closed_for(same_venue.id, CloseReason::DateFull), vec![a2, v]);
+    assert!(told.iter().any(|(to, e)| *to == a && matches!(e, Event::ProposalAccepted { .. })));
+
+    // The contract: generated, its hash stored, both told, and regenerating gives the same bytes.
+    let sha = booking.contract_sha256.clone().expect("the contract's hash is stored");
+    assert_eq!(h.store.booking(booking.id).await.unwrap().contract_sha256.as_deref(), Some(&*sha));
+    let mut ready: Vec<AccountId> = told
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::ContractReady { sha256, .. } if *sha256 == sha))
+        .map(|(to, _)| *to)
+        .collect();
+    ready.sort();
+    assert_eq!(ready, vec![a, v]);
+    let (input, again) = b.contract(booking.id, None).await.unwrap();
+    assert_eq!(again.sha256, sha);
+    assert_eq!(b.contract(booking.id, None).await.unwrap().1.bytes, again.bytes);
+    assert_eq!(input.lang, Lang::Fr);
+    assert_eq!(input.performance.date, day(5));
+    assert_eq!(input.show.artist_name, "Chloé & les Naïfs");
+    assert!(again.bytes.starts_with(b"%PDF"));
+    let (english, _) = b.contract(booking.id, Some(Lang::En)).await.unwrap();
+    assert_eq!(english.lang, Lang::En);
+
+    // A second accept on a full date is a clear refusal, and nothing is half-written.
+    let late = b.propose(a2, artist2, venue3, terms(5, "700")).await.unwrap();
+    b.accept(v3, late.id).await.unwrap();
+    assert_eq!(h.store.bookings_of_profile(venue_p).await.unwrap().len(), 1);
+}
+
+async fn a_counter_is_a_new_proposal_and_the_thread_follows(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Trio Garonne")).await;
+    let (v, venue_p) = member(h, "v", &venue("Le Rex", 1)).await;
+    let b = &h.booking;
+    let p = b.propose(a, artist_p, venue_p, terms(5, "1800")).await.unwrap();
+    b.message(p.id, a, "Nous venons à trois.").await.unwrap();
+    h.clock.advance(Duration::minutes(1));
+    b.message(p.id, v, "Parfait ; loge prévue.").await.unwrap();
+    assert!(matches!(b.message(p.id, v, "   ").await, Err(BookingFlowError::EmptyMessage)));
+    h.told().await;
+
+    h.clock.advance(Duration::hours(3));
+    let c = b.counter(v, p.id, terms(5, "1500")).await.unwrap();
+    assert_eq!(c.counter_of, Some(p.id));
+    assert_eq!((c.from_profile, c.to_profile, c.sender), (venue_p, artist_p, v));
+    assert_eq!((c.artist, c.venue), (artist_p, venue_p));
+    assert_eq!(status(h, p.id).await, ProposalStatus::Countered);
+    let told = h.told().await;
+    assert!(told.iter().any(|(to, e)| *to == a
+        && matches!(e, Event::ProposalCountered { proposal, previous, fee_euros: 1500, .. }
+            if *proposal == c.id && *previous == p.id)));
+
+    // Now the artist receives: the venue may not answer its own counter.
+    assert!(matches!(b.accept(v, c.id).await, Err(BookingFlowError::NotYourProposal)));
+    h.clock.advance(Duration::minutes(1));
+    b.message(c.id, a, "D'accord pour 1 500 €.").await.unwrap();
+    let thread: Vec<String> =
+        b.thread(c.id).await.unwrap().into_iter().map(|(_, m)| m.body).collect();
+    assert_eq!(
+        thread,
+        ["Nous venons à trois.", "Parfait ; loge prévue.", "D'accord pour 1 500 €."]
+    );
+    let told = h.told().await;
+    assert!(told.iter().any(|(to, e)| *to == v
+        && matches!(e, Event::ThreadMessage { body, from_name, .. }
+            if body == "D'accord pour 1 500 €." && from_name == "Trio Garonne")));
+
+    let accepted = b.accept(a, c.id).await.unwrap();
+    assert_eq!(accepted.booking.proposal, c.id);
+}
+
+async fn cancelling_a_booking_tells_both_and_frees_the_date(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Reggae Révolution")).await;
+    let (v, venue_p) = member(h, "v", &venue("La Belle Électrique", 1)).await;
+    let stranger = account(h, "x").await;
+    let b = &h.booking;
+    let p = b.propose(a, artist_p, venue_p, terms(5, "1300")).await.unwrap();
+    let booking = b.accept(v, p.id).await.unwrap().booking;
+    h.told().await;
+
+    assert!(matches!(
+        b.cancel_booking(stranger, booking.id, "non").await,
+        Err(BookingFlowError::NotYourBooking)
+    ));
+    assert!(matches!(
+        b.cancel_booking(v, booking.id, "  ").await,
+        Err(BookingFlowError::ReasonNeeded)
+    ));
+    let cancelled = b.cancel_booking(v, booking.id, "Dégât des eaux").await.unwrap();
+    assert_eq!(cancelled.status, BookingStatus::Cancelled);
+    assert!(matches!(
+        b.cancel_booking(a, booking.id, "encore").await,
+        Err(BookingFlowError::BookingCancelled)
+    ));
+    let mut told: Vec<AccountId> = h
+        .told()
+        .await
+        .into_iter()
+        .filter(|(_, e)| {
+            matches!(e, Event::BookingCancelled { reason, by_name, .. }
+            if reason == "Dégât des eaux" && by_name == "La Belle Électrique")
+        })
+        .map(|(to, _)| to)
+        .collect();
+    told.sort();
+    assert_eq!(told, vec![a, v]);
+    // The date is free again.
+    let again = b.propose(a, artist_p, venue_p, terms(5, "1300")).await.unwrap();
+    b.accept(v, again.id).await.unwrap();
+}
+
+/// Three artists propose the same date to one venue, which holds them all.
+async fn three_holds(h: &Harness) -> (AccountId, Vec<(AccountId, ProposalId)>) {
+    let (v, venue_p) = member(h, "v", &venue("Le Petit Bain", 1)).await;
+    let mut held = Vec::new();
+    for name in ["Un", "Deux", "Trois"] {
+        let (a, artist_p) = member(h, name, &artist(name)).await;
+        let p = h.booking.propose(a, artist_p, venue_p, terms(5, "800")).await.unwrap();
+        held.push((a, p.id));
+    }
+    for (_, id) in &held {
+        h.booking.hold(v, *id).await.unwrap();
+    }
+    (v, held)
+}
+
+async fn rank(h: &Harness, id: ProposalId) -> Option<u32> {
+    h.store.hold(id).await.unwrap().map(|hold| hold.rank)
+}
+
+async fn holds_are_ranked_and_promoted(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(a1, p1), (a2, p2), (a3, p3)] = held[..] else { unreachable!() };
+    let b = &h.booking;
+    assert_eq!(
+        [rank(h, p1).await, rank(h, p2).await, rank(h, p3).await],
+        [Some(1), Some(2), Some(3)]
+    );
+    assert_eq!(status(h, p1).await, ProposalStatus::Held);
+    let first = h.store.hold(p1).await.unwrap().unwrap();
+    let second = h.store.hold(p2).await.unwrap().unwrap();
+    assert_eq!(first.expires_at, start() + Duration::days(7));
+    assert_eq!(second.expires_at, start() + Duration::days(5));
+    let told = h.told().await;
+    assert!(told.iter().any(|(to, e)| *to == a3 && matches!(e, Event::HoldPlaced { rank: 3, .. })));
+    assert!(matches!(
+        b.hold(v, p1).await,
+        Err(BookingFlowError::AlreadyAnswered(ProposalStatus::Held))
+    ));
+    assert!(matches!(b.accept(v, p2).await, Err(BookingFlowError::HoldNotFirst { rank: 2 })));
+
+    // The 1st is released: the others move up, and both sides of each are told.
+    h.clock.advance(Duration::days(1));
+    b.release(v, p1).await.unwrap();
+    assert_eq!(status(h, p1).await, ProposalStatus::Sent);
+    assert_eq!([rank(h, p1).await, rank(h, p2).await, rank(h, p3).await], [None, Some(1), Some(2)]);
+    assert_eq!(
+        h.store.hold(p2).await.unwrap().unwrap().expires_at,
+        start() + Duration::days(8),
+        "a hold promoted to 1st gets a 1st hold's time"
+    );
+    let told = h.told().await;
+    let promoted = |to: AccountId, id: ProposalId, r: u8| {
+        told.iter().any(|(t, e)| *t == to
+            && matches!(e, Event::HoldPromoted { proposal, rank, .. } if *proposal == id && *rank == r))
+    };
+    assert!(promoted(a2, p2, 1) && promoted(v, p2, 1) && promoted(a3, p3, 2) && promoted(v, p3, 2));
+    assert!(told.iter().any(|(to, e)| *to == a1 && matches!(e, Event::HoldReleased { .. })));
+
+    // The 1st refused, the next withdrawn: the last one is 1st and confirms.
+    b.refuse(v, p2, Some("complet")).await.unwrap();
+    assert_eq!(rank(h, p3).await, Some(1));
+    let booking = b.confirm_hold(v, p3).await.unwrap().booking;
+    assert_eq!(booking.proposal, p3);
+    assert!(h.store.holds_on(booking.venue, day(5)).await.unwrap().is_empty());
+    // The released 1st is still open, but the date is now full: it was closed.
+    assert_eq!(status(h, p1).await, ProposalStatus::Expired);
+    assert!(matches!(b.confirm_hold(v, p1).await, Err(BookingFlowError::AlreadyAnswered(_))));
+}
+
+async fn holds_expire_and_the_next_moves_up(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(a1, p1), (_, p2), (_, p3)] = held[..] else { unreachable!() };
+    h.told().await;
+    // Other holds last 5 days: the 2nd and 3rd run out first, the 1st keeps its 7 days.
+    h.clock.advance(Duration::days(5) - Duration::minutes(1));
+    assert_eq!(tick(&h.booking).await.unwrap().total(), 0);
+    h.clock.advance(Duration::minutes(1));
+    let report = tick(&h.booking).await.unwrap();
+    assert_eq!(report.holds_expired, 2);
+    assert_eq!(status(h, p2).await, ProposalStatus::Expired);
+    assert_eq!(status(h, p3).await, ProposalStatus::Expired);
+    assert_eq!(rank(h, p1).await, Some(1));
+    // Then the 1st: and the proposal with it.
+    h.clock.advance(Duration::days(2));
+    assert_eq!(tick(&h.booking).await.unwrap().holds_expired, 1);
+    assert_eq!(status(h, p1).await, ProposalStatus::Expired);
+    let told = h.told().await;
+    for to in [a1, v] {
+        assert!(told.iter().any(|(t, e)| *t == to
+            && matches!(e, Event::HoldExpired { proposal, .. } if *proposal == p1)));
+    }
+    // Fired once.
+    assert_eq!(tick(&h.booking).await.unwrap().total(), 0);
+
+    // Expiry promotes: a fresh 1st and 2nd, the 1st runs out, the 2nd moves up.
+    let (a, artist_p) = member(h, "quatre", &artist("Quatre")).await;
+    let (b2, artist_b) = member(h, "cinq", &artist("Cinq")).await;
+    let venue_p = h.store.proposal(p1).await.unwrap().venue;
+    let q1 = h.booking.propose(a, artist_p, venue_p, terms(12, "800")).await.unwrap();
+    let q2 = h.booking.propose(b2, artist_b, venue_p, terms(12, "800")).await.unwrap();
+    h.booking.hold(v, q1.id).await.unwrap();
+    h.clock.advance(Duration::days(3));
+    h.booking.hold(v, q2.id).await.unwrap();
+    h.clock.advance(Duration::days(4));
+    assert_eq!(tick(&h.booking).await.unwrap().holds_expired, 1);
+    assert_eq!(rank(h, q2.id).await, Some(1));
+    assert!(h.told().await.iter().any(|(t, e)| *t == b2
+        && matches!(e, Event::HoldPromoted { proposal, rank: 1, .. } if *proposal == q2.id)));
+}
+
+async fn an_unanswered_challenge_moves_the_challenger_up(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(a1, p1), (_, p2), (a3, p3)] = held[..] else { unreachable!() };
+    let b = &h.booking;
+    h.told().await;
+    assert!(matches!(b.challenge(a1, p1).await, Err(BookingFlowError::FirstCannotChallenge)));
+    assert!(matches!(b.challenge(a1, p3).await, Err(BookingFlowError::NotYourProposal)));
+    let challenged = b.challenge(a3, p3).await.unwrap();
+    assert_eq!(challenged.proposal, p1);
+    assert_eq!(challenged.challenged_by, Some(p3));
+    assert_eq!(challenged.challenge_deadline, Some(start() + Duration::hours(48)));
+    assert!(matches!(b.challenge(a3, p3).await, Err(BookingFlowError::AlreadyChallenged)));
+    let told = h.told().await;
+    for to in [a1, v] {
+        assert!(told.iter().any(|(t, e)| *t == to
+            && matches!(e, Event::HoldChallenged { proposal, .. } if *proposal == p1)));
+    }
+
+    h.clock.advance(Duration::hours(47));
+    assert_eq!(tick(&h.booking).await.unwrap().challenges_resolved, 0);
+    h.clock.advance(Duration::hours(1));
+    assert_eq!(tick(&h.booking).await.unwrap().challenges_resolved, 1);
+    // The silent 1st lost its hold; the challenger jumped ahead of the 2nd.
+    assert_eq!(status(h, p1).await, ProposalStatus::Sent);
+    assert_eq!([rank(h, p1).await, rank(h, p3).await, rank(h, p2).await], [None, Some(1), Some(2)]);
+    let told = h.told().await;
+    assert!(told.iter().any(|(t, e)| *t == a1 && matches!(e, Event::HoldReleased { .. })));
+    assert!(told.iter().any(|(t, e)| *t == a3
+        && matches!(e, Event::HoldPromoted { proposal, rank: 1, .. } if *proposal == p3)));
+    assert_eq!(tick(&h.booking).await.unwrap().total(), 0);
+}
+
+async fn a_challenged_first_hold_can_still_book(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(_, p1), (a2, p2), _] = held[..] else { unreachable!() };
+    h.booking.challenge(a2, p2).await.unwrap();
+    h.clock.advance(Duration::hours(24));
+    h.booking.confirm_hold(v, p1).await.unwrap();
+    // The date is full: the challenger's hold is closed, and no timer is left to fire.
+    assert_eq!(status(h, p2).await, ProposalStatus::Expired);
+    h.clock.advance(Duration::days(30));
+    assert_eq!(tick(&h.booking).await.unwrap().total(), 0);
+}
+
+async fn proposals_expire_once_even_with_two_workers(h: &Harness) {
+    let (v, venue_p) = member(h, "v", &venue("Le Ferrailleur", 1)).await;
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        let (a, artist_p) = member(h, &format!("a{i}"), &artist(&format!("Groupe {i}"))).await;
+        ids.push(h.booking.propose(a, artist_p, venue_p, terms(5, "500")).await.unwrap().id);
+    }
+    h.told().await;
+    h.clock.advance(Duration::days(7));
+    let other = h.other_instance().await;
+    let (one, two) = (h.booking.clone(), other.clone());
+    let (r1, r2) = tokio::join!(
+        tokio::spawn(async move { tick(&one).await.unwrap() }),
+        tokio::spawn(async move { tick(&two).await.unwrap() })
+    );
+    let (r1, r2) = (r1.unwrap(), r2.unwrap());
+    assert_eq!(r1.proposals_expired + r2.proposals_expired, ids.len());
+    for id in &ids {
+        assert_eq!(status(h, *id).await, ProposalStatus::Expired);
+    }
+    let expired_for_venue = h
+        .told()
+        .await
+        .into_iter()
+        .filter(|(to, e)| *to == v && matches!(e, Event::ProposalExpired { .. }))
+        .count();
+    assert_eq!(expired_for_venue, ids.len());
+    other.store().close().await;
+}
+
+async fn hold_timers_fire_once_with_two_workers(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(_, p1), (a2, p2), _] = held[..] else { unreachable!() };
+    h.booking.challenge(a2, p2).await.unwrap();
+    let other = h.other_instance().await;
+    // Past the challenge deadline and every hold's expiry: each timer must fire exactly once.
+    h.clock.advance(Duration::days(10));
+    let mut tasks = Vec::new();
+    for service in [h.booking.clone(), other.clone(), h.booking.clone(), other.clone()] {
+        tasks.push(tokio::spawn(async move { tick(&service).await.unwrap() }));
+    }
+    let mut holds_expired = 0;
+    let mut challenges = 0;
+    for t in tasks {
+        let r = t.await.unwrap();
+        holds_expired += r.holds_expired;
+        challenges += r.challenges_resolved;
+    }
+    // Either the challenge or the 1st's expiry claims the 1st hold, never both.
+    assert_eq!(holds_expired + challenges, 3);
+    assert!(
+        h.store
+            .holds_on(h.store.proposal(p1).await.unwrap().venue, day(5))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let _ = v;
+    other.store().close().await;
+}
+
+async fn response_statistics_follow_answers(h: &Harness) {
+    let (v, venue_p) = member(h, "v", &venue("Le Lieu Unique", 3)).await;
+    let b = &h.booking;
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let (a, artist_p) = member(h, &format!("a{i}"), &artist(&format!("Groupe {i}"))).await;
+        ids.push(b.propose(a, artist_p, venue_p, terms(5, "500")).await.unwrap().id);
+    }
+    h.clock.advance(Duration::hours(2));
+    b.refuse(v, ids[0], None).await.unwrap();
+    h.clock.advance(Duration::hours(4));
+    b.accept(v, ids[1]).await.unwrap();
+    b.hold(v, ids[2]).await.unwrap();
+    h.clock.advance(Duration::days(8));
+    tick(&h.booking).await.unwrap();
+    let stats = response_stats(&h.store, venue_p).await.unwrap();
+    // Refused after 2 h, accepted and held after 6 h; the 4th expired unanswered.
+    assert_eq!((stats.answered, stats.decided, stats.rate_percent), (3, 4, Some(75)));
+    assert_eq!(stats.median_response, Some(Duration::hours(6)));
+}
