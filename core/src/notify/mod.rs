@@ -27,34 +27,124 @@ pub enum CloseReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    ProfileApproved { profile: ProfileId, name: String },
-    ProfileRejected { profile: ProfileId, name: String, reason: String },
-    ProfileSuspended { profile: ProfileId, name: String, reason: String },
-    ProposalReceived { proposal: ProposalId, from_name: String, day: NaiveDate, fee_euros: u32 },
-    ProposalAccepted { proposal: ProposalId, booking: BookingId, by_name: String, day: NaiveDate },
-    ProposalRefused { proposal: ProposalId, by_name: String, day: NaiveDate, reason: Option<String> },
-    ProposalCountered { proposal: ProposalId, previous: ProposalId, by_name: String, day: NaiveDate, fee_euros: u32 },
-    ProposalWithdrawn { proposal: ProposalId, by_name: String, day: NaiveDate },
-    ProposalExpired { proposal: ProposalId, other_name: String, day: NaiveDate },
-    ProposalClosed { proposal: ProposalId, day: NaiveDate, reason: CloseReason },
-    ThreadMessage { proposal: ProposalId, from_name: String, body: String },
-    HoldPlaced { proposal: ProposalId, venue_name: String, day: NaiveDate, rank: u8, expires_at: DateTime<Utc> },
-    HoldPromoted { proposal: ProposalId, venue_name: String, day: NaiveDate, rank: u8 },
-    HoldReleased { proposal: ProposalId, venue_name: String, day: NaiveDate },
-    HoldExpired { proposal: ProposalId, venue_name: String, day: NaiveDate },
-    HoldChallenged { proposal: ProposalId, venue_name: String, day: NaiveDate, deadline: DateTime<Utc> },
-    BookingCancelled { booking: BookingId, by_name: String, day: NaiveDate, reason: String },
+    ProfileApproved {
+        profile: ProfileId,
+        name: String,
+    },
+    ProfileRejected {
+        profile: ProfileId,
+        name: String,
+        reason: String,
+    },
+    ProfileSuspended {
+        profile: ProfileId,
+        name: String,
+        reason: String,
+    },
+    ProposalReceived {
+        proposal: ProposalId,
+        from_name: String,
+        day: NaiveDate,
+        fee_euros: u32,
+    },
+    ProposalAccepted {
+        proposal: ProposalId,
+        booking: BookingId,
+        by_name: String,
+        day: NaiveDate,
+    },
+    ProposalRefused {
+        proposal: ProposalId,
+        by_name: String,
+        day: NaiveDate,
+        reason: Option<String>,
+    },
+    ProposalCountered {
+        proposal: ProposalId,
+        previous: ProposalId,
+        by_name: String,
+        day: NaiveDate,
+        fee_euros: u32,
+    },
+    ProposalWithdrawn {
+        proposal: ProposalId,
+        by_name: String,
+        day: NaiveDate,
+    },
+    ProposalExpired {
+        proposal: ProposalId,
+        other_name: String,
+        day: NaiveDate,
+    },
+    ProposalClosed {
+        proposal: ProposalId,
+        day: NaiveDate,
+        reason: CloseReason,
+    },
+    ThreadMessage {
+        proposal: ProposalId,
+        from_name: String,
+        body: String,
+    },
+    HoldPlaced {
+        proposal: ProposalId,
+        venue_name: String,
+        day: NaiveDate,
+        rank: u8,
+        expires_at: DateTime<Utc>,
+    },
+    HoldPromoted {
+        proposal: ProposalId,
+        venue_name: String,
+        day: NaiveDate,
+        rank: u8,
+    },
+    HoldReleased {
+        proposal: ProposalId,
+        venue_name: String,
+        day: NaiveDate,
+    },
+    HoldExpired {
+        proposal: ProposalId,
+        venue_name: String,
+        day: NaiveDate,
+    },
+    HoldChallenged {
+        proposal: ProposalId,
+        venue_name: String,
+        day: NaiveDate,
+        deadline: DateTime<Utc>,
+    },
+    BookingCancelled {
+        booking: BookingId,
+        by_name: String,
+        day: NaiveDate,
+        reason: String,
+    },
     /// The contract of a booking is ready; delivery regenerates it (deterministically) to attach it.
-    ContractReady { booking: BookingId, sha256: String },
-    SearchAlert { search: SavedSearchId, profile: ProfileId, name: String, score: u8 },
+    ContractReady {
+        booking: BookingId,
+        sha256: String,
+    },
+    SearchAlert {
+        search: SavedSearchId,
+        profile: ProfileId,
+        name: String,
+        score: u8,
+    },
 }
 
 impl Store {
     /// Queues `event` for `account`, once per `dedupe_key` (e.g. "proposal:12:accepted:artist").
     /// Returns whether it was queued now.
-    pub async fn notify(&self, account: AccountId, event: &Event, dedupe_key: &str) -> Result<bool> {
-        let payload =
-            serde_json::to_string(event).map_err(|e| crate::store::StoreError::corrupt("notification", e))?;
+    pub async fn notify(
+        &self,
+        account: AccountId,
+        event: &Event,
+        dedupe_key: &str,
+    ) -> Result<bool> {
+        let payload = serde_json::to_string(event)
+            .map_err(|e| crate::store::StoreError::corrupt("notification", e))?;
         self.enqueue(account, &payload, dedupe_key).await
     }
 }
