@@ -67,7 +67,8 @@ const ARTISTS: &[ArtistRow] = &[
 ];
 
 /// name, city index, address, capacity, genres, budget, licence, slots
-type VenueRow = (&'static str, usize, &'static str, u32, &'static str, (u32, u32), Option<&'static str>, u8);
+type VenueRow =
+    (&'static str, usize, &'static str, u32, &'static str, (u32, u32), Option<&'static str>, u8);
 
 #[rustfmt::skip]
 const VENUES: &[VenueRow] = &[
