@@ -3,11 +3,11 @@
 //!
 //! # Layout
 //! Profiles live in buckets keyed by (kind, 1° × 1° grid cell, genre family of their first
-//! genre), cut into chunks of [`DEFAULT_CHUNK`] slots. A slot is a 48-byte copy of what the score
+//! genre, band of travel radius), cut into chunks of [`DEFAULT_CHUNK`] slots. A slot is a 48-byte copy of what the score
 //! reads (genres as a 64-bit set, fee or budget, capacity or draw, coordinates, radius); free dates
 //! are a bitmap of 64-day words, days counted from 2020-01-01, in one shared arena. Each chunk
-//! keeps a summary: the union of its genres and dates, its bounding box, and the extremes of its
-//! numbers.
+//! keeps a summary: the union of its genres and dates (with the most days one member has in each
+//! date word), its bounding box, and the extremes of its numbers.
 //!
 //! # Search
 //! Every criterion is monotonic, so a chunk's summary gives an upper bound of the score any of its
@@ -62,6 +62,23 @@ fn words_of(days: impl Iterator<Item = u32>) -> (u32, Vec<u64>) {
         words[i] |= 1 << (day % 64);
     }
     (start.unwrap_or(0), words)
+}
+
+/// Shared days of a query bitmap and a chunk's union of dates, each word's count capped by the
+/// most days any one member has in that word: a bound for every member, much tighter than the
+/// union alone when members are free on different days.
+fn overlap_capped(q_start: u32, q: &[u64], s: &Summary) -> u32 {
+    let lo = q_start.max(s.dates_start);
+    let hi = (q_start as usize + q.len()).min(s.dates_start as usize + s.dates.len());
+    let lo = lo as usize;
+    if lo >= hi {
+        return 0;
+    }
+    let q = q.get(lo - q_start as usize..hi - q_start as usize).unwrap_or(&[]);
+    let at = lo - s.dates_start as usize..hi - s.dates_start as usize;
+    let union = s.dates.get(at.clone()).unwrap_or(&[]);
+    let most = s.most_per_word.get(at).unwrap_or(&[]);
+    q.iter().zip(union).zip(most).map(|((x, y), &m)| (x & y).count_ones().min(u32::from(m))).sum()
 }
 
 /// Shared days of two bitmaps.
@@ -180,6 +197,8 @@ struct Summary {
     any_negotiable: bool,
     dates_start: u32,
     dates: Vec<u64>,
+    /// Per word of `dates`, the most days one member has in it.
+    most_per_word: Vec<u8>,
 }
 
 impl Summary {
@@ -198,6 +217,7 @@ impl Summary {
             any_negotiable: false,
             dates_start: 0,
             dates: Vec::new(),
+            most_per_word: Vec::new(),
         };
         let first = slots.iter().filter(|x| x.dates_len > 0).map(|x| x.dates_start).min();
         let last = slots
@@ -208,6 +228,7 @@ impl Summary {
         if let (Some(first), Some(last)) = (first, last) {
             s.dates_start = u32::from(first);
             s.dates = vec![0; (last - s.dates_start) as usize];
+            s.most_per_word = vec![0; s.dates.len()];
         }
         for x in slots {
             s.genres |= x.genres;
@@ -223,8 +244,10 @@ impl Summary {
             s.any_negotiable |= x.negotiable;
             if x.dates_len > 0 {
                 let at = u32::from(x.dates_start).saturating_sub(s.dates_start) as usize;
-                for (out, w) in s.dates.iter_mut().skip(at).zip(x.dates(arena)) {
+                let outs = s.dates.iter_mut().zip(s.most_per_word.iter_mut()).skip(at);
+                for ((out, most), w) in outs.zip(x.dates(arena)) {
                     *out |= w;
+                    *most = (*most).max(u8::try_from(w.count_ones()).unwrap_or(u8::MAX));
                 }
             }
         }
@@ -262,7 +285,20 @@ impl Summary {
     }
 }
 
-type BucketKey = (ProfileKind, u16, u8);
+/// Kind, grid cell, genre family, travel-radius band: what makes a chunk's bounds tight.
+type BucketKey = (ProfileKind, u16, u8, u8);
+
+/// Artists who travel far and artists who stay home are kept apart, or every chunk's largest
+/// radius would make its location bound useless.
+fn radius_band(km: u16) -> u8 {
+    match km {
+        0..=50 => 0,
+        51..=100 => 1,
+        101..=200 => 2,
+        201..=400 => 3,
+        _ => 4,
+    }
+}
 
 #[derive(Debug)]
 struct Bucket {
@@ -368,7 +404,12 @@ impl MatchIndex {
             return;
         }
         let genres = genre_bits(&candidate.genres);
-        let key = (candidate.kind(), grid_cell(candidate.lat, candidate.lon), family_of(genres));
+        let band = match candidate.side {
+            Side::Artist { radius, .. } => radius_band(radius.km()),
+            Side::Venue { .. } => 0,
+        };
+        let key =
+            (candidate.kind(), grid_cell(candidate.lat, candidate.lon), family_of(genres), band);
         let days = candidate.dates.dates().iter().filter_map(|d| day_number(*d));
         let (start, mut words) = words_of(days.filter(|d| d / 64 <= u32::from(u16::MAX)));
         words.truncate(usize::from(u16::MAX));
@@ -509,7 +550,10 @@ impl MatchIndex {
             .map(|b| {
                 b.slots.capacity() * size_of::<Slot>()
                     + b.summaries.capacity() * size_of::<Summary>()
-                    + b.summaries.iter().map(|s| s.dates.capacity() * 8).sum::<usize>()
+                    + b.summaries
+                        .iter()
+                        .map(|s| s.dates.capacity() * 8 + s.most_per_word.capacity())
+                        .sum::<usize>()
             })
             .sum();
         self.buckets.capacity() * size_of::<Bucket>()
@@ -545,7 +589,7 @@ impl MatchIndex {
                 }
             }
         }
-        order.sort_unstable_by(|x, y| y.0.cmp(&x.0));
+        order.sort_unstable_by_key(|x| Reverse(x.0));
 
         // The kept results, worst on top: (fine, Reverse(id)) grows with quality.
         let mut heap: BinaryHeap<Reverse<(u32, Reverse<i64>)>> =
@@ -699,7 +743,7 @@ impl Probe {
 
     /// The best fine score any member of the chunk can reach; `None` when none can match.
     fn bound(&self, s: &Summary) -> Option<u32> {
-        let shared = overlap(self.dates_start, &self.dates, s.dates_start, &s.dates);
+        let shared = overlap_capped(self.dates_start, &self.dates, s);
         if self.named && shared == 0 {
             return None;
         }

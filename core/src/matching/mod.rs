@@ -13,6 +13,6 @@ mod tests;
 
 pub use index::MatchIndex;
 pub use score::{
-    Candidate, Criterion, CriterionScore, DateBasis, Match, Query, Reason, Side, Weights,
-    WeightsError, brute_force, score,
+    AskedDays, Candidate, Criterion, CriterionScore, DateBasis, Match, Query, Reason, Side,
+    Weights, WeightsError, brute_force, score,
 };

@@ -427,7 +427,8 @@ impl Query {
     }
 
     /// The dates the date criterion counts, sorted and distinct, with where they come from.
-    pub(crate) fn asked_days(&self) -> AskedDays {
+    #[must_use]
+    pub fn asked_days(&self) -> AskedDays {
         let today = self.today.max(epoch());
         let horizon =
             today.checked_add_days(Days::new(HORIZON_DAYS)).unwrap_or(today).min(last_day());
@@ -463,8 +464,9 @@ pub enum DateBasis {
     Window,
 }
 
+/// The dates a query asks about (see the date criterion).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AskedDays {
+pub struct AskedDays {
     pub days: Vec<NaiveDate>,
     pub basis: DateBasis,
 }
@@ -628,7 +630,7 @@ fn apportion(weights: &Weights, values: [u32; 5]) -> [u8; 5] {
     for (p, e) in points.iter_mut().zip(&exact) {
         *p = e / 1000;
     }
-    let mut order: Vec<usize> = (0..5).filter(|&i| exact[i] % 1000 > 0).collect();
+    let mut order: Vec<usize> = (0..5).filter(|&i| !exact[i].is_multiple_of(1000)).collect();
     // Largest remainder first; the criterion order breaks ties, so the split is deterministic.
     order.sort_by_key(|&i| (std::cmp::Reverse(exact[i] % 1000), i));
     let missing = target.saturating_sub(points.iter().sum());
