@@ -7,6 +7,8 @@
     reason = "test support: a failure is a failed test"
 )]
 
+pub mod fake_telegram;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
