@@ -1,5 +1,7 @@
-//! Flow Stage's HTTP surface (SPEC §7): health and readiness now; Stripe, email, Telegram
-//! webhooks, metrics and calendar feeds join this one router as their issues land.
+//! Flow Stage's HTTP surface (SPEC §7): health, readiness and calendar feeds now; Stripe, email,
+//! Telegram webhooks and metrics join this one router as their issues land.
+
+mod calendar;
 
 use std::future::Future;
 
@@ -18,7 +20,12 @@ pub struct AppState {
 
 /// The whole HTTP application, ready to serve or to test with `oneshot`.
 pub fn router(state: AppState) -> Router {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).with_state(state)
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        // One segment `{token}.ics`: axum captures whole segments, the handler strips `.ics`.
+        .route("/calendar/{file}", get(calendar::feed))
+        .with_state(state)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.
