@@ -1,11 +1,25 @@
 //! `flowstage chat`: the terminal front-end. It opens the embedded database (migrated, with the
-//! demo data on first run) and talks to the conversation engine line by line.
+//! demo data on first run), talks to the conversation engine line by line, renders its replies
+//! as plain text with numbered buttons, writes attachments to a folder, and prints the messages
+//! other accounts send to this user as they arrive (two terminals can negotiate a booking).
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use flowstage_core::config::Config;
+use flowstage_core::conversation::{Button, Engine, Incoming, Reply, Speaker, render_event};
+use flowstage_core::domain::account::{Identity, Platform};
+use flowstage_core::domain::{AccountId, Lang};
+use flowstage_core::notify;
+use flowstage_core::store::Store;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::{LangArg, Role};
+
+/// Where attachments (`/mydata`, contracts) are written.
+const FILES_DIR: &str = "flowstage-files";
 
 pub async fn run(
     config: &Config,
@@ -19,28 +33,235 @@ pub async fn run(
         println!("Demo data loaded: {created} profiles.");
     }
     let lang = match lang {
-        Some(LangArg::En) => "en",
-        _ => "fr",
+        Some(LangArg::En) => Lang::En,
+        _ => Lang::Fr,
     };
-    println!("Flow Stage — {user} ({role:?}, {lang}). Type /quit to leave.");
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
-    loop {
-        print_prompt();
-        let Some(line) = lines.next_line().await.context("reading standard input")? else { break };
-        let line = line.trim();
-        if line == "/quit" || line == "/exit" {
-            break;
+    let speaker = Speaker {
+        identity: Identity::new(Platform::Local, user),
+        display_name: user.to_owned(),
+        lang,
+        is_admin: role == Role::Admin,
+    };
+    let engine = Engine::new(store.clone(), config.rules.clone());
+    let mut term = Terminal { buttons: Vec::new(), account: None, lang };
+    let hint = match lang {
+        Lang::Fr => {
+            "Répondez par le numéro d'un bouton, son libellé, du texte ou une /commande. /quit pour sortir."
         }
-        if !line.is_empty() {
-            println!("(the conversation engine is not wired yet)");
-        }
+        Lang::En => "Answer with a button's number, its label, text or a /command. /quit to leave.",
+    };
+    println!("Flow Stage — {user} ({role:?}). {hint}");
+    term.send(&engine, &speaker, Incoming::Open).await?;
+    term.deliver(&store).await?;
+    if std::io::stdin().is_terminal() {
+        interactive(&engine, &speaker, &store, &mut term).await?;
+    } else {
+        scripted(&engine, &speaker, &store, &mut term).await?;
     }
     store.close().await;
     Ok(())
 }
 
-fn print_prompt() {
-    use std::io::Write as _;
-    print!("> ");
-    let _ = std::io::stdout().flush();
+struct Terminal {
+    /// The buttons on screen, numbered from 1.
+    buttons: Vec<Button>,
+    account: Option<AccountId>,
+    lang: Lang,
+}
+
+impl Terminal {
+    /// A typed line: a button's number or label presses it; anything else is text or a command.
+    fn incoming(&self, line: &str) -> Incoming {
+        if let Ok(n) = line.trim().trim_start_matches('#').parse::<usize>()
+            && (1..=self.buttons.len()).contains(&n)
+        {
+            return Incoming::Button(self.buttons[n - 1].payload.clone());
+        }
+        let wanted = normalise(line);
+        if !wanted.is_empty()
+            && let Some(b) = self.buttons.iter().find(|b| normalise(&b.label) == wanted)
+        {
+            return Incoming::Button(b.payload.clone());
+        }
+        Incoming::from_line(line)
+    }
+
+    async fn send(
+        &mut self,
+        engine: &Engine,
+        speaker: &Speaker,
+        input: Incoming,
+    ) -> anyhow::Result<()> {
+        let out = engine.handle(speaker, input).await.context("talking to the engine")?;
+        self.account = Some(out.account);
+        self.lang = out.lang;
+        self.buttons.clear();
+        for reply in &out.replies {
+            self.print(reply)?;
+        }
+        Ok(())
+    }
+
+    fn print(&mut self, reply: &Reply) -> anyhow::Result<()> {
+        let text = reply.plain_text();
+        if !text.is_empty() {
+            println!("{text}");
+        }
+        for row in &reply.buttons {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|b| {
+                    self.buttons.push(b.clone());
+                    format!("[{}] {}", self.buttons.len(), b.label)
+                })
+                .collect();
+            println!("  {}", cells.join("   "));
+        }
+        for a in &reply.attachments {
+            let dir = PathBuf::from(FILES_DIR);
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            let path = dir.join(sanitise(&a.file_name));
+            std::fs::write(&path, &a.bytes)
+                .with_context(|| format!("writing {}", path.display()))?;
+            let abs = std::fs::canonicalize(&path).unwrap_or(path);
+            println!("📎 {} ({}): {}", a.file_name, a.mime_type, abs.display());
+        }
+        println!();
+        Ok(())
+    }
+
+    /// Prints what other accounts sent this user. The terminal is the delivery worker of its own
+    /// local identity: items for anyone else go back to the outbox untouched.
+    async fn deliver(&mut self, store: &Store) -> anyhow::Result<()> {
+        let Some(me) = self.account else { return Ok(()) };
+        let items = store.claim_outbox(100, chrono::Duration::seconds(30)).await?;
+        for item in items {
+            if item.account != me {
+                store.retry_later(item.id, store.clock().now(), "").await?;
+                continue;
+            }
+            if let Some(event) = notify::decode(&item.payload) {
+                let arrow = match self.lang {
+                    Lang::Fr => "📬 Nouveau message :",
+                    Lang::En => "📬 New message:",
+                };
+                println!("{arrow}");
+                self.print(&render_event(&event, self.lang))?;
+            }
+            store.mark_sent(item.id).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Lower case, letters and digits only: "✅ Envoyer pour validation" and "envoyer pour
+/// validation" are the same label.
+fn normalise(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn sanitise(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .collect();
+    if clean.trim_matches('.').is_empty() { "attachment".to_owned() } else { clean }
+}
+
+fn is_quit(line: &str) -> bool {
+    matches!(line.trim(), "/quit" | "/exit")
+}
+
+/// Piped standard input: a script, one line per message; the end of the script ends the chat.
+async fn scripted(
+    engine: &Engine,
+    speaker: &Speaker,
+    store: &Store,
+    term: &mut Terminal,
+) -> anyhow::Result<()> {
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Some(line) = lines.next_line().await.context("reading standard input")? {
+        if is_quit(&line) {
+            break;
+        }
+        if line.trim().is_empty() || line.trim_start().starts_with("//") {
+            continue;
+        }
+        println!("> {}", line.trim());
+        let input = term.incoming(&line);
+        term.send(engine, speaker, input).await?;
+        term.deliver(store).await?;
+    }
+    Ok(())
+}
+
+/// A terminal: line editing and history, and messages from others printed as they arrive.
+async fn interactive(
+    engine: &Engine,
+    speaker: &Speaker,
+    store: &Store,
+    term: &mut Terminal,
+) -> anyhow::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Option<String>>(1);
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+    // rustyline blocks: it reads on its own thread, one line each time the loop below is ready.
+    std::thread::spawn(move || {
+        let Ok(mut editor) = rustyline::DefaultEditor::new() else {
+            let _ = tx.blocking_send(None);
+            return;
+        };
+        while ready_rx.recv().is_ok() {
+            match editor.readline("> ") {
+                Ok(line) => {
+                    let _ = editor.add_history_entry(line.as_str());
+                    if tx.blocking_send(Some(line)).is_err() {
+                        return;
+                    }
+                }
+                Err(_) => {
+                    let _ = tx.blocking_send(None);
+                    return;
+                }
+            }
+        }
+    });
+    let _ = ready_tx.send(());
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tokio::select! {
+            line = rx.recv() => {
+                let Some(Some(line)) = line else { break };
+                if is_quit(&line) {
+                    break;
+                }
+                if !line.trim().is_empty() {
+                    let input = term.incoming(&line);
+                    term.send(engine, speaker, input).await?;
+                    term.deliver(store).await?;
+                }
+                let _ = std::io::stdout().flush();
+                let _ = ready_tx.send(());
+            }
+            _ = tick.tick() => term.deliver(store).await?,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_match_without_emoji_or_case() {
+        assert_eq!(normalise("✅ Envoyer pour validation"), "envoyer pour validation");
+        assert_eq!(normalise("  J'accepte "), "jaccepte");
+        assert_eq!(sanitise("../../etc/passwd"), ".._.._etc_passwd");
+    }
 }

@@ -7,6 +7,7 @@ pub mod booking;
 pub mod clock;
 pub mod config;
 pub mod contract;
+pub mod conversation;
 pub mod demo;
 pub mod domain;
 pub mod matching;

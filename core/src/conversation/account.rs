@@ -1,0 +1,330 @@
+//! What a person does with their own account: `/profile` (show, edit, switch, add), `/settings`,
+//! `/link`, `/support`, `/mydata` (GDPR export) and `/deleteme` (erasure), and the one-line typed
+//! answers several flows wait for.
+
+use chrono::Duration;
+use rand::Rng;
+
+use super::errors::{Problem, message};
+use super::payload::Action;
+use super::reply::{Attachment, Reply, Span};
+use super::state::{Mode, Prompt};
+use super::{Effect, Turn, deals, find, idle_help, show, wizard};
+use crate::domain::profile::ProfileKind;
+use crate::domain::values::{DateSet, Email, TravelRadius};
+use crate::domain::{Lang, ProfileId};
+use crate::store::{LinkError, Settings, StoreError};
+
+/// `/profile`: the active profile, its status, and what can be done with it.
+pub(crate) async fn profile(turn: &mut Turn<'_>) -> Result<(), StoreError> {
+    turn.state.mode = Mode::Idle;
+    let lang = turn.lang;
+    let Some(p) = turn.active_profile().await? else {
+        let r = turn.msg("need-profile", &[]).row(vec![
+            turn.button("btn-role-artist", &Action::Add(ProfileKind::Artist)),
+            turn.button("btn-role-venue", &Action::Add(ProfileKind::Venue)),
+        ]);
+        turn.push(r);
+        return Ok(());
+    };
+    let mine = turn.store().profiles_of(turn.account()).await?;
+    let mut r = Reply::new()
+        .para(vec![Span::Bold(format!("{} (#{})", p.details.name(), p.id))])
+        .para(vec![Span::Italic(show::status(lang, &p.status))])
+        .list(show::detail_lines(lang, &p.details, &p.dates))
+        .row(vec![turn.button("btn-edit-profile", &Action::EditProfile(p.id))]);
+    let others: Vec<_> = mine
+        .iter()
+        .filter(|o| o.id != p.id)
+        .map(|o| {
+            turn.button_text(
+                turn.ta("btn-switch", &[("name", o.details.name().to_string())]),
+                &Action::Switch(o.id),
+            )
+        })
+        .collect();
+    r = r.grid(others, 2);
+    let add = if p.kind() == ProfileKind::Artist { "btn-add-artist" } else { "btn-add-venue" };
+    r = r.row(vec![turn.button(add, &Action::Add(p.kind()))]);
+    turn.push(r);
+    Ok(())
+}
+
+pub(crate) async fn edit_profile(turn: &mut Turn<'_>, id: ProfileId) -> Result<(), StoreError> {
+    let mine = turn.store().profiles_of(turn.account()).await?;
+    match mine.iter().find(|p| p.id == id) {
+        Some(p) => {
+            turn.state.active = Some(p.id);
+            wizard::begin(turn, p.kind(), Some(p))
+        }
+        None => {
+            turn.say("profile-not-yours", &[]);
+            Ok(())
+        }
+    }
+}
+
+pub(crate) async fn switch(turn: &mut Turn<'_>, id: ProfileId) -> Result<(), StoreError> {
+    let mine = turn.store().profiles_of(turn.account()).await?;
+    if mine.iter().any(|p| p.id == id) {
+        turn.state.active = Some(id);
+        profile(turn).await
+    } else {
+        turn.say("profile-not-yours", &[]);
+        Ok(())
+    }
+}
+
+fn settings_of(turn: &Turn<'_>) -> Settings {
+    let a = turn.ctx.account;
+    Settings {
+        lang: turn.lang,
+        email_alerts: a.email_alerts,
+        alert_threshold: a.alert_threshold,
+        contact_email: a.contact_email.clone(),
+    }
+}
+
+/// `/settings`.
+pub(crate) fn settings(turn: &mut Turn<'_>) -> Result<(), StoreError> {
+    turn.state.mode = Mode::Idle;
+    let s = settings_of(turn);
+    show_settings(turn, &s);
+    Ok(())
+}
+
+fn show_settings(turn: &mut Turn<'_>, s: &Settings) {
+    let on_off = |b: bool| turn.t(if b { "on" } else { "off" });
+    let email = s.contact_email.as_ref().map_or_else(|| "—".to_owned(), ToString::to_string);
+    let r = turn
+        .msg(
+            "settings",
+            &[
+                ("lang", turn.t(&format!("lang-{}", s.lang.code()))),
+                ("alerts", on_off(s.email_alerts)),
+                ("threshold", s.alert_threshold.to_string()),
+                ("email", email),
+            ],
+        )
+        .row(vec![
+            turn.button_text("Français", &Action::Lang(Lang::Fr)),
+            turn.button_text("English", &Action::Lang(Lang::En)),
+        ])
+        .row(vec![
+            turn.button("btn-alerts", &Action::ToggleAlerts),
+            turn.button("btn-threshold", &Action::AskThreshold),
+            turn.button("btn-email", &Action::AskEmail),
+        ]);
+    turn.push(r);
+}
+
+async fn save_settings(turn: &mut Turn<'_>, s: &Settings) -> Result<(), StoreError> {
+    turn.store().update_settings(turn.account(), s).await?;
+    turn.lang = s.lang;
+    turn.say("settings-saved", &[]);
+    show_settings(turn, s);
+    Ok(())
+}
+
+/// Settings buttons act at once, whatever screen they were on.
+pub(crate) async fn settings_action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
+    // The account may have changed since the step began (another button): read it fresh.
+    let a = turn.store().account(turn.account()).await?;
+    let mut s = Settings {
+        lang: a.lang,
+        email_alerts: a.email_alerts,
+        alert_threshold: a.alert_threshold,
+        contact_email: a.contact_email,
+    };
+    match action {
+        Action::Lang(l) => s.lang = l,
+        Action::ToggleAlerts => s.email_alerts = !s.email_alerts,
+        Action::AskThreshold => {
+            turn.state.mode = Mode::Await(Prompt::Threshold);
+            ask_prompt(turn, &Prompt::Threshold);
+            return Ok(());
+        }
+        Action::AskEmail => {
+            turn.state.mode = Mode::Await(Prompt::Email);
+            ask_prompt(turn, &Prompt::Email);
+            return Ok(());
+        }
+        _ => return Ok(()),
+    }
+    save_settings(turn, &s).await
+}
+
+/// `/link` makes a code; `/link CODE` joins this identity to the account that made it.
+pub(crate) async fn link(turn: &mut Turn<'_>, args: &str) -> Result<(), StoreError> {
+    turn.state.mode = Mode::Idle;
+    let code = args.trim().to_uppercase();
+    if code.is_empty() {
+        let code = new_code();
+        let expires = turn.ctx.now + Duration::minutes(15);
+        turn.store().create_link_code(turn.account(), &code, expires).await?;
+        turn.say("link-code", &[("code", code)]);
+        return Ok(());
+    }
+    match turn.store().redeem_link_code(&code, &turn.ctx.speaker.identity).await {
+        Ok(_) => turn.say("link-done", &[]),
+        Err(LinkError::UnknownOrExpired) => turn.say("link-unknown", &[]),
+        Err(LinkError::AlreadyLinked) => turn.say("link-already", &[]),
+        Err(LinkError::Store(e)) => return Err(e),
+    }
+    Ok(())
+}
+
+/// Eight characters without look-alikes (no 0/O, 1/I).
+fn new_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..8).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+}
+
+/// `/support [text]`.
+pub(crate) async fn support(turn: &mut Turn<'_>, args: &str) -> Result<(), StoreError> {
+    if args.trim().is_empty() {
+        turn.state.mode = Mode::Await(Prompt::Support);
+        ask_prompt(turn, &Prompt::Support);
+        return Ok(());
+    }
+    open_ticket(turn, args).await
+}
+
+async fn open_ticket(turn: &mut Turn<'_>, body: &str) -> Result<(), StoreError> {
+    turn.state.mode = Mode::Idle;
+    let body: String =
+        body.trim().chars().filter(|c| !c.is_control() || *c == '\n').take(4000).collect();
+    let id = turn.store().open_ticket(turn.account(), &body).await?;
+    turn.say("ticket-opened", &[("id", id.to_string())]);
+    Ok(())
+}
+
+/// `/mydata`: everything personal, as a JSON file.
+pub(crate) async fn mydata(turn: &mut Turn<'_>) -> Result<(), StoreError> {
+    let data = turn.store().export_account(turn.account()).await?;
+    let bytes = serde_json::to_vec_pretty(&data)
+        .map_err(|e| StoreError::Corrupt { what: "export", detail: e.to_string() })?;
+    let r = turn.msg("mydata", &[]).attach(Attachment {
+        file_name: format!("flowstage-data-{}.json", turn.account()),
+        mime_type: "application/json".to_owned(),
+        bytes,
+    });
+    turn.push(r);
+    Ok(())
+}
+
+pub(crate) fn confirm_erase(turn: &mut Turn<'_>) {
+    let r = turn.msg("erase-confirm", &[]).row(vec![
+        turn.button("btn-erase-yes", &Action::Yes),
+        turn.button("btn-erase-no", &Action::No),
+    ]);
+    turn.push(r);
+}
+
+pub(crate) async fn erase(turn: &mut Turn<'_>, yes: bool) -> Result<(), StoreError> {
+    turn.state.mode = Mode::Idle;
+    if !yes {
+        turn.say("erase-kept", &[]);
+        return Ok(());
+    }
+    turn.store().erase_account(turn.account()).await?;
+    turn.state = super::State::default();
+    turn.effects.push(Effect::AccountErased);
+    turn.say("erased", &[]);
+    Ok(())
+}
+
+/// Asks for the typed answer a prompt waits for.
+pub(crate) fn ask_prompt(turn: &mut Turn<'_>, prompt: &Prompt) {
+    let (key, skip) = match prompt {
+        Prompt::RefuseReason { .. } => ("prompt-refuse-reason", true),
+        Prompt::ThreadMessage { .. } => ("prompt-thread", false),
+        Prompt::RejectReason { .. } => ("prompt-reject-reason", false),
+        Prompt::Support => ("prompt-support", false),
+        Prompt::Threshold => ("prompt-threshold", false),
+        Prompt::Email => ("prompt-email", true),
+        Prompt::MatchDates { .. } => ("prompt-match-dates", false),
+        Prompt::MatchRadius { .. } => ("prompt-match-radius", false),
+    };
+    let mut buttons = Vec::new();
+    if skip {
+        buttons.push(turn.button("btn-skip", &Action::Skip));
+    }
+    buttons.push(turn.button("btn-cancel", &Action::Cancel));
+    let r = turn.msg(key, &[]).row(buttons);
+    turn.push(r);
+}
+
+fn problem(turn: &mut Turn<'_>, prompt: &Prompt, p: &Problem) {
+    let text = message(turn.lang, p);
+    turn.push(Reply::new().para(vec![Span::Bold("⚠️ ".into()), Span::Plain(text)]));
+    ask_prompt(turn, prompt);
+}
+
+/// A typed answer (or Skip, `None`) to the prompt waiting.
+pub(crate) async fn prompt_answer(
+    turn: &mut Turn<'_>,
+    text: Option<&str>,
+) -> Result<(), StoreError> {
+    let Mode::Await(prompt) = turn.state.mode.clone() else { return Ok(()) };
+    let text = text.map(str::trim).filter(|t| !t.is_empty());
+    match (&prompt, text) {
+        (Prompt::RefuseReason { proposal }, reason) => {
+            deals::refuse_with(turn, *proposal, reason).await
+        }
+        (Prompt::ThreadMessage { proposal }, Some(body)) => {
+            deals::message_with(turn, *proposal, body).await
+        }
+        (Prompt::RejectReason { profile }, Some(reason)) => {
+            super::admin::decide(turn, *profile, Some(reason.to_owned())).await
+        }
+        (Prompt::Support, Some(body)) => open_ticket(turn, body).await,
+        (Prompt::Threshold, Some(t)) => match t.trim_end_matches('%').trim().parse::<u8>() {
+            Ok(n) if n <= 100 => {
+                turn.state.mode = Mode::Idle;
+                let s = Settings { alert_threshold: n, ..settings_of(turn) };
+                save_settings(turn, &s).await
+            }
+            _ => {
+                problem(turn, &prompt, &Problem::Threshold);
+                Ok(())
+            }
+        },
+        (Prompt::Email, t) => {
+            let email = match t.map(Email::parse).transpose() {
+                Ok(e) => e,
+                Err(e) => {
+                    problem(turn, &prompt, &Problem::Email(e));
+                    return Ok(());
+                }
+            };
+            turn.state.mode = Mode::Idle;
+            let s = Settings { contact_email: email, ..settings_of(turn) };
+            save_settings(turn, &s).await
+        }
+        (Prompt::MatchDates { radius_km }, Some(t)) => match DateSet::parse(t, turn.ctx.today()) {
+            Ok(d) => find::run(turn, Some(d), *radius_km).await,
+            Err(e) => {
+                problem(turn, &prompt, &Problem::Dates(e));
+                Ok(())
+            }
+        },
+        (Prompt::MatchRadius { dates }, Some(t)) => match TravelRadius::parse(t) {
+            Ok(r) => find::run(turn, dates.clone(), Some(r.km())).await,
+            Err(e) => {
+                problem(turn, &prompt, &Problem::Radius(e));
+                Ok(())
+            }
+        },
+        (_, None) => {
+            problem(turn, &prompt, &Problem::Text(crate::domain::values::TextError::Empty));
+            Ok(())
+        }
+    }
+    .map(|()| {
+        if turn.replies.is_empty() {
+            idle_help(turn);
+        }
+    })
+}

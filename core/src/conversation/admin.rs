@@ -1,0 +1,207 @@
+//! Moderation for the admins of the configuration: the review queue with Approve / Reject
+//! buttons, `/approve ID`, `/reject ID reason`, `/suspend ID reason`, `/stats`, `/tickets`. The
+//! owner of a profile is told of each decision, with the reason, through the outbox.
+
+use super::payload::Action;
+use super::reply::{Reply, Span};
+use super::state::Mode;
+use super::{Turn, show};
+use crate::domain::profile::ProfileStatus;
+use crate::domain::{ProfileId, TicketId};
+use crate::notify::Event;
+use crate::store::StoreError;
+
+pub(crate) async fn pending(turn: &mut Turn<'_>) -> Result<(), StoreError> {
+    turn.state.mode = Mode::Idle;
+    let lang = turn.lang;
+    let list = turn.store().pending_profiles().await?;
+    if list.is_empty() {
+        turn.say("pending-none", &[]);
+        return Ok(());
+    }
+    turn.say("pending-title", &[("count", list.len().to_string())]);
+    for p in list.iter().take(10) {
+        let kind = turn.t(&format!("kind-{}", p.kind().as_str()));
+        let r = Reply::new()
+            .para(vec![
+                Span::Bold(format!("#{} {}", p.id, p.details.name())),
+                Span::Italic(format!(" ({kind})")),
+            ])
+            .list(show::detail_lines(lang, &p.details, &p.dates))
+            .row(vec![
+                turn.button("btn-approve", &Action::Approve(p.id)),
+                turn.button("btn-reject", &Action::Reject(p.id)),
+            ]);
+        turn.push(r);
+    }
+    Ok(())
+}
+
+fn parse_id(args: &str) -> Option<(ProfileId, String)> {
+    let args = args.trim();
+    let (id, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+    let id = id.trim_start_matches('#').parse::<i64>().ok()?;
+    Some((ProfileId(id), rest.trim().to_owned()))
+}
+
+pub(crate) async fn approve_cmd(turn: &mut Turn<'_>, args: &str) -> Result<(), StoreError> {
+    match parse_id(args) {
+        Some((id, _)) => decide(turn, id, None).await,
+        None => {
+            turn.say("usage-approve", &[]);
+            Ok(())
+        }
+    }
+}
+
+pub(crate) async fn reject_cmd(turn: &mut Turn<'_>, args: &str) -> Result<(), StoreError> {
+    match parse_id(args) {
+        Some((id, reason)) if !reason.is_empty() => decide(turn, id, Some(reason)).await,
+        _ => {
+            turn.say("usage-reject", &[]);
+            Ok(())
+        }
+    }
+}
+
+/// Approves (`reason: None`) or rejects a profile under review, and tells its owner.
+pub(crate) async fn decide(
+    turn: &mut Turn<'_>,
+    id: ProfileId,
+    reason: Option<String>,
+) -> Result<(), StoreError> {
+    turn.state.mode = Mode::Idle;
+    if !turn.is_admin() {
+        turn.say("admin-only", &[]);
+        return Ok(());
+    }
+    let p = match turn.store().profile(id).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound(_)) => {
+            turn.say("profile-unknown", &[("id", id.to_string())]);
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    // A second press, or another admin first: the decision is already made.
+    if p.status != ProfileStatus::Pending {
+        turn.say(
+            "already-decided",
+            &[("id", id.to_string()), ("status", show::status(turn.lang, &p.status))],
+        );
+        return Ok(());
+    }
+    let name = p.details.name().to_string();
+    let stamp = turn.ctx.now.timestamp_micros();
+    let (status, event, key) = match reason {
+        None => (
+            ProfileStatus::Approved,
+            Event::ProfileApproved { profile: id, name: name.clone() },
+            "approved-done",
+        ),
+        Some(r) => (
+            ProfileStatus::Rejected(r.clone()),
+            Event::ProfileRejected { profile: id, name: name.clone(), reason: r },
+            "rejected-done",
+        ),
+    };
+    turn.store().set_profile_status(id, &status, Some(turn.account())).await?;
+    turn.store()
+        .notify(p.owner, &event, &format!("profile:{id}:{}:{stamp}", status.as_str()))
+        .await?;
+    turn.say(key, &[("id", id.to_string()), ("name", name)]);
+    Ok(())
+}
+
+pub(crate) async fn suspend_cmd(turn: &mut Turn<'_>, args: &str) -> Result<(), StoreError> {
+    let Some((id, reason)) = parse_id(args).filter(|(_, r)| !r.is_empty()) else {
+        turn.say("usage-suspend", &[]);
+        return Ok(());
+    };
+    let p = match turn.store().profile(id).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound(_)) => {
+            turn.say("profile-unknown", &[("id", id.to_string())]);
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    if p.status != ProfileStatus::Approved {
+        turn.say(
+            "already-decided",
+            &[("id", id.to_string()), ("status", show::status(turn.lang, &p.status))],
+        );
+        return Ok(());
+    }
+    let name = p.details.name().to_string();
+    let stamp = turn.ctx.now.timestamp_micros();
+    turn.store()
+        .set_profile_status(id, &ProfileStatus::Suspended(reason.clone()), Some(turn.account()))
+        .await?;
+    let event = Event::ProfileSuspended { profile: id, name: name.clone(), reason };
+    turn.store().notify(p.owner, &event, &format!("profile:{id}:suspended:{stamp}")).await?;
+    turn.say("suspended-done", &[("id", id.to_string()), ("name", name)]);
+    Ok(())
+}
+
+pub(crate) async fn stats(turn: &mut Turn<'_>) -> Result<(), StoreError> {
+    let counts = turn.store().profile_counts().await?;
+    let lang = turn.lang;
+    let mut items: Vec<Vec<Span>> = counts
+        .iter()
+        .map(|(kind, status, n)| {
+            let k = turn.t(&format!("kind-{}", kind.as_str()));
+            let s = super::i18n::tr(lang, &format!("status-{status}"), &[]);
+            vec![Span::Plain(format!("{k} · {s} : {n}"))]
+        })
+        .collect();
+    let bookings = turn.store().all_bookings().await?;
+    let confirmed = bookings
+        .iter()
+        .filter(|b| b.status == crate::domain::proposal::BookingStatus::Confirmed)
+        .count();
+    items.push(vec![Span::Plain(turn.ta("stats-bookings", &[("count", confirmed.to_string())]))]);
+    let tickets = turn.store().open_tickets().await?.len();
+    items.push(vec![Span::Plain(turn.ta("stats-tickets", &[("count", tickets.to_string())]))]);
+    let outbox = turn.store().pending_outbox_count().await?;
+    items.push(vec![Span::Plain(turn.ta("stats-outbox", &[("count", outbox.to_string())]))]);
+    let r = turn.msg("stats-title", &[]).list(items);
+    turn.push(r);
+    Ok(())
+}
+
+pub(crate) async fn tickets(turn: &mut Turn<'_>) -> Result<(), StoreError> {
+    let list = turn.store().open_tickets().await?;
+    if list.is_empty() {
+        turn.say("tickets-none", &[]);
+        return Ok(());
+    }
+    let mut r = turn.msg("tickets-title", &[("count", list.len().to_string())]);
+    for t in list.iter().take(20) {
+        let who = t.account.map_or_else(|| "—".to_owned(), |a| a.to_string());
+        r = r.para(vec![
+            Span::Bold(format!("#{} ", t.id)),
+            Span::Italic(format!("({who}) ")),
+            Span::Plain(t.body.clone()),
+        ]);
+        r = r.row(vec![turn.button_text(
+            turn.ta("btn-close-ticket", &[("id", t.id.to_string())]),
+            &Action::CloseTicket(t.id),
+        )]);
+    }
+    turn.push(r);
+    Ok(())
+}
+
+pub(crate) async fn close_ticket(turn: &mut Turn<'_>, id: TicketId) -> Result<(), StoreError> {
+    if !turn.is_admin() {
+        turn.say("admin-only", &[]);
+        return Ok(());
+    }
+    let closed = turn.store().close_ticket(id).await?;
+    turn.say(
+        if closed { "ticket-closed" } else { "ticket-already-closed" },
+        &[("id", id.to_string())],
+    );
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! How profiles, dates and statuses read in a message, shared by every flow that shows them.
+
+use chrono::NaiveDate;
+
+use super::i18n::tr;
+use super::reply::Span;
+use crate::domain::Lang;
+use crate::domain::genre::GenreSet;
+use crate::domain::profile::{ProfileDetails, ProfileStatus};
+use crate::domain::proposal::{Deal, ProposalStatus, ShowTimes};
+use crate::domain::values::DateSet;
+
+#[must_use]
+pub fn day(lang: Lang, d: NaiveDate) -> String {
+    match lang {
+        Lang::Fr => d.format("%d/%m/%Y").to_string(),
+        Lang::En => d.format("%a %-d %b %Y").to_string(),
+    }
+}
+
+#[must_use]
+pub fn genres(lang: Lang, g: &GenreSet) -> String {
+    g.ids().iter().map(|g| g.name(lang)).collect::<Vec<_>>().join(", ")
+}
+
+/// "12 dates, 05/12/2026 → 20/12/2026".
+#[must_use]
+pub fn dates(lang: Lang, d: &DateSet) -> String {
+    match (d.dates().first(), d.dates().last()) {
+        (Some(a), Some(b)) if a == b => day(lang, *a),
+        (Some(a), Some(b)) => tr(
+            lang,
+            "dates-summary",
+            &[("count", d.len().to_string()), ("from", day(lang, *a)), ("to", day(lang, *b))],
+        ),
+        _ => "—".to_owned(),
+    }
+}
+
+#[must_use]
+pub fn status(lang: Lang, s: &ProfileStatus) -> String {
+    match s {
+        ProfileStatus::Rejected(r) | ProfileStatus::Suspended(r) if !r.is_empty() => {
+            format!("{} ({r})", tr(lang, &format!("status-{}", s.as_str()), &[]))
+        }
+        _ => tr(lang, &format!("status-{}", s.as_str()), &[]),
+    }
+}
+
+#[must_use]
+pub fn proposal_status(lang: Lang, s: ProposalStatus) -> String {
+    tr(lang, &format!("pstatus-{}", s.as_str()), &[])
+}
+
+#[must_use]
+pub fn deal(lang: Lang, d: &Deal) -> String {
+    let pct = |bp: &u16| format!("{}", bp / 100);
+    match d {
+        Deal::FlatFee => tr(lang, "deal-flat", &[]),
+        Deal::DoorDeal { percent_bp } => tr(lang, "deal-door-pct", &[("percent", pct(percent_bp))]),
+        Deal::GuaranteeVersus { percent_bp } => {
+            tr(lang, "deal-versus-pct", &[("percent", pct(percent_bp))])
+        }
+        Deal::GuaranteePlus { percent_bp } => {
+            tr(lang, "deal-plus-pct", &[("percent", pct(percent_bp))])
+        }
+    }
+}
+
+#[must_use]
+pub fn times(lang: Lang, t: &ShowTimes) -> String {
+    let parts: Vec<String> = [
+        ("time-load-in", t.load_in),
+        ("time-soundcheck", t.soundcheck),
+        ("time-doors", t.doors),
+        ("time-set", t.set_start),
+        ("time-curfew", t.curfew),
+    ]
+    .iter()
+    .filter_map(|(k, v)| v.map(|v| format!("{} {}", tr(lang, k, &[]), v.format("%H:%M"))))
+    .collect();
+    if parts.is_empty() { "—".to_owned() } else { parts.join(", ") }
+}
+
+fn line(lang: Lang, key: &str, value: String) -> Vec<Span> {
+    let sep = if lang == Lang::Fr { " : " } else { ": " };
+    vec![Span::Bold(format!("{}{sep}", tr(lang, key, &[]))), Span::Plain(value)]
+}
+
+/// The lines of a profile, field by field, as the summary and the details show them.
+#[must_use]
+pub fn detail_lines(lang: Lang, details: &ProfileDetails, free: &DateSet) -> Vec<Vec<Span>> {
+    let dash = || "—".to_owned();
+    let mut out = Vec::new();
+    match details {
+        ProfileDetails::Artist(a) => {
+            out.push(line(lang, "field-name", a.name.to_string()));
+            out.push(line(lang, "field-genres", genres(lang, &a.genres)));
+            let neg = tr(lang, if a.negotiable { "fee-negotiable" } else { "fee-firm" }, &[]);
+            out.push(line(lang, "field-fee", format!("{} ({neg})", a.fee)));
+            out.push(line(lang, "field-draw", a.draw.to_string()));
+            out.push(line(lang, "field-city", a.city.name().to_owned()));
+            out.push(line(lang, "field-radius", format!("{} km", a.radius.km())));
+            out.push(line(lang, "field-dates", dates(lang, free)));
+            out.push(line(
+                lang,
+                "field-bio",
+                a.bio.as_ref().map_or_else(dash, ToString::to_string),
+            ));
+            let links = a.links.as_slice().join(" ");
+            out.push(line(lang, "field-links", if links.is_empty() { dash() } else { links }));
+            out.push(line(
+                lang,
+                "field-email",
+                a.email.as_ref().map_or_else(dash, ToString::to_string),
+            ));
+        }
+        ProfileDetails::Venue(v) => {
+            out.push(line(lang, "field-name", v.name.to_string()));
+            out.push(line(lang, "field-city", v.city.name().to_owned()));
+            out.push(line(
+                lang,
+                "field-address",
+                v.address.as_ref().map_or_else(dash, ToString::to_string),
+            ));
+            out.push(line(lang, "field-capacity", v.capacity.to_string()));
+            out.push(line(lang, "field-genres", genres(lang, &v.genres)));
+            out.push(line(lang, "field-budget", v.budget.to_string()));
+            out.push(line(lang, "field-dates", dates(lang, free)));
+            out.push(line(
+                lang,
+                "field-licence",
+                v.licence.as_ref().map_or_else(dash, ToString::to_string),
+            ));
+            out.push(line(
+                lang,
+                "field-stage-notes",
+                v.stage_notes.as_ref().map_or_else(dash, ToString::to_string),
+            ));
+            out.push(line(
+                lang,
+                "field-email",
+                v.email.as_ref().map_or_else(dash, ToString::to_string),
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,210 @@
+//! The stored shape of a conversation (STYLE §5): explicit and versioned, because yesterday's
+//! conversations are still in the database when today's binary starts. A state this version
+//! cannot read restarts the conversation politely instead of failing.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::payload::{DealKind, Field};
+use crate::domain::genre::{GenreId, GenreSet};
+use crate::domain::places::City;
+use crate::domain::profile::ProfileKind;
+use crate::domain::proposal::ShowTimes;
+use crate::domain::values::{
+    Address, AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, LicenceNumber, Links,
+    LongText, Name, TravelRadius,
+};
+use crate::domain::{ProfileId, ProposalId};
+
+/// Bump when a change to these types cannot read older states, and teach [`State::decode`] the
+/// way from the old shape.
+pub const STATE_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub v: u32,
+    /// Changes whenever the screen changes; buttons carry it (see `payload`).
+    pub nonce: u32,
+    /// The person accepted the privacy notice (GDPR).
+    pub consented: bool,
+    /// The profile the person speaks as (a booker may own several).
+    pub active: Option<ProfileId>,
+    pub mode: Mode,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self { v: STATE_VERSION, nonce: 1, consented: false, active: None, mode: Mode::Idle }
+    }
+}
+
+/// Where the conversation stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Mode {
+    Idle,
+    /// The privacy notice is shown; waiting for consent.
+    Consent,
+    /// Artist or venue?
+    ChooseRole,
+    Wizard(Box<Wizard>),
+    Results(Results),
+    Propose(Box<ProposeDraft>),
+    /// Waiting for one typed answer.
+    Await(Prompt),
+    ConfirmErase,
+}
+
+/// A free-text answer the conversation waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "prompt", rename_all = "snake_case")]
+pub enum Prompt {
+    RefuseReason {
+        proposal: ProposalId,
+    },
+    ThreadMessage {
+        proposal: ProposalId,
+    },
+    RejectReason {
+        profile: ProfileId,
+    },
+    Support,
+    Threshold,
+    Email,
+    /// New dates for the search; the radius is kept.
+    MatchDates {
+        radius_km: Option<u16>,
+    },
+    /// A new radius for the search; the dates are kept.
+    MatchRadius {
+        dates: Option<DateSet>,
+    },
+}
+
+/// The profile wizard. Back and "Edit" revisit any question with every answer kept, so answers
+/// live in a draft keyed by field; the summary is reachable only when [`Draft`] is complete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Wizard {
+    pub kind: ProfileKind,
+    /// The stored profile being edited; `None` while creating one.
+    pub editing: Option<ProfileId>,
+    /// The question asked; `None` shows the summary.
+    pub question: Option<Field>,
+    /// Answering an "Edit" from the summary returns to the summary.
+    pub from_summary: bool,
+    pub draft: Draft,
+    /// The genres ticked so far in the multi-select.
+    #[serde(default)]
+    pub picking: Vec<GenreId>,
+    /// The genre family being browsed in the multi-select.
+    #[serde(default)]
+    pub family: Option<GenreId>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    pub name: Option<Name>,
+    pub genres: Option<GenreSet>,
+    pub fee: Option<Fee>,
+    pub negotiable: Option<bool>,
+    pub draw: Option<AudienceRange>,
+    pub city: Option<City>,
+    pub radius: Option<TravelRadius>,
+    pub dates: Option<DateSet>,
+    pub bio: Option<LongText>,
+    pub links: Option<Links>,
+    pub email: Option<Email>,
+    pub address: Option<Address>,
+    pub capacity: Option<Capacity>,
+    pub budget: Option<BudgetRange>,
+    pub licence: Option<LicenceNumber>,
+    pub stage_notes: Option<LongText>,
+    /// Optional fields already passed (answered or skipped), so the wizard moves on.
+    #[serde(default)]
+    pub seen: Vec<Field>,
+}
+
+/// A page of match results; ids and scores are kept so pages stay stable while browsing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    pub seeker: ProfileId,
+    /// Named dates; `None` is the next three months.
+    pub dates: Option<DateSet>,
+    pub radius_km: Option<u16>,
+    pub hits: Vec<(ProfileId, u8)>,
+    pub page: u16,
+}
+
+/// Which question of a proposal is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposeStep {
+    Day,
+    Fee,
+    Deal,
+    Percent,
+    SetLength,
+    Times,
+    Message,
+    Confirm,
+}
+
+/// A proposal being written, from a result, a favourite or as a counter-offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposeDraft {
+    pub from: ProfileId,
+    pub to: ProfileId,
+    pub counter_of: Option<ProposalId>,
+    pub step: ProposeStep,
+    pub day: Option<NaiveDate>,
+    pub fee: Fee,
+    pub deal: DealKind,
+    pub percent: u16,
+    pub set_minutes: u16,
+    pub times: ShowTimes,
+    pub message: Option<String>,
+}
+
+impl State {
+    /// Reads a stored state; an unreadable or newer one gives a fresh state (`true`: it was reset).
+    #[must_use]
+    pub fn decode(stored: &str) -> (State, bool) {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(stored) else {
+            return (State::default(), true);
+        };
+        let consented =
+            value.get("consented").and_then(serde_json::Value::as_bool).unwrap_or(false);
+        match value.get("v").and_then(serde_json::Value::as_u64) {
+            Some(v) if v == u64::from(STATE_VERSION) => match serde_json::from_value(value) {
+                Ok(state) => (state, false),
+                Err(_) => (State { consented, ..State::default() }, true),
+            },
+            _ => (State { consented, ..State::default() }, true),
+        }
+    }
+
+    #[must_use]
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_round_trips() {
+        let s = State { consented: true, active: Some(ProfileId(3)), ..State::default() };
+        assert_eq!(State::decode(&s.encode()), (s, false));
+    }
+
+    #[test]
+    fn unknown_shapes_reset_but_keep_consent() {
+        let (s, reset) = State::decode(r#"{"v": 99, "consented": true, "mode": {"mode": "x"}}"#);
+        assert!(reset);
+        assert!(s.consented);
+        assert_eq!(s.mode, Mode::Idle);
+        assert!(State::decode("not json").1);
+    }
+}
