@@ -2,6 +2,7 @@
 //! over to the core (chat, seed, backup) or wires the front-ends and workers (`serve`).
 
 mod chat;
+mod demo;
 mod serve;
 
 use std::path::PathBuf;
@@ -45,6 +46,12 @@ enum Command {
         /// The demo set: 20 artists and 20 venues across France, approved, with open dates.
         #[arg(long)]
         demo: bool,
+    },
+    /// Play the scripted demo journey on a fresh SQLite database and print the contract's path.
+    Demo {
+        /// The language the demo speaks.
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
     },
     /// Write a consistent copy of the database to FILE while it stays in use.
     Backup {
@@ -155,6 +162,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Chat { role, user, lang } => chat::run(&config, role, &user, lang).await?,
         Command::Serve => serve::run(config).await?,
+        Command::Demo { lang } => drop(demo::run(lang).await?),
     }
     Ok(())
 }
