@@ -87,6 +87,7 @@ fn main() -> Res<()> {
         for c in &candidates {
             index.upsert(c);
         }
+        index.compact();
         let build = start.elapsed();
         let rss_after = rss_bytes();
         let per_profile = index.heap_bytes() as f64 / n as f64;

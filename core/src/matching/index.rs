@@ -7,7 +7,7 @@
 //! reads (genres as a 64-bit set, fee or budget, capacity or draw, coordinates, radius); free dates
 //! are a bitmap of 64-day words, days counted from 2020-01-01, in one shared arena. Each chunk
 //! keeps a summary: the union of its genres and dates (with the most days one member has in each
-//! date word), its bounding box, and the extremes of its numbers.
+//! date word) and the extremes of its numbers; distance is bounded by the bucket's grid cell.
 //!
 //! # Search
 //! Every criterion is monotonic, so a chunk's summary gives an upper bound of the score any of its
@@ -185,10 +185,6 @@ impl Slot {
 #[derive(Debug, Clone)]
 struct Summary {
     genres: u64,
-    lat_min: f32,
-    lat_max: f32,
-    lon_min: f32,
-    lon_max: f32,
     a_min: u32,
     a_max: u32,
     b_min: u32,
@@ -205,10 +201,6 @@ impl Summary {
     fn of(slots: &[Slot], arena: &[u64]) -> Self {
         let mut s = Summary {
             genres: 0,
-            lat_min: f32::INFINITY,
-            lat_max: f32::NEG_INFINITY,
-            lon_min: f32::INFINITY,
-            lon_max: f32::NEG_INFINITY,
             a_min: u32::MAX,
             a_max: 0,
             b_min: u32::MAX,
@@ -232,10 +224,6 @@ impl Summary {
         }
         for x in slots {
             s.genres |= x.genres;
-            s.lat_min = s.lat_min.min(x.lat);
-            s.lat_max = s.lat_max.max(x.lat);
-            s.lon_min = s.lon_min.min(x.lon);
-            s.lon_max = s.lon_max.max(x.lon);
             s.a_min = s.a_min.min(x.a);
             s.a_max = s.a_max.max(x.a);
             s.b_min = s.b_min.min(x.b);
@@ -253,36 +241,34 @@ impl Summary {
         }
         s
     }
+}
 
-    /// A lower bound of the distance in whole km from a point to any member: the latitude gap,
-    /// or the distance to the nearest meridian of the box, whichever is larger (both are exact
-    /// lower bounds on a sphere), less a kilometre for rounding.
-    fn km_lower_bound(&self, lat: f32, lon: f32) -> u32 {
-        let (lat, lon) = (f64::from(lat), f64::from(lon));
-        let (lat_min, lat_max) = (f64::from(self.lat_min), f64::from(self.lat_max));
-        let (lon_min, lon_max) = (f64::from(self.lon_min), f64::from(self.lon_max));
-        let dlat = if lat < lat_min {
-            lat_min - lat
-        } else if lat > lat_max {
-            lat - lat_max
-        } else {
-            0.0
-        };
-        let dlon = if lon < lon_min {
-            lon_min - lon
-        } else if lon > lon_max {
-            lon - lon_max
-        } else {
-            0.0
-        };
-        let by_meridian = if dlon < 90.0 {
-            (lat.to_radians().cos() * dlon.to_radians().sin()).clamp(0.0, 1.0).asin()
-        } else {
-            0.0
-        };
-        let km = dlat.to_radians().max(by_meridian) * EARTH_KM - 1.0;
-        if km.is_nan() || km <= 0.0 { 0 } else { km as u32 }
-    }
+/// A lower bound of the distance in whole km from a point to any point of a latitude-longitude
+/// box: the latitude gap, or the distance to the nearest meridian of the box, whichever is
+/// larger (both are exact lower bounds on a sphere), less a kilometre for rounding.
+fn km_lower_bound(lat: f32, lon: f32, [lat_min, lat_max, lon_min, lon_max]: [f64; 4]) -> u32 {
+    let (lat, lon) = (f64::from(lat), f64::from(lon));
+    let dlat = if lat < lat_min {
+        lat_min - lat
+    } else if lat > lat_max {
+        lat - lat_max
+    } else {
+        0.0
+    };
+    let dlon = if lon < lon_min {
+        lon_min - lon
+    } else if lon > lon_max {
+        lon - lon_max
+    } else {
+        0.0
+    };
+    let by_meridian = if dlon < 90.0 {
+        (lat.to_radians().cos() * dlon.to_radians().sin()).clamp(0.0, 1.0).asin()
+    } else {
+        0.0
+    };
+    let km = dlat.to_radians().max(by_meridian) * EARTH_KM - 1.0;
+    if km.is_nan() || km <= 0.0 { 0 } else { km as u32 }
 }
 
 /// Kind, grid cell, genre family, travel-radius band: what makes a chunk's bounds tight.
@@ -314,10 +300,28 @@ struct Loc {
     pos: u32,
 }
 
+/// The cell of coordinates outside the map (never those of a geocoded city): no bound is drawn
+/// from it.
+const NOWHERE: u16 = u16::MAX;
+
+/// The 1° × 1° square a point lies in (edges included).
 fn grid_cell(lat: f32, lon: f32) -> u16 {
-    let row = (f64::from(lat) + 90.0).floor().clamp(0.0, 179.0) as u16;
-    let col = (f64::from(lon) + 180.0).floor().clamp(0.0, 359.0) as u16;
+    let (lat, lon) = (f64::from(lat), f64::from(lon));
+    if !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
+        return NOWHERE;
+    }
+    let row = (lat + 90.0).floor().min(179.0) as u16;
+    let col = (lon + 180.0).floor().min(359.0) as u16;
     row * 360 + col
+}
+
+/// The square of a cell, as `[lat_min, lat_max, lon_min, lon_max]`.
+fn cell_box(cell: u16) -> Option<[f64; 4]> {
+    if cell == NOWHERE {
+        return None;
+    }
+    let (row, col) = (f64::from(cell / 360), f64::from(cell % 360));
+    Some([row - 90.0, row - 89.0, col - 180.0, col - 179.0])
 }
 
 fn family_of(bits: u64) -> u8 {
@@ -524,11 +528,17 @@ impl MatchIndex {
 
     /// Rewrites the date arena once more than half of it is garbage.
     fn maybe_compact(&mut self) {
-        if self.garbage < 4096 || self.garbage * 2 < self.words.len() {
-            return;
+        if self.garbage >= 4096 && self.garbage * 2 >= self.words.len() {
+            self.compact();
         }
-        let mut fresh = Vec::with_capacity(self.words.len() - self.garbage);
+    }
+
+    /// Rewrites the date arena without garbage and in the order searches read it (bucket by
+    /// bucket), so that a scan reads memory in sequence. Worth calling after a bulk load.
+    pub fn compact(&mut self) {
+        let mut fresh = Vec::with_capacity(self.words.len().saturating_sub(self.garbage));
         for b in &mut self.buckets {
+            b.slots.shrink_to_fit();
             for s in &mut b.slots {
                 let off = u32::try_from(fresh.len()).unwrap_or(u32::MAX);
                 fresh.extend_from_slice(s.dates(&self.words));
@@ -582,9 +592,17 @@ impl MatchIndex {
         let kind = query.seeker.kind().other();
 
         let mut order: Vec<(u32, u32, u32)> = Vec::new();
+        // Distance bounds are drawn per grid cell, once per query: trigonometry per chunk would
+        // cost more than the scan it saves.
+        let mut cell_km: HashMap<u16, u32> = HashMap::new();
         for &b in &self.kind_buckets[kind_index(kind)] {
-            for (c, s) in self.buckets[b as usize].summaries.iter().enumerate() {
-                if let Some(bound) = probe.bound(s) {
+            let bucket = &self.buckets[b as usize];
+            let cell = bucket.key.1;
+            let km = *cell_km.entry(cell).or_insert_with(|| {
+                cell_box(cell).map_or(0, |bx| km_lower_bound(probe.lat, probe.lon, bx))
+            });
+            for (c, s) in bucket.summaries.iter().enumerate() {
+                if let Some(bound) = probe.bound(s, km) {
                     order.push((bound, b, u32::try_from(c).unwrap_or(u32::MAX)));
                 }
             }
@@ -684,6 +702,8 @@ struct Probe {
     genres: GenreProbe,
     named: bool,
     asked: u32,
+    /// `weight × date value` by number of shared days, so the hot loop does not divide.
+    date_points: Vec<u32>,
     dates_start: u32,
     dates: Vec<u64>,
     lat: f32,
@@ -728,6 +748,13 @@ impl Probe {
             genres: GenreProbe::new(genre_bits(&s.genres)),
             named: asked.basis == DateBasis::Named,
             asked: u32::try_from(asked.days.len()).ok()?,
+            date_points: (0..=asked.days.len())
+                .map(|n| {
+                    let n = u32::try_from(n).unwrap_or(u32::MAX);
+                    u32::from(weights.date)
+                        * date_value(n, u32::try_from(asked.days.len()).unwrap_or(u32::MAX))
+                })
+                .collect(),
             dates_start,
             dates,
             lat: s.lat,
@@ -742,7 +769,7 @@ impl Probe {
     }
 
     /// The best fine score any member of the chunk can reach; `None` when none can match.
-    fn bound(&self, s: &Summary) -> Option<u32> {
+    fn bound(&self, s: &Summary, km_lower_bound: u32) -> Option<u32> {
         let shared = overlap_capped(self.dates_start, &self.dates, s);
         if self.named && shared == 0 {
             return None;
@@ -769,7 +796,7 @@ impl Probe {
             w[0] * genre_value(self.genres.relation(s.genres))
                 + w[1] * date_value(shared, self.asked)
                 + w[2] * budget
-                + w[3] * location_value(s.km_lower_bound(self.lat, self.lon), radius)
+                + w[3] * location_value(km_lower_bound, radius)
                 + w[4] * capacity,
         )
     }
@@ -779,6 +806,14 @@ impl Probe {
         let shared =
             overlap(self.dates_start, &self.dates, u32::from(slot.dates_start), slot.dates(arena));
         if self.named && shared == 0 {
+            return None;
+        }
+        // Genre and dates are a few bit operations; most candidates end here, before the
+        // divisions of budget and capacity and the trigonometry of distance.
+        let w = &self.weights;
+        let cheap = w[0] * genre_value(self.genres.relation(slot.genres))
+            + self.date_points.get(shared as usize).copied().unwrap_or(w[1] * FULL);
+        if floor.is_some_and(|f| cheap + (w[2] + w[3] + w[4]) * FULL < f) {
             return None;
         }
         let (budget, capacity, radius) = match self.seeker {
@@ -793,11 +828,7 @@ impl Probe {
                 self.radius(slot.radius),
             ),
         };
-        let w = &self.weights;
-        let partial = w[0] * genre_value(self.genres.relation(slot.genres))
-            + w[1] * date_value(shared, self.asked)
-            + w[2] * budget
-            + w[4] * capacity;
+        let partial = cheap + w[2] * budget + w[4] * capacity;
         if floor.is_some_and(|f| partial + w[3] * FULL < f) {
             return None;
         }

@@ -345,6 +345,9 @@ proptest! {
                 model.insert(c.id, c);
             }
         }
+        if seed % 2 == 0 {
+            idx.compact();
+        }
         for _ in 0..queries {
             let q = random_query(&mut rng, ids);
             let expected = brute_force(&q, model.values(), &weights);
