@@ -139,6 +139,8 @@ booking_suite!(
     proposals_expire_once_even_with_two_workers,
     hold_timers_fire_once_with_two_workers,
     response_statistics_follow_answers,
+    a_refused_move_tells_nobody,
+    a_booking_left_without_contract_gets_one_at_the_next_tick,
 );
 
 fn day(d: u32) -> NaiveDate {
@@ -771,4 +773,41 @@ async fn response_statistics_follow_answers(h: &Harness) {
     // Refused after 2 h, accepted and held after 6 h; the 4th expired unanswered.
     assert_eq!((stats.answered, stats.decided, stats.rate_percent), (3, 4, Some(75)));
     assert_eq!(stats.median_response, Some(Duration::hours(6)));
+}
+
+async fn a_refused_move_tells_nobody(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Les Cordes Sensibles")).await;
+    let (v, venue_p) = member(h, "v", &venue("Le Ninkasi", 1)).await;
+    let p = h.booking.propose(a, artist_p, venue_p, terms(5, "500")).await.unwrap();
+    h.booking.withdraw(a, p.id).await.unwrap();
+    h.told().await;
+    // The move and its notices share one transaction: a lost race writes neither.
+    assert!(
+        h.store
+            .end_proposal(p.id, ProposalStatus::Refused, None, &[(v, "{}".into(), "k".into())])
+            .await
+            .is_err()
+    );
+    assert!(h.booking.refuse(v, p.id, Some("non")).await.is_err());
+    assert!(h.told().await.is_empty());
+}
+
+async fn a_booking_left_without_contract_gets_one_at_the_next_tick(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Mistral Gagnant")).await;
+    let (v, venue_p) = member(h, "v", &venue("Le Zénith", 1)).await;
+    let p = h.booking.propose(a, artist_p, venue_p, terms(5, "15000")).await.unwrap();
+    // As if the process stopped right after the booking's transaction.
+    let booking = h.store.accept_and_book(p.id, 1).await.unwrap();
+    assert_eq!(booking.contract_sha256, None);
+    h.told().await;
+    let report = tick(&h.booking).await.unwrap();
+    assert_eq!(report.contracts_issued, 1);
+    let sha = h.store.booking(booking.id).await.unwrap().contract_sha256.unwrap();
+    assert_eq!(h.booking.contract(booking.id, None).await.unwrap().1.sha256, sha);
+    let told = h.told().await;
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(
+        told.iter().all(|(to, e)| [a, v].contains(to) && matches!(e, Event::ContractReady { .. }))
+    );
+    assert_eq!(tick(&h.booking).await.unwrap().total(), 0);
 }

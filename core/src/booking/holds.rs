@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::{BookingFlowError, BookingService, Result, Sides};
+use super::{BookingFlowError, BookingService, Notice, Result, Sides, notice};
 use crate::domain::proposal::{Proposal, ProposalStatus};
 use crate::domain::{AccountId, ProfileId, ProposalId};
 use crate::notify::Event;
@@ -41,16 +41,21 @@ impl BookingService {
         if p.status != ProposalStatus::Sent {
             return Err(BookingFlowError::AlreadyAnswered(p.status));
         }
-        let hold = self.store.place_hold(id, self.hold_days(true), self.hold_days(false)).await?;
+        let venue_name = sides.venue_name();
+        let hold = self
+            .store
+            .place_hold(id, self.hold_days(true), self.hold_days(false), |hold| {
+                let event = Event::HoldPlaced {
+                    proposal: id,
+                    venue_name: venue_name.clone(),
+                    day: hold.day,
+                    rank: rank_u8(hold.rank),
+                    expires_at: hold.expires_at,
+                };
+                vec![notice(sides.from.owner, &event, &format!("hold:{id}:{}:placed", hold.seq))]
+            })
+            .await?;
         self.audit(Some(actor), "proposal.held", id).await?;
-        let event = Event::HoldPlaced {
-            proposal: id,
-            venue_name: sides.venue_name(),
-            day: hold.day,
-            rank: rank_u8(hold.rank),
-            expires_at: hold.expires_at,
-        };
-        self.tell(sides.from.owner, &event, &format!("hold:{id}:{}:placed", hold.seq)).await?;
         Ok(hold)
     }
 
@@ -61,29 +66,10 @@ impl BookingService {
             return Err(BookingFlowError::NotHeld);
         }
         let before = self.store.holds_on(p.venue, p.terms.day).await?;
-        let p = self.store.release_hold(id).await?;
+        let p = self.store.release_hold(id, &released(&p, &sides, &before)).await?;
         self.audit(Some(actor), "hold.released", id).await?;
-        self.tell_released(&p, &sides, &before).await?;
         self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
         Ok(p)
-    }
-
-    pub(super) async fn tell_released(
-        &self,
-        p: &Proposal,
-        sides: &Sides,
-        before: &[Hold],
-    ) -> Result<()> {
-        let seq = before.iter().find(|h| h.proposal == p.id).map_or(0, |h| h.seq);
-        let event = Event::HoldReleased {
-            proposal: p.id,
-            venue_name: sides.venue_name(),
-            day: p.terms.day,
-        };
-        for account in [sides.from.owner, sides.to.owner] {
-            self.tell(account, &event, &format!("hold:{}:{seq}:released", p.id)).await?;
-        }
-        Ok(())
     }
 
     /// Either side of a lower hold challenges the 1st: its holder must confirm (book) or release
@@ -102,10 +88,6 @@ impl BookingService {
             return Err(BookingFlowError::FirstCannotChallenge);
         };
         let deadline = self.clock.now() + Duration::hours(i64::from(self.rules.challenge_hours));
-        if !self.store.challenge_hold(first.proposal, id, deadline).await? {
-            return Err(BookingFlowError::AlreadyChallenged);
-        }
-        self.audit(Some(actor), "hold.challenged", first.proposal).await?;
         let challenged = self.store.proposal(first.proposal).await?;
         let first_sides = self.sides(&challenged).await?;
         let event = Event::HoldChallenged {
@@ -114,10 +96,15 @@ impl BookingService {
             day: challenged.terms.day,
             deadline,
         };
-        for account in [first_sides.from.owner, first_sides.to.owner] {
-            let key = format!("hold:{}:{}:challenged:{id}", first.proposal, first.seq);
-            self.tell(account, &event, &key).await?;
+        let key = format!("hold:{}:{}:challenged:{id}", first.proposal, first.seq);
+        let notices = [
+            notice(first_sides.from.owner, &event, &key),
+            notice(first_sides.to.owner, &event, &key),
+        ];
+        if !self.store.challenge_hold(first.proposal, id, deadline, &notices).await? {
+            return Err(BookingFlowError::AlreadyChallenged);
         }
+        self.audit(Some(actor), "hold.challenged", first.proposal).await?;
         Ok(self.store.hold(first.proposal).await?.unwrap_or_else(|| first.clone()))
     }
 
@@ -167,6 +154,15 @@ impl BookingService {
         }
         Ok(())
     }
+}
+
+/// Both sides of a released hold are told; `before` gives the hold's sequence for the key.
+pub(super) fn released(p: &Proposal, sides: &Sides, before: &[Hold]) -> Vec<Notice> {
+    let seq = before.iter().find(|h| h.proposal == p.id).map_or(0, |h| h.seq);
+    let event =
+        Event::HoldReleased { proposal: p.id, venue_name: sides.venue_name(), day: p.terms.day };
+    let key = format!("hold:{}:{seq}:released", p.id);
+    vec![notice(sides.from.owner, &event, &key), notice(sides.to.owner, &event, &key)]
 }
 
 /// Ranks past 255 do not happen on a real date; they print as 255.

@@ -133,6 +133,16 @@ impl Sides {
     }
 }
 
+/// A notification queued in the same transaction as the move it reports (see the store).
+type Notice = (AccountId, String, String);
+
+/// `event` for `account`, keyed so that a retried move tells nobody twice.
+fn notice(account: AccountId, event: &Event, key: &str) -> Notice {
+    // An `Event` is plain data (strings, numbers, dates): serialising it cannot fail.
+    let payload = serde_json::to_string(event).unwrap_or_default();
+    (account, payload, format!("{key}:{account}"))
+}
+
 /// Confirmed bookings one date of `venue` can hold.
 fn slots_of(venue: &Profile) -> u8 {
     match &venue.details {
@@ -187,7 +197,8 @@ impl BookingService {
         Ok((p, sides))
     }
 
-    /// Queues `event` for `account`; the key makes a retried move tell nobody twice.
+    /// Queues `event` for `account` on its own, for what follows a move rather than being part
+    /// of it (promotions, contracts); the key makes a retried step tell nobody twice.
     async fn tell(&self, account: AccountId, event: &Event, key: &str) -> Result<()> {
         self.store.notify(account, event, &format!("{key}:{account}")).await?;
         Ok(())
@@ -257,6 +268,7 @@ impl BookingService {
                 return Err(BookingFlowError::QuotaReached { limit });
             }
         }
+        let (day, fee_euros, from_name) = (terms.day, terms.fee.euros(), Sides::name(&from));
         let new = NewProposal {
             from_profile,
             to_profile,
@@ -268,15 +280,15 @@ impl BookingService {
             terms,
             counter_of: None,
         };
-        let p = self.store.create_proposal(&new).await?;
+        let p = self
+            .store
+            .create_proposal_notifying(&new, |proposal| {
+                let from_name = from_name.clone();
+                let event = Event::ProposalReceived { proposal, from_name, day, fee_euros };
+                vec![notice(to.owner, &event, &format!("proposal:{proposal}:received"))]
+            })
+            .await?;
         self.audit(Some(sender), "proposal.sent", p.id).await?;
-        let event = Event::ProposalReceived {
-            proposal: p.id,
-            from_name: Sides::name(&from),
-            day: p.terms.day,
-            fee_euros: p.terms.fee.euros(),
-        };
-        self.tell(to.owner, &event, &format!("proposal:{}:received", p.id)).await?;
         Ok(p)
     }
 
@@ -296,15 +308,17 @@ impl BookingService {
             }
             _ => Vec::new(),
         };
-        let booking = self.store.accept_and_book(id, slots_of(sides.venue())).await?;
+        let by_name = Sides::name(&sides.to);
+        let booking = self
+            .store
+            .accept_and_book_notifying(id, slots_of(sides.venue()), |booking| {
+                let by_name = by_name.clone();
+                let event =
+                    Event::ProposalAccepted { proposal: id, booking, by_name, day: p.terms.day };
+                vec![notice(sides.from.owner, &event, &format!("proposal:{id}:accepted"))]
+            })
+            .await?;
         self.audit(Some(actor), "proposal.accepted", id).await?;
-        let event = Event::ProposalAccepted {
-            proposal: id,
-            booking: booking.id,
-            by_name: Sides::name(&sides.to),
-            day: booking.day,
-        };
-        self.tell(sides.from.owner, &event, &format!("proposal:{id}:accepted")).await?;
         let closed = self.close_unhonourable(&booking).await?;
         if !before.is_empty() {
             self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
@@ -345,17 +359,18 @@ impl BookingService {
             } else {
                 Vec::new()
             };
+            let sides = self.sides(&p).await?;
+            let event = Event::ProposalClosed { proposal: p.id, day: p.terms.day, reason };
+            let key = format!("proposal:{}:closed", p.id);
+            let notices =
+                [notice(sides.from.owner, &event, &key), notice(sides.to.owner, &event, &key)];
             // Closed proposals read as expired ("no longer possible") with the reason kept, so
             // response statistics can leave them out.
-            match self.store.end_proposal(p.id, ProposalStatus::Expired, Some(code)).await {
+            match self.store.end_proposal(p.id, ProposalStatus::Expired, Some(code), &notices).await
+            {
                 Ok(_) => {}
                 Err(TransitionError::NotInExpectedState(_)) => continue,
                 Err(e) => return Err(e.into()),
-            }
-            let sides = self.sides(&p).await?;
-            let event = Event::ProposalClosed { proposal: p.id, day: p.terms.day, reason };
-            for account in [sides.from.owner, sides.to.owner] {
-                self.tell(account, &event, &format!("proposal:{}:closed", p.id)).await?;
             }
             closed.push(p.id);
             // The artist's hold at another venue that day may have stood ahead of others.
@@ -376,15 +391,15 @@ impl BookingService {
         let (p, sides) = self.received(actor, id).await?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         let before = self.store.holds_on(p.venue, p.terms.day).await?;
-        let p = self.store.end_proposal(id, ProposalStatus::Refused, reason).await?;
-        self.audit(Some(actor), "proposal.refused", id).await?;
         let event = Event::ProposalRefused {
             proposal: id,
             by_name: Sides::name(&sides.to),
             day: p.terms.day,
-            reason: p.reason.clone(),
+            reason: reason.map(str::to_owned),
         };
-        self.tell(sides.from.owner, &event, &format!("proposal:{id}:refused")).await?;
+        let notices = [notice(sides.from.owner, &event, &format!("proposal:{id}:refused"))];
+        let p = self.store.end_proposal(id, ProposalStatus::Refused, reason, &notices).await?;
+        self.audit(Some(actor), "proposal.refused", id).await?;
         self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
         Ok(p)
     }
@@ -405,6 +420,7 @@ impl BookingService {
         };
         self.check_terms(artist, venue, &terms).await?;
         let before = self.store.holds_on(p.venue, p.terms.day).await?;
+        let (day, fee_euros, by_name) = (terms.day, terms.fee.euros(), Sides::name(&sides.to));
         let new = NewProposal {
             from_profile: p.to_profile,
             to_profile: p.from_profile,
@@ -416,16 +432,16 @@ impl BookingService {
             terms,
             counter_of: Some(id),
         };
-        let counter = self.store.counter_proposal(id, &new).await?;
+        let counter = self
+            .store
+            .counter_proposal(id, &new, |proposal| {
+                let by_name = by_name.clone();
+                let event =
+                    Event::ProposalCountered { proposal, previous: id, by_name, day, fee_euros };
+                vec![notice(sides.from.owner, &event, &format!("proposal:{id}:countered"))]
+            })
+            .await?;
         self.audit(Some(actor), "proposal.countered", id).await?;
-        let event = Event::ProposalCountered {
-            proposal: counter.id,
-            previous: id,
-            by_name: Sides::name(&sides.to),
-            day: counter.terms.day,
-            fee_euros: counter.terms.fee.euros(),
-        };
-        self.tell(sides.from.owner, &event, &format!("proposal:{id}:countered")).await?;
         self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
         Ok(counter)
     }
@@ -441,14 +457,14 @@ impl BookingService {
             return Err(BookingFlowError::AlreadyAnswered(p.status));
         }
         let before = self.store.holds_on(p.venue, p.terms.day).await?;
-        let p = self.store.end_proposal(id, ProposalStatus::Withdrawn, None).await?;
-        self.audit(Some(actor), "proposal.withdrawn", id).await?;
         let event = Event::ProposalWithdrawn {
             proposal: id,
             by_name: Sides::name(&sides.from),
             day: p.terms.day,
         };
-        self.tell(sides.to.owner, &event, &format!("proposal:{id}:withdrawn")).await?;
+        let notices = [notice(sides.to.owner, &event, &format!("proposal:{id}:withdrawn"))];
+        let p = self.store.end_proposal(id, ProposalStatus::Withdrawn, None, &notices).await?;
+        self.audit(Some(actor), "proposal.withdrawn", id).await?;
         self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
         Ok(p)
     }
@@ -471,14 +487,16 @@ impl BookingService {
         } else {
             return Err(BookingFlowError::NotYourProposal);
         };
-        self.store.add_thread_message(id, author, body).await?;
         let event = Event::ThreadMessage {
             proposal: id,
             from_name: Sides::name(me),
             body: body.to_owned(),
         };
-        let at = self.clock.now().timestamp_micros();
-        self.tell(other.owner, &event, &format!("thread:{id}:{author}:{at}")).await?;
+        self.store
+            .add_thread_message_notifying(id, author, body, |message| {
+                vec![notice(other.owner, &event, &format!("thread:{id}:{message}"))]
+            })
+            .await?;
         Ok(())
     }
 
@@ -523,8 +541,16 @@ impl BookingService {
         } else {
             return Err(BookingFlowError::NotYourBooking);
         };
+        let event = Event::BookingCancelled {
+            booking: id,
+            by_name: Sides::name(by),
+            day: booking.day,
+            reason: reason.to_owned(),
+        };
+        let key = format!("booking:{id}:cancelled");
+        let notices = [notice(artist.owner, &event, &key), notice(venue.owner, &event, &key)];
         if booking.status == BookingStatus::Cancelled
-            || !self.store.cancel_booking(id, reason).await?
+            || !self.store.cancel_booking_notifying(id, reason, &notices).await?
         {
             return Err(BookingFlowError::BookingCancelled);
         }
@@ -536,15 +562,6 @@ impl BookingService {
                 &json!({"reason": reason}),
             )
             .await?;
-        let event = Event::BookingCancelled {
-            booking: id,
-            by_name: Sides::name(by),
-            day: booking.day,
-            reason: reason.to_owned(),
-        };
-        for account in [artist.owner, venue.owner] {
-            self.tell(account, &event, &format!("booking:{id}:cancelled")).await?;
-        }
         Ok(self.store.booking(id).await?)
     }
 }

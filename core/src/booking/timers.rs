@@ -5,7 +5,8 @@
 
 use std::time::Duration as StdDuration;
 
-use super::{BookingService, Result, Sides};
+use super::holds::released;
+use super::{BookingService, Result, Sides, notice};
 use crate::domain::proposal::ProposalStatus;
 use crate::notify::Event;
 use crate::store::TransitionError;
@@ -16,12 +17,17 @@ pub struct TickReport {
     pub proposals_expired: usize,
     pub holds_expired: usize,
     pub challenges_resolved: usize,
+    /// Contracts of bookings that had none yet (a crash between booking and contract).
+    pub contracts_issued: usize,
 }
 
 impl TickReport {
     #[must_use]
     pub fn total(&self) -> usize {
-        self.proposals_expired + self.holds_expired + self.challenges_resolved
+        self.proposals_expired
+            + self.holds_expired
+            + self.challenges_resolved
+            + self.contracts_issued
     }
 }
 
@@ -34,49 +40,60 @@ pub async fn tick(service: &BookingService) -> Result<TickReport> {
     let store = &service.store;
 
     for id in store.proposals_due_to_expire(BATCH).await? {
-        let p = match store.end_proposal(id, ProposalStatus::Expired, None).await {
-            Ok(p) => p,
-            // Answered, withdrawn or fired by another worker meanwhile.
-            Err(TransitionError::NotInExpectedState(_)) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        report.proposals_expired += 1;
+        let p = store.proposal(id).await?;
         let sides = service.sides(&p).await?;
-        for (me, other) in [(&sides.from, &sides.to), (&sides.to, &sides.from)] {
-            let event = Event::ProposalExpired {
-                proposal: id,
-                other_name: Sides::name(other),
-                day: p.terms.day,
-            };
-            service.tell(me.owner, &event, &format!("proposal:{id}:expired")).await?;
+        let key = format!("proposal:{id}:expired");
+        let notices: Vec<_> = [(&sides.from, &sides.to), (&sides.to, &sides.from)]
+            .into_iter()
+            .map(|(me, other)| {
+                let other_name = Sides::name(other);
+                let event = Event::ProposalExpired { proposal: id, other_name, day: p.terms.day };
+                notice(me.owner, &event, &key)
+            })
+            .collect();
+        match store.end_proposal(id, ProposalStatus::Expired, None, &notices).await {
+            Ok(_) => report.proposals_expired += 1,
+            // Answered, withdrawn or fired by another worker meanwhile.
+            Err(TransitionError::NotInExpectedState(_)) => {}
+            Err(e) => return Err(e.into()),
         }
     }
 
     let (holds_due, challenges_due) = store.hold_timers_due(BATCH).await?;
     for id in holds_due {
         let p = store.proposal(id).await?;
-        let before = store.holds_on(p.venue, p.terms.day).await?;
-        let Some(p) = store.expire_hold_if_due(id).await? else { continue };
-        report.holds_expired += 1;
         let sides = service.sides(&p).await?;
+        let before = store.holds_on(p.venue, p.terms.day).await?;
         let event =
             Event::HoldExpired { proposal: id, venue_name: sides.venue_name(), day: p.terms.day };
-        for account in [sides.from.owner, sides.to.owner] {
-            service.tell(account, &event, &format!("hold:{id}:expired")).await?;
+        let key = format!("hold:{id}:expired");
+        let notices =
+            [notice(sides.from.owner, &event, &key), notice(sides.to.owner, &event, &key)];
+        if store.expire_hold_if_due(id, &notices).await?.is_none() {
+            continue;
         }
+        report.holds_expired += 1;
         service.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
     }
 
     for first in challenges_due {
         let p = store.proposal(first).await?;
+        let sides = service.sides(&p).await?;
         let before = store.holds_on(p.venue, p.terms.day).await?;
-        let Some((released, _challenger)) = store.resolve_challenge_if_due(first).await? else {
+        let notices = released(&p, &sides, &before);
+        if store.resolve_challenge_if_due(first, &notices).await?.is_none() {
             continue;
-        };
+        }
         report.challenges_resolved += 1;
-        let sides = service.sides(&released).await?;
-        service.tell_released(&released, &sides, &before).await?;
         service.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+    }
+
+    // A crash between a booking and its contract leaves the contract to issue: issue it now.
+    for booking in store.bookings_without_contract(BATCH).await? {
+        match service.issue_contract(&booking).await {
+            Ok(_) => report.contracts_issued += 1,
+            Err(e) => tracing::warn!(booking = %booking.id, error = %e, "contract not generated"),
+        }
     }
     Ok(report)
 }

@@ -13,6 +13,28 @@ use crate::domain::proposal::{
 use crate::domain::values::Fee;
 use crate::domain::{AccountId, BookingId, ProfileId, ProposalId};
 
+/// A notification queued in the same transaction as the change it reports, so a crash loses
+/// neither: (account, payload as `crate::notify` serialises it, dedupe key).
+pub type Notice = (AccountId, String, String);
+
+/// Queues `$notices` (an iterator of `&Notice`) inside the transaction `$tx`, once per key.
+macro_rules! enqueue_in {
+    ($tx:ident, $notices:expr, $now:expr) => {
+        for (account, payload, key) in $notices {
+            sqlx::query(
+                "INSERT INTO outbox (account_id, payload, dedupe_key, created_at, available_at) \
+                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING",
+            )
+            .bind(account.0)
+            .bind(payload.as_str())
+            .bind(key.as_str())
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
 /// A proposal about to be sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewProposal {
@@ -146,13 +168,23 @@ const BOOKING_COLUMNS: &str =
 
 impl Store {
     pub async fn create_proposal(&self, new: &NewProposal) -> Result<Proposal> {
+        self.create_proposal_notifying(new, |_| Vec::new()).await
+    }
+
+    /// Sends a proposal and queues `notices(its id)` in the same transaction.
+    pub async fn create_proposal_notifying(
+        &self,
+        new: &NewProposal,
+        notices: impl Fn(ProposalId) -> Vec<Notice>,
+    ) -> Result<Proposal> {
         let now = self.clock.now();
         let deal =
             serde_json::to_string(&new.terms.deal).map_err(|e| StoreError::corrupt("deal", e))?;
         let times = serde_json::to_string(&new.terms.times)
             .map_err(|e| StoreError::corrupt("show times", e))?;
-        let (id,): (i64,) = on_pool!(self, |p| {
-            sqlx::query_as(INSERT_PROPOSAL)
+        let id = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(INSERT_PROPOSAL)
                 .bind(new.from_profile.0)
                 .bind(new.to_profile.0)
                 .bind(new.artist.0)
@@ -160,15 +192,18 @@ impl Store {
                 .bind(new.sender.0)
                 .bind(new.terms.day)
                 .bind(i64::from(new.terms.fee))
-                .bind(deal)
+                .bind(&deal)
                 .bind(i64::from(new.terms.set_minutes))
-                .bind(times)
+                .bind(&times)
                 .bind(new.terms.message.as_deref())
                 .bind(new.counter_of.map(|c| c.0))
                 .bind(now)
                 .bind(new.expires_at)
-                .fetch_one(p)
-                .await
+                .fetch_one(&mut *tx)
+                .await?;
+            enqueue_in!(tx, &notices(ProposalId(id)), now);
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(id)
         })?;
         self.proposal(ProposalId(id)).await
     }
@@ -243,6 +278,16 @@ impl Store {
         id: ProposalId,
         slots: u8,
     ) -> Result<Booking, BookingError> {
+        self.accept_and_book_notifying(id, slots, |_| Vec::new()).await
+    }
+
+    /// [`Store::accept_and_book`], queueing `notices(the booking's id)` in the same transaction.
+    pub async fn accept_and_book_notifying(
+        &self,
+        id: ProposalId,
+        slots: u8,
+        notices: impl Fn(BookingId) -> Vec<Notice>,
+    ) -> Result<Booking, BookingError> {
         let now = self.clock.now();
         let outcome = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
@@ -288,6 +333,7 @@ impl Store {
                         .bind(id.0)
                         .execute(&mut *tx)
                         .await?;
+                    enqueue_in!(tx, &notices(BookingId(booking)), now);
                     tx.commit().await?;
                     return Ok(Ok(booking));
                 }
@@ -332,6 +378,19 @@ impl Store {
         rows.into_iter().map(booking).collect()
     }
 
+    /// Confirmed bookings whose contract was not generated yet, oldest first.
+    pub async fn bookings_without_contract(&self, limit: i64) -> Result<Vec<Booking>> {
+        let sql = format!(
+            "SELECT {BOOKING_COLUMNS} FROM bookings WHERE status = 'confirmed' AND contract_sha256 IS NULL \
+             ORDER BY id LIMIT $1"
+        );
+        let rows = on_pool!(self, |p| sqlx::query_as::<_, BookingRow>(&sql)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        rows.into_iter().map(booking).collect()
+    }
+
     /// Every booking, confirmed or not, in id order (checks, exports).
     pub async fn all_bookings(&self) -> Result<Vec<Booking>> {
         let sql = format!("SELECT {BOOKING_COLUMNS} FROM bookings ORDER BY id");
@@ -341,20 +400,36 @@ impl Store {
 
     /// Cancels a confirmed booking; the date frees up. Returns whether it was confirmed.
     pub async fn cancel_booking(&self, id: BookingId, reason: &str) -> Result<bool> {
+        self.cancel_booking_notifying(id, reason, &[]).await
+    }
+
+    /// [`Store::cancel_booking`], queueing `notices` in the same transaction if it cancelled.
+    pub async fn cancel_booking_notifying(
+        &self,
+        id: BookingId,
+        reason: &str,
+        notices: &[Notice],
+    ) -> Result<bool> {
         let now = self.clock.now();
-        let done = on_pool!(self, |p| {
-            sqlx::query(
+        Ok(on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
                 "UPDATE bookings SET status = 'cancelled', cancel_reason = $1, cancelled_at = $2 \
                  WHERE id = $3 AND status = 'confirmed'",
             )
             .bind(reason)
             .bind(now)
             .bind(id.0)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
-        })?;
-        Ok(done == 1)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Ok(false);
+            }
+            enqueue_in!(tx, notices, now);
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(true)
+        })?)
     }
 
     /// Stores the SHA-256 of the booking's contract.
@@ -370,23 +445,41 @@ impl Store {
         Ok(())
     }
 
+    /// Appends a message to a proposal's thread; returns its id.
     pub async fn add_thread_message(
         &self,
         proposal: ProposalId,
         author: AccountId,
         body: &str,
-    ) -> Result<()> {
+    ) -> Result<i64> {
+        self.add_thread_message_notifying(proposal, author, body, |_| Vec::new()).await
+    }
+
+    /// Appends a message and queues `notices(its id)` (the relay) in the same transaction.
+    pub async fn add_thread_message_notifying(
+        &self,
+        proposal: ProposalId,
+        author: AccountId,
+        body: &str,
+        notices: impl Fn(i64) -> Vec<Notice>,
+    ) -> Result<i64> {
         let now = self.clock.now();
-        on_pool!(self, |p| {
-            sqlx::query("INSERT INTO thread_messages (proposal_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(proposal.0)
-                .bind(author.0)
-                .bind(body)
-                .bind(now)
-                .execute(p)
-                .await.map(|r| r.rows_affected())
-        })?;
-        Ok(())
+        Ok(on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO thread_messages (proposal_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) \
+                 RETURNING id",
+            )
+            .bind(proposal.0)
+            .bind(author.0)
+            .bind(body)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            enqueue_in!(tx, &notices(id), now);
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(id)
+        })?)
     }
 
     pub async fn thread(&self, proposal: ProposalId) -> Result<Vec<ThreadMessage>> {
@@ -447,13 +540,15 @@ fn ranked(rows: Vec<HoldRow>) -> Vec<Hold> {
 /// Holds, the checks a proposal needs before it is sent, and the moves of the state machine that
 /// touch more than one row (each in one transaction).
 impl Store {
-    /// Moves an open (sent or held) proposal to the final state `to`; its hold, if any, goes in
-    /// the same transaction. Fails with the current status if it was no longer open.
+    /// Moves an open (sent or held) proposal to the final state `to`; its hold, if any, goes and
+    /// `notices` are queued, all in one transaction. Fails with the current status if it was no
+    /// longer open (and then nothing is written).
     pub async fn end_proposal(
         &self,
         id: ProposalId,
         to: ProposalStatus,
         reason: Option<&str>,
+        notices: &[Notice],
     ) -> Result<Proposal, TransitionError> {
         let now = self.clock.now();
         let done = on_pool!(self, |p| {
@@ -469,25 +564,30 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            sqlx::query("DELETE FROM holds WHERE proposal_id = $1").bind(id.0).execute(&mut *tx).await?;
+            if n != 1 {
+                return Ok(false);
+            }
+            sqlx::query("DELETE FROM holds WHERE proposal_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            enqueue_in!(tx, notices, now);
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(n)
+            Ok::<_, sqlx::Error>(true)
         })
         .map_err(StoreError::from)?;
         let proposal = self.proposal(id).await?;
-        if done == 1 {
-            Ok(proposal)
-        } else {
-            Err(TransitionError::NotInExpectedState(proposal.status))
-        }
+        if done { Ok(proposal) } else { Err(TransitionError::NotInExpectedState(proposal.status)) }
     }
 
-    /// Answers an open proposal with a counter: the old one becomes countered (its hold goes)
-    /// and the new one, linked to it, is sent, all or nothing.
+    /// Answers an open proposal with a counter: the old one becomes countered (its hold goes),
+    /// the new one, linked to it, is sent, and the notices `notices(new id)` are queued, all or
+    /// nothing.
     pub async fn counter_proposal(
         &self,
         old: ProposalId,
         new: &NewProposal,
+        notices: impl Fn(ProposalId) -> Vec<Notice>,
     ) -> Result<Proposal, TransitionError> {
         let now = self.clock.now();
         let deal =
@@ -508,7 +608,10 @@ impl Store {
             if n != 1 {
                 return Ok(None);
             }
-            sqlx::query("DELETE FROM holds WHERE proposal_id = $1").bind(old.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM holds WHERE proposal_id = $1")
+                .bind(old.0)
+                .execute(&mut *tx)
+                .await?;
             let (id,): (i64,) = sqlx::query_as(INSERT_PROPOSAL)
                 .bind(new.from_profile.0)
                 .bind(new.to_profile.0)
@@ -526,6 +629,7 @@ impl Store {
                 .bind(new.expires_at)
                 .fetch_one(&mut *tx)
                 .await?;
+            enqueue_in!(tx, &notices(ProposalId(id)), now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Some(id))
         })
@@ -536,13 +640,15 @@ impl Store {
         }
     }
 
-    /// Holds the venue date for a sent proposal, behind the holds already there. The expiry
-    /// depends on the rank it gets: `first` for a 1st hold, `other` for the rest.
+    /// Holds the venue date for a sent proposal, behind the holds already there, and queues
+    /// `notices(the hold)`. The expiry depends on the rank it gets: `first` for a 1st hold,
+    /// `other` for the rest.
     pub async fn place_hold(
         &self,
         id: ProposalId,
         first: chrono::Duration,
         other: chrono::Duration,
+        notices: impl Fn(&Hold) -> Vec<Notice>,
     ) -> Result<Hold, TransitionError> {
         let now = self.clock.now();
         // Two holds racing for the same rank on PostgreSQL: the unique index refuses one, which
@@ -566,7 +672,16 @@ impl Store {
                 .bind(day)
                 .fetch_one(&mut *tx)
                 .await?;
-                let expires = now + if count == 0 { first } else { other };
+                let hold = Hold {
+                    proposal: id,
+                    venue: ProfileId(venue),
+                    day,
+                    rank: u32::try_from(count + 1).unwrap_or(u32::MAX),
+                    seq: last.unwrap_or(0) + 1,
+                    expires_at: now + if count == 0 { first } else { other },
+                    challenged_by: None,
+                    challenge_deadline: None,
+                };
                 sqlx::query(
                     "INSERT INTO holds (proposal_id, venue_id, day, seq, expires_at, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -574,18 +689,17 @@ impl Store {
                 .bind(id.0)
                 .bind(venue)
                 .bind(day)
-                .bind(last.unwrap_or(0) + 1)
-                .bind(expires)
+                .bind(hold.seq)
+                .bind(hold.expires_at)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                enqueue_in!(tx, &notices(&hold), now);
                 tx.commit().await?;
-                Ok::<_, sqlx::Error>(Some(()))
+                Ok::<_, sqlx::Error>(Some(hold))
             });
             match placed {
-                Ok(Some(())) => {
-                    return self.hold(id).await?.ok_or(StoreError::NotFound("hold").into());
-                }
+                Ok(Some(hold)) => return Ok(hold),
                 Ok(None) => {
                     return Err(TransitionError::NotInExpectedState(
                         self.proposal(id).await?.status,
@@ -598,8 +712,14 @@ impl Store {
         Err(StoreError::Conflict.into())
     }
 
-    /// Lets a held date go: the proposal is open (sent) again and everyone behind moves up.
-    pub async fn release_hold(&self, id: ProposalId) -> Result<Proposal, TransitionError> {
+    /// Lets a held date go: the proposal is open (sent) again, everyone behind moves up, and
+    /// `notices` are queued in the same transaction.
+    pub async fn release_hold(
+        &self,
+        id: ProposalId,
+        notices: &[Notice],
+    ) -> Result<Proposal, TransitionError> {
+        let now = self.clock.now();
         let done = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let n = sqlx::query(
@@ -609,20 +729,20 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            if n != 1 {
+                return Ok(false);
+            }
             sqlx::query("DELETE FROM holds WHERE proposal_id = $1")
                 .bind(id.0)
                 .execute(&mut *tx)
                 .await?;
+            enqueue_in!(tx, notices, now);
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(n)
+            Ok::<_, sqlx::Error>(true)
         })
         .map_err(StoreError::from)?;
         let proposal = self.proposal(id).await?;
-        if done == 1 {
-            Ok(proposal)
-        } else {
-            Err(TransitionError::NotInExpectedState(proposal.status))
-        }
+        if done { Ok(proposal) } else { Err(TransitionError::NotInExpectedState(proposal.status)) }
     }
 
     /// The holds on one venue date, 1st first.
@@ -663,25 +783,35 @@ impl Store {
         Ok(())
     }
 
-    /// Records that `challenger` challenges the hold of `first` until `deadline`; false if that
-    /// hold is gone or already challenged.
+    /// Records that `challenger` challenges the hold of `first` until `deadline`, and queues
+    /// `notices`; false (nothing written) if that hold is gone or already challenged.
     pub async fn challenge_hold(
         &self,
         first: ProposalId,
         challenger: ProposalId,
         deadline: DateTime<Utc>,
+        notices: &[Notice],
     ) -> Result<bool> {
-        let n = on_pool!(self, |p| sqlx::query(
-            "UPDATE holds SET challenged_by = $1, challenge_deadline = $2 \
-             WHERE proposal_id = $3 AND challenged_by IS NULL"
-        )
-        .bind(challenger.0)
-        .bind(deadline)
-        .bind(first.0)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(n == 1)
+        let now = self.clock.now();
+        Ok(on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE holds SET challenged_by = $1, challenge_deadline = $2 \
+                 WHERE proposal_id = $3 AND challenged_by IS NULL",
+            )
+            .bind(challenger.0)
+            .bind(deadline)
+            .bind(first.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Ok(false);
+            }
+            enqueue_in!(tx, notices, now);
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(true)
+        })?)
     }
 
     /// Holds whose expiry has passed, and holds whose challenge deadline has passed.
@@ -712,8 +842,13 @@ impl Store {
     }
 
     /// Fires a hold's expiry if it is due and nobody fired it yet: deleting the row is the claim,
-    /// so of several workers exactly one gets `Some`. The proposal expires with the hold.
-    pub async fn expire_hold_if_due(&self, id: ProposalId) -> Result<Option<Proposal>> {
+    /// so of several workers exactly one gets `Some`. The proposal expires with the hold, and
+    /// `notices` are queued in the same transaction.
+    pub async fn expire_hold_if_due(
+        &self,
+        id: ProposalId,
+        notices: &[Notice],
+    ) -> Result<Option<Proposal>> {
         let now = self.clock.now();
         let fired = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
@@ -733,6 +868,7 @@ impl Store {
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
+            enqueue_in!(tx, notices, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(true)
         })?;
@@ -740,11 +876,13 @@ impl Store {
     }
 
     /// Fires a challenge whose deadline passed unanswered, once: the challenged 1st hold is
-    /// released (its proposal open again) and the challenger, if still held, moves to the front.
-    /// Returns (the released proposal, the challenger if it moved up).
+    /// released (its proposal open again), the challenger, if still held, moves to the front, and
+    /// `notices` are queued, in one transaction. Returns (the released proposal, the challenger
+    /// if it moved up).
     pub async fn resolve_challenge_if_due(
         &self,
         first: ProposalId,
+        notices: &[Notice],
     ) -> Result<Option<(Proposal, Option<ProposalId>)>> {
         let now = self.clock.now();
         let fired = on_pool!(self, |p| {
@@ -763,19 +901,22 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             let moved = match challenger {
-                Some(c) => sqlx::query(
-                    "UPDATE holds SET seq = (SELECT MIN(seq) - 1 FROM holds WHERE venue_id = $1 AND day = $2) \
-                     WHERE proposal_id = $3",
-                )
-                .bind(venue)
-                .bind(day)
-                .bind(c)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1,
+                Some(c) => {
+                    sqlx::query(
+                        "UPDATE holds SET seq = (SELECT MIN(seq) - 1 FROM holds WHERE venue_id = $1 AND day = $2) \
+                         WHERE proposal_id = $3",
+                    )
+                    .bind(venue)
+                    .bind(day)
+                    .bind(c)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        == 1
+                }
                 None => false,
             };
+            enqueue_in!(tx, notices, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Some(moved.then_some(challenger).flatten()))
         })?;
