@@ -565,3 +565,30 @@ impl BookingService {
         Ok(self.store.booking(id).await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_send<T: Send>(_: &T) {}
+
+    /// Adapters run these inside spawned tasks: every future must be `Send`.
+    #[allow(dead_code, reason = "compiled, never run: the check is the type system's")]
+    fn every_move_can_run_in_a_spawned_task(s: &BookingService, a: AccountId, p: ProposalId) {
+        let terms = || -> Terms { unreachable!() };
+        is_send(&s.propose(a, ProfileId(1), ProfileId(2), terms()));
+        is_send(&s.accept(a, p));
+        is_send(&s.refuse(a, p, None));
+        is_send(&s.counter(a, p, terms()));
+        is_send(&s.withdraw(a, p));
+        is_send(&s.message(p, a, ""));
+        is_send(&s.thread(p));
+        is_send(&s.cancel_booking(a, BookingId(1), ""));
+        is_send(&s.hold(a, p));
+        is_send(&s.release(a, p));
+        is_send(&s.challenge(a, p));
+        is_send(&s.confirm_hold(a, p));
+        is_send(&s.contract(BookingId(1), None));
+        is_send(&tick(s));
+    }
+}
