@@ -4,6 +4,7 @@
 mod chat;
 mod demo;
 mod serve;
+mod telegram;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,14 +1,14 @@
 //! `flowstage serve`: wires the HTTP server, the chat front-ends that are configured, and the
 //! background workers, and stops them all cleanly on Ctrl-C or SIGTERM.
 
+use std::sync::Arc;
+
 use anyhow::Context as _;
 use flowstage_core::config::Config;
+use flowstage_core::conversation::Engine;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let store = crate::open(&config.database_url).await?;
-    if config.telegram.is_none() {
-        tracing::info!("TELEGRAM_BOT_TOKEN is not set: the Telegram front-end is not started");
-    }
     if config.discord.is_none() {
         tracing::info!("DISCORD_TOKEN is not set: the Discord front-end is not started");
     }
@@ -16,10 +16,39 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         format!("binding the HTTP server to {} (FLOWSTAGE_HTTP_ADDR)", config.http_addr)
     })?;
     let addr = listener.local_addr().context("reading the bound address")?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let engine = Arc::new(Engine::new(store.clone(), config.rules.clone()));
+    let mut app = flowstage_webhooks::router(flowstage_webhooks::AppState { store: store.clone() });
+    let mut workers = Vec::new();
+    match &config.telegram {
+        None => {
+            tracing::info!("TELEGRAM_BOT_TOKEN is not set: the Telegram front-end is not started");
+        }
+        Some(tg) => {
+            let (route, tasks) = crate::telegram::start(
+                tg,
+                &config.admins,
+                config.rules.clone(),
+                store.clone(),
+                engine.clone(),
+                stopped,
+            )
+            .await
+            .context("starting the Telegram front-end")?;
+            if let Some(route) = route {
+                app = app.merge(route);
+            }
+            workers.extend(tasks);
+        }
+    }
     // Tests and operators read this line to find a port chosen by the system (`:0`).
     println!("listening on http://{addr}");
-    let app = flowstage_webhooks::router(flowstage_webhooks::AppState { store: store.clone() });
     axum_serve(listener, app).await?;
+    let _ = stop.send(true);
+    for w in workers {
+        // Workers finish the delivery in hand; a stuck one does not hold the exit for long.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), w).await;
+    }
     store.close().await;
     Ok(())
 }

@@ -1,0 +1,519 @@
+//! The Telegram front-end (issue 6): it only translates. Updates (by long polling, or by webhook
+//! at `POST /webhooks/telegram`) become engine events; the engine's neutral replies become Bot API
+//! calls. Each chat's updates are handled one at a time in order, different chats concurrently.
+
+mod commands;
+mod engine;
+mod outbox;
+mod render;
+mod send;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use flowstage_core::config::{Admins, Rules, TelegramConfig};
+use flowstage_core::conversation::State as ConversationState;
+use flowstage_core::conversation::payload::Field;
+use flowstage_core::conversation::{Effect, Engine, Incoming, Mode, Recipient, Reply, Speaker};
+use flowstage_core::domain::Lang;
+use flowstage_core::domain::account::{Identity, Platform};
+use flowstage_core::store::Store;
+use teloxide::Bot;
+use teloxide::payloads::{
+    AnswerCallbackQuerySetters as _, EditMessageReplyMarkupSetters as _, GetUpdatesSetters as _,
+    SendDocumentSetters as _, SendMessageSetters as _,
+};
+use teloxide::requests::{Request as _, Requester as _};
+use teloxide::types::{
+    AllowedUpdate, ButtonRequest, CallbackQuery, ChatId, InlineKeyboardButtonKind,
+    InlineKeyboardMarkup, InputFile, KeyboardButton, KeyboardMarkup, LinkPreviewOptions, Message,
+    ParseMode, ReplyMarkup, Update, UpdateKind, User,
+};
+use tokio::sync::{mpsc, watch};
+
+use self::send::{SendError, Sender};
+
+/// Long polling waits this long for updates; below reqwest's 17-second client timeout.
+const POLL_TIMEOUT_SECS: u32 = 10;
+/// A chat's worker stops after this long without updates (and starts again on the next one).
+const CHAT_IDLE: Duration = Duration::from_secs(60);
+
+/// The running front-end, shared by the poller, the webhook route, the chat workers and the
+/// outbox worker.
+pub struct Telegram {
+    bot: Bot,
+    engine: engine::EngineThread,
+    store: Store,
+    admins: HashSet<i64>,
+    rules: Rules,
+    sender: Sender,
+    /// Each chat's queue of updates, so one chat is handled in order.
+    chats: Mutex<HashMap<i64, mpsc::UnboundedSender<Update>>>,
+    webhook_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Telegram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Telegram").finish_non_exhaustive()
+    }
+}
+
+/// Starts the front-end: registers the commands, then polls (or sets the webhook, and returns
+/// the route to mount on the HTTP server), and runs the outbox delivery worker. Everything stops
+/// when `shutdown` turns true.
+pub async fn start(
+    config: &TelegramConfig,
+    admins: &Admins,
+    rules: Rules,
+    store: Store,
+    engine: Arc<Engine>,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<(Option<axum::Router>, Vec<tokio::task::JoinHandle<()>>)> {
+    let api_url = config
+        .api_url
+        .parse()
+        .map_err(|e| anyhow::anyhow!("TELEGRAM_API_URL is not a URL: {e}"))?;
+    let bot = Bot::new(config.token.expose()).set_api_url(api_url);
+    let webhook_secret = config.webhook_url.as_ref().map(|_| {
+        config.webhook_secret.as_ref().map_or_else(random_secret, |s| s.expose().to_owned())
+    });
+    let tg = Arc::new(Telegram {
+        bot,
+        engine: engine::EngineThread::spawn(engine)?,
+        store: store.clone(),
+        admins: admins.telegram_ids.iter().copied().collect(),
+        rules,
+        sender: Sender::new(store),
+        chats: Mutex::new(HashMap::new()),
+        webhook_secret,
+    });
+    let me = tg
+        .sender
+        .call(None, "getMe", || tg.bot.get_me().send())
+        .await
+        .map_err(|e| anyhow::anyhow!("the Telegram bot token was not accepted: {e}"))?;
+    tracing::info!(username = me.username(), "Telegram front-end starting");
+    commands::register(&tg).await;
+    let mut tasks = Vec::new();
+    let router = match &config.webhook_url {
+        Some(url) => {
+            let url: url::Url =
+                url.parse().map_err(|e| anyhow::anyhow!("TELEGRAM_WEBHOOK_URL: {e}"))?;
+            let secret = tg.webhook_secret.clone().unwrap_or_default();
+            let allowed = [AllowedUpdate::Message, AllowedUpdate::CallbackQuery];
+            tg.sender
+                .call(None, "setWebhook", || {
+                    use teloxide::payloads::SetWebhookSetters as _;
+                    tg.bot
+                        .set_webhook(url.clone())
+                        .secret_token(secret.clone())
+                        .allowed_updates(allowed)
+                        .send()
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("setting the Telegram webhook: {e}"))?;
+            tracing::info!("Telegram updates come by webhook");
+            Some(
+                axum::Router::new()
+                    .route("/webhooks/telegram", post(webhook))
+                    .with_state(tg.clone()),
+            )
+        }
+        None => {
+            // A webhook left from an earlier run would make getUpdates fail.
+            tg.sender
+                .call(None, "deleteWebhook", || tg.bot.delete_webhook().send())
+                .await
+                .map_err(|e| anyhow::anyhow!("removing a Telegram webhook: {e}"))?;
+            tasks.push(tokio::spawn(tg.clone().poll(shutdown.clone())));
+            None
+        }
+    };
+    tasks.push(tokio::spawn(outbox::run(tg.clone(), shutdown)));
+    Ok((router, tasks))
+}
+
+/// A webhook secret when none is configured: Telegram then sends it back on every update.
+fn random_secret() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::new();
+    for _ in 0..2 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(std::time::SystemTime::now().elapsed().map_or(0, |d| d.as_nanos()));
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+/// `POST /webhooks/telegram`: only Telegram knows the secret; anything else changes nothing.
+async fn webhook(
+    State(tg): State<Arc<Telegram>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    let given = headers.get("x-telegram-bot-api-secret-token").and_then(|v| v.to_str().ok());
+    let expected = tg.webhook_secret.as_deref();
+    if given.is_none() || !constant_time_eq(given.unwrap_or_default(), expected.unwrap_or_default())
+    {
+        return StatusCode::UNAUTHORIZED;
+    }
+    match serde_json::from_slice::<Update>(&body) {
+        Ok(update) => {
+            tg.dispatch(update);
+            StatusCode::OK
+        }
+        Err(e) => {
+            // Telegram would resend it forever: log it once and accept it.
+            tracing::warn!(error = %e, "an unreadable Telegram update was skipped");
+            StatusCode::OK
+        }
+    }
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn lang_of(user: &User) -> Lang {
+    match user.language_code.as_deref().map(|c| c.get(..2).unwrap_or(c)) {
+        Some("en") => Lang::En,
+        _ => Lang::Fr,
+    }
+}
+
+fn chat_of(update: &Update) -> Option<i64> {
+    match &update.kind {
+        UpdateKind::Message(m) => Some(m.chat.id.0),
+        UpdateKind::CallbackQuery(q) => {
+            Some(q.message.as_ref().map_or(q.from.id.0.cast_signed(), |m| m.chat().id.0))
+        }
+        _ => None,
+    }
+}
+
+impl Telegram {
+    async fn poll(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let mut offset: i32 = 0;
+        let mut failures: u32 = 0;
+        loop {
+            let request = self
+                .bot
+                .get_updates()
+                .offset(offset)
+                .timeout(POLL_TIMEOUT_SECS)
+                .allowed_updates([AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+                .send();
+            let result = tokio::select! {
+                _ = shutdown.changed() => return,
+                r = request => r,
+            };
+            match result {
+                Ok(updates) => {
+                    failures = 0;
+                    for update in updates {
+                        offset = i32::try_from(update.id.0).unwrap_or(i32::MAX).saturating_add(1);
+                        self.dispatch(update);
+                    }
+                }
+                Err(teloxide::RequestError::RetryAfter(s)) => {
+                    tokio::time::sleep(s.duration()).await;
+                }
+                Err(e) => {
+                    failures += 1;
+                    let wait = Duration::from_millis(250 << failures.min(7));
+                    tracing::warn!(error = %e, ?wait, "polling Telegram failed; retrying");
+                    tokio::select! {
+                        _ = shutdown.changed() => return,
+                        () = tokio::time::sleep(wait) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Queues an update behind the others of its chat; answers a button press at once.
+    fn dispatch(self: &Arc<Self>, update: Update) {
+        if let UpdateKind::CallbackQuery(q) = &update.kind {
+            let tg = self.clone();
+            let q = q.clone();
+            tokio::spawn(async move { tg.answer_callback(&q).await });
+        }
+        let Some(chat) = chat_of(&update) else { return };
+        let mut chats = self.chats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(tx) = chats.get(&chat) {
+            // The worker removes its entry under this lock before it stops, so it is alive.
+            if tx.send(update).is_ok() {
+                return;
+            }
+            tracing::error!(chat, "a chat queue closed unexpectedly");
+            return;
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        let _ = tx.send(update);
+        chats.insert(chat, tx);
+        tokio::spawn(self.clone().chat_worker(chat, rx));
+    }
+
+    async fn chat_worker(self: Arc<Self>, chat: i64, mut rx: mpsc::UnboundedReceiver<Update>) {
+        // Messages whose keyboard this worker already collapsed: a second press queued on the
+        // same keyboard must not edit it again to the same content.
+        let mut collapsed: HashSet<i32> = HashSet::new();
+        loop {
+            match tokio::time::timeout(CHAT_IDLE, rx.recv()).await {
+                Ok(Some(update)) => self.handle(chat, update, &mut collapsed).await,
+                Ok(None) => return,
+                Err(_) => {
+                    let mut chats =
+                        self.chats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if rx.is_empty() {
+                        chats.remove(&chat);
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(platform = "telegram", chat))]
+    async fn handle(&self, chat: i64, update: Update, collapsed: &mut HashSet<i32>) {
+        let (user, incoming) = match update.kind {
+            UpdateKind::Message(m) => {
+                let Some(user) = m.from.clone() else { return };
+                let Some(incoming) = incoming_of(&m) else { return };
+                (user, incoming)
+            }
+            UpdateKind::CallbackQuery(q) => {
+                let Some(data) = q.data.clone() else { return };
+                if data == render::CHOSEN {
+                    return;
+                }
+                self.collapse_keyboard(&q, &data, collapsed).await;
+                (q.from, Incoming::Button(data))
+            }
+            _ => return,
+        };
+        if user.is_bot || !chat.is_positive() {
+            // Flow Stage talks with people in private chats only.
+            return;
+        }
+        self.sender.heard_from(chat).await;
+        let speaker = Speaker {
+            identity: Identity { platform: Platform::Telegram, external_id: user.id.0.to_string() },
+            display_name: user.full_name(),
+            lang: lang_of(&user),
+            is_admin: self.admins.contains(&user.id.0.cast_signed()),
+        };
+        let outcome = match self.engine.handle(speaker.clone(), incoming).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!(error = %e, "the conversation could not be loaded or saved");
+                let sorry = match speaker.lang {
+                    Lang::En => {
+                        "Sorry, something went wrong on our side. Please try again in a moment."
+                    }
+                    Lang::Fr => {
+                        "Désolé, un problème est survenu de notre côté. Réessayez dans un instant."
+                    }
+                };
+                let _ = self.send_reply(chat, &Reply::new().text(sorry), None).await;
+                return;
+            }
+        };
+        let asks_location = if outcome.effects.contains(&Effect::AccountErased) {
+            false
+        } else {
+            self.asks_location(&outcome.account).await
+        };
+        let mine: Vec<&Reply> =
+            outcome.replies.iter().filter(|r| r.to == Recipient::Speaker).collect();
+        let last = mine.len().saturating_sub(1);
+        for (i, reply) in mine.into_iter().enumerate() {
+            let location = (asks_location && i == last).then_some(outcome.lang);
+            if let Err(SendError::Unreachable) = self.send_reply(chat, reply, location).await {
+                return;
+            }
+        }
+    }
+
+    /// Whether the conversation now waits for a city, so the user can share their location.
+    /// Read from the stored state because the reply model has no word for it (yet).
+    async fn asks_location(&self, account: &flowstage_core::domain::AccountId) -> bool {
+        let Ok(Some(record)) =
+            self.store.load_conversation(*account, Platform::Telegram.as_str()).await
+        else {
+            return false;
+        };
+        let (state, _) = ConversationState::decode(&record.state);
+        matches!(&state.mode, Mode::Wizard(w) if w.question == Some(Field::City))
+    }
+
+    /// Answers a press at once, so the client stops its spinner; the toast names the choice.
+    async fn answer_callback(&self, q: &CallbackQuery) {
+        let lang = lang_of(&q.from);
+        let toast = match q.data.as_deref() {
+            Some(render::CHOSEN) => Some(match lang {
+                Lang::En => "Already chosen".to_owned(),
+                Lang::Fr => "Déjà choisi".to_owned(),
+            }),
+            Some(data) => pressed_label(q, data).map(|l| format!("✓ {l}")),
+            None => None,
+        };
+        let chat = chat_of(&Update {
+            id: teloxide::types::UpdateId(0),
+            kind: UpdateKind::CallbackQuery(q.clone()),
+        });
+        let _ = self
+            .sender
+            .call(chat, "answerCallbackQuery", || {
+                let mut r = self.bot.answer_callback_query(q.id.clone());
+                if let Some(t) = &toast {
+                    r = r.text(t.chars().take(190).collect::<String>());
+                }
+                r.send()
+            })
+            .await;
+    }
+
+    /// Shows the choice on the pressed keyboard, so an old button is not pressed twice; never an
+    /// edit that would change nothing.
+    async fn collapse_keyboard(&self, q: &CallbackQuery, data: &str, collapsed: &mut HashSet<i32>) {
+        let Some(message) = q.message.as_ref().and_then(|m| m.regular_message()) else { return };
+        let Some(label) = pressed_label(q, data) else { return };
+        let new = render::chosen(&label);
+        if message.reply_markup() == Some(&new) || !collapsed.insert(message.id.0) {
+            return;
+        }
+        let chat = message.chat.id;
+        let id = message.id;
+        let _ = self
+            .sender
+            .call(Some(chat.0), "editMessageReplyMarkup", || {
+                self.bot.edit_message_reply_markup(chat, id).reply_markup(new.clone()).send()
+            })
+            .await;
+    }
+
+    /// Sends one reply: its texts (keyboard under the last), then its attachments. With
+    /// `location`, a "share my location" keyboard comes with it.
+    pub(crate) async fn send_reply(
+        &self,
+        chat: i64,
+        reply: &Reply,
+        location: Option<Lang>,
+    ) -> Result<(), SendError> {
+        if self.sender.is_unreachable(chat) {
+            return Err(SendError::Unreachable);
+        }
+        let messages = render::render(reply);
+        let count = messages.len();
+        for (i, m) in messages.into_iter().enumerate() {
+            let last = i + 1 == count;
+            let markup = match (&m.keyboard, location) {
+                (Some(k), _) => Some(ReplyMarkup::InlineKeyboard(k.clone())),
+                (None, Some(lang)) if last => Some(location_keyboard(lang)),
+                _ => None,
+            };
+            self.send_html(chat, &m.html, markup).await?;
+        }
+        if let (Some(lang), true) = (location, render::keyboard(&reply.buttons).is_some()) {
+            // The inline keyboard took the last message: the location button needs its own.
+            let text = match lang {
+                Lang::En => "📍 Or share your location:",
+                Lang::Fr => "📍 Ou partagez votre position :",
+            };
+            self.send_html(chat, text, Some(location_keyboard(lang))).await?;
+        }
+        let last_attachment = reply.attachments.len().saturating_sub(1);
+        for (i, a) in reply.attachments.iter().enumerate() {
+            let keyboard = if count == 0 && i == last_attachment {
+                render::keyboard(&reply.buttons)
+            } else {
+                None
+            };
+            self.send_document(chat, a, keyboard).await?;
+        }
+        Ok(())
+    }
+
+    async fn send_html(
+        &self,
+        chat: i64,
+        html: &str,
+        markup: Option<ReplyMarkup>,
+    ) -> Result<Message, SendError> {
+        self.sender
+            .call(Some(chat), "sendMessage", || {
+                let mut r = self
+                    .bot
+                    .send_message(ChatId(chat), html)
+                    .parse_mode(ParseMode::Html)
+                    .link_preview_options(no_preview());
+                if let Some(m) = &markup {
+                    r = r.reply_markup(m.clone());
+                }
+                r.send()
+            })
+            .await
+    }
+
+    async fn send_document(
+        &self,
+        chat: i64,
+        a: &flowstage_core::conversation::Attachment,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<Message, SendError> {
+        self.sender
+            .call(Some(chat), "sendDocument", || {
+                let file = InputFile::memory(a.bytes.clone()).file_name(a.file_name.clone());
+                let mut r = self.bot.send_document(ChatId(chat), file);
+                if let Some(k) = &keyboard {
+                    r = r.reply_markup(k.clone());
+                }
+                r.send()
+            })
+            .await
+    }
+}
+
+fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+fn location_keyboard(lang: Lang) -> ReplyMarkup {
+    let label = match lang {
+        Lang::En => "📍 Share my location",
+        Lang::Fr => "📍 Partager ma position",
+    };
+    ReplyMarkup::Keyboard(
+        KeyboardMarkup::new([[KeyboardButton::new(label).request(ButtonRequest::Location)]])
+            .resize_keyboard()
+            .one_time_keyboard(),
+    )
+}
+
+/// The label of the button whose data came back.
+fn pressed_label(q: &CallbackQuery, data: &str) -> Option<String> {
+    let markup = q.message.as_ref()?.regular_message()?.reply_markup()?;
+    markup.inline_keyboard.iter().flatten().find_map(|b| match &b.kind {
+        InlineKeyboardButtonKind::CallbackData(d) if d == data => Some(b.text.clone()),
+        _ => None,
+    })
+}
+
+/// What a message means to the engine: a command, text, or a shared location.
+fn incoming_of(m: &Message) -> Option<Incoming> {
+    if let Some(text) = m.text() {
+        return Some(Incoming::from_line(text));
+    }
+    m.location().map(|l| Incoming::Location { lat: l.latitude, lon: l.longitude })
+}
