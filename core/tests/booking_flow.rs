@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use flowstage_core::booking::{BookingFlowError, BookingService, response_stats, tick};
+use flowstage_core::booking::{BookingFlowError, BookingService, Moves, response_stats, tick};
 use flowstage_core::clock::ManualClock;
 use flowstage_core::config::Rules;
 use flowstage_core::domain::account::{Identity, Platform};
@@ -141,6 +141,7 @@ booking_suite!(
     response_statistics_follow_answers,
     a_refused_move_tells_nobody,
     a_booking_left_without_contract_gets_one_at_the_next_tick,
+    the_moves_offered_are_the_moves_allowed,
 );
 
 fn day(d: u32) -> NaiveDate {
@@ -810,4 +811,35 @@ async fn a_booking_left_without_contract_gets_one_at_the_next_tick(h: &Harness) 
         told.iter().all(|(to, e)| [a, v].contains(to) && matches!(e, Event::ContractReady { .. }))
     );
     assert_eq!(tick(&h.booking).await.unwrap().total(), 0);
+}
+
+async fn the_moves_offered_are_the_moves_allowed(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(a1, p1), (a2, p2), _] = held[..] else { unreachable!() };
+    let stranger = account(h, "x").await;
+    let b = &h.booking;
+    let m = |message| Moves { message, ..Moves::default() };
+    assert_eq!(
+        b.moves(v, p1).await.unwrap(),
+        Moves { confirm: true, refuse: true, counter: true, release: true, ..m(true) }
+    );
+    assert_eq!(b.moves(a1, p1).await.unwrap(), Moves { withdraw: true, ..m(true) });
+    assert_eq!(
+        b.moves(v, p2).await.unwrap(),
+        Moves { refuse: true, counter: true, release: true, challenge: true, ..m(true) }
+    );
+    assert_eq!(
+        b.moves(a2, p2).await.unwrap(),
+        Moves { withdraw: true, challenge: true, ..m(true) }
+    );
+    assert_eq!(b.moves(stranger, p2).await.unwrap(), m(false));
+    b.challenge(a2, p2).await.unwrap();
+    assert!(!b.moves(a2, p2).await.unwrap().challenge, "one challenge at a time");
+    b.release(v, p1).await.unwrap();
+    assert_eq!(
+        b.moves(v, p1).await.unwrap(),
+        Moves { accept: true, refuse: true, counter: true, hold: true, ..m(true) }
+    );
+    b.refuse(v, p1, None).await.unwrap();
+    assert_eq!(b.moves(v, p1).await.unwrap(), m(true), "a final proposal only keeps its thread");
 }

@@ -10,6 +10,21 @@ use crate::domain::proposal::{Proposal, ProposalStatus};
 use crate::domain::{AccountId, ProfileId, ProposalId};
 use crate::notify::Event;
 
+/// The moves open to one person on one proposal (see [`BookingService::moves`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Moves {
+    pub accept: bool,
+    pub refuse: bool,
+    pub counter: bool,
+    pub hold: bool,
+    /// Book a 1st hold.
+    pub confirm: bool,
+    pub release: bool,
+    pub challenge: bool,
+    pub withdraw: bool,
+    pub message: bool,
+}
+
 /// One hold on a venue date, with its current rank.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hold {
@@ -115,6 +130,38 @@ impl BookingService {
             return Err(BookingFlowError::NotHeld);
         }
         self.accept(actor, id).await
+    }
+
+    /// What `actor` may do with a proposal now: the buttons a conversation shows, decided by the
+    /// same rules the moves enforce.
+    pub async fn moves(&self, actor: AccountId, id: ProposalId) -> Result<Moves> {
+        let p = self.store.proposal(id).await?;
+        let sides = self.sides(&p).await?;
+        let (receiver, sender) = (sides.to.owner == actor, sides.from.owner == actor);
+        let mut moves = Moves { message: receiver || sender, ..Moves::default() };
+        match p.status {
+            ProposalStatus::Sent => {
+                moves.accept = receiver;
+                moves.refuse = receiver;
+                moves.counter = receiver;
+                moves.hold = receiver;
+                moves.withdraw = sender;
+            }
+            ProposalStatus::Held => {
+                let holds = self.store.holds_on(p.venue, p.terms.day).await?;
+                let rank = holds.iter().find(|h| h.proposal == id).map(|h| h.rank);
+                moves.confirm = receiver && rank == Some(1);
+                moves.refuse = receiver;
+                moves.counter = receiver;
+                moves.release = receiver;
+                moves.withdraw = sender;
+                moves.challenge = (receiver || sender)
+                    && rank.is_some_and(|r| r > 1)
+                    && holds.first().is_some_and(|f| f.challenged_by.is_none());
+            }
+            _ => {}
+        }
+        Ok(moves)
     }
 
     /// Tells both sides of every hold of the date that moved up since `before`; a hold that

@@ -25,7 +25,7 @@ use crate::notify::{CloseReason, Event};
 use crate::store::{BookingError, NewProposal, Store, StoreError, ThreadMessage, TransitionError};
 
 pub use contract::contract_input;
-pub use holds::Hold;
+pub use holds::{Hold, Moves};
 pub use stats::{ReceivedProposal, ResponseStats, response_stats};
 pub use timers::{TickReport, run_timers, tick};
 
