@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use flowstage_core::config::Config;
-use flowstage_core::conversation::{Button, Engine, Incoming, Reply, Speaker, render_event};
+use flowstage_core::config::Rules;
+use flowstage_core::conversation::{Button, Engine, Incoming, Reply, Speaker, render_delivery};
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::{AccountId, Lang};
 use flowstage_core::notify;
@@ -43,7 +44,8 @@ pub async fn run(
         is_admin: role == Role::Admin,
     };
     let engine = Engine::new(store.clone(), config.rules.clone());
-    let mut term = Terminal { buttons: Vec::new(), account: None, lang };
+    let mut term =
+        Terminal { buttons: Vec::new(), account: None, lang, rules: config.rules.clone() };
     let hint = match lang {
         Lang::Fr => {
             "Répondez par le numéro d'un bouton, son libellé, du texte ou une /commande. /quit pour sortir."
@@ -67,6 +69,7 @@ struct Terminal {
     buttons: Vec<Button>,
     account: Option<AccountId>,
     lang: Lang,
+    rules: Rules,
 }
 
 impl Terminal {
@@ -77,9 +80,15 @@ impl Terminal {
         {
             return Incoming::Button(self.buttons[n - 1].payload.clone());
         }
+        if let Some(b) = self.buttons.iter().find(|b| b.label == line.trim()) {
+            return Incoming::Button(b.payload.clone());
+        }
+        // Without emoji and case, a label must still name one button: "⭐ 1" and "✉️ 1" both
+        // read "1".
         let wanted = normalise(line);
+        let mut same = self.buttons.iter().filter(|b| normalise(&b.label) == wanted);
         if !wanted.is_empty()
-            && let Some(b) = self.buttons.iter().find(|b| normalise(&b.label) == wanted)
+            && let (Some(b), None) = (same.next(), same.next())
         {
             return Incoming::Button(b.payload.clone());
         }
@@ -146,7 +155,8 @@ impl Terminal {
                     Lang::En => "📬 New message:",
                 };
                 println!("{arrow}");
-                self.print(&render_event(&event, self.lang))?;
+                let reply = render_delivery(store, &self.rules, &event, self.lang).await;
+                self.print(&reply)?;
             }
             store.mark_sent(item.id).await?;
         }

@@ -166,7 +166,11 @@ pub(crate) async fn link(turn: &mut Turn<'_>, args: &str) -> Result<(), StoreErr
         return Ok(());
     }
     match turn.store().redeem_link_code(&code, &turn.ctx.speaker.identity).await {
-        Ok(_) => turn.say("link-done", &[]),
+        Ok(_) => {
+            // The account consented where the code was made.
+            turn.state.consented = true;
+            turn.say("link-done", &[]);
+        }
         Err(LinkError::UnknownOrExpired) => turn.say("link-unknown", &[]),
         Err(LinkError::AlreadyLinked) => turn.say("link-already", &[]),
         Err(LinkError::Store(e)) => return Err(e),

@@ -340,13 +340,17 @@ pub(crate) async fn star(turn: &mut Turn<'_>, id: ProfileId, on: bool) -> Result
         }
         Err(e) => return Err(e),
     };
-    if on {
+    let mut r = if on {
         turn.store().add_favourite(turn.account(), id).await?;
-        turn.say("starred", &[("name", name)]);
+        turn.msg("starred", &[("name", name)])
     } else {
         turn.store().remove_favourite(turn.account(), id).await?;
-        turn.say("unstarred", &[("name", name)]);
+        turn.msg("unstarred", &[("name", name)])
+    };
+    if let Mode::Results(res) = &turn.state.mode {
+        r = r.row(vec![turn.button("btn-back-results", &Action::Page(res.page))]);
     }
+    turn.push(r);
     Ok(())
 }
 

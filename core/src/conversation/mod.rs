@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use events::render_event;
+pub use events::{render_delivery, render_event};
 use i18n::{Args, spans, tr};
 use payload::Action;
 pub use reply::{Attachment, Block, Button, Recipient, Reply, Span};
@@ -289,7 +289,9 @@ pub(crate) async fn reprompt(turn: &mut Turn<'_>) -> Result<(), StoreError> {
 }
 
 /// Commands that need no consent: reading the rules, leaving, and one's own data.
-const WITHOUT_CONSENT: &[&str] = &["start", "help", "cancel", "deleteme", "mydata", "support"];
+/// `/link` too: the account it joins already consented, on the other platform.
+const WITHOUT_CONSENT: &[&str] =
+    &["start", "help", "cancel", "deleteme", "mydata", "support", "link"];
 const ADMIN_COMMANDS: &[&str] = &["pending", "approve", "reject", "suspend", "stats", "tickets"];
 
 async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), StoreError> {
@@ -368,8 +370,14 @@ async fn act(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
         Action::Consent(yes) if turn.state.mode == Mode::Consent => {
             if yes {
                 turn.state.consented = true;
-                turn.state.mode = Mode::ChooseRole;
-                role_screen(turn);
+                // Someone who already has profiles (linked, or created elsewhere) goes on with them.
+                if turn.active_profile().await?.is_some() {
+                    turn.state.mode = Mode::Idle;
+                    idle_help(turn);
+                } else {
+                    turn.state.mode = Mode::ChooseRole;
+                    role_screen(turn);
+                }
             } else {
                 turn.state.mode = Mode::Idle;
                 turn.say("consent-declined", &[]);

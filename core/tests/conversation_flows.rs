@@ -1,0 +1,701 @@
+//! Every flow after the wizards, as transcripts in French and English, on SQLite and PostgreSQL:
+//! consent, help by role, admin review with the owner told, matching with pages, details,
+//! favourites and refinement, proposals from drafting to accept, refuse, counter, withdraw and
+//! the relayed thread, settings, link, support, data export and erasure.
+
+#![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
+
+mod conversation_harness;
+
+use conversation_harness::{Harness, check};
+use flowstage_core::conversation::{Incoming, render_event};
+use flowstage_core::domain::account::{Identity, Platform};
+use flowstage_core::domain::profile::ProfileStatus;
+use flowstage_core::domain::proposal::ProposalStatus;
+use flowstage_core::domain::{Lang, ProposalId};
+use flowstage_core::notify::Event;
+
+fn consent_declined_then_given(h: &mut Harness) {
+    let mut c = h.chat("nina", Lang::Fr);
+    check(
+        h,
+        &mut c,
+        "
+        > /start
+        Acceptez-vous ce traitement ?
+        > [Non merci]
+        rien n'est enregistré à part ce refus
+        > /match
+        il me faut votre accord
+        [J'accepte]
+        > bonjour
+        Répondez avec un des boutons
+        > [J'accepte]
+        Vous êtes plutôt
+    ",
+    );
+}
+
+fn help_depends_on_the_role(h: &mut Harness) {
+    let mut newcomer = h.consented("nora", Lang::En);
+    check(
+        h,
+        &mut newcomer,
+        "
+        > /help
+        To begin: /start creates your artist or venue profile
+        /settings
+        !Admin:
+    ",
+    );
+    let mut artist = h.consented("art", Lang::Fr);
+    h.give_artist(&artist, "Art", "Lyon");
+    check(
+        h,
+        &mut artist,
+        "
+        > /cancel
+        > /help
+        Artiste : /match trouve des lieux
+        /deleteme
+        !Admin
+        > blabla
+        Je n'ai pas compris
+        [🔎 Trouver] [👤 Mon profil] [📨 Propositions] [❓ Aide]
+        > /nimportequoi
+        Je ne connais pas la commande /nimportequoi
+    ",
+    );
+    let mut venue = h.consented("ven", Lang::En);
+    h.give_venue(&venue, "Ven", "Lille");
+    check(
+        h,
+        &mut venue,
+        "
+        > /help
+        Venue: /match finds artists
+    ",
+    );
+    let mut admin = h.admin("root", Lang::En);
+    check(
+        h,
+        &mut admin,
+        "
+        > /help
+        Admin: /pending
+        > what
+        [🛂 To review]
+    ",
+    );
+}
+
+fn admins_review_and_owners_are_told(h: &mut Harness) {
+    let mut owner = h.consented("olga", Lang::Fr);
+    check(
+        h,
+        &mut owner,
+        "
+        > [Artiste]
+        > Olga
+        > jazz
+        > 500
+        > non
+        > 50-200
+        > Dijon
+        > 100
+        > 05/12/2026
+        > [Passer]
+        > [Passer]
+        > [Passer]
+        > [Envoyer pour validation]
+        envoyé pour validation
+    ",
+    );
+    let id = h.profiles(&owner)[0].id;
+    let mut stranger = h.consented("sly", Lang::En);
+    check(
+        h,
+        &mut stranger,
+        &format!(
+            "
+        > /pending
+        This command is for administrators.
+        > /approve {id}
+        This command is for administrators.
+    "
+        ),
+    );
+    let mut admin = h.admin("root", Lang::En);
+    check(
+        h,
+        &mut admin,
+        &format!(
+            "
+        > /pending
+        1 profile(s) to review
+        #{id} Olga (artist)
+        [✅ Approve] [❌ Reject]
+        > [Reject]
+        The reason for rejecting?
+        > Photos missing
+        Profile #{id} (Olga) rejected; its owner is told, with the reason.
+        > /approve {id}
+        is not awaiting review (it is rejected (Photos missing))
+    "
+        ),
+    );
+    let account = h.account(&owner).id;
+    let events = h.inbox(account);
+    assert!(
+        matches!(&events[..], [Event::ProfileRejected { reason, .. }] if reason == "Photos missing"),
+        "{events:?}"
+    );
+    let told = render_event(&events[0], Lang::Fr).plain_text();
+    assert!(told.contains("n'a pas été validé. Motif : Photos missing"), "{told}");
+    // Corrected, it goes back to review; then approved by command.
+    check(
+        h,
+        &mut owner,
+        "
+        > /profile
+        refusé (Photos missing)
+        > [Modifier]
+        > [Enregistrer]
+        Les modifications de Olga sont enregistrées.
+    ",
+    );
+    assert_eq!(h.profiles(&owner)[0].status, ProfileStatus::Pending);
+    check(
+        h,
+        &mut admin,
+        &format!(
+            "
+        > /approve
+        Write: /approve ID
+        > /approve {id}
+        Profile #{id} (Olga) approved
+        > /suspend {id}
+        Write: /suspend ID reason
+        > /suspend {id} no-shows
+        Profile #{id} (Olga) suspended
+        > /reject 99999 nope
+        No profile #99999
+        > /stats
+        Statistics
+        artist · suspended : 1
+        > /tickets
+        No open ticket.
+    "
+        ),
+    );
+    let events = h.inbox(account);
+    assert!(
+        matches!(&events[..], [Event::ProfileApproved { .. }, Event::ProfileSuspended { .. }]),
+        "{events:?}"
+    );
+}
+
+fn matching_pages_details_favourites_and_refining(h: &mut Harness) {
+    h.seed_demo();
+    let mut c = h.consented("mia", Lang::En);
+    h.give_artist(&c, "Mia Rock", "Lyon");
+    check(
+        h,
+        &mut c,
+        "
+        > /match
+        Results (page 1 of 4, 20 profiles)
+        1.
+        /100
+        [ℹ️ 1] [⭐ 1] [✉️ 1]
+        [Next ▶]
+        [📅 Dates] [📍 Radius]
+        > [Next]
+        Results (page 2 of 4
+        6.
+        [◀ Previous]
+        > [ℹ️ 6]
+        Score:
+        genre
+        dates
+        budget
+        distance
+        capacity
+        [⭐ Favourite] [✉️ Propose a date] [◀ Results]
+        > [⭐ Favourite]
+        is in your favourites
+        > [◀ Results]
+        Results (page 2 of 4
+        > [Dates]
+        For which dates?
+        > someday
+        Write dates like
+        > 2026-12-05
+        Results (page 1 of
+        > [ℹ️ 1]
+        free on 1 of the 1 dates asked
+        > [◀ Results]
+        > [Radius]
+        What radius
+        > far
+        whole number of kilometres
+        > 50
+        within the 50 km radius
+        > /favorites
+        Your favourites:
+        [🗑 1]
+        > [🗑 1]
+        is no longer in your favourites
+        > /favorites
+        No favourites yet
+        > /match 2020-01-01
+        is already past
+    ",
+    );
+    let mut none = h.consented("zed", Lang::Fr);
+    check(
+        h,
+        &mut none,
+        "
+        > /match
+        Il vous faut d'abord un profil
+        > /favorites
+        Pas encore de favori
+    ",
+    );
+}
+
+/// An approved artist (French) and an approved venue (English), each with their own account.
+fn two_sides(h: &Harness) -> (conversation_harness::Chat, conversation_harness::Chat) {
+    let artist = h.consented("arlo", Lang::Fr);
+    h.give_artist(&artist, "Arlo", "Lyon");
+    let venue = h.consented("vera", Lang::En);
+    h.give_venue(&venue, "Vera Club", "Lyon");
+    (artist, venue)
+}
+
+fn propose(h: &Harness, artist: &mut conversation_harness::Chat) -> ProposalId {
+    check(
+        h,
+        artist,
+        "
+        > /match
+        1. Vera Club
+        > [✉️ 1]
+        Proposition à Vera Club
+        Quelle date ? 2 dates sont libres des deux côtés
+        [04/12/2026] [05/12/2026]
+        > 01/12/2026
+        n'est pas libre des deux côtés
+        > [05/12/2026]
+        Quel cachet ? Proposé : 900 €
+        > beaucoup
+        nombre entier d'euros
+        > [Garder 900 €]
+        Quel type de contrat
+        > [Coréalisation]
+        Quel pourcentage
+        > 150
+        entre 1 et 100
+        > [70 %]
+        Durée du set
+        > 3
+        entre 10 et 600
+        > [Retour]
+        Quel pourcentage
+        > 80
+        > [60 min]
+        Horaires
+        > vers 20h
+        Écrivez les horaires comme
+        > 18:00 19h 20:30 21:00 23:00
+        Un message
+        > Au plaisir !
+        Vérifiez la proposition à Vera Club
+        Date : 05/12/2026
+        Cachet : 900 €
+        Contrat : coréalisation, 80 % de la billetterie
+        Set : 60 min
+        Horaires : arrivée 18:00, balances 19:00, ouverture 20:30, concert 21:00, fin 23:00
+        Message : Au plaisir !
+        > [Envoyer]
+        envoyée à Vera Club
+    ",
+    );
+    let sent = h.rt.block_on(h.store.proposals_of_profile(h.profiles(artist)[0].id)).unwrap();
+    sent[0].id
+}
+
+fn a_proposal_is_drafted_sent_and_accepted(h: &mut Harness) {
+    let (mut artist, mut venue) = two_sides(h);
+    let id = propose(h, &mut artist);
+    let venue_account = h.account(&venue).id;
+    let events = h.inbox(venue_account);
+    assert!(
+        matches!(&events[..], [Event::ProposalReceived { proposal, .. }] if *proposal == id),
+        "{events:?}"
+    );
+    let told = render_event(&events[0], Lang::En).plain_text();
+    assert!(told.contains(&format!("New proposal #{id} from Arlo")), "{told}");
+    check(
+        h,
+        &mut venue,
+        &format!(
+            "
+        > /proposals
+        Received:
+        #{id} Arlo
+        awaiting an answer
+        > [#{id}]
+        Proposal #{id} from Arlo
+        door deal, 80 % of ticket sales
+        [✅ Accept] [❌ Refuse] [↔️ Counter]
+        [💬 Write] [📌 Hold the date]
+        > [Write]
+        Your message?
+        > See you at six.
+        Message relayed (proposal #{id})
+        > [View]
+        See you at six.
+        > [Accept]
+        Proposal #{id} accepted: booked for Sat 5 Dec 2026
+    "
+        ),
+    );
+    let artist_account = h.account(&artist).id;
+    let events = h.inbox(artist_account);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::ThreadMessage { body, .. } if body == "See you at six.")),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::ProposalAccepted { proposal, .. } if *proposal == id)),
+        "{events:?}"
+    );
+    check(
+        h,
+        &mut artist,
+        &format!(
+            "
+        > /proposals
+        Envoyées :
+        #{id} Vera Club
+        acceptée
+        > [#{id}]
+        Messages :
+        Vera Club : See you at six.
+        !Retirer
+    "
+        ),
+    );
+    // The venue pressing Accept again: answered, not booked twice.
+    check(
+        h,
+        &mut venue,
+        &format!(
+            "
+        > /proposals
+        > [#{id}]
+        accepted
+        !✅ Accept
+    "
+        ),
+    );
+    assert_eq!(h.rt.block_on(h.store.all_bookings()).unwrap().len(), 1);
+}
+
+fn proposals_are_refused_countered_and_withdrawn(h: &mut Harness) {
+    let (mut artist, mut venue) = two_sides(h);
+    let first = propose(h, &mut artist);
+    check(
+        h,
+        &mut venue,
+        &format!(
+            "
+        > /proposals
+        > [#{first}]
+        > [Refuse]
+        A reason for refusing?
+        > Budget is spent.
+        Proposal #{first} refused
+    "
+        ),
+    );
+    let refused = h.rt.block_on(h.store.proposal(first)).unwrap();
+    assert_eq!(refused.status, ProposalStatus::Refused);
+    assert_eq!(refused.reason.as_deref(), Some("Budget is spent."));
+    let second = propose(h, &mut artist);
+    check(
+        h,
+        &mut venue,
+        &format!(
+            "
+        > /proposals
+        > [#{second}]
+        > [Counter]
+        Counter-proposal to Arlo
+        What fee? Suggested: 900 €
+        > 700
+        What kind of deal?
+        > [Flat fee]
+        > [90 min]
+        > [Skip]
+        > [Skip]
+        Check the proposal to Arlo
+        Fee: 700 €
+        > [Send]
+        sent to Arlo
+    "
+        ),
+    );
+    let events = h.inbox(h.account(&artist).id);
+    let counter = events
+        .iter()
+        .find_map(|e| match e {
+            Event::ProposalCountered { proposal, previous, .. } if *previous == second => {
+                Some(*proposal)
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no counter in {events:?}"));
+    check(
+        h,
+        &mut artist,
+        &format!(
+            "
+        > /proposals
+        Reçues :
+        #{counter} Vera Club
+        Envoyées :
+        contre-proposée
+        > [#{counter}]
+        Cachet : 700 €
+        > [Refuser]
+        Un motif pour ce refus
+        > [Passer]
+        Proposition n° {counter} refusée
+    "
+        ),
+    );
+    let third = propose(h, &mut artist);
+    check(
+        h,
+        &mut artist,
+        &format!(
+            "
+        > /proposals
+        > [#{third}]
+        [↩️ Retirer]
+        > [Retirer]
+        Proposition n° {third} retirée
+    "
+        ),
+    );
+    check(
+        h,
+        &mut venue,
+        &format!(
+            "
+        > /proposals
+        > [#{third}]
+        withdrawn
+        !Accept
+    "
+        ),
+    );
+}
+
+fn settings_change_language_alerts_and_email(h: &mut Harness) {
+    let mut c = h.consented("sol", Lang::Fr);
+    check(
+        h,
+        &mut c,
+        "
+        > /settings
+        Réglages
+        Langue : français
+        Alertes par email : activées
+        > [English]
+        Settings saved.
+        Language: English
+        > [Threshold]
+        From which score
+        > 150
+        between 0 and 100
+        > 80
+        Alert threshold: 80/100
+        > [Email]
+        Your contact email?
+        > sol@
+        not an email address
+        > sol@example.com
+        Contact email: sol@example.com
+        > [Alerts on/off]
+        Email alerts: off
+        > [Français]
+        Réglages enregistrés.
+    ",
+    );
+    let a = h.account(&c);
+    assert_eq!((a.lang, a.alert_threshold, a.email_alerts), (Lang::Fr, 80, false));
+    assert_eq!(a.contact_email.unwrap().as_str(), "sol@example.com");
+}
+
+fn link_support_mydata_and_erasure(h: &mut Harness) {
+    let mut c = h.consented("lia", Lang::En);
+    h.give_artist(&c, "Lia", "Paris");
+    let said = h.send(&mut c, Incoming::from_line("/link"));
+    let code =
+        said.split("Your code: ").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    let mut phone = h.chat_on(Identity::new(Platform::Telegram, "4242"), Lang::En, false);
+    check(
+        h,
+        &mut phone,
+        "
+        > /link NOPE1234
+        unknown or expired
+    ",
+    );
+    check(
+        h,
+        &mut phone,
+        &format!(
+            "
+        > /link {code}
+        Linked: your accounts are now one.
+        > /link {code}
+        unknown or expired
+    "
+        ),
+    );
+    assert_eq!(h.account(&phone).id, h.account(&c).id);
+    check(
+        h,
+        &mut c,
+        "
+        > /support
+        Write your message to the team
+        > [Cancel]
+        Cancelled.
+        > /support
+        > The map shows the wrong city.
+        Ticket #1 opened
+        > /support Second ticket
+        Ticket #2 opened
+    ",
+    );
+    let mut admin = h.admin("root", Lang::Fr);
+    check(
+        h,
+        &mut admin,
+        "
+        > /tickets
+        2 ticket(s) ouvert(s)
+        The map shows the wrong city.
+        > [Fermer le n° 1]
+        Ticket n° 1 fermé.
+    ",
+    );
+    let replies = h.send_raw(&mut c, Incoming::from_line("/mydata"));
+    let file = &replies[0].attachments[0];
+    assert_eq!(file.mime_type, "application/json");
+    let data: serde_json::Value = serde_json::from_slice(&file.bytes).unwrap();
+    assert_eq!(data["profiles"][0]["details"]["name"], "Lia");
+    check(
+        h,
+        &mut c,
+        "
+        > /deleteme
+        Erase everything?
+        > [No, keep]
+        Nothing was erased.
+        > /deleteme
+        > [Yes, erase everything]
+        Your data is erased.
+    ",
+    );
+    assert!(h.rt.block_on(h.store.account_by_identity(&c.speaker.identity)).unwrap().is_none());
+    // Coming back is a fresh start.
+    let mut back = h.chat("lia", Lang::En);
+    check(
+        h,
+        &mut back,
+        "
+        > /start
+        Welcome to Flow Stage
+    ",
+    );
+}
+
+fn notifications_read_well_in_both_languages(h: &mut Harness) {
+    use chrono::NaiveDate;
+    use flowstage_core::domain::{BookingId, ProfileId, SavedSearchId};
+    use flowstage_core::notify::CloseReason;
+    let _ = h;
+    let day = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+    let at = conversation_harness::start();
+    let p = ProposalId(7);
+    let events = vec![
+        Event::ProfileApproved { profile: ProfileId(1), name: "A".into() },
+        Event::ProfileRejected { profile: ProfileId(1), name: "A".into(), reason: "r".into() },
+        Event::ProfileSuspended { profile: ProfileId(1), name: "A".into(), reason: "r".into() },
+        Event::ProposalReceived { proposal: p, from_name: "A".into(), day, fee_euros: 1200 },
+        Event::ProposalAccepted { proposal: p, booking: BookingId(1), by_name: "A".into(), day },
+        Event::ProposalRefused { proposal: p, by_name: "A".into(), day, reason: Some("r".into()) },
+        Event::ProposalCountered {
+            proposal: p,
+            previous: ProposalId(6),
+            by_name: "A".into(),
+            day,
+            fee_euros: 900,
+        },
+        Event::ProposalWithdrawn { proposal: p, by_name: "A".into(), day },
+        Event::ProposalExpired { proposal: p, other_name: "A".into(), day },
+        Event::ProposalClosed { proposal: p, day, reason: CloseReason::DateFull },
+        Event::ThreadMessage { proposal: p, from_name: "A".into(), body: "hello".into() },
+        Event::HoldPlaced { proposal: p, venue_name: "V".into(), day, rank: 2, expires_at: at },
+        Event::HoldPromoted { proposal: p, venue_name: "V".into(), day, rank: 1 },
+        Event::HoldReleased { proposal: p, venue_name: "V".into(), day },
+        Event::HoldExpired { proposal: p, venue_name: "V".into(), day },
+        Event::HoldChallenged { proposal: p, venue_name: "V".into(), day, deadline: at },
+        Event::BookingCancelled {
+            booking: BookingId(1),
+            by_name: "A".into(),
+            day,
+            reason: "r".into(),
+        },
+        Event::ContractReady { booking: BookingId(1), sha256: "00".into() },
+        Event::SearchAlert {
+            search: SavedSearchId(1),
+            profile: ProfileId(1),
+            name: "A".into(),
+            score: 88,
+        },
+    ];
+    for lang in [Lang::Fr, Lang::En] {
+        for e in &events {
+            let r = render_event(e, lang);
+            let text = r.plain_text();
+            assert!(!text.is_empty() && !text.contains('⟦'), "{e:?} in {lang:?}: {text}");
+            assert!(r.all_buttons().all(|b| b.payload.len() <= 64));
+        }
+    }
+    let fr = render_event(&events[3], Lang::Fr).plain_text().replace('\u{a0}', " ");
+    assert!(fr.contains("pour le 05/12/2026, cachet 1 200"), "{fr}");
+}
+
+stories!(
+    consent_declined_then_given,
+    help_depends_on_the_role,
+    admins_review_and_owners_are_told,
+    matching_pages_details_favourites_and_refining,
+    a_proposal_is_drafted_sent_and_accepted,
+    proposals_are_refused_countered_and_withdrawn,
+    settings_change_language_alerts_and_email,
+    link_support_mydata_and_erasure,
+    notifications_read_well_in_both_languages,
+);

@@ -1,0 +1,426 @@
+//! The profile wizards as transcripts, on SQLite and PostgreSQL: every question refuses at least
+//! one invalid answer with a message naming the problem and the state unchanged; Back keeps the
+//! answers; Cancel saves nothing; a restart in the middle continues at the same question; the
+//! summary edits one field; submission puts the profile in review.
+
+#![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
+
+mod conversation_harness;
+
+use conversation_harness::{Harness, check};
+use flowstage_core::conversation::Incoming;
+use flowstage_core::conversation::state::Mode;
+use flowstage_core::domain::Lang;
+use flowstage_core::domain::profile::{ProfileDetails, ProfileStatus};
+
+/// Sends `bad`, checks the problem is named and nothing moved, then sends `good`.
+#[track_caller]
+fn refuse_then_accept(
+    h: &Harness,
+    chat: &mut conversation_harness::Chat,
+    bad: &str,
+    problem: &str,
+    good: &str,
+) {
+    let before = h.mode(chat);
+    let said = h.send(chat, Incoming::Text(bad.to_owned()));
+    assert!(said.contains(problem), "`{bad}` should be refused with {problem:?}, got:\n{said}");
+    assert_eq!(h.mode(chat), before, "`{bad}` changed the state");
+    let said = h.send(chat, Incoming::Text(good.to_owned()));
+    assert!(!said.contains("⚠️"), "`{good}` should be accepted, got:\n{said}");
+    assert_ne!(h.mode(chat), before, "`{good}` did not move on");
+}
+
+fn artist_wizard_refuses_each_bad_answer_in_french(h: &mut Harness) {
+    let mut c = h.chat("ana", Lang::Fr);
+    check(
+        h,
+        &mut c,
+        "
+        > /start
+        Bienvenue sur Flow Stage
+        Vos données
+        [J'accepte]
+        > [J'accepte]
+        Vous êtes plutôt
+        > [Artiste]
+        Créons votre profil d'artiste
+        Question 1 sur 11
+        Quel est le nom
+        [◀ Retour] [✖ Annuler]
+    ",
+    );
+    refuse_then_accept(h, &mut c, "   ", "ne peut pas être vide", "Les Gros Sons");
+    refuse_then_accept(
+        h,
+        &mut c,
+        "zouk-metal-polka",
+        "Je ne connais pas le genre « zouk-metal-polka »",
+        "rock indé, punk",
+    );
+    refuse_then_accept(h, &mut c, "douze cents", "nombre entier d'euros, par exemple 800", "1200");
+    refuse_then_accept(h, &mut c, "peut-être", "Choisissez une des réponses", "oui");
+    refuse_then_accept(
+        h,
+        &mut c,
+        "400-100",
+        "Le minimum de la jauge (400) dépasse son maximum (100)",
+        "100-400",
+    );
+    refuse_then_accept(h, &mut c, "Atlantidee", "Je ne trouve pas", "Lyon");
+    refuse_then_accept(h, &mut c, "loin", "nombre entier de kilomètres, par exemple 150", "300");
+    refuse_then_accept(
+        h,
+        &mut c,
+        "01/01/2020",
+        "Le 01/01/2020 est déjà passé",
+        "05/12/2026, 12/12/2026-20/12/2026",
+    );
+    refuse_then_accept(h, &mut c, &"x".repeat(2001), "2000 caractères au plus", "Rock lyonnais.");
+    refuse_then_accept(h, &mut c, "pas-un-lien", "n'est pas un lien web", "https://example.fr");
+    let before = h.mode(&c);
+    check(
+        h,
+        &mut c,
+        "
+        > ana@@example
+        Ce n'est pas une adresse email ; écrivez-la comme nom@exemple.fr
+        Question 11 sur 11
+    ",
+    );
+    assert_eq!(h.mode(&c), before);
+    check(
+        h,
+        &mut c,
+        "
+        > ana@example.fr
+        Voici votre profil
+        Nom : Les Gros Sons
+        Genres : Rock indé, Punk
+        Cachet : 1 200 € (négociable)
+        Jauge : 100–400
+        Ville : Lyon
+        Rayon : 300 km
+        Dates : 10 dates, du 05/12/2026 au 20/12/2026
+        Présentation : Rock lyonnais.
+        Liens : https://example.fr
+        Email : ana@example.fr
+        [Modifier : Cachet]
+        [✅ Envoyer pour validation]
+        > [Modifier : Cachet]
+        Réponse actuelle : 1 200 €
+        > 1,5
+        sans centimes
+        > 1500
+        Voici votre profil
+        Cachet : 1 500 € (négociable)
+        > [Envoyer pour validation]
+        Les Gros Sons est envoyé pour validation
+    ",
+    );
+    let profiles = h.profiles(&c);
+    assert_eq!(profiles.len(), 1);
+    assert_eq!(profiles[0].status, ProfileStatus::Pending);
+    let ProfileDetails::Artist(a) = &profiles[0].details else { panic!("not an artist") };
+    assert_eq!(a.fee.euros(), 1500);
+    assert_eq!(profiles[0].dates.len(), 10);
+}
+
+fn venue_wizard_refuses_each_bad_answer_in_english(h: &mut Harness) {
+    let mut c = h.consented("vic", Lang::En);
+    check(
+        h,
+        &mut c,
+        "
+        > [Venue]
+        Let's create your venue's profile
+        Question 1 of 10
+    ",
+    );
+    refuse_then_accept(h, &mut c, " \n ", "cannot be empty", "Le Petit Club");
+    refuse_then_accept(h, &mut c, "", "Give a city, e.g. Lyon", "69002");
+    refuse_then_accept(
+        h,
+        &mut c,
+        &"a".repeat(201),
+        "at most 200 characters",
+        "13 rue Delandine, 69002 Lyon",
+    );
+    refuse_then_accept(h, &mut c, "0", "at least one person, e.g. 300", "250");
+    refuse_then_accept(h, &mut c, "", "Choose at least one genre", "jazz, blues");
+    refuse_then_accept(
+        h,
+        &mut c,
+        "1500-800",
+        "The budget's minimum (1500) is above its maximum (800)",
+        "800-1500",
+    );
+    refuse_then_accept(
+        h,
+        &mut c,
+        "2026-13-45",
+        "Write dates like 2026-12-05",
+        "2026-12-04, 2026-12-05",
+    );
+    refuse_then_accept(h, &mut c, "ABC", "PLATESV-R-2020-000123", "PLATESV-R-2020-000123");
+    refuse_then_accept(h, &mut c, &"n".repeat(2001), "at most 2000 characters", "Grand piano.");
+    check(
+        h,
+        &mut c,
+        "
+        > booking@@club
+        That is not an email address
+        > [Skip]
+        Here is your profile
+        Name: Le Petit Club
+        City: Lyon
+        Capacity: 250
+        Genres: Jazz, Blues
+        Email: —
+        [✅ Submit for review]
+        > [Submit for review]
+        Le Petit Club is submitted for review
+    ",
+    );
+    assert_eq!(h.profiles(&c)[0].status, ProfileStatus::Pending);
+}
+
+fn back_keeps_answers_and_cancel_saves_nothing(h: &mut Harness) {
+    let mut c = h.consented("bea", Lang::Fr);
+    check(
+        h,
+        &mut c,
+        "
+        > [Artiste]
+        > Béa
+        Question 2 sur 11
+        > [Retour]
+        Question 1 sur 11
+        Réponse actuelle : Béa
+        > Béatrice
+        Question 2 sur 11
+        > [Rock ›]
+        [Rock] [Rock indé] [Punk]
+        [« Familles]
+        > [Punk]
+        Choisis : Punk
+        [✓ Punk]
+        > [« Familles]
+        > [Jazz ›]
+        > [Jazz manouche]
+        Choisis : Punk, Jazz manouche
+        > [Terminé]
+        Question 3 sur 11
+        > [Retour]
+        Question 2 sur 11
+        Choisis : Punk, Jazz manouche
+        > [Annuler]
+        Création du profil annulée : rien n'a été enregistré.
+        [🔎 Trouver]
+    ",
+    );
+    assert!(h.profiles(&c).is_empty());
+    assert_eq!(h.mode(&c), Mode::Idle);
+    // Back from the first question returns to the role choice.
+    check(
+        h,
+        &mut c,
+        "
+        > /start
+        Vous êtes plutôt
+        > [Lieu]
+        Question 1 sur 10
+        > [Retour]
+        Vous êtes plutôt
+    ",
+    );
+}
+
+fn the_genre_picker_searches_and_caps_at_five(h: &mut Harness) {
+    let mut c = h.consented("gus", Lang::En);
+    check(
+        h,
+        &mut c,
+        "
+        > [Artist]
+        > Gus
+        > gypsy
+        Genres found for \"gypsy\"
+        [Gypsy jazz]
+        > [Gypsy jazz]
+        Chosen: Gypsy jazz
+        > [Done]
+        Question 3 of 11
+        > [Back]
+        > rock, punk, metal, jazz, blues
+        At most 5 genres: untick one
+        Question 2 of 11
+        > [Done]
+        Question 3 of 11
+        > [Back]
+        > [Done]
+        Question 3 of 11
+    ",
+    );
+    let empty = h.consented("hal", Lang::En);
+    let mut e = empty;
+    check(
+        h,
+        &mut e,
+        "
+        > [Artist]
+        > Hal
+        > [Done]
+        Choose at least one genre
+        Question 2 of 11
+    ",
+    );
+}
+
+fn a_restart_mid_wizard_continues_at_the_same_question(h: &mut Harness) {
+    let mut c = h.consented("rita", Lang::Fr);
+    check(
+        h,
+        &mut c,
+        "
+        > [Artiste]
+        > Rita
+        > chanson
+        > 600
+        Question 4 sur 11
+    ",
+    );
+    let before = h.state(&c);
+    h.restart();
+    let mut again = h.chat("rita", Lang::Fr);
+    check(
+        h,
+        &mut again,
+        "
+        > /start
+        Question 4 sur 11
+        Ce cachet est-il négociable
+    ",
+    );
+    assert_eq!(h.state(&again).mode, before.mode);
+    h.restart();
+    let said = h.send(&mut again, Incoming::Open);
+    assert!(said.contains("Bon retour") && said.contains("Question 4 sur 11"), "{said}");
+    check(
+        h,
+        &mut again,
+        "
+        > non
+        Question 5 sur 11
+    ",
+    );
+}
+
+fn commands_wait_while_a_wizard_runs(h: &mut Harness) {
+    let mut c = h.consented("walt", Lang::En);
+    check(
+        h,
+        &mut c,
+        "
+        > [Artist]
+        > Walt
+        > /match
+        Finish this profile first, or cancel it
+        Question 2 of 11
+        > /help
+        To begin
+        Question 2 of 11
+        > /cancel
+        Cancelled.
+    ",
+    );
+}
+
+fn a_stale_button_is_never_acted_on_twice(h: &mut Harness) {
+    let mut c = h.consented("sam", Lang::En);
+    check(
+        h,
+        &mut c,
+        "
+        > [Venue]
+        > Sam's
+        > Lyon
+        > [Skip]
+        > 100
+        > rock
+        > 500-900
+        > 2026-12-05
+        > [Skip]
+        > [Skip]
+        > [Skip]
+        Here is your profile
+    ",
+    );
+    let submit = h.payload(&c, "Submit");
+    let first = h.send(&mut c, Incoming::Button(submit.clone()));
+    assert!(first.contains("submitted for review"), "{first}");
+    let second = h.send(&mut c, Incoming::Button(submit));
+    assert!(second.contains("from an earlier screen: nothing was done"), "{second}");
+    assert_eq!(h.profiles(&c).len(), 1);
+    let garbage = h.send(&mut c, Incoming::Button("zz.nothing".into()));
+    assert!(garbage.contains("no longer valid"), "{garbage}");
+}
+
+fn profile_shows_edits_and_adds(h: &mut Harness) {
+    let mut c = h.consented("eve", Lang::En);
+    let p = h.give_artist(&c, "Eve Band", "Nantes");
+    check(
+        h,
+        &mut c,
+        "
+        > /profile
+        Eve Band
+        approved
+        Fee: 900 € (negotiable)
+        [✏️ Edit] [➕ Add an artist]
+        > [Edit]
+        Here is your profile
+        [✅ Save]
+        > [Edit: City]
+        Current answer: Nantes
+        > Rennes
+        City: Rennes
+        > [Save]
+        The changes to Eve Band are saved.
+        > /profile
+        City: Rennes
+        > [Add an artist]
+        Let's create your artist profile
+        > Eve Solo
+        > [Cancel]
+        Profile creation cancelled
+    ",
+    );
+    let stored = h.rt.block_on(h.store.profile(p.id)).unwrap();
+    assert_eq!(stored.details.city().name(), "Rennes");
+    assert_eq!(stored.status, ProfileStatus::Approved);
+    h.give_artist(&c, "Eve Duo", "Brest");
+    check(
+        h,
+        &mut c,
+        "
+        > /profile
+        Eve Band
+        [Switch to Eve Duo]
+        > [Switch to Eve Duo]
+        Eve Duo
+        [Switch to Eve Band]
+    ",
+    );
+}
+
+stories!(
+    artist_wizard_refuses_each_bad_answer_in_french,
+    venue_wizard_refuses_each_bad_answer_in_english,
+    back_keeps_answers_and_cancel_saves_nothing,
+    the_genre_picker_searches_and_caps_at_five,
+    a_restart_mid_wizard_continues_at_the_same_question,
+    commands_wait_while_a_wizard_runs,
+    a_stale_button_is_never_acted_on_twice,
+    profile_shows_edits_and_adds,
+);
