@@ -142,6 +142,8 @@ booking_suite!(
     a_refused_move_tells_nobody,
     a_booking_left_without_contract_gets_one_at_the_next_tick,
     the_moves_offered_are_the_moves_allowed,
+    a_profile_leaving_closes_its_open_proposals,
+    every_deal_type_reaches_the_contract,
 );
 
 fn day(d: u32) -> NaiveDate {
@@ -842,4 +844,60 @@ async fn the_moves_offered_are_the_moves_allowed(h: &Harness) {
     );
     b.refuse(v, p1, None).await.unwrap();
     assert_eq!(b.moves(v, p1).await.unwrap(), m(true), "a final proposal only keeps its thread");
+}
+
+async fn a_profile_leaving_closes_its_open_proposals(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(a1, p1), (_, p2), _] = held[..] else { unreachable!() };
+    let artist_p = h.store.proposal(p1).await.unwrap().artist;
+    let (_, other_venue) = member(h, "v2", &venue("Le Sonic", 1)).await;
+    let other = h.booking.propose(a1, artist_p, other_venue, terms(12, "800")).await.unwrap();
+    h.told().await;
+    let mut closed = h.booking.close_for_profile(artist_p).await.unwrap();
+    closed.sort();
+    assert_eq!(closed, vec![p1, other.id]);
+    assert_eq!(rank(h, p2).await, Some(1), "the hold behind moves up");
+    let told = h.told().await;
+    for to in [a1, v] {
+        assert!(told.iter().any(|(t, e)| *t == to
+            && matches!(e, Event::ProposalClosed { proposal, reason: CloseReason::ProfileGone, .. }
+                if *proposal == p1)));
+    }
+}
+
+async fn every_deal_type_reaches_the_contract(h: &Harness) {
+    use flowstage_core::contract::Deal as ContractDeal;
+    let (a, artist_p) = member(h, "a", &artist("Afro Lyon Orchestra")).await;
+    let (v, venue_p) = member(h, "v", &venue("Le Transbordeur", 1)).await;
+    let deals = [
+        (5, Deal::FlatFee, ContractDeal::FlatFee { fee_cents: 300_000 }),
+        (12, Deal::DoorDeal { percent_bp: 7_000 }, ContractDeal::DoorDeal { percent_bp: 7_000 }),
+        (
+            19,
+            Deal::GuaranteeVersus { percent_bp: 8_000 },
+            ContractDeal::GuaranteeVersus { guarantee_cents: 300_000, percent_bp: 8_000 },
+        ),
+        (
+            26,
+            Deal::GuaranteePlus { percent_bp: 1_500 },
+            ContractDeal::GuaranteePlus { guarantee_cents: 300_000, percent_bp: 1_500 },
+        ),
+    ];
+    for (d, deal, expected) in deals {
+        let p = h
+            .booking
+            .propose(a, artist_p, venue_p, Terms { deal, ..terms(d, "3000") })
+            .await
+            .unwrap();
+        let booking = h.booking.accept(v, p.id).await.unwrap().booking;
+        let (input, contract) = h.booking.contract(booking.id, None).await.unwrap();
+        assert_eq!(input.deal, expected);
+        assert_eq!(booking.contract_sha256.as_deref(), Some(contract.sha256.as_str()));
+        assert_eq!(input.performance.times.set_end, chrono::NaiveTime::from_hms_opt(22, 15, 0));
+        assert_eq!(input.organiser.legal_name, "Le Transbordeur");
+        assert!(matches!(
+            &input.organiser.licence,
+            flowstage_core::contract::Licence::Held { number, .. } if number == "PLATESV-R-2020-000123"
+        ));
+    }
 }

@@ -381,6 +381,35 @@ impl BookingService {
         Ok(closed)
     }
 
+    /// Closes every open proposal of a profile that leaves the platform (suspended, erased),
+    /// telling both sides of each; holds behind them move up. Returns the proposals closed.
+    pub async fn close_for_profile(&self, profile: ProfileId) -> Result<Vec<ProposalId>> {
+        let mut closed = Vec::new();
+        for p in self.store.proposals_of_profile(profile).await? {
+            if p.status.is_final() {
+                continue;
+            }
+            let sides = self.sides(&p).await?;
+            let before = self.store.holds_on(p.venue, p.terms.day).await?;
+            let event = Event::ProposalClosed {
+                proposal: p.id,
+                day: p.terms.day,
+                reason: CloseReason::ProfileGone,
+            };
+            let key = format!("proposal:{}:closed", p.id);
+            let notices =
+                [notice(sides.from.owner, &event, &key), notice(sides.to.owner, &event, &key)];
+            let code = Some("profile_gone");
+            match self.store.end_proposal(p.id, ProposalStatus::Expired, code, &notices).await {
+                Ok(_) => closed.push(p.id),
+                Err(TransitionError::NotInExpectedState(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        }
+        Ok(closed)
+    }
+
     /// The receiver says no, with an optional reason.
     pub async fn refuse(
         &self,
