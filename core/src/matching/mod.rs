@@ -6,12 +6,14 @@
 //! from it at start-up and kept fresh with [`MatchIndex::upsert`] and [`MatchIndex::remove`].
 
 pub mod index;
+pub mod live;
 pub mod score;
 
 #[cfg(test)]
 mod tests;
 
 pub use index::MatchIndex;
+pub use live::LiveIndex;
 pub use score::{
     AskedDays, Candidate, Criterion, CriterionScore, DateBasis, Match, Query, Reason, Side,
     Weights, WeightsError, brute_force, score,

@@ -277,6 +277,15 @@ impl Store {
             .collect())
     }
 
+    /// The newest entry of the change feed (0 when empty): where a fresh follower starts.
+    pub async fn profile_change_head(&self) -> Result<i64> {
+        let (head,): (Option<i64>,) =
+            on_pool!(self, |p| sqlx::query_as("SELECT MAX(id) FROM profile_changes")
+                .fetch_one(p)
+                .await)?;
+        Ok(head.unwrap_or(0))
+    }
+
     /// Counts profiles by kind and status, for `/stats`.
     pub async fn profile_counts(&self) -> Result<Vec<(ProfileKind, String, i64)>> {
         let rows = on_pool!(self, |p| {

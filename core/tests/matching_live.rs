@@ -1,0 +1,198 @@
+//! The live match index across instances: two stores on one database stand for two instances;
+//! what one changes, the other's index shows after a refresh, and saved searches get one alert per
+//! new fitting profile. Run on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use flowstage_core::clock::ManualClock;
+use flowstage_core::domain::account::{Identity, Platform};
+use flowstage_core::domain::genre::GenreSet;
+use flowstage_core::domain::places::City;
+use flowstage_core::domain::profile::{Artist, ProfileDetails, ProfileStatus, Venue};
+use flowstage_core::domain::values::{
+    AudienceRange, BudgetRange, Capacity, DateSet, Fee, Links, Name, TravelRadius,
+};
+use flowstage_core::domain::{AccountId, Lang, ProfileId};
+use flowstage_core::matching::{Candidate, LiveIndex, Query, Weights};
+use flowstage_core::notify::{Event, decode};
+use flowstage_core::store::Store;
+
+struct Two {
+    a: Store,
+    b: Store,
+    schema: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()))
+}
+
+impl Two {
+    async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("live.db").display());
+        let a = Store::connect(&url, clock()).await.unwrap();
+        a.migrate().await.unwrap();
+        let b = Store::connect(&url, clock()).await.unwrap();
+        Self { a, b, schema: None, _dir: Some(dir) }
+    }
+
+    async fn postgres() -> Self {
+        let url = std::env::var("TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let schema = format!("live_{}", hex::encode(rand::random::<[u8; 6]>()));
+        let a = Store::connect_postgres_schema(&url, &schema, clock()).await.unwrap();
+        a.migrate().await.unwrap();
+        let b = Store::connect_postgres_schema(&url, &schema, clock()).await.unwrap();
+        Self { a, b, schema: Some((url, schema)), _dir: None }
+    }
+
+    async fn finish(self) {
+        self.a.close().await;
+        self.b.close().await;
+        if let Some((url, schema)) = self.schema {
+            let admin = Store::connect(&url, clock()).await.unwrap();
+            admin.drop_schema(&schema).await.unwrap();
+            admin.close().await;
+        }
+    }
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { let t = super::Two::sqlite().await; super::$name(&t).await; t.finish().await; }
+        )* }
+        mod postgres { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { let t = super::Two::postgres().await; super::$name(&t).await; t.finish().await; }
+        )* }
+    };
+}
+
+both!(another_instances_changes_show_after_a_refresh, saved_searches_alert_once_per_profile);
+
+fn dates() -> DateSet {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+    DateSet::parse("2026-12-04..2026-12-20", today).unwrap()
+}
+
+fn venue() -> ProfileDetails {
+    ProfileDetails::Venue(Venue {
+        name: Name::parse("Le Périscope").unwrap(),
+        city: City::parse("Lyon").unwrap(),
+        address: None,
+        capacity: Capacity::parse("150").unwrap(),
+        genres: GenreSet::parse("jazz").unwrap(),
+        budget: BudgetRange::parse("500-1200").unwrap(),
+        licence: None,
+        stage_notes: None,
+        email: None,
+        slots_per_date: 1,
+    })
+}
+
+fn artist(name: &str, city: &str) -> ProfileDetails {
+    ProfileDetails::Artist(Artist {
+        name: Name::parse(name).unwrap(),
+        genres: GenreSet::parse("jazz manouche").unwrap(),
+        fee: Fee::parse("900").unwrap(),
+        negotiable: true,
+        draw: AudienceRange::parse("80-300").unwrap(),
+        city: City::parse(city).unwrap(),
+        radius: TravelRadius::parse("200").unwrap(),
+        bio: None,
+        links: Links::default(),
+        email: None,
+    })
+}
+
+async fn owner(store: &Store, id: &str) -> AccountId {
+    store
+        .account_for_identity(&Identity::new(Platform::Local, id), id, Lang::Fr)
+        .await
+        .unwrap()
+        .0
+        .id
+}
+
+async fn approve(store: &Store, owner: AccountId, details: &ProfileDetails) -> ProfileId {
+    let p = store.create_profile(owner, details, &dates(), &ProfileStatus::Pending).await.unwrap();
+    store.set_profile_status(p.id, &ProfileStatus::Approved, None).await.unwrap();
+    p.id
+}
+
+async fn query_for(store: &Store, id: ProfileId) -> Query {
+    let p = store.profile(id).await.unwrap();
+    Query::new(Candidate::from(&p), store.clock().today())
+}
+
+async fn another_instances_changes_show_after_a_refresh(t: &Two) {
+    let venue_owner = owner(&t.a, "venue").await;
+    let v = approve(&t.a, venue_owner, &venue()).await;
+    let live =
+        LiveIndex::load(t.b.clone(), Weights::default(), Duration::from_secs(3600)).await.unwrap();
+    assert_eq!(live.len().await, 1);
+    // Instance A approves an artist; B's index has not looked yet.
+    let musician = owner(&t.a, "artist").await;
+    let ar = approve(&t.a, musician, &artist("Zazou Manouche", "Saint-Étienne")).await;
+    let q = query_for(&t.b, v).await;
+    let changed = live.refresh().await.unwrap();
+    assert!(changed.contains(&ar));
+    let hits = live.search(&q).await.unwrap();
+    assert_eq!(hits.iter().map(|m| m.profile).collect::<Vec<_>>(), vec![ar]);
+    // A suspends it: B drops it at the next refresh.
+    t.a.set_profile_status(ar, &ProfileStatus::Suspended("test".into()), None).await.unwrap();
+    live.refresh().await.unwrap();
+    assert!(live.search(&q).await.unwrap().is_empty());
+    // A search on an index older than its maximum age refreshes first.
+    let fresh = LiveIndex::load(t.b.clone(), Weights::default(), Duration::ZERO).await.unwrap();
+    let other = approve(&t.a, musician, &artist("Trio Garonne", "Lyon")).await;
+    assert_eq!(
+        fresh.search(&q).await.unwrap().iter().map(|m| m.profile).collect::<Vec<_>>(),
+        vec![other]
+    );
+}
+
+async fn saved_searches_alert_once_per_profile(t: &Two) {
+    let venue_owner = owner(&t.a, "venue").await;
+    let v = approve(&t.a, venue_owner, &venue()).await;
+    t.a.save_search(venue_owner, v, r#"{"dates":null,"radius_km":null}"#).await.unwrap();
+    let live =
+        LiveIndex::load(t.b.clone(), Weights::default(), Duration::from_secs(3600)).await.unwrap();
+    let musician = owner(&t.a, "artist").await;
+    let near = approve(&t.a, musician, &artist("Zazou Manouche", "Lyon")).await;
+    // A poor fit (far away, unrelated genre) stays below the default threshold of 70.
+    let mut far = artist("Punk à Chiens", "Brest");
+    if let ProfileDetails::Artist(a) = &mut far {
+        a.genres = GenreSet::parse("punk").unwrap();
+        a.radius = TravelRadius::parse("0").unwrap();
+    }
+    let far = approve(&t.a, musician, &far).await;
+    live.refresh().await.unwrap();
+    live.refresh().await.unwrap();
+    // The artist edits their dates: a change, but no second alert for the same pair.
+    let p = t.a.profile(near).await.unwrap();
+    t.a.update_profile(near, &p.details, &dates()).await.unwrap();
+    live.refresh().await.unwrap();
+    let queued = t.a.claim_outbox(100, chrono::Duration::seconds(60)).await.unwrap();
+    let alerts: Vec<Event> = queued
+        .iter()
+        .filter(|i| i.account == venue_owner)
+        .filter_map(|i| decode(&i.payload))
+        .filter(|e| matches!(e, Event::SearchAlert { .. }))
+        .collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let Event::SearchAlert { profile, score, .. } = &alerts[0] else { unreachable!() };
+    assert_eq!(*profile, near);
+    assert!(*score >= 70);
+    assert!(
+        alerts.iter().all(|e| !matches!(e, Event::SearchAlert { profile, .. } if *profile == far))
+    );
+}
