@@ -29,6 +29,9 @@ pub const MAX_TEXT_UTF16: usize = 4096;
 pub const MAX_CAPTION_UTF16: usize = 1024;
 pub const MAX_CALLBACK_DATA: usize = 64;
 
+/// The callback data the bot puts on a button that shows a choice already made.
+pub const CHOSEN_DATA: &str = "tg:chosen";
+
 const NOT_MODIFIED: &str = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
 const QUERY_TOO_OLD: &str =
     "Bad Request: query is too old and response timeout expired or query id is invalid";
@@ -171,6 +174,14 @@ struct St {
     webhook_statuses: Vec<u16>,
     /// Time after which a callback query can no longer be answered.
     callback_timeout: Duration,
+    /// Messages sent to each chat, for waiting on a count in O(1).
+    sent_count: HashMap<i64, usize>,
+    /// When each user's latest unanswered action happened.
+    awaiting: HashMap<i64, Instant>,
+    /// Time from a user's action to the bot's first message after it.
+    latencies: Vec<Duration>,
+    /// Blocked users the bot has been told about once (a second try is a refusal).
+    told_blocked: HashMap<i64, u32>,
 }
 
 struct Inner {
@@ -229,6 +240,10 @@ impl FakeTelegram {
                 commands: HashMap::new(),
                 webhook_statuses: Vec::new(),
                 callback_timeout: Duration::from_secs(15),
+                sent_count: HashMap::new(),
+                awaiting: HashMap::new(),
+                latencies: Vec::new(),
+                told_blocked: HashMap::new(),
             }),
             changed: Notify::new(),
         });
@@ -321,12 +336,26 @@ impl FakeTelegram {
         location: (f64, f64),
     ) -> Result<(), String> {
         let mut st = self.inner.st();
+        // Newest message first; on it the exact label, or else one containing `label` ("Envoyer"
+        // for "📨 Envoyer"). A button that only shows a choice already made is never pressed.
         let found = st.messages.iter().rev().filter(|m| m.chat == user).find_map(|m| {
-            let inline = m.inline_buttons().into_iter().flatten().find(|(l, _)| l == label);
-            if let Some((_, data)) = inline {
-                return Some(Err((m.clone(), data)));
+            let inline: Vec<(String, String)> = m
+                .inline_buttons()
+                .into_iter()
+                .flatten()
+                .filter(|(_, d)| d != CHOSEN_DATA)
+                .collect();
+            let keyboard = m.keyboard_buttons();
+            for exact in [true, false] {
+                let hit = |l: &str| if exact { l == label } else { l.contains(label) };
+                if let Some((_, data)) = inline.iter().find(|(l, _)| hit(l)) {
+                    return Some(Err((m.clone(), data.clone())));
+                }
+                if let Some(k) = keyboard.iter().find(|(l, _)| hit(l)) {
+                    return Some(Ok(k.clone()));
+                }
             }
-            m.keyboard_buttons().into_iter().find(|(l, _)| l == label).map(Ok)
+            None
         });
         match found {
             None => {
@@ -343,7 +372,19 @@ impl FakeTelegram {
                             .collect::<Vec<_>>()
                     })
                     .collect();
-                Err(format!("no button {label:?} for user {user}; buttons seen: {seen:?}"))
+                {
+                    let last: Vec<&str> = st
+                        .messages
+                        .iter()
+                        .filter(|m| m.chat == user)
+                        .rev()
+                        .take(3)
+                        .map(|m| m.text.as_str())
+                        .collect();
+                    Err(format!(
+                        "no button {label:?} for user {user}; buttons seen: {seen:?}; last messages: {last:#?}"
+                    ))
+                }
             }
             Some(Ok((text, wants_location))) => {
                 let mut msg = user_message(&mut st, user);
@@ -437,6 +478,24 @@ impl FakeTelegram {
         }
     }
 
+    /// How many messages the bot has sent to `user` (edits not counted).
+    #[must_use]
+    pub fn sent_count(&self, user: i64) -> usize {
+        self.inner.st().sent_count.get(&user).copied().unwrap_or(0)
+    }
+
+    /// Times from a user's action to the bot's first message after it, in order of answer.
+    #[must_use]
+    pub fn latencies(&self) -> Vec<Duration> {
+        self.inner.st().latencies.clone()
+    }
+
+    /// How often the bot was told a user blocked it.
+    #[must_use]
+    pub fn forbidden(&self, user: i64) -> u32 {
+        self.inner.st().told_blocked.get(&user).copied().unwrap_or(0)
+    }
+
     #[must_use]
     pub fn calls(&self, method: &str) -> Vec<Call> {
         self.inner.st().calls.iter().filter(|c| c.method == method).cloned().collect()
@@ -503,6 +562,14 @@ impl FakeTelegram {
 }
 
 fn push_update(st: &mut St, mut update: Value) {
+    let from = update
+        .get("message")
+        .or_else(|| update.get("callback_query"))
+        .and_then(|m| m.get("from"))
+        .and_then(|f| f["id"].as_i64());
+    if let Some(user) = from {
+        st.awaiting.entry(user).or_insert_with(Instant::now);
+    }
     update["update_id"] = json!(st.next_update_id);
     st.next_update_id += 1;
     st.updates.push_back(update);
@@ -792,7 +859,11 @@ async fn handle(
     if let Err(e) = &result {
         // An injected 429 is the bot meeting Telegram's limits, not a mistake; the refusal log
         // keeps the rest (including a 429 for calling again before `retry_after` was over).
-        let injected = e.code == 429 && e.description.ends_with("(injected)");
+        let injected = e.description.ends_with("(injected)");
+        if e.code == 403 {
+            let chat = params.i64("chat_id").unwrap_or_default();
+            *inner.st().told_blocked.entry(chat).or_insert(0) += 1;
+        }
         if !injected {
             inner.st().refused.push(Refusal {
                 method: method.clone(),
@@ -942,6 +1013,7 @@ fn call(inner: &Inner, method: &str, p: &Params) -> ApiResult {
                 edits: 0,
             };
             let v = message_json(inner.bot_id, &st, &m);
+            record_sent(&mut st, chat);
             st.messages.push(m);
             Ok(v)
         }
@@ -976,6 +1048,7 @@ fn call(inner: &Inner, method: &str, p: &Params) -> ApiResult {
                 edits: 0,
             };
             let v = message_json(inner.bot_id, &st, &m);
+            record_sent(&mut st, chat);
             st.messages.push(m);
             Ok(v)
         }
@@ -1066,6 +1139,13 @@ fn normalise(markup: Option<&Value>) -> Vec<Vec<(String, String)>> {
     m.inline_buttons()
 }
 
+fn record_sent(st: &mut St, chat: i64) {
+    *st.sent_count.entry(chat).or_insert(0) += 1;
+    if let Some(t) = st.awaiting.remove(&chat) {
+        st.latencies.push(t.elapsed());
+    }
+}
+
 fn flood_check(st: &mut St) -> Result<(), ApiError> {
     if let Some(until) = st.flood.until
         && Instant::now() < until
@@ -1097,7 +1177,12 @@ fn reachable_chat(st: &St, p: &Params) -> Result<i64, ApiError> {
         None => Err(bad("Bad Request: chat not found")),
         Some(u) if u.blocked => Err(ApiError {
             code: 403,
-            description: "Forbidden: bot was blocked by the user".into(),
+            // The first 403 is how the bot learns; trying that user again is the mistake.
+            description: if st.told_blocked.get(&chat).copied().unwrap_or(0) == 0 {
+                "Forbidden: bot was blocked by the user (injected)".into()
+            } else {
+                "Forbidden: bot was blocked by the user".into()
+            },
             retry_after: None,
         }),
         Some(_) => Ok(chat),
@@ -1778,7 +1863,7 @@ mod tests {
         let err = bot.send_message(ChatId(7), "hi").await.unwrap_err();
         assert!(matches!(err, R::Api(E::BotBlocked)), "{err:?}");
 
-        assert_eq!(fake.refused().len(), 8, "every refusal is logged");
+        assert_eq!(fake.refused().len(), 7, "every refusal is logged (not the first 403)");
         assert_eq!(fake.unanswered_callbacks(), 0);
     }
 

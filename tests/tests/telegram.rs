@@ -1,0 +1,342 @@
+//! The Telegram front-end end to end: the real `flowstage serve` against the fake Bot API server,
+//! with scripted people going through the product (an artist from /start to a sent proposal, an
+//! admin approving, the venue's answer and the contract reaching the artist), by long polling and
+//! by webhook, through floods and blocks. Every test ends with the fake's refusal log empty.
+
+#![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use flowstage_core::clock::SystemClock;
+use flowstage_core::domain::account::{Identity, Platform};
+use flowstage_core::store::Store;
+use flowstage_tests::TestDir;
+use flowstage_tests::fake_telegram::{BotMessage, FakeTelegram, post_json};
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const ADMIN: i64 = 9;
+const WAIT: Duration = Duration::from_secs(30);
+
+/// `flowstage serve` running against a fake Telegram.
+struct App {
+    fake: FakeTelegram,
+    child: tokio::process::Child,
+    addr: String,
+    db: String,
+    _dir: TestDir,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Polling,
+    Webhook,
+}
+
+impl App {
+    /// Starts the binary; `users` are known to the fake before (admins need a chat for their
+    /// command menu).
+    async fn spawn(mode: Mode, users: &[(i64, &str, &str)]) -> App {
+        let fake = FakeTelegram::start().await;
+        fake.add_user(ADMIN, "Root", Some("en"));
+        for (id, name, lang) in users {
+            fake.add_user(*id, name, Some(lang));
+        }
+        let dir = TestDir::new();
+        let db = dir.sqlite_url("tg.db");
+        // Webhook mode needs its own URL before start: take a free port now.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut t = dir
+            .env("DATABASE_URL", &db)
+            .env("FLOWSTAGE_HTTP_ADDR", &format!("127.0.0.1:{port}"))
+            .env("TELEGRAM_BOT_TOKEN", fake.token())
+            .env("TELEGRAM_API_URL", &fake.api_url())
+            .env("ADMIN_TELEGRAM_IDS", &ADMIN.to_string());
+        if mode == Mode::Webhook {
+            t = t
+                .env("TELEGRAM_WEBHOOK_URL", &format!("http://127.0.0.1:{port}/webhooks/telegram"))
+                .env("TELEGRAM_WEBHOOK_SECRET", "s3cret-token_42");
+        }
+        if let Ok(filter) = std::env::var("RUST_LOG") {
+            t = t.env("RUST_LOG", &filter);
+        }
+        let stderr =
+            if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() };
+        let mut cmd = tokio::process::Command::from(t.command(&["serve"]));
+        let mut child =
+            cmd.stdout(Stdio::piped()).stderr(stderr).kill_on_drop(true).spawn().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        tokio::time::timeout(WAIT, stdout.read_line(&mut line)).await.unwrap().unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected: {line:?}"))
+            .to_owned();
+        App { fake, child, addr, db, _dir: t }
+    }
+
+    /// The user does something, then the bot says `expected` in a new message.
+    async fn after(
+        &self,
+        user: i64,
+        act: impl FnOnce(&FakeTelegram),
+        expected: &str,
+    ) -> BotMessage {
+        let seen = self.fake.messages_to(user).last().map_or(0, |m| m.message_id);
+        act(&self.fake);
+        let found = self
+            .fake
+            .wait_for(user, WAIT, expected, |m| m.message_id > seen && m.text.contains(expected))
+            .await;
+        // A reply can be several messages: let the rest arrive before the next action.
+        loop {
+            let count = self.fake.sent_count(user);
+            tokio::time::sleep(Duration::from_millis(120)).await;
+            if self.fake.sent_count(user) == count {
+                return found;
+            }
+        }
+    }
+
+    async fn says(&self, user: i64, text: &str, expected: &str) -> BotMessage {
+        self.after(user, |f| f.user_sends(user, text), expected).await
+    }
+
+    async fn presses(&self, user: i64, label: &str, expected: &str) -> BotMessage {
+        self.after(user, |f| f.user_presses(user, label).unwrap(), expected).await
+    }
+
+    async fn store(&self) -> Store {
+        Store::connect(&self.db, Arc::new(SystemClock)).await.unwrap()
+    }
+
+    async fn stop(mut self) -> FakeTelegram {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+        self.fake
+    }
+}
+
+/// Words of the script in the person's language.
+#[derive(Clone, Copy)]
+struct Words {
+    en: bool,
+}
+
+impl Words {
+    fn w(self, fr: &'static str, en: &'static str) -> &'static str {
+        if self.en { en } else { fr }
+    }
+
+    fn q(self, n: u8, of: u8) -> String {
+        if self.en { format!("Question {n} of {of}") } else { format!("Question {n} sur {of}") }
+    }
+}
+
+async fn consent(app: &App, user: i64, w: Words) {
+    app.says(user, "/start", w.w("Acceptez-vous", "Do you agree")).await;
+    app.presses(user, w.w("J'accepte", "I agree"), w.w("Vous êtes plutôt", "Are you")).await;
+}
+
+/// An artist from /start to a profile submitted for review, sharing their location for the city.
+async fn artist_profile(app: &App, user: i64, name: &str, w: Words) {
+    consent(app, user, w).await;
+    app.presses(user, w.w("Artiste", "Artist"), &w.q(1, 11)).await;
+    app.says(user, name, &w.q(2, 11)).await;
+    app.says(user, "rock", &w.q(3, 11)).await;
+    app.says(user, "800", &w.q(4, 11)).await;
+    app.says(user, w.w("oui", "yes"), &w.q(5, 11)).await;
+    app.says(user, "50-300", &w.q(6, 11)).await;
+    // The city question offers "share my location".
+    app.fake
+        .wait_for(user, WAIT, "a share-my-location keyboard", |m| {
+            m.keyboard_buttons().iter().any(|(_, location)| *location)
+        })
+        .await;
+    let share = w.w("Partager ma position", "Share my location");
+    app.after(
+        user,
+        |f| f.user_presses_with_location(user, share, (45.7640, 4.8357)).unwrap(),
+        &w.q(7, 11),
+    )
+    .await;
+    app.says(user, "100", &w.q(8, 11)).await;
+    app.says(user, w.w("05/12/2026", "2026-12-05"), &w.q(9, 11)).await;
+    app.presses(user, w.w("Passer", "Skip"), &w.q(10, 11)).await;
+    app.presses(user, w.w("Passer", "Skip"), &w.q(11, 11)).await;
+    let summary = app
+        .presses(user, w.w("Passer", "Skip"), w.w("Voici votre profil", "Here is your profile"))
+        .await;
+    assert!(summary.text.contains(name), "the name shows as typed: {}", summary.text);
+    app.presses(
+        user,
+        w.w("Envoyer pour validation", "Submit for review"),
+        w.w("envoyé pour validation", "submitted for review"),
+    )
+    .await;
+}
+
+async fn venue_profile(app: &App, user: i64, name: &str, w: Words) {
+    consent(app, user, w).await;
+    app.presses(user, w.w("Lieu", "Venue"), &w.q(1, 10)).await;
+    app.says(user, name, &w.q(2, 10)).await;
+    app.says(user, "Lyon", &w.q(3, 10)).await;
+    app.says(user, "13 rue Delandine, 69002 Lyon", &w.q(4, 10)).await;
+    app.says(user, "250", &w.q(5, 10)).await;
+    app.says(user, "rock", &w.q(6, 10)).await;
+    app.says(user, "500-1500", &w.q(7, 10)).await;
+    app.says(user, w.w("05/12/2026", "2026-12-05"), &w.q(8, 10)).await;
+    app.presses(user, w.w("Passer", "Skip"), &w.q(9, 10)).await;
+    app.presses(user, w.w("Passer", "Skip"), &w.q(10, 10)).await;
+    app.presses(user, w.w("Passer", "Skip"), w.w("Voici votre profil", "Here is your profile"))
+        .await;
+    app.presses(
+        user,
+        w.w("Envoyer pour validation", "Submit for review"),
+        w.w("envoyé pour validation", "submitted for review"),
+    )
+    .await;
+}
+
+/// The admin approves every pending profile with the buttons of /pending.
+async fn admin_approves(app: &App, count: usize) {
+    for _ in 0..count {
+        app.says(ADMIN, "/pending", "to review").await;
+        app.presses(ADMIN, "Approve", "approved").await;
+    }
+    app.says(ADMIN, "/pending", "No profile awaits review").await;
+}
+
+/// The whole story: profiles, approval (told through the outbox), a proposal from the artist,
+/// the venue's acceptance reaching the artist, and the contract as a PDF document.
+async fn story(app: &App, artist: i64, aw: Words, venue: i64, vw: Words) {
+    let artist_name = "Rock & Roll <3 *_[]";
+    artist_profile(app, artist, artist_name, aw).await;
+    venue_profile(app, venue, "Vera Club", vw).await;
+    admin_approves(app, 2).await;
+    let approved = app.fake.wait_for_text(artist, aw.w("est validé", "is approved")).await;
+    assert!(approved.text.contains(artist_name), "{}", approved.text);
+    app.fake.wait_for_text(venue, vw.w("est validé", "is approved")).await;
+
+    app.says(artist, "/match", "Vera Club").await;
+    app.presses(artist, "✉️ 1", aw.w("Quelle date", "Which date")).await;
+    app.presses(artist, aw.w("05/12/2026", "2026"), aw.w("Quel cachet", "What fee")).await;
+    app.presses(artist, aw.w("Garder", "Keep"), aw.w("Quel type de contrat", "What kind of deal"))
+        .await;
+    app.presses(artist, aw.w("Cession", "Flat fee"), aw.w("Durée du set", "Set length")).await;
+    app.presses(artist, "90 min", aw.w("Horaires", "Times")).await;
+    app.presses(artist, aw.w("Passer", "Skip"), aw.w("Un message", "A message")).await;
+    app.presses(
+        artist,
+        aw.w("Passer", "Skip"),
+        aw.w("Vérifiez la proposition", "Check the proposal"),
+    )
+    .await;
+    app.presses(artist, aw.w("Envoyer", "Send"), aw.w("envoyée à", "sent to")).await;
+
+    // The venue is told through the outbox, answers from the notification's button.
+    let told = app.fake.wait_for_text(venue, vw.w("Nouvelle proposition", "New proposal")).await;
+    assert!(told.text.contains(artist_name), "{}", told.text);
+    app.presses(venue, vw.w("Voir", "View"), artist_name).await;
+    app.presses(venue, vw.w("Accepter", "Accept"), vw.w("acceptée", "accepted")).await;
+
+    // The answer and the contract reach the artist on Telegram.
+    app.fake.wait_for_text(artist, aw.w("a accepté", "accepted proposal")).await;
+    let contract = app
+        .fake
+        .wait_for(artist, WAIT, "the contract as a document", |m| m.document.is_some())
+        .await;
+    let doc = contract.document.unwrap();
+    assert!(doc.file_name.ends_with(".pdf"), "{}", doc.file_name);
+    assert!(doc.bytes.starts_with(b"%PDF"), "a PDF");
+    assert_eq!(doc.mime_type, "application/pdf");
+
+    // Every pressed keyboard shows the choice; every press was answered well under a second.
+    let slowest = app.fake.slowest_callback_answer().unwrap();
+    assert!(slowest < Duration::from_secs(1), "slowest callback answer: {slowest:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn polling_a_french_artist_books_an_english_venue() {
+    let app = App::spawn(Mode::Polling, &[(101, "Arlo", "fr"), (202, "Vera", "en")]).await;
+    story(&app, 101, Words { en: false }, 202, Words { en: true }).await;
+    // The command menus: everyone's in both languages, the admin's only in the admin's chat.
+    let fake = app.stop().await;
+    let default = json!({"type": "default"});
+    let fr = fake.commands(&default, "fr");
+    let en = fake.commands(&default, "en");
+    assert!(fr.iter().any(|(c, d)| c == "match" && d.contains("Trouver")), "{fr:?}");
+    assert!(en.iter().any(|(c, d)| c == "match" && d.contains("Find")), "{en:?}");
+    assert!(!en.iter().any(|(c, _)| c == "pending"), "no admin command for everyone");
+    let admin = fake.commands(&json!({"type": "chat", "chat_id": ADMIN}), "en");
+    assert!(admin.iter().any(|(c, _)| c == "pending"), "{admin:?}");
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn webhook_an_english_artist_books_a_french_venue() {
+    let app = App::spawn(Mode::Webhook, &[(303, "Ann", "en"), (404, "Lucie", "fr")]).await;
+    let (url, secret) = app.fake.webhook().expect("the webhook is set");
+    assert_eq!(url, format!("http://{}/webhooks/telegram", app.addr));
+    assert_eq!(secret.as_deref(), Some("s3cret-token_42"));
+    // Without the secret, or with a wrong one: 401 and nothing happens.
+    let update = json!({"update_id": 999_999, "message": {"message_id": 1, "date": 0,
+        "chat": {"id": 303, "type": "private", "first_name": "Ann"},
+        "from": {"id": 303, "is_bot": false, "first_name": "Ann"}, "text": "/start"}});
+    assert_eq!(post_json(&url, None, &update).await.unwrap(), 401);
+    assert_eq!(post_json(&url, Some("wrong"), &update).await.unwrap(), 401);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(app.fake.messages_to(303).is_empty(), "a refused update changes nothing");
+    story(&app, 303, Words { en: true }, 404, Words { en: false }).await;
+    assert!(app.fake.calls("getupdates").is_empty(), "no polling in webhook mode");
+    assert!(app.fake.webhook_statuses().iter().all(|s| *s == 200));
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_wait_is_respected_and_nothing_is_lost() {
+    let app = App::spawn(Mode::Polling, &[(505, "Flo", "fr")]).await;
+    app.says(505, "/help", "/start").await;
+    let before = app.fake.sent_count(505);
+    app.fake.flood(2, 1);
+    let start = Instant::now();
+    app.says(505, "/start", "Acceptez-vous").await;
+    assert!(start.elapsed() >= Duration::from_secs(1), "waited for retry_after");
+    assert!(app.fake.sent_count(505) > before);
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_user_who_blocked_the_bot_is_marked_unreachable_and_left_alone() {
+    let app = App::spawn(Mode::Polling, &[(606, "Bea", "fr"), (707, "Cid", "en")]).await;
+    app.says(606, "/help", "/start").await;
+    app.fake.block_user(606);
+    app.fake.user_sends(606, "/help");
+    // The bot keeps serving others.
+    app.says(707, "/help", "/start").await;
+    let deadline = Instant::now() + WAIT;
+    while app.fake.forbidden(606) == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.fake.forbidden(606), 1, "told once");
+    let store = app.store().await;
+    let identity = Identity { platform: Platform::Telegram, external_id: "606".into() };
+    let account = store.account_by_identity(&identity).await.unwrap().unwrap();
+    let mut unreachable = false;
+    for _ in 0..100 {
+        unreachable = store.identities(account.id).await.unwrap().iter().any(|(_, ok)| !ok);
+        if unreachable {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(unreachable, "marked unreachable");
+    store.close().await;
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
