@@ -1,143 +1,172 @@
 //! `flowstage demo`: the seed's scripted demo journey ("scénario de démo : parcours utilisateur
 //! scripté") on a fresh SQLite database — an artist creates a profile, an admin approves it, the
 //! artist finds venues and proposes, the venue counters, the artist accepts, the contract is
-//! generated — printed as the two people would see it, ending with the contract PDF's path.
+//! generated — printed as the people see it, ending with the contract PDF's path.
 //!
-//! It drives the booking service and the matching index directly (the same calls the chat
-//! conversations make), and prints every notification the outbox would deliver to each person.
+//! It drives the real conversation engine, as the terminal chat does, pressing buttons by their
+//! translation keys (so rewording a button does not break the script), and delivers the outbox
+//! the way the front-ends do, contract attachment included.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context as _;
-use chrono::{Datelike, Duration, NaiveTime, Timelike, Weekday};
-use flowstage_core::booking::{BookingService, response_stats};
+use anyhow::{Context as _, bail};
+use chrono::{Duration, Timelike};
 use flowstage_core::clock::{Clock, ManualClock, SystemClock};
 use flowstage_core::config::Rules;
-use flowstage_core::contract::Contract;
-use flowstage_core::domain::account::{Identity, Platform};
-use flowstage_core::domain::genre::GenreSet;
-use flowstage_core::domain::places::{City, Country};
-use flowstage_core::domain::profile::{Artist, ProfileDetails, ProfileStatus};
-use flowstage_core::domain::proposal::{Deal, ShowTimes, Terms};
-use flowstage_core::domain::values::{
-    AudienceRange, DateSet, Fee, Links, LongText, Name, TravelRadius,
+use flowstage_core::conversation::i18n::tr;
+use flowstage_core::conversation::{
+    Button, Engine, Incoming, Recipient, Reply, Speaker, render_delivery,
 };
-use flowstage_core::domain::{Lang, ProfileId};
-use flowstage_core::matching::{Candidate, MatchIndex, Query, Reason, Weights};
-use flowstage_core::notify::{Event, decode};
+use flowstage_core::domain::account::{Identity, Platform};
+use flowstage_core::domain::{Lang, ProposalId};
+use flowstage_core::notify::decode;
 use flowstage_core::store::Store;
 
 use crate::LangArg;
 
-/// Picks the French or the English wording.
-fn t(lang: Lang, fr: &str, en: &str) -> String {
-    match lang {
-        Lang::Fr => fr.to_owned(),
-        Lang::En => en.to_owned(),
-    }
+/// One person of the story and the buttons last shown to them.
+struct Person {
+    speaker: Speaker,
+    buttons: Vec<Button>,
 }
 
-fn time(h: u32, m: u32) -> Option<NaiveTime> {
-    NaiveTime::from_hms_opt(h, m, 0)
-}
-
-/// Prints who says what, and delivers the outbox as the front-ends would.
-struct Transcript {
-    store: Store,
-    lang: Lang,
-}
-
-impl Transcript {
-    fn says(&self, who: &str, text: &str) {
-        for (i, line) in text.lines().enumerate() {
-            if i == 0 {
-                println!("  {who:<28} │ {line}");
-            } else {
-                println!("  {:<28} │ {line}", "");
-            }
+impl Person {
+    fn new(external_id: &str, name: &str, lang: Lang, is_admin: bool) -> Self {
+        let identity = Identity::new(Platform::Local, external_id);
+        Self {
+            speaker: Speaker { identity, display_name: name.to_owned(), lang, is_admin },
+            buttons: Vec::new(),
         }
     }
 
-    fn scene(&self, title: &str) {
-        println!("\n── {title} {}", "─".repeat(70usize.saturating_sub(title.chars().count())));
+    fn lang(&self) -> Lang {
+        self.speaker.lang
     }
 
-    /// Delivers every queued notification, each to its person, in their words.
-    async fn deliver(&self) -> anyhow::Result<()> {
-        let items = self.store.claim_outbox(100, Duration::minutes(5)).await?;
-        for item in items {
+    fn name(&self) -> &str {
+        &self.speaker.display_name
+    }
+}
+
+/// What a person does next.
+enum Act<'a> {
+    Open,
+    Type(&'a str),
+    /// Press the button whose label is this translation key's text.
+    Press(&'a str),
+    /// Press the first button whose label fits.
+    PressWhere(&'a str, &'a dyn Fn(&str) -> bool),
+}
+
+struct Demo {
+    store: Store,
+    engine: Engine,
+    rules: Rules,
+    dir: PathBuf,
+    contract: Option<PathBuf>,
+}
+
+/// Prints a message with its buttons under the speaker's name.
+fn print_reply(who: &str, reply: &Reply) {
+    let mut lines: Vec<String> = reply.plain_text().lines().map(str::to_owned).collect();
+    for row in &reply.buttons {
+        lines.push(row.iter().map(|b| format!("[{}]", b.label)).collect::<Vec<_>>().join(" "));
+    }
+    for a in &reply.attachments {
+        lines.push(format!("📎 {} ({} octets)", a.file_name, a.bytes.len()));
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let who = if i == 0 { who } else { "" };
+        println!("  {who:<26} │ {line}");
+    }
+}
+
+fn scene(title: &str) {
+    println!("\n── {title} {}", "─".repeat(72usize.saturating_sub(title.chars().count())));
+}
+
+impl Demo {
+    /// One turn: the person acts, the assistant answers; then the outbox is delivered.
+    async fn turn(&mut self, who: &mut Person, act: Act<'_>) -> anyhow::Result<Vec<Reply>> {
+        let (shown, input): (Option<String>, Incoming) = match act {
+            Act::Open => {
+                let opens = match who.lang() {
+                    Lang::Fr => "(ouvre la conversation)",
+                    Lang::En => "(opens the chat)",
+                };
+                (Some(opens.to_owned()), Incoming::Open)
+            }
+            Act::Type(text) => (Some(text.to_owned()), Incoming::from_line(text)),
+            Act::Press(key) => {
+                let label = tr(who.lang(), key, &[]);
+                let b = find(who, |l| l == label)?;
+                (Some(format!("[{}]", b.label)), Incoming::Button(b.payload))
+            }
+            Act::PressWhere(what, fits) => {
+                let b = find(who, |l| fits(l)).with_context(|| format!("looking for {what}"))?;
+                (Some(format!("[{}]", b.label)), Incoming::Button(b.payload))
+            }
+        };
+        if let Some(shown) = shown {
+            println!("  {:<26} │ {shown}", format!("{} ▸", who.name()));
+        }
+        let out = self.engine.handle(&who.speaker, input).await?;
+        who.buttons = out
+            .replies
+            .iter()
+            .filter(|r| r.to == Recipient::Speaker)
+            .flat_map(|r| r.all_buttons().cloned())
+            .collect();
+        for reply in &out.replies {
+            match reply.to {
+                Recipient::Speaker => print_reply("Flow Stage", reply),
+                Recipient::Account(a) => {
+                    let to = self.store.account(a).await?;
+                    print_reply(&format!("  ↳ {}", to.display_name), reply);
+                }
+            }
+        }
+        self.deliver().await?;
+        Ok(out.replies)
+    }
+
+    /// Delivers every queued notification in its recipient's language, as a front-end would,
+    /// keeping the contract PDF when one is attached.
+    async fn deliver(&mut self) -> anyhow::Result<()> {
+        for item in self.store.claim_outbox(100, Duration::minutes(5)).await? {
             let to = self.store.account(item.account).await?;
-            let text = match decode(&item.payload) {
-                Some(event) => self.describe(&event),
-                None => item.payload.clone(),
-            };
-            self.says(&format!("  ↳ {}", to.display_name), &text);
+            if let Some(event) = decode(&item.payload) {
+                let reply = render_delivery(&self.store, &self.rules, &event, to.lang).await;
+                print_reply(&format!("  ↳ {}", to.display_name), &reply);
+                for a in &reply.attachments {
+                    let path = self.dir.join(&a.file_name);
+                    std::fs::write(&path, &a.bytes)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    self.contract = Some(path);
+                }
+            }
             self.store.mark_sent(item.id).await?;
         }
         Ok(())
     }
+}
 
-    fn describe(&self, event: &Event) -> String {
-        let l = self.lang;
-        match event {
-            Event::ProfileApproved { name, .. } => match l {
-                Lang::Fr => {
-                    format!("Votre profil « {name} » est validé : il est visible des lieux.")
-                }
-                Lang::En => format!("Your profile “{name}” is approved: venues can see it."),
-            },
-            Event::ProposalReceived { from_name, day, fee_euros, .. } => match l {
-                Lang::Fr => format!(
-                    "Nouvelle proposition de {from_name} pour le {} : {fee_euros} € HT.\n[Accepter] [Refuser] [Contre-proposer] [Poser une option]",
-                    day.format("%d/%m/%Y")
-                ),
-                Lang::En => format!(
-                    "New proposal from {from_name} for {}: €{fee_euros} excl. VAT.\n[Accept] [Refuse] [Counter] [Hold]",
-                    day.format("%Y-%m-%d")
-                ),
-            },
-            Event::ProposalCountered { by_name, day, fee_euros, .. } => match l {
-                Lang::Fr => format!(
-                    "{by_name} contre-propose pour le {} : {fee_euros} € HT.\n[Accepter] [Refuser] [Contre-proposer]",
-                    day.format("%d/%m/%Y")
-                ),
-                Lang::En => format!(
-                    "{by_name} counters for {}: €{fee_euros} excl. VAT.\n[Accept] [Refuse] [Counter]",
-                    day.format("%Y-%m-%d")
-                ),
-            },
-            Event::ThreadMessage { from_name, body, .. } => format!("💬 {from_name} : « {body} »"),
-            Event::ProposalAccepted { by_name, day, .. } => match l {
-                Lang::Fr => format!(
-                    "{by_name} accepte : c'est signé pour le {} ! Réservation confirmée.",
-                    day.format("%d/%m/%Y")
-                ),
-                Lang::En => format!(
-                    "{by_name} accepts: you're booked on {}! Booking confirmed.",
-                    day.format("%Y-%m-%d")
-                ),
-            },
-            Event::ContractReady { sha256, .. } => match l {
-                Lang::Fr => format!(
-                    "📄 Votre contrat est prêt (PDF joint, à imprimer et signer).\nEmpreinte SHA-256 : {}…",
-                    &sha256[..16.min(sha256.len())]
-                ),
-                Lang::En => format!(
-                    "📄 Your contract is ready (PDF attached, to print and sign).\nSHA-256: {}…",
-                    &sha256[..16.min(sha256.len())]
-                ),
-            },
-            Event::ProposalClosed { day, .. } => match l {
-                Lang::Fr => format!(
-                    "Une proposition pour le {} est close : la date est prise.",
-                    day.format("%d/%m/%Y")
-                ),
-                Lang::En => format!("A proposal for {day} is closed: the date is taken."),
-            },
-            other => format!("{other:?}"),
-        }
+fn find(who: &Person, fits: impl Fn(&str) -> bool) -> anyhow::Result<Button> {
+    let normal = |l: &str| l.replace('\u{a0}', " ");
+    match who.buttons.iter().find(|b| fits(&b.label) || fits(&normal(&b.label))) {
+        Some(b) => Ok(b.clone()),
+        None => bail!(
+            "the demo script expected a button that is not shown to {}: {:?}",
+            who.name(),
+            who.buttons.iter().map(|b| &b.label).collect::<Vec<_>>()
+        ),
     }
+}
+
+/// A date button: "05/12/2026" or "Sat 5 Dec 2026" — whatever the language, it shows a year.
+fn is_date(label: &str) -> bool {
+    label.split(|c: char| !c.is_ascii_digit()).any(|w| w.len() == 4)
 }
 
 /// Plays the demo; returns the contract's path.
@@ -156,204 +185,149 @@ pub async fn run(lang: Option<LangArg>) -> anyhow::Result<PathBuf> {
         start.timestamp()
     ));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let url = format!("sqlite://{}", dir.join("demo.db").display());
-    let store =
-        Store::connect(&url, Arc::new(clock.clone())).await.context("opening the demo database")?;
+    let db = dir.join("demo.db");
+    let store = Store::connect(&format!("sqlite://{}", db.display()), Arc::new(clock.clone()))
+        .await
+        .context("opening the demo database")?;
     store.migrate().await.context("applying migrations")?;
     flowstage_core::demo::seed(&store).await.context("loading the demo data")?;
-    let booking = BookingService::new(store.clone(), Rules::default());
-    let tr = Transcript { store: store.clone(), lang };
+    let rules = Rules::default();
+    let engine = Engine::new(store.clone(), rules.clone());
+    let mut demo = Demo { store: store.clone(), engine, rules, dir: dir.clone(), contract: None };
+    let t = |fr: &'static str, en: &'static str| if lang == Lang::Fr { fr } else { en };
+
+    println!("Flow Stage — {}", t("démo du parcours de réservation", "booking journey demo"));
+    println!("{} {}", t("Base de données :", "Database:"), db.display());
+
+    scene(t("1. Léa crée son profil d'artiste", "1. Léa creates her artist profile"));
+    let mut lea = Person::new("demo-lea", "Léa", lang, false);
     let today = clock.today();
-
-    println!("Flow Stage — {}", t(lang, "démo du parcours de réservation", "booking journey demo"));
-    println!("{} {}", t(lang, "Base de données :", "Database:"), dir.join("demo.db").display());
-
-    // 1. The artist creates a profile.
-    let lea = "Léa (artiste)";
-    tr.scene(&t(lang, "1. Léa crée son profil d'artiste", "1. Léa creates her artist profile"));
-    let (account, _) = store
-        .account_for_identity(&Identity::new(Platform::Local, "demo-lea"), "Léa", lang)
-        .await?;
-    let fridays_saturdays = today
-        .iter_days()
-        .skip(14)
-        .take(90)
-        .filter(|d| matches!(d.weekday(), Weekday::Fri | Weekday::Sat));
-    let details = ProfileDetails::Artist(Artist {
-        name: Name::parse("Léa & les Ondes")?,
-        genres: GenreSet::parse("chanson, french-pop")?,
-        fee: Fee::parse("900")?,
-        negotiable: true,
-        draw: AudienceRange::parse("100-400")?,
-        city: City::from_parts("Lyon", Country::France, 45.764, 4.8357),
-        radius: TravelRadius::parse("300")?,
-        bio: Some(LongText::parse("Chanson pop à trois voix, guitare, claviers et batterie.")?),
-        links: Links::parse("https://lea-les-ondes.example.fr")?,
-        email: None,
-    });
-    tr.says(lea, "/profile");
-    tr.says(
-        lea,
-        &t(
-            lang,
-            "Léa & les Ondes — chanson, pop française — 900 € (négociable) — 100 à 400 personnes — Lyon, 300 km — libres les vendredis et samedis",
-            "Léa & les Ondes — chanson, French pop — €900 (negotiable) — 100 to 400 people — Lyon, 300 km — free on Fridays and Saturdays",
-        ),
+    let dates = format!(
+        "{}-{}",
+        (today + Duration::days(14)).format("%d/%m/%Y"),
+        (today + Duration::days(75)).format("%d/%m/%Y")
     );
-    let dates = DateSet::new(fridays_saturdays, today)?;
-    let profile =
-        store.create_profile(account.id, &details, &dates, &ProfileStatus::Pending).await?;
-    tr.says(
-        "Flow Stage",
-        &t(
-            lang,
-            "Profil enregistré, en attente de validation par l'équipe.",
-            "Profile saved, waiting for the team's review.",
-        ),
-    );
-
-    // 2. An admin approves it.
-    tr.scene(&t(lang, "2. Un administrateur valide le profil", "2. An admin approves the profile"));
-    tr.says("Admin", "/pending");
-    tr.says(
-        "Flow Stage",
-        &format!("1. Léa & les Ondes ({}) [✓] [✗]", t(lang, "artiste", "artist")),
-    );
-    tr.says("Admin", "/approve 1");
-    store.set_profile_status(profile.id, &ProfileStatus::Approved, None).await?;
-    store
-        .notify(
-            account.id,
-            &Event::ProfileApproved { profile: profile.id, name: "Léa & les Ondes".into() },
-            &format!("profile:{}:approved", profile.id),
-        )
-        .await?;
-    tr.deliver().await?;
-
-    // 3. The artist finds venues.
-    tr.scene(&t(lang, "3. Léa cherche des lieux", "3. Léa looks for venues"));
-    tr.says(lea, "/match");
-    let profile = store.profile(profile.id).await?;
-    let mut index = MatchIndex::new(Weights::default());
-    for p in store.approved_profiles(ProfileId(0)).await? {
-        index.upsert(&Candidate::from(&p));
+    demo.turn(&mut lea, Act::Open).await?;
+    demo.turn(&mut lea, Act::Press("btn-consent-yes")).await?;
+    demo.turn(&mut lea, Act::Press("btn-role-artist")).await?;
+    for answer in ["Léa & les Ondes", "chanson, french-pop", "900"] {
+        demo.turn(&mut lea, Act::Type(answer)).await?;
     }
-    let results = index.search(&Query::new(Candidate::from(&profile), today).page(0, 3));
-    let mut chosen = None;
-    for (i, m) in results.iter().enumerate() {
-        let venue = store.profile(m.profile).await?;
-        let stats = response_stats(&store, venue.id).await?;
-        let reasons: Vec<String> = m
-            .breakdown
-            .iter()
-            .map(|c| format!("{} {}/{}", c.criterion.key(), c.points, c.max))
-            .collect();
-        let rate = stats.rate_percent.map_or_else(
-            || t(lang, "pas encore de réponses", "no answers yet"),
-            |r| format!("{r} %"),
-        );
-        tr.says(
-            "Flow Stage",
-            &format!(
-                "{}. {} ({}) — {}/100\n   {}\n   {} {rate}",
-                i + 1,
-                venue.details.name().as_str(),
-                venue.details.city().name(),
-                m.score,
-                reasons.join(" · "),
-                t(lang, "taux de réponse :", "response rate:"),
-            ),
-        );
-        let first_shared = m.breakdown.iter().find_map(|c| match c.reason {
-            Reason::Date { first_shared, .. } => first_shared,
-            _ => None,
-        });
-        if chosen.is_none()
-            && let Some(day) = first_shared
-        {
-            chosen = Some((venue, day));
-        }
+    demo.turn(&mut lea, Act::Press("btn-yes")).await?;
+    for answer in [
+        "100-400",
+        "Lyon",
+        "300",
+        &dates,
+        t(
+            "Chanson pop à trois voix : guitare, claviers et batterie.",
+            "Three-voice chanson pop: guitar, keys and drums.",
+        ),
+        "https://lea-les-ondes.example.fr",
+    ] {
+        demo.turn(&mut lea, Act::Type(answer)).await?;
     }
-    let (venue, day) =
-        chosen.context("the demo data should offer a venue free on one of Léa's dates")?;
-    let venue_name = venue.details.name().as_str().to_owned();
-    let venue_who = format!("{venue_name} ({})", t(lang, "lieu", "venue"));
+    demo.turn(&mut lea, Act::Press("btn-skip")).await?;
+    demo.turn(&mut lea, Act::Press("btn-submit")).await?;
 
-    // 4. The artist proposes.
-    tr.scene(&t(lang, "4. Léa propose une date", "4. Léa proposes a date"));
-    let terms = Terms {
-        day,
-        fee: Fee::parse("900")?,
-        deal: Deal::FlatFee,
-        set_minutes: 75,
-        times: ShowTimes {
-            load_in: time(17, 0),
-            soundcheck: time(18, 0),
-            doors: time(20, 0),
-            set_start: time(21, 0),
-            curfew: time(23, 30),
-        },
-        message: Some(t(
-            lang,
+    scene(t("2. Un administrateur valide le profil", "2. An admin approves the profile"));
+    let mut admin = Person::new("demo-admin", "Admin", lang, true);
+    demo.turn(&mut admin, Act::Type("/pending")).await?;
+    demo.turn(&mut admin, Act::Press("btn-approve")).await?;
+
+    scene(t("3. Léa cherche des lieux et propose une date", "3. Léa finds venues and proposes"));
+    clock.advance(Duration::hours(2));
+    demo.turn(&mut lea, Act::Type("/match")).await?;
+    demo.turn(&mut lea, Act::PressWhere("✉️ 1", &|l| l.starts_with('✉') && l.ends_with(" 1")))
+        .await?;
+    demo.turn(&mut lea, Act::PressWhere("a date", &is_date)).await?;
+    demo.turn(
+        &mut lea,
+        Act::PressWhere("btn-keep", &|l| l.starts_with("Garder") || l.starts_with("Keep")),
+    )
+    .await?;
+    demo.turn(&mut lea, Act::Press("deal-flat")).await?;
+    demo.turn(&mut lea, Act::Type("75")).await?;
+    demo.turn(&mut lea, Act::Type("17:00 18:00 20:00 21:00 23:30")).await?;
+    demo.turn(
+        &mut lea,
+        Act::Type(t(
             "Bonjour ! Nous serions ravis de jouer chez vous.",
             "Hello! We would love to play at your place.",
         )),
+    )
+    .await?;
+    demo.turn(&mut lea, Act::Press("btn-send")).await?;
+
+    // The venue that received it answers from its own account, in its own language.
+    let artist_profile = store.profiles_of(account_of(&store, &lea).await?).await?;
+    let first = artist_profile.first().context("Léa's profile was created")?;
+    let proposal =
+        store.proposals_of_profile(first.id).await?.into_iter().next().context("a proposal")?;
+    let venue = store.profile(proposal.venue).await?;
+    let owner = store.account(venue.owner).await?;
+    let (identity, _) =
+        store.identities(owner.id).await?.into_iter().next().context("the venue's identity")?;
+    let mut programmer = Person {
+        speaker: Speaker {
+            identity,
+            display_name: owner.display_name.clone(),
+            lang: owner.lang,
+            is_admin: false,
+        },
+        buttons: Vec::new(),
     };
-    tr.says(
-        lea,
-        &format!(
-            "[{}] {venue_name}, {} — 900 € HT, {} 75 min",
-            t(lang, "Proposer", "Propose"),
-            day.format("%d/%m/%Y"),
-            t(lang, "cession, set de", "flat fee, set of"),
-        ),
-    );
-    let proposal = booking.propose(account.id, profile.id, venue.id, terms.clone()).await?;
-    tr.says("Flow Stage", &t(lang, "Proposition envoyée.", "Proposal sent."));
-    tr.deliver().await?;
 
-    // 5. The venue counters, three hours later.
+    scene(t("4. Le lieu contre-propose", "4. The venue counters"));
     clock.advance(Duration::hours(3));
-    tr.scene(&t(lang, "5. Le lieu contre-propose", "5. The venue counters"));
-    let note = t(
-        lang,
-        "Notre budget est de 750 € pour ce créneau ; le repas est offert.",
-        "Our budget is €750 for this slot; dinner is on us.",
-    );
-    tr.says(&venue_who, &note);
-    booking.message(proposal.id, venue.owner, &note).await?;
-    tr.says(&venue_who, &format!("[{}] 750 € HT", t(lang, "Contre-proposer", "Counter")));
-    let counter = booking
-        .counter(venue.owner, proposal.id, Terms { fee: Fee::parse("750")?, ..terms })
-        .await?;
-    tr.deliver().await?;
+    demo.turn(&mut programmer, Act::Open).await?;
+    demo.turn(&mut programmer, Act::Press("btn-consent-yes")).await?;
+    open_proposal(&mut demo, &mut programmer, proposal.id).await?;
+    demo.turn(&mut programmer, Act::Press("btn-counter")).await?;
+    demo.turn(&mut programmer, Act::Type("750")).await?;
+    demo.turn(&mut programmer, Act::Press("deal-flat")).await?;
+    demo.turn(&mut programmer, Act::Type("75")).await?;
+    demo.turn(&mut programmer, Act::Press("btn-skip")).await?;
+    let note = match programmer.lang() {
+        Lang::Fr => "Notre budget est de 750 € pour ce créneau ; le repas est offert.",
+        Lang::En => "Our budget is €750 for this slot; dinner is on us.",
+    };
+    demo.turn(&mut programmer, Act::Type(note)).await?;
+    demo.turn(&mut programmer, Act::Press("btn-send")).await?;
 
-    // 6. The artist accepts, an hour later: the booking is confirmed and the contract generated.
+    scene(t("5. Léa accepte : réservation et contrat", "5. Léa accepts: booking and contract"));
     clock.advance(Duration::hours(1));
-    tr.scene(&t(
-        lang,
-        "6. Léa accepte : réservation et contrat",
-        "6. Léa accepts: booking and contract",
-    ));
-    tr.says(lea, &format!("[{}]", t(lang, "Accepter", "Accept")));
-    let accepted = booking.accept(account.id, counter.id).await?;
-    tr.deliver().await?;
-
-    let (input, contract) = booking.contract(accepted.booking.id, None).await?;
-    let path = dir.join(Contract::file_name(&input));
-    std::fs::write(&path, &contract.bytes)
-        .with_context(|| format!("writing {}", path.display()))?;
+    let counter = store
+        .proposals_of_profile(first.id)
+        .await?
+        .into_iter()
+        .find(|p| p.counter_of == Some(proposal.id))
+        .context("the venue's counter-proposal")?;
+    open_proposal(&mut demo, &mut lea, counter.id).await?;
+    demo.turn(&mut lea, Act::Press("btn-accept")).await?;
     store.close().await;
 
-    tr.scene(&t(lang, "Fin", "The end"));
-    println!(
-        "{} {} ({} {}, {} octets)",
-        t(lang, "Réservation n°", "Booking #"),
-        accepted.booking.id,
-        t(lang, "contrat", "contract"),
-        input.reference,
-        contract.bytes.len()
-    );
-    println!("{} {}", t(lang, "Contrat PDF :", "Contract PDF:"), path.display());
+    let path = demo.contract.clone().context("the contract should have been delivered")?;
+    scene(t("Fin", "The end"));
+    println!("{} {}", t("Contrat PDF :", "Contract PDF:"), path.display());
     Ok(path)
+}
+
+/// Opens a proposal from `/proposals`, as a person would.
+async fn open_proposal(demo: &mut Demo, who: &mut Person, id: ProposalId) -> anyhow::Result<()> {
+    demo.turn(who, Act::Type("/proposals")).await?;
+    let label = format!("#{id}");
+    demo.turn(who, Act::PressWhere("the proposal", &|l| l.starts_with(&label))).await?;
+    Ok(())
+}
+
+async fn account_of(
+    store: &Store,
+    who: &Person,
+) -> anyhow::Result<flowstage_core::domain::AccountId> {
+    Ok(store
+        .account_by_identity(&who.speaker.identity)
+        .await?
+        .context("the person has an account")?
+        .id)
 }

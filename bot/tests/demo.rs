@@ -1,4 +1,5 @@
-//! `flowstage demo` plays the whole journey and ends with the path of a real contract PDF.
+//! `flowstage demo` plays the whole journey through the conversation engine and ends with the
+//! path of a real contract PDF, in both languages.
 
 #![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
 
@@ -18,7 +19,7 @@ fn the_demo_ends_with_a_contract() {
             text.lines().last().unwrap().strip_prefix(last).unwrap_or_else(|| panic!("{text}"));
         let pdf = std::fs::read(path).unwrap();
         assert!(pdf.starts_with(b"%PDF-"), "a PDF at {path}");
-        for step in ["/profile", "/approve", "/match", "750"] {
+        for step in ["/pending", "/match", "/proposals", "750", ".pdf ("] {
             assert!(text.contains(step), "the transcript shows {step}: {text}");
         }
         let dir = std::path::Path::new(path).parent().unwrap();
