@@ -406,6 +406,31 @@ fn a_proposal_is_drafted_sent_and_accepted(h: &mut Harness) {
         ),
     );
     assert_eq!(h.rt.block_on(h.store.all_bookings()).unwrap().len(), 1);
+    check(
+        h,
+        &mut artist,
+        &format!(
+            "
+        > /proposals
+        > [#{id}]
+        [🗑 Annuler la réservation]
+        > [Annuler la réservation]
+        Pourquoi annuler cette réservation
+        > [Annuler]
+        C'est annulé.
+        > /proposals
+        > [#{id}]
+        > [Annuler la réservation]
+        > Le batteur s'est cassé le bras.
+        Réservation n° 1 du 05/12/2026 annulée
+    "
+        ),
+    );
+    let events = h.inbox(h.account(&venue).id);
+    assert!(
+        events.iter().any(|e| matches!(e, Event::BookingCancelled { reason, .. } if reason == "Le batteur s'est cassé le bras.")),
+        "{events:?}"
+    );
 }
 
 fn proposals_are_refused_countered_and_withdrawn(h: &mut Harness) {
@@ -482,6 +507,24 @@ fn proposals_are_refused_countered_and_withdrawn(h: &mut Harness) {
         ),
     );
     let third = propose(h, &mut artist);
+    check(
+        h,
+        &mut venue,
+        &format!(
+            "
+        > /proposals
+        > [#{third}]
+        > [Hold the date]
+        Hold placed on proposal #{third} (rank 1)
+        > /proposals
+        > [#{third}]
+        on hold
+        [Release the hold] [⚔️ Challenge the 1st hold]
+        > [Challenge]
+        The 1st hold cannot challenge itself.
+    "
+        ),
+    );
     check(
         h,
         &mut artist,

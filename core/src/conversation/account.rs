@@ -245,6 +245,7 @@ pub(crate) fn ask_prompt(turn: &mut Turn<'_>, prompt: &Prompt) {
         Prompt::RefuseReason { .. } => ("prompt-refuse-reason", true),
         Prompt::ThreadMessage { .. } => ("prompt-thread", false),
         Prompt::RejectReason { .. } => ("prompt-reject-reason", false),
+        Prompt::CancelReason { .. } => ("prompt-cancel-reason", false),
         Prompt::Support => ("prompt-support", false),
         Prompt::Threshold => ("prompt-threshold", false),
         Prompt::Email => ("prompt-email", true),
@@ -282,6 +283,9 @@ pub(crate) async fn prompt_answer(
         }
         (Prompt::RejectReason { profile }, Some(reason)) => {
             super::admin::decide(turn, *profile, Some(reason.to_owned())).await
+        }
+        (Prompt::CancelReason { booking }, Some(reason)) => {
+            deals::cancel_booking(turn, *booking, reason).await
         }
         (Prompt::Support, Some(body)) => open_ticket(turn, body).await,
         (Prompt::Threshold, Some(t)) => match t.trim_end_matches('%').trim().parse::<u8>() {

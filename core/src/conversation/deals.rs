@@ -10,8 +10,8 @@ use super::reply::{Reply, Span};
 use super::state::{Mode, Prompt};
 use super::{Turn, show};
 use crate::booking::BookingFlowError;
-use crate::domain::proposal::{Proposal, ProposalStatus};
-use crate::domain::{ProfileId, ProposalId};
+use crate::domain::proposal::{BookingStatus, Proposal, ProposalStatus};
+use crate::domain::{BookingId, ProfileId, ProposalId};
 use crate::store::StoreError;
 
 /// How many answered proposals the list still shows.
@@ -171,6 +171,19 @@ pub(crate) async fn open(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), Stor
     if !sent && p.status == ProposalStatus::Held {
         row2.push(turn.button("btn-release", &Action::Release(id)));
     }
+    if p.status == ProposalStatus::Held {
+        row2.push(turn.button("btn-challenge", &Action::Challenge(id)));
+    }
+    if p.status == ProposalStatus::Accepted
+        && let Some(b) = turn
+            .store()
+            .bookings_of_profile(p.venue)
+            .await?
+            .into_iter()
+            .find(|b| b.proposal == id && b.status == BookingStatus::Confirmed)
+    {
+        row2.push(turn.button("btn-cancel-booking", &Action::CancelBooking(b.id)));
+    }
     row2.push(turn.button("btn-proposals", &Action::Command("proposals")));
     r = r.row(row2);
     turn.push(r);
@@ -314,6 +327,33 @@ pub(crate) async fn message_with(
                 turn.button("btn-message", &Action::Message(id)),
             ]);
             turn.push(r);
+            Ok(())
+        }
+        Err(e) => refused(turn, e),
+    }
+}
+
+/// A lower hold asks the 1st to confirm or release within the configured hours.
+pub(crate) async fn challenge(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), StoreError> {
+    match service(turn).challenge(turn.account(), id).await {
+        Ok(_) => {
+            turn.say("challenged", &[("id", id.to_string())]);
+            Ok(())
+        }
+        Err(e) => refused(turn, e),
+    }
+}
+
+pub(crate) async fn cancel_booking(
+    turn: &mut Turn<'_>,
+    id: BookingId,
+    reason: &str,
+) -> Result<(), StoreError> {
+    turn.state.mode = Mode::Idle;
+    match service(turn).cancel_booking(turn.account(), id, reason).await {
+        Ok(b) => {
+            let day = show::day(turn.lang, b.day);
+            turn.say("booking-cancelled", &[("booking", id.to_string()), ("day", day)]);
             Ok(())
         }
         Err(e) => refused(turn, e),

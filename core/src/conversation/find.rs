@@ -24,8 +24,7 @@ pub const PAGE: usize = 5;
 const KEEP: usize = 50;
 
 fn weights(turn: &Turn<'_>) -> Weights {
-    let _ = turn;
-    Weights::default()
+    turn.ctx.weights
 }
 
 fn query(

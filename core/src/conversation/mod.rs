@@ -37,6 +37,7 @@ use crate::config::Rules;
 use crate::domain::account::{Account, Identity};
 use crate::domain::profile::{Profile, ProfileKind};
 use crate::domain::{AccountId, Lang};
+use crate::matching::Weights;
 use crate::store::{Store, StoreError};
 
 /// Who is speaking, as the adapter knows them.
@@ -109,6 +110,7 @@ pub struct Ctx<'a> {
     pub account: &'a Account,
     pub speaker: &'a Speaker,
     pub rules: &'a Rules,
+    pub weights: Weights,
     pub now: DateTime<Utc>,
 }
 
@@ -428,6 +430,13 @@ async fn global_action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreE
         Action::Message(id) => deals::message(turn, id).await,
         Action::Hold(id) => deals::hold(turn, id).await,
         Action::Release(id) => deals::release(turn, id).await,
+        Action::Challenge(id) => deals::challenge(turn, id).await,
+        Action::CancelBooking(id) => {
+            let prompt = state::Prompt::CancelReason { booking: id };
+            turn.state.mode = Mode::Await(prompt.clone());
+            account::ask_prompt(turn, &prompt);
+            Ok(())
+        }
         Action::EditProfile(id) => account::edit_profile(turn, id).await,
         Action::Switch(id) => account::switch(turn, id).await,
         Action::Add(kind) => wizard::begin(turn, kind, None),
@@ -569,6 +578,7 @@ async fn help(turn: &mut Turn<'_>) -> Result<(), StoreError> {
 pub struct Engine {
     store: Store,
     rules: Rules,
+    weights: Weights,
     locks: Mutex<HashMap<AccountId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -585,7 +595,14 @@ pub struct Outcome {
 impl Engine {
     #[must_use]
     pub fn new(store: Store, rules: Rules) -> Self {
-        Self { store, rules, locks: Mutex::new(HashMap::new()) }
+        Self { store, rules, weights: Weights::default(), locks: Mutex::new(HashMap::new()) }
+    }
+
+    /// Matching weights from the configuration (`MATCH_WEIGHTS`).
+    #[must_use]
+    pub fn with_weights(mut self, weights: Weights) -> Self {
+        self.weights = weights;
+        self
     }
 
     #[must_use]
@@ -621,6 +638,7 @@ impl Engine {
             account: &account,
             speaker,
             rules: &self.rules,
+            weights: self.weights,
             now: self.store.clock().now(),
         };
         let mut step = step(&ctx, state, input).await;

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use crate::domain::genre::GenreId;
 use crate::domain::profile::ProfileKind;
-use crate::domain::{Lang, ProfileId, ProposalId, TicketId};
+use crate::domain::{BookingId, Lang, ProfileId, ProposalId, TicketId};
 
 pub const MAX_LEN: usize = 64;
 
@@ -151,6 +151,8 @@ pub enum Action {
     Message(ProposalId),
     Hold(ProposalId),
     Release(ProposalId),
+    Challenge(ProposalId),
+    CancelBooking(BookingId),
     // Profiles.
     EditProfile(ProfileId),
     Switch(ProfileId),
@@ -203,6 +205,8 @@ impl Action {
                 | Action::Message(_)
                 | Action::Hold(_)
                 | Action::Release(_)
+                | Action::Challenge(_)
+                | Action::CancelBooking(_)
                 | Action::EditProfile(_)
                 | Action::Switch(_)
                 | Action::Add(_)
@@ -252,6 +256,8 @@ impl Action {
             Action::Message(p) => format!("pm:{p}"),
             Action::Hold(p) => format!("ph:{p}"),
             Action::Release(p) => format!("pl:{p}"),
+            Action::Challenge(p) => format!("pch:{p}"),
+            Action::CancelBooking(b) => format!("bc:{b}"),
             Action::EditProfile(p) => format!("ep:{p}"),
             Action::Switch(p) => format!("sw:{p}"),
             Action::Add(k) => format!("add:{}", k.as_str()),
@@ -303,6 +309,8 @@ impl Action {
             "pm" => Action::Message(ProposalId(id()?)),
             "ph" => Action::Hold(ProposalId(id()?)),
             "pl" => Action::Release(ProposalId(id()?)),
+            "pch" => Action::Challenge(ProposalId(id()?)),
+            "bc" => Action::CancelBooking(BookingId(id()?)),
             "ep" => Action::EditProfile(ProfileId(id()?)),
             "sw" => Action::Switch(ProfileId(id()?)),
             "add" => Action::Add(ProfileKind::parse(arg)?),
@@ -376,6 +384,8 @@ mod tests {
             Action::Deal(DealKind::Versus),
             Action::SetMinutes(90),
             Action::Counter(ProposalId(big)),
+            Action::Challenge(ProposalId(big)),
+            Action::CancelBooking(BookingId(big)),
             Action::Add(ProfileKind::Artist),
             Action::Lang(Lang::En),
             Action::CloseTicket(TicketId(big)),

@@ -14,7 +14,7 @@ use crate::domain::values::{
     Address, AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, LicenceNumber, Links,
     LongText, Name, TravelRadius,
 };
-use crate::domain::{ProfileId, ProposalId};
+use crate::domain::{BookingId, ProfileId, ProposalId};
 
 /// Bump when a change to these types cannot read older states, and teach [`State::decode`] the
 /// way from the old shape.
@@ -67,6 +67,9 @@ pub enum Prompt {
     },
     RejectReason {
         profile: ProfileId,
+    },
+    CancelReason {
+        booking: BookingId,
     },
     Support,
     Threshold,
