@@ -74,7 +74,7 @@ fn print_reply(who: &str, reply: &Reply) {
         lines.push(row.iter().map(|b| format!("[{}]", b.label)).collect::<Vec<_>>().join(" "));
     }
     for a in &reply.attachments {
-        lines.push(format!("📎 {} ({} octets)", a.file_name, a.bytes.len()));
+        lines.push(format!("📎 {} ({} kB)", a.file_name, a.bytes.len().div_ceil(1_000)));
     }
     for (i, line) in lines.iter().enumerate() {
         let who = if i == 0 { who } else { "" };
