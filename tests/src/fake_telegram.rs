@@ -164,7 +164,8 @@ struct St {
     webhook: Option<(String, Option<String>)>,
     /// Generation of the getUpdates request allowed to wait; an older one is terminated.
     poll_generation: u64,
-    messages: Vec<BotMessage>,
+    /// The bot's messages, by chat.
+    messages: HashMap<i64, Vec<BotMessage>>,
     users: HashMap<i64, User>,
     callbacks: HashMap<String, Callback>,
     calls: Vec<Call>,
@@ -231,7 +232,7 @@ impl FakeTelegram {
                 next_callback: 1,
                 webhook: None,
                 poll_generation: 0,
-                messages: Vec::new(),
+                messages: HashMap::new(),
                 users: HashMap::new(),
                 callbacks: HashMap::new(),
                 calls: Vec::new(),
@@ -338,7 +339,7 @@ impl FakeTelegram {
         let mut st = self.inner.st();
         // Newest message first; on it the exact label, or else one containing `label` ("Envoyer"
         // for "📨 Envoyer"). A button that only shows a choice already made is never pressed.
-        let found = st.messages.iter().rev().filter(|m| m.chat == user).find_map(|m| {
+        let found = st.messages.get(&user).into_iter().flatten().rev().find_map(|m| {
             let inline: Vec<(String, String)> = m
                 .inline_buttons()
                 .into_iter()
@@ -361,8 +362,9 @@ impl FakeTelegram {
             None => {
                 let seen: Vec<String> = st
                     .messages
-                    .iter()
-                    .filter(|m| m.chat == user)
+                    .get(&user)
+                    .into_iter()
+                    .flatten()
                     .flat_map(|m| {
                         m.inline_buttons()
                             .into_iter()
@@ -375,8 +377,9 @@ impl FakeTelegram {
                 {
                     let last: Vec<&str> = st
                         .messages
-                        .iter()
-                        .filter(|m| m.chat == user)
+                        .get(&user)
+                        .into_iter()
+                        .flatten()
                         .rev()
                         .take(3)
                         .map(|m| m.text.as_str())
@@ -424,12 +427,12 @@ impl FakeTelegram {
     /// Every message the bot has in the chat with `user`, oldest first, as they are now.
     #[must_use]
     pub fn messages_to(&self, user: i64) -> Vec<BotMessage> {
-        self.inner.st().messages.iter().filter(|m| m.chat == user).cloned().collect()
+        self.inner.st().messages.get(&user).cloned().unwrap_or_default()
     }
 
     #[must_use]
     pub fn last_message_to(&self, user: i64) -> Option<BotMessage> {
-        self.messages_to(user).pop()
+        self.inner.st().messages.get(&user).and_then(|list| list.last().cloned())
     }
 
     /// Waits until a message to `user` satisfies `pred`, newest first; panics after `timeout`
@@ -1014,7 +1017,7 @@ fn call(inner: &Inner, method: &str, p: &Params) -> ApiResult {
             };
             let v = message_json(inner.bot_id, &st, &m);
             record_sent(&mut st, chat);
-            st.messages.push(m);
+            st.messages.entry(chat).or_default().push(m);
             Ok(v)
         }
         "senddocument" => {
@@ -1049,7 +1052,7 @@ fn call(inner: &Inner, method: &str, p: &Params) -> ApiResult {
             };
             let v = message_json(inner.bot_id, &st, &m);
             record_sent(&mut st, chat);
-            st.messages.push(m);
+            st.messages.entry(chat).or_default().push(m);
             Ok(v)
         }
         "editmessagetext" | "editmessagereplymarkup" => {
@@ -1071,11 +1074,15 @@ fn call(inner: &Inner, method: &str, p: &Params) -> ApiResult {
                 None
             };
             let bot_id = inner.bot_id;
-            let Some(idx) = st.messages.iter().position(|m| m.chat == chat && m.message_id == id)
+            let Some(old) = st
+                .messages
+                .get(&chat)
+                .and_then(|list| list.iter().find(|m| m.message_id == id))
+                .cloned()
             else {
                 return Err(bad("Bad Request: message to edit not found"));
             };
-            let mut edited = st.messages[idx].clone();
+            let mut edited = old.clone();
             if let Some((text, entities)) = new_text {
                 if edited.document.is_some() {
                     return Err(bad("Bad Request: there is no text in the message to edit"));
@@ -1093,14 +1100,20 @@ fn call(inner: &Inner, method: &str, p: &Params) -> ApiResult {
                 edited.reply_markup.clone().filter(|m| m.get("inline_keyboard").is_some());
             edited.reply_markup = markup;
             let new_inline = edited.reply_markup.clone();
-            if edited.text == st.messages[idx].text
-                && edited.entities == st.messages[idx].entities
+            if edited.text == old.text
+                && edited.entities == old.entities
                 && normalise(old_inline.as_ref()) == normalise(new_inline.as_ref())
             {
                 return Err(bad(NOT_MODIFIED));
             }
             edited.edits += 1;
-            st.messages[idx] = edited.clone();
+            if let Some(slot) = st
+                .messages
+                .get_mut(&chat)
+                .and_then(|list| list.iter_mut().find(|m| m.message_id == id))
+            {
+                *slot = edited.clone();
+            }
             Ok(message_json(bot_id, &st, &edited))
         }
         "answercallbackquery" => {

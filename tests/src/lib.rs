@@ -8,6 +8,7 @@
 )]
 
 pub mod fake_telegram;
+pub mod telegram_load;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

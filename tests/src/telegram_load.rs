@@ -1,0 +1,168 @@
+//! A load measurement of the Telegram front-end: many scripted people chatting at once with the
+//! real `flowstage serve` through the fake Bot API, measuring the replies per second the bot
+//! sustains and the time from a person's message to the bot's first answer.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_precision_loss,
+    reason = "a measurement harness: a failure is a failed run, figures are approximate"
+)]
+
+use std::fmt;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::fake_telegram::FakeTelegram;
+
+/// What a run measured.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    pub users: usize,
+    /// Messages people sent and buttons they pressed.
+    pub actions: usize,
+    /// Messages the bot sent.
+    pub replies: usize,
+    pub elapsed: Duration,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+}
+
+impl Figures {
+    #[must_use]
+    pub fn replies_per_second(&self) -> f64 {
+        self.replies as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+impl fmt::Display for Figures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} users, {} actions, {} bot messages in {:.2} s: {:.0} replies/s; message→answer p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            self.users,
+            self.actions,
+            self.replies,
+            self.elapsed.as_secs_f64(),
+            self.replies_per_second(),
+            self.p50.as_secs_f64() * 1000.0,
+            self.p99.as_secs_f64() * 1000.0,
+            self.max.as_secs_f64() * 1000.0,
+        )
+    }
+}
+
+/// Waits until the bot has sent `user` more than `before` messages.
+async fn answered(fake: &FakeTelegram, user: i64, before: usize, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while fake.sent_count(user) <= before {
+        assert!(Instant::now() < deadline, "user {user} got no answer within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Waits until the newest message to `user` shows a button containing `label`.
+async fn shows(fake: &FakeTelegram, user: i64, label: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let ok = fake
+            .last_message_to(user)
+            .is_some_and(|m| m.inline_buttons().iter().flatten().any(|(l, _)| l.contains(label)));
+        if ok {
+            return;
+        }
+        assert!(Instant::now() < deadline, "user {user} never saw the button {label:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// One person's chat: /start, consent by button, then questions to the bot.
+async fn chat(fake: Arc<FakeTelegram>, user: i64, en: bool) -> usize {
+    let timeout = Duration::from_secs(120);
+    let mut actions = 0;
+    let before = fake.sent_count(user);
+    fake.user_sends(user, "/start");
+    actions += 1;
+    answered(&fake, user, before, timeout).await;
+    let agree = if en { "I agree" } else { "J'accepte" };
+    shows(&fake, user, agree, timeout).await;
+    let before = fake.sent_count(user);
+    fake.user_presses(user, agree).unwrap();
+    actions += 1;
+    answered(&fake, user, before, timeout).await;
+    for text in ["/help", "/match", "/help"] {
+        let before = fake.sent_count(user);
+        fake.user_sends(user, text);
+        actions += 1;
+        answered(&fake, user, before, timeout).await;
+    }
+    actions
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((sorted.len() as f64 - 1.0) * p).round();
+    sorted[(rank as usize).min(sorted.len() - 1)]
+}
+
+/// Runs `flowstage serve` (the binary at `binary`) against a fake Telegram with `users` people
+/// chatting at once, and measures. The refusal log must stay empty.
+pub async fn run(binary: &Path, users: usize) -> Figures {
+    let fake = Arc::new(FakeTelegram::start().await);
+    let first_id = 10_000_i64;
+    let ids: Vec<i64> = (0..users).map(|i| first_id + i64::try_from(i).unwrap()).collect();
+    for &id in &ids {
+        let lang = if id % 2 == 0 { "en" } else { "fr" };
+        fake.add_user(id, &format!("User {id}"), Some(lang));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("load.db").display());
+    let mut cmd = tokio::process::Command::new(binary);
+    cmd.arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &db)
+        .env("FLOWSTAGE_HTTP_ADDR", "127.0.0.1:0")
+        .env("TELEGRAM_BOT_TOKEN", fake.token())
+        .env("TELEGRAM_API_URL", fake.api_url())
+        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .stdout(Stdio::piped())
+        .stderr(if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() })
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().expect("spawn flowstage serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).await.unwrap();
+    assert!(line.starts_with("listening on"), "unexpected: {line:?}");
+
+    let start = Instant::now();
+    let tasks: Vec<_> =
+        ids.iter().map(|&id| tokio::spawn(chat(fake.clone(), id, id % 2 == 0))).collect();
+    let mut actions = 0;
+    for t in tasks {
+        actions += t.await.expect("a scripted user failed");
+    }
+    let elapsed = start.elapsed();
+    let replies: usize = ids.iter().map(|&id| fake.sent_count(id)).sum();
+    let mut latencies = fake.latencies();
+    latencies.sort();
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    fake.assert_clean();
+    Figures {
+        users,
+        actions,
+        replies,
+        elapsed,
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
+        max: latencies.last().copied().unwrap_or_default(),
+    }
+}
