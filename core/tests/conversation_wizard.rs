@@ -414,6 +414,72 @@ fn profile_shows_edits_and_adds(h: &mut Harness) {
     );
 }
 
+fn a_shared_location_answers_the_city_question(h: &mut Harness) {
+    let mut c = h.consented("loc", Lang::En);
+    check(
+        h,
+        &mut c,
+        "
+        > [Artist]
+        > Loc
+        > rock
+        > 500
+        > yes
+        > 100-300
+        Question 6 of 11
+    ",
+    );
+    let before = h.mode(&c);
+    let far = h.send(&mut c, Incoming::Location { lat: 0.0, lon: 0.0 });
+    assert!(far.contains("far from any town we know"), "{far}");
+    assert_eq!(h.mode(&c), before);
+    let bad = h.send(&mut c, Incoming::Location { lat: 91.0, lon: 0.0 });
+    assert!(bad.contains("That location is not valid"), "{bad}");
+    let near = h.send(&mut c, Incoming::Location { lat: 45.764, lon: 4.8357 });
+    assert!(near.contains("Question 7 of 11"), "{near}");
+    let elsewhere = h.send(&mut c, Incoming::Location { lat: 45.764, lon: 4.8357 });
+    assert!(elsewhere.contains("I do not need it here"), "{elsewhere}");
+    check(
+        h,
+        &mut c,
+        "
+        > [Back]
+        Current answer: Lyon
+    ",
+    );
+}
+
+/// Events of one account arrive at once, on this instance and on another one sharing the
+/// database: each is applied, none is lost to a version conflict.
+fn events_of_one_account_are_applied_in_order(h: &mut Harness) {
+    use flowstage_core::config::Rules;
+    use flowstage_core::conversation::Engine;
+    let c = h.consented("quick", Lang::En);
+    let other = Engine::new(h.store.clone(), Rules::default());
+    std::thread::scope(|scope| {
+        for i in 0..8 {
+            let (engine, speaker, rt) =
+                (if i % 2 == 0 { &h.engine } else { &other }, &c.speaker, &h.rt);
+            scope.spawn(move || {
+                let out =
+                    rt.block_on(engine.handle(speaker, Incoming::from_line("/help"))).unwrap();
+                assert!(!out.replies.is_empty());
+            });
+        }
+    });
+    let mut c = c;
+    check(
+        h,
+        &mut c,
+        "
+        > /start
+        Are you
+        > [Artist]
+        Question 1 of 11
+    ",
+    );
+}
+
 stories!(
     artist_wizard_refuses_each_bad_answer_in_french,
     venue_wizard_refuses_each_bad_answer_in_english,
@@ -423,4 +489,6 @@ stories!(
     commands_wait_while_a_wizard_runs,
     a_stale_button_is_never_acted_on_twice,
     profile_shows_edits_and_adds,
+    a_shared_location_answers_the_city_question,
+    events_of_one_account_are_applied_in_order,
 );

@@ -668,7 +668,7 @@ impl Engine {
     ) -> Result<(), StoreError> {
         let text = state.encode();
         let mut version = version;
-        for _ in 0..3 {
+        for _ in 0..10 {
             match self.store.save_conversation(account, channel, &text, version).await {
                 Err(StoreError::Conflict) => {
                     version = self
