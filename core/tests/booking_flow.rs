@@ -144,6 +144,7 @@ booking_suite!(
     the_moves_offered_are_the_moves_allowed,
     a_profile_leaving_closes_its_open_proposals,
     every_deal_type_reaches_the_contract,
+    fifty_racing_accepts_give_one_booking_and_clear_refusals,
 );
 
 fn day(d: u32) -> NaiveDate {
@@ -899,5 +900,48 @@ async fn every_deal_type_reaches_the_contract(h: &Harness) {
             &input.organiser.licence,
             flowstage_core::contract::Licence::Held { number, .. } if number == "PLATESV-R-2020-000123"
         ));
+    }
+}
+
+async fn fifty_racing_accepts_give_one_booking_and_clear_refusals(h: &Harness) {
+    let (v, venue_p) = member(h, "v", &venue("Le Marché Gare", 1)).await;
+    let mut ids = Vec::new();
+    for i in 0..50 {
+        let (a, artist_p) = member(h, &format!("a{i}"), &artist(&format!("Groupe {i}"))).await;
+        ids.push(h.booking.propose(a, artist_p, venue_p, terms(5, "500")).await.unwrap().id);
+    }
+    let tasks: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let (service, id) = (h.booking.clone(), *id);
+            tokio::spawn(async move { service.accept(v, id).await })
+        })
+        .collect();
+    let mut booked = Vec::new();
+    for (id, t) in ids.iter().zip(tasks) {
+        match t.await.unwrap() {
+            Ok(accepted) => booked.push((*id, accepted.booking)),
+            Err(
+                BookingFlowError::SlotTaken
+                | BookingFlowError::AlreadyAnswered(ProposalStatus::Expired),
+            ) => {}
+            Err(e) => panic!("not a clear refusal: {e:?}"),
+        }
+    }
+    assert_eq!(booked.len(), 1, "exactly one booking");
+    let (winner, booking) = &booked[0];
+    assert_eq!(h.store.all_bookings().await.unwrap().len(), 1);
+    assert!(booking.contract_sha256.is_some());
+    // Nothing half-written: the winner accepted, every other proposal closed as the date is full.
+    for id in &ids {
+        let p = h.store.proposal(*id).await.unwrap();
+        if id == winner {
+            assert_eq!(p.status, ProposalStatus::Accepted);
+        } else {
+            assert_eq!(
+                (p.status, p.reason.as_deref()),
+                (ProposalStatus::Expired, Some("date_full"))
+            );
+        }
     }
 }
