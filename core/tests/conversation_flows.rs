@@ -731,6 +731,49 @@ fn notifications_read_well_in_both_languages(h: &mut Harness) {
     assert!(fr.contains("pour le 05/12/2026, cachet 1 200"), "{fr}");
 }
 
+fn the_index_follows_approvals_and_suspensions(h: &mut Harness) {
+    let mut artist = h.consented("ivy", Lang::En);
+    h.give_artist(&artist, "Ivy", "Lyon");
+    check(
+        h,
+        &mut artist,
+        "
+        > /match
+        No profile fits for now
+    ",
+    );
+    let venue = h.consented("vic", Lang::En);
+    let v = h.give_venue(&venue, "Vic's", "Lyon");
+    check(
+        h,
+        &mut artist,
+        "
+        > /match
+        1. Vic's
+    ",
+    );
+    let mut admin = h.admin("root", Lang::En);
+    check(
+        h,
+        &mut admin,
+        &format!(
+            "
+        > /suspend {} unpaid invoices
+        suspended
+    ",
+            v.id
+        ),
+    );
+    check(
+        h,
+        &mut artist,
+        "
+        > /match
+        No profile fits for now
+    ",
+    );
+}
+
 stories!(
     consent_declined_then_given,
     help_depends_on_the_role,
@@ -741,4 +784,5 @@ stories!(
     settings_change_language_alerts_and_email,
     link_support_mydata_and_erasure,
     notifications_read_well_in_both_languages,
+    the_index_follows_approvals_and_suspensions,
 );

@@ -14,12 +14,76 @@ use crate::domain::profile::Profile;
 use crate::domain::values::DateSet;
 use crate::domain::{Lang, ProfileId};
 use crate::matching::{
-    Candidate, Criterion, CriterionScore, DateBasis, Match, Query, Reason, Weights, brute_force,
+    Candidate, Criterion, CriterionScore, DateBasis, Match, MatchIndex, Query, Reason, Weights,
     score,
 };
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 
 pub const PAGE: usize = 5;
+
+/// The match index behind `/match`, built from the store on first use and kept fresh from its
+/// change feed before each search, so a profile approved on another instance is found here too.
+#[derive(Debug, Default)]
+pub struct Matcher {
+    inner: tokio::sync::Mutex<Option<Follower>>,
+}
+
+#[derive(Debug)]
+struct Follower {
+    index: MatchIndex,
+    /// The last change of the feed applied.
+    seq: i64,
+}
+
+/// Changes read from the feed per round trip.
+const FEED_PAGE: usize = 500;
+
+impl Matcher {
+    /// The results of `query`, from an index brought up to date first.
+    pub async fn search(
+        &self,
+        store: &Store,
+        weights: Weights,
+        query: &Query,
+    ) -> Result<Vec<Match>, StoreError> {
+        let mut guard = self.inner.lock().await;
+        let follower = match guard.take() {
+            Some(f) if f.index.weights() == weights => catch_up(store, f).await?,
+            _ => build(store, weights).await?,
+        };
+        let found = follower.index.search(query);
+        *guard = Some(follower);
+        Ok(found)
+    }
+}
+
+async fn build(store: &Store, weights: Weights) -> Result<Follower, StoreError> {
+    // The feed's head first: a change made while the profiles load is replayed next time.
+    let seq = store.profile_change_head().await?;
+    let mut index = MatchIndex::new(weights);
+    for p in store.approved_profiles(ProfileId(0)).await? {
+        index.upsert(&Candidate::from(&p));
+    }
+    Ok(Follower { index, seq })
+}
+
+async fn catch_up(store: &Store, mut f: Follower) -> Result<Follower, StoreError> {
+    loop {
+        let changes = store.profile_changes_since(f.seq, FEED_PAGE as i64).await?;
+        for c in &changes {
+            match store.profile(c.profile).await {
+                // `upsert` removes a profile that is no longer approved.
+                Ok(p) => f.index.upsert(&Candidate::from(&p)),
+                Err(StoreError::NotFound(_)) => f.index.remove(c.profile),
+                Err(e) => return Err(e),
+            }
+            f.seq = c.seq;
+        }
+        if changes.len() < FEED_PAGE {
+            return Ok(f);
+        }
+    }
+}
 /// Results kept in the state for paging.
 const KEEP: usize = 50;
 
@@ -82,9 +146,7 @@ pub(crate) async fn run(
 ) -> Result<(), StoreError> {
     let Some(me) = seeker(turn).await? else { return Ok(()) };
     let q = query(&me, turn.ctx.today(), dates.as_ref(), radius);
-    let all = turn.store().approved_profiles(ProfileId(0)).await?;
-    let candidates: Vec<Candidate> = all.iter().map(Candidate::from).collect();
-    let hits = brute_force(&q, &candidates, &weights(turn));
+    let hits = turn.ctx.matcher.search(turn.store(), weights(turn), &q).await?;
     let saved = serde_json::json!({
         "dates": dates.as_ref().map(|d| d.dates().iter().map(ToString::to_string).collect::<Vec<_>>()),
         "radius_km": radius,

@@ -28,6 +28,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, NaiveDate, Utc};
 
 pub use events::{render_delivery, render_event};
+pub use find::Matcher;
 use i18n::{Args, spans, tr};
 use payload::Action;
 pub use reply::{Attachment, Block, Button, Recipient, Reply, Span};
@@ -111,6 +112,7 @@ pub struct Ctx<'a> {
     pub speaker: &'a Speaker,
     pub rules: &'a Rules,
     pub weights: Weights,
+    pub matcher: &'a Matcher,
     pub now: DateTime<Utc>,
 }
 
@@ -579,6 +581,7 @@ pub struct Engine {
     store: Store,
     rules: Rules,
     weights: Weights,
+    matcher: Matcher,
     locks: Mutex<HashMap<AccountId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -595,7 +598,13 @@ pub struct Outcome {
 impl Engine {
     #[must_use]
     pub fn new(store: Store, rules: Rules) -> Self {
-        Self { store, rules, weights: Weights::default(), locks: Mutex::new(HashMap::new()) }
+        Self {
+            store,
+            rules,
+            weights: Weights::default(),
+            matcher: Matcher::default(),
+            locks: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Matching weights from the configuration (`MATCH_WEIGHTS`).
@@ -639,6 +648,7 @@ impl Engine {
             speaker,
             rules: &self.rules,
             weights: self.weights,
+            matcher: &self.matcher,
             now: self.store.clock().now(),
         };
         let mut step = step(&ctx, state, input).await;
