@@ -191,6 +191,10 @@ struct Inner {
     st: Mutex<St>,
     /// Woken whenever an update is queued or a bot message changes.
     changed: Notify,
+    /// While set and in the future, the network between the bot and the fake is down.
+    down_until: Mutex<Option<Instant>>,
+    /// Open connections through the front door, cut when an outage starts.
+    connections: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 impl Inner {
@@ -247,12 +251,23 @@ impl FakeTelegram {
                 told_blocked: HashMap::new(),
             }),
             changed: Notify::new(),
+            down_until: Mutex::new(None),
+            connections: Mutex::new(Vec::new()),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-        let addr = listener.local_addr().expect("local addr");
+        let upstream = listener.local_addr().expect("local addr");
+        let front = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let addr = front.local_addr().expect("local addr");
         let app = axum::Router::new().route("/{*path}", any(handle)).with_state(inner.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+        let server = tokio::spawn({
+            let inner = inner.clone();
+            async move {
+                let api = tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                });
+                front_door(front, upstream, inner).await;
+                api.abort();
+            }
         });
         let webhook_task = tokio::spawn(deliver_webhooks(inner.clone()));
         Self { inner, addr, server, webhook_task }
@@ -294,6 +309,19 @@ impl FakeTelegram {
         let mut st = self.inner.st();
         st.flood.remaining = count;
         st.flood.retry_after = retry_after;
+    }
+
+    /// The network between the bot and Telegram fails for `d`: open connections are cut and new
+    /// ones closed at once, as when a link or a proxy goes down.
+    pub fn outage(&self, d: Duration) {
+        *self.inner.down_until.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(Instant::now() + d);
+        let conns = std::mem::take(
+            &mut *self.inner.connections.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for c in conns {
+            c.abort();
+        }
     }
 
     pub fn set_callback_timeout(&self, timeout: Duration) {
@@ -1694,6 +1722,32 @@ fn entity_name(kind: &str) -> &'static str {
         "strikethrough" => "Strikethrough",
         "spoiler" => "Spoiler",
         _ => "TextUrl",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The front door: a TCP relay in front of the API, so an outage can cut the network.
+
+async fn front_door(front: tokio::net::TcpListener, upstream: SocketAddr, inner: Arc<Inner>) {
+    loop {
+        let Ok((mut sock, _)) = front.accept().await else { continue };
+        let down = inner
+            .down_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some_and(|t| Instant::now() < t);
+        if down {
+            drop(sock);
+            continue;
+        }
+        let task = tokio::spawn(async move {
+            if let Ok(mut up) = tokio::net::TcpStream::connect(upstream).await {
+                let _ = tokio::io::copy_bidirectional(&mut sock, &mut up).await;
+            }
+        });
+        let mut conns = inner.connections.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        conns.retain(|c| !c.is_finished());
+        conns.push(task.abort_handle());
     }
 }
 

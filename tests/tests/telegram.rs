@@ -62,20 +62,19 @@ impl App {
         if let Ok(filter) = std::env::var("RUST_LOG") {
             t = t.env("RUST_LOG", &filter);
         }
-        let stderr =
-            if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() };
-        let mut cmd = tokio::process::Command::from(t.command(&["serve"]));
-        let mut child =
-            cmd.stdout(Stdio::piped()).stderr(stderr).kill_on_drop(true).spawn().unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        tokio::time::timeout(WAIT, stdout.read_line(&mut line)).await.unwrap().unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected: {line:?}"))
-            .to_owned();
+        let (child, addr) = launch(&t).await;
         App { fake, child, addr, db, _dir: t }
+    }
+
+    /// Stops the binary as an operator does (SIGTERM) and starts it again on the same database.
+    async fn restart(mut self) -> App {
+        let pid = self.child.id().unwrap();
+        let status = std::process::Command::new("kill").arg(pid.to_string()).status().unwrap();
+        assert!(status.success());
+        let exit = tokio::time::timeout(WAIT, self.child.wait()).await.unwrap().unwrap();
+        assert!(exit.success(), "a clean stop: {exit:?}");
+        let (child, addr) = launch(&self._dir).await;
+        App { child, addr, ..self }
     }
 
     /// The user does something, then the bot says `expected` in a new message.
@@ -118,6 +117,22 @@ impl App {
         let _ = self.child.wait().await;
         self.fake
     }
+}
+
+/// Runs `flowstage serve` with the environment of `t`; returns it and its HTTP address.
+async fn launch(t: &TestDir) -> (tokio::process::Child, String) {
+    let stderr = if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() };
+    let mut cmd = tokio::process::Command::from(t.command(&["serve"]));
+    let mut child = cmd.stdout(Stdio::piped()).stderr(stderr).kill_on_drop(true).spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::time::timeout(WAIT, stdout.read_line(&mut line)).await.unwrap().unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected: {line:?}"))
+        .to_owned();
+    (child, addr)
 }
 
 /// Words of the script in the person's language.
@@ -347,4 +362,49 @@ async fn a_hundred_people_chatting_at_once_are_all_answered() {
     let figures = flowstage_tests::telegram_load::run(&flowstage_tests::binary(), 100).await;
     println!("{figures}");
     assert!(figures.replies >= figures.actions, "{figures}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_network_outage_is_waited_out_and_nothing_is_lost() {
+    let app = App::spawn(Mode::Polling, &[(808, "Net", "en")]).await;
+    app.says(808, "/help", "/start").await;
+    app.fake.outage(Duration::from_secs(2));
+    // Sent while the bot cannot reach Telegram: answered once the network is back.
+    app.fake.user_sends(808, "/start");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    app.fake.wait_for_text(808, "Do you agree").await;
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_outbox_is_delivered_once_across_restarts() {
+    use flowstage_core::domain::{Lang, ProfileId};
+    use flowstage_core::notify::Event;
+    let app = App::spawn(Mode::Polling, &[(909, "Dee", "en")]).await;
+    let store = app.store().await;
+    let identity = Identity { platform: Platform::Telegram, external_id: "909".into() };
+    let (account, _) = store.account_for_identity(&identity, "Dee", Lang::En).await.unwrap();
+    for n in 0..3 {
+        let event = Event::ProfileApproved { profile: ProfileId(n), name: format!("Band {n}") };
+        store.notify(account.id, &event, &format!("test:{n}")).await.unwrap();
+    }
+    for n in 0..3 {
+        app.fake.wait_for_text(909, &format!("Band {n}")).await;
+    }
+    let app = app.restart().await;
+    // Queued while stopped and after the restart: delivered too, the earlier ones not again.
+    let event = Event::ProfileApproved { profile: ProfileId(7), name: "Band 7".into() };
+    store.notify(account.id, &event, "test:7").await.unwrap();
+    app.fake.wait_for_text(909, "Band 7").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let texts: Vec<String> = app.fake.messages_to(909).into_iter().map(|m| m.text).collect();
+    for n in [0, 1, 2, 7] {
+        let times = texts.iter().filter(|t| t.contains(&format!("Band {n}"))).count();
+        assert_eq!(times, 1, "Band {n} delivered {times} times: {texts:#?}");
+    }
+    assert_eq!(store.pending_outbox_count().await.unwrap(), 0);
+    store.close().await;
+    let fake = app.stop().await;
+    fake.assert_clean();
 }

@@ -141,9 +141,10 @@ pub async fn start(
 fn random_secret() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut out = String::new();
-    for _ in 0..2 {
+    // Each `RandomState` is seeded from the system's randomness: 128 unpredictable bits.
+    for n in 0..2_u8 {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(std::time::SystemTime::now().elapsed().map_or(0, |d| d.as_nanos()));
+        h.write_u8(n);
         out.push_str(&format!("{:016x}", h.finish()));
     }
     out
@@ -224,7 +225,7 @@ impl Telegram {
                 }
                 Err(e) => {
                     failures += 1;
-                    let wait = Duration::from_millis(250 << failures.min(7));
+                    let wait = send::backoff(failures);
                     tracing::warn!(error = %e, ?wait, "polling Telegram failed; retrying");
                     tokio::select! {
                         _ = shutdown.changed() => return,

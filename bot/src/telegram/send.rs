@@ -27,8 +27,15 @@ pub enum SendError {
     Network(RequestError),
 }
 
-/// Network retries per call before giving up (about a minute of back-off in all).
-const NETWORK_ATTEMPTS: u32 = 8;
+/// Network retries per call before giving up (about half a minute of back-off in all).
+const NETWORK_ATTEMPTS: u32 = 10;
+
+/// Waits after the `n`th failure in a row: 0.5 s doubling up to 4 s, so an outage is noticed
+/// over soon after it ends.
+#[must_use]
+pub fn backoff(n: u32) -> Duration {
+    Duration::from_millis(250 << n.clamp(1, 4))
+}
 /// 429 answers per call before giving up: far more than any burst should need.
 const FLOOD_ATTEMPTS: u32 = 30;
 
@@ -106,13 +113,18 @@ impl Sender {
                     tracing::info!(retry_after = s.seconds(), what, "Telegram asks to slow down");
                     self.pause(s.duration());
                 }
-                Err(e @ (RequestError::Network(_) | RequestError::Io(_))) => {
+                // An HTML error page from a proxy in front of the Bot API is an outage too.
+                Err(
+                    e @ (RequestError::Network(_)
+                    | RequestError::Io(_)
+                    | RequestError::InvalidJson { .. }),
+                ) => {
                     network += 1;
                     if network >= NETWORK_ATTEMPTS {
                         tracing::error!(error = %e, what, "Telegram unreachable, giving up this call");
                         return Err(SendError::Network(e));
                     }
-                    let wait = Duration::from_millis(250 << network.min(7));
+                    let wait = backoff(network);
                     tracing::warn!(error = %e, ?wait, what, "Telegram unreachable, retrying");
                     tokio::time::sleep(wait).await;
                 }
