@@ -389,6 +389,9 @@ fn a_proposal_is_drafted_sent_and_accepted(h: &mut Harness) {
         Messages :
         Vera Club : See you at six.
         !Retirer
+        > /match
+        > [ℹ️ 1]
+        Répond à 100 % des propositions, en 1 h (médiane).
     "
         ),
     );

@@ -377,6 +377,7 @@ fn profile_shows_edits_and_adds(h: &mut Harness) {
         Eve Band
         approved
         Fee: 900 € (negotiable)
+        Not enough proposals yet for a response rate.
         [✏️ Edit] [➕ Add an artist]
         > [Edit]
         Here is your profile

@@ -361,9 +361,11 @@ pub(crate) async fn details(turn: &mut Turn<'_>, id: ProfileId) -> Result<(), St
         }
         Err(e) => return Err(e),
     };
+    let responsive = show::responsiveness(lang, turn.store(), other.id).await?;
     let mut r = Reply::new()
         .para(vec![Span::Bold(other.details.name().to_string())])
-        .list(show::detail_lines(lang, &other.details, &other.dates));
+        .list(show::detail_lines(lang, &other.details, &other.dates))
+        .para(vec![Span::Italic(responsive)]);
     if let Some(me) = turn.active_profile().await? {
         let (dates, radius) = match &turn.state.mode {
             Mode::Results(res) => (res.dates.clone(), res.radius_km),

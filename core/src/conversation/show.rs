@@ -146,3 +146,25 @@ pub fn detail_lines(lang: Lang, details: &ProfileDetails, free: &DateSet) -> Vec
     }
     out
 }
+
+/// "Answers 80 % of proposals, in 5 h (median)", or that nothing is known yet.
+pub async fn responsiveness(
+    lang: Lang,
+    store: &crate::store::Store,
+    profile: crate::domain::ProfileId,
+) -> Result<String, crate::store::StoreError> {
+    let stats = crate::booking::response_stats(store, profile).await?;
+    Ok(match (stats.rate_percent, stats.median_response) {
+        (Some(rate), Some(median)) => {
+            let hours = median.num_hours();
+            let time = if hours >= 48 {
+                tr(lang, "duration-days", &[("n", (hours / 24).to_string())])
+            } else {
+                tr(lang, "duration-hours", &[("n", hours.max(1).to_string())])
+            };
+            tr(lang, "resp-stats", &[("rate", rate.to_string()), ("time", time)])
+        }
+        (Some(rate), None) => tr(lang, "resp-rate", &[("rate", rate.to_string())]),
+        _ => tr(lang, "resp-none", &[]),
+    })
+}
