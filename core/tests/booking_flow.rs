@@ -145,6 +145,7 @@ booking_suite!(
     a_profile_leaving_closes_its_open_proposals,
     every_deal_type_reaches_the_contract,
     fifty_racing_accepts_give_one_booking_and_clear_refusals,
+    a_proposal_found_impossible_on_accept_is_closed,
 );
 
 fn day(d: u32) -> NaiveDate {
@@ -944,4 +945,37 @@ async fn fifty_racing_accepts_give_one_booking_and_clear_refusals(h: &Harness) {
             );
         }
     }
+}
+
+async fn a_proposal_found_impossible_on_accept_is_closed(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Duo Sirocco")).await;
+    let (a2, artist2) = member(h, "a2", &artist("Trio Garonne")).await;
+    let (v, venue_p) = member(h, "v", &venue("Le Cri du Port", 1)).await;
+    let (v2, venue2) = member(h, "v2", &venue("L'Embobineuse", 1)).await;
+    let first = h.booking.propose(a, artist_p, venue_p, terms(5, "850")).await.unwrap();
+    let rival = h.booking.propose(a2, artist2, venue_p, terms(5, "850")).await.unwrap();
+    let elsewhere = h.booking.propose(a, artist_p, venue2, terms(5, "850")).await.unwrap();
+    // As if the process stopped right after booking, before closing what it made impossible.
+    h.store.accept_and_book(first.id, 1).await.unwrap();
+    h.told().await;
+    assert!(matches!(h.booking.accept(v, rival.id).await, Err(BookingFlowError::SlotTaken)));
+    assert!(matches!(h.booking.accept(v2, elsewhere.id).await, Err(BookingFlowError::ArtistBusy)));
+    let rival = h.store.proposal(rival.id).await.unwrap();
+    assert_eq!(
+        (rival.status, rival.reason.as_deref()),
+        (ProposalStatus::Expired, Some("date_full"))
+    );
+    let elsewhere = h.store.proposal(elsewhere.id).await.unwrap();
+    assert_eq!(elsewhere.reason.as_deref(), Some("artist_booked"));
+    let mut told: Vec<AccountId> = h
+        .told()
+        .await
+        .into_iter()
+        .filter(|(_, e)| matches!(e, Event::ProposalClosed { .. }))
+        .map(|(to, _)| to)
+        .collect();
+    told.sort();
+    let mut expected = vec![a, a2, v, v2];
+    expected.sort();
+    assert_eq!(told, expected);
 }

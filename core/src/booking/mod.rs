@@ -309,7 +309,7 @@ impl BookingService {
             _ => Vec::new(),
         };
         let by_name = Sides::name(&sides.to);
-        let booking = self
+        let booked = self
             .store
             .accept_and_book_notifying(id, slots_of(sides.venue()), |booking| {
                 let by_name = by_name.clone();
@@ -317,7 +317,21 @@ impl BookingService {
                     Event::ProposalAccepted { proposal: id, booking, by_name, day: p.terms.day };
                 vec![notice(sides.from.owner, &event, &format!("proposal:{id}:accepted"))]
             })
-            .await?;
+            .await;
+        let booking = match booked {
+            Ok(b) => b,
+            Err(e @ (BookingError::SlotTaken | BookingError::ArtistBusy)) => {
+                // It can never be honoured now: close it at once rather than leave it open,
+                // whether the booking that took the date closed it already or not.
+                let reason = match e {
+                    BookingError::ArtistBusy => CloseReason::ArtistBooked,
+                    _ => CloseReason::DateFull,
+                };
+                self.close(&p, &sides, reason).await?;
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
         self.audit(Some(actor), "proposal.accepted", id).await?;
         let closed = self.close_unhonourable(&booking).await?;
         if !before.is_empty() {
@@ -349,36 +363,37 @@ impl BookingService {
             } else {
                 continue;
             };
-            let code = match reason {
-                CloseReason::ArtistBooked => "artist_booked",
-                CloseReason::DateFull => "date_full",
-                CloseReason::ProfileGone => "profile_gone",
-            };
-            let before = if p.status == ProposalStatus::Held {
-                self.store.holds_on(p.venue, p.terms.day).await?
-            } else {
-                Vec::new()
-            };
             let sides = self.sides(&p).await?;
-            let event = Event::ProposalClosed { proposal: p.id, day: p.terms.day, reason };
-            let key = format!("proposal:{}:closed", p.id);
-            let notices =
-                [notice(sides.from.owner, &event, &key), notice(sides.to.owner, &event, &key)];
-            // Closed proposals read as expired ("no longer possible") with the reason kept, so
-            // response statistics can leave them out.
-            match self.store.end_proposal(p.id, ProposalStatus::Expired, Some(code), &notices).await
-            {
-                Ok(_) => {}
-                Err(TransitionError::NotInExpectedState(_)) => continue,
-                Err(e) => return Err(e.into()),
-            }
-            closed.push(p.id);
-            // The artist's hold at another venue that day may have stood ahead of others.
-            if !before.is_empty() {
-                self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+            if self.close(&p, &sides, reason).await? {
+                closed.push(p.id);
             }
         }
         Ok(closed)
+    }
+
+    /// Closes an open proposal that can no longer be honoured, telling both sides in the same
+    /// transaction; holds behind it move up. False if it was no longer open.
+    async fn close(&self, p: &Proposal, sides: &Sides, reason: CloseReason) -> Result<bool> {
+        let code = match reason {
+            CloseReason::ArtistBooked => "artist_booked",
+            CloseReason::DateFull => "date_full",
+            CloseReason::ProfileGone => "profile_gone",
+        };
+        let before = self.store.holds_on(p.venue, p.terms.day).await?;
+        let event = Event::ProposalClosed { proposal: p.id, day: p.terms.day, reason };
+        let key = format!("proposal:{}:closed", p.id);
+        let notices =
+            [notice(sides.from.owner, &event, &key), notice(sides.to.owner, &event, &key)];
+        // Closed proposals read as expired ("no longer possible") with the reason kept, so
+        // response statistics can leave them out.
+        match self.store.end_proposal(p.id, ProposalStatus::Expired, Some(code), &notices).await {
+            Ok(_) => {}
+            Err(TransitionError::NotInExpectedState(_)) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        // A closed hold (the artist's at another venue that day) may have stood ahead of others.
+        self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        Ok(true)
     }
 
     /// Closes every open proposal of a profile that leaves the platform (suspended, erased),
@@ -390,22 +405,9 @@ impl BookingService {
                 continue;
             }
             let sides = self.sides(&p).await?;
-            let before = self.store.holds_on(p.venue, p.terms.day).await?;
-            let event = Event::ProposalClosed {
-                proposal: p.id,
-                day: p.terms.day,
-                reason: CloseReason::ProfileGone,
-            };
-            let key = format!("proposal:{}:closed", p.id);
-            let notices =
-                [notice(sides.from.owner, &event, &key), notice(sides.to.owner, &event, &key)];
-            let code = Some("profile_gone");
-            match self.store.end_proposal(p.id, ProposalStatus::Expired, code, &notices).await {
-                Ok(_) => closed.push(p.id),
-                Err(TransitionError::NotInExpectedState(_)) => continue,
-                Err(e) => return Err(e.into()),
+            if self.close(&p, &sides, CloseReason::ProfileGone).await? {
+                closed.push(p.id);
             }
-            self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
         }
         Ok(closed)
     }
