@@ -1,10 +1,13 @@
 //! The proposal state machine (SPEC §4): who may do what to a proposal, what happens to the other
-//! proposals when a date gets booked, and who is told. The store makes each move atomic; this
-//! module decides whether the move is allowed and tells everyone concerned through the outbox.
+//! proposals when a date gets booked, and who is told. This module decides whether a move is
+//! allowed; the store makes it atomic (compare-and-set on the status, unique indexes for the last
+//! slot) and writes its notifications to the outbox in the same transaction.
 //!
 //! sent → accepted (a booking) | refused | withdrawn (by the sender) | expired | countered (a new
 //! proposal linked to this one) | held (see [`holds`]); held → accepted | refused | withdrawn |
-//! countered | sent again (released) | expired (the hold ran out). Final states are final.
+//! countered | sent again (released) | expired (the hold ran out). Final states are final. A
+//! proposal a booking makes impossible is closed: stored as expired, with the reason kept
+//! (`artist_booked`, `date_full`, `profile_gone`), so statistics can tell it from silence.
 
 mod contract;
 mod holds;
