@@ -4,7 +4,7 @@
 //! slot) and writes its notifications to the outbox in the same transaction.
 //!
 //! sent → accepted (a booking) | refused | withdrawn (by the sender) | expired | countered (a new
-//! proposal linked to this one) | held (see [`holds`]); held → accepted | refused | withdrawn |
+//! proposal linked to this one) | held (see [`Hold`]); held → accepted | refused | withdrawn |
 //! countered | sent again (released) | expired (the hold ran out). Final states are final. A
 //! proposal a booking makes impossible is closed: stored as expired, with the reason kept
 //! (`artist_booked`, `date_full`, `profile_gone`), so statistics can tell it from silence.
