@@ -146,6 +146,7 @@ booking_suite!(
     every_deal_type_reaches_the_contract,
     fifty_racing_accepts_give_one_booking_and_clear_refusals,
     a_proposal_found_impossible_on_accept_is_closed,
+    timers_survive_a_restart,
 );
 
 fn day(d: u32) -> NaiveDate {
@@ -978,4 +979,18 @@ async fn a_proposal_found_impossible_on_accept_is_closed(h: &Harness) {
     let mut expected = vec![a, a2, v, v2];
     expected.sort();
     assert_eq!(told, expected);
+}
+
+async fn timers_survive_a_restart(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(_, p1), (a2, p2), _] = held[..] else { unreachable!() };
+    h.booking.challenge(a2, p2).await.unwrap();
+    // A new process on the same database: the timers are rows, not tasks in memory.
+    let restarted = h.other_instance().await;
+    h.clock.advance(Duration::hours(49));
+    assert_eq!(tick(&restarted).await.unwrap().challenges_resolved, 1);
+    assert_eq!(rank(h, p2).await, Some(1));
+    assert_eq!(status(h, p1).await, ProposalStatus::Sent);
+    let _ = v;
+    restarted.store().close().await;
 }
