@@ -49,6 +49,8 @@ pub struct Telegram {
     engine: engine::EngineThread,
     store: Store,
     admins: HashSet<i64>,
+    /// Admins whose chat shows the admin menu already.
+    admin_menus: Mutex<HashSet<i64>>,
     rules: Rules,
     sender: Sender,
     /// Each chat's queue of updates, so one chat is handled in order.
@@ -86,6 +88,7 @@ pub async fn start(
         engine: engine::EngineThread::spawn(engine)?,
         store: store.clone(),
         admins: admins.telegram_ids.iter().copied().collect(),
+        admin_menus: Mutex::new(HashSet::new()),
         rules,
         sender: Sender::new(store),
         chats: Mutex::new(HashMap::new()),
@@ -302,6 +305,16 @@ impl Telegram {
             return;
         }
         self.sender.heard_from(chat).await;
+        let admin = self.admins.contains(&chat);
+        if admin
+            && !self
+                .admin_menus
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains(&chat)
+        {
+            commands::register_admin(self, chat).await;
+        }
         let speaker = Speaker {
             identity: Identity { platform: Platform::Telegram, external_id: user.id.0.to_string() },
             display_name: user.full_name(),
