@@ -190,3 +190,71 @@ pub fn booking(lang: Lang, e: &BookingFlowError) -> String {
         BookingFlowError::Contract(_) | BookingFlowError::Store(_) => t("err-internal"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    /// Every variant of every domain error, told in both languages with an example.
+    #[test]
+    fn every_domain_error_names_the_problem_with_an_example() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let problems = vec![
+            Problem::Fee(FeeError::NotANumber),
+            Problem::Fee(FeeError::NotWhole),
+            Problem::Fee(FeeError::Negative),
+            Problem::Fee(FeeError::TooLarge { max: 1 }),
+            Problem::Capacity(CapacityError::NotANumber),
+            Problem::Capacity(CapacityError::TooSmall),
+            Problem::Capacity(CapacityError::TooLarge { max: 1 }),
+            Problem::Budget(BudgetError::Format),
+            Problem::Budget(BudgetError::Bound(FeeError::Negative)),
+            Problem::Budget(BudgetError::MinAboveMax { min: 2, max: 1 }),
+            Problem::Audience(AudienceError::Format),
+            Problem::Audience(AudienceError::Bound(CapacityError::TooSmall)),
+            Problem::Audience(AudienceError::MinAboveMax { min: 2, max: 1 }),
+            Problem::Radius(RadiusError::NotANumber),
+            Problem::Radius(RadiusError::OutOfRange { max: 3000 }),
+            Problem::Email(EmailError::Malformed),
+            Problem::Email(EmailError::TooLong),
+            Problem::Licence(LicenceError),
+            Problem::Text(TextError::Empty),
+            Problem::Text(TextError::TooLong { max: 100 }),
+            Problem::Links(LinksError::TooMany { max: 5 }),
+            Problem::Links(LinksError::NotALink("x".into())),
+            Problem::Dates(DateError::Format),
+            Problem::Dates(DateError::Past(d)),
+            Problem::Dates(DateError::TooFar(d)),
+            Problem::Dates(DateError::BackwardsRange(d, d)),
+            Problem::Dates(DateError::TooMany { max: 550 }),
+            Problem::Genres(GenreError::Empty),
+            Problem::Genres(GenreError::TooMany { max: 5 }),
+            Problem::Genres(GenreError::TooLong { max: 500 }),
+            Problem::Genres(GenreError::Unknown("x".into())),
+            Problem::City(CityError::Empty),
+            Problem::City(CityError::TooLong { max: 100 }),
+            Problem::City(CityError::Unknown { input: "x".into(), suggestions: vec![] }),
+            Problem::City(CityError::Unknown {
+                input: "x".into(),
+                suggestions: vec!["Lyon".into()],
+            }),
+            Problem::City(CityError::InvalidCoordinates),
+            Problem::City(CityError::TooFarFromKnownPlace),
+        ];
+        for p in &problems {
+            let fr = message(Lang::Fr, p);
+            let en = message(Lang::En, p);
+            assert!(!fr.contains('⟦') && !en.contains('⟦'), "{p:?}: {fr} / {en}");
+            assert!(
+                ["par exemple", "comme", "ressemble", "Lyon"].iter().any(|x| fr.contains(x)),
+                "no example in French for {p:?}: {fr}"
+            );
+            assert!(
+                ["e.g.", "like", "Lyon"].iter().any(|x| en.contains(x)),
+                "no example in English for {p:?}: {en}"
+            );
+        }
+    }
+}
