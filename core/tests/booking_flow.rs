@@ -730,7 +730,7 @@ async fn proposals_expire_once_even_with_two_workers(h: &Harness) {
 }
 
 async fn hold_timers_fire_once_with_two_workers(h: &Harness) {
-    let (v, held) = three_holds(h).await;
+    let (_, held) = three_holds(h).await;
     let [(_, p1), (a2, p2), _] = held[..] else { unreachable!() };
     h.booking.challenge(a2, p2).await.unwrap();
     let other = h.other_instance().await;
@@ -756,7 +756,6 @@ async fn hold_timers_fire_once_with_two_workers(h: &Harness) {
             .unwrap()
             .is_empty()
     );
-    let _ = v;
     other.store().close().await;
 }
 
@@ -982,7 +981,7 @@ async fn a_proposal_found_impossible_on_accept_is_closed(h: &Harness) {
 }
 
 async fn timers_survive_a_restart(h: &Harness) {
-    let (v, held) = three_holds(h).await;
+    let (_, held) = three_holds(h).await;
     let [(_, p1), (a2, p2), _] = held[..] else { unreachable!() };
     h.booking.challenge(a2, p2).await.unwrap();
     // A new process on the same database: the timers are rows, not tasks in memory.
@@ -991,6 +990,5 @@ async fn timers_survive_a_restart(h: &Harness) {
     assert_eq!(tick(&restarted).await.unwrap().challenges_resolved, 1);
     assert_eq!(rank(h, p2).await, Some(1));
     assert_eq!(status(h, p1).await, ProposalStatus::Sent);
-    let _ = v;
     restarted.store().close().await;
 }
