@@ -189,12 +189,15 @@ fn lang_of(user: &User) -> Lang {
     }
 }
 
+/// The chat of a button press: its message's, or the presser's private chat.
+fn query_chat(q: &CallbackQuery) -> i64 {
+    q.message.as_ref().map_or(q.from.id.0.cast_signed(), |m| m.chat().id.0)
+}
+
 fn chat_of(update: &Update) -> Option<i64> {
     match &update.kind {
         UpdateKind::Message(m) => Some(m.chat.id.0),
-        UpdateKind::CallbackQuery(q) => {
-            Some(q.message.as_ref().map_or(q.from.id.0.cast_signed(), |m| m.chat().id.0))
-        }
+        UpdateKind::CallbackQuery(q) => Some(query_chat(q)),
         _ => None,
     }
 }
@@ -282,7 +285,7 @@ impl Telegram {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(platform = "telegram", chat))]
+    #[tracing::instrument(skip_all, fields(platform = "telegram", chat = chat, account))]
     async fn handle(&self, chat: i64, update: Update, collapsed: &mut HashSet<i32>) {
         let (user, incoming) = match update.kind {
             UpdateKind::Message(m) => {
@@ -337,13 +340,18 @@ impl Telegram {
                 return;
             }
         };
+        tracing::Span::current().record("account", outcome.account.0);
         let asks_location = if outcome.effects.contains(&Effect::AccountErased) {
             false
         } else {
             self.asks_location(&outcome.account).await
         };
-        let mine: Vec<&Reply> =
-            outcome.replies.iter().filter(|r| r.to == Recipient::Speaker).collect();
+        // Others are reached through the outbox; a reply addressed to them here is a mistake.
+        let (mine, others): (Vec<&Reply>, Vec<&Reply>) =
+            outcome.replies.iter().partition(|r| r.to == Recipient::Speaker);
+        if !others.is_empty() {
+            tracing::warn!(count = others.len(), "replies for other accounts were not sent");
+        }
         let last = mine.len().saturating_sub(1);
         for (i, reply) in mine.into_iter().enumerate() {
             let location = (asks_location && i == last).then_some(outcome.lang);
@@ -376,10 +384,7 @@ impl Telegram {
             Some(data) => pressed_label(q, data).map(|l| format!("✓ {l}")),
             None => None,
         };
-        let chat = chat_of(&Update {
-            id: teloxide::types::UpdateId(0),
-            kind: UpdateKind::CallbackQuery(q.clone()),
-        });
+        let chat = Some(query_chat(q));
         let _ = self
             .sender
             .call(chat, "answerCallbackQuery", || {
