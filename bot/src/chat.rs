@@ -145,25 +145,35 @@ impl Terminal {
     }
 
     /// Prints what other accounts sent this user. The terminal is the delivery worker of its own
-    /// local identity: items for anyone else go back to the outbox untouched.
+    /// local identity: items for anyone else go back to the outbox at once; only when a full
+    /// batch of them stands in front are they put back a few seconds later, so that this round
+    /// reaches past them.
     async fn deliver(&mut self, store: &Store) -> anyhow::Result<()> {
+        const BATCH: usize = 100;
         let Some(me) = self.account else { return Ok(()) };
-        let items = store.claim_outbox(100, chrono::Duration::seconds(30)).await?;
-        for item in items {
-            if item.account != me {
-                store.retry_later(item.id, store.clock().now(), "").await?;
-                continue;
+        for _ in 0..20 {
+            let items = store.claim_outbox(BATCH as i64, chrono::Duration::seconds(30)).await?;
+            let full = items.len() == BATCH;
+            let back = store.clock().now() + chrono::Duration::seconds(if full { 3 } else { 0 });
+            for item in items {
+                if item.account != me {
+                    store.retry_later(item.id, back, "").await?;
+                    continue;
+                }
+                if let Some(event) = notify::decode(&item.payload) {
+                    let arrow = match self.lang {
+                        Lang::Fr => "📬 Nouveau message :",
+                        Lang::En => "📬 New message:",
+                    };
+                    println!("{arrow}");
+                    let reply = render_delivery(store, &self.rules, &event, self.lang).await;
+                    self.print(&reply)?;
+                }
+                store.mark_sent(item.id).await?;
             }
-            if let Some(event) = notify::decode(&item.payload) {
-                let arrow = match self.lang {
-                    Lang::Fr => "📬 Nouveau message :",
-                    Lang::En => "📬 New message:",
-                };
-                println!("{arrow}");
-                let reply = render_delivery(store, &self.rules, &event, self.lang).await;
-                self.print(&reply)?;
+            if !full {
+                break;
             }
-            store.mark_sent(item.id).await?;
         }
         Ok(())
     }
