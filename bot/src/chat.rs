@@ -80,13 +80,14 @@ struct Terminal {
 impl Terminal {
     /// A typed line: a button's number or label presses it; anything else is text or a command.
     fn incoming(&self, line: &str) -> Incoming {
-        if let Ok(n) = line.trim().trim_start_matches('#').parse::<usize>()
+        let line = line.trim();
+        if let Some(b) = self.buttons.iter().find(|b| b.label == line) {
+            return Incoming::Button(b.payload.clone());
+        }
+        if let Ok(n) = line.parse::<usize>()
             && (1..=self.buttons.len()).contains(&n)
         {
             return Incoming::Button(self.buttons[n - 1].payload.clone());
-        }
-        if let Some(b) = self.buttons.iter().find(|b| b.label == line.trim()) {
-            return Incoming::Button(b.payload.clone());
         }
         // Without emoji and case, a label must still name one button: "⭐ 1" and "✉️ 1" both
         // read "1".

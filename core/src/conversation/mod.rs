@@ -621,6 +621,10 @@ impl Engine {
 
     fn lock_for(&self, account: AccountId) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Forget the locks nobody holds, so the map does not grow with every account ever seen.
+        if locks.len() > 4096 {
+            locks.retain(|_, l| Arc::strong_count(l) > 1);
+        }
         locks.entry(account).or_default().clone()
     }
 
