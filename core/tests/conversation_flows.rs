@@ -755,6 +755,14 @@ fn the_index_follows_approvals_and_suspensions(h: &mut Harness) {
         1. Vic's
     ",
     );
+    // The search saved by the first /match alerts its owner about the newcomer, once.
+    let alerts = h.inbox(h.account(&artist).id);
+    assert!(
+        matches!(&alerts[..], [Event::SearchAlert { name, .. }] if name == "Vic's"),
+        "{alerts:?}"
+    );
+    let told = render_event(&alerts[0], Lang::En).plain_text();
+    assert!(told.contains("New profile for your search: Vic's"), "{told}");
     let mut admin = h.admin("root", Lang::En);
     check(
         h,

@@ -2,6 +2,9 @@
 //! details with the score explained criterion by criterion, ⭐, propose, and refine (dates,
 //! radius). Scoring is `crate::matching`'s; this module only asks and shows.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use chrono::NaiveDate;
 
 use super::errors::{Problem, message};
@@ -14,78 +17,44 @@ use crate::domain::profile::Profile;
 use crate::domain::values::DateSet;
 use crate::domain::{Lang, ProfileId};
 use crate::matching::{
-    Candidate, Criterion, CriterionScore, DateBasis, Match, MatchIndex, Query, Reason, Weights,
+    Candidate, Criterion, CriterionScore, DateBasis, LiveIndex, Match, Query, Reason, Weights,
     score,
 };
 use crate::store::{Store, StoreError};
 
 pub const PAGE: usize = 5;
+/// Results kept in the state for paging.
+const KEEP: usize = 50;
 
-/// The match index behind `/match`, built from the store on first use and kept fresh from its
-/// change feed before each search, so a profile approved on another instance is found here too.
+/// The match index behind `/match`: the instance's [`LiveIndex`] (shared with `serve`'s
+/// background refresher when given), or one built on first use that refreshes from the change
+/// feed before each search, so a profile approved on another instance is found at once.
 #[derive(Debug, Default)]
 pub struct Matcher {
-    inner: tokio::sync::Mutex<Option<Follower>>,
+    live: tokio::sync::OnceCell<Arc<LiveIndex>>,
 }
-
-#[derive(Debug)]
-struct Follower {
-    index: MatchIndex,
-    /// The last change of the feed applied.
-    seq: i64,
-}
-
-/// Changes read from the feed per round trip.
-const FEED_PAGE: usize = 500;
 
 impl Matcher {
-    /// The results of `query`, from an index brought up to date first.
+    /// A matcher over an index the caller keeps fresh.
+    #[must_use]
+    pub fn shared(live: Arc<LiveIndex>) -> Self {
+        Self { live: tokio::sync::OnceCell::new_with(Some(live)) }
+    }
+
+    /// The results of `query`.
     pub async fn search(
         &self,
         store: &Store,
         weights: Weights,
         query: &Query,
     ) -> Result<Vec<Match>, StoreError> {
-        let mut guard = self.inner.lock().await;
-        let follower = match guard.take() {
-            Some(f) if f.index.weights() == weights => catch_up(store, f).await?,
-            _ => build(store, weights).await?,
-        };
-        let found = follower.index.search(query);
-        *guard = Some(follower);
-        Ok(found)
+        let live = self
+            .live
+            .get_or_try_init(|| LiveIndex::load(store.clone(), weights, Duration::ZERO))
+            .await?;
+        live.search(query).await
     }
 }
-
-async fn build(store: &Store, weights: Weights) -> Result<Follower, StoreError> {
-    // The feed's head first: a change made while the profiles load is replayed next time.
-    let seq = store.profile_change_head().await?;
-    let mut index = MatchIndex::new(weights);
-    for p in store.approved_profiles(ProfileId(0)).await? {
-        index.upsert(&Candidate::from(&p));
-    }
-    Ok(Follower { index, seq })
-}
-
-async fn catch_up(store: &Store, mut f: Follower) -> Result<Follower, StoreError> {
-    loop {
-        let changes = store.profile_changes_since(f.seq, FEED_PAGE as i64).await?;
-        for c in &changes {
-            match store.profile(c.profile).await {
-                // `upsert` removes a profile that is no longer approved.
-                Ok(p) => f.index.upsert(&Candidate::from(&p)),
-                Err(StoreError::NotFound(_)) => f.index.remove(c.profile),
-                Err(e) => return Err(e),
-            }
-            f.seq = c.seq;
-        }
-        if changes.len() < FEED_PAGE {
-            return Ok(f);
-        }
-    }
-}
-/// Results kept in the state for paging.
-const KEEP: usize = 50;
 
 fn weights(turn: &Turn<'_>) -> Weights {
     turn.ctx.weights

@@ -607,6 +607,15 @@ impl Engine {
         }
     }
 
+    /// Searches an index the caller keeps fresh (`serve` shares one with its refresher); its
+    /// weights then rule.
+    #[must_use]
+    pub fn with_live_index(mut self, live: Arc<crate::matching::LiveIndex>) -> Self {
+        self.weights = live.weights();
+        self.matcher = Matcher::shared(live);
+        self
+    }
+
     /// Matching weights from the configuration (`MATCH_WEIGHTS`).
     #[must_use]
     pub fn with_weights(mut self, weights: Weights) -> Self {
