@@ -47,7 +47,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let _ = stop.send(true);
     for w in workers {
         // Workers finish the delivery in hand; a stuck one does not hold the exit for long.
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), w).await;
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), w).await;
     }
     store.close().await;
     Ok(())

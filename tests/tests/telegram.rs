@@ -408,3 +408,19 @@ async fn the_outbox_is_delivered_once_across_restarts() {
     let fake = app.stop().await;
     fake.assert_clean();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restart_answers_every_update_exactly_once() {
+    let app = App::spawn(Mode::Polling, &[(111, "Ren", "en")]).await;
+    app.says(111, "/help", "/start").await;
+    // Stopped right after the message: answered before stopping or after the restart, once.
+    app.fake.user_sends(111, "/start");
+    let app = app.restart().await;
+    app.fake.wait_for_text(111, "Do you agree").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let answers =
+        app.fake.messages_to(111).iter().filter(|m| m.text.contains("Do you agree")).count();
+    assert_eq!(answers, 1);
+    let fake = app.stop().await;
+    fake.assert_clean();
+}

@@ -9,6 +9,7 @@ mod render;
 mod send;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,6 +56,8 @@ pub struct Telegram {
     sender: Sender,
     /// Each chat's queue of updates, so one chat is handled in order.
     chats: Mutex<HashMap<i64, mpsc::UnboundedSender<Update>>>,
+    /// Updates dispatched and not yet handled, waited for when stopping.
+    in_flight: AtomicUsize,
     webhook_secret: Option<String>,
 }
 
@@ -92,6 +95,7 @@ pub async fn start(
         rules,
         sender: Sender::new(store),
         chats: Mutex::new(HashMap::new()),
+        in_flight: AtomicUsize::new(0),
         webhook_secret,
     });
     let me = tg
@@ -120,6 +124,11 @@ pub async fn start(
                 .await
                 .map_err(|e| anyhow::anyhow!("setting the Telegram webhook: {e}"))?;
             tracing::info!("Telegram updates come by webhook");
+            let (tg2, mut stop) = (tg.clone(), shutdown.clone());
+            tasks.push(tokio::spawn(async move {
+                let _ = stop.changed().await;
+                tg2.drain().await;
+            }));
             Some(
                 axum::Router::new()
                     .route("/webhooks/telegram", post(webhook))
@@ -203,24 +212,34 @@ fn chat_of(update: &Update) -> Option<i64> {
 }
 
 impl Telegram {
+    /// Long polling. A batch is confirmed (by asking again from past its last update) with a
+    /// quick call that is always awaited; only the long wait that follows is given up when
+    /// stopping, and its offset is already confirmed: a restart never gets a handled update again.
     async fn poll(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let mut offset: i32 = 0;
         let mut failures: u32 = 0;
+        let mut confirming = false;
         loop {
+            let timeout = if confirming { 0 } else { POLL_TIMEOUT_SECS };
             let request = self
                 .bot
                 .get_updates()
                 .offset(offset)
-                .timeout(POLL_TIMEOUT_SECS)
+                .timeout(timeout)
                 .allowed_updates([AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
                 .send();
-            let result = tokio::select! {
-                _ = shutdown.changed() => return,
-                r = request => r,
+            let result = if confirming {
+                request.await
+            } else {
+                tokio::select! {
+                    _ = shutdown.changed() => return self.drain().await,
+                    r = request => r,
+                }
             };
             match result {
                 Ok(updates) => {
                     failures = 0;
+                    confirming = !updates.is_empty();
                     for update in updates {
                         offset = i32::try_from(update.id.0).unwrap_or(i32::MAX).saturating_add(1);
                         self.dispatch(update);
@@ -234,11 +253,21 @@ impl Telegram {
                     let wait = send::backoff(failures);
                     tracing::warn!(error = %e, ?wait, "polling Telegram failed; retrying");
                     tokio::select! {
-                        _ = shutdown.changed() => return,
+                        // Stopping while a batch is unconfirmed (its confirming call failed)
+                        // means a restart gets it again: only possible during an outage.
+                        _ = shutdown.changed() => return self.drain().await,
                         () = tokio::time::sleep(wait) => {}
                     }
                 }
             }
+        }
+    }
+
+    /// Waits (a while at most) until every update dispatched has been handled.
+    async fn drain(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
+        while self.in_flight.load(Ordering::Acquire) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
@@ -250,6 +279,7 @@ impl Telegram {
             tokio::spawn(async move { tg.answer_callback(&q).await });
         }
         let Some(chat) = chat_of(&update) else { return };
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
         let mut chats = self.chats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(tx) = chats.get(&chat) {
             // The worker removes its entry under this lock before it stops, so it is alive.
@@ -257,6 +287,7 @@ impl Telegram {
                 return;
             }
             tracing::error!(chat, "a chat queue closed unexpectedly");
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
             return;
         }
         let (tx, rx) = mpsc::unbounded_channel();
@@ -271,7 +302,10 @@ impl Telegram {
         let mut collapsed: HashSet<i32> = HashSet::new();
         loop {
             match tokio::time::timeout(CHAT_IDLE, rx.recv()).await {
-                Ok(Some(update)) => self.handle(chat, update, &mut collapsed).await,
+                Ok(Some(update)) => {
+                    self.handle(chat, update, &mut collapsed).await;
+                    self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                }
                 Ok(None) => return,
                 Err(_) => {
                     let mut chats =
