@@ -128,6 +128,35 @@ mod tests {
         assert!(missing_fr.is_empty(), "missing in fr: {missing_fr:?}");
     }
 
+    /// Every kebab-case literal of the flows names a message: a key typed wrong in the code fails
+    /// here, not in front of a user. (`payload.rs` holds button codes, not keys.)
+    #[test]
+    fn every_key_the_code_names_exists() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/conversation");
+        let en = keys(Lang::En);
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().is_some_and(|n| n == "payload.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (i, literal) in text.split('"').enumerate() {
+                let kebab = i % 2 == 1
+                    && literal.contains('-')
+                    && literal.split('-').all(|w| {
+                        !w.is_empty()
+                            && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                    })
+                    && literal.starts_with(|c: char| c.is_ascii_lowercase());
+                if kebab && !en.contains(&literal) {
+                    missing.push(format!("{}: {literal}", path.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys named in the code but not translated: {missing:?}");
+    }
+
     #[test]
     fn placeholders_match_between_languages() {
         let names = |t: &str| {
