@@ -239,7 +239,8 @@ async fn problem(turn: &mut Turn<'_>, p: &Problem) -> Result<(), StoreError> {
 async fn set_day(turn: &mut Turn<'_>, day: NaiveDate) -> Result<(), StoreError> {
     let Some(d) = draft(turn).map(|d| d.clone()) else { return Ok(()) };
     let common = common_days(turn, &d).await?;
-    if !common.contains(&day) {
+    // With no date in common, any future date may be asked: the other side answers.
+    if !common.is_empty() && !common.contains(&day) {
         return problem(turn, &Problem::DayNotCommon).await;
     }
     if let Some(dm) = draft(turn) {
