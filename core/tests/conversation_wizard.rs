@@ -481,6 +481,66 @@ fn events_of_one_account_are_applied_in_order(h: &mut Harness) {
     );
 }
 
+/// A state written by a version that no longer exists is answered, not failed on.
+fn an_unreadable_stored_state_restarts_politely(h: &mut Harness) {
+    let mut c = h.consented("old", Lang::Fr);
+    let account = h.account(&c).id;
+    let rec = h.rt.block_on(h.store.load_conversation(account, "local")).unwrap().unwrap();
+    h.rt.block_on(h.store.save_conversation(
+        account,
+        "local",
+        r#"{"v": 0, "consented": true, "mode": {"mode": "wizard_v0"}}"#,
+        rec.version,
+    ))
+    .unwrap();
+    check(
+        h,
+        &mut c,
+        "
+        > bonjour
+        Notre conversation précédente n'a pas pu être reprise
+        Je n'ai pas compris
+    ",
+    );
+    assert!(h.state(&c).consented, "consent survives a reset");
+}
+
+/// A proposal half written survives a restart too.
+fn a_restart_mid_proposal_continues_at_the_same_step(h: &mut Harness) {
+    let mut artist = h.consented("pia", Lang::En);
+    h.give_artist(&artist, "Pia", "Lyon");
+    let venue = h.consented("val", Lang::En);
+    h.give_venue(&venue, "Val's", "Lyon");
+    check(
+        h,
+        &mut artist,
+        "
+        > /match
+        > [✉️ 1]
+        > [Sat 5 Dec 2026]
+        > 1000
+        What kind of deal?
+    ",
+    );
+    h.restart();
+    let mut again = h.chat("pia", Lang::En);
+    check(
+        h,
+        &mut again,
+        "
+        > /start
+        What kind of deal?
+        > [Flat fee]
+        > [45 min]
+        > [Skip]
+        > [Skip]
+        Fee: 1 000 €
+        > [Send]
+        sent to Val's
+    ",
+    );
+}
+
 stories!(
     artist_wizard_refuses_each_bad_answer_in_french,
     venue_wizard_refuses_each_bad_answer_in_english,
@@ -492,4 +552,6 @@ stories!(
     profile_shows_edits_and_adds,
     a_shared_location_answers_the_city_question,
     events_of_one_account_are_applied_in_order,
+    an_unreadable_stored_state_restarts_politely,
+    a_restart_mid_proposal_continues_at_the_same_step,
 );

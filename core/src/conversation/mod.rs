@@ -505,6 +505,12 @@ async fn start(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     if let Mode::Wizard(_) = turn.state.mode {
         return wizard::ask(turn);
     }
+    // Pressing /start again mid-flow (a habit on Telegram) resumes it.
+    if turn.state.consented && matches!(turn.state.mode, Mode::Propose(_) | Mode::Await(_)) {
+        let name = turn.ctx.account.display_name.clone();
+        turn.say("welcome-back", &[("name", name)]);
+        return reprompt(turn).await;
+    }
     if !turn.state.consented {
         turn.say("welcome", &[]);
         turn.state.mode = Mode::Consent;
