@@ -178,6 +178,15 @@ async fn artist_profile(app: &App, user: i64, name: &str, w: Words) {
         &w.q(7, 11),
     )
     .await;
+    // Once answered, the location keyboard is taken away.
+    let removed = app
+        .fake
+        .messages_to(user)
+        .iter()
+        .rev()
+        .take(3)
+        .any(|m| m.reply_markup.as_ref().is_some_and(|k| k.get("remove_keyboard").is_some()));
+    assert!(removed, "the location keyboard is removed after the city");
     app.says(user, "100", &w.q(8, 11)).await;
     app.says(user, w.w("05/12/2026", "2026-12-05"), &w.q(9, 11)).await;
     app.presses(user, w.w("Passer", "Skip"), &w.q(10, 11)).await;

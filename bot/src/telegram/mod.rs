@@ -10,7 +10,7 @@ mod send;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -30,9 +30,9 @@ use teloxide::payloads::{
 };
 use teloxide::requests::{Request as _, Requester as _};
 use teloxide::types::{
-    AllowedUpdate, ButtonRequest, CallbackQuery, ChatId, InlineKeyboardButtonKind,
-    InlineKeyboardMarkup, InputFile, KeyboardButton, KeyboardMarkup, LinkPreviewOptions, Message,
-    ParseMode, ReplyMarkup, Update, UpdateKind, User,
+    AllowedUpdate, ButtonRequest, CallbackQuery, ChatAction, ChatId, InlineKeyboardButtonKind,
+    InlineKeyboardMarkup, InputFile, KeyboardButton, KeyboardMarkup, KeyboardRemove,
+    LinkPreviewOptions, Message, ParseMode, ReplyMarkup, Update, UpdateKind, User,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -56,6 +56,8 @@ pub struct Telegram {
     sender: Sender,
     /// Each chat's queue of updates, so one chat is handled in order.
     chats: Mutex<HashMap<i64, mpsc::UnboundedSender<Update>>>,
+    /// Chats that show the "share my location" keyboard.
+    location_shown: Mutex<HashSet<i64>>,
     /// Updates dispatched and not yet handled, waited for when stopping.
     in_flight: AtomicUsize,
     webhook_secret: Option<String>,
@@ -95,6 +97,7 @@ pub async fn start(
         rules,
         sender: Sender::new(store),
         chats: Mutex::new(HashMap::new()),
+        location_shown: Mutex::new(HashSet::new()),
         in_flight: AtomicUsize::new(0),
         webhook_secret,
     });
@@ -370,7 +373,7 @@ impl Telegram {
                         "Désolé, un problème est survenu de notre côté. Réessayez dans un instant."
                     }
                 };
-                let _ = self.send_reply(chat, &Reply::new().text(sorry), None).await;
+                let _ = self.send_reply(chat, &Reply::new().text(sorry), Extra::None).await;
                 return;
             }
         };
@@ -386,12 +389,27 @@ impl Telegram {
         if !others.is_empty() {
             tracing::warn!(count = others.len(), "replies for other accounts were not sent");
         }
+        // The "share my location" keyboard comes with the city question and goes after it.
+        let shown =
+            self.location_shown.lock().unwrap_or_else(PoisonError::into_inner).contains(&chat);
         let last = mine.len().saturating_sub(1);
         for (i, reply) in mine.into_iter().enumerate() {
-            let location = (asks_location && i == last).then_some(outcome.lang);
-            if let Err(SendError::Unreachable) = self.send_reply(chat, reply, location).await {
+            let extra = if asks_location && i == last {
+                Extra::ShareLocation(outcome.lang)
+            } else if shown && !asks_location && i == 0 {
+                Extra::RemoveKeyboard
+            } else {
+                Extra::None
+            };
+            if let Err(SendError::Unreachable) = self.send_reply(chat, reply, extra).await {
                 return;
             }
+        }
+        let mut shown = self.location_shown.lock().unwrap_or_else(PoisonError::into_inner);
+        if asks_location {
+            shown.insert(chat);
+        } else {
+            shown.remove(&chat);
         }
     }
 
@@ -450,24 +468,39 @@ impl Telegram {
             .await;
     }
 
-    /// Sends one reply: its texts (keyboard under the last), then its attachments. With
-    /// `location`, a "share my location" keyboard comes with it.
+    /// Sends one reply: its texts (keyboard under the last), then its attachments, with the
+    /// reply keyboard `extra` asks for.
     pub(crate) async fn send_reply(
         &self,
         chat: i64,
         reply: &Reply,
-        location: Option<Lang>,
+        extra: Extra,
     ) -> Result<(), SendError> {
         if self.sender.is_unreachable(chat) {
             return Err(SendError::Unreachable);
         }
+        let location = match extra {
+            Extra::ShareLocation(lang) => Some(lang),
+            _ => None,
+        };
         let messages = render::render(reply);
         let count = messages.len();
+        // A message holds one keyboard: the removal goes on the first without buttons, or alone.
+        let mut remove = extra == Extra::RemoveKeyboard;
+        if remove && messages.iter().all(|m| m.keyboard.is_some()) {
+            self.send_html(chat, "✓", Some(ReplyMarkup::KeyboardRemove(KeyboardRemove::new())))
+                .await?;
+            remove = false;
+        }
         for (i, m) in messages.into_iter().enumerate() {
             let last = i + 1 == count;
             let markup = match (&m.keyboard, location) {
                 (Some(k), _) => Some(ReplyMarkup::InlineKeyboard(k.clone())),
                 (None, Some(lang)) if last => Some(location_keyboard(lang)),
+                (None, _) if remove => {
+                    remove = false;
+                    Some(ReplyMarkup::KeyboardRemove(KeyboardRemove::new()))
+                }
                 _ => None,
             };
             self.send_html(chat, &m.html, markup).await?;
@@ -479,6 +512,15 @@ impl Telegram {
                 Lang::Fr => "📍 Ou partagez votre position :",
             };
             self.send_html(chat, text, Some(location_keyboard(lang))).await?;
+        }
+        if !reply.attachments.is_empty() {
+            // The file takes a moment to upload: show it is coming.
+            let _ = self
+                .sender
+                .call(Some(chat), "sendChatAction", || {
+                    self.bot.send_chat_action(ChatId(chat), ChatAction::UploadDocument).send()
+                })
+                .await;
         }
         let last_attachment = reply.attachments.len().saturating_sub(1);
         for (i, a) in reply.attachments.iter().enumerate() {
@@ -540,6 +582,16 @@ fn no_preview() -> LinkPreviewOptions {
         prefer_large_media: false,
         show_above_text: false,
     }
+}
+
+/// The reply keyboard (under the typing field) that goes with a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Extra {
+    None,
+    /// The city question: offer "share my location".
+    ShareLocation(Lang),
+    /// The city question is over: take the location keyboard away.
+    RemoveKeyboard,
 }
 
 fn location_keyboard(lang: Lang) -> ReplyMarkup {

@@ -91,7 +91,7 @@ async fn deliver(tg: &Telegram, item: OutboxItem) {
         }
     };
     let reply = render_delivery(store, &tg.rules, &event, lang).await;
-    match tg.send_reply(chat, &reply, None).await {
+    match tg.send_reply(chat, &reply, super::Extra::None).await {
         Ok(()) | Err(SendError::Unreachable) => {
             if let Err(e) = store.mark_sent(item.id).await {
                 tracing::error!(error = %e, "a delivered notification could not be marked sent");
