@@ -297,6 +297,7 @@ fn refine_buttons(turn: &Turn<'_>) -> Vec<super::Button> {
 }
 
 pub(crate) async fn action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
+    turn.pure = true;
     let Mode::Results(res) = &mut turn.state.mode else { return Ok(()) };
     match action {
         Action::Page(n) => {

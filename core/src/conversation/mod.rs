@@ -102,6 +102,9 @@ pub struct Step {
     pub state: State,
     pub replies: Vec<Reply>,
     pub effects: Vec<Effect>,
+    /// The step changed nothing but the conversation (a wizard answer, a page turned): it may be
+    /// replayed on a fresher state if another instance saved meanwhile.
+    pub pure: bool,
 }
 
 /// What a step may read: the store, the speaker's account, the rules and the time.
@@ -131,6 +134,8 @@ pub(crate) struct Turn<'a> {
     pub effects: Vec<Effect>,
     /// Set when the language changes mid-step, so the rest is said in the new one.
     pub lang: Lang,
+    /// Set by flows that only read the store (see [`Step::pure`]).
+    pub pure: bool,
 }
 
 impl Turn<'_> {
@@ -200,8 +205,14 @@ impl Turn<'_> {
 pub async fn step(ctx: &Ctx<'_>, state: State, input: Incoming) -> Step {
     let before = state.clone();
     let global = matches!(&input, Incoming::Button(p) if payload::decode(p).is_some_and(|(_, a)| a.is_global()));
-    let mut turn =
-        Turn { ctx, state, replies: Vec::new(), effects: Vec::new(), lang: ctx.account.lang };
+    let mut turn = Turn {
+        ctx,
+        state,
+        replies: Vec::new(),
+        effects: Vec::new(),
+        lang: ctx.account.lang,
+        pure: false,
+    };
     let pressed_nonce = turn.state.nonce;
     if !global {
         turn.state.nonce = turn.state.nonce.wrapping_add(1);
@@ -213,12 +224,17 @@ pub async fn step(ctx: &Ctx<'_>, state: State, input: Incoming) -> Step {
                 // Never silence: whatever happened, say what can be done now.
                 idle_help(&mut turn);
             }
-            Step { state: turn.state, replies: turn.replies, effects: turn.effects }
+            Step {
+                state: turn.state,
+                replies: turn.replies,
+                effects: turn.effects,
+                pure: turn.pure,
+            }
         }
         Err(e) => {
             tracing::error!(error = %e, account = %ctx.account.id, "conversation step failed");
             let reply = Reply::new().para(spans(ctx.account.lang, "err-internal", &[]));
-            Step { state: before, replies: vec![reply], effects: Vec::new() }
+            Step { state: before, replies: vec![reply], effects: Vec::new(), pure: true }
         }
     }
 }
@@ -653,30 +669,49 @@ impl Engine {
         let lock = self.lock_for(account.id);
         let _guard = lock.lock().await;
         let channel = speaker.identity.platform.as_str();
-        let record = self.store.load_conversation(account.id, channel).await?;
-        let (state, reset, version) = match &record {
-            Some(r) => {
-                let (s, reset) = State::decode(&r.state);
-                (s, reset, r.version)
+        let mut attempts = 0;
+        let step = loop {
+            attempts += 1;
+            let record = self.store.load_conversation(account.id, channel).await?;
+            let (state, reset, version) = match &record {
+                Some(r) => {
+                    let (s, reset) = State::decode(&r.state);
+                    (s, reset, r.version)
+                }
+                None => (State::default(), false, 0),
+            };
+            let ctx = Ctx {
+                store: &self.store,
+                account: &account,
+                speaker,
+                rules: &self.rules,
+                weights: self.weights,
+                matcher: &self.matcher,
+                now: self.store.clock().now(),
+            };
+            let mut step = step(&ctx, state, input.clone()).await;
+            if reset {
+                step.replies.insert(0, Reply::new().para(spans(account.lang, "state-reset", &[])));
             }
-            None => (State::default(), false, 0),
+            if step.effects.contains(&Effect::AccountErased) {
+                break step;
+            }
+            match self
+                .store
+                .save_conversation(account.id, channel, &step.state.encode(), version)
+                .await
+            {
+                Ok(_) => break step,
+                // Another instance moved this conversation on: a pure step is replayed on its
+                // state; one that already acted in the store keeps its state (see `save`).
+                Err(StoreError::Conflict) if step.pure && attempts < 5 => {}
+                Err(StoreError::Conflict) => {
+                    self.save(account.id, channel, &step.state).await?;
+                    break step;
+                }
+                Err(e) => return Err(e),
+            }
         };
-        let ctx = Ctx {
-            store: &self.store,
-            account: &account,
-            speaker,
-            rules: &self.rules,
-            weights: self.weights,
-            matcher: &self.matcher,
-            now: self.store.clock().now(),
-        };
-        let mut step = step(&ctx, state, input).await;
-        if reset {
-            step.replies.insert(0, Reply::new().para(spans(account.lang, "state-reset", &[])));
-        }
-        if !step.effects.contains(&Effect::AccountErased) {
-            self.save(account.id, channel, &step.state, version).await?;
-        }
         let lang = if step.effects.contains(&Effect::AccountErased) {
             account.lang
         } else {
@@ -685,27 +720,21 @@ impl Engine {
         Ok(Outcome { account: account.id, lang, replies: step.replies, effects: step.effects })
     }
 
-    /// Saves with the optimistic version. Another instance saving in between (the per-account
-    /// lock covers this process only) loses to us: the step's effects are already in the store,
-    /// so the newest state is the one that describes them.
+    /// Saves over whatever another instance saved in between (the per-account lock covers this
+    /// process only): the step's effects are already in the store, so the newest state is the
+    /// one that describes them.
     async fn save(
         &self,
         account: AccountId,
         channel: &str,
         state: &State,
-        version: i64,
     ) -> Result<(), StoreError> {
         let text = state.encode();
-        let mut version = version;
         for _ in 0..10 {
+            let version =
+                self.store.load_conversation(account, channel).await?.map_or(0, |r| r.version);
             match self.store.save_conversation(account, channel, &text, version).await {
-                Err(StoreError::Conflict) => {
-                    version = self
-                        .store
-                        .load_conversation(account, channel)
-                        .await?
-                        .map_or(0, |r| r.version);
-                }
+                Err(StoreError::Conflict) => {}
                 other => return other.map(|_| ()),
             }
         }

@@ -251,6 +251,7 @@ async fn set_day(turn: &mut Turn<'_>, day: NaiveDate) -> Result<(), StoreError> 
 }
 
 pub(crate) async fn text(turn: &mut Turn<'_>, input: &str) -> Result<(), StoreError> {
+    turn.pure = true;
     let today = turn.ctx.today();
     let Some(d) = draft(turn) else { return Ok(()) };
     match d.step {
@@ -332,6 +333,7 @@ pub fn parse_times(input: &str) -> Option<ShowTimes> {
 }
 
 pub(crate) async fn action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
+    turn.pure = !matches!(action, Action::Send);
     let Some(d) = draft(turn) else { return Ok(()) };
     match (d.step, action) {
         (_, Action::Cancel) => {

@@ -308,6 +308,7 @@ fn problem(turn: &mut Turn<'_>, p: &Problem) -> Result<(), StoreError> {
 }
 
 pub(crate) async fn text(turn: &mut Turn<'_>, input: &str) -> Result<(), StoreError> {
+    turn.pure = true;
     let today = turn.ctx.today();
     let lang = turn.lang;
     let Some(w) = wiz(turn) else { return Ok(()) };
@@ -424,6 +425,7 @@ fn genre_text(
 }
 
 pub(crate) async fn location(turn: &mut Turn<'_>, lat: f64, lon: f64) -> Result<(), StoreError> {
+    turn.pure = true;
     let Some(w) = wiz(turn) else { return Ok(()) };
     if w.question != Some(Field::City) {
         turn.say("location-unexpected", &[]);
@@ -440,6 +442,7 @@ pub(crate) async fn location(turn: &mut Turn<'_>, lat: f64, lon: f64) -> Result<
 }
 
 pub(crate) async fn action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
+    turn.pure = !matches!(action, Action::Submit);
     let Some(w) = wiz(turn) else { return Ok(()) };
     match action {
         Action::Cancel => {
