@@ -342,6 +342,20 @@ impl FakeTelegram {
         self.inner.changed.notify_waiters();
     }
 
+    /// The user sends a photo, with an optional caption.
+    pub fn user_sends_photo(&self, user: i64, caption: Option<&str>) {
+        let mut st = self.inner.st();
+        let mut msg = user_message(&mut st, user);
+        msg["photo"] =
+            json!([{"file_id": "photo1", "file_unique_id": "p1", "width": 90, "height": 90}]);
+        if let Some(c) = caption {
+            msg["caption"] = json!(c);
+        }
+        push_update(&mut st, json!({ "message": msg }));
+        drop(st);
+        self.inner.changed.notify_waiters();
+    }
+
     pub fn user_shares_location(&self, user: i64, latitude: f64, longitude: f64) {
         let mut st = self.inner.st();
         let mut msg = user_message(&mut st, user);

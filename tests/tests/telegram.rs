@@ -433,3 +433,12 @@ async fn a_restart_answers_every_update_exactly_once() {
     let fake = app.stop().await;
     fake.assert_clean();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_photo_or_a_sticker_is_answered_not_ignored() {
+    let app = App::spawn(Mode::Polling, &[(222, "Pia", "en")]).await;
+    app.says(222, "/start", "Do you agree").await;
+    app.after(222, |f| f.user_sends_photo(222, None), "one of the buttons").await;
+    let fake = app.stop().await;
+    fake.assert_clean();
+}

@@ -32,7 +32,7 @@ use teloxide::requests::{Request as _, Requester as _};
 use teloxide::types::{
     AllowedUpdate, ButtonRequest, CallbackQuery, ChatAction, ChatId, InlineKeyboardButtonKind,
     InlineKeyboardMarkup, InputFile, KeyboardButton, KeyboardMarkup, KeyboardRemove,
-    LinkPreviewOptions, Message, ParseMode, ReplyMarkup, Update, UpdateKind, User,
+    LinkPreviewOptions, Message, MessageKind, ParseMode, ReplyMarkup, Update, UpdateKind, User,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -615,10 +615,18 @@ fn pressed_label(q: &CallbackQuery, data: &str) -> Option<String> {
     })
 }
 
-/// What a message means to the engine: a command, text, or a shared location.
+/// What a message means to the engine: a command, text, or a shared location. A photo, a
+/// sticker or a voice note counts as its caption (often none), so the person is still answered
+/// ("I did not understand") rather than met with silence; service messages mean nothing.
 fn incoming_of(m: &Message) -> Option<Incoming> {
     if let Some(text) = m.text() {
         return Some(Incoming::from_line(text));
     }
-    m.location().map(|l| Incoming::Location { lat: l.latitude, lon: l.longitude })
+    if let Some(l) = m.location() {
+        return Some(Incoming::Location { lat: l.latitude, lon: l.longitude });
+    }
+    match m.kind {
+        MessageKind::Common(_) => Some(Incoming::Text(m.caption().unwrap_or_default().to_owned())),
+        _ => None,
+    }
 }

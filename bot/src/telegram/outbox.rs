@@ -19,6 +19,7 @@ use super::send::SendError;
 const LEASE_SECS: i64 = 120;
 const BATCH: i64 = 20;
 const IDLE: Duration = Duration::from_millis(500);
+const PACE: Duration = Duration::from_millis(40);
 
 pub(super) async fn run(tg: Arc<Telegram>, mut shutdown: watch::Receiver<bool>) {
     loop {
@@ -38,6 +39,9 @@ pub(super) async fn run(tg: Arc<Telegram>, mut shutdown: watch::Receiver<bool>) 
         // it again after the restart.
         for item in items {
             deliver(&tg, item).await;
+            // Notifications are a broadcast in Telegram's eyes: kept under its ~30 messages a
+            // second, so a burst of alerts does not trip flood limits for everyone's replies.
+            tokio::time::sleep(PACE).await;
         }
         if idle {
             tokio::select! {
