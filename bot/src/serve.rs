@@ -20,6 +20,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let engine = Arc::new(Engine::new(store.clone(), config.rules.clone()));
     let mut app = flowstage_webhooks::router(flowstage_webhooks::AppState { store: store.clone() });
     let mut workers = Vec::new();
+    // Proposal expiry, hold expiry and challenges: each timer fires once across instances.
+    let timers = tokio::spawn(flowstage_core::booking::run_timers(
+        flowstage_core::booking::BookingService::new(store.clone(), config.rules.clone()),
+        std::time::Duration::from_secs(30),
+    ));
     match &config.telegram {
         None => {
             tracing::info!("TELEGRAM_BOT_TOKEN is not set: the Telegram front-end is not started");
@@ -45,6 +50,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     println!("listening on http://{addr}");
     axum_serve(listener, app).await?;
     let _ = stop.send(true);
+    timers.abort();
     for w in workers {
         // Workers finish the delivery in hand; a stuck one does not hold the exit for long.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), w).await;
