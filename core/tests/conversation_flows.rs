@@ -555,6 +555,62 @@ fn proposals_are_refused_countered_and_withdrawn(h: &mut Harness) {
     );
 }
 
+fn a_venue_proposes_to_an_artist(h: &mut Harness) {
+    let (mut artist, mut venue) = two_sides(h);
+    check(
+        h,
+        &mut venue,
+        "
+        > /match
+        1. Arlo
+        > [✉️ 1]
+        Proposal to Arlo.
+        Which date? 2 dates are free on both sides
+        > [Back]
+        Proposal dropped
+        Results (page 1 of 1
+        > [✉️ 1]
+        > [Sat 5 Dec 2026]
+        What fee? Suggested: 900 €
+        > [Keep]
+        > [Guarantee + % of net]
+        > [60 %]
+        > [90 min]
+        > 19:00 20:00 21:00 22:00 23:30
+        > [Skip]
+        Deal: guarantee + 60 % of net
+        > [Send]
+        Proposal #1 sent to Arlo
+    ",
+    );
+    check(
+        h,
+        &mut artist,
+        "
+        > /proposals
+        Reçues :
+        #1 Vera Club
+        > [#1]
+        Contrat : garantie + 60 % du net
+        > [Contre-proposer]
+        Contre-proposition à Vera Club
+        Quel cachet ? Proposé : 900 €
+        > 1100
+        Quel type de contrat
+        > [Garantie + % du net]
+        Quel pourcentage
+        > [70 %]
+        Durée du set
+        > [90 min]
+        > [Passer]
+        > [Passer]
+        Contrat : garantie + 70 % du net
+        > [Envoyer]
+        envoyée à Vera Club
+    ",
+    );
+}
+
 fn settings_change_language_alerts_and_email(h: &mut Harness) {
     let mut c = h.consented("sol", Lang::Fr);
     check(
@@ -796,4 +852,5 @@ stories!(
     link_support_mydata_and_erasure,
     notifications_read_well_in_both_languages,
     the_index_follows_approvals_and_suspensions,
+    a_venue_proposes_to_an_artist,
 );

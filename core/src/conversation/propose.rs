@@ -73,6 +73,17 @@ pub(crate) async fn begin(
         turn.say("propose-same-kind", &[]);
         return Ok(());
     };
+    let results = match &turn.state.mode {
+        Mode::Results(r) => Some(r.clone()),
+        _ => None,
+    };
+    // A counter-offer starts from the terms it answers.
+    let (deal, percent) = match counter.map(|p| p.terms.deal) {
+        Some(Deal::DoorDeal { percent_bp }) => (DealKind::Door, percent_bp / 100),
+        Some(Deal::GuaranteeVersus { percent_bp }) => (DealKind::Versus, percent_bp / 100),
+        Some(Deal::GuaranteePlus { percent_bp }) => (DealKind::Plus, percent_bp / 100),
+        Some(Deal::FlatFee) | None => (DealKind::Flat, 70),
+    };
     let d = ProposeDraft {
         from: from.id,
         to: target.id,
@@ -80,11 +91,12 @@ pub(crate) async fn begin(
         step: if counter.is_some() { ProposeStep::Fee } else { ProposeStep::Day },
         day: counter.map(|p| p.terms.day),
         fee,
-        deal: DealKind::Flat,
-        percent: 70,
+        deal,
+        percent,
         set_minutes: counter.map_or(60, |p| p.terms.set_minutes),
         times: counter.map(|p| p.terms.times).unwrap_or_default(),
         message: None,
+        results,
     };
     turn.state.mode = Mode::Propose(Box::new(d));
     let key = if counter.is_some() { "counter-intro" } else { "propose-intro" };
@@ -346,8 +358,13 @@ pub(crate) async fn action(turn: &mut Turn<'_>, action: Action) -> Result<(), St
             match previous(step, d.deal) {
                 Some(p) => d.step = p,
                 None => {
-                    turn.state.mode = Mode::Idle;
+                    let results = d.results.take();
                     turn.say("propose-cancelled", &[]);
+                    if let Some(r) = results {
+                        turn.state.mode = Mode::Results(r);
+                        return super::find::show_page(turn).await;
+                    }
+                    turn.state.mode = Mode::Idle;
                     idle_help(turn);
                     return Ok(());
                 }

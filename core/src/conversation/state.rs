@@ -166,6 +166,9 @@ pub struct ProposeDraft {
     pub set_minutes: u16,
     pub times: ShowTimes,
     pub message: Option<String>,
+    /// The results the proposal was started from: Back from its first question returns there.
+    #[serde(default)]
+    pub results: Option<Results>,
 }
 
 impl State {
