@@ -107,8 +107,19 @@ pub fn detail_lines(lang: Lang, details: &ProfileDetails, free: &DateSet) -> Vec
                 "field-bio",
                 a.bio.as_ref().map_or_else(dash, ToString::to_string),
             ));
-            let links = a.links.as_slice().join(" ");
-            out.push(line(lang, "field-links", if links.is_empty() { dash() } else { links }));
+            // Links as link spans, so each platform makes them clickable.
+            let mut links = line(lang, "field-links", String::new());
+            links.pop();
+            if a.links.as_slice().is_empty() {
+                links.push(Span::Plain(dash()));
+            }
+            for (i, url) in a.links.as_slice().iter().enumerate() {
+                if i > 0 {
+                    links.push(Span::Plain(" ".to_owned()));
+                }
+                links.push(Span::Link { text: url.clone(), url: url.clone() });
+            }
+            out.push(links);
             out.push(line(
                 lang,
                 "field-email",
