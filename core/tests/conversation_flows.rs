@@ -733,6 +733,35 @@ fn link_support_mydata_and_erasure(h: &mut Harness) {
     );
 }
 
+fn the_account_commands_in_french(h: &mut Harness) {
+    let mut c = h.consented("lou", Lang::Fr);
+    check(
+        h,
+        &mut c,
+        "
+        > /link
+        Votre code :
+        valable 15 minutes
+        > /link ZZZZZZZZ
+        Ce code est inconnu ou expiré
+        > /support
+        Écrivez votre message pour l'équipe
+        > Bonjour, une question.
+        Ticket n° 1 ouvert
+        > /mydata
+        Voici toutes vos données personnelles (JSON).
+        📎 flowstage-data-
+        > /deleteme
+        Tout effacer ?
+        > [Non, garder]
+        Rien n'a été effacé.
+        > /deleteme
+        > [Oui, tout effacer]
+        Vos données sont effacées.
+    ",
+    );
+}
+
 fn notifications_read_well_in_both_languages(h: &mut Harness) {
     use chrono::NaiveDate;
     use flowstage_core::domain::{BookingId, ProfileId, SavedSearchId};
@@ -853,4 +882,5 @@ stories!(
     notifications_read_well_in_both_languages,
     the_index_follows_approvals_and_suspensions,
     a_venue_proposes_to_an_artist,
+    the_account_commands_in_french,
 );
