@@ -39,7 +39,17 @@ impl App {
     /// Starts the binary; `users` are known to the fake before (admins need a chat for their
     /// command menu).
     async fn spawn(mode: Mode, users: &[(i64, &str, &str)]) -> App {
+        Self::spawn_with(mode, users, |_| {}).await
+    }
+
+    /// As [`App::spawn`], with `before` applied to the fake before the binary starts.
+    async fn spawn_with(
+        mode: Mode,
+        users: &[(i64, &str, &str)],
+        before: impl FnOnce(&FakeTelegram),
+    ) -> App {
         let fake = FakeTelegram::start().await;
+        before(&fake);
         fake.add_user(ADMIN, "Root", Some("en"));
         for (id, name, lang) in users {
             fake.add_user(*id, name, Some(lang));
@@ -440,5 +450,33 @@ async fn a_photo_or_a_sticker_is_answered_not_ignored() {
     app.says(222, "/start", "Do you agree").await;
     app.after(222, |f| f.user_sends_photo(222, None), "one of the buttons").await;
     let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_token_telegram_refuses_stops_start_up_with_the_variable_named() {
+    let fake = FakeTelegram::start().await;
+    let t = TestDir::new();
+    let db = t.sqlite_url("t.db");
+    let out = t
+        .env("DATABASE_URL", &db)
+        .env("FLOWSTAGE_HTTP_ADDR", "127.0.0.1:0")
+        .env("TELEGRAM_BOT_TOKEN", "42:not-the-right-one")
+        .env("TELEGRAM_API_URL", &fake.api_url())
+        .run(&["serve"], "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("TELEGRAM_BOT_TOKEN"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn starting_while_telegram_is_unreachable_waits_it_out() {
+    let app = App::spawn_with(Mode::Polling, &[(333, "Sol", "fr")], |f| {
+        f.outage(Duration::from_secs(2));
+    })
+    .await;
+    app.says(333, "/start", "Acceptez-vous").await;
+    let fake = app.stop().await;
+    assert!(!fake.commands(&json!({"type": "default"}), "fr").is_empty());
     fake.assert_clean();
 }

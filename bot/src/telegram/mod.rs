@@ -101,54 +101,41 @@ pub async fn start(
         in_flight: AtomicUsize::new(0),
         webhook_secret,
     });
-    let me = tg
-        .sender
-        .call(None, "getMe", || tg.bot.get_me().send())
-        .await
-        .map_err(|e| anyhow::anyhow!("the Telegram bot token was not accepted: {e}"))?;
-    tracing::info!(username = me.username(), "Telegram front-end starting");
-    commands::register(&tg).await;
-    let mut tasks = Vec::new();
-    let router = match &config.webhook_url {
-        Some(url) => {
-            let url: url::Url =
-                url.parse().map_err(|e| anyhow::anyhow!("TELEGRAM_WEBHOOK_URL: {e}"))?;
-            let secret = tg.webhook_secret.clone().unwrap_or_default();
-            let allowed = [AllowedUpdate::Message, AllowedUpdate::CallbackQuery];
-            tg.sender
-                .call(None, "setWebhook", || {
-                    use teloxide::payloads::SetWebhookSetters as _;
-                    tg.bot
-                        .set_webhook(url.clone())
-                        .secret_token(secret.clone())
-                        .allowed_updates(allowed)
-                        .send()
-                })
-                .await
-                .map_err(|e| anyhow::anyhow!("setting the Telegram webhook: {e}"))?;
-            tracing::info!("Telegram updates come by webhook");
-            let (tg2, mut stop) = (tg.clone(), shutdown.clone());
-            tasks.push(tokio::spawn(async move {
-                let _ = stop.changed().await;
-                tg2.drain().await;
-            }));
-            Some(
-                axum::Router::new()
-                    .route("/webhooks/telegram", post(webhook))
-                    .with_state(tg.clone()),
-            )
+    let webhook_url: Option<url::Url> = match &config.webhook_url {
+        Some(u) => Some(u.parse().map_err(|e| anyhow::anyhow!("TELEGRAM_WEBHOOK_URL: {e}"))?),
+        None => None,
+    };
+    // A token or a webhook URL that Telegram refuses stops start-up with the variable named; an
+    // unreachable Telegram does not hold up the HTTP server: the front-end keeps trying.
+    let ready = match tg.sender.call(None, "getMe", || tg.bot.get_me().send()).await {
+        Ok(me) => {
+            tracing::info!(username = me.username(), "Telegram front-end starting");
+            commands::register(&tg).await;
+            match tg.route_updates(webhook_url.as_ref()).await {
+                Ok(()) => true,
+                Err(SendError::Refused(e)) if webhook_url.is_some() => {
+                    anyhow::bail!("TELEGRAM_WEBHOOK_URL was refused by Telegram: {e}")
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "Telegram unreachable at start-up; retrying");
+                    false
+                }
+            }
         }
-        None => {
-            // A webhook left from an earlier run would make getUpdates fail.
-            tg.sender
-                .call(None, "deleteWebhook", || tg.bot.delete_webhook().send())
-                .await
-                .map_err(|e| anyhow::anyhow!("removing a Telegram webhook: {e}"))?;
-            tasks.push(tokio::spawn(tg.clone().poll(shutdown.clone())));
-            None
+        Err(SendError::Refused(e)) => {
+            anyhow::bail!("TELEGRAM_BOT_TOKEN was refused by Telegram: {e}")
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "Telegram unreachable at start-up; retrying");
+            false
         }
     };
+    let mut tasks =
+        vec![tokio::spawn(tg.clone().run(ready, webhook_url.clone(), shutdown.clone()))];
     tasks.push(tokio::spawn(outbox::run(tg.clone(), shutdown)));
+    let router = webhook_url.map(|_| {
+        axum::Router::new().route("/webhooks/telegram", post(webhook)).with_state(tg.clone())
+    });
     Ok((router, tasks))
 }
 
@@ -215,6 +202,77 @@ fn chat_of(update: &Update) -> Option<i64> {
 }
 
 impl Telegram {
+    /// Finishes what start-up could not (Telegram unreachable then), then receives updates
+    /// until told to stop.
+    async fn run(
+        self: Arc<Self>,
+        ready: bool,
+        webhook: Option<url::Url>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut failures = 0;
+        let mut ready = ready;
+        while !ready {
+            let attempt = async {
+                self.sender.call(None, "getMe", || self.bot.get_me().send()).await?;
+                self.route_updates(webhook.as_ref()).await
+            };
+            match attempt.await {
+                Ok(()) => {
+                    commands::register(&self).await;
+                    tracing::info!("Telegram reachable again: front-end started");
+                    ready = true;
+                }
+                Err(SendError::Refused(e)) => {
+                    tracing::error!(error = %e, "Telegram refuses this bot's set-up; front-end stopped");
+                    return;
+                }
+                Err(_) => {
+                    failures += 1;
+                    tokio::select! {
+                        _ = shutdown.changed() => return,
+                        () = tokio::time::sleep(send::backoff(failures)) => {}
+                    }
+                }
+            }
+        }
+        match webhook {
+            Some(_) => {
+                let _ = shutdown.changed().await;
+                self.drain().await;
+            }
+            None => self.poll(shutdown).await,
+        }
+    }
+
+    /// Where updates go: the webhook, or nowhere (so getUpdates works; a webhook left from an
+    /// earlier run would make it fail).
+    async fn route_updates(&self, webhook: Option<&url::Url>) -> Result<(), SendError> {
+        match webhook {
+            Some(url) => {
+                use teloxide::payloads::SetWebhookSetters as _;
+                let secret = self.webhook_secret.clone().unwrap_or_default();
+                let allowed = [AllowedUpdate::Message, AllowedUpdate::CallbackQuery];
+                self.sender
+                    .call(None, "setWebhook", || {
+                        self.bot
+                            .set_webhook(url.clone())
+                            .secret_token(secret.clone())
+                            .allowed_updates(allowed)
+                            .send()
+                    })
+                    .await?;
+                tracing::info!("Telegram updates come by webhook");
+            }
+            None => {
+                self.sender
+                    .call(None, "deleteWebhook", || self.bot.delete_webhook().send())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Long polling. A batch is confirmed (by asking again from past its last update) with a
     /// quick call that is always awaited; only the long wait that follows is given up when
     /// stopping, and its offset is already confirmed: a restart never gets a handled update again.
