@@ -344,8 +344,8 @@ fn a_proposal_is_drafted_sent_and_accepted(h: &mut Harness) {
             "
         > /proposals
         Received:
+        awaiting an answer (1)
         #{id} Arlo
-        awaiting an answer
         > [#{id}]
         Proposal #{id} from Arlo
         door deal, 80 % of ticket sales
@@ -383,8 +383,8 @@ fn a_proposal_is_drafted_sent_and_accepted(h: &mut Harness) {
             "
         > /proposals
         Envoyées :
+        acceptée (1)
         #{id} Vera Club
-        acceptée
         > [#{id}]
         Messages :
         Vera Club : See you at six.

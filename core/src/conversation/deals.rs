@@ -17,6 +17,17 @@ use crate::store::StoreError;
 /// How many answered proposals the list still shows.
 const RECENT_FINAL: usize = 10;
 
+/// The order of the status groups: what waits for someone first.
+const BY_STATUS: [ProposalStatus; 7] = [
+    ProposalStatus::Sent,
+    ProposalStatus::Held,
+    ProposalStatus::Accepted,
+    ProposalStatus::Countered,
+    ProposalStatus::Refused,
+    ProposalStatus::Withdrawn,
+    ProposalStatus::Expired,
+];
+
 async fn names(
     turn: &Turn<'_>,
     ids: impl IntoIterator<Item = ProfileId>,
@@ -69,25 +80,31 @@ pub(crate) async fn list(turn: &mut Turn<'_>) -> Result<(), StoreError> {
             continue;
         }
         r = r.para(turn.s(title, &[]));
-        let open: Vec<&&Proposal> = side.iter().filter(|p| !p.status.is_final()).collect();
-        let done: Vec<&&Proposal> =
-            side.iter().filter(|p| p.status.is_final()).take(RECENT_FINAL).collect();
-        let mut items = Vec::new();
-        for p in open.iter().chain(done.iter()) {
-            let other = if incoming { p.from_profile } else { p.to_profile };
-            let other_name = named.get(&other).cloned().unwrap_or_default();
-            items.push(vec![
-                Span::Bold(format!("#{} ", p.id)),
-                Span::Plain(format!(
-                    "{other_name} · {} · {} · ",
-                    show::day(lang, p.terms.day),
-                    p.terms.fee
-                )),
-                Span::Italic(show::proposal_status(lang, p.status)),
-            ]);
-            buttons.push(turn.button_text(format!("#{}", p.id), &Action::Open(p.id)));
+        let open = side.iter().copied().filter(|p| !p.status.is_final());
+        let done = side.iter().copied().filter(|p| p.status.is_final()).take(RECENT_FINAL);
+        let shown: Vec<&Proposal> = open.chain(done).collect();
+        for status in BY_STATUS {
+            let group: Vec<&&Proposal> = shown.iter().filter(|p| p.status == status).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let heading = format!("{} ({})", show::proposal_status(lang, status), group.len());
+            let mut items = Vec::new();
+            for p in group {
+                let other = if incoming { p.from_profile } else { p.to_profile };
+                let other_name = named.get(&other).cloned().unwrap_or_default();
+                items.push(vec![
+                    Span::Bold(format!("#{} ", p.id)),
+                    Span::Plain(format!(
+                        "{other_name} · {} · {}",
+                        show::day(lang, p.terms.day),
+                        p.terms.fee
+                    )),
+                ]);
+                buttons.push(turn.button_text(format!("#{}", p.id), &Action::Open(p.id)));
+            }
+            r = r.para(vec![Span::Italic(heading)]).list(items);
         }
-        r = r.list(items);
     }
     r = r.grid(buttons, 4);
     turn.push(r);
