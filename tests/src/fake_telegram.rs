@@ -1766,38 +1766,66 @@ async fn front_door(front: tokio::net::TcpListener, upstream: SocketAddr, inner:
 }
 
 // ---------------------------------------------------------------------------------------------
-// Webhook delivery: one update at a time, in order, retried while the bot's endpoint fails.
+// Webhook delivery, as Telegram does it: up to 40 requests at once (its default
+// `max_connections`), one at a time per chat so a chat's updates arrive in order, each retried
+// while the bot's endpoint fails.
+
+const WEBHOOK_CONNECTIONS: usize = 40;
+
+fn update_chat(u: &Value) -> i64 {
+    let m = u.get("message").or_else(|| u.get("callback_query"));
+    m.and_then(|m| m.get("chat").or_else(|| m.get("from")))
+        .and_then(|c| c["id"].as_i64())
+        .unwrap_or_default()
+}
 
 async fn deliver_webhooks(inner: Arc<Inner>) {
+    let busy: Arc<Mutex<std::collections::HashSet<i64>>> = Arc::default();
+    let slots = Arc::new(tokio::sync::Semaphore::new(WEBHOOK_CONNECTIONS));
     loop {
         let changed = inner.changed.notified();
         tokio::pin!(changed);
         changed.as_mut().enable();
+        let Ok(slot) = slots.clone().acquire_owned().await else { return };
         let next = {
-            let st = inner.st();
-            match (&st.webhook, st.updates.front()) {
-                (Some((url, secret)), Some(u)) => Some((url.clone(), secret.clone(), u.clone())),
-                _ => None,
+            let mut st = inner.st();
+            let mut busy = busy.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match st.webhook.clone() {
+                None => None,
+                Some((url, secret)) => {
+                    let free = st.updates.iter().position(|u| !busy.contains(&update_chat(u)));
+                    free.and_then(|i| st.updates.remove(i)).map(|u| {
+                        busy.insert(update_chat(&u));
+                        (url, secret, u)
+                    })
+                }
             }
         };
         let Some((url, secret, update)) = next else {
+            drop(slot);
             let _ = tokio::time::timeout(Duration::from_millis(200), changed).await;
             continue;
         };
-        let status = post_json(&url, secret.as_deref(), &update).await.unwrap_or(0);
-        let id = update["update_id"].as_i64();
-        {
-            let mut st = inner.st();
-            st.webhook_statuses.push(status);
-            if (200..300).contains(&status)
-                && st.updates.front().map(|u| u["update_id"].as_i64()) == Some(id)
-            {
-                st.updates.pop_front();
+        let (inner, busy) = (inner.clone(), busy.clone());
+        tokio::spawn(async move {
+            let status = post_json(&url, secret.as_deref(), &update).await.unwrap_or(0);
+            let ok = (200..300).contains(&status);
+            if !ok {
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
-        }
-        if !(200..300).contains(&status) {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            {
+                let mut st = inner.st();
+                st.webhook_statuses.push(status);
+                if !ok {
+                    st.updates.push_front(update.clone());
+                }
+            }
+            busy.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .remove(&update_chat(&update));
+            drop(slot);
+            inner.changed.notify_waiters();
+        });
     }
 }
 

@@ -23,6 +23,10 @@ use crate::fake_telegram::FakeTelegram;
 #[derive(Debug, Clone)]
 pub struct Figures {
     pub users: usize,
+    /// Updates came by webhook (else by long polling).
+    pub webhook: bool,
+    /// The binary measured was an optimised build.
+    pub release: bool,
     /// Messages people sent and buttons they pressed.
     pub actions: usize,
     /// Messages the bot sent.
@@ -44,7 +48,9 @@ impl fmt::Display for Figures {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} users, {} actions, {} bot messages in {:.2} s: {:.0} replies/s; message→answer p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            "{} ({}): {} users, {} actions, {} bot messages in {:.2} s: {:.0} replies/s; message→answer p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            if self.webhook { "webhook" } else { "long polling" },
+            if self.release { "release build" } else { "debug build" },
             self.users,
             self.actions,
             self.replies,
@@ -114,7 +120,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Runs `flowstage serve` (the binary at `binary`) against a fake Telegram with `users` people
 /// chatting at once, and measures. The refusal log must stay empty.
-pub async fn run(binary: &Path, users: usize) -> Figures {
+pub async fn run(binary: &Path, users: usize, webhook: bool) -> Figures {
     let fake = Arc::new(FakeTelegram::start().await);
     let first_id = 10_000_i64;
     let ids: Vec<i64> = (0..users).map(|i| first_id + i64::try_from(i).unwrap()).collect();
@@ -124,19 +130,25 @@ pub async fn run(binary: &Path, users: usize) -> Figures {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("load.db").display());
+    // Webhook mode needs its URL before start: take a free port now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut cmd = tokio::process::Command::new(binary);
     cmd.arg("serve")
         .current_dir(dir.path())
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", &db)
-        .env("FLOWSTAGE_HTTP_ADDR", "127.0.0.1:0")
+        .env("FLOWSTAGE_HTTP_ADDR", format!("127.0.0.1:{port}"))
         .env("TELEGRAM_BOT_TOKEN", fake.token())
         .env("TELEGRAM_API_URL", fake.api_url())
         .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
         .stdout(Stdio::piped())
         .stderr(if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() })
         .kill_on_drop(true);
+    if webhook {
+        cmd.env("TELEGRAM_WEBHOOK_URL", format!("http://127.0.0.1:{port}/webhooks/telegram"))
+            .env("TELEGRAM_WEBHOOK_SECRET", "load-test-secret");
+    }
     let mut child = cmd.spawn().expect("spawn flowstage serve");
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).await.unwrap();
@@ -158,6 +170,8 @@ pub async fn run(binary: &Path, users: usize) -> Figures {
     fake.assert_clean();
     Figures {
         users,
+        webhook,
+        release: binary.components().any(|c| c.as_os_str() == "release"),
         actions,
         replies,
         elapsed,

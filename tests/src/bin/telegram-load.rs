@@ -1,19 +1,26 @@
-//! `telegram-load [USERS]`: measures the Telegram front-end with USERS (default 1,000) people
-//! chatting at once against the fake Bot API, and prints replies per second and p50/p99 times
-//! from a message to its answer. Build the binary first: `cargo build -p flowstage`.
+//! `telegram-load [USERS] [--webhook]`: measures the Telegram front-end with USERS (default
+//! 1,000) people chatting at once against the fake Bot API, by long polling or by webhook, and
+//! prints replies per second and p50/p99 times from a message to its answer. Build the binary
+//! beside it first: `cargo build --release -p flowstage -p flowstage-tests`.
 
 use std::path::PathBuf;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let users = match std::env::args().nth(1).map(|a| a.parse::<usize>()) {
-        None => 1000,
-        Some(Ok(n)) if n > 0 => n,
-        Some(_) => {
-            eprintln!("usage: telegram-load [USERS]");
-            return std::process::ExitCode::from(2);
+    let mut users = 1000;
+    let mut webhook = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--webhook" => webhook = true,
+            n => match n.parse::<usize>() {
+                Ok(n) if n > 0 => users = n,
+                _ => {
+                    eprintln!("usage: telegram-load [USERS] [--webhook]");
+                    return std::process::ExitCode::from(2);
+                }
+            },
         }
-    };
+    }
     // The `flowstage` binary beside this one, in the same target directory.
     let binary = std::env::current_exe()
         .ok()
@@ -25,7 +32,7 @@ async fn main() -> std::process::ExitCode {
         eprintln!("{} is missing: run `cargo build -p flowstage` first", binary.display());
         return std::process::ExitCode::FAILURE;
     }
-    let figures = flowstage_tests::telegram_load::run(&binary, users).await;
+    let figures = flowstage_tests::telegram_load::run(&binary, users, webhook).await;
     println!("{figures}");
     std::process::ExitCode::SUCCESS
 }
