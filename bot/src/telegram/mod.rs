@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use flowstage_core::config::{Admins, Rules, TelegramConfig};
+use flowstage_core::config::{Admins, Rules, Secret, TelegramConfig};
 use flowstage_core::conversation::State as ConversationState;
 use flowstage_core::conversation::payload::Field;
 use flowstage_core::conversation::{Effect, Engine, Incoming, Mode, Recipient, Reply, Speaker};
@@ -60,7 +60,8 @@ pub struct Telegram {
     location_shown: Mutex<HashSet<i64>>,
     /// Updates dispatched and not yet handled, waited for when stopping.
     in_flight: AtomicUsize,
-    webhook_secret: Option<String>,
+    /// What Telegram must send back with each update (webhook mode).
+    webhook_secret: Option<Secret>,
 }
 
 impl std::fmt::Debug for Telegram {
@@ -85,9 +86,10 @@ pub async fn start(
         .parse()
         .map_err(|e| anyhow::anyhow!("TELEGRAM_API_URL is not a URL: {e}"))?;
     let bot = Bot::new(config.token.expose()).set_api_url(api_url);
-    let webhook_secret = config.webhook_url.as_ref().map(|_| {
-        config.webhook_secret.as_ref().map_or_else(random_secret, |s| s.expose().to_owned())
-    });
+    let webhook_secret = config
+        .webhook_url
+        .as_ref()
+        .map(|_| config.webhook_secret.clone().unwrap_or_else(|| Secret::new(random_secret())));
     let tg = Arc::new(Telegram {
         bot,
         engine: engine::EngineThread::spawn(engine)?,
@@ -159,7 +161,7 @@ async fn webhook(
     body: axum::body::Bytes,
 ) -> StatusCode {
     let given = headers.get("x-telegram-bot-api-secret-token").and_then(|v| v.to_str().ok());
-    let expected = tg.webhook_secret.as_deref();
+    let expected = tg.webhook_secret.as_ref().map(Secret::expose);
     if given.is_none() || !constant_time_eq(given.unwrap_or_default(), expected.unwrap_or_default())
     {
         return StatusCode::UNAUTHORIZED;
@@ -251,13 +253,13 @@ impl Telegram {
         match webhook {
             Some(url) => {
                 use teloxide::payloads::SetWebhookSetters as _;
-                let secret = self.webhook_secret.clone().unwrap_or_default();
+                let secret = self.webhook_secret.as_ref().map_or("", Secret::expose);
                 let allowed = [AllowedUpdate::Message, AllowedUpdate::CallbackQuery];
                 self.sender
                     .call(None, "setWebhook", || {
                         self.bot
                             .set_webhook(url.clone())
-                            .secret_token(secret.clone())
+                            .secret_token(secret)
                             .allowed_updates(allowed)
                             .send()
                     })
