@@ -132,7 +132,7 @@ fn admins_review_and_owners_are_told(h: &mut Harness) {
         &format!(
             "
         > /pending
-        1 profile(s) to review
+        1 profile to review
         #{id} Olga (artist)
         [✅ Approve] [❌ Reject]
         > [Reject]
@@ -568,7 +568,7 @@ fn a_venue_proposes_to_an_artist(h: &mut Harness) {
         Which date? 2 dates are free on both sides
         > [Back]
         Proposal dropped
-        Results (page 1 of 1
+        (page 1 of 1
         > [✉️ 1]
         > [Sat 5 Dec 2026]
         What fee? Suggested: 900 €
@@ -696,7 +696,7 @@ fn link_support_mydata_and_erasure(h: &mut Harness) {
         &mut admin,
         "
         > /tickets
-        2 ticket(s) ouvert(s)
+        2 tickets ouverts
         The map shows the wrong city.
         > [Fermer le n° 1]
         Ticket n° 1 fermé.

@@ -61,7 +61,7 @@ fn a_newcomer_creates_a_profile_finds_venues_and_sends_a_proposal() {
     let out = chat(&t, &["--as", "admin", "--user", "root", "--lang", "en"], "/pending\nApprove\n");
     expect_in_order(
         &out,
-        &["1 profile(s) to review", "Les Nouveaux (artist)", "approved; its owner is told"],
+        &["1 profile to review", "Les Nouveaux (artist)", "approved; its owner is told"],
     );
 
     let out = chat(

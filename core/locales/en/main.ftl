@@ -152,6 +152,7 @@ err-day-not-common = That date is not free on both sides: choose one of the date
 ## Search
 need-profile = You need a profile first. Create one:
 match-title = **Results** (page { $page } of { $pages }, { $count } profiles):
+match-title-one = **Result** (page { $page } of { $pages }, { $count } profile):
 match-none = No profile fits for now. Try other dates or a wider radius.
 match-score = Score: { $score }/100
 resp-stats = Answers { $rate } % of proposals, in { $time } (median).
@@ -199,6 +200,7 @@ counter-intro = Counter-proposal to **{ $name }**: the current terms are filled 
 propose-same-kind = A date goes from an artist to a venue, or from a venue to an artist: switch profile with /profile.
 propose-not-approved = Your profile must be approved before you send proposals. I will tell you as soon as it is.
 propose-day = **Which date?** { $count } dates are free on both sides; choose one or type it.
+propose-day-one = **Which date?** { $count } date is free on both sides; choose it or type one.
 propose-day-none = You have no free date in common. Type the date you propose, e.g. 2026-12-05: the other side will say whether they can.
 propose-fee = **What fee?** Suggested: { $fee }. Keep it or type another amount.
 btn-keep = Keep { $value }
@@ -334,7 +336,8 @@ erased = Your data is erased. Goodbye! Type /start to come back one day.
 
 ## Administration
 pending-none = No profile awaits review.
-pending-title = **{ $count } profile(s) to review:**
+pending-title = **{ $count } profiles to review:**
+pending-title-one = **{ $count } profile to review:**
 btn-approve = ✅ Approve
 btn-reject = ❌ Reject
 prompt-reject-reason = The reason for rejecting? It will be passed on to the profile's owner.
@@ -350,7 +353,8 @@ stats-bookings = confirmed bookings: { $count }
 stats-tickets = open tickets: { $count }
 stats-outbox = notifications waiting to be sent: { $count }
 tickets-none = No open ticket.
-tickets-title = **{ $count } open ticket(s):**
+tickets-title = **{ $count } open tickets:**
+tickets-title-one = **{ $count } open ticket:**
 btn-close-ticket = Close #{ $id }
 ticket-closed = Ticket #{ $id } closed.
 ticket-already-closed = Ticket #{ $id } was already closed.

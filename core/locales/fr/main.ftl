@@ -152,6 +152,7 @@ err-day-not-common = Cette date n'est pas libre des deux côtés : choisissez un
 ## Recherche
 need-profile = Il vous faut d'abord un profil. Créez-en un :
 match-title = **Résultats** (page { $page } sur { $pages }, { $count } profils) :
+match-title-one = **Résultat** (page { $page } sur { $pages }, { $count } profil) :
 match-none = Aucun profil ne correspond pour le moment. Essayez d'autres dates ou un rayon plus large.
 match-score = Score : { $score }/100
 resp-stats = Répond à { $rate } % des propositions, en { $time } (médiane).
@@ -199,6 +200,7 @@ counter-intro = Contre-proposition à **{ $name }** : les conditions actuelles s
 propose-same-kind = On propose une date d'un artiste à un lieu, ou d'un lieu à un artiste : changez de profil avec /profile.
 propose-not-approved = Votre profil doit être validé avant d'envoyer des propositions. Je vous préviens dès que c'est fait.
 propose-day = **Quelle date ?** { $count } dates sont libres des deux côtés ; choisissez-en une ou tapez-la.
+propose-day-one = **Quelle date ?** { $count } date est libre des deux côtés ; choisissez-la ou tapez-en une.
 propose-day-none = Vous n'avez aucune date libre en commun. Tapez la date que vous proposez, par exemple 05/12/2026 : l'autre partie dira si elle peut.
 propose-fee = **Quel cachet ?** Proposé : { $fee }. Gardez-le ou tapez un autre montant.
 btn-keep = Garder { $value }
@@ -334,7 +336,8 @@ erased = Vos données sont effacées. Au revoir ! Tapez /start pour revenir un j
 
 ## Administration
 pending-none = Aucun profil en attente de validation.
-pending-title = **{ $count } profil(s) à valider :**
+pending-title = **{ $count } profils à valider :**
+pending-title-one = **{ $count } profil à valider :**
 btn-approve = ✅ Valider
 btn-reject = ❌ Refuser
 prompt-reject-reason = Le motif du refus ? Il sera transmis au propriétaire du profil.
@@ -350,7 +353,8 @@ stats-bookings = réservations confirmées : { $count }
 stats-tickets = tickets ouverts : { $count }
 stats-outbox = notifications en attente d'envoi : { $count }
 tickets-none = Aucun ticket ouvert.
-tickets-title = **{ $count } ticket(s) ouvert(s) :**
+tickets-title = **{ $count } tickets ouverts :**
+tickets-title-one = **{ $count } ticket ouvert :**
 btn-close-ticket = Fermer le n° { $id }
 ticket-closed = Ticket n° { $id } fermé.
 ticket-already-closed = Le ticket n° { $id } était déjà fermé.

@@ -19,7 +19,8 @@ pub(crate) async fn pending(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         turn.say("pending-none", &[]);
         return Ok(());
     }
-    turn.say("pending-title", &[("count", list.len().to_string())]);
+    let title = turn.msg_n("pending-title", list.len(), &[]);
+    turn.push(title);
     for p in list.iter().take(10) {
         let kind = turn.t(&format!("kind-{}", p.kind().as_str()));
         let r = Reply::new()
@@ -176,7 +177,7 @@ pub(crate) async fn tickets(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         turn.say("tickets-none", &[]);
         return Ok(());
     }
-    let mut r = turn.msg("tickets-title", &[("count", list.len().to_string())]);
+    let mut r = turn.msg_n("tickets-title", list.len(), &[]);
     for t in list.iter().take(20) {
         let who = t.account.map_or_else(|| "—".to_owned(), |a| a.to_string());
         r = r.para(vec![

@@ -265,13 +265,10 @@ pub(crate) async fn show_page(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         ]);
     }
     let mut r = turn
-        .msg(
+        .msg_n(
             "match-title",
-            &[
-                ("page", (page + 1).to_string()),
-                ("pages", pages.to_string()),
-                ("count", res.hits.len().to_string()),
-            ],
+            res.hits.len(),
+            &[("page", (page + 1).to_string()), ("pages", pages.to_string())],
         )
         .list(items);
     for row in rows {

@@ -108,6 +108,18 @@ pub fn spans(lang: Lang, key: &str, args: Args<'_>) -> Vec<Span> {
         .collect()
 }
 
+/// The key of a message about `n` things: `KEY-one` for the singular where the file has it
+/// (French counts 0 and 1 as singular, English only 1), `KEY` otherwise.
+#[must_use]
+pub fn counted(lang: Lang, key: &str, n: usize) -> String {
+    let singular = match lang {
+        Lang::Fr => n <= 1,
+        Lang::En => n == 1,
+    };
+    let one = format!("{key}-one");
+    if singular && bundle(lang).contains_key(&one) { one } else { key.to_owned() }
+}
+
 /// A message as plain text (button labels, list items).
 #[must_use]
 pub fn tr(lang: Lang, key: &str, args: Args<'_>) -> String {

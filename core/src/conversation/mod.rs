@@ -151,6 +151,13 @@ impl Turn<'_> {
         spans(self.lang, key, args)
     }
 
+    /// A reply about `n` things (see [`i18n::counted`]); `n` is the `count` argument.
+    pub fn msg_n(&self, key: &str, n: usize, args: Args<'_>) -> Reply {
+        let mut all: Vec<(&str, String)> = args.to_vec();
+        all.push(("count", n.to_string()));
+        Reply::new().para(self.s(&i18n::counted(self.lang, key, n), &all))
+    }
+
     /// A reply of one translated paragraph.
     pub fn msg(&self, key: &str, args: Args<'_>) -> Reply {
         Reply::new().para(self.s(key, args))

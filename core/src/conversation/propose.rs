@@ -122,7 +122,7 @@ pub(crate) async fn ask(turn: &mut Turn<'_>) -> Result<(), StoreError> {
             let mut r = if days.is_empty() {
                 turn.msg("propose-day-none", &[])
             } else {
-                turn.msg("propose-day", &[("count", days.len().to_string())])
+                turn.msg_n("propose-day", days.len(), &[])
             };
             let buttons: Vec<_> = days
                 .iter()
