@@ -541,6 +541,31 @@ fn a_restart_mid_proposal_continues_at_the_same_step(h: &mut Harness) {
     );
 }
 
+/// Editing keeps what the wizard does not ask: a festival's several slots per date.
+fn editing_a_festival_keeps_its_slots(h: &mut Harness) {
+    h.seed_demo();
+    // Demo accounts speak French.
+    let mut c = h.chat("demo-venue-18", Lang::Fr);
+    check(
+        h,
+        &mut c,
+        "
+        > /start
+        > [J'accepte]
+        > /profile
+        Festival des Nuits de Tours
+        > [Modifier]
+        > [Modifier : Capacité]
+        > 7000
+        > [Enregistrer]
+        sont enregistrées
+    ",
+    );
+    let p = &h.profiles(&c)[0];
+    let ProfileDetails::Venue(v) = &p.details else { panic!("not a venue") };
+    assert_eq!((v.capacity.people(), v.slots_per_date), (7000, 3));
+}
+
 stories!(
     artist_wizard_refuses_each_bad_answer_in_french,
     venue_wizard_refuses_each_bad_answer_in_english,
@@ -554,4 +579,5 @@ stories!(
     events_of_one_account_are_applied_in_order,
     an_unreadable_stored_state_restarts_politely,
     a_restart_mid_proposal_continues_at_the_same_step,
+    editing_a_festival_keeps_its_slots,
 );

@@ -122,6 +122,9 @@ pub struct Draft {
     pub budget: Option<BudgetRange>,
     pub licence: Option<LicenceNumber>,
     pub stage_notes: Option<LongText>,
+    /// A venue's confirmed bookings per date, kept through an edit (festivals have several).
+    #[serde(default)]
+    pub slots: Option<u8>,
     /// Optional fields already passed (answered or skipped), so the wizard moves on.
     #[serde(default)]
     pub seen: Vec<Field>,

@@ -127,6 +127,7 @@ fn draft_of(p: &Profile) -> Draft {
             d.licence = v.licence.clone();
             d.stage_notes = v.stage_notes.clone();
             d.email = v.email.clone();
+            d.slots = Some(v.slots_per_date);
         }
     }
     d
@@ -157,7 +158,7 @@ fn complete(kind: ProfileKind, d: &Draft) -> Option<(ProfileDetails, DateSet)> {
             licence: d.licence.clone(),
             stage_notes: d.stage_notes.clone(),
             email: d.email.clone(),
-            slots_per_date: 1,
+            slots_per_date: d.slots.unwrap_or(1),
         }),
     };
     Some((details, d.dates.clone()?))
