@@ -101,45 +101,91 @@ fn harness() -> &'static Harness {
     })
 }
 
+/// Who plays: a newcomer, or the owner of a demo artist or venue (approved, with dates), so
+/// that matching and proposals are reached too.
+fn speaker(
+    h: &Harness,
+    who: usize,
+    n: usize,
+    lang: Lang,
+    admin: bool,
+) -> conversation_harness::Chat {
+    let name = match who {
+        0 => format!("random-{n}"),
+        1 => format!("demo-artist-{:02}", n % 20 + 1),
+        _ => format!("demo-venue-{:02}", n % 20 + 1),
+    };
+    if admin { h.admin(&name, lang) } else { h.chat(&name, lang) }
+}
+
+fn play(
+    h: &Harness,
+    moves: Vec<Move>,
+    mut chat: conversation_harness::Chat,
+) -> Result<(), TestCaseError> {
+    let mut seen: Vec<String> = Vec::new();
+    for m in moves {
+        let input = match m {
+            Move::Press(i) if !chat.buttons.is_empty() => {
+                Incoming::Button(chat.buttons[i % chat.buttons.len()].payload.clone())
+            }
+            Move::Press(_) => Incoming::Open,
+            Move::Old(i) if !seen.is_empty() => Incoming::Button(seen[i % seen.len()].clone()),
+            Move::Old(_) => Incoming::Text("hello".into()),
+            Move::Text(t) => Incoming::Text(t),
+            Move::Command(c, a) => Incoming::Command { name: c.to_owned(), args: a },
+            Move::Forged(p) => Incoming::Button(p),
+            Move::Location(lat, lon) => Incoming::Location { lat, lon },
+            Move::Open => Incoming::Open,
+        };
+        let replies = h.send_raw(&mut chat, input.clone());
+        prop_assert!(!replies.is_empty(), "no answer to {:?}", input);
+        for r in &replies {
+            let text = r.plain_text();
+            prop_assert!(!text.contains('⟦'), "missing translation after {:?}: {}", input, text);
+            for b in r.all_buttons() {
+                prop_assert!(b.payload.len() <= MAX_LEN, "payload too long: {}", b.payload);
+                seen.push(b.payload.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn any_sequence_of_events_gets_answers(
         moves in prop::collection::vec(a_move(), 1..40),
         french in any::<bool>(),
         admin in any::<bool>(),
+        who in 0usize..3,
     ) {
         static N: AtomicUsize = AtomicUsize::new(0);
         let h = harness();
-        let name = format!("random-{}", N.fetch_add(1, Ordering::Relaxed));
         let lang = if french { Lang::Fr } else { Lang::En };
-        let mut chat = if admin { h.admin(&name, lang) } else { h.chat(&name, lang) };
-        let mut seen: Vec<String> = Vec::new();
-        for m in moves {
-            let input = match m {
-                Move::Press(i) if !chat.buttons.is_empty() => {
-                    Incoming::Button(chat.buttons[i % chat.buttons.len()].payload.clone())
-                }
-                Move::Press(_) => Incoming::Open,
-                Move::Old(i) if !seen.is_empty() => Incoming::Button(seen[i % seen.len()].clone()),
-                Move::Old(_) => Incoming::Text("hello".into()),
-                Move::Text(t) => Incoming::Text(t),
-                Move::Command(c, a) => Incoming::Command { name: c.to_owned(), args: a },
-                Move::Forged(p) => Incoming::Button(p),
-                Move::Location(lat, lon) => Incoming::Location { lat, lon },
-                Move::Open => Incoming::Open,
-            };
-            let replies = h.send_raw(&mut chat, input.clone());
-            prop_assert!(!replies.is_empty(), "no answer to {:?}", input);
-            for r in &replies {
-                let text = r.plain_text();
-                prop_assert!(!text.contains('⟦'), "missing translation after {:?}: {}", input, text);
-                for b in r.all_buttons() {
-                    prop_assert!(b.payload.len() <= MAX_LEN, "payload too long: {}", b.payload);
-                    seen.push(b.payload.clone());
-                }
-            }
-        }
+        let chat = speaker(h, who, N.fetch_add(1, Ordering::Relaxed), lang, admin);
+        play(h, moves, chat)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    /// The same on PostgreSQL, fewer cases: each gets its own schema, dropped at the end.
+    #[test]
+    fn any_sequence_of_events_gets_answers_on_postgres(
+        moves in prop::collection::vec(a_move(), 1..40),
+        french in any::<bool>(),
+        who in 0usize..3,
+    ) {
+        let h = Harness::postgres();
+        h.seed_demo();
+        let lang = if french { Lang::Fr } else { Lang::En };
+        let chat = speaker(&h, who, 0, lang, false);
+        let outcome = play(&h, moves, chat);
+        h.finish();
+        outcome?;
     }
 }
