@@ -733,6 +733,37 @@ fn link_support_mydata_and_erasure(h: &mut Harness) {
     );
 }
 
+fn a_profile_under_review_can_search_but_not_propose(h: &mut Harness) {
+    let mut artist = h.consented("pat", Lang::En);
+    let venue = h.consented("vin", Lang::En);
+    h.give_venue(&venue, "Vin's", "Lyon");
+    check(
+        h,
+        &mut artist,
+        "
+        > [Artist]
+        > Pat
+        > punk
+        > 300
+        > no
+        > 50-300
+        > Lyon
+        > 100
+        > 2026-12-05
+        > [Skip]
+        > [Skip]
+        > [Skip]
+        > [Submit]
+        submitted for review
+        > /match
+        1. Vin's
+        > [✉️ 1]
+        Your profile must be approved before you send proposals.
+        !Which date?
+    ",
+    );
+}
+
 fn the_account_commands_in_french(h: &mut Harness) {
     let mut c = h.consented("lou", Lang::Fr);
     check(
@@ -883,4 +914,5 @@ stories!(
     the_index_follows_approvals_and_suspensions,
     a_venue_proposes_to_an_artist,
     the_account_commands_in_french,
+    a_profile_under_review_can_search_but_not_propose,
 );
