@@ -55,6 +55,7 @@ fn a_newcomer_creates_a_profile_finds_venues_and_sends_a_proposal() {
             "Question 3 sur 11",
             "Voici votre profil.",
             "Les Nouveaux est envoyé pour validation",
+            "flowstage chat --as admin",
         ],
     );
 

@@ -82,6 +82,7 @@ btn-edit = Edit: { $field }
 btn-submit = ✅ Submit for review
 btn-save = ✅ Save
 profile-submitted = **{ $name }** is submitted for review (profile #{ $id }). I will tell you as soon as an administrator approves it; meanwhile you can already explore with /match.
+review-hint-local = In this terminal, you are the team: open another terminal with flowstage chat --as admin, type /pending and approve profile #{ $id }. Then come back here: /match, then ✉️ to propose a date.
 profile-saved = The changes to **{ $name }** are saved.
 profile-not-yours = This profile is not yours.
 field-name = Name

@@ -82,6 +82,7 @@ btn-edit = Modifier : { $field }
 btn-submit = ✅ Envoyer pour validation
 btn-save = ✅ Enregistrer
 profile-submitted = **{ $name }** est envoyé pour validation (profil n° { $id }). Je vous préviens dès qu'un administrateur l'a validé ; en attendant vous pouvez déjà explorer avec /match.
+review-hint-local = Dans ce terminal, c'est vous l'équipe : ouvrez un autre terminal avec flowstage chat --as admin, tapez /pending et validez le profil n° { $id }. Revenez ensuite ici : /match puis ✉️ pour proposer une date.
 profile-saved = Les modifications de **{ $name }** sont enregistrées.
 profile-not-yours = Ce profil n'est pas le vôtre.
 field-name = Nom

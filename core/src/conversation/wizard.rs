@@ -7,6 +7,7 @@ use super::payload::{Action, Field};
 use super::reply::{Reply, Span};
 use super::state::{Draft, Mode, Wizard};
 use super::{Turn, idle_help, show};
+use crate::domain::account::Platform;
 use crate::domain::genre::{GenreId, GenreSet};
 use crate::domain::places::City;
 use crate::domain::profile::{Artist, Profile, ProfileDetails, ProfileKind, ProfileStatus, Venue};
@@ -570,6 +571,10 @@ async fn submit(turn: &mut Turn<'_>) -> Result<(), StoreError> {
                 .create_profile(turn.account(), &details, &dates, &ProfileStatus::Pending)
                 .await?;
             turn.say("profile-submitted", &[("name", name), ("id", p.id.to_string())]);
+            // In the terminal there is no admin watching: say how to be one.
+            if turn.ctx.speaker.identity.platform == Platform::Local && !turn.is_admin() {
+                turn.say("review-hint-local", &[("id", p.id.to_string())]);
+            }
             p
         }
     };
