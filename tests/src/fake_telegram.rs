@@ -303,6 +303,13 @@ impl FakeTelegram {
         }
     }
 
+    /// The user unblocks the bot.
+    pub fn unblock_user(&self, id: i64) {
+        if let Some(u) = self.inner.st().users.get_mut(&id) {
+            u.blocked = false;
+        }
+    }
+
     /// The next `count` sending calls get 429 with `retry_after` seconds; a call before that wait
     /// is over is a refusal.
     pub fn flood(&self, count: u32, retry_after: u64) {

@@ -370,6 +370,10 @@ async fn a_user_who_blocked_the_bot_is_marked_unreachable_and_left_alone() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(unreachable, "marked unreachable");
+    // Unblocked, the person writes again: answered, and reachable again.
+    app.fake.unblock_user(606);
+    app.says(606, "/help", "/start").await;
+    assert!(store.identities(account.id).await.unwrap().iter().all(|(_, ok)| *ok));
     store.close().await;
     let fake = app.stop().await;
     fake.assert_clean();

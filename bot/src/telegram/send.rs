@@ -46,6 +46,8 @@ pub struct Sender {
     pause_until: Mutex<Option<Instant>>,
     /// Chats that refused us during this run, so they are not tried again.
     unreachable: Mutex<HashSet<i64>>,
+    /// Chats heard from during this run, so a mark from an earlier run is cleared once.
+    heard: Mutex<HashSet<i64>>,
 }
 
 fn identity(chat: i64) -> Identity {
@@ -55,7 +57,12 @@ fn identity(chat: i64) -> Identity {
 impl Sender {
     #[must_use]
     pub fn new(store: Store) -> Self {
-        Self { store, pause_until: Mutex::new(None), unreachable: Mutex::new(HashSet::new()) }
+        Self {
+            store,
+            pause_until: Mutex::new(None),
+            unreachable: Mutex::new(HashSet::new()),
+            heard: Mutex::new(HashSet::new()),
+        }
     }
 
     fn paused_until(&self) -> Option<Instant> {
@@ -70,14 +77,19 @@ impl Sender {
         }
     }
 
-    /// The person wrote to us: whatever they did before, they can be reached again.
+    /// The person wrote to us: whatever they did before (blocked the bot, in this run or an
+    /// earlier one), they can be reached again.
     pub async fn heard_from(&self, chat: i64) {
         let was = self
             .unreachable
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(&chat);
-        if was && let Err(e) = self.store.set_unreachable(&identity(chat), false).await {
+        let first =
+            self.heard.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(chat);
+        if (was || first)
+            && let Err(e) = self.store.set_unreachable(&identity(chat), false).await
+        {
             tracing::warn!(error = %e, "could not mark a Telegram user reachable again");
         }
     }
