@@ -13,7 +13,6 @@ use flowstage_core::config::Rules;
 use flowstage_core::conversation::{Button, Engine, Incoming, Reply, Speaker, render_delivery};
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::{AccountId, Lang};
-use flowstage_core::matching::Weights;
 use flowstage_core::notify;
 use flowstage_core::store::Store;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -44,11 +43,8 @@ pub async fn run(
         lang,
         is_admin: role == Role::Admin,
     };
-    let weights = match config.match_weights.as_deref() {
-        Some(w) => Weights::parse(w).map_err(|e| anyhow::anyhow!("MATCH_WEIGHTS: {e}"))?,
-        None => Weights::default(),
-    };
-    let engine = Engine::new(store.clone(), config.rules.clone()).with_weights(weights);
+    let engine =
+        Engine::new(store.clone(), config.rules.clone()).with_weights(config.match_weights);
     let mut term =
         Terminal { buttons: Vec::new(), account: None, lang, rules: config.rules.clone() };
     let hint = match lang {

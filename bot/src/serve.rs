@@ -2,10 +2,12 @@
 //! background workers, and stops them all cleanly on Ctrl-C or SIGTERM.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use flowstage_core::config::Config;
 use flowstage_core::conversation::Engine;
+use flowstage_core::matching::LiveIndex;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let store = crate::open(&config.database_url).await?;
@@ -17,13 +19,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     })?;
     let addr = listener.local_addr().context("reading the bound address")?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let engine = Arc::new(Engine::new(store.clone(), config.rules.clone()));
+    // One match index per instance, following the database's change feed (and alerting).
+    let live = LiveIndex::load(store.clone(), config.match_weights, Duration::from_secs(2))
+        .await
+        .context("building the match index")?;
+    let refresher = live.spawn_refresher(Duration::from_secs(2));
+    let engine = Arc::new(Engine::new(store.clone(), config.rules.clone()).with_live_index(live));
     let mut app = flowstage_webhooks::router(flowstage_webhooks::AppState { store: store.clone() });
     let mut workers = Vec::new();
     // Proposal expiry, hold expiry and challenges: each timer fires once across instances.
     let timers = tokio::spawn(flowstage_core::booking::run_timers(
         flowstage_core::booking::BookingService::new(store.clone(), config.rules.clone()),
-        std::time::Duration::from_secs(30),
+        Duration::from_secs(30),
     ));
     match &config.telegram {
         None => {
@@ -51,9 +58,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     axum_serve(listener, app).await?;
     let _ = stop.send(true);
     timers.abort();
+    refresher.abort();
     for w in workers {
         // Workers finish the delivery in hand; a stuck one does not hold the exit for long.
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), w).await;
+        let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
     }
     store.close().await;
     Ok(())

@@ -109,8 +109,8 @@ pub struct Config {
     pub stripe: Option<StripeConfig>,
     pub email_webhook_key: Option<Secret>,
     pub rules: Rules,
-    /// Matching weights as `genre=30,date=25,…`, checked by the matching layer.
-    pub match_weights: Option<String>,
+    /// Matching weights (`MATCH_WEIGHTS=genre=30,date=25,…`).
+    pub match_weights: crate::matching::Weights,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://flowstage.db";
@@ -321,7 +321,11 @@ impl Config {
             stripe,
             email_webhook_key: env.get("EMAIL_WEBHOOK_KEY").map(Secret::new),
             rules,
-            match_weights: env.get("MATCH_WEIGHTS"),
+            match_weights: match env.get("MATCH_WEIGHTS") {
+                None => crate::matching::Weights::default(),
+                Some(w) => crate::matching::Weights::parse(&w)
+                    .map_err(|e| ConfigError { variable: "MATCH_WEIGHTS", problem: e.to_string() })?,
+            },
         })
     }
 }
@@ -360,6 +364,7 @@ mod tests {
             ("ADMIN_TELEGRAM_IDS", "12,abc"),
             ("TELEGRAM_BOT_TOKEN", "nocolon"),
             ("SMTP_URL", "http://mail"),
+            ("MATCH_WEIGHTS", "genre=90,date=25"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.variable, name, "{value}");
