@@ -323,8 +323,10 @@ impl Config {
             rules,
             match_weights: match env.get("MATCH_WEIGHTS") {
                 None => crate::matching::Weights::default(),
-                Some(w) => crate::matching::Weights::parse(&w)
-                    .map_err(|e| ConfigError { variable: "MATCH_WEIGHTS", problem: e.to_string() })?,
+                Some(w) => crate::matching::Weights::parse(&w).map_err(|e| ConfigError {
+                    variable: "MATCH_WEIGHTS",
+                    problem: e.to_string(),
+                })?,
             },
         })
     }
