@@ -163,6 +163,15 @@ fn booking(r: BookingRow) -> Result<Booking> {
     })
 }
 
+/// How an open proposal leaves its place in line.
+#[derive(Clone, Copy)]
+enum Leave<'a> {
+    /// To a final state.
+    End { to: ProposalStatus, reason: Option<&'a str> },
+    /// Back to sent, unheld.
+    Release,
+}
+
 const BOOKING_COLUMNS: &str =
     "id, proposal_id, artist_id, venue_id, day, slot, status, contract_sha256, created_at";
 
@@ -550,34 +559,7 @@ impl Store {
         reason: Option<&str>,
         notices: &[Notice],
     ) -> Result<Proposal, TransitionError> {
-        let now = self.clock.now();
-        let done = on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            let n = sqlx::query(
-                "UPDATE proposals SET status = $1, reason = $2, answered_at = COALESCE(answered_at, $3) \
-                 WHERE id = $4 AND status IN ('sent', 'held')",
-            )
-            .bind(to.as_str())
-            .bind(reason)
-            .bind(now)
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n != 1 {
-                return Ok(false);
-            }
-            sqlx::query("DELETE FROM holds WHERE proposal_id = $1")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-            enqueue_in!(tx, notices, now);
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(true)
-        })
-        .map_err(StoreError::from)?;
-        let proposal = self.proposal(id).await?;
-        if done { Ok(proposal) } else { Err(TransitionError::NotInExpectedState(proposal.status)) }
+        self.leave_hold(id, Leave::End { to, reason }, notices).await
     }
 
     /// Answers an open proposal with a counter: the old one becomes countered (its hold goes),
@@ -719,17 +701,35 @@ impl Store {
         id: ProposalId,
         notices: &[Notice],
     ) -> Result<Proposal, TransitionError> {
+        self.leave_hold(id, Leave::Release, notices).await
+    }
+
+    /// The one transaction behind [`Store::end_proposal`] and [`Store::release_hold`]: a
+    /// compare-and-set on the status, the hold removed, the notices queued.
+    async fn leave_hold(
+        &self,
+        id: ProposalId,
+        leave: Leave<'_>,
+        notices: &[Notice],
+    ) -> Result<Proposal, TransitionError> {
         let now = self.clock.now();
         let done = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let n = sqlx::query(
-                "UPDATE proposals SET status = 'sent' WHERE id = $1 AND status = 'held'",
-            )
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n != 1 {
+            let update = match leave {
+                Leave::End { to, reason } => sqlx::query(
+                    "UPDATE proposals SET status = $1, reason = $2, \
+                     answered_at = COALESCE(answered_at, $3) WHERE id = $4 AND status IN ('sent', 'held')",
+                )
+                .bind(to.as_str())
+                .bind(reason)
+                .bind(now)
+                .bind(id.0),
+                Leave::Release => {
+                    sqlx::query("UPDATE proposals SET status = 'sent' WHERE id = $1 AND status = 'held'")
+                        .bind(id.0)
+                }
+            };
+            if update.execute(&mut *tx).await?.rows_affected() != 1 {
                 return Ok(false);
             }
             sqlx::query("DELETE FROM holds WHERE proposal_id = $1")
