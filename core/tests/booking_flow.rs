@@ -6,9 +6,7 @@
 
 #![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
 
-use std::sync::Arc;
-
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate};
 use flowstage_core::booking::{BookingFlowError, BookingService, Moves, response_stats, tick};
 use flowstage_core::clock::ManualClock;
 use flowstage_core::config::Rules;
@@ -22,69 +20,34 @@ use flowstage_core::domain::values::{
 };
 use flowstage_core::domain::{AccountId, Lang, ProfileId, ProposalId};
 use flowstage_core::notify::{CloseReason, Event, decode};
-use flowstage_core::store::Store;
+use flowstage_core::store::{Backend, Store};
+
+mod support;
+
+use support::{TestDb, on_both_backends, start};
 
 struct Harness {
+    db: TestDb,
     store: Store,
     clock: ManualClock,
     booking: BookingService,
-    url: String,
-    schema: Option<String>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-fn start() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
-}
-
-fn postgres_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
 impl Harness {
-    async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("booking.db").display());
-        let clock = ManualClock::new(start());
-        let store = Store::connect(&url, Arc::new(clock.clone())).await.unwrap();
-        store.migrate().await.unwrap();
+    async fn open(backend: Backend) -> Self {
+        let db = TestDb::open(backend).await;
+        let (store, clock) = (db.store.clone(), db.clock.clone());
         let booking = BookingService::new(store.clone(), Rules::default());
-        Self { store, clock, booking, url, schema: None, _dir: Some(dir) }
-    }
-
-    async fn postgres() -> Self {
-        let url = postgres_url();
-        let schema = format!("booking_{}", hex::encode(rand::random::<[u8; 6]>()));
-        let clock = ManualClock::new(start());
-        let store = Store::connect_postgres_schema(&url, &schema, Arc::new(clock.clone()))
-            .await
-            .unwrap_or_else(|e| {
-                panic!("PostgreSQL at {url} is required for the postgres booking tests: {e}")
-            });
-        store.migrate().await.unwrap();
-        let booking = BookingService::new(store.clone(), Rules::default());
-        Self { store, clock, booking, url, schema: Some(schema), _dir: None }
+        Self { db, store, clock, booking }
     }
 
     /// Another instance on the same database, as a second `flowstage serve` would be.
     async fn other_instance(&self) -> BookingService {
-        let clock = Arc::new(self.clock.clone());
-        let store = match &self.schema {
-            Some(schema) => Store::connect_postgres_schema(&self.url, schema, clock).await,
-            None => Store::connect(&self.url, clock).await,
-        }
-        .unwrap();
-        BookingService::new(store, Rules::default())
+        BookingService::new(self.db.another_instance().await, Rules::default())
     }
 
     async fn finish(self) {
-        self.store.close().await;
-        if let Some(schema) = self.schema {
-            let admin = Store::connect(&self.url, Arc::new(self.clock)).await.unwrap();
-            admin.drop_schema(&schema).await.unwrap();
-            admin.close().await;
-        }
+        self.db.finish().await;
     }
 
     /// Every notification queued since the last call: (who, what).
@@ -99,32 +62,7 @@ impl Harness {
     }
 }
 
-macro_rules! booking_suite {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let h = super::Harness::sqlite().await;
-                    super::$name(&h).await;
-                    h.finish().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let h = super::Harness::postgres().await;
-                    super::$name(&h).await;
-                    h.finish().await;
-                }
-            )*
-        }
-    };
-}
-
-booking_suite!(
+on_both_backends!(Harness;
     proposing_checks_who_what_and_when,
     the_daily_quota_stops_the_eleventh,
     only_the_receiver_answers_and_only_the_sender_withdraws,

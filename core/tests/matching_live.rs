@@ -4,11 +4,9 @@
 
 #![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveDate, TimeZone, Utc};
-use flowstage_core::clock::ManualClock;
+use chrono::NaiveDate;
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::genre::GenreSet;
 use flowstage_core::domain::places::City;
@@ -19,64 +17,33 @@ use flowstage_core::domain::values::{
 use flowstage_core::domain::{AccountId, Lang, ProfileId};
 use flowstage_core::matching::{Candidate, LiveIndex, Query, Weights};
 use flowstage_core::notify::{Event, decode};
-use flowstage_core::store::Store;
+use flowstage_core::store::{Backend, Store};
 
+mod support;
+
+use support::{TestDb, on_both_backends};
+
+/// Two stores on one database: two instances.
 struct Two {
+    db: TestDb,
     a: Store,
     b: Store,
-    schema: Option<(String, String)>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-fn clock() -> Arc<ManualClock> {
-    Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()))
 }
 
 impl Two {
-    async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("live.db").display());
-        let a = Store::connect(&url, clock()).await.unwrap();
-        a.migrate().await.unwrap();
-        let b = Store::connect(&url, clock()).await.unwrap();
-        Self { a, b, schema: None, _dir: Some(dir) }
-    }
-
-    async fn postgres() -> Self {
-        let url = std::env::var("TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-        let schema = format!("live_{}", hex::encode(rand::random::<[u8; 6]>()));
-        let a = Store::connect_postgres_schema(&url, &schema, clock()).await.unwrap();
-        a.migrate().await.unwrap();
-        let b = Store::connect_postgres_schema(&url, &schema, clock()).await.unwrap();
-        Self { a, b, schema: Some((url, schema)), _dir: None }
+    async fn open(backend: Backend) -> Self {
+        let db = TestDb::open(backend).await;
+        let (a, b) = (db.store.clone(), db.another_instance().await);
+        Self { db, a, b }
     }
 
     async fn finish(self) {
-        self.a.close().await;
         self.b.close().await;
-        if let Some((url, schema)) = self.schema {
-            let admin = Store::connect(&url, clock()).await.unwrap();
-            admin.drop_schema(&schema).await.unwrap();
-            admin.close().await;
-        }
+        self.db.finish().await;
     }
 }
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { let t = super::Two::sqlite().await; super::$name(&t).await; t.finish().await; }
-        )* }
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { let t = super::Two::postgres().await; super::$name(&t).await; t.finish().await; }
-        )* }
-    };
-}
-
-both!(another_instances_changes_show_after_a_refresh, saved_searches_alert_once_per_profile);
+on_both_backends!(Two; another_instances_changes_show_after_a_refresh, saved_searches_alert_once_per_profile);
 
 fn dates() -> DateSet {
     let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();

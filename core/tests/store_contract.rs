@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use flowstage_core::clock::{Clock, ManualClock};
+use chrono::{Duration, NaiveDate};
+use flowstage_core::clock::Clock;
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::genre::GenreSet;
 use flowstage_core::domain::places::{City, Country};
@@ -22,81 +22,11 @@ use flowstage_core::store::{
     Backend, BookingError, NewProposal, Settings, Store, StoreError, TransitionError,
 };
 
-struct Harness {
-    store: Store,
-    clock: ManualClock,
-    schema: Option<(String, String)>,
-    _dir: Option<tempfile::TempDir>,
-}
+mod support;
 
-fn start() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
-}
+use support::{TestDb as Harness, on_both_backends, start};
 
-fn postgres_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-impl Harness {
-    async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("store.db").display());
-        let clock = ManualClock::new(start());
-        let store = Store::connect(&url, Arc::new(clock.clone())).await.unwrap();
-        store.migrate().await.unwrap();
-        Self { store, clock, schema: None, _dir: Some(dir) }
-    }
-
-    async fn postgres() -> Self {
-        let url = postgres_url();
-        let schema = format!("store_{}", hex::encode(rand::random::<[u8; 6]>()));
-        let clock = ManualClock::new(start());
-        let store = Store::connect_postgres_schema(&url, &schema, Arc::new(clock.clone()))
-            .await
-            .unwrap_or_else(|e| {
-                panic!("PostgreSQL at {url} is required for the postgres store tests: {e}")
-            });
-        store.migrate().await.unwrap();
-        Self { store, clock, schema: Some((url, schema)), _dir: None }
-    }
-
-    async fn finish(self) {
-        self.store.close().await;
-        if let Some((url, schema)) = self.schema {
-            let admin = Store::connect(&url, Arc::new(self.clock)).await.unwrap();
-            admin.drop_schema(&schema).await.unwrap();
-            admin.close().await;
-        }
-    }
-}
-
-macro_rules! store_suite {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let h = super::Harness::sqlite().await;
-                    super::$name(&h).await;
-                    h.finish().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let h = super::Harness::postgres().await;
-                    super::$name(&h).await;
-                    h.finish().await;
-                }
-            )*
-        }
-    };
-}
-
-store_suite!(
+on_both_backends!(Harness;
     an_identity_gets_one_account_even_when_racing,
     settings_round_trip,
     link_codes_join_identities_once,
@@ -601,7 +531,7 @@ async fn backup_while_writing(h: &Harness) {
     };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("backup.db");
-    let url = h.schema.as_ref().map_or(String::new(), |(u, _)| u.clone());
+    let url = h.url().to_owned();
     let result = h.store.backup(&path, &url).await;
     writer.await.unwrap();
     result.unwrap();
