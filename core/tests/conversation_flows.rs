@@ -13,7 +13,7 @@ use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::profile::ProfileStatus;
 use flowstage_core::domain::proposal::ProposalStatus;
 use flowstage_core::domain::{Lang, ProposalId};
-use flowstage_core::notify::Event;
+use flowstage_core::notify::{CloseReason, Event};
 
 fn consent_declined_then_given(h: &mut Harness) {
     let mut c = h.chat("nina", Lang::Fr);
@@ -901,7 +901,38 @@ fn the_index_follows_approvals_and_suspensions(h: &mut Harness) {
     );
 }
 
+/// A suspended venue leaves matching and its open proposals close, the sender told why.
+fn suspending_a_profile_closes_its_open_proposals(h: &mut Harness) {
+    let (mut artist, venue) = two_sides(h);
+    let id = propose(h, &mut artist);
+    let venue_profile = h.profiles(&venue)[0].id;
+    let artist_account = h.account(&artist).id;
+    let _ = h.inbox(artist_account);
+    let mut admin = h.admin("root", Lang::En);
+    check(
+        h,
+        &mut admin,
+        &format!(
+            "
+        > /suspend {venue_profile} fake venue
+        suspended
+        > /suspend {venue_profile} again
+        nothing changed
+    "
+        ),
+    );
+    let events = h.inbox(artist_account);
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::ProposalClosed { proposal, reason: CloseReason::ProfileGone, .. } if *proposal == id
+        )),
+        "{events:?}"
+    );
+}
+
 stories!(
+    suspending_a_profile_closes_its_open_proposals,
     consent_declined_then_given,
     help_depends_on_the_role,
     admins_review_and_owners_are_told,

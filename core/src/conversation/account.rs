@@ -233,6 +233,11 @@ pub(crate) async fn erase(turn: &mut Turn<'_>, yes: bool) -> Result<(), StoreErr
         turn.say("erase-kept", &[]);
         return Ok(());
     }
+    // Open proposals close first, so the other side is told while the names still stand.
+    let service = super::propose::service(turn);
+    for p in turn.store().profiles_of(turn.account()).await? {
+        service.close_for_profile(p.id).await.map_err(super::deals::flow_to_store)?;
+    }
     turn.store().erase_account(turn.account()).await?;
     turn.state = super::State::default();
     turn.effects.push(Effect::AccountErased);

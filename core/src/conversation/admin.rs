@@ -76,42 +76,11 @@ pub(crate) async fn decide(
         turn.say("admin-only", &[]);
         return Ok(());
     }
-    let p = match turn.store().profile(id).await {
-        Ok(p) => p,
-        Err(StoreError::NotFound(_)) => {
-            turn.say("profile-unknown", &[("id", id.to_string())]);
-            return Ok(());
-        }
-        Err(e) => return Err(e),
+    let decision = match reason {
+        None => Decision::Approve,
+        Some(r) => Decision::Reject(r),
     };
-    // A second press, or another admin first: the decision is already made.
-    if p.status != ProfileStatus::Pending {
-        turn.say(
-            "already-decided",
-            &[("id", id.to_string()), ("status", show::status(turn.lang, &p.status))],
-        );
-        return Ok(());
-    }
-    let name = p.details.name().to_string();
-    let stamp = turn.ctx.now.timestamp_micros();
-    let (status, event, key) = match reason {
-        None => (
-            ProfileStatus::Approved,
-            Event::ProfileApproved { profile: id, name: name.clone() },
-            "approved-done",
-        ),
-        Some(r) => (
-            ProfileStatus::Rejected(r.clone()),
-            Event::ProfileRejected { profile: id, name: name.clone(), reason: r },
-            "rejected-done",
-        ),
-    };
-    turn.store().set_profile_status(id, &status, Some(turn.account())).await?;
-    turn.store()
-        .notify(p.owner, &event, &format!("profile:{id}:{}:{stamp}", status.as_str()))
-        .await?;
-    turn.say(key, &[("id", id.to_string()), ("name", name)]);
-    Ok(())
+    moderate(turn, id, decision).await
 }
 
 pub(crate) async fn suspend_cmd(turn: &mut Turn<'_>, args: &str) -> Result<(), StoreError> {
@@ -119,6 +88,24 @@ pub(crate) async fn suspend_cmd(turn: &mut Turn<'_>, args: &str) -> Result<(), S
         turn.say("usage-suspend", &[]);
         return Ok(());
     };
+    moderate(turn, id, Decision::Suspend(reason)).await
+}
+
+/// What an admin decides about a profile.
+enum Decision {
+    Approve,
+    Reject(String),
+    Suspend(String),
+}
+
+/// Applies a decision to a profile in the state it applies to (pending for a review, approved for
+/// a suspension), tells the owner with the reason, and closes the open proposals of a suspended
+/// profile. A second press, or another admin first, finds the decision already made.
+async fn moderate(
+    turn: &mut Turn<'_>,
+    id: ProfileId,
+    decision: Decision,
+) -> Result<(), StoreError> {
     let p = match turn.store().profile(id).await {
         Ok(p) => p,
         Err(StoreError::NotFound(_)) => {
@@ -127,7 +114,11 @@ pub(crate) async fn suspend_cmd(turn: &mut Turn<'_>, args: &str) -> Result<(), S
         }
         Err(e) => return Err(e),
     };
-    if p.status != ProfileStatus::Approved {
+    let expected = match decision {
+        Decision::Suspend(_) => ProfileStatus::Approved,
+        Decision::Approve | Decision::Reject(_) => ProfileStatus::Pending,
+    };
+    if p.status != expected {
         turn.say(
             "already-decided",
             &[("id", id.to_string()), ("status", show::status(turn.lang, &p.status))],
@@ -135,13 +126,35 @@ pub(crate) async fn suspend_cmd(turn: &mut Turn<'_>, args: &str) -> Result<(), S
         return Ok(());
     }
     let name = p.details.name().to_string();
+    let (status, event, key) = match decision {
+        Decision::Approve => (
+            ProfileStatus::Approved,
+            Event::ProfileApproved { profile: id, name: name.clone() },
+            "approved-done",
+        ),
+        Decision::Reject(r) => (
+            ProfileStatus::Rejected(r.clone()),
+            Event::ProfileRejected { profile: id, name: name.clone(), reason: r },
+            "rejected-done",
+        ),
+        Decision::Suspend(r) => (
+            ProfileStatus::Suspended(r.clone()),
+            Event::ProfileSuspended { profile: id, name: name.clone(), reason: r },
+            "suspended-done",
+        ),
+    };
     let stamp = turn.ctx.now.timestamp_micros();
+    turn.store().set_profile_status(id, &status, Some(turn.account())).await?;
     turn.store()
-        .set_profile_status(id, &ProfileStatus::Suspended(reason.clone()), Some(turn.account()))
+        .notify(p.owner, &event, &format!("profile:{id}:{}:{stamp}", status.as_str()))
         .await?;
-    let event = Event::ProfileSuspended { profile: id, name: name.clone(), reason };
-    turn.store().notify(p.owner, &event, &format!("profile:{id}:suspended:{stamp}")).await?;
-    turn.say("suspended-done", &[("id", id.to_string()), ("name", name)]);
+    if matches!(status, ProfileStatus::Suspended(_)) {
+        super::propose::service(turn)
+            .close_for_profile(id)
+            .await
+            .map_err(super::deals::flow_to_store)?;
+    }
+    turn.say(key, &[("id", id.to_string()), ("name", name)]);
     Ok(())
 }
 

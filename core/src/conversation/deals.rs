@@ -208,7 +208,7 @@ pub(crate) async fn open(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), Stor
 }
 
 /// Store failures inside the booking service stay store failures (logged, apologised for).
-fn flow_to_store(e: BookingFlowError) -> StoreError {
+pub(crate) fn flow_to_store(e: BookingFlowError) -> StoreError {
     match e {
         BookingFlowError::Store(e) => e,
         other => StoreError::Corrupt { what: "proposal thread", detail: other.to_string() },
