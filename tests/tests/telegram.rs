@@ -255,7 +255,19 @@ async fn story(app: &App, artist: i64, aw: Words, venue: i64, vw: Words) {
     assert!(approved.text.contains(artist_name), "{}", approved.text);
     app.fake.wait_for_text(venue, vw.w("est validé", "is approved")).await;
 
-    app.says(artist, "/match", "Vera Club").await;
+    // The match index follows approvals within seconds: ask again until the venue shows.
+    let mut found = false;
+    for _ in 0..10 {
+        // Any answer will do ("" is in every text): results, or "nothing fits yet".
+        app.after(artist, |f| f.user_sends(artist, "/match"), "").await;
+        let last = app.fake.last_message_to(artist).unwrap();
+        if last.inline_buttons().iter().flatten().any(|(l, _)| l.contains("✉️ 1")) {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(found, "the approved venue is found by /match");
     app.presses(artist, "✉️ 1", aw.w("Quelle date", "Which date")).await;
     app.presses(artist, aw.w("05/12/2026", "2026"), aw.w("Quel cachet", "What fee")).await;
     app.presses(artist, aw.w("Garder", "Keep"), aw.w("Quel type de contrat", "What kind of deal"))

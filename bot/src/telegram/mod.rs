@@ -404,7 +404,6 @@ impl Telegram {
             // Flow Stage talks with people in private chats only.
             return;
         }
-        self.sender.heard_from(chat).await;
         let admin = self.admins.contains(&chat);
         if admin
             && !self
@@ -438,6 +437,7 @@ impl Telegram {
             }
         };
         tracing::Span::current().record("account", outcome.account.0);
+        self.sender.heard_from(chat, outcome.account).await;
         let asks_location = if outcome.effects.contains(&Effect::AccountErased) {
             false
         } else {

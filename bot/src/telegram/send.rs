@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use flowstage_core::domain::AccountId;
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::store::Store;
 use teloxide::{ApiError, RequestError};
@@ -78,8 +79,9 @@ impl Sender {
     }
 
     /// The person wrote to us: whatever they did before (blocked the bot, in this run or an
-    /// earlier one), they can be reached again.
-    pub async fn heard_from(&self, chat: i64) {
+    /// earlier one), they can be reached again. The stored mark is read once a run per person
+    /// and written only when set, so a busy bot does not write on every message.
+    pub async fn heard_from(&self, chat: i64, account: AccountId) {
         let was = self
             .unreachable
             .lock()
@@ -87,9 +89,18 @@ impl Sender {
             .remove(&chat);
         let first =
             self.heard.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(chat);
-        if (was || first)
-            && let Err(e) = self.store.set_unreachable(&identity(chat), false).await
-        {
+        if !(was || first) {
+            return;
+        }
+        let me = identity(chat);
+        let marked = match self.store.identities(account).await {
+            Ok(ids) => ids.iter().any(|(id, reachable)| *id == me && !reachable),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read whether a Telegram user is reachable");
+                false
+            }
+        };
+        if marked && let Err(e) = self.store.set_unreachable(&me, false).await {
             tracing::warn!(error = %e, "could not mark a Telegram user reachable again");
         }
     }
