@@ -27,6 +27,8 @@ pub struct Figures {
     pub webhook: bool,
     /// The binary measured was an optimised build.
     pub release: bool,
+    /// How long each person read an answer before acting again (zero: a burst).
+    pub think: Duration,
     /// Messages people sent and buttons they pressed.
     pub actions: usize,
     /// Messages the bot sent.
@@ -48,9 +50,14 @@ impl fmt::Display for Figures {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} ({}): {} users, {} actions, {} bot messages in {:.2} s: {:.0} replies/s; message→answer p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            "{} ({}, {}): {} users, {} actions, {} bot messages in {:.2} s: {:.0} replies/s; message→answer p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             if self.webhook { "webhook" } else { "long polling" },
             if self.release { "release build" } else { "debug build" },
+            if self.think.is_zero() {
+                "burst: all at once".to_owned()
+            } else {
+                format!("steady: {} ms between actions per person", self.think.as_millis())
+            },
             self.users,
             self.actions,
             self.replies,
@@ -87,21 +94,31 @@ async fn shows(fake: &FakeTelegram, user: i64, label: &str, timeout: Duration) {
     }
 }
 
-/// One person's chat: /start, consent by button, then questions to the bot.
-async fn chat(fake: Arc<FakeTelegram>, user: i64, en: bool) -> usize {
+/// One person's chat: /start, consent by button, then questions to the bot, reading each
+/// answer for `think` (after a first wait of `start`, so people do not all begin at once).
+async fn chat(
+    fake: Arc<FakeTelegram>,
+    user: i64,
+    en: bool,
+    start: Duration,
+    think: Duration,
+) -> usize {
     let timeout = Duration::from_secs(120);
     let mut actions = 0;
+    tokio::time::sleep(start).await;
     let before = fake.sent_count(user);
     fake.user_sends(user, "/start");
     actions += 1;
     answered(&fake, user, before, timeout).await;
     let agree = if en { "I agree" } else { "J'accepte" };
     shows(&fake, user, agree, timeout).await;
+    tokio::time::sleep(think).await;
     let before = fake.sent_count(user);
     fake.user_presses(user, agree).unwrap();
     actions += 1;
     answered(&fake, user, before, timeout).await;
     for text in ["/help", "/match", "/help"] {
+        tokio::time::sleep(think).await;
         let before = fake.sent_count(user);
         fake.user_sends(user, text);
         actions += 1;
@@ -120,7 +137,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Runs `flowstage serve` (the binary at `binary`) against a fake Telegram with `users` people
 /// chatting at once, and measures. The refusal log must stay empty.
-pub async fn run(binary: &Path, users: usize, webhook: bool) -> Figures {
+/// With `think` zero, everyone acts at once and as fast as answered (a burst); otherwise each
+/// person reads each answer for `think`, starting at a random moment within it (a steady load).
+pub async fn run(binary: &Path, users: usize, webhook: bool, think: Duration) -> Figures {
     let fake = Arc::new(FakeTelegram::start().await);
     let first_id = 10_000_i64;
     let ids: Vec<i64> = (0..users).map(|i| first_id + i64::try_from(i).unwrap()).collect();
@@ -155,8 +174,14 @@ pub async fn run(binary: &Path, users: usize, webhook: bool) -> Figures {
     assert!(line.starts_with("listening on"), "unexpected: {line:?}");
 
     let start = Instant::now();
-    let tasks: Vec<_> =
-        ids.iter().map(|&id| tokio::spawn(chat(fake.clone(), id, id % 2 == 0))).collect();
+    let tasks: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| {
+            let start = think.mul_f64(i as f64 / users as f64);
+            tokio::spawn(chat(fake.clone(), id, id % 2 == 0, start, think))
+        })
+        .collect();
     let mut actions = 0;
     for t in tasks {
         actions += t.await.expect("a scripted user failed");
@@ -172,6 +197,7 @@ pub async fn run(binary: &Path, users: usize, webhook: bool) -> Figures {
         users,
         webhook,
         release: binary.components().any(|c| c.as_os_str() == "release"),
+        think,
         actions,
         replies,
         elapsed,

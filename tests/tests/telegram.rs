@@ -395,8 +395,13 @@ async fn a_user_who_blocked_the_bot_is_marked_unreachable_and_left_alone() {
 async fn a_hundred_people_chatting_at_once_are_all_answered() {
     // The full measurement (1,000 people) is `cargo run -p flowstage-tests --bin telegram-load`.
     for webhook in [false, true] {
-        let figures =
-            flowstage_tests::telegram_load::run(&flowstage_tests::binary(), 100, webhook).await;
+        let figures = flowstage_tests::telegram_load::run(
+            &flowstage_tests::binary(),
+            100,
+            webhook,
+            Duration::ZERO,
+        )
+        .await;
         println!("{figures}");
         assert!(figures.replies >= figures.actions, "{figures}");
     }

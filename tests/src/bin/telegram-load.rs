@@ -1,6 +1,8 @@
-//! `telegram-load [USERS] [--webhook]`: measures the Telegram front-end with USERS (default
-//! 1,000) people chatting at once against the fake Bot API, by long polling or by webhook, and
-//! prints replies per second and p50/p99 times from a message to its answer. Build the binary
+//! `telegram-load [USERS] [--webhook] [--think MS]`: measures the Telegram front-end with USERS
+//! (default 1,000) people chatting at once against the fake Bot API, by long polling or by
+//! webhook, all at once (a burst) or each reading an answer MS milliseconds before the next
+//! action (a steady load), and prints replies per second and p50/p99 times from a message to
+//! its answer. Build the binary
 //! beside it first: `cargo build --release -p flowstage -p flowstage-tests`.
 
 use std::path::PathBuf;
@@ -9,13 +11,22 @@ use std::path::PathBuf;
 async fn main() -> std::process::ExitCode {
     let mut users = 1000;
     let mut webhook = false;
-    for arg in std::env::args().skip(1) {
+    let mut think = std::time::Duration::ZERO;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--webhook" => webhook = true,
+            "--think" => match args.next().and_then(|ms| ms.parse::<u64>().ok()) {
+                Some(ms) => think = std::time::Duration::from_millis(ms),
+                None => {
+                    eprintln!("usage: telegram-load [USERS] [--webhook] [--think MS]");
+                    return std::process::ExitCode::from(2);
+                }
+            },
             n => match n.parse::<usize>() {
                 Ok(n) if n > 0 => users = n,
                 _ => {
-                    eprintln!("usage: telegram-load [USERS] [--webhook]");
+                    eprintln!("usage: telegram-load [USERS] [--webhook] [--think MS]");
                     return std::process::ExitCode::from(2);
                 }
             },
@@ -32,7 +43,7 @@ async fn main() -> std::process::ExitCode {
         eprintln!("{} is missing: run `cargo build -p flowstage` first", binary.display());
         return std::process::ExitCode::FAILURE;
     }
-    let figures = flowstage_tests::telegram_load::run(&binary, users, webhook).await;
+    let figures = flowstage_tests::telegram_load::run(&binary, users, webhook, think).await;
     println!("{figures}");
     std::process::ExitCode::SUCCESS
 }
