@@ -54,16 +54,18 @@ pub fn escape(text: &str) -> String {
 fn run_html(r: &Run) -> String {
     let body = escape(&r.text);
     match (&r.link, r.style) {
-        (Some(url), _) if is_safe_url(url) => format!("<a href=\"{}\">{body}</a>", escape(url)),
+        (Some(url), _) if is_web_url(url) => format!("<a href=\"{}\">{body}</a>", escape(url)),
+        // Telegram refuses other link targets (`mailto:`, `javascript:`…): shown, not linked.
+        (Some(url), _) if *url != r.text => format!("{body} ({})", escape(url)),
         (_, Style::Bold) => format!("<b>{body}</b>"),
         (_, Style::Italic) => format!("<i>{body}</i>"),
         _ => body,
     }
 }
 
-/// Telegram refuses some link targets (`javascript:` and the like); those stay plain text.
-fn is_safe_url(url: &str) -> bool {
-    url.starts_with("https://") || url.starts_with("http://") || url.starts_with("mailto:")
+fn is_web_url(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && !url.contains(char::is_whitespace)
 }
 
 fn utf16(s: &str) -> usize {
@@ -254,6 +256,16 @@ mod tests {
                 "<b>Rock &amp; Roll &lt;3</b> *_[] &quot;x&quot; <a href=\"https://x.fr/?a=1&amp;b=&quot;2&quot;\">a&lt;b</a>"
             ]
         );
+    }
+
+    #[test]
+    fn only_web_links_are_linked() {
+        let r = reply(vec![
+            Span::Link { text: "mail".into(), url: "mailto:a@b.fr".into() },
+            Span::Plain(" ".into()),
+            Span::Link { text: "x".into(), url: "javascript:alert(1)".into() },
+        ]);
+        assert_eq!(texts(&r, MAX_TEXT), vec!["mail (mailto:a@b.fr) x (javascript:alert(1))"]);
     }
 
     #[test]
