@@ -309,4 +309,54 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert!(out[0].keyboard.is_some());
     }
+
+    fn span() -> impl proptest::strategy::Strategy<Value = Span> {
+        use proptest::prelude::*;
+        // Markup characters, entities, newlines, emoji and plain words, in any mix.
+        let text = "([<>&\"'*_\\[\\]()`~|#!.\n]|&amp;|&#x41;|<b>|</i>|🎸|é|Rock|Roll| ){0,60}";
+        prop_oneof![
+            text.prop_map(Span::Plain),
+            text.prop_map(Span::Bold),
+            text.prop_map(Span::Italic),
+            (text, "https://[a-z]{1,8}\\.fr/[a-z&<>\"]{0,8}")
+                .prop_map(|(text, url)| Span::Link { text, url }),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever people type, every message parses in Telegram's HTML, fits its limit, and
+        /// says exactly the reply's words.
+        #[test]
+        fn any_reply_renders_to_messages_telegram_accepts(
+            paras in proptest::collection::vec(proptest::collection::vec(span(), 0..6), 1..5),
+            max in 20_usize..200,
+        ) {
+            use flowstage_tests::fake_telegram::parse_html;
+            let mut r = Reply::new();
+            for p in paras {
+                r = r.para(p);
+            }
+            let mut seen = Vec::new();
+            for html in texts(&r, max) {
+                let (text, _) = parse_html(&html).map_err(|e| {
+                    proptest::test_runner::TestCaseError::fail(format!("{e}: {html:?}"))
+                })?;
+                proptest::prop_assert!(text.encode_utf16().count() <= max, "{}", text);
+                seen.push(text);
+            }
+            let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>().concat();
+            let expected: String = r
+                .blocks
+                .iter()
+                .map(|b| match b {
+                    Block::Paragraph(spans) => spans.iter().map(|s| match s {
+                        Span::Link { text, .. } => text.clone(),
+                        other => other.text().to_owned(),
+                    }).collect::<String>(),
+                    Block::List(_) => String::new(),
+                })
+                .collect();
+            proptest::prop_assert_eq!(words(&seen.concat()), words(&expected));
+        }
+    }
 }
