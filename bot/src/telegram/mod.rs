@@ -40,6 +40,8 @@ use self::send::{SendError, Sender};
 
 /// Long polling waits this long for updates; below reqwest's 17-second client timeout.
 const POLL_TIMEOUT_SECS: u32 = 10;
+/// How long start-up waits for Telegram before going on and trying in the background.
+const STARTUP_WAIT: Duration = Duration::from_secs(8);
 /// A chat's worker stops after this long without updates (and starts again on the next one).
 const CHAT_IDLE: Duration = Duration::from_secs(60);
 
@@ -86,6 +88,10 @@ pub async fn start(
         .parse()
         .map_err(|e| anyhow::anyhow!("TELEGRAM_API_URL is not a URL: {e}"))?;
     let bot = Bot::new(config.token.expose()).set_api_url(api_url);
+    let webhook_url: Option<url::Url> = match &config.webhook_url {
+        Some(u) => Some(u.parse().map_err(|e| anyhow::anyhow!("TELEGRAM_WEBHOOK_URL: {e}"))?),
+        None => None,
+    };
     let webhook_secret = config
         .webhook_url
         .as_ref()
@@ -103,32 +109,36 @@ pub async fn start(
         in_flight: AtomicUsize::new(0),
         webhook_secret,
     });
-    let webhook_url: Option<url::Url> = match &config.webhook_url {
-        Some(u) => Some(u.parse().map_err(|e| anyhow::anyhow!("TELEGRAM_WEBHOOK_URL: {e}"))?),
-        None => None,
-    };
     // A token or a webhook URL that Telegram refuses stops start-up with the variable named; an
-    // unreachable Telegram does not hold up the HTTP server: the front-end keeps trying.
-    let ready = match tg.sender.call(None, "getMe", || tg.bot.get_me().send()).await {
-        Ok(me) => {
-            tracing::info!(username = me.username(), "Telegram front-end starting");
-            commands::register(&tg).await;
-            match tg.route_updates(webhook_url.as_ref()).await {
-                Ok(()) => true,
-                Err(SendError::Refused(e)) if webhook_url.is_some() => {
-                    anyhow::bail!("TELEGRAM_WEBHOOK_URL was refused by Telegram: {e}")
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "Telegram unreachable at start-up; retrying");
-                    false
-                }
-            }
+    // unreachable Telegram holds up the HTTP server for a few seconds at most: the front-end
+    // keeps trying in the background.
+    // Each step names the variable to blame if Telegram refuses it.
+    let setup = async {
+        let me = tg
+            .sender
+            .call(None, "getMe", || tg.bot.get_me().send())
+            .await
+            .map_err(|e| ("TELEGRAM_BOT_TOKEN", e))?;
+        tracing::info!(username = me.username(), "Telegram front-end starting");
+        commands::register(&tg).await;
+        let blame = if webhook_url.is_some() {
+            "TELEGRAM_WEBHOOK_URL (or TELEGRAM_WEBHOOK_SECRET)"
+        } else {
+            "TELEGRAM_BOT_TOKEN"
+        };
+        tg.route_updates(webhook_url.as_ref()).await.map_err(|e| (blame, e))
+    };
+    let ready = match tokio::time::timeout(STARTUP_WAIT, setup).await {
+        Ok(Ok(())) => true,
+        Ok(Err((variable, SendError::Refused(e)))) => {
+            anyhow::bail!("{variable} was refused by Telegram: {e}")
         }
-        Err(SendError::Refused(e)) => {
-            anyhow::bail!("TELEGRAM_BOT_TOKEN was refused by Telegram: {e}")
-        }
-        Err(e) => {
+        Ok(Err((_, e))) => {
             tracing::warn!(error = %e, "Telegram unreachable at start-up; retrying");
+            false
+        }
+        Err(_) => {
+            tracing::warn!("Telegram unreachable at start-up; retrying");
             false
         }
     };
@@ -161,10 +171,9 @@ async fn webhook(
     body: axum::body::Bytes,
 ) -> StatusCode {
     let given = headers.get("x-telegram-bot-api-secret-token").and_then(|v| v.to_str().ok());
-    let expected = tg.webhook_secret.as_ref().map(Secret::expose);
-    if given.is_none() || !constant_time_eq(given.unwrap_or_default(), expected.unwrap_or_default())
-    {
-        return StatusCode::UNAUTHORIZED;
+    match (given, tg.webhook_secret.as_ref()) {
+        (Some(given), Some(expected)) if constant_time_eq(given, expected.expose()) => {}
+        _ => return StatusCode::UNAUTHORIZED,
     }
     match serde_json::from_slice::<Update>(&body) {
         Ok(update) => {
