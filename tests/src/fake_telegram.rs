@@ -1482,6 +1482,13 @@ fn parse_attrs(s: &str) -> Option<Vec<(String, String)>> {
     let mut out = Vec::new();
     let mut rest = s.trim_start();
     while !rest.is_empty() {
+        let name_end = rest.find(|c: char| c == '=' || c.is_whitespace()).unwrap_or(rest.len());
+        if !rest[name_end..].trim_start().starts_with('=') {
+            // A valueless attribute, like `<blockquote expandable>`.
+            out.push((rest[..name_end].to_ascii_lowercase(), String::new()));
+            rest = rest[name_end..].trim_start();
+            continue;
+        }
         let eq = rest.find('=')?;
         let name = rest[..eq].trim().to_ascii_lowercase();
         let after = rest[eq + 1..].trim_start();
@@ -1875,6 +1882,14 @@ mod tests {
         assert_eq!(ents.len(), 3);
         assert_eq!(ents[2].url.as_deref(), Some("https://x.fr/?a=1&b=2"));
         assert_eq!(ents[0], Entity { kind: "bold".into(), offset: 0, length: 14, url: None });
+    }
+
+    #[test]
+    fn html_reads_attributes_as_telegram_does() {
+        assert!(parse_html("<blockquote expandable>long</blockquote>").is_ok());
+        assert!(parse_html("<pre><code class=\"language-rust\">fn</code></pre>").is_ok());
+        assert!(parse_html("<a href='https://x.fr'>x</a>").is_ok());
+        assert!(parse_html("<a href=\"https://x.fr/?a=1&b=2\">x</a>").is_err(), "& in a value");
     }
 
     #[test]
