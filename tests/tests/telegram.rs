@@ -504,3 +504,28 @@ async fn starting_while_telegram_is_unreachable_waits_it_out() {
     assert!(!fake.commands(&json!({"type": "default"}), "fr").is_empty());
     fake.assert_clean();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn personal_data_is_exported_as_a_document_and_erased_on_request() {
+    let app = App::spawn(Mode::Polling, &[(444, "Gus", "en")]).await;
+    app.says(444, "/start", "Do you agree").await;
+    app.presses(444, "I agree", "Are you").await;
+    app.says(444, "/mydata", "all your personal data").await;
+    let export = app
+        .fake
+        .wait_for(444, WAIT, "the export", |m| m.document.is_some())
+        .await
+        .document
+        .unwrap();
+    assert!(export.file_name.ends_with(".json"), "{}", export.file_name);
+    assert_eq!(export.mime_type, "application/json");
+    serde_json::from_slice::<serde_json::Value>(&export.bytes).unwrap();
+    app.says(444, "/deleteme", "Erase everything?").await;
+    app.presses(444, "Yes, erase everything", "").await;
+    let store = app.store().await;
+    let identity = Identity { platform: Platform::Telegram, external_id: "444".into() };
+    assert!(store.account_by_identity(&identity).await.unwrap().is_none(), "forgotten");
+    store.close().await;
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
