@@ -14,7 +14,7 @@ use flowstage_core::conversation::{Button, Engine, Incoming, Reply, Speaker, ren
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::{AccountId, Lang};
 use flowstage_core::notify;
-use flowstage_core::store::Store;
+use flowstage_core::store::{Recipients, Store};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::{LangArg, Role};
@@ -149,14 +149,11 @@ impl Terminal {
         const BATCH: usize = 100;
         let Some(me) = self.account else { return Ok(()) };
         for _ in 0..20 {
-            let items = store.claim_outbox(BATCH as i64, chrono::Duration::seconds(30)).await?;
+            let mine = Recipients::Account(me);
+            let items =
+                store.claim_outbox_for(mine, BATCH as i64, chrono::Duration::seconds(30)).await?;
             let full = items.len() == BATCH;
-            let back = store.clock().now() + chrono::Duration::seconds(if full { 3 } else { 0 });
             for item in items {
-                if item.account != me {
-                    store.retry_later(item.id, back, "").await?;
-                    continue;
-                }
                 if let Some(event) = notify::decode(&item.payload) {
                     let arrow = match self.lang {
                         Lang::Fr => "📬 Nouveau message :",

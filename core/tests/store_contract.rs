@@ -19,7 +19,7 @@ use flowstage_core::domain::values::{
 };
 use flowstage_core::domain::{AccountId, Lang, ProfileId};
 use flowstage_core::store::{
-    Backend, BookingError, NewProposal, Settings, Store, StoreError, TransitionError,
+    Backend, BookingError, NewProposal, Recipients, Settings, Store, StoreError, TransitionError,
 };
 
 mod support;
@@ -35,6 +35,7 @@ on_both_backends!(Harness;
     favourites_searches_and_alerts,
     tickets_open_and_close,
     outbox_dedupes_and_leases,
+    each_front_end_claims_only_its_own_recipients,
     conversation_saves_are_optimistic,
     proposals_move_by_compare_and_set,
     fifty_racing_accepts_give_one_booking,
@@ -344,6 +345,27 @@ async fn outbox_dedupes_and_leases(h: &Harness) {
     let later = h.store.claim_outbox(50, Duration::seconds(30)).await.unwrap();
     assert_eq!(later.iter().map(|i| i.id).collect::<Vec<_>>(), vec![kept[0].id]);
     assert_eq!(h.store.pending_outbox_count().await.unwrap(), 1);
+}
+
+async fn each_front_end_claims_only_its_own_recipients(h: &Harness) {
+    let on_telegram = account(h, "tg-1").await;
+    let (in_terminal, _) = h
+        .store
+        .account_for_identity(&Identity::new(Platform::Local, "zoe"), "zoe", Lang::Fr)
+        .await
+        .unwrap();
+    h.store.enqueue(on_telegram, "for telegram", "k-tg").await.unwrap();
+    h.store.enqueue(in_terminal.id, "for the terminal", "k-local").await.unwrap();
+    let lease = Duration::seconds(30);
+    let telegram = h.store.claim_outbox_for(Recipients::OnPlatform(Platform::Telegram), 10, lease);
+    let telegram = telegram.await.unwrap();
+    assert_eq!(telegram.iter().map(|i| i.payload.as_str()).collect::<Vec<_>>(), ["for telegram"]);
+    let discord = h.store.claim_outbox_for(Recipients::OnPlatform(Platform::Discord), 10, lease);
+    assert!(discord.await.unwrap().is_empty(), "nobody is on Discord");
+    let mine = h.store.claim_outbox_for(Recipients::Account(in_terminal.id), 10, lease);
+    let mine = mine.await.unwrap();
+    assert_eq!(mine.iter().map(|i| i.payload.as_str()).collect::<Vec<_>>(), ["for the terminal"]);
+    assert_eq!(mine[0].attempts, 1, "untouched by the other front-end");
 }
 
 async fn conversation_saves_are_optimistic(h: &Harness) {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use flowstage_core::conversation::render_delivery;
 use flowstage_core::domain::account::Platform;
 use flowstage_core::notify::decode;
-use flowstage_core::store::OutboxItem;
+use flowstage_core::store::{OutboxItem, Recipients};
 use tokio::sync::watch;
 
 use super::Telegram;
@@ -26,8 +26,9 @@ pub(super) async fn run(tg: Arc<Telegram>, mut shutdown: watch::Receiver<bool>) 
         if *shutdown.borrow() {
             return;
         }
-        let items = match tg.store.claim_outbox(BATCH, chrono::Duration::seconds(LEASE_SECS)).await
-        {
+        let telegram = Recipients::OnPlatform(Platform::Telegram);
+        let lease = chrono::Duration::seconds(LEASE_SECS);
+        let items = match tg.store.claim_outbox_for(telegram, BATCH, lease).await {
             Ok(items) => items,
             Err(e) => {
                 tracing::warn!(error = %e, "claiming notifications failed");

@@ -4,7 +4,19 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Result, Store, on_pool};
+use crate::domain::account::Platform;
 use crate::domain::{AccountId, OutboxId};
+
+/// Whose notifications a worker claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipients {
+    All,
+    /// Accounts with an identity on this platform (its front-end's worker, which also decides
+    /// what to do for one that blocked the bot).
+    OnPlatform(Platform),
+    /// One account (the terminal of `flowstage chat`).
+    Account(AccountId),
+}
 
 /// A notification claimed for delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,21 +58,45 @@ impl Store {
     /// claim them until the lease runs out. The outer conditions are re-checked by PostgreSQL on
     /// a row another transaction just claimed, so two claimers never get the same row.
     pub async fn claim_outbox(&self, limit: i64, lease: Duration) -> Result<Vec<OutboxItem>> {
+        self.claim_outbox_for(Recipients::All, limit, lease).await
+    }
+
+    /// [`Store::claim_outbox`] for some recipients only: a front-end claims what it can deliver
+    /// and leaves the rest to the others, untouched.
+    pub async fn claim_outbox_for(
+        &self,
+        who: Recipients,
+        limit: i64,
+        lease: Duration,
+    ) -> Result<Vec<OutboxItem>> {
         let now = self.clock.now();
         let until = now + lease;
+        let filter = match who {
+            Recipients::All => "TRUE",
+            Recipients::OnPlatform(_) => {
+                "EXISTS (SELECT 1 FROM identities i WHERE i.account_id = o.account_id \
+                 AND i.platform = $4)"
+            }
+            Recipients::Account(_) => "o.account_id = $4",
+        };
+        let sql = format!(
+            "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT o.id FROM outbox o WHERE o.sent_at IS NULL AND o.available_at <= $2 \
+                          AND (o.claimed_until IS NULL OR o.claimed_until < $2) AND {filter} \
+                          ORDER BY o.id LIMIT $3) \
+             AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $2) \
+             RETURNING id, account_id, payload, attempts"
+        );
         let rows = on_pool!(self, |p| {
-            sqlx::query_as::<_, (i64, i64, String, i64)>(
-                "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 \
-                 WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND available_at <= $2 \
-                              AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT $3) \
-                 AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $2) \
-                 RETURNING id, account_id, payload, attempts",
-            )
-            .bind(until)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(p)
-            .await
+            let q = sqlx::query_as::<_, (i64, i64, String, i64)>(&sql)
+                .bind(until)
+                .bind(now)
+                .bind(limit);
+            match who {
+                Recipients::All => q.fetch_all(p).await,
+                Recipients::OnPlatform(platform) => q.bind(platform.as_str()).fetch_all(p).await,
+                Recipients::Account(account) => q.bind(account.0).fetch_all(p).await,
+            }
         })?;
         let mut items: Vec<OutboxItem> = rows
             .into_iter()
