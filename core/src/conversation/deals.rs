@@ -262,17 +262,25 @@ pub(crate) async fn release(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), S
     }
 }
 
-pub(crate) async fn refuse(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), StoreError> {
-    let Some((p, sent)) = load(turn, id).await? else { return Ok(()) };
+/// Whether the person may answer the proposal now (they received it and it is open); when not,
+/// says why.
+async fn may_answer(turn: &mut Turn<'_>, id: ProposalId) -> Result<bool, StoreError> {
+    let Some((p, sent)) = load(turn, id).await? else { return Ok(false) };
     if sent || p.status.is_final() {
-        return refused(
-            turn,
-            if sent {
-                BookingFlowError::NotYourProposal
-            } else {
-                BookingFlowError::AlreadyAnswered(p.status)
-            },
-        );
+        let why = if sent {
+            BookingFlowError::NotYourProposal
+        } else {
+            BookingFlowError::AlreadyAnswered(p.status)
+        };
+        refused(turn, why)?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+pub(crate) async fn refuse(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), StoreError> {
+    if !may_answer(turn, id).await? {
+        return Ok(());
     }
     let prompt = Prompt::RefuseReason { proposal: id };
     turn.state.mode = Mode::Await(prompt.clone());
@@ -297,16 +305,8 @@ pub(crate) async fn refuse_with(
 }
 
 pub(crate) async fn counter(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), StoreError> {
-    let Some((p, sent)) = load(turn, id).await? else { return Ok(()) };
-    if sent || p.status.is_final() {
-        return refused(
-            turn,
-            if sent {
-                BookingFlowError::NotYourProposal
-            } else {
-                BookingFlowError::AlreadyAnswered(p.status)
-            },
-        );
+    if !may_answer(turn, id).await? {
+        return Ok(());
     }
     propose::counter(turn, id).await
 }

@@ -175,6 +175,27 @@ enum Leave<'a> {
 const BOOKING_COLUMNS: &str =
     "id, proposal_id, artist_id, venue_id, day, slot, status, contract_sha256, created_at";
 
+/// `INSERT_PROPOSAL` with a [`NewProposal`]'s values bound in order, for either backend.
+macro_rules! insert_proposal {
+    ($new:expr, $deal:expr, $times:expr, $counter_of:expr, $now:expr) => {
+        sqlx::query_as(INSERT_PROPOSAL)
+            .bind($new.from_profile.0)
+            .bind($new.to_profile.0)
+            .bind($new.artist.0)
+            .bind($new.venue.0)
+            .bind($new.sender.0)
+            .bind($new.terms.day)
+            .bind(i64::from($new.terms.fee))
+            .bind($deal)
+            .bind(i64::from($new.terms.set_minutes))
+            .bind($times)
+            .bind($new.terms.message.as_deref())
+            .bind($counter_of)
+            .bind($now)
+            .bind($new.expires_at)
+    };
+}
+
 impl Store {
     pub async fn create_proposal(&self, new: &NewProposal) -> Result<Proposal> {
         self.create_proposal_notifying(new, |_| Vec::new()).await
@@ -193,23 +214,10 @@ impl Store {
             .map_err(|e| StoreError::corrupt("show times", e))?;
         let id = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let (id,): (i64,) = sqlx::query_as(INSERT_PROPOSAL)
-                .bind(new.from_profile.0)
-                .bind(new.to_profile.0)
-                .bind(new.artist.0)
-                .bind(new.venue.0)
-                .bind(new.sender.0)
-                .bind(new.terms.day)
-                .bind(i64::from(new.terms.fee))
-                .bind(&deal)
-                .bind(i64::from(new.terms.set_minutes))
-                .bind(&times)
-                .bind(new.terms.message.as_deref())
-                .bind(new.counter_of.map(|c| c.0))
-                .bind(now)
-                .bind(new.expires_at)
-                .fetch_one(&mut *tx)
-                .await?;
+            let (id,): (i64,) =
+                insert_proposal!(new, &deal, &times, new.counter_of.map(|c| c.0), now)
+                    .fetch_one(&mut *tx)
+                    .await?;
             enqueue_in!(tx, &notices(ProposalId(id)), now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(id)
@@ -594,21 +602,7 @@ impl Store {
                 .bind(old.0)
                 .execute(&mut *tx)
                 .await?;
-            let (id,): (i64,) = sqlx::query_as(INSERT_PROPOSAL)
-                .bind(new.from_profile.0)
-                .bind(new.to_profile.0)
-                .bind(new.artist.0)
-                .bind(new.venue.0)
-                .bind(new.sender.0)
-                .bind(new.terms.day)
-                .bind(i64::from(new.terms.fee))
-                .bind(&deal)
-                .bind(i64::from(new.terms.set_minutes))
-                .bind(&times)
-                .bind(new.terms.message.as_deref())
-                .bind(old.0)
-                .bind(now)
-                .bind(new.expires_at)
+            let (id,): (i64,) = insert_proposal!(new, &deal, &times, Some(old.0), now)
                 .fetch_one(&mut *tx)
                 .await?;
             enqueue_in!(tx, &notices(ProposalId(id)), now);
