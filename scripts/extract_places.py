@@ -36,6 +36,17 @@ DROM_REGION_TO_GEONAMES = {"01": "GP", "02": "MQ", "03": "GF", "04": "RE", "06":
 # Overseas collectivities have no region; Etalab gives them a department-like code.
 COM_TO_GEONAMES = {"975": "PM", "977": "BL", "978": "MF", "986": "WF", "987": "PF", "988": "NC"}
 OVERSEAS = set(DROM_REGION_TO_GEONAMES.values()) | set(COM_TO_GEONAMES.values())
+# Overseas communes that GeoNames knows only by their chief town: the town's coordinates stand
+# for the commune's.
+CHIEF_TOWNS = {
+    ("Saint-Martin", "978"): "Marigot",
+    ("Saint-Barthélemy", "977"): "Gustavia",
+    ("Le Mont-Dore", "988"): "Mont-Dore",
+    ("Moorea-Maiao", "987"): "Afareaitu",
+    ("Bora-Bora", "987"): "Vaitape",
+    ("Taiarapu-Est", "987"): "Afaahiti",
+    ("Hitiaa O Te Ra", "987"): "Hitiaa",
+}
 
 # GeoNames names the big Belgian and Swiss cities in English or in the local language; the
 # product speaks French first, so those get their French name, and the others become aliases.
@@ -147,6 +158,8 @@ def french_rows(geonames: list[dict], etalab: Path) -> list[list[str]]:
         )
         pop = c["population"]
         names = [c["nom"]]
+        if (c["nom"], c["departement"]) in CHIEF_TOWNS:
+            names.append(CHIEF_TOWNS[(c["nom"], c["departement"])])
         if c["code"] in delegated_name:
             names.append(delegated_name[c["code"]])
         best = None
@@ -176,6 +189,24 @@ def french_rows(geonames: list[dict], etalab: Path) -> list[list[str]]:
                 "",
             ]
         )
+    # A commune GeoNames cannot place borrows the coordinates of a placed commune sharing one of
+    # its postal codes (a few km away at most): approximate, but a town of 10,000 people must not
+    # be missing from the lookup.
+    placed_by_postcode: dict[str, list[str]] = {}
+    for row in rows:
+        for pc in row[6].split():
+            placed_by_postcode.setdefault(pc, row)
+    still = []
+    for name, dep, pop in unmatched:
+        c = next(x for x in communes if x["nom"] == name and x["departement"] == dep and x["type"] == "commune-actuelle")
+        near = next((placed_by_postcode[pc] for pc in (c.get("codesPostaux") or []) if pc in placed_by_postcode), None)
+        if near is None:
+            still.append((name, dep, pop))
+            continue
+        postcodes = " ".join(sorted(set(c.get("codesPostaux") or [])))
+        rows.append(["FR", dep, clean(name), near[3], near[4], str(pop), postcodes, ""])
+    print(f"France: {len(unmatched) - len(still)} placed by a neighbour sharing a postal code", file=sys.stderr)
+    unmatched = still
     unmatched.sort(key=lambda u: -u[2])
     print(f"France: {len(rows)} communes kept, {len(unmatched)} without coordinates", file=sys.stderr)
     for name, dep, pop in unmatched[:25]:
