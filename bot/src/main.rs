@@ -31,9 +31,10 @@ enum Command {
         /// Who you are in the conversation.
         #[arg(long = "as", value_enum, default_value_t = Role::Artist)]
         role: Role,
-        /// Your user name: each name is its own account, so two terminals can negotiate.
-        #[arg(long, default_value = "me")]
-        user: String,
+        /// Your user name: each name is its own account, so two terminals can negotiate
+        /// [default: the role, so `--as artist` and `--as venue` are two people].
+        #[arg(long)]
+        user: Option<String>,
         /// The language the assistant speaks.
         #[arg(long, value_enum)]
         lang: Option<LangArg>,
@@ -161,7 +162,10 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             store.close().await;
             println!("backup written to {}", file.display());
         }
-        Command::Chat { role, user, lang } => chat::run(&config, role, &user, lang).await?,
+        Command::Chat { role, user, lang } => {
+            let user = user.unwrap_or_else(|| format!("{role:?}").to_lowercase());
+            chat::run(&config, role, &user, lang).await?;
+        }
         Command::Serve => serve::run(config).await?,
         Command::Demo { lang } => drop(demo::run(lang).await?),
     }
