@@ -7,6 +7,11 @@ use super::{Result, Store, on_pool};
 use crate::domain::account::Platform;
 use crate::domain::{AccountId, OutboxId};
 
+/// Queues one notification unless its dedupe key was ever queued: (account, payload, key, now).
+/// Also run inside other transactions, so a change and its notices commit together.
+pub(super) const INSERT_OUTBOX: &str = "INSERT INTO outbox (account_id, payload, dedupe_key, \
+     created_at, available_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING";
+
 /// Whose notifications a worker claims.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recipients {
@@ -39,17 +44,14 @@ impl Store {
     ) -> Result<bool> {
         let now = self.clock.now();
         let done = on_pool!(self, |p| {
-            sqlx::query(
-                "INSERT INTO outbox (account_id, payload, dedupe_key, created_at, available_at) \
-                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING",
-            )
-            .bind(account.0)
-            .bind(payload)
-            .bind(dedupe_key)
-            .bind(now)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
+            sqlx::query(INSERT_OUTBOX)
+                .bind(account.0)
+                .bind(payload)
+                .bind(dedupe_key)
+                .bind(now)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
         })?;
         Ok(done == 1)
     }

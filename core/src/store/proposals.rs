@@ -21,16 +21,13 @@ pub type Notice = (AccountId, String, String);
 macro_rules! enqueue_in {
     ($tx:ident, $notices:expr, $now:expr) => {
         for (account, payload, key) in $notices {
-            sqlx::query(
-                "INSERT INTO outbox (account_id, payload, dedupe_key, created_at, available_at) \
-                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING",
-            )
-            .bind(account.0)
-            .bind(payload.as_str())
-            .bind(key.as_str())
-            .bind($now)
-            .execute(&mut *$tx)
-            .await?;
+            sqlx::query($crate::store::outbox::INSERT_OUTBOX)
+                .bind(account.0)
+                .bind(payload.as_str())
+                .bind(key.as_str())
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
         }
     };
 }
