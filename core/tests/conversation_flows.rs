@@ -82,7 +82,10 @@ fn help_depends_on_the_role(h: &mut Harness) {
         &mut admin,
         "
         > /help
-        Admin: /pending
+        /settings — language, alerts and email
+        Admin:
+        /pending — the profiles waiting for review
+        /approve — approve a profile: /approve NUMBER
         > what
         [🛂 To review]
     ",

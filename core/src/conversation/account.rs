@@ -5,13 +5,15 @@
 use chrono::Duration;
 use rand::Rng;
 
-use super::errors::{Problem, message};
+use super::errors::Problem;
+use super::errors::flow_to_store;
 use super::payload::Action;
 use super::reply::{Attachment, Reply, Span};
 use super::state::{Mode, Prompt};
-use super::{Effect, Turn, deals, find, idle_help, show, wizard};
+use super::turn::Turn;
+use super::{Effect, prompts, show, wizard};
 use crate::domain::profile::ProfileKind;
-use crate::domain::values::{DateSet, Email, TravelRadius};
+use crate::domain::values::Email;
 use crate::domain::{Lang, ProfileId};
 use crate::store::{LinkError, Settings, StoreError};
 
@@ -142,12 +144,12 @@ pub(crate) async fn settings_action(turn: &mut Turn<'_>, action: Action) -> Resu
         Action::ToggleAlerts => s.email_alerts = !s.email_alerts,
         Action::AskThreshold => {
             turn.state.mode = Mode::Await(Prompt::Threshold);
-            ask_prompt(turn, &Prompt::Threshold);
+            prompts::ask(turn, &Prompt::Threshold);
             return Ok(());
         }
         Action::AskEmail => {
             turn.state.mode = Mode::Await(Prompt::Email);
-            ask_prompt(turn, &Prompt::Email);
+            prompts::ask(turn, &Prompt::Email);
             return Ok(());
         }
         _ => return Ok(()),
@@ -190,13 +192,13 @@ fn new_code() -> String {
 pub(crate) async fn support(turn: &mut Turn<'_>, args: &str) -> Result<(), StoreError> {
     if args.trim().is_empty() {
         turn.state.mode = Mode::Await(Prompt::Support);
-        ask_prompt(turn, &Prompt::Support);
+        prompts::ask(turn, &Prompt::Support);
         return Ok(());
     }
     open_ticket(turn, args).await
 }
 
-async fn open_ticket(turn: &mut Turn<'_>, body: &str) -> Result<(), StoreError> {
+pub(crate) async fn open_ticket(turn: &mut Turn<'_>, body: &str) -> Result<(), StoreError> {
     turn.state.mode = Mode::Idle;
     let body: String =
         body.trim().chars().filter(|c| !c.is_control() || *c == '\n').take(4000).collect();
@@ -234,9 +236,9 @@ pub(crate) async fn erase(turn: &mut Turn<'_>, yes: bool) -> Result<(), StoreErr
         return Ok(());
     }
     // Open proposals close first, so the other side is told while the names still stand.
-    let service = super::propose::service(turn);
+    let service = turn.bookings();
     for p in turn.store().profiles_of(turn.account()).await? {
-        service.close_for_profile(p.id).await.map_err(super::deals::flow_to_store)?;
+        service.close_for_profile(p.id).await.map_err(flow_to_store)?;
     }
     turn.store().erase_account(turn.account()).await?;
     turn.state = super::State::default();
@@ -245,100 +247,39 @@ pub(crate) async fn erase(turn: &mut Turn<'_>, yes: bool) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Asks for the typed answer a prompt waits for.
-pub(crate) fn ask_prompt(turn: &mut Turn<'_>, prompt: &Prompt) {
-    let (key, skip) = match prompt {
-        Prompt::RefuseReason { .. } => ("prompt-refuse-reason", true),
-        Prompt::ThreadMessage { .. } => ("prompt-thread", false),
-        Prompt::RejectReason { .. } => ("prompt-reject-reason", false),
-        Prompt::CancelReason { .. } => ("prompt-cancel-reason", false),
-        Prompt::Support => ("prompt-support", false),
-        Prompt::Threshold => ("prompt-threshold", false),
-        Prompt::Email => ("prompt-email", true),
-        Prompt::MatchDates { .. } => ("prompt-match-dates", false),
-        Prompt::MatchRadius { .. } => ("prompt-match-radius", false),
-    };
-    let mut buttons = Vec::new();
-    if skip {
-        buttons.push(turn.button("btn-skip", &Action::Skip));
-    }
-    buttons.push(turn.button("btn-cancel", &Action::Cancel));
-    let r = turn.msg(key, &[]).row(buttons);
-    turn.push(r);
-}
-
-fn problem(turn: &mut Turn<'_>, prompt: &Prompt, p: &Problem) {
-    let text = message(turn.lang, p);
-    turn.push(Reply::new().para(vec![Span::Bold("⚠️ ".into()), Span::Plain(text)]));
-    ask_prompt(turn, prompt);
-}
-
-/// A typed answer (or Skip, `None`) to the prompt waiting.
-pub(crate) async fn prompt_answer(
+/// `/settings` → alert threshold: a percentage.
+pub(crate) async fn set_threshold(
     turn: &mut Turn<'_>,
-    text: Option<&str>,
+    prompt: &Prompt,
+    t: &str,
 ) -> Result<(), StoreError> {
-    let Mode::Await(prompt) = turn.state.mode.clone() else { return Ok(()) };
-    let text = text.map(str::trim).filter(|t| !t.is_empty());
-    match (&prompt, text) {
-        (Prompt::RefuseReason { proposal }, reason) => {
-            deals::refuse_with(turn, *proposal, reason).await
-        }
-        (Prompt::ThreadMessage { proposal }, Some(body)) => {
-            deals::message_with(turn, *proposal, body).await
-        }
-        (Prompt::RejectReason { profile }, Some(reason)) => {
-            super::admin::decide(turn, *profile, Some(reason.to_owned())).await
-        }
-        (Prompt::CancelReason { booking }, Some(reason)) => {
-            deals::cancel_booking(turn, *booking, reason).await
-        }
-        (Prompt::Support, Some(body)) => open_ticket(turn, body).await,
-        (Prompt::Threshold, Some(t)) => match t.trim_end_matches('%').trim().parse::<u8>() {
-            Ok(n) if n <= 100 => {
-                turn.state.mode = Mode::Idle;
-                let s = Settings { alert_threshold: n, ..settings_of(turn) };
-                save_settings(turn, &s).await
-            }
-            _ => {
-                problem(turn, &prompt, &Problem::Threshold);
-                Ok(())
-            }
-        },
-        (Prompt::Email, t) => {
-            let email = match t.map(Email::parse).transpose() {
-                Ok(e) => e,
-                Err(e) => {
-                    problem(turn, &prompt, &Problem::Email(e));
-                    return Ok(());
-                }
-            };
+    match t.trim_end_matches('%').trim().parse::<u8>() {
+        Ok(n) if n <= 100 => {
             turn.state.mode = Mode::Idle;
-            let s = Settings { contact_email: email, ..settings_of(turn) };
+            let s = Settings { alert_threshold: n, ..settings_of(turn) };
             save_settings(turn, &s).await
         }
-        (Prompt::MatchDates { radius_km }, Some(t)) => match DateSet::parse(t, turn.ctx.today()) {
-            Ok(d) => find::run(turn, Some(d), *radius_km).await,
-            Err(e) => {
-                problem(turn, &prompt, &Problem::Dates(e));
-                Ok(())
-            }
-        },
-        (Prompt::MatchRadius { dates }, Some(t)) => match TravelRadius::parse(t) {
-            Ok(r) => find::run(turn, dates.clone(), Some(r.km())).await,
-            Err(e) => {
-                problem(turn, &prompt, &Problem::Radius(e));
-                Ok(())
-            }
-        },
-        (_, None) => {
-            problem(turn, &prompt, &Problem::Text(crate::domain::values::TextError::Empty));
+        _ => {
+            prompts::problem(turn, prompt, &Problem::Threshold);
             Ok(())
         }
     }
-    .map(|()| {
-        if turn.replies.is_empty() {
-            idle_help(turn);
+}
+
+/// `/settings` → email: an address, or none (Skip).
+pub(crate) async fn set_email(
+    turn: &mut Turn<'_>,
+    prompt: &Prompt,
+    t: Option<&str>,
+) -> Result<(), StoreError> {
+    let email = match t.map(Email::parse).transpose() {
+        Ok(e) => e,
+        Err(e) => {
+            prompts::problem(turn, prompt, &Problem::Email(e));
+            return Ok(());
         }
-    })
+    };
+    turn.state.mode = Mode::Idle;
+    let s = Settings { contact_email: email, ..settings_of(turn) };
+    save_settings(turn, &s).await
 }

@@ -2,10 +2,12 @@
 //! buttons, `/approve ID`, `/reject ID reason`, `/suspend ID reason`, `/stats`, `/tickets`. The
 //! owner of a profile is told of each decision, with the reason, through the outbox.
 
+use super::errors::flow_to_store;
 use super::payload::Action;
 use super::reply::{Reply, Span};
+use super::show;
 use super::state::Mode;
-use super::{Turn, show};
+use super::turn::Turn;
 use crate::domain::profile::ProfileStatus;
 use crate::domain::{ProfileId, TicketId};
 use crate::notify::Event;
@@ -149,10 +151,7 @@ async fn moderate(
         .notify(p.owner, &event, &format!("profile:{id}:{}:{stamp}", status.as_str()))
         .await?;
     if matches!(status, ProfileStatus::Suspended(_)) {
-        super::propose::service(turn)
-            .close_for_profile(id)
-            .await
-            .map_err(super::deals::flow_to_store)?;
+        turn.bookings().close_for_profile(id).await.map_err(flow_to_store)?;
     }
     turn.say(key, &[("id", id.to_string()), ("name", name)]);
     Ok(())

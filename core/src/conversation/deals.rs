@@ -4,11 +4,14 @@
 
 use std::collections::HashMap;
 
+use super::errors::flow_to_store;
 use super::payload::Action;
-use super::propose::{self, service, terms_lines};
+use super::prompts;
+use super::propose::{self, terms_lines};
 use super::reply::{Reply, Span};
+use super::show;
 use super::state::{Mode, Prompt};
-use super::{Turn, show};
+use super::turn::Turn;
 use crate::booking::BookingFlowError;
 use crate::domain::proposal::{BookingStatus, Proposal, ProposalStatus};
 use crate::domain::{BookingId, ProfileId, ProposalId};
@@ -70,7 +73,9 @@ pub(crate) async fn list(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         return Ok(());
     }
     all.sort_by_key(|p| std::cmp::Reverse(p.id));
-    let named = names(turn, all.iter().flat_map(|p| [p.from_profile, p.to_profile])).await?;
+    // Collected first: a lazy iterator held across an await would make the future not `Send`.
+    let ids: Vec<ProfileId> = all.iter().flat_map(|p| [p.from_profile, p.to_profile]).collect();
+    let named = names(turn, ids).await?;
     let mut r = Reply::new();
     let mut buttons = Vec::new();
     for (incoming, title) in [(true, "proposals-incoming"), (false, "proposals-outgoing")] {
@@ -157,7 +162,7 @@ pub(crate) async fn open(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), Stor
     if let Some(reason) = &p.reason {
         r = r.para(turn.s("proposal-reason", &[("reason", reason.clone())]));
     }
-    let thread = service(turn).thread(id).await.map_err(flow_to_store)?;
+    let thread = turn.bookings().thread(id).await.map_err(flow_to_store)?;
     if !thread.is_empty() {
         let me = turn.account();
         let you = turn.t("thread-you");
@@ -207,26 +212,18 @@ pub(crate) async fn open(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), Stor
     Ok(())
 }
 
-/// Store failures inside the booking service stay store failures (logged, apologised for).
-pub(crate) fn flow_to_store(e: BookingFlowError) -> StoreError {
-    match e {
-        BookingFlowError::Store(e) => e,
-        other => StoreError::Corrupt { what: "proposal thread", detail: other.to_string() },
-    }
-}
-
 /// Says why the booking service refused, or passes a store failure up.
 fn refused(turn: &mut Turn<'_>, e: BookingFlowError) -> Result<(), StoreError> {
     if let BookingFlowError::Store(e) = e {
         return Err(e);
     }
     let text = super::errors::booking(turn.lang, &e);
-    turn.push(Reply::new().para(vec![Span::Bold("⚠️ ".into()), Span::Plain(text)]));
+    turn.warn(text);
     Ok(())
 }
 
 pub(crate) async fn accept(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), StoreError> {
-    match service(turn).accept(turn.account(), id).await {
+    match turn.bookings().accept(turn.account(), id).await {
         Ok(a) => {
             let day = show::day(turn.lang, a.booking.day);
             let r = turn
@@ -243,7 +240,7 @@ pub(crate) async fn accept(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), St
 }
 
 pub(crate) async fn hold(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), StoreError> {
-    match service(turn).hold(turn.account(), id).await {
+    match turn.bookings().hold(turn.account(), id).await {
         Ok(h) => {
             turn.say("held", &[("id", id.to_string()), ("rank", h.rank.to_string())]);
             Ok(())
@@ -253,7 +250,7 @@ pub(crate) async fn hold(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), Stor
 }
 
 pub(crate) async fn release(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), StoreError> {
-    match service(turn).release(turn.account(), id).await {
+    match turn.bookings().release(turn.account(), id).await {
         Ok(_) => {
             turn.say("released", &[("id", id.to_string())]);
             Ok(())
@@ -284,7 +281,7 @@ pub(crate) async fn refuse(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), St
     }
     let prompt = Prompt::RefuseReason { proposal: id };
     turn.state.mode = Mode::Await(prompt.clone());
-    super::account::ask_prompt(turn, &prompt);
+    prompts::ask(turn, &prompt);
     Ok(())
 }
 
@@ -295,7 +292,7 @@ pub(crate) async fn refuse_with(
     reason: Option<&str>,
 ) -> Result<(), StoreError> {
     turn.state.mode = Mode::Idle;
-    match service(turn).refuse(turn.account(), id, reason).await {
+    match turn.bookings().refuse(turn.account(), id, reason).await {
         Ok(_) => {
             turn.say("refused", &[("id", id.to_string())]);
             Ok(())
@@ -312,7 +309,7 @@ pub(crate) async fn counter(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), S
 }
 
 pub(crate) async fn withdraw(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), StoreError> {
-    match service(turn).withdraw(turn.account(), id).await {
+    match turn.bookings().withdraw(turn.account(), id).await {
         Ok(_) => {
             turn.say("withdrawn", &[("id", id.to_string())]);
             Ok(())
@@ -327,7 +324,7 @@ pub(crate) async fn message(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), S
     }
     let prompt = Prompt::ThreadMessage { proposal: id };
     turn.state.mode = Mode::Await(prompt.clone());
-    super::account::ask_prompt(turn, &prompt);
+    prompts::ask(turn, &prompt);
     Ok(())
 }
 
@@ -337,7 +334,7 @@ pub(crate) async fn message_with(
     body: &str,
 ) -> Result<(), StoreError> {
     turn.state.mode = Mode::Idle;
-    match service(turn).message(id, turn.account(), body).await {
+    match turn.bookings().message(id, turn.account(), body).await {
         Ok(()) => {
             let r = turn.msg("message-sent", &[("id", id.to_string())]).row(vec![
                 turn.button("btn-open", &Action::Open(id)),
@@ -352,7 +349,7 @@ pub(crate) async fn message_with(
 
 /// A lower hold asks the 1st to confirm or release within the configured hours.
 pub(crate) async fn challenge(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), StoreError> {
-    match service(turn).challenge(turn.account(), id).await {
+    match turn.bookings().challenge(turn.account(), id).await {
         Ok(_) => {
             turn.say("challenged", &[("id", id.to_string())]);
             Ok(())
@@ -367,7 +364,7 @@ pub(crate) async fn cancel_booking(
     reason: &str,
 ) -> Result<(), StoreError> {
     turn.state.mode = Mode::Idle;
-    match service(turn).cancel_booking(turn.account(), id, reason).await {
+    match turn.bookings().cancel_booking(turn.account(), id, reason).await {
         Ok(b) => {
             let day = show::day(turn.lang, b.day);
             turn.say("booking-cancelled", &[("booking", id.to_string()), ("day", day)]);

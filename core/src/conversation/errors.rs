@@ -191,6 +191,15 @@ pub fn booking(lang: Lang, e: &BookingFlowError) -> String {
     }
 }
 
+/// Store failures inside the booking service stay store failures (logged, apologised for).
+pub(crate) fn flow_to_store(e: BookingFlowError) -> crate::store::StoreError {
+    use crate::store::StoreError;
+    match e {
+        BookingFlowError::Store(e) => e,
+        other => StoreError::Corrupt { what: "proposal thread", detail: other.to_string() },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;

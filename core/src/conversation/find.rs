@@ -8,13 +8,15 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use super::errors::{Problem, message};
+use super::i18n::tr;
 use super::payload::Action;
 use super::reply::{Reply, Span};
 use super::state::{Mode, Prompt, Results};
-use super::{Turn, i18n::tr, idle_help, show};
+use super::turn::{Turn, idle_help};
+use super::{prompts, show};
 use crate::domain::genre::GenreRelation;
 use crate::domain::profile::Profile;
-use crate::domain::values::DateSet;
+use crate::domain::values::{DateSet, TravelRadius};
 use crate::domain::{Lang, ProfileId};
 use crate::matching::{
     Candidate, Criterion, CriterionScore, DateBasis, LiveIndex, Match, Query, Reason, Weights,
@@ -99,7 +101,7 @@ pub(crate) async fn start(turn: &mut Turn<'_>, args: &str) -> Result<(), StoreEr
             Ok(d) => Some(d),
             Err(e) => {
                 let text = message(turn.lang, &Problem::Dates(e));
-                turn.push(Reply::new().text(format!("⚠️ {text}")));
+                turn.warn(text);
                 return Ok(());
             }
         }
@@ -304,13 +306,13 @@ pub(crate) async fn action(turn: &mut Turn<'_>, action: Action) -> Result<(), St
         Action::RefineDates => {
             let prompt = Prompt::MatchDates { radius_km: res.radius_km };
             turn.state.mode = Mode::Await(prompt.clone());
-            super::account::ask_prompt(turn, &prompt);
+            prompts::ask(turn, &prompt);
             Ok(())
         }
         Action::RefineRadius => {
             let prompt = Prompt::MatchRadius { dates: res.dates.clone() };
             turn.state.mode = Mode::Await(prompt.clone());
-            super::account::ask_prompt(turn, &prompt);
+            prompts::ask(turn, &prompt);
             Ok(())
         }
         _ => show_page(turn).await,
@@ -416,4 +418,36 @@ pub(crate) async fn favourites(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     }
     turn.push(r);
     Ok(())
+}
+
+/// The dates typed for `/match` (refining the results).
+pub(crate) async fn dates_answer(
+    turn: &mut Turn<'_>,
+    prompt: &Prompt,
+    text: &str,
+    radius_km: Option<u16>,
+) -> Result<(), StoreError> {
+    match DateSet::parse(text, turn.ctx.today()) {
+        Ok(d) => run(turn, Some(d), radius_km).await,
+        Err(e) => {
+            prompts::problem(turn, prompt, &Problem::Dates(e));
+            Ok(())
+        }
+    }
+}
+
+/// The radius typed for `/match` (refining the results).
+pub(crate) async fn radius_answer(
+    turn: &mut Turn<'_>,
+    prompt: &Prompt,
+    text: &str,
+    dates: Option<DateSet>,
+) -> Result<(), StoreError> {
+    match TravelRadius::parse(text) {
+        Ok(r) => run(turn, dates, Some(r.km())).await,
+        Err(e) => {
+            prompts::problem(turn, prompt, &Problem::Radius(e));
+            Ok(())
+        }
+    }
 }

@@ -9,8 +9,16 @@ use std::sync::OnceLock;
 use super::reply::Span;
 use crate::domain::Lang;
 
-const FR: &str = include_str!("../../locales/fr/main.ftl");
-const EN: &str = include_str!("../../locales/en/main.ftl");
+/// Each language's files, read as one: the conversation (`main.ftl`) and the words of the
+/// commands and the front-ends (`frontend.ftl`).
+const FR: &[&str] =
+    &[include_str!("../../locales/fr/main.ftl"), include_str!("../../locales/fr/frontend.ftl")];
+const EN: &[&str] =
+    &[include_str!("../../locales/en/main.ftl"), include_str!("../../locales/en/frontend.ftl")];
+
+fn parse_files(files: &[&str]) -> HashMap<String, String> {
+    files.iter().flat_map(|f| parse_file(f)).collect()
+}
 
 /// Arguments substituted into a message.
 pub type Args<'a> = &'a [(&'a str, String)];
@@ -51,9 +59,15 @@ fn bundle(lang: Lang) -> &'static HashMap<String, String> {
     static FR_B: OnceLock<HashMap<String, String>> = OnceLock::new();
     static EN_B: OnceLock<HashMap<String, String>> = OnceLock::new();
     match lang {
-        Lang::Fr => FR_B.get_or_init(|| parse_file(FR)),
-        Lang::En => EN_B.get_or_init(|| parse_file(EN)),
+        Lang::Fr => FR_B.get_or_init(|| parse_files(FR)),
+        Lang::En => EN_B.get_or_init(|| parse_files(EN)),
     }
+}
+
+/// Whether `key` is translated in `lang`.
+#[must_use]
+pub fn has_key(lang: Lang, key: &str) -> bool {
+    bundle(lang).contains_key(key)
 }
 
 /// The keys of both languages, for the completeness test.

@@ -7,6 +7,7 @@
 //! the flows (`wizard`, `find`, `propose`, `deals`, `account`, `admin`); `state` is the stored
 //! shape; `payload` the button codes; `i18n` the words; `errors` the domain errors in words.
 
+pub mod commands;
 pub mod errors;
 pub mod i18n;
 pub mod payload;
@@ -16,28 +17,32 @@ pub mod state;
 mod account;
 mod admin;
 mod deals;
+mod engine;
 mod events;
 mod find;
+mod prompts;
 mod propose;
 mod show;
+mod turn;
 mod wizard;
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+pub use engine::{Engine, Outcome};
+use errors::Problem;
 pub use events::{render_delivery, render_event};
 pub use find::Matcher;
-use i18n::{Args, spans, tr};
+use i18n::spans;
 use payload::Action;
-pub use reply::{Attachment, Block, Button, Recipient, Reply, Span};
+pub use reply::{Attachment, Block, Button, Placement, Reply, Span};
+use state::Prompt;
 pub use state::{Mode, State};
+use turn::{Turn, idle_help};
 
 use crate::config::Rules;
+use crate::domain::Lang;
 use crate::domain::account::{Account, Identity};
-use crate::domain::profile::{Profile, ProfileKind};
-use crate::domain::{AccountId, Lang};
+use crate::domain::profile::ProfileKind;
 use crate::matching::Weights;
 use crate::store::{Store, StoreError};
 
@@ -126,92 +131,16 @@ impl Ctx<'_> {
     }
 }
 
-/// One step in progress: the state being changed and the replies being written.
-pub(crate) struct Turn<'a> {
-    pub ctx: &'a Ctx<'a>,
-    pub state: State,
-    pub replies: Vec<Reply>,
-    pub effects: Vec<Effect>,
-    /// Set when the language changes mid-step, so the rest is said in the new one.
-    pub lang: Lang,
-    /// Set by flows that only read the store (see [`Step::pure`]).
-    pub pure: bool,
-}
-
-impl Turn<'_> {
-    pub fn t(&self, key: &str) -> String {
-        tr(self.lang, key, &[])
-    }
-
-    pub fn ta(&self, key: &str, args: Args<'_>) -> String {
-        tr(self.lang, key, args)
-    }
-
-    pub fn s(&self, key: &str, args: Args<'_>) -> Vec<Span> {
-        spans(self.lang, key, args)
-    }
-
-    /// A reply about `n` things (see [`i18n::counted`]); `n` is the `count` argument.
-    pub fn msg_n(&self, key: &str, n: usize, args: Args<'_>) -> Reply {
-        let mut all: Vec<(&str, String)> = args.to_vec();
-        all.push(("count", n.to_string()));
-        Reply::new().para(self.s(&i18n::counted(self.lang, key, n), &all))
-    }
-
-    /// A reply of one translated paragraph.
-    pub fn msg(&self, key: &str, args: Args<'_>) -> Reply {
-        Reply::new().para(self.s(key, args))
-    }
-
-    pub fn say(&mut self, key: &str, args: Args<'_>) {
-        let r = self.msg(key, args);
-        self.replies.push(r);
-    }
-
-    pub fn push(&mut self, reply: Reply) {
-        self.replies.push(reply);
-    }
-
-    /// A button whose label is a translation key.
-    pub fn button(&self, key: &str, action: &Action) -> Button {
-        self.button_text(self.t(key), action)
-    }
-
-    pub fn button_text(&self, label: impl Into<String>, action: &Action) -> Button {
-        Button { label: label.into(), payload: payload::encode(self.state.nonce, action) }
-    }
-
-    pub fn back_cancel(&self) -> Vec<Button> {
-        vec![self.button("btn-back", &Action::Back), self.button("btn-cancel", &Action::Cancel)]
-    }
-
-    pub fn store(&self) -> &Store {
-        self.ctx.store
-    }
-
-    pub fn account(&self) -> AccountId {
-        self.ctx.account.id
-    }
-
-    pub fn is_admin(&self) -> bool {
-        self.ctx.speaker.is_admin
-    }
-
-    /// The profile the person speaks as: the chosen one if still theirs, else their first.
-    pub async fn active_profile(&mut self) -> Result<Option<Profile>, StoreError> {
-        let mine = self.store().profiles_of(self.account()).await?;
-        let chosen = self.state.active.and_then(|id| mine.iter().find(|p| p.id == id).cloned());
-        let profile = chosen.or_else(|| mine.into_iter().next());
-        self.state.active = profile.as_ref().map(|p| p.id);
-        Ok(profile)
-    }
-}
-
 /// Applies one event to a conversation. Never fails: a store error is logged and answered with
 /// an apology, and the state before the event is kept.
 pub async fn step(ctx: &Ctx<'_>, state: State, input: Incoming) -> Step {
     let before = state.clone();
-    let global = matches!(&input, Incoming::Button(p) if payload::decode(p).is_some_and(|(_, a)| a.is_global()));
+    let pressed = match &input {
+        Incoming::Button(p) => payload::decode(p).map(|(_, a)| a),
+        _ => None,
+    };
+    let global = pressed.as_ref().is_some_and(Action::is_global);
+    let redraw = pressed.as_ref().is_some_and(Action::redraws_screen);
     let mut turn = Turn {
         ctx,
         state,
@@ -230,6 +159,11 @@ pub async fn step(ctx: &Ctx<'_>, state: State, input: Incoming) -> Step {
             if turn.replies.is_empty() {
                 // Never silence: whatever happened, say what can be done now.
                 idle_help(&mut turn);
+            }
+            if let [only] = turn.replies.as_mut_slice()
+                && redraw
+            {
+                only.placement = reply::Placement::ReplacePressed;
             }
             Step {
                 state: turn.state,
@@ -305,7 +239,7 @@ pub(crate) async fn reprompt(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         Mode::Results(_) => find::show_page(turn).await,
         Mode::Propose(_) => propose::ask(turn).await,
         Mode::Await(prompt) => {
-            account::ask_prompt(turn, &prompt);
+            prompts::ask(turn, &prompt);
             Ok(())
         }
         Mode::ConfirmErase => {
@@ -315,19 +249,18 @@ pub(crate) async fn reprompt(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     }
 }
 
-/// Commands that need no consent: reading the rules, leaving, and one's own data.
-/// `/link` too: the account it joins already consented, on the other platform.
-const WITHOUT_CONSENT: &[&str] =
-    &["start", "help", "cancel", "deleteme", "mydata", "support", "link"];
-const ADMIN_COMMANDS: &[&str] = &["pending", "approve", "reject", "suspend", "stats", "tickets"];
-
 async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), StoreError> {
-    let admin_cmd = ADMIN_COMMANDS.contains(&name);
-    if admin_cmd && !turn.is_admin() {
+    let Some(known) = commands::find(name) else {
+        turn.say("unknown-command", &[("command", format!("/{name}"))]);
+        idle_help(turn);
+        return Ok(());
+    };
+    let name = known.name;
+    if known.admin && !turn.is_admin() {
         turn.say("admin-only", &[]);
         return Ok(());
     }
-    if !turn.state.consented && !WITHOUT_CONSENT.contains(&name) && !admin_cmd {
+    if !turn.state.consented && !known.without_consent && !known.admin {
         turn.say("consent-first", &[]);
         turn.state.mode = Mode::Consent;
         consent_screen(turn);
@@ -353,7 +286,7 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
         "start" => start(turn).await,
         "profile" => account::profile(turn).await,
         "match" => find::start(turn, args).await,
-        "favorites" | "favourites" => find::favourites(turn).await,
+        "favorites" => find::favourites(turn).await,
         "proposals" => deals::list(turn).await,
         "settings" => account::settings(turn),
         "link" => account::link(turn, args).await,
@@ -432,7 +365,7 @@ async fn act(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
         Mode::ConfirmErase if matches!(action, Action::Yes | Action::No) => {
             account::erase(turn, action == Action::Yes).await
         }
-        Mode::Await(_) if action == Action::Skip => account::prompt_answer(turn, None).await,
+        Mode::Await(_) if action == Action::Skip => answer_prompt(turn, None).await,
         Mode::Wizard(_) => {
             turn.say("wizard-busy", &[]);
             wizard::ask(turn)
@@ -459,7 +392,7 @@ async fn global_action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreE
         Action::CancelBooking(id) => {
             let prompt = state::Prompt::CancelReason { booking: id };
             turn.state.mode = Mode::Await(prompt.clone());
-            account::ask_prompt(turn, &prompt);
+            prompts::ask(turn, &prompt);
             Ok(())
         }
         Action::EditProfile(id) => account::edit_profile(turn, id).await,
@@ -473,7 +406,7 @@ async fn global_action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreE
             if turn.is_admin() {
                 let prompt = state::Prompt::RejectReason { profile: id };
                 turn.state.mode = Mode::Await(prompt.clone());
-                account::ask_prompt(turn, &prompt);
+                prompts::ask(turn, &prompt);
             } else {
                 turn.say("admin-only", &[]);
             }
@@ -492,7 +425,7 @@ async fn text_in(turn: &mut Turn<'_>, text: &str) -> Result<(), StoreError> {
     match turn.state.mode.clone() {
         Mode::Wizard(_) => wizard::text(turn, text).await,
         Mode::Propose(_) => propose::text(turn, text).await,
-        Mode::Await(_) => account::prompt_answer(turn, Some(text)).await,
+        Mode::Await(_) => answer_prompt(turn, Some(text)).await,
         Mode::Consent => {
             turn.say("consent-buttons", &[]);
             consent_screen(turn);
@@ -521,6 +454,48 @@ async fn text_in(turn: &mut Turn<'_>, text: &str) -> Result<(), StoreError> {
             Ok(())
         }
     }
+}
+
+/// A typed answer (or Skip, `None`) to the prompt waiting, sent to the flow that asked.
+async fn answer_prompt(turn: &mut Turn<'_>, text: Option<&str>) -> Result<(), StoreError> {
+    let Mode::Await(prompt) = turn.state.mode.clone() else { return Ok(()) };
+    let text = text.map(str::trim).filter(|t| !t.is_empty());
+    match (&prompt, text) {
+        (Prompt::RefuseReason { proposal }, reason) => {
+            deals::refuse_with(turn, *proposal, reason).await
+        }
+        (Prompt::ThreadMessage { proposal }, Some(body)) => {
+            deals::message_with(turn, *proposal, body).await
+        }
+        (Prompt::RejectReason { profile }, Some(reason)) => {
+            admin::decide(turn, *profile, Some(reason.to_owned())).await
+        }
+        (Prompt::CancelReason { booking }, Some(reason)) => {
+            deals::cancel_booking(turn, *booking, reason).await
+        }
+        (Prompt::Support, Some(body)) => account::open_ticket(turn, body).await,
+        (Prompt::Threshold, Some(t)) => account::set_threshold(turn, &prompt, t).await,
+        (Prompt::Email, t) => account::set_email(turn, &prompt, t).await,
+        (Prompt::MatchDates { radius_km }, Some(t)) => {
+            find::dates_answer(turn, &prompt, t, *radius_km).await
+        }
+        (Prompt::MatchRadius { dates }, Some(t)) => {
+            find::radius_answer(turn, &prompt, t, dates.clone()).await
+        }
+        (_, None) => {
+            prompts::problem(
+                turn,
+                &prompt,
+                &Problem::Text(crate::domain::values::TextError::Empty),
+            );
+            Ok(())
+        }
+    }
+    .map(|()| {
+        if turn.replies.is_empty() {
+            idle_help(turn);
+        }
+    })
 }
 
 /// `/start`: welcome, privacy notice and consent, then the role and the wizard.
@@ -571,22 +546,6 @@ fn role_screen(turn: &mut Turn<'_>) {
     turn.push(r);
 }
 
-/// The short help: buttons to the main actions.
-pub(crate) fn idle_help(turn: &mut Turn<'_>) {
-    let mut r = turn.msg("short-help", &[]).row(vec![
-        turn.button("btn-match", &Action::Command("match")),
-        turn.button("btn-profile", &Action::Command("profile")),
-    ]);
-    r = r.row(vec![
-        turn.button("btn-proposals", &Action::Command("proposals")),
-        turn.button("btn-help", &Action::Command("help")),
-    ]);
-    if turn.is_admin() {
-        r = r.row(vec![turn.button("btn-pending", &Action::Command("pending"))]);
-    }
-    turn.push(r);
-}
-
 /// `/help`: what this person can do, by role.
 async fn help(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     let kind = turn.active_profile().await?.map(|p| p.kind());
@@ -595,156 +554,36 @@ async fn help(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         Some(ProfileKind::Venue) => "help-venue",
         None => "help-newcomer",
     };
-    let mut r = turn.msg(key, &[]).para(turn.s("help-common", &[]));
+    let mut r = turn.msg(key, &[]);
+    // The lists come from the command catalogue, as every platform's menu does.
+    let line = |c: &commands::Command| {
+        turn.s(
+            "help-command-line",
+            &[("command", c.name.to_owned()), ("description", c.long(turn.lang))],
+        )
+    };
+    r = r.para(turn.s("help-commands", &[]));
+    r = r.list(commands::menu(false).map(line).collect());
     if turn.is_admin() {
-        r = r.para(turn.s("help-admin", &[]));
+        r = r.para(turn.s("help-admin-commands", &[]));
+        r = r.list(commands::menu(true).filter(|c| c.admin).map(line).collect());
     }
     turn.push(r);
     Ok(())
 }
 
-/// Runs conversations against the store: loads each account's state, applies its events one at
-/// a time in order, saves. Different accounts run concurrently.
-#[derive(Debug)]
-pub struct Engine {
-    store: Store,
-    rules: Rules,
-    weights: Weights,
-    matcher: Matcher,
-    locks: Mutex<HashMap<AccountId, Arc<tokio::sync::Mutex<()>>>>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// What the adapter gets back from [`Engine::handle`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    pub account: AccountId,
-    /// The account's language after the event (replies are already in it).
-    pub lang: Lang,
-    pub replies: Vec<Reply>,
-    pub effects: Vec<Effect>,
-}
+    fn is_send<T: Send>(_: &T) {}
 
-impl Engine {
-    #[must_use]
-    pub fn new(store: Store, rules: Rules) -> Self {
-        Self {
-            store,
-            rules,
-            weights: Weights::default(),
-            matcher: Matcher::default(),
-            locks: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Searches an index the caller keeps fresh (`serve` shares one with its refresher); its
-    /// weights then rule.
-    #[must_use]
-    pub fn with_live_index(mut self, live: Arc<crate::matching::LiveIndex>) -> Self {
-        self.weights = live.weights();
-        self.matcher = Matcher::shared(live);
-        self
-    }
-
-    /// Matching weights from the configuration (`MATCH_WEIGHTS`).
-    #[must_use]
-    pub fn with_weights(mut self, weights: Weights) -> Self {
-        self.weights = weights;
-        self
-    }
-
-    #[must_use]
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    fn lock_for(&self, account: AccountId) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Forget the locks nobody holds, so the map does not grow with every account ever seen.
-        if locks.len() > 4096 {
-            locks.retain(|_, l| Arc::strong_count(l) > 1);
-        }
-        locks.entry(account).or_default().clone()
-    }
-
-    /// Applies one event of `speaker` and returns the replies for them.
-    #[tracing::instrument(skip_all, fields(platform = speaker.identity.platform.as_str()))]
-    pub async fn handle(&self, speaker: &Speaker, input: Incoming) -> Result<Outcome, StoreError> {
-        let (account, _) = self
-            .store
-            .account_for_identity(&speaker.identity, &speaker.display_name, speaker.lang)
-            .await?;
-        let lock = self.lock_for(account.id);
-        let _guard = lock.lock().await;
-        let channel = speaker.identity.platform.as_str();
-        let mut attempts = 0;
-        let step = loop {
-            attempts += 1;
-            let record = self.store.load_conversation(account.id, channel).await?;
-            let (state, reset, version) = match &record {
-                Some(r) => {
-                    let (s, reset) = State::decode(&r.state);
-                    (s, reset, r.version)
-                }
-                None => (State::default(), false, 0),
-            };
-            let ctx = Ctx {
-                store: &self.store,
-                account: &account,
-                speaker,
-                rules: &self.rules,
-                weights: self.weights,
-                matcher: &self.matcher,
-                now: self.store.clock().now(),
-            };
-            let mut step = step(&ctx, state, input.clone()).await;
-            if reset {
-                step.replies.insert(0, Reply::new().para(spans(account.lang, "state-reset", &[])));
-            }
-            if step.effects.contains(&Effect::AccountErased) {
-                break step;
-            }
-            match self
-                .store
-                .save_conversation(account.id, channel, &step.state.encode(), version)
-                .await
-            {
-                Ok(_) => break step,
-                // Another instance moved this conversation on: a pure step is replayed on its
-                // state; one that already acted in the store keeps its state (see `save`).
-                Err(StoreError::Conflict) if step.pure && attempts < 5 => {}
-                Err(StoreError::Conflict) => {
-                    self.save(account.id, channel, &step.state).await?;
-                    break step;
-                }
-                Err(e) => return Err(e),
-            }
-        };
-        let lang = if step.effects.contains(&Effect::AccountErased) {
-            account.lang
-        } else {
-            self.store.account(account.id).await.map(|a| a.lang).unwrap_or(account.lang)
-        };
-        Ok(Outcome { account: account.id, lang, replies: step.replies, effects: step.effects })
-    }
-
-    /// Saves over whatever another instance saved in between (the per-account lock covers this
-    /// process only): the step's effects are already in the store, so the newest state is the
-    /// one that describes them.
-    async fn save(
-        &self,
-        account: AccountId,
-        channel: &str,
-        state: &State,
-    ) -> Result<(), StoreError> {
-        let text = state.encode();
-        for _ in 0..10 {
-            let version =
-                self.store.load_conversation(account, channel).await?.map_or(0, |r| r.version);
-            match self.store.save_conversation(account, channel, &text, version).await {
-                Err(StoreError::Conflict) => {}
-                other => return other.map(|_| ()),
-            }
-        }
-        Err(StoreError::Conflict)
+    /// Adapters run the engine inside ordinary spawned tasks (serenity requires it): its future
+    /// must be `Send`. A lazy iterator or a closure over references held across an `.await` is
+    /// what usually breaks this.
+    #[allow(dead_code, reason = "compiled, never run: the check is the type system's")]
+    fn the_engine_runs_in_a_spawned_task(engine: &Engine, speaker: &Speaker, ctx: &Ctx<'_>) {
+        is_send(&engine.handle(speaker, Incoming::Open));
+        is_send(&step(ctx, State::default(), Incoming::Open));
     }
 }

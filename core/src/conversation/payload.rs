@@ -168,24 +168,19 @@ pub enum Action {
     CloseTicket(TicketId),
 }
 
-const COMMANDS: &[&str] = &[
-    "start",
-    "help",
-    "profile",
-    "match",
-    "favorites",
-    "proposals",
-    "settings",
-    "link",
-    "support",
-    "mydata",
-    "deleteme",
-    "pending",
-    "stats",
-    "tickets",
-];
-
 impl Action {
+    /// Actions that redraw the screen their button is on (a genre ticked, a page turned).
+    #[must_use]
+    pub fn redraws_screen(&self) -> bool {
+        matches!(
+            self,
+            Action::GenreToggle(_)
+                | Action::GenreFamily(_)
+                | Action::GenreFamilies
+                | Action::Page(_)
+        )
+    }
+
     /// Actions that name what they act on and are safe whenever pressed: the store's
     /// compare-and-set (or idempotence) keeps a second press from acting twice.
     #[must_use]
@@ -275,7 +270,12 @@ impl Action {
         let (head, arg) = code.split_once(':').unwrap_or((code, ""));
         let id = || arg.parse::<i64>().ok();
         Some(match head {
-            "c" => Action::Command(COMMANDS.iter().copied().find(|c| *c == arg)?),
+            // A button runs a command that needs no typed argument.
+            "c" => Action::Command(
+                super::commands::find(arg)
+                    .filter(|c| c.name == arg && c.args.iter().all(|a| !a.required))?
+                    .name,
+            ),
             "ok" => Action::Consent(arg == "1"),
             "role" => Action::Role(ProfileKind::parse(arg)?),
             "back" => Action::Back,

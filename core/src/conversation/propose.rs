@@ -8,10 +8,11 @@ use chrono::{NaiveDate, NaiveTime};
 
 use super::errors::{Problem, message};
 use super::payload::{Action, DealKind};
-use super::reply::{Reply, Span};
+use super::reply::Span;
+use super::show;
 use super::state::{Mode, ProposeDraft, ProposeStep};
-use super::{Turn, idle_help, show};
-use crate::booking::{BookingFlowError, BookingService};
+use super::turn::{Turn, idle_help};
+use crate::booking::BookingFlowError;
 use crate::domain::ProfileId;
 use crate::domain::ProposalId;
 use crate::domain::profile::{Profile, ProfileDetails};
@@ -20,10 +21,6 @@ use crate::domain::values::{DateSet, Fee};
 use crate::store::StoreError;
 
 const SHOWN_DAYS: usize = 8;
-
-pub(crate) fn service(turn: &Turn<'_>) -> BookingService {
-    BookingService::new(turn.store().clone(), turn.ctx.rules.clone())
-}
 
 fn draft<'a>(turn: &'a mut Turn<'_>) -> Option<&'a mut ProposeDraft> {
     match &mut turn.state.mode {
@@ -244,7 +241,7 @@ fn previous(step: ProposeStep, deal: DealKind) -> Option<ProposeStep> {
 
 async fn problem(turn: &mut Turn<'_>, p: &Problem) -> Result<(), StoreError> {
     let text = message(turn.lang, p);
-    turn.push(Reply::new().para(vec![Span::Bold("⚠️ ".into()), Span::Plain(text)]));
+    turn.warn(text);
     ask(turn).await
 }
 
@@ -407,7 +404,7 @@ async fn send(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     let Some(d) = draft(turn).map(|d| d.clone()) else { return Ok(()) };
     let Some(day) = d.day else { return ask(turn).await };
     let terms = terms_of(&d, day);
-    let svc = service(turn);
+    let svc = turn.bookings();
     let sent = match d.counter_of {
         Some(id) => svc.counter(turn.account(), id, terms).await,
         None => svc.propose(turn.account(), d.from, d.to, terms).await,
@@ -428,7 +425,7 @@ async fn send(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         Err(BookingFlowError::Store(e)) => Err(e),
         Err(e) => {
             let text = super::errors::booking(turn.lang, &e);
-            turn.push(Reply::new().para(vec![Span::Bold("⚠️ ".into()), Span::Plain(text)]));
+            turn.warn(text);
             if let BookingFlowError::DateNotFree
             | BookingFlowError::DateInPast
             | BookingFlowError::ArtistBusy

@@ -3,8 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::AccountId;
-
 /// A run of text with one style.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Span {
@@ -46,32 +44,39 @@ pub struct Attachment {
     pub bytes: Vec<u8>,
 }
 
-/// Who a reply is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Recipient {
-    /// The person who spoke.
-    Speaker,
-    /// Another account: delivered through the outbox on whatever platform reaches it.
-    Account(AccountId),
+/// Where a reply goes on the person's screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Placement {
+    /// A new message under the others.
+    #[default]
+    New,
+    /// The same screen redrawn after one of its buttons was pressed (a genre ticked, a page
+    /// turned): platforms that can edit the pressed message replace it with this one.
+    ReplacePressed,
 }
 
-/// One message.
+/// One message to the person who spoke (what reaches anyone else goes through the stored outbox
+/// as a [`crate::notify::Event`], rendered for them by [`crate::conversation::render_delivery`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reply {
-    pub to: Recipient,
     pub blocks: Vec<Block>,
     /// Rows of buttons, top to bottom.
     pub buttons: Vec<Vec<Button>>,
     pub attachments: Vec<Attachment>,
+    pub placement: Placement,
+    /// The question this reply asks can be answered by sharing a location (the city): platforms
+    /// that can ask for one offer it.
+    pub accepts_location: bool,
 }
 
 impl Default for Reply {
     fn default() -> Self {
         Self {
-            to: Recipient::Speaker,
             blocks: Vec::new(),
             buttons: Vec::new(),
             attachments: Vec::new(),
+            placement: Placement::New,
+            accepts_location: false,
         }
     }
 }
@@ -128,10 +133,18 @@ impl Reply {
         self
     }
 
+    /// See [`Reply::accepts_location`].
     #[must_use]
-    pub fn to(mut self, to: Recipient) -> Self {
-        self.to = to;
+    pub fn accepting_location(mut self) -> Self {
+        self.accepts_location = true;
         self
+    }
+
+    /// A document follows the text: platforms show that a file is on its way (Telegram's
+    /// "sending a file…" status) while it uploads.
+    #[must_use]
+    pub fn document_follows(&self) -> bool {
+        !self.attachments.is_empty()
     }
 
     /// Every button, in reading order.

@@ -5,8 +5,9 @@
 use super::errors::{Problem, message};
 use super::payload::{Action, Field};
 use super::reply::{Reply, Span};
+use super::show;
 use super::state::{Draft, Mode, Wizard};
-use super::{Turn, idle_help, show};
+use super::turn::{Turn, idle_help};
 use crate::domain::account::Platform;
 use crate::domain::genre::{GenreId, GenreSet};
 use crate::domain::places::City;
@@ -198,6 +199,9 @@ pub(crate) fn ask(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         _ => {}
     }
     r = r.row(turn.back_cancel());
+    if field == Field::City {
+        r = r.accepting_location();
+    }
     turn.push(r);
     Ok(())
 }
@@ -305,7 +309,7 @@ fn advance(w: &mut Wizard) {
 
 fn problem(turn: &mut Turn<'_>, p: &Problem) -> Result<(), StoreError> {
     let text = message(turn.lang, p);
-    turn.push(Reply::new().para(vec![Span::Bold("⚠️ ".into()), Span::Plain(text)]));
+    turn.warn(text);
     ask(turn)
 }
 

@@ -1,0 +1,162 @@
+//! The runner: loads each account's conversation, applies its events one at a time in order
+//! through [`step`], and saves; different accounts run concurrently, and a conflict with another
+//! instance is settled here.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::find::Matcher;
+use super::i18n::spans;
+use super::reply::Reply;
+use super::state::State;
+use super::{Ctx, Effect, Incoming, Speaker, step};
+use crate::config::Rules;
+use crate::domain::{AccountId, Lang};
+use crate::matching::Weights;
+use crate::store::{Store, StoreError};
+
+/// Runs conversations against the store: loads each account's state, applies its events one at
+/// a time in order, saves. Different accounts run concurrently.
+#[derive(Debug)]
+pub struct Engine {
+    store: Store,
+    rules: Rules,
+    weights: Weights,
+    matcher: Matcher,
+    locks: Mutex<HashMap<AccountId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// What the adapter gets back from [`Engine::handle`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub account: AccountId,
+    /// The account's language after the event (replies are already in it).
+    pub lang: Lang,
+    pub replies: Vec<Reply>,
+    pub effects: Vec<Effect>,
+}
+
+impl Engine {
+    #[must_use]
+    pub fn new(store: Store, rules: Rules) -> Self {
+        Self {
+            store,
+            rules,
+            weights: Weights::default(),
+            matcher: Matcher::default(),
+            locks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Searches an index the caller keeps fresh (`serve` shares one with its refresher); its
+    /// weights then rule.
+    #[must_use]
+    pub fn with_live_index(mut self, live: Arc<crate::matching::LiveIndex>) -> Self {
+        self.weights = live.weights();
+        self.matcher = Matcher::shared(live);
+        self
+    }
+
+    /// Matching weights from the configuration (`MATCH_WEIGHTS`).
+    #[must_use]
+    pub fn with_weights(mut self, weights: Weights) -> Self {
+        self.weights = weights;
+        self
+    }
+
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn lock_for(&self, account: AccountId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Forget the locks nobody holds, so the map does not grow with every account ever seen.
+        if locks.len() > 4096 {
+            locks.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        locks.entry(account).or_default().clone()
+    }
+
+    /// Applies one event of `speaker` and returns the replies for them.
+    #[tracing::instrument(skip_all, fields(platform = speaker.identity.platform.as_str()))]
+    pub async fn handle(&self, speaker: &Speaker, input: Incoming) -> Result<Outcome, StoreError> {
+        let (account, _) = self
+            .store
+            .account_for_identity(&speaker.identity, &speaker.display_name, speaker.lang)
+            .await?;
+        let lock = self.lock_for(account.id);
+        let _guard = lock.lock().await;
+        let channel = speaker.identity.platform.as_str();
+        let mut attempts = 0;
+        let step = loop {
+            attempts += 1;
+            let record = self.store.load_conversation(account.id, channel).await?;
+            let (state, reset, version) = match &record {
+                Some(r) => {
+                    let (s, reset) = State::decode(&r.state);
+                    (s, reset, r.version)
+                }
+                None => (State::default(), false, 0),
+            };
+            let ctx = Ctx {
+                store: &self.store,
+                account: &account,
+                speaker,
+                rules: &self.rules,
+                weights: self.weights,
+                matcher: &self.matcher,
+                now: self.store.clock().now(),
+            };
+            let mut step = step(&ctx, state, input.clone()).await;
+            if reset {
+                step.replies.insert(0, Reply::new().para(spans(account.lang, "state-reset", &[])));
+            }
+            if step.effects.contains(&Effect::AccountErased) {
+                break step;
+            }
+            match self
+                .store
+                .save_conversation(account.id, channel, &step.state.encode(), version)
+                .await
+            {
+                Ok(_) => break step,
+                // Another instance moved this conversation on: a pure step is replayed on its
+                // state; one that already acted in the store keeps its state (see `save`).
+                Err(StoreError::Conflict) if step.pure && attempts < 5 => {}
+                Err(StoreError::Conflict) => {
+                    self.save(account.id, channel, &step.state).await?;
+                    break step;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let lang = if step.effects.contains(&Effect::AccountErased) {
+            account.lang
+        } else {
+            self.store.account(account.id).await.map(|a| a.lang).unwrap_or(account.lang)
+        };
+        Ok(Outcome { account: account.id, lang, replies: step.replies, effects: step.effects })
+    }
+
+    /// Saves over whatever another instance saved in between (the per-account lock covers this
+    /// process only): the step's effects are already in the store, so the newest state is the
+    /// one that describes them.
+    async fn save(
+        &self,
+        account: AccountId,
+        channel: &str,
+        state: &State,
+    ) -> Result<(), StoreError> {
+        let text = state.encode();
+        for _ in 0..10 {
+            let version =
+                self.store.load_conversation(account, channel).await?.map_or(0, |r| r.version);
+            match self.store.save_conversation(account, channel, &text, version).await {
+                Err(StoreError::Conflict) => {}
+                other => return other.map(|_| ()),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+}

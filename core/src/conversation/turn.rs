@@ -1,0 +1,122 @@
+//! The turn: one step in progress (the state being changed, the replies being written) and the
+//! helpers every flow stands on — words, buttons, the booking service, warnings, the short help.
+//! Flows import this base, never each other's internals for it.
+
+use super::i18n::{self, Args, spans, tr};
+use super::payload::{self, Action};
+use super::reply::{Button, Reply, Span};
+use super::state::State;
+use super::{Ctx, Effect};
+use crate::booking::BookingService;
+use crate::domain::profile::Profile;
+use crate::domain::{AccountId, Lang};
+use crate::store::{Store, StoreError};
+
+/// One step in progress: the state being changed and the replies being written.
+pub(crate) struct Turn<'a> {
+    pub ctx: &'a Ctx<'a>,
+    pub state: State,
+    pub replies: Vec<Reply>,
+    pub effects: Vec<Effect>,
+    /// Set when the language changes mid-step, so the rest is said in the new one.
+    pub lang: Lang,
+    /// Set by flows that only read the store (see [`Step::pure`]).
+    pub pure: bool,
+}
+
+impl Turn<'_> {
+    pub fn t(&self, key: &str) -> String {
+        tr(self.lang, key, &[])
+    }
+
+    pub fn ta(&self, key: &str, args: Args<'_>) -> String {
+        tr(self.lang, key, args)
+    }
+
+    pub fn s(&self, key: &str, args: Args<'_>) -> Vec<Span> {
+        spans(self.lang, key, args)
+    }
+
+    /// A reply about `n` things (see [`i18n::counted`]); `n` is the `count` argument.
+    pub fn msg_n(&self, key: &str, n: usize, args: Args<'_>) -> Reply {
+        let mut all: Vec<(&str, String)> = args.to_vec();
+        all.push(("count", n.to_string()));
+        Reply::new().para(self.s(&i18n::counted(self.lang, key, n), &all))
+    }
+
+    /// A reply of one translated paragraph.
+    pub fn msg(&self, key: &str, args: Args<'_>) -> Reply {
+        Reply::new().para(self.s(key, args))
+    }
+
+    pub fn say(&mut self, key: &str, args: Args<'_>) {
+        let r = self.msg(key, args);
+        self.replies.push(r);
+    }
+
+    pub fn push(&mut self, reply: Reply) {
+        self.replies.push(reply);
+    }
+
+    /// A button whose label is a translation key.
+    pub fn button(&self, key: &str, action: &Action) -> Button {
+        self.button_text(self.t(key), action)
+    }
+
+    pub fn button_text(&self, label: impl Into<String>, action: &Action) -> Button {
+        Button { label: label.into(), payload: payload::encode(self.state.nonce, action) }
+    }
+
+    pub fn back_cancel(&self) -> Vec<Button> {
+        vec![self.button("btn-back", &Action::Back), self.button("btn-cancel", &Action::Cancel)]
+    }
+
+    pub fn store(&self) -> &Store {
+        self.ctx.store
+    }
+
+    pub fn account(&self) -> AccountId {
+        self.ctx.account.id
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.ctx.speaker.is_admin
+    }
+
+    /// The profile the person speaks as: the chosen one if still theirs, else their first.
+    pub async fn active_profile(&mut self) -> Result<Option<Profile>, StoreError> {
+        let mine = self.store().profiles_of(self.account()).await?;
+        let chosen = self.state.active.and_then(|id| mine.iter().find(|p| p.id == id).cloned());
+        let profile = chosen.or_else(|| mine.into_iter().next());
+        self.state.active = profile.as_ref().map(|p| p.id);
+        Ok(profile)
+    }
+}
+
+impl Turn<'_> {
+    /// The booking rules, for flows that act on proposals and bookings.
+    pub fn bookings(&self) -> BookingService {
+        BookingService::new(self.store().clone(), self.ctx.rules.clone())
+    }
+
+    /// A warning: what went wrong, in one paragraph the person cannot miss.
+    pub fn warn(&mut self, text: String) {
+        self.push(Reply::new().para(vec![Span::Bold("⚠️ ".into()), Span::Plain(text)]));
+    }
+}
+
+/// The short help: buttons to the main actions.
+pub(crate) fn idle_help(turn: &mut Turn<'_>) {
+    let mut r = turn.msg("short-help", &[]).row(vec![
+        turn.button("btn-match", &Action::Command("match")),
+        turn.button("btn-profile", &Action::Command("profile")),
+    ]);
+    r = r.row(vec![
+        turn.button("btn-proposals", &Action::Command("proposals")),
+        turn.button("btn-help", &Action::Command("help")),
+    ]);
+    if turn.is_admin() {
+        r = r.row(vec![turn.button("btn-pending", &Action::Command("pending"))]);
+    }
+    turn.push(r);
+}
