@@ -5,18 +5,19 @@
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use flowstage_core::config::Config;
-use flowstage_core::config::Rules;
-use flowstage_core::conversation::{Button, Engine, Incoming, Reply, Speaker, render_delivery};
+use flowstage_core::conversation::{Button, Engine, Incoming, Reply, Speaker};
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::{AccountId, Lang};
-use flowstage_core::notify;
-use flowstage_core::store::{Recipients, Store};
+use flowstage_core::store::Recipients;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use crate::frontend::deliver::{Deliverer, DeliveryError, Outlet, Recipient};
+use crate::frontend::words;
 use crate::{LangArg, Role};
 
 /// Where attachments (`/mydata`, contracts) are written.
@@ -28,15 +29,15 @@ pub async fn run(
     user: &str,
     lang: Option<LangArg>,
 ) -> anyhow::Result<()> {
-    let store = crate::open(&config.database_url).await?;
-    let created = flowstage_core::demo::seed(&store).await.context("loading the demo data")?;
-    if created > 0 {
-        println!("Demo data loaded: {created} profiles.");
-    }
     let lang = match lang {
         Some(LangArg::En) => Lang::En,
         _ => Lang::Fr,
     };
+    let store = crate::open(&config.database_url).await?;
+    let created = flowstage_core::demo::seed(&store).await.context("loading the demo data")?;
+    if created > 0 {
+        println!("{}", words(lang, "frontend-demo-loaded", &[("count", created.to_string())]));
+    }
     let speaker = Speaker {
         identity: Identity::new(Platform::Local, user),
         display_name: user.to_owned(),
@@ -45,21 +46,23 @@ pub async fn run(
     };
     let engine =
         Engine::new(store.clone(), config.rules.clone()).with_weights(config.match_weights);
-    let mut term =
-        Terminal { buttons: Vec::new(), account: None, lang, rules: config.rules.clone() };
-    let hint = match lang {
-        Lang::Fr => {
-            "Répondez par le numéro d'un bouton, son libellé, du texte ou une /commande. /quit pour sortir."
-        }
-        Lang::En => "Answer with a button's number, its label, text or a /command. /quit to leave.",
-    };
-    println!("Flow Stage — {user} ({role:?}). {hint}");
+    let mut term = Terminal { buttons: Vec::new(), account: None, lang, inbox: None };
+    let title = words(
+        lang,
+        "frontend-terminal-title",
+        &[("user", user.to_owned()), ("role", format!("{role:?}"))],
+    );
+    println!("{title} {}", words(lang, "frontend-terminal-hint", &[]));
     term.send(&engine, &speaker, Incoming::Open).await?;
-    term.deliver(&store).await?;
+    if let Some(me) = term.account {
+        let inbox = Arc::new(Inbox { me, got: Mutex::new(Vec::new()) });
+        term.inbox = Some(Deliverer::new(store.clone(), config.rules.clone(), inbox).batch(100));
+    }
+    term.deliver().await?;
     if std::io::stdin().is_terminal() {
-        interactive(&engine, &speaker, &store, &mut term).await?;
+        interactive(&engine, &speaker, &mut term).await?;
     } else {
-        scripted(&engine, &speaker, &store, &mut term).await?;
+        scripted(&engine, &speaker, &mut term).await?;
     }
     store.close().await;
     Ok(())
@@ -70,7 +73,30 @@ struct Terminal {
     buttons: Vec<Button>,
     account: Option<AccountId>,
     lang: Lang,
-    rules: Rules,
+    /// What other accounts send this user, through the shared outbox deliverer.
+    inbox: Option<Deliverer<Inbox>>,
+}
+
+/// The terminal as an outlet: it reaches only its own user, and collects what arrives so that
+/// it is printed between two prompts.
+struct Inbox {
+    me: AccountId,
+    got: Mutex<Vec<Reply>>,
+}
+
+impl Outlet for Inbox {
+    fn platform(&self) -> Platform {
+        Platform::Local
+    }
+
+    fn claims(&self) -> Recipients {
+        Recipients::Account(self.me)
+    }
+
+    async fn send(&self, _to: &Recipient, reply: &Reply) -> Result<(), DeliveryError> {
+        self.got.lock().unwrap_or_else(PoisonError::into_inner).push(reply.clone());
+        Ok(())
+    }
 }
 
 impl Terminal {
@@ -135,39 +161,26 @@ impl Terminal {
             std::fs::write(&path, &a.bytes)
                 .with_context(|| format!("writing {}", path.display()))?;
             let abs = std::fs::canonicalize(&path).unwrap_or(path);
-            println!("📎 {} ({}): {}", a.file_name, a.mime_type, abs.display());
+            let args = [
+                ("name", a.file_name.clone()),
+                ("mime", a.mime_type.clone()),
+                ("path", abs.display().to_string()),
+            ];
+            println!("{}", words(self.lang, "frontend-attachment", &args));
         }
         println!();
         Ok(())
     }
 
-    /// Prints what other accounts sent this user. The terminal is the delivery worker of its own
-    /// local identity: items for anyone else go back to the outbox at once; only when a full
-    /// batch of them stands in front are they put back a few seconds later, so that this round
-    /// reaches past them.
-    async fn deliver(&mut self, store: &Store) -> anyhow::Result<()> {
-        const BATCH: usize = 100;
-        let Some(me) = self.account else { return Ok(()) };
-        for _ in 0..20 {
-            let mine = Recipients::Account(me);
-            let items =
-                store.claim_outbox_for(mine, BATCH as i64, chrono::Duration::seconds(30)).await?;
-            let full = items.len() == BATCH;
-            for item in items {
-                if let Some(event) = notify::decode(&item.payload) {
-                    let arrow = match self.lang {
-                        Lang::Fr => "📬 Nouveau message :",
-                        Lang::En => "📬 New message:",
-                    };
-                    println!("{arrow}");
-                    let reply = render_delivery(store, &self.rules, &event, self.lang).await;
-                    self.print(&reply)?;
-                }
-                store.mark_sent(item.id).await?;
-            }
-            if !full {
-                break;
-            }
+    /// Prints what other accounts sent this user.
+    async fn deliver(&mut self) -> anyhow::Result<()> {
+        let Some(inbox) = &self.inbox else { return Ok(()) };
+        inbox.until_empty().await?;
+        let got =
+            std::mem::take(&mut *inbox.outlet().got.lock().unwrap_or_else(PoisonError::into_inner));
+        for reply in got {
+            println!("{}", words(self.lang, "frontend-new-message", &[]));
+            self.print(&reply)?;
         }
         Ok(())
     }
@@ -198,12 +211,7 @@ fn is_quit(line: &str) -> bool {
 }
 
 /// Piped standard input: a script, one line per message; the end of the script ends the chat.
-async fn scripted(
-    engine: &Engine,
-    speaker: &Speaker,
-    store: &Store,
-    term: &mut Terminal,
-) -> anyhow::Result<()> {
+async fn scripted(engine: &Engine, speaker: &Speaker, term: &mut Terminal) -> anyhow::Result<()> {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Some(line) = lines.next_line().await.context("reading standard input")? {
         if is_quit(&line) {
@@ -215,7 +223,7 @@ async fn scripted(
         println!("> {}", line.trim());
         let input = term.incoming(&line);
         term.send(engine, speaker, input).await?;
-        term.deliver(store).await?;
+        term.deliver().await?;
     }
     Ok(())
 }
@@ -224,7 +232,6 @@ async fn scripted(
 async fn interactive(
     engine: &Engine,
     speaker: &Speaker,
-    store: &Store,
     term: &mut Terminal,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Option<String>>(1);
@@ -262,12 +269,12 @@ async fn interactive(
                 if !line.trim().is_empty() {
                     let input = term.incoming(&line);
                     term.send(engine, speaker, input).await?;
-                    term.deliver(store).await?;
+                    term.deliver().await?;
                 }
                 let _ = std::io::stdout().flush();
                 let _ = ready_tx.send(());
             }
-            _ = tick.tick() => term.deliver(store).await?,
+            _ = tick.tick() => term.deliver().await?,
         }
     }
     Ok(())

@@ -15,15 +15,13 @@ use chrono::{Duration, Timelike};
 use flowstage_core::clock::{Clock, ManualClock, SystemClock};
 use flowstage_core::config::Rules;
 use flowstage_core::conversation::i18n::tr;
-use flowstage_core::conversation::{
-    Button, Engine, Incoming, Recipient, Reply, Speaker, render_delivery,
-};
+use flowstage_core::conversation::{Button, Engine, Incoming, Reply, Speaker};
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::{Lang, ProposalId};
-use flowstage_core::notify::decode;
-use flowstage_core::store::Store;
+use flowstage_core::store::{Recipients, Store};
 
 use crate::LangArg;
+use crate::frontend::deliver::{Deliverer, DeliveryError, Outlet, Recipient};
 
 /// One person of the story and the buttons last shown to them.
 struct Person {
@@ -60,11 +58,40 @@ enum Act<'a> {
 }
 
 struct Demo {
-    store: Store,
     engine: Engine,
-    rules: Rules,
+    outbox: Deliverer<Printer>,
+}
+
+/// The demo as an outlet of the shared deliverer: it reaches every account of the story and
+/// prints what they receive, keeping the contract PDF when one is attached.
+struct Printer {
+    store: Store,
     dir: PathBuf,
-    contract: Option<PathBuf>,
+    contract: std::sync::Mutex<Option<PathBuf>>,
+}
+
+impl Outlet for Printer {
+    fn platform(&self) -> Platform {
+        Platform::Local
+    }
+
+    fn claims(&self) -> Recipients {
+        Recipients::All
+    }
+
+    async fn send(&self, to: &Recipient, reply: &Reply) -> Result<(), DeliveryError> {
+        let name = match self.store.account(to.account).await {
+            Ok(a) => a.display_name,
+            Err(e) => return Err(DeliveryError::Failed(e.to_string())),
+        };
+        print_reply(&format!("  ↳ {name}"), reply);
+        for a in &reply.attachments {
+            let path = self.dir.join(&a.file_name);
+            std::fs::write(&path, &a.bytes).map_err(|e| DeliveryError::Failed(e.to_string()))?;
+            *self.contract.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(path);
+        }
+        Ok(())
+    }
 }
 
 /// Prints a message with its buttons under the speaker's name.
@@ -90,13 +117,7 @@ impl Demo {
     /// One turn: the person acts, the assistant answers; then the outbox is delivered.
     async fn turn(&mut self, who: &mut Person, act: Act<'_>) -> anyhow::Result<Vec<Reply>> {
         let (shown, input): (Option<String>, Incoming) = match act {
-            Act::Open => {
-                let opens = match who.lang() {
-                    Lang::Fr => "(ouvre la conversation)",
-                    Lang::En => "(opens the chat)",
-                };
-                (Some(opens.to_owned()), Incoming::Open)
-            }
+            Act::Open => (Some(tr(who.lang(), "demo-opens", &[])), Incoming::Open),
             Act::Type(text) => (Some(text.to_owned()), Incoming::from_line(text)),
             Act::Press(key) => {
                 let label = tr(who.lang(), key, &[]);
@@ -112,43 +133,12 @@ impl Demo {
             println!("  {:<26} │ {shown}", format!("{} ▸", who.name()));
         }
         let out = self.engine.handle(&who.speaker, input).await?;
-        who.buttons = out
-            .replies
-            .iter()
-            .filter(|r| r.to == Recipient::Speaker)
-            .flat_map(|r| r.all_buttons().cloned())
-            .collect();
+        who.buttons = out.replies.iter().flat_map(|r| r.all_buttons().cloned()).collect();
         for reply in &out.replies {
-            match reply.to {
-                Recipient::Speaker => print_reply("Flow Stage", reply),
-                Recipient::Account(a) => {
-                    let to = self.store.account(a).await?;
-                    print_reply(&format!("  ↳ {}", to.display_name), reply);
-                }
-            }
+            print_reply("Flow Stage", reply);
         }
-        self.deliver().await?;
+        self.outbox.until_empty().await?;
         Ok(out.replies)
-    }
-
-    /// Delivers every queued notification in its recipient's language, as a front-end would,
-    /// keeping the contract PDF when one is attached.
-    async fn deliver(&mut self) -> anyhow::Result<()> {
-        for item in self.store.claim_outbox(100, Duration::minutes(5)).await? {
-            let to = self.store.account(item.account).await?;
-            if let Some(event) = decode(&item.payload) {
-                let reply = render_delivery(&self.store, &self.rules, &event, to.lang).await;
-                print_reply(&format!("  ↳ {}", to.display_name), &reply);
-                for a in &reply.attachments {
-                    let path = self.dir.join(&a.file_name);
-                    std::fs::write(&path, &a.bytes)
-                        .with_context(|| format!("writing {}", path.display()))?;
-                    self.contract = Some(path);
-                }
-            }
-            self.store.mark_sent(item.id).await?;
-        }
-        Ok(())
     }
 }
 
@@ -193,13 +183,19 @@ pub async fn run(lang: Option<LangArg>) -> anyhow::Result<PathBuf> {
     flowstage_core::demo::seed(&store).await.context("loading the demo data")?;
     let rules = Rules::default();
     let engine = Engine::new(store.clone(), rules.clone());
-    let mut demo = Demo { store: store.clone(), engine, rules, dir: dir.clone(), contract: None };
-    let t = |fr: &'static str, en: &'static str| if lang == Lang::Fr { fr } else { en };
+    let printer = Arc::new(Printer {
+        store: store.clone(),
+        dir: dir.clone(),
+        contract: std::sync::Mutex::new(None),
+    });
+    let outbox = Deliverer::new(store.clone(), rules, printer.clone()).batch(100);
+    let mut demo = Demo { engine, outbox };
+    let t = |key: &str| tr(lang, key, &[]);
 
-    println!("Flow Stage — {}", t("démo du parcours de réservation", "booking journey demo"));
-    println!("{} {}", t("Base de données :", "Database:"), db.display());
+    println!("{}", t("demo-title"));
+    println!("{}", tr(lang, "demo-database", &[("path", db.display().to_string())]));
 
-    scene(t("1. Léa crée son profil d'artiste", "1. Léa creates her artist profile"));
+    scene(&t("demo-scene-1"));
     let mut lea = Person::new("demo-lea", "Léa", lang, false);
     let today = clock.today();
     let dates = format!(
@@ -210,7 +206,7 @@ pub async fn run(lang: Option<LangArg>) -> anyhow::Result<PathBuf> {
     demo.turn(&mut lea, Act::Open).await?;
     demo.turn(&mut lea, Act::Press("btn-consent-yes")).await?;
     demo.turn(&mut lea, Act::Press("btn-role-artist")).await?;
-    for answer in ["Léa & les Ondes", "chanson, french-pop", "900"] {
+    for answer in [t("demo-artist-name").as_str(), "chanson, french-pop", "900"] {
         demo.turn(&mut lea, Act::Type(answer)).await?;
     }
     demo.turn(&mut lea, Act::Press("btn-yes")).await?;
@@ -219,10 +215,7 @@ pub async fn run(lang: Option<LangArg>) -> anyhow::Result<PathBuf> {
         "Lyon",
         "300",
         &dates,
-        t(
-            "Chanson pop à trois voix : guitare, claviers et batterie.",
-            "Three-voice chanson pop: guitar, keys and drums.",
-        ),
+        &t("demo-artist-bio"),
         "https://lea-les-ondes.example.fr",
     ] {
         demo.turn(&mut lea, Act::Type(answer)).await?;
@@ -230,12 +223,12 @@ pub async fn run(lang: Option<LangArg>) -> anyhow::Result<PathBuf> {
     demo.turn(&mut lea, Act::Press("btn-skip")).await?;
     demo.turn(&mut lea, Act::Press("btn-submit")).await?;
 
-    scene(t("2. Un administrateur valide le profil", "2. An admin approves the profile"));
+    scene(&t("demo-scene-2"));
     let mut admin = Person::new("demo-admin", "Admin", lang, true);
     demo.turn(&mut admin, Act::Type("/pending")).await?;
     demo.turn(&mut admin, Act::Press("btn-approve")).await?;
 
-    scene(t("3. Léa cherche des lieux et propose une date", "3. Léa finds venues and proposes"));
+    scene(&t("demo-scene-3"));
     clock.advance(Duration::hours(2));
     demo.turn(&mut lea, Act::Type("/match")).await?;
     demo.turn(&mut lea, Act::PressWhere("✉️ 1", &|l| l.starts_with('✉') && l.ends_with(" 1")))
@@ -249,14 +242,7 @@ pub async fn run(lang: Option<LangArg>) -> anyhow::Result<PathBuf> {
     demo.turn(&mut lea, Act::Press("deal-flat")).await?;
     demo.turn(&mut lea, Act::Type("75")).await?;
     demo.turn(&mut lea, Act::Type("17:00 18:00 20:00 21:00 23:30")).await?;
-    demo.turn(
-        &mut lea,
-        Act::Type(t(
-            "Bonjour ! Nous serions ravis de jouer chez vous.",
-            "Hello! We would love to play at your place.",
-        )),
-    )
-    .await?;
+    demo.turn(&mut lea, Act::Type(&t("demo-artist-message"))).await?;
     demo.turn(&mut lea, Act::Press("btn-send")).await?;
 
     // The venue that received it answers from its own account, in its own language.
@@ -278,7 +264,7 @@ pub async fn run(lang: Option<LangArg>) -> anyhow::Result<PathBuf> {
         buttons: Vec::new(),
     };
 
-    scene(t("4. Le lieu contre-propose", "4. The venue counters"));
+    scene(&t("demo-scene-4"));
     clock.advance(Duration::hours(3));
     demo.turn(&mut programmer, Act::Open).await?;
     demo.turn(&mut programmer, Act::Press("btn-consent-yes")).await?;
@@ -288,14 +274,11 @@ pub async fn run(lang: Option<LangArg>) -> anyhow::Result<PathBuf> {
     demo.turn(&mut programmer, Act::Press("deal-flat")).await?;
     demo.turn(&mut programmer, Act::Type("75")).await?;
     demo.turn(&mut programmer, Act::Press("btn-skip")).await?;
-    let note = match programmer.lang() {
-        Lang::Fr => "Notre budget est de 750 € pour ce créneau ; le repas est offert.",
-        Lang::En => "Our budget is €750 for this slot; dinner is on us.",
-    };
-    demo.turn(&mut programmer, Act::Type(note)).await?;
+    let note = tr(programmer.lang(), "demo-venue-message", &[]);
+    demo.turn(&mut programmer, Act::Type(&note)).await?;
     demo.turn(&mut programmer, Act::Press("btn-send")).await?;
 
-    scene(t("5. Léa accepte : réservation et contrat", "5. Léa accepts: booking and contract"));
+    scene(&t("demo-scene-5"));
     clock.advance(Duration::hours(1));
     let counter = store
         .proposals_of_profile(first.id)
@@ -307,9 +290,14 @@ pub async fn run(lang: Option<LangArg>) -> anyhow::Result<PathBuf> {
     demo.turn(&mut lea, Act::Press("btn-accept")).await?;
     store.close().await;
 
-    let path = demo.contract.clone().context("the contract should have been delivered")?;
-    scene(t("Fin", "The end"));
-    println!("{} {}", t("Contrat PDF :", "Contract PDF:"), path.display());
+    let path = printer
+        .contract
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+        .context("the contract should have been delivered")?;
+    scene(&t("demo-end"));
+    println!("{}", tr(lang, "demo-contract", &[("path", path.display().to_string())]));
     Ok(path)
 }
 

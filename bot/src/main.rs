@@ -3,6 +3,7 @@
 
 mod chat;
 mod demo;
+mod frontend;
 mod serve;
 mod telegram;
 
@@ -141,6 +142,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Migrate => {
             let store = open(&config.database_url).await?;
             store.close().await;
+            // For operators: the CLI's reports are in English, like its logs.
             println!("migrations applied to {}", redact(&config.database_url));
         }
         Command::Seed { demo } => {
@@ -152,6 +154,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 flowstage_core::demo::seed(&store).await.context("loading the demo data")?;
             store.close().await;
             let (artists, venues) = flowstage_core::demo::sizes();
+            // For operators.
             println!(
                 "demo data: {created} profiles created ({artists} artists and {venues} venues in the set)"
             );
@@ -160,6 +163,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let store = open(&config.database_url).await?;
             store.backup(&file, &config.database_url).await.context("backing up")?;
             store.close().await;
+            // For operators.
             println!("backup written to {}", file.display());
         }
         Command::Chat { role, user, lang } => {

@@ -44,7 +44,7 @@ fn a_newcomer_creates_a_profile_finds_venues_and_sends_a_proposal() {
     expect_in_order(
         &out,
         &[
-            "Demo data loaded: 40 profiles.",
+            "Données de démonstration chargées : 40 profils.",
             "Bienvenue sur Flow Stage",
             "[1] J'accepte",
             "> J'accepte",

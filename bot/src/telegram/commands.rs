@@ -1,6 +1,7 @@
-//! The command menu Telegram shows (`setMyCommands`): everyone's commands in French and English,
-//! and the admin commands added only in the admins' own chats.
+//! The command menu Telegram shows (`setMyCommands`), derived from the core's command catalogue:
+//! everyone's commands in French and English, and the admin commands only in the admins' chats.
 
+use flowstage_core::conversation::commands as catalogue;
 use flowstage_core::domain::Lang;
 use teloxide::payloads::SetMyCommandsSetters as _;
 use teloxide::requests::{Request as _, Requester as _};
@@ -8,35 +9,9 @@ use teloxide::types::{BotCommand, BotCommandScope, ChatId, Recipient};
 
 use super::Telegram;
 
-const USER: &[(&str, &str, &str)] = &[
-    ("start", "Commencer ou reprendre", "Start or resume"),
-    ("help", "Ce que je sais faire", "What I can do"),
-    ("profile", "Mon profil", "My profile"),
-    ("match", "Trouver des lieux ou des artistes", "Find venues or artists"),
-    ("favorites", "Mes favoris", "My favourites"),
-    ("proposals", "Mes propositions", "My proposals"),
-    ("settings", "Langue, alertes, email", "Language, alerts, email"),
-    ("link", "Relier un autre compte (Discord, email)", "Link another account (Discord, email)"),
-    ("support", "Écrire à l'équipe", "Write to the team"),
-    ("mydata", "Exporter mes données", "Export my data"),
-    ("deleteme", "Effacer mes données", "Erase my data"),
-];
-
-const ADMIN: &[(&str, &str, &str)] = &[
-    ("pending", "Profils à valider", "Profiles to review"),
-    ("approve", "Approuver un profil", "Approve a profile"),
-    ("reject", "Refuser un profil", "Reject a profile"),
-    ("suspend", "Suspendre un profil", "Suspend a profile"),
-    ("stats", "Statistiques", "Statistics"),
-    ("tickets", "Demandes de support", "Support requests"),
-];
-
+/// The menu of the core's command catalogue, in `lang`.
 fn list(lang: Lang, admin: bool) -> Vec<BotCommand> {
-    let extra: &[(&str, &str, &str)] = if admin { ADMIN } else { &[] };
-    USER.iter()
-        .chain(extra)
-        .map(|(name, fr, en)| BotCommand::new(*name, if lang == Lang::En { *en } else { *fr }))
-        .collect()
+    catalogue::menu(admin).map(|c| BotCommand::new(c.name, c.short(lang))).collect()
 }
 
 /// Registers the menus; a failure is logged and start-up goes on (the bot works without them).

@@ -3,13 +3,11 @@
 //! calls. Each chat's updates are handled one at a time in order, different chats concurrently.
 
 mod commands;
-mod engine;
 mod outbox;
 mod render;
 mod send;
 
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -17,9 +15,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use flowstage_core::config::{Admins, Rules, Secret, TelegramConfig};
-use flowstage_core::conversation::State as ConversationState;
-use flowstage_core::conversation::payload::Field;
-use flowstage_core::conversation::{Effect, Engine, Incoming, Mode, Recipient, Reply, Speaker};
+use flowstage_core::conversation::{Effect, Engine, Incoming, Reply, Speaker};
 use flowstage_core::domain::Lang;
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::store::Store;
@@ -34,9 +30,11 @@ use teloxide::types::{
     InlineKeyboardMarkup, InputFile, KeyboardButton, KeyboardMarkup, KeyboardRemove,
     LinkPreviewOptions, Message, MessageKind, ParseMode, ReplyMarkup, Update, UpdateKind, User,
 };
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use self::send::{SendError, Sender};
+use crate::frontend::dispatch::{Dispatcher, Handler};
+use crate::frontend::words;
 
 /// Long polling waits this long for updates; below reqwest's 17-second client timeout.
 const POLL_TIMEOUT_SECS: u32 = 10;
@@ -49,7 +47,7 @@ const CHAT_IDLE: Duration = Duration::from_secs(60);
 /// outbox worker.
 pub struct Telegram {
     bot: Bot,
-    engine: engine::EngineThread,
+    engine: Arc<Engine>,
     store: Store,
     admins: HashSet<i64>,
     /// Admins whose chat shows the admin menu already.
@@ -57,11 +55,9 @@ pub struct Telegram {
     rules: Rules,
     sender: Sender,
     /// Each chat's queue of updates, so one chat is handled in order.
-    chats: Mutex<HashMap<i64, mpsc::UnboundedSender<Update>>>,
+    chats: Arc<Dispatcher<i64, Update>>,
     /// Chats that show the "share my location" keyboard.
     location_shown: Mutex<HashSet<i64>>,
-    /// Updates dispatched and not yet handled, waited for when stopping.
-    in_flight: AtomicUsize,
     /// What Telegram must send back with each update (webhook mode).
     webhook_secret: Option<Secret>,
 }
@@ -98,15 +94,14 @@ pub async fn start(
         .map(|_| config.webhook_secret.clone().unwrap_or_else(|| Secret::new(random_secret())));
     let tg = Arc::new(Telegram {
         bot,
-        engine: engine::EngineThread::spawn(engine)?,
+        engine,
         store: store.clone(),
         admins: admins.telegram_ids.iter().copied().collect(),
         admin_menus: Mutex::new(HashSet::new()),
         rules,
         sender: Sender::new(store),
-        chats: Mutex::new(HashMap::new()),
+        chats: Arc::new(Dispatcher::new(CHAT_IDLE)),
         location_shown: Mutex::new(HashSet::new()),
-        in_flight: AtomicUsize::new(0),
         webhook_secret,
     });
     // A token or a webhook URL that Telegram refuses stops start-up with the variable named; an
@@ -121,6 +116,7 @@ pub async fn start(
             .map_err(|e| ("TELEGRAM_BOT_TOKEN", e))?;
         tracing::info!(username = me.username(), "Telegram front-end starting");
         commands::register(&tg).await;
+        // For operators: the variable named in a start-up error.
         let blame = if webhook_url.is_some() {
             "TELEGRAM_WEBHOOK_URL (or TELEGRAM_WEBHOOK_SECRET)"
         } else {
@@ -337,10 +333,7 @@ impl Telegram {
 
     /// Waits (a while at most) until every update dispatched has been handled.
     async fn drain(&self) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
-        while self.in_flight.load(Ordering::Acquire) > 0 && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        self.chats.drain(Duration::from_secs(8)).await;
     }
 
     /// Queues an update behind the others of its chat; answers a button press at once.
@@ -351,48 +344,11 @@ impl Telegram {
             tokio::spawn(async move { tg.answer_callback(&q).await });
         }
         let Some(chat) = chat_of(&update) else { return };
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
-        let mut chats = self.chats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(tx) = chats.get(&chat) {
-            // The worker removes its entry under this lock before it stops, so it is alive.
-            if tx.send(update).is_ok() {
-                return;
-            }
-            tracing::error!(chat, "a chat queue closed unexpectedly");
-            self.in_flight.fetch_sub(1, Ordering::AcqRel);
-            return;
-        }
-        let (tx, rx) = mpsc::unbounded_channel();
-        let _ = tx.send(update);
-        chats.insert(chat, tx);
-        tokio::spawn(self.clone().chat_worker(chat, rx));
-    }
-
-    async fn chat_worker(self: Arc<Self>, chat: i64, mut rx: mpsc::UnboundedReceiver<Update>) {
-        // Messages whose keyboard this worker already collapsed: a second press queued on the
-        // same keyboard must not edit it again to the same content.
-        let mut collapsed: HashSet<i32> = HashSet::new();
-        loop {
-            match tokio::time::timeout(CHAT_IDLE, rx.recv()).await {
-                Ok(Some(update)) => {
-                    self.handle(chat, update, &mut collapsed).await;
-                    self.in_flight.fetch_sub(1, Ordering::AcqRel);
-                }
-                Ok(None) => return,
-                Err(_) => {
-                    let mut chats =
-                        self.chats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    if rx.is_empty() {
-                        chats.remove(&chat);
-                        return;
-                    }
-                }
-            }
-        }
+        self.chats.dispatch(self, chat, update);
     }
 
     #[tracing::instrument(skip_all, fields(platform = "telegram", chat = chat, account))]
-    async fn handle(&self, chat: i64, update: Update, collapsed: &mut HashSet<i32>) {
+    async fn handle_update(&self, chat: i64, update: Update, collapsed: &mut HashSet<i32>) {
         let (user, incoming) = match update.kind {
             UpdateKind::Message(m) => {
                 let Some(user) = m.from.clone() else { return };
@@ -429,41 +385,24 @@ impl Telegram {
             lang: lang_of(&user),
             is_admin: self.admins.contains(&user.id.0.cast_signed()),
         };
-        let outcome = match self.engine.handle(speaker.clone(), incoming).await {
+        let outcome = match self.engine.handle(&speaker, incoming).await {
             Ok(o) => o,
             Err(e) => {
                 tracing::error!(error = %e, "the conversation could not be loaded or saved");
-                let sorry = match speaker.lang {
-                    Lang::En => {
-                        "Sorry, something went wrong on our side. Please try again in a moment."
-                    }
-                    Lang::Fr => {
-                        "Désolé, un problème est survenu de notre côté. Réessayez dans un instant."
-                    }
-                };
+                let sorry = words(speaker.lang, "frontend-sorry", &[]);
                 let _ = self.send_reply(chat, &Reply::new().text(sorry), Extra::None).await;
                 return;
             }
         };
         tracing::Span::current().record("account", outcome.account.0);
         self.sender.heard_from(chat, outcome.account).await;
-        let asks_location = if outcome.effects.contains(&Effect::AccountErased) {
-            false
-        } else {
-            self.asks_location(&outcome.account).await
-        };
-        // Others are reached through the outbox; a reply addressed to them here is a mistake.
-        let (mine, others): (Vec<&Reply>, Vec<&Reply>) =
-            outcome.replies.iter().partition(|r| r.to == Recipient::Speaker);
-        if !others.is_empty() {
-            tracing::warn!(count = others.len(), "replies for other accounts were not sent");
-        }
+        let erased = outcome.effects.contains(&Effect::AccountErased);
+        let asks_location = !erased && outcome.replies.iter().any(|r| r.accepts_location);
         // The "share my location" keyboard comes with the city question and goes after it.
         let shown =
             self.location_shown.lock().unwrap_or_else(PoisonError::into_inner).contains(&chat);
-        let last = mine.len().saturating_sub(1);
-        for (i, reply) in mine.into_iter().enumerate() {
-            let extra = if asks_location && i == last {
+        for (i, reply) in outcome.replies.iter().enumerate() {
+            let extra = if reply.accepts_location && !erased {
                 Extra::ShareLocation(outcome.lang)
             } else if shown && !asks_location && i == 0 {
                 Extra::RemoveKeyboard
@@ -482,27 +421,14 @@ impl Telegram {
         }
     }
 
-    /// Whether the conversation now waits for a city, so the user can share their location.
-    /// Read from the stored state because the reply model has no word for it (yet).
-    async fn asks_location(&self, account: &flowstage_core::domain::AccountId) -> bool {
-        let Ok(Some(record)) =
-            self.store.load_conversation(*account, Platform::Telegram.as_str()).await
-        else {
-            return false;
-        };
-        let (state, _) = ConversationState::decode(&record.state);
-        matches!(&state.mode, Mode::Wizard(w) if w.question == Some(Field::City))
-    }
-
     /// Answers a press at once, so the client stops its spinner; the toast names the choice.
     async fn answer_callback(&self, q: &CallbackQuery) {
         let lang = lang_of(&q.from);
         let toast = match q.data.as_deref() {
-            Some(render::CHOSEN) => Some(match lang {
-                Lang::En => "Already chosen".to_owned(),
-                Lang::Fr => "Déjà choisi".to_owned(),
-            }),
-            Some(data) => pressed_label(q, data).map(|l| format!("✓ {l}")),
+            Some(render::CHOSEN) => Some(words(lang, "frontend-already-chosen", &[])),
+            Some(data) => {
+                pressed_label(q, data).map(|l| words(lang, "frontend-chosen", &[("label", l)]))
+            }
             None => None,
         };
         let chat = Some(query_chat(q));
@@ -576,13 +502,10 @@ impl Telegram {
         }
         if let (Some(lang), true) = (location, render::keyboard(&reply.buttons).is_some()) {
             // The inline keyboard took the last message: the location button needs its own.
-            let text = match lang {
-                Lang::En => "📍 Or share your location:",
-                Lang::Fr => "📍 Ou partagez votre position :",
-            };
-            self.send_html(chat, text, Some(location_keyboard(lang))).await?;
+            let text = render::escape(&words(lang, "frontend-or-share-location", &[]));
+            self.send_html(chat, &text, Some(location_keyboard(lang))).await?;
         }
-        if !reply.attachments.is_empty() {
+        if reply.document_follows() {
             // The file takes a moment to upload: show it is coming.
             let _ = self
                 .sender
@@ -664,10 +587,7 @@ pub(crate) enum Extra {
 }
 
 fn location_keyboard(lang: Lang) -> ReplyMarkup {
-    let label = match lang {
-        Lang::En => "📍 Share my location",
-        Lang::Fr => "📍 Partager ma position",
-    };
+    let label = words(lang, "frontend-share-location", &[]);
     ReplyMarkup::Keyboard(
         KeyboardMarkup::new([[KeyboardButton::new(label).request(ButtonRequest::Location)]])
             .resize_keyboard()
@@ -697,5 +617,15 @@ fn incoming_of(m: &Message) -> Option<Incoming> {
     match m.kind {
         MessageKind::Common(_) => Some(Incoming::Text(m.caption().unwrap_or_default().to_owned())),
         _ => None,
+    }
+}
+
+impl Handler<i64, Update> for Telegram {
+    /// Messages whose keyboard this chat's worker already collapsed: a second press queued on
+    /// the same keyboard must not edit it again to the same content.
+    type Local = HashSet<i32>;
+
+    async fn handle(&self, chat: i64, update: Update, collapsed: &mut HashSet<i32>) {
+        self.handle_update(chat, update, collapsed).await;
     }
 }

@@ -3,16 +3,17 @@
 //! user who blocked the bot is marked unreachable and not messaged again; network errors back off
 //! and retry until the peer is back.
 
-use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use flowstage_core::domain::AccountId;
-use flowstage_core::domain::account::{Identity, Platform};
+use flowstage_core::domain::account::Platform;
 use flowstage_core::store::Store;
 use teloxide::{ApiError, RequestError};
 use tokio::time::Instant;
+
+use crate::frontend::reach::Reachability;
 
 /// Why a call was given up.
 #[derive(Debug, thiserror::Error)]
@@ -42,28 +43,15 @@ const FLOOD_ATTEMPTS: u32 = 30;
 
 #[derive(Debug)]
 pub struct Sender {
-    store: Store,
     /// Sending is paused until then (Telegram's `retry_after` applies to the bot, not a call).
     pause_until: Mutex<Option<Instant>>,
-    /// Chats that refused us during this run, so they are not tried again.
-    unreachable: Mutex<HashSet<i64>>,
-    /// Chats heard from during this run, so a mark from an earlier run is cleared once.
-    heard: Mutex<HashSet<i64>>,
-}
-
-fn identity(chat: i64) -> Identity {
-    Identity { platform: Platform::Telegram, external_id: chat.to_string() }
+    reach: Reachability,
 }
 
 impl Sender {
     #[must_use]
     pub fn new(store: Store) -> Self {
-        Self {
-            store,
-            pause_until: Mutex::new(None),
-            unreachable: Mutex::new(HashSet::new()),
-            heard: Mutex::new(HashSet::new()),
-        }
+        Self { pause_until: Mutex::new(None), reach: Reachability::new(store, Platform::Telegram) }
     }
 
     fn paused_until(&self) -> Option<Instant> {
@@ -78,36 +66,14 @@ impl Sender {
         }
     }
 
-    /// The person wrote to us: whatever they did before (blocked the bot, in this run or an
-    /// earlier one), they can be reached again. The stored mark is read once a run per person
-    /// and written only when set, so a busy bot does not write on every message.
+    /// The person wrote to us: they can be reached again (see [`Reachability::heard_from`]).
     pub async fn heard_from(&self, chat: i64, account: AccountId) {
-        let was = self
-            .unreachable
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&chat);
-        let first =
-            self.heard.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(chat);
-        if !(was || first) {
-            return;
-        }
-        let me = identity(chat);
-        let marked = match self.store.identities(account).await {
-            Ok(ids) => ids.iter().any(|(id, reachable)| *id == me && !reachable),
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read whether a Telegram user is reachable");
-                false
-            }
-        };
-        if marked && let Err(e) = self.store.set_unreachable(&me, false).await {
-            tracing::warn!(error = %e, "could not mark a Telegram user reachable again");
-        }
+        self.reach.heard_from(&chat.to_string(), account).await;
     }
 
     #[must_use]
     pub fn is_unreachable(&self, chat: i64) -> bool {
-        self.unreachable.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&chat)
+        self.reach.is_unreachable(&chat.to_string())
     }
 
     /// Runs `call` (a request to `chat`, `None` for calls that reach no one) with the retries.
@@ -159,14 +125,8 @@ impl Sender {
                     | ApiError::BotKickedFromSupergroup,
                 )) if chat.is_some() => {
                     let chat = chat.unwrap_or_default();
-                    self.unreachable
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .insert(chat);
-                    tracing::info!(chat, what, "the user blocked the bot: marked unreachable");
-                    if let Err(e) = self.store.set_unreachable(&identity(chat), true).await {
-                        tracing::warn!(error = %e, "could not mark a Telegram user unreachable");
-                    }
+                    tracing::info!(chat, what, "the user blocked the bot");
+                    self.reach.refused(&chat.to_string()).await;
                     return Err(SendError::Unreachable);
                 }
                 Err(e) => {
