@@ -8,6 +8,8 @@
 mod conversation_harness;
 
 use conversation_harness::{Harness, check};
+use flowstage_core::conversation::payload::{self, Action};
+use flowstage_core::conversation::state::Mode;
 use flowstage_core::conversation::{Incoming, render_event};
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::profile::ProfileStatus;
@@ -934,8 +936,55 @@ fn suspending_a_profile_closes_its_open_proposals(h: &mut Harness) {
     );
 }
 
+/// Consent is checked at every door: a forged or replayed button from someone who never agreed
+/// (or whose account was erased) shows the privacy notice and does nothing; once they agree, what
+/// they pressed goes on.
+fn consent_is_asked_whatever_the_door(h: &mut Harness) {
+    h.seed_demo();
+    let venue =
+        h.rt.block_on(
+            h.store.profiles_of(
+                h.rt.block_on(
+                    h.store.account_by_identity(&Identity::new(Platform::Local, "demo-venue-01")),
+                )
+                .unwrap()
+                .unwrap()
+                .id,
+            ),
+        )
+        .unwrap()[0]
+            .clone();
+    let mut stranger = h.chat("stranger", Lang::En);
+    let forged = payload::encode(1, &Action::Details(venue.id));
+    let said = h.send(&mut stranger, Incoming::Button(forged.clone()));
+    assert!(said.contains("Before that, I need your consent"), "{said}");
+    assert!(
+        !said.contains(venue.details.name().as_ref()),
+        "nothing is shown before consent: {said}"
+    );
+    let said = h.press(&mut stranger, "I agree");
+    assert!(said.contains(venue.details.name().as_ref()), "the card pressed before: {said}");
+
+    // An erased account's old role button creates nothing.
+    let mut gone = h.consented("gone", Lang::Fr);
+    let role = h.payload(&gone, "Artiste");
+    check(
+        h,
+        &mut gone,
+        "
+        > /deleteme
+        > [Oui, tout effacer]
+    ",
+    );
+    let said = h.send(&mut gone, Incoming::Button(role));
+    assert!(said.contains("il me faut votre accord"), "{said}");
+    assert!(h.profiles(&gone).is_empty());
+    assert!(matches!(h.mode(&gone), Mode::Consent));
+}
+
 stories!(
     suspending_a_profile_closes_its_open_proposals,
+    consent_is_asked_whatever_the_door,
     consent_declined_then_given,
     help_depends_on_the_role,
     admins_review_and_owners_are_told,

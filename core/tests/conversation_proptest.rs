@@ -6,6 +6,8 @@
 
 mod conversation_harness;
 
+use flowstage_core::conversation::state::State;
+
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -138,8 +140,18 @@ fn play(
             Move::Location(lat, lon) => Incoming::Location { lat, lon },
             Move::Open => Incoming::Open,
         };
+        let before = footprint(h, &chat);
         let replies = h.send_raw(&mut chat, input.clone());
         prop_assert!(!replies.is_empty(), "no answer to {:?}", input);
+        // Consent at every door: whatever was pressed, forged or replayed, someone who has not
+        // agreed (a newcomer, an erased account pressing old buttons) leaves no trace.
+        if !consented(h, &chat) {
+            prop_assert!(
+                footprint(h, &chat) <= before,
+                "{:?} created a profile or a proposal without consent",
+                input
+            );
+        }
         for r in &replies {
             let text = r.plain_text();
             prop_assert!(!text.contains('⟦'), "missing translation after {:?}: {}", input, text);
@@ -150,6 +162,38 @@ fn play(
         }
     }
     Ok(())
+}
+
+/// Whether the person's stored conversation records their consent (none stored: no).
+fn consented(h: &Harness, chat: &conversation_harness::Chat) -> bool {
+    h.rt.block_on(async {
+        let Some(account) = h.store.account_by_identity(&chat.speaker.identity).await.unwrap()
+        else {
+            return false;
+        };
+        let channel = chat.speaker.identity.platform.as_str();
+        h.store
+            .load_conversation(account.id, channel)
+            .await
+            .unwrap()
+            .is_some_and(|r| State::decode(&r.state).0.consented)
+    })
+}
+
+/// What the person owns: profiles, and proposals to or from them.
+fn footprint(h: &Harness, chat: &conversation_harness::Chat) -> usize {
+    h.rt.block_on(async {
+        let Some(account) = h.store.account_by_identity(&chat.speaker.identity).await.unwrap()
+        else {
+            return 0;
+        };
+        let profiles = h.store.profiles_of(account.id).await.unwrap();
+        let mut n = profiles.len();
+        for p in &profiles {
+            n += h.store.proposals_of_profile(p.id).await.unwrap().len();
+        }
+        n
+    })
 }
 
 proptest! {

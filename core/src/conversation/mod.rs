@@ -185,6 +185,20 @@ async fn dispatch(
     input: Incoming,
     current_nonce: u32,
 ) -> Result<(), StoreError> {
+    // Consent is checked here, once for every door: commands, text, buttons of any screen or
+    // notification, forged payloads.
+    if !turn.state.consented && !allowed_without_consent(&input, &turn.state.mode, turn.is_admin())
+    {
+        if let Incoming::Button(p) = &input
+            && payload::decode(p).is_some_and(|(_, a)| a.is_global())
+        {
+            turn.state.resume = Some(p.clone());
+        }
+        turn.say("consent-first", &[]);
+        turn.state.mode = Mode::Consent;
+        consent_screen(turn);
+        return Ok(());
+    }
     match input {
         Incoming::Open => open(turn).await,
         Incoming::Command { name, args } => command(turn, &name, &args).await,
@@ -249,6 +263,29 @@ pub(crate) async fn reprompt(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     }
 }
 
+/// What a person who has not agreed to the privacy notice may do: open the conversation, answer
+/// the notice, read the rules, leave, reach their own data; admins run their commands.
+fn allowed_without_consent(input: &Incoming, mode: &Mode, admin: bool) -> bool {
+    let command = |name: &str| commands::find(name).is_none_or(|c| c.without_consent || c.admin);
+    match input {
+        Incoming::Open => true,
+        Incoming::Command { name, .. } => command(name),
+        Incoming::Button(p) => match payload::decode(p) {
+            // Unreadable: answered as such, nothing is done.
+            None => true,
+            Some((_, Action::Consent(_))) => true,
+            Some((_, Action::Command(c))) => command(c),
+            Some((_, Action::Approve(_) | Action::Reject(_) | Action::CloseTicket(_))) => admin,
+            Some(_) => false,
+        },
+        Incoming::Text(_) => {
+            matches!(mode, Mode::Idle | Mode::Consent)
+                || admin && matches!(mode, Mode::Await(Prompt::RejectReason { .. }))
+        }
+        Incoming::Location { .. } => false,
+    }
+}
+
 async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), StoreError> {
     let Some(known) = commands::find(name) else {
         turn.say("unknown-command", &[("command", format!("/{name}"))]);
@@ -258,12 +295,6 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
     let name = known.name;
     if known.admin && !turn.is_admin() {
         turn.say("admin-only", &[]);
-        return Ok(());
-    }
-    if !turn.state.consented && !known.without_consent && !known.admin {
-        turn.say("consent-first", &[]);
-        turn.state.mode = Mode::Consent;
-        consent_screen(turn);
         return Ok(());
     }
     if name == "help" {
@@ -330,6 +361,13 @@ async fn act(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
         Action::Consent(yes) if turn.state.mode == Mode::Consent => {
             if yes {
                 turn.state.consented = true;
+                // What the person was doing when asked goes on.
+                if let Some((_, action)) =
+                    turn.state.resume.take().and_then(|p| payload::decode(&p))
+                {
+                    turn.state.mode = Mode::Idle;
+                    return Box::pin(act(turn, action)).await;
+                }
                 // Someone who already has profiles (linked, or created elsewhere) goes on with them.
                 if turn.active_profile().await?.is_some() {
                     turn.state.mode = Mode::Idle;
@@ -340,6 +378,7 @@ async fn act(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
                 }
             } else {
                 turn.state.mode = Mode::Idle;
+                turn.state.resume = None;
                 turn.say("consent-declined", &[]);
             }
             return Ok(());

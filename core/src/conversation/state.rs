@@ -30,11 +30,22 @@ pub struct State {
     /// The profile the person speaks as (a booker may own several).
     pub active: Option<ProfileId>,
     pub mode: Mode,
+    /// A button pressed before consent (a notification's "View"): carried out once the person
+    /// agrees. Absent from states stored before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<String>,
 }
 
 impl Default for State {
     fn default() -> Self {
-        Self { v: STATE_VERSION, nonce: 1, consented: false, active: None, mode: Mode::Idle }
+        Self {
+            v: STATE_VERSION,
+            nonce: 1,
+            consented: false,
+            active: None,
+            mode: Mode::Idle,
+            resume: None,
+        }
     }
 }
 
