@@ -40,7 +40,7 @@ fn resumes_an_artist_wizard_saved_by_version_1(h: &Harness) {
     assert!(said.contains("Question 7 sur 11"), "the answer is taken:\n{said}");
     let Mode::Wizard(w) = h.mode(&c) else { panic!("still in the wizard") };
     assert_eq!(w.draft.name.as_ref().map(ToString::to_string).as_deref(), Some("Les Ondes"));
-    assert_eq!(w.draft.fee.map(|f| f.euros()), Some(900));
+    assert_eq!(w.draft.fee.map(flowstage_core::domain::values::Fee::euros), Some(900));
     assert!(w.draft.city.is_some());
     assert_ne!(w.question, Some(Field::City));
 }
