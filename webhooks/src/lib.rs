@@ -8,7 +8,7 @@ use std::future::Future;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use flowstage_core::store::Store;
+use flowstage_core::store::{Readiness, Store};
 
 pub use axum::Router;
 
@@ -42,13 +42,19 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The process can serve: its database answers.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+/// The process can serve: its database answers with the schema this binary expects (the match
+/// index is built before the HTTP server starts listening).
+async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
+    match state.store.readiness().await {
+        Readiness::Ready => (StatusCode::OK, "ready".to_owned()),
+        Readiness::Unreadable(e) => {
+            tracing::warn!(error = %e, "readiness check failed: the database cannot be read");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreadable".to_owned())
+        }
+        Readiness::SchemaBehind { found, expected } => {
+            tracing::warn!(found, expected, "readiness check failed: migrations missing");
+            // For operators: what a load balancer's probe and the people running it read.
+            (StatusCode::SERVICE_UNAVAILABLE, format!("schema at {found}, expected {expected}"))
         }
     }
 }

@@ -84,6 +84,22 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// What [`Store::readiness`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    /// The database does not answer, or what answers is not this schema.
+    Unreadable(String),
+    /// Migrations this binary needs are not applied.
+    SchemaBehind {
+        found: i64,
+        expected: i64,
+    },
+}
+
 /// The store: cheap to clone, shared by every task.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -136,10 +152,40 @@ impl Store {
     /// Applies the migrations this binary carries.
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
-            Pool::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await?,
-            Pool::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await?,
+            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())
+    }
+
+    /// Whether this database can serve this binary: it answers a read of the schema's own
+    /// record, and every migration the binary knows is applied (a file overwritten by something
+    /// else, or a dropped schema, is not ready, though it may still answer `SELECT 1`).
+    pub async fn readiness(&self) -> Readiness {
+        let expected = match &self.pool {
+            Pool::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Pool::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0);
+        const APPLIED: &str = "SELECT MAX(version) FROM _sqlx_migrations WHERE success";
+        let applied = match &self.pool {
+            // A fresh connection: pooled ones keep pages of a file that may have been replaced.
+            Pool::Sqlite(p) => match sqlx::ConnectOptions::connect(&*p.connect_options()).await {
+                Ok(mut c) => sqlx::query_scalar::<_, Option<i64>>(APPLIED).fetch_one(&mut c).await,
+                Err(e) => Err(e),
+            },
+            Pool::Postgres(p) => sqlx::query_scalar::<_, Option<i64>>(APPLIED).fetch_one(p).await,
+        };
+        match applied {
+            Err(e) => Readiness::Unreadable(e.to_string()),
+            Ok(found) if found.unwrap_or(0) < expected => {
+                Readiness::SchemaBehind { found: found.unwrap_or(0), expected }
+            }
+            Ok(_) => Readiness::Ready,
+        }
     }
 
     /// Writes a consistent copy of the database to `path` while it stays in use.
