@@ -14,7 +14,7 @@ use flowstage_tests::fake_discord::{
 };
 use serde_json::json;
 use serenity::all::{
-    AutocompleteChoice, ChannelId, Client, ClientBuilder, CommandOptionType, Context,
+    AutocompleteChoice, ChannelId, Client, ClientBuilder, Command, CommandOptionType, Context,
     CreateActionRow, CreateAutocompleteResponse, CreateButton, CreateCommand, CreateCommandOption,
     CreateInputText, CreateInteractionResponse, CreateInteractionResponseFollowup,
     CreateInteractionResponseMessage, CreateMessage, CreateModal, EditInteractionResponse,
@@ -86,6 +86,9 @@ impl EventHandler for Bot {
         ];
         let r = GuildId::new(GUILD_ID).set_commands(&ctx.http, commands).await;
         self.record("register", r.map(|_| ()));
+        let help = CreateCommand::new("aide").description("Help").name_localized("en-US", "help");
+        let r = Command::set_global_commands(&ctx.http, vec![help]).await;
+        self.record("register", r.map(|_| ()));
     }
 
     async fn message(&self, _ctx: Context, msg: Message) {
@@ -115,6 +118,15 @@ impl EventHandler for Bot {
                 self.record("autocomplete", r);
             }
             Interaction::Command(c) => match c.data.name.as_str() {
+                "aide" => {
+                    let r = c
+                        .create_response(
+                            http,
+                            CreateInteractionResponse::Message(message("help in a DM")),
+                        )
+                        .await;
+                    self.record("aide", r);
+                }
                 "ping" => {
                     let word = c.data.options.first().and_then(|o| o.value.as_str()).unwrap_or("");
                     let row =
@@ -279,7 +291,7 @@ async fn connect(fake: &FakeDiscord) -> (Shared, tokio::task::JoinHandle<()>) {
     });
     fake.wait_ready(Duration::from_secs(20)).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while fake.commands(Some(GUILD_ID)).len() < 7 {
+    while fake.commands(Some(GUILD_ID)).len() < 7 || fake.commands(None).is_empty() {
         assert!(
             tokio::time::Instant::now() < deadline,
             "commands never registered: {:?}",
@@ -311,13 +323,9 @@ async fn serenity_identifies_registers_answers_and_follows_up() {
     let (intents, shard) = identify.expect("IDENTIFY");
     assert_eq!(intents & INTENT_GUILD_MESSAGES, INTENT_GUILD_MESSAGES);
     assert_eq!(shard, Some((0, 1)));
-    assert!(
-        matches!(events.last(), Some(GatewayEvent::Dispatch { event, .. }) if event == "READY")
-            || events
-                .iter()
-                .any(|e| matches!(e, GatewayEvent::Dispatch { event, .. } if event == "READY"))
-    );
-    assert!(fake.calls("GET /gateway").len() == 1, "serenity asks GET /gateway once");
+    let ready = |e: &GatewayEvent| matches!(e, GatewayEvent::Dispatch { seq: 1, event } if event == "READY");
+    assert!(events.iter().any(ready), "READY is dispatch 1: {events:?}");
+    assert_eq!(fake.calls("GET /gateway").len(), 1, "serenity asks GET /gateway once");
 
     let ping = fake.commands(Some(GUILD_ID)).into_iter().find(|c| c["name"] == "ping").unwrap();
     assert_eq!(ping["description_localizations"]["fr"], "Répond pong");
@@ -377,6 +385,19 @@ async fn serenity_identifies_registers_answers_and_follows_up() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(seen.lock().unwrap().messages, vec![String::new()]);
+
+    // In a DM: the message comes with its content, and only global commands exist there.
+    let dm = fake.dm_channel(PERSON);
+    fake.user_sends(PERSON, dm, "salut");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while seen.lock().unwrap().messages.len() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "the DM never reached the handler");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen.lock().unwrap().messages[1], "salut");
+    let help = fake.interaction_command(PERSON, dm, "aide", json!([])).await;
+    assert_eq!(help.text(), "help in a DM");
+    assert_eq!(fake.commands(None)[0]["name_localizations"]["en-US"], "help");
 
     assert_eq!(unknown_events(&seen), Vec::<String>::new(), "serenity parsed every dispatch");
     assert!(seen.lock().unwrap().errors.is_empty(), "{:?}", seen.lock().unwrap().errors);
