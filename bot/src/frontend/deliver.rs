@@ -15,6 +15,12 @@ use flowstage_core::notify::decode;
 use flowstage_core::store::{OutboxItem, Recipients, Store, StoreError};
 use tokio::sync::watch;
 
+/// A claim lasts this long unless renewed: work claimed by a process that died is taken over by
+/// another within this time.
+const LEASE_SECS: i64 = 10;
+/// While a round delivers, its claims are renewed this often.
+const RENEW_EVERY: Duration = Duration::from_secs(3);
+
 /// Whom a delivery is for.
 #[derive(Debug, Clone)]
 pub struct Recipient {
@@ -71,7 +77,7 @@ impl<O: Outlet> Deliverer<O> {
             store,
             rules,
             outlet,
-            lease: chrono::Duration::seconds(120),
+            lease: chrono::Duration::seconds(LEASE_SECS),
             batch: 20,
             pace: Duration::ZERO,
         }
@@ -99,6 +105,22 @@ impl<O: Outlet> Deliverer<O> {
         let items =
             self.store.claim_outbox_for(self.outlet.claims(), self.batch, self.lease).await?;
         let count = items.len();
+        if count == 0 {
+            return Ok(0);
+        }
+        let renewal = {
+            let store = self.store.clone();
+            let ids: Vec<_> = items.iter().map(|i| i.id).collect();
+            let lease = self.lease;
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(RENEW_EVERY).await;
+                    if let Err(e) = store.renew_claims(&ids, lease).await {
+                        tracing::warn!(error = %e, "renewing notification claims failed");
+                    }
+                }
+            })
+        };
         // A started item is finished before stopping: stopping between send and mark would
         // send it again after the restart.
         for item in items {
@@ -107,6 +129,7 @@ impl<O: Outlet> Deliverer<O> {
                 tokio::time::sleep(self.pace).await;
             }
         }
+        renewal.abort();
         Ok(count)
     }
 

@@ -113,6 +113,26 @@ impl Store {
         Ok(items)
     }
 
+    /// Extends the lease of claimed, undelivered items while their delivery is under way, so a
+    /// short lease (taken over quickly when a process dies) does not expire under a slow send.
+    pub async fn renew_claims(&self, ids: &[OutboxId], lease: Duration) -> Result<()> {
+        let until = self.clock.now() + lease;
+        for id in ids {
+            on_pool!(self, |p| {
+                sqlx::query(
+                    "UPDATE outbox SET claimed_until = $1 \
+                     WHERE id = $2 AND sent_at IS NULL AND claimed_until IS NOT NULL",
+                )
+                .bind(until)
+                .bind(id.0)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
+            })?;
+        }
+        Ok(())
+    }
+
     pub async fn mark_sent(&self, id: OutboxId) -> Result<()> {
         let now = self.clock.now();
         on_pool!(self, |p| {
