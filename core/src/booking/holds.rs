@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::{BookingFlowError, BookingService, Notice, Result, Sides, notice};
+use super::{BookingFlowError, BookingService, Notice, Result, Sides, moved, notice};
 use crate::domain::proposal::{Proposal, ProposalStatus};
 use crate::domain::{AccountId, ProfileId, ProposalId};
 use crate::notify::Event;
@@ -70,6 +70,7 @@ impl BookingService {
                 vec![notice(sides.from.owner, &event, &format!("hold:{id}:{}:placed", hold.seq))]
             })
             .await?;
+        let hold = moved(hold)?;
         self.audit(Some(actor), "proposal.held", id).await?;
         Ok(hold)
     }
@@ -81,7 +82,7 @@ impl BookingService {
             return Err(BookingFlowError::NotHeld);
         }
         let before = self.store.holds_on(p.venue, p.terms.day).await?;
-        let p = self.store.release_hold(id, &released(&p, &sides, &before)).await?;
+        let p = moved(self.store.release_hold(id, &released(&p, &sides, &before)).await?)?;
         self.audit(Some(actor), "hold.released", id).await?;
         self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
         Ok(p)

@@ -22,10 +22,10 @@ use serde_json::json;
 use crate::clock::Clock;
 use crate::config::Rules;
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind};
-use crate::domain::proposal::{Booking, BookingStatus, Proposal, ProposalStatus, Terms};
+use crate::domain::proposal::{Booking, BookingStatus, ExpiryReason, Proposal, ProposalStatus, Terms};
 use crate::domain::{AccountId, BookingId, ProfileId, ProposalId};
 use crate::notify::{CloseReason, Event};
-use crate::store::{BookingError, NewProposal, Store, StoreError, ThreadMessage, TransitionError};
+use crate::store::{AcceptOutcome, Move, NewProposal, Notice, Store, StoreError, ThreadMessage};
 
 pub use contract::contract_input;
 pub use holds::{Hold, Moves};
@@ -86,23 +86,12 @@ pub enum BookingFlowError {
     Store(#[from] StoreError),
 }
 
-impl From<TransitionError> for BookingFlowError {
-    fn from(e: TransitionError) -> Self {
-        match e {
-            TransitionError::NotInExpectedState(s) => BookingFlowError::AlreadyAnswered(s),
-            TransitionError::Store(e) => BookingFlowError::Store(e),
-        }
-    }
-}
-
-impl From<BookingError> for BookingFlowError {
-    fn from(e: BookingError) -> Self {
-        match e {
-            BookingError::SlotTaken => BookingFlowError::SlotTaken,
-            BookingError::ArtistBusy => BookingFlowError::ArtistBusy,
-            BookingError::NotOpen(s) => BookingFlowError::AlreadyAnswered(s),
-            BookingError::Store(e) => BookingFlowError::Store(e),
-        }
+/// A compare-and-set move the store refused, read as the business rule: the proposal was
+/// answered meanwhile.
+fn moved<T>(m: Move<T>) -> Result<T> {
+    match m {
+        Move::Done(t) => Ok(t),
+        Move::Stale(now) => Err(BookingFlowError::AlreadyAnswered(now)),
     }
 }
 
@@ -136,8 +125,6 @@ impl Sides {
     }
 }
 
-/// A notification queued in the same transaction as the move it reports (see the store).
-type Notice = (AccountId, String, String);
 
 /// `event` for `account`, keyed so that a retried move tells nobody twice.
 fn notice(account: AccountId, event: &Event, key: &str) -> Notice {
@@ -222,12 +209,11 @@ impl BookingService {
         if terms.day < self.clock.today() {
             return Err(BookingFlowError::DateInPast);
         }
-        let (artist_booked, venue_booked) =
-            self.store.day_load(terms.day, artist.id, venue.id).await?;
-        if artist_booked {
+        let load = self.store.day_load(terms.day, artist.id, venue.id).await?;
+        if load.artist_booked {
             return Err(BookingFlowError::ArtistBusy);
         }
-        if venue_booked >= i64::from(slots_of(venue)) {
+        if load.venue_bookings >= i64::from(slots_of(venue)) {
             return Err(BookingFlowError::DateNotFree);
         }
         Ok(())
@@ -285,7 +271,7 @@ impl BookingService {
         };
         let p = self
             .store
-            .create_proposal_notifying(&new, |proposal| {
+            .create_proposal(&new, |proposal| {
                 let from_name = from_name.clone();
                 let event = Event::ProposalReceived { proposal, from_name, day, fee_euros };
                 vec![notice(to.owner, &event, &format!("proposal:{proposal}:received"))]
@@ -312,28 +298,29 @@ impl BookingService {
             _ => Vec::new(),
         };
         let by_name = Sides::name(&sides.to);
-        let booked = self
+        let outcome = self
             .store
-            .accept_and_book_notifying(id, slots_of(sides.venue()), |booking| {
+            .accept_and_book(id, slots_of(sides.venue()), |booking| {
                 let by_name = by_name.clone();
                 let event =
                     Event::ProposalAccepted { proposal: id, booking, by_name, day: p.terms.day };
                 vec![notice(sides.from.owner, &event, &format!("proposal:{id}:accepted"))]
             })
-            .await;
-        let booking = match booked {
-            Ok(b) => b,
-            Err(e @ (BookingError::SlotTaken | BookingError::ArtistBusy)) => {
-                // It can never be honoured now: close it at once rather than leave it open,
-                // whether the booking that took the date closed it already or not.
-                let reason = match e {
-                    BookingError::ArtistBusy => CloseReason::ArtistBooked,
-                    _ => CloseReason::DateFull,
-                };
-                self.close(&p, &sides, reason).await?;
-                return Err(e.into());
+            .await?;
+        // A date taken by someone else can never be honoured now: the proposal is closed at
+        // once rather than left open, whether the booking that took the date closed it already
+        // or not.
+        let booking = match outcome {
+            AcceptOutcome::Booked(booking) => booking,
+            AcceptOutcome::SlotTaken => {
+                self.close(&p, &sides, CloseReason::DateFull).await?;
+                return Err(BookingFlowError::SlotTaken);
             }
-            Err(e) => return Err(e.into()),
+            AcceptOutcome::ArtistBusy => {
+                self.close(&p, &sides, CloseReason::ArtistBooked).await?;
+                return Err(BookingFlowError::ArtistBusy);
+            }
+            AcceptOutcome::NotOpen(now) => return Err(BookingFlowError::AlreadyAnswered(now)),
         };
         self.audit(Some(actor), "proposal.accepted", id).await?;
         let closed = self.close_unhonourable(&booking).await?;
@@ -355,8 +342,8 @@ impl BookingService {
     /// and the venue's others that day once its slots are full. Both sides of each are told.
     async fn close_unhonourable(&self, booking: &Booking) -> Result<Vec<ProposalId>> {
         let venue = self.store.profile(booking.venue).await?;
-        let (_, booked) = self.store.day_load(booking.day, booking.artist, booking.venue).await?;
-        let venue_full = booked >= i64::from(slots_of(&venue));
+        let load = self.store.day_load(booking.day, booking.artist, booking.venue).await?;
+        let venue_full = load.venue_bookings >= i64::from(slots_of(&venue));
         let mut closed = Vec::new();
         for p in self.store.open_proposals_on(booking.day, booking.artist, booking.venue).await? {
             let reason = if p.artist == booking.artist {
@@ -377,10 +364,10 @@ impl BookingService {
     /// Closes an open proposal that can no longer be honoured, telling both sides in the same
     /// transaction; holds behind it move up. False if it was no longer open.
     async fn close(&self, p: &Proposal, sides: &Sides, reason: CloseReason) -> Result<bool> {
-        let code = match reason {
-            CloseReason::ArtistBooked => "artist_booked",
-            CloseReason::DateFull => "date_full",
-            CloseReason::ProfileGone => "profile_gone",
+        let stored = match reason {
+            CloseReason::ArtistBooked => ExpiryReason::ArtistBooked,
+            CloseReason::DateFull => ExpiryReason::DateFull,
+            CloseReason::ProfileGone => ExpiryReason::ProfileGone,
         };
         let before = self.store.holds_on(p.venue, p.terms.day).await?;
         let event = Event::ProposalClosed { proposal: p.id, day: p.terms.day, reason };
@@ -389,10 +376,12 @@ impl BookingService {
             [notice(sides.from.owner, &event, &key), notice(sides.to.owner, &event, &key)];
         // Closed proposals read as expired ("no longer possible") with the reason kept, so
         // response statistics can leave them out.
-        match self.store.end_proposal(p.id, ProposalStatus::Expired, Some(code), &notices).await {
-            Ok(_) => {}
-            Err(TransitionError::NotInExpectedState(_)) => return Ok(false),
-            Err(e) => return Err(e.into()),
+        let ended = self
+            .store
+            .end_proposal(p.id, ProposalStatus::Expired, Some(stored.as_str()), &notices)
+            .await?;
+        if let Move::Stale(_) = ended {
+            return Ok(false);
         }
         // A closed hold (the artist's at another venue that day) may have stood ahead of others.
         self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
@@ -432,7 +421,7 @@ impl BookingService {
             reason: reason.map(str::to_owned),
         };
         let notices = [notice(sides.from.owner, &event, &format!("proposal:{id}:refused"))];
-        let p = self.store.end_proposal(id, ProposalStatus::Refused, reason, &notices).await?;
+        let p = moved(self.store.end_proposal(id, ProposalStatus::Refused, reason, &notices).await?)?;
         self.audit(Some(actor), "proposal.refused", id).await?;
         self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
         Ok(p)
@@ -475,6 +464,7 @@ impl BookingService {
                 vec![notice(sides.from.owner, &event, &format!("proposal:{id}:countered"))]
             })
             .await?;
+        let counter = moved(counter)?;
         self.audit(Some(actor), "proposal.countered", id).await?;
         self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
         Ok(counter)
@@ -497,7 +487,8 @@ impl BookingService {
             day: p.terms.day,
         };
         let notices = [notice(sides.to.owner, &event, &format!("proposal:{id}:withdrawn"))];
-        let p = self.store.end_proposal(id, ProposalStatus::Withdrawn, None, &notices).await?;
+        let p =
+            moved(self.store.end_proposal(id, ProposalStatus::Withdrawn, None, &notices).await?)?;
         self.audit(Some(actor), "proposal.withdrawn", id).await?;
         self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
         Ok(p)
@@ -527,7 +518,7 @@ impl BookingService {
             body: body.to_owned(),
         };
         self.store
-            .add_thread_message_notifying(id, author, body, |message| {
+            .add_thread_message(id, author, body, |message| {
                 vec![notice(other.owner, &event, &format!("thread:{id}:{message}"))]
             })
             .await?;
@@ -584,7 +575,7 @@ impl BookingService {
         let key = format!("booking:{id}:cancelled");
         let notices = [notice(artist.owner, &event, &key), notice(venue.owner, &event, &key)];
         if booking.status == BookingStatus::Cancelled
-            || !self.store.cancel_booking_notifying(id, reason, &notices).await?
+            || !self.store.cancel_booking(id, reason, &notices).await?
         {
             return Err(BookingFlowError::BookingCancelled);
         }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::ProfileId;
-use crate::domain::proposal::ProposalStatus;
+use crate::domain::proposal::{ExpiryReason, ProposalStatus};
 use crate::store::{Result, Store};
 
 /// A received proposal's answer, as the statistics need it.
@@ -42,7 +42,10 @@ impl ResponseStats {
                 | ProposalStatus::Refused
                 | ProposalStatus::Countered
                 | ProposalStatus::Held => true,
-                ProposalStatus::Expired => r.reason.as_deref() == Some("hold_expired"),
+                ProposalStatus::Expired => {
+                    r.reason.as_deref().and_then(ExpiryReason::parse)
+                        == Some(ExpiryReason::HoldExpired)
+                }
                 ProposalStatus::Sent | ProposalStatus::Withdrawn => continue,
             };
             if answered {

@@ -9,7 +9,7 @@ use super::holds::released;
 use super::{BookingService, Result, Sides, notice};
 use crate::domain::proposal::ProposalStatus;
 use crate::notify::Event;
-use crate::store::TransitionError;
+use crate::store::{ChallengeOutcome, Move};
 
 /// What one pass fired.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,16 +51,15 @@ pub async fn tick(service: &BookingService) -> Result<TickReport> {
                 notice(me.owner, &event, &key)
             })
             .collect();
-        match store.end_proposal(id, ProposalStatus::Expired, None, &notices).await {
-            Ok(_) => report.proposals_expired += 1,
+        match store.end_proposal(id, ProposalStatus::Expired, None, &notices).await? {
+            Move::Done(_) => report.proposals_expired += 1,
             // Answered, withdrawn or fired by another worker meanwhile.
-            Err(TransitionError::NotInExpectedState(_)) => {}
-            Err(e) => return Err(e.into()),
+            Move::Stale(_) => {}
         }
     }
 
-    let (holds_due, challenges_due) = store.hold_timers_due(BATCH).await?;
-    for id in holds_due {
+    let due = store.hold_timers_due(BATCH).await?;
+    for id in due.expired {
         let p = store.proposal(id).await?;
         let sides = service.sides(&p).await?;
         let before = store.holds_on(p.venue, p.terms.day).await?;
@@ -76,12 +75,12 @@ pub async fn tick(service: &BookingService) -> Result<TickReport> {
         service.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
     }
 
-    for first in challenges_due {
+    for first in due.challenged {
         let p = store.proposal(first).await?;
         let sides = service.sides(&p).await?;
         let before = store.holds_on(p.venue, p.terms.day).await?;
         let notices = released(&p, &sides, &before);
-        if store.resolve_challenge_if_due(first, &notices).await?.is_none() {
+        if let ChallengeOutcome::NotDue = store.resolve_challenge_if_due(first, &notices).await? {
             continue;
         }
         report.challenges_resolved += 1;

@@ -18,6 +18,7 @@ pub enum Platform {
 }
 
 impl Platform {
+    /// The name stored in the database: the one place it is spelled.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,15 +29,12 @@ impl Platform {
         }
     }
 
+    pub const ALL: [Self; 4] = [Platform::Telegram, Platform::Discord, Platform::Email, Platform::Local];
+
+    /// Reads a stored name back.
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "telegram" => Some(Platform::Telegram),
-            "discord" => Some(Platform::Discord),
-            "email" => Some(Platform::Email),
-            "local" => Some(Platform::Local),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
     }
 }
 

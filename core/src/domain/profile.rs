@@ -27,13 +27,10 @@ impl ProfileKind {
         }
     }
 
+    /// Reads a stored name back.
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "artist" => Some(ProfileKind::Artist),
-            "venue" => Some(ProfileKind::Venue),
-            _ => None,
-        }
+        [ProfileKind::Artist, ProfileKind::Venue].into_iter().find(|k| k.as_str() == s)
     }
 
     #[must_use]
@@ -57,6 +54,7 @@ pub enum ProfileStatus {
 }
 
 impl ProfileStatus {
+    /// The name stored in the database: the one place it is spelled.
     #[must_use]
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -71,14 +69,16 @@ impl ProfileStatus {
     /// Rebuilds a stored status; `None` for a name this version does not know.
     #[must_use]
     pub fn from_stored(name: &str, reason: Option<String>) -> Option<Self> {
-        Some(match name {
-            "draft" => ProfileStatus::Draft,
-            "pending" => ProfileStatus::Pending,
-            "approved" => ProfileStatus::Approved,
-            "rejected" => ProfileStatus::Rejected(reason.unwrap_or_default()),
-            "suspended" => ProfileStatus::Suspended(reason.unwrap_or_default()),
-            _ => return None,
-        })
+        let reason = || reason.clone().unwrap_or_default();
+        [
+            ProfileStatus::Draft,
+            ProfileStatus::Pending,
+            ProfileStatus::Approved,
+            ProfileStatus::Rejected(reason()),
+            ProfileStatus::Suspended(reason()),
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == name)
     }
 
     /// Only approved profiles are matched or contacted.

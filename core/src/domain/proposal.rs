@@ -55,6 +55,21 @@ pub enum ProposalStatus {
 }
 
 impl ProposalStatus {
+    /// Every status, in the order of the state machine.
+    pub const ALL: [Self; 7] = [
+        ProposalStatus::Sent,
+        ProposalStatus::Held,
+        ProposalStatus::Accepted,
+        ProposalStatus::Refused,
+        ProposalStatus::Withdrawn,
+        ProposalStatus::Expired,
+        ProposalStatus::Countered,
+    ];
+
+    /// The statuses a proposal can still be answered in.
+    pub const OPEN: [Self; 2] = [ProposalStatus::Sent, ProposalStatus::Held];
+
+    /// The name stored in the database: the one place it is spelled.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -68,24 +83,56 @@ impl ProposalStatus {
         }
     }
 
+    /// Reads a stored name back.
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "sent" => ProposalStatus::Sent,
-            "held" => ProposalStatus::Held,
-            "accepted" => ProposalStatus::Accepted,
-            "refused" => ProposalStatus::Refused,
-            "withdrawn" => ProposalStatus::Withdrawn,
-            "expired" => ProposalStatus::Expired,
-            "countered" => ProposalStatus::Countered,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
     }
 
     /// Final states never change again.
     #[must_use]
     pub fn is_final(self) -> bool {
         !matches!(self, ProposalStatus::Sent | ProposalStatus::Held)
+    }
+}
+
+/// Why a proposal is stored as expired when it was not simply left unanswered: kept in its
+/// `reason`, so response statistics can tell these from silence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryReason {
+    /// The receiver held the date, and the hold ran out.
+    HoldExpired,
+    /// The artist got booked elsewhere that day.
+    ArtistBooked,
+    /// The venue's date is now full.
+    DateFull,
+    /// A profile involved left the platform (suspended or erased).
+    ProfileGone,
+}
+
+impl ExpiryReason {
+    pub const ALL: [Self; 4] = [
+        ExpiryReason::HoldExpired,
+        ExpiryReason::ArtistBooked,
+        ExpiryReason::DateFull,
+        ExpiryReason::ProfileGone,
+    ];
+
+    /// The reason stored in the database: the one place it is spelled.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpiryReason::HoldExpired => "hold_expired",
+            ExpiryReason::ArtistBooked => "artist_booked",
+            ExpiryReason::DateFull => "date_full",
+            ExpiryReason::ProfileGone => "profile_gone",
+        }
+    }
+
+    /// Reads a stored reason back; `None` for free text (a refusal's reason) or nothing.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }
 
@@ -113,6 +160,25 @@ pub struct Proposal {
 pub enum BookingStatus {
     Confirmed,
     Cancelled,
+}
+
+impl BookingStatus {
+    pub const ALL: [Self; 2] = [BookingStatus::Confirmed, BookingStatus::Cancelled];
+
+    /// The name stored in the database: the one place it is spelled.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Confirmed => "confirmed",
+            BookingStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Reads a stored name back.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
+    }
 }
 
 /// A confirmed date: an artist plays a venue.

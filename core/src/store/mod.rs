@@ -24,7 +24,9 @@ pub use accounts::{LinkError, Settings};
 pub use conversations::ConversationRecord;
 pub use outbox::{OutboxItem, Recipients};
 pub use profiles::ProfileChange;
-pub use proposals::{BookingError, NewProposal, ThreadMessage, TransitionError};
+pub use proposals::{
+    AcceptOutcome, ChallengeOutcome, DayLoad, HoldTimersDue, Move, NewProposal, Notice, ThreadMessage,
+};
 pub use social::{SavedSearch, Ticket};
 
 /// Runs `$body` with `$pool` bound to the backend's pool; the body is compiled once per backend.

@@ -46,12 +46,14 @@ enum Filter {
 }
 
 impl Filter {
-    fn clause(self) -> &'static str {
+    fn clause(self) -> String {
         match self {
-            Filter::Id => "p.id = $1",
-            Filter::Owner => "p.owner_id = $1",
-            Filter::Status => "p.status = $1",
-            Filter::Approved => "p.status = 'approved' AND p.id > $1",
+            Filter::Id => "p.id = $1".to_owned(),
+            Filter::Owner => "p.owner_id = $1".to_owned(),
+            Filter::Status => "p.status = $1".to_owned(),
+            Filter::Approved => {
+                format!("p.status = '{}' AND p.id > $1", ProfileStatus::Approved.as_str())
+            }
         }
     }
 }
@@ -213,7 +215,7 @@ impl Store {
 
     /// Profiles awaiting review, oldest first.
     pub async fn pending_profiles(&self) -> Result<Vec<Profile>> {
-        self.list_profiles(Filter::Status, "pending".to_owned()).await
+        self.list_profiles(Filter::Status, ProfileStatus::Pending.as_str().to_owned()).await
     }
 
     /// Every approved profile with an id above `after`, in id order: pages for building caches.

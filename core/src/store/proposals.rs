@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{Result, Store, StoreError, is_unique_violation, on_pool};
 use crate::booking::{Hold, ReceivedProposal};
 use crate::domain::proposal::{
-    Booking, BookingStatus, Deal, Proposal, ProposalStatus, ShowTimes, Terms,
+    Booking, BookingStatus, Deal, ExpiryReason, Proposal, ProposalStatus, ShowTimes, Terms,
 };
 use crate::domain::values::Fee;
 use crate::domain::{AccountId, BookingId, ProfileId, ProposalId};
@@ -52,32 +52,56 @@ pub struct ThreadMessage {
     pub at: DateTime<Utc>,
 }
 
-/// Why a status change did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum TransitionError {
-    #[error("this proposal was already answered (it is {0:?} now)")]
-    NotInExpectedState(ProposalStatus),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+/// What a compare-and-set move of a proposal gave. The move starts from given statuses; a
+/// proposal answered meanwhile (by the other side, a timer, another instance) is not moved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Move<T> {
+    /// The move happened; what it made.
+    Done(T),
+    /// The proposal was no longer in a state the move starts from: its status now. Nothing was
+    /// written.
+    Stale(ProposalStatus),
 }
 
-/// Why accepting did not give a booking.
-#[derive(Debug, thiserror::Error)]
-pub enum BookingError {
-    #[error("the venue's date is already fully booked")]
+/// What accepting an open proposal gave: the database's unique indexes decide the last slot.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AcceptOutcome {
+    /// Accepted, with its confirmed booking.
+    Booked(Booking),
+    /// Every slot of the venue's date is taken.
     SlotTaken,
-    #[error("the artist already plays somewhere that day")]
+    /// The artist already plays somewhere that day.
     ArtistBusy,
-    #[error("this proposal was already answered (it is {0:?} now)")]
+    /// The proposal was no longer open (sent or held): its status now.
     NotOpen(ProposalStatus),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for BookingError {
-    fn from(e: sqlx::Error) -> Self {
-        BookingError::Store(e.into())
-    }
+/// What a challenge's deadline did when it came (see [`Store::resolve_challenge_if_due`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChallengeOutcome {
+    /// Not due, or already resolved by another worker: nothing written.
+    NotDue,
+    /// The challenged 1st hold was released (its proposal open again); the challenger moved to
+    /// the front if it was still held.
+    Resolved { released: Proposal, promoted: Option<ProposalId> },
+}
+
+/// The bookings already on one date, as a new set of terms must be checked against them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayLoad {
+    /// The artist has a confirmed booking that day (anywhere).
+    pub artist_booked: bool,
+    /// Confirmed bookings of the venue that day.
+    pub venue_bookings: i64,
+}
+
+/// The hold timers whose time has come.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HoldTimersDue {
+    /// Holds whose expiry has passed.
+    pub expired: Vec<ProposalId>,
+    /// 1st holds whose challenge deadline has passed.
+    pub challenged: Vec<ProposalId>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -150,11 +174,8 @@ fn booking(r: BookingRow) -> Result<Booking> {
         venue: ProfileId(venue),
         day,
         slot: u8::try_from(slot).map_err(|e| StoreError::corrupt("slot", e))?,
-        status: match status.as_str() {
-            "confirmed" => BookingStatus::Confirmed,
-            "cancelled" => BookingStatus::Cancelled,
-            other => return Err(StoreError::corrupt("booking status", other)),
-        },
+        status: BookingStatus::parse(&status)
+            .ok_or_else(|| StoreError::corrupt("booking status", &status))?,
         contract_sha256: sha,
         created_at,
     })
@@ -190,16 +211,13 @@ macro_rules! insert_proposal {
             .bind($counter_of)
             .bind($now)
             .bind($new.expires_at)
+            .bind(ProposalStatus::Sent.as_str())
     };
 }
 
 impl Store {
-    pub async fn create_proposal(&self, new: &NewProposal) -> Result<Proposal> {
-        self.create_proposal_notifying(new, |_| Vec::new()).await
-    }
-
     /// Sends a proposal and queues `notices(its id)` in the same transaction.
-    pub async fn create_proposal_notifying(
+    pub async fn create_proposal(
         &self,
         new: &NewProposal,
         notices: impl Fn(ProposalId) -> Vec<Notice>,
@@ -253,91 +271,66 @@ impl Store {
         rows.into_iter().map(Proposal::try_from).collect()
     }
 
-    /// Moves a proposal from `from` to `to` atomically; fails if it is no longer in `from`.
-    pub async fn transition_proposal(
-        &self,
-        id: ProposalId,
-        from: ProposalStatus,
-        to: ProposalStatus,
-        reason: Option<&str>,
-    ) -> Result<Proposal, TransitionError> {
-        let now = self.clock.now();
-        let done = on_pool!(self, |p| {
-            sqlx::query(
-                "UPDATE proposals SET status = $1, reason = $2, answered_at = COALESCE(answered_at, $3) \
-                 WHERE id = $4 AND status = $5",
-            )
-            .bind(to.as_str())
-            .bind(reason)
-            .bind(now)
-            .bind(id.0)
-            .bind(from.as_str())
-            .execute(p)
-            .await.map(|r| r.rows_affected())
-        })
-        .map_err(StoreError::from)?;
-        let proposal = self.proposal(id).await?;
-        if done == 1 {
-            Ok(proposal)
-        } else {
-            Err(TransitionError::NotInExpectedState(proposal.status))
-        }
-    }
-
-    /// Accepts an open proposal and confirms its booking in one transaction: the proposal moves
-    /// to accepted only if a slot of the venue's date (1..=`slots`) and the artist's day are free,
-    /// as the unique indexes see them. Exactly one of racing accepts for the last slot wins.
+    /// Accepts an open proposal and confirms its booking in one transaction, queueing
+    /// `notices(the booking's id)` with it: the proposal moves to accepted only if a slot of the
+    /// venue's date (1..=`slots`) and the artist's day are free, as the unique indexes see them.
+    /// Exactly one of racing accepts for the last slot wins; a refused accept writes nothing.
     pub async fn accept_and_book(
         &self,
         id: ProposalId,
         slots: u8,
-    ) -> Result<Booking, BookingError> {
-        self.accept_and_book_notifying(id, slots, |_| Vec::new()).await
-    }
-
-    /// [`Store::accept_and_book`], queueing `notices(the booking's id)` in the same transaction.
-    pub async fn accept_and_book_notifying(
-        &self,
-        id: ProposalId,
-        slots: u8,
         notices: impl Fn(BookingId) -> Vec<Notice>,
-    ) -> Result<Booking, BookingError> {
+    ) -> Result<AcceptOutcome> {
+        /// What the transaction decided, before the booking is read back.
+        enum Decided {
+            Booked(i64),
+            SlotTaken,
+            ArtistBusy,
+            NotOpen,
+        }
         let now = self.clock.now();
-        let outcome = on_pool!(self, |p| {
+        let [sent, held] = ProposalStatus::OPEN.map(ProposalStatus::as_str);
+        let confirmed = BookingStatus::Confirmed.as_str();
+        let artist_busy_sql =
+            "SELECT id FROM bookings WHERE artist_id = $1 AND day = $2 AND status = $3";
+        let decided = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             // Writing first takes SQLite's write lock at once (no snapshot upgrade to fail) and
             // row-locks the proposal in PostgreSQL.
             let opened: Option<(i64, i64, NaiveDate)> = sqlx::query_as(
-                "UPDATE proposals SET status = 'accepted', answered_at = COALESCE(answered_at, $1) \
-                 WHERE id = $2 AND status IN ('sent', 'held') RETURNING artist_id, venue_id, day",
+                "UPDATE proposals SET status = $1, answered_at = COALESCE(answered_at, $2) \
+                 WHERE id = $3 AND status IN ($4, $5) RETURNING artist_id, venue_id, day",
             )
+            .bind(ProposalStatus::Accepted.as_str())
             .bind(now)
             .bind(id.0)
+            .bind(sent)
+            .bind(held)
             .fetch_optional(&mut *tx)
             .await?;
             let Some((artist, venue, day)) = opened else {
-                return Ok(Err(None));
+                return Ok(Decided::NotOpen);
             };
-            let busy: Option<(i64,)> = sqlx::query_as(
-                "SELECT id FROM bookings WHERE artist_id = $1 AND day = $2 AND status = 'confirmed'",
-            )
-            .bind(artist)
-            .bind(day)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let busy: Option<(i64,)> = sqlx::query_as(artist_busy_sql)
+                .bind(artist)
+                .bind(day)
+                .bind(confirmed)
+                .fetch_optional(&mut *tx)
+                .await?;
             if busy.is_some() {
-                return Ok(Err(Some(BookingError::ArtistBusy)));
+                return Ok(Decided::ArtistBusy);
             }
             for slot in 1..=i64::from(slots.max(1)) {
                 let inserted: Option<(i64,)> = sqlx::query_as(
                     "INSERT INTO bookings (proposal_id, artist_id, venue_id, day, slot, status, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, 'confirmed', $6) ON CONFLICT DO NOTHING RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
                 )
                 .bind(id.0)
                 .bind(artist)
                 .bind(venue)
                 .bind(day)
                 .bind(slot)
+                .bind(confirmed)
                 .bind(now)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -349,25 +342,27 @@ impl Store {
                         .await?;
                     enqueue_in!(tx, &notices(BookingId(booking)), now);
                     tx.commit().await?;
-                    return Ok(Ok(booking));
+                    return Ok(Decided::Booked(booking));
                 }
             }
             // Every slot taken, or the artist's day taken by a racing accept: nothing is kept.
-            let busy: Option<(i64,)> = sqlx::query_as(
-                "SELECT id FROM bookings WHERE artist_id = $1 AND day = $2 AND status = 'confirmed'",
-            )
-            .bind(artist)
-            .bind(day)
-            .fetch_optional(&mut *tx)
-            .await?;
-            Ok::<_, sqlx::Error>(Err(Some(if busy.is_some() { BookingError::ArtistBusy } else { BookingError::SlotTaken })))
+            let busy: Option<(i64,)> = sqlx::query_as(artist_busy_sql)
+                .bind(artist)
+                .bind(day)
+                .bind(confirmed)
+                .fetch_optional(&mut *tx)
+                .await?;
+            Ok::<_, sqlx::Error>(if busy.is_some() { Decided::ArtistBusy } else { Decided::SlotTaken })
+        });
+        Ok(match decided {
+            Ok(Decided::Booked(booking)) => AcceptOutcome::Booked(self.booking(BookingId(booking)).await?),
+            Ok(Decided::SlotTaken) => AcceptOutcome::SlotTaken,
+            Ok(Decided::ArtistBusy) => AcceptOutcome::ArtistBusy,
+            Ok(Decided::NotOpen) => AcceptOutcome::NotOpen(self.proposal(id).await?.status),
+            // A racing accept on PostgreSQL can meet the unique index on commit of the other.
+            Err(e) if is_unique_violation(&e) => AcceptOutcome::SlotTaken,
+            Err(e) => return Err(e.into()),
         })
-        .map_err(|e| if is_unique_violation(&e) { BookingError::SlotTaken } else { BookingError::from(e) })?;
-        match outcome {
-            Ok(booking_id) => self.booking(BookingId(booking_id)).await.map_err(BookingError::from),
-            Err(Some(e)) => Err(e),
-            Err(None) => Err(BookingError::NotOpen(self.proposal(id).await?.status)),
-        }
     }
 
     pub async fn booking(&self, id: BookingId) -> Result<Booking> {
@@ -382,11 +377,12 @@ impl Store {
     /// Confirmed bookings of a profile (as artist or venue), by date.
     pub async fn bookings_of_profile(&self, profile: ProfileId) -> Result<Vec<Booking>> {
         let sql = format!(
-            "SELECT {BOOKING_COLUMNS} FROM bookings WHERE (artist_id = $1 OR venue_id = $1) AND status = 'confirmed' \
+            "SELECT {BOOKING_COLUMNS} FROM bookings WHERE (artist_id = $1 OR venue_id = $1) AND status = $2 \
              ORDER BY day, id"
         );
         let rows = on_pool!(self, |p| sqlx::query_as::<_, BookingRow>(&sql)
             .bind(profile.0)
+            .bind(BookingStatus::Confirmed.as_str())
             .fetch_all(p)
             .await)?;
         rows.into_iter().map(booking).collect()
@@ -395,11 +391,12 @@ impl Store {
     /// Confirmed bookings whose contract was not generated yet, oldest first.
     pub async fn bookings_without_contract(&self, limit: i64) -> Result<Vec<Booking>> {
         let sql = format!(
-            "SELECT {BOOKING_COLUMNS} FROM bookings WHERE status = 'confirmed' AND contract_sha256 IS NULL \
+            "SELECT {BOOKING_COLUMNS} FROM bookings WHERE status = $2 AND contract_sha256 IS NULL \
              ORDER BY id LIMIT $1"
         );
         let rows = on_pool!(self, |p| sqlx::query_as::<_, BookingRow>(&sql)
             .bind(limit)
+            .bind(BookingStatus::Confirmed.as_str())
             .fetch_all(p)
             .await)?;
         rows.into_iter().map(booking).collect()
@@ -412,13 +409,9 @@ impl Store {
         rows.into_iter().map(booking).collect()
     }
 
-    /// Cancels a confirmed booking; the date frees up. Returns whether it was confirmed.
-    pub async fn cancel_booking(&self, id: BookingId, reason: &str) -> Result<bool> {
-        self.cancel_booking_notifying(id, reason, &[]).await
-    }
-
-    /// [`Store::cancel_booking`], queueing `notices` in the same transaction if it cancelled.
-    pub async fn cancel_booking_notifying(
+    /// Cancels a confirmed booking (the date frees up), queueing `notices` in the same
+    /// transaction. Returns whether it was confirmed (false: nothing written).
+    pub async fn cancel_booking(
         &self,
         id: BookingId,
         reason: &str,
@@ -428,12 +421,14 @@ impl Store {
         Ok(on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let n = sqlx::query(
-                "UPDATE bookings SET status = 'cancelled', cancel_reason = $1, cancelled_at = $2 \
-                 WHERE id = $3 AND status = 'confirmed'",
+                "UPDATE bookings SET status = $1, cancel_reason = $2, cancelled_at = $3 \
+                 WHERE id = $4 AND status = $5",
             )
+            .bind(BookingStatus::Cancelled.as_str())
             .bind(reason)
             .bind(now)
             .bind(id.0)
+            .bind(BookingStatus::Confirmed.as_str())
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -459,18 +454,8 @@ impl Store {
         Ok(())
     }
 
-    /// Appends a message to a proposal's thread; returns its id.
-    pub async fn add_thread_message(
-        &self,
-        proposal: ProposalId,
-        author: AccountId,
-        body: &str,
-    ) -> Result<i64> {
-        self.add_thread_message_notifying(proposal, author, body, |_| Vec::new()).await
-    }
-
     /// Appends a message and queues `notices(its id)` (the relay) in the same transaction.
-    pub async fn add_thread_message_notifying(
+    pub async fn add_thread_message(
         &self,
         proposal: ProposalId,
         author: AccountId,
@@ -513,9 +498,10 @@ impl Store {
     pub async fn proposals_due_to_expire(&self, limit: i64) -> Result<Vec<ProposalId>> {
         let now = self.clock.now();
         let rows: Vec<(i64,)> = on_pool!(self, |p| {
-            sqlx::query_as("SELECT id FROM proposals WHERE status = 'sent' AND expires_at <= $1 ORDER BY id LIMIT $2")
+            sqlx::query_as("SELECT id FROM proposals WHERE status = $3 AND expires_at <= $1 ORDER BY id LIMIT $2")
                 .bind(now)
                 .bind(limit)
+                .bind(ProposalStatus::Sent.as_str())
                 .fetch_all(p)
                 .await
         })?;
@@ -532,7 +518,7 @@ const HOLD_COLUMNS: &str =
 /// The INSERT of a proposal: one text for a new proposal and for a counter's transaction.
 const INSERT_PROPOSAL: &str = "INSERT INTO proposals (from_profile, to_profile, artist_id, venue_id, sender_id, day, fee, deal, \
      set_minutes, times, message, status, counter_of, created_at, expires_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'sent', $12, $13, $14) RETURNING id";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $15, $12, $13, $14) RETURNING id";
 
 /// Ranks are positions in `seq` order: the first row is the 1st hold.
 fn ranked(rows: Vec<HoldRow>) -> Vec<Hold> {
@@ -555,15 +541,15 @@ fn ranked(rows: Vec<HoldRow>) -> Vec<Hold> {
 /// touch more than one row (each in one transaction).
 impl Store {
     /// Moves an open (sent or held) proposal to the final state `to`; its hold, if any, goes and
-    /// `notices` are queued, all in one transaction. Fails with the current status if it was no
-    /// longer open (and then nothing is written).
+    /// `notices` are queued, all in one transaction. [`Move::Stale`] with the current status if
+    /// it was no longer open (and then nothing is written).
     pub async fn end_proposal(
         &self,
         id: ProposalId,
         to: ProposalStatus,
         reason: Option<&str>,
         notices: &[Notice],
-    ) -> Result<Proposal, TransitionError> {
+    ) -> Result<Move<Proposal>> {
         self.leave_hold(id, Leave::End { to, reason }, notices).await
     }
 
@@ -575,20 +561,24 @@ impl Store {
         old: ProposalId,
         new: &NewProposal,
         notices: impl Fn(ProposalId) -> Vec<Notice>,
-    ) -> Result<Proposal, TransitionError> {
+    ) -> Result<Move<Proposal>> {
         let now = self.clock.now();
         let deal =
             serde_json::to_string(&new.terms.deal).map_err(|e| StoreError::corrupt("deal", e))?;
         let times = serde_json::to_string(&new.terms.times)
             .map_err(|e| StoreError::corrupt("show times", e))?;
+        let [sent, held] = ProposalStatus::OPEN.map(ProposalStatus::as_str);
         let created = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let n = sqlx::query(
-                "UPDATE proposals SET status = 'countered', answered_at = COALESCE(answered_at, $1) \
-                 WHERE id = $2 AND status IN ('sent', 'held')",
+                "UPDATE proposals SET status = $1, answered_at = COALESCE(answered_at, $2) \
+                 WHERE id = $3 AND status IN ($4, $5)",
             )
+            .bind(ProposalStatus::Countered.as_str())
             .bind(now)
             .bind(old.0)
+            .bind(sent)
+            .bind(held)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -607,10 +597,10 @@ impl Store {
             Ok::<_, sqlx::Error>(Some(id))
         })
         .map_err(StoreError::from)?;
-        match created {
-            Some(id) => Ok(self.proposal(ProposalId(id)).await?),
-            None => Err(TransitionError::NotInExpectedState(self.proposal(old).await?.status)),
-        }
+        Ok(match created {
+            Some(id) => Move::Done(self.proposal(ProposalId(id)).await?),
+            None => Move::Stale(self.proposal(old).await?.status),
+        })
     }
 
     /// Holds the venue date for a sent proposal, behind the holds already there, and queues
@@ -622,7 +612,7 @@ impl Store {
         first: chrono::Duration,
         other: chrono::Duration,
         notices: impl Fn(&Hold) -> Vec<Notice>,
-    ) -> Result<Hold, TransitionError> {
+    ) -> Result<Move<Hold>> {
         let now = self.clock.now();
         // Two holds racing for the same rank on PostgreSQL: the unique index refuses one, which
         // simply tries again behind the winner.
@@ -630,11 +620,13 @@ impl Store {
             let placed = on_pool!(self, |p| {
                 let mut tx = p.begin().await?;
                 let opened: Option<(i64, NaiveDate)> = sqlx::query_as(
-                    "UPDATE proposals SET status = 'held', answered_at = COALESCE(answered_at, $1) \
-                     WHERE id = $2 AND status = 'sent' RETURNING venue_id, day",
+                    "UPDATE proposals SET status = $1, answered_at = COALESCE(answered_at, $2) \
+                     WHERE id = $3 AND status = $4 RETURNING venue_id, day",
                 )
+                .bind(ProposalStatus::Held.as_str())
                 .bind(now)
                 .bind(id.0)
+                .bind(ProposalStatus::Sent.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((venue, day)) = opened else { return Ok(None) };
@@ -672,17 +664,13 @@ impl Store {
                 Ok::<_, sqlx::Error>(Some(hold))
             });
             match placed {
-                Ok(Some(hold)) => return Ok(hold),
-                Ok(None) => {
-                    return Err(TransitionError::NotInExpectedState(
-                        self.proposal(id).await?.status,
-                    ));
-                }
+                Ok(Some(hold)) => return Ok(Move::Done(hold)),
+                Ok(None) => return Ok(Move::Stale(self.proposal(id).await?.status)),
                 Err(e) if is_unique_violation(&e) => {}
-                Err(e) => return Err(StoreError::from(e).into()),
+                Err(e) => return Err(e.into()),
             }
         }
-        Err(StoreError::Conflict.into())
+        Err(StoreError::Conflict)
     }
 
     /// Lets a held date go: the proposal is open (sent) again, everyone behind moves up, and
@@ -691,7 +679,7 @@ impl Store {
         &self,
         id: ProposalId,
         notices: &[Notice],
-    ) -> Result<Proposal, TransitionError> {
+    ) -> Result<Move<Proposal>> {
         self.leave_hold(id, Leave::Release, notices).await
     }
 
@@ -702,22 +690,27 @@ impl Store {
         id: ProposalId,
         leave: Leave<'_>,
         notices: &[Notice],
-    ) -> Result<Proposal, TransitionError> {
+    ) -> Result<Move<Proposal>> {
         let now = self.clock.now();
+        let [sent, held] = ProposalStatus::OPEN.map(ProposalStatus::as_str);
         let done = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let update = match leave {
                 Leave::End { to, reason } => sqlx::query(
                     "UPDATE proposals SET status = $1, reason = $2, \
-                     answered_at = COALESCE(answered_at, $3) WHERE id = $4 AND status IN ('sent', 'held')",
+                     answered_at = COALESCE(answered_at, $3) WHERE id = $4 AND status IN ($5, $6)",
                 )
                 .bind(to.as_str())
                 .bind(reason)
                 .bind(now)
-                .bind(id.0),
+                .bind(id.0)
+                .bind(sent)
+                .bind(held),
                 Leave::Release => {
-                    sqlx::query("UPDATE proposals SET status = 'sent' WHERE id = $1 AND status = 'held'")
+                    sqlx::query("UPDATE proposals SET status = $1 WHERE id = $2 AND status = $3")
+                        .bind(sent)
                         .bind(id.0)
+                        .bind(held)
                 }
             };
             if update.execute(&mut *tx).await?.rows_affected() != 1 {
@@ -733,7 +726,7 @@ impl Store {
         })
         .map_err(StoreError::from)?;
         let proposal = self.proposal(id).await?;
-        if done { Ok(proposal) } else { Err(TransitionError::NotInExpectedState(proposal.status)) }
+        Ok(if done { Move::Done(proposal) } else { Move::Stale(proposal.status) })
     }
 
     /// The holds on one venue date, 1st first.
@@ -806,7 +799,7 @@ impl Store {
     }
 
     /// Holds whose expiry has passed, and holds whose challenge deadline has passed.
-    pub async fn hold_timers_due(&self, limit: i64) -> Result<(Vec<ProposalId>, Vec<ProposalId>)> {
+    pub async fn hold_timers_due(&self, limit: i64) -> Result<HoldTimersDue> {
         let now = self.clock.now();
         let (expired, challenged): (Vec<(i64,)>, Vec<(i64,)>) = on_pool!(self, |p| {
             let expired = sqlx::query_as(
@@ -826,10 +819,10 @@ impl Store {
             .await?;
             Ok::<_, sqlx::Error>((expired, challenged))
         })?;
-        Ok((
-            expired.into_iter().map(|(id,)| ProposalId(id)).collect(),
-            challenged.into_iter().map(|(id,)| ProposalId(id)).collect(),
-        ))
+        Ok(HoldTimersDue {
+            expired: expired.into_iter().map(|(id,)| ProposalId(id)).collect(),
+            challenged: challenged.into_iter().map(|(id,)| ProposalId(id)).collect(),
+        })
     }
 
     /// Fires a hold's expiry if it is due and nobody fired it yet: deleting the row is the claim,
@@ -854,9 +847,12 @@ impl Store {
                 return Ok(false);
             }
             sqlx::query(
-                "UPDATE proposals SET status = 'expired', reason = 'hold_expired' WHERE id = $1 AND status = 'held'",
+                "UPDATE proposals SET status = $1, reason = $2 WHERE id = $3 AND status = $4",
             )
+            .bind(ProposalStatus::Expired.as_str())
+            .bind(ExpiryReason::HoldExpired.as_str())
             .bind(id.0)
+            .bind(ProposalStatus::Held.as_str())
             .execute(&mut *tx)
             .await?;
             enqueue_in!(tx, notices, now);
@@ -868,13 +864,12 @@ impl Store {
 
     /// Fires a challenge whose deadline passed unanswered, once: the challenged 1st hold is
     /// released (its proposal open again), the challenger, if still held, moves to the front, and
-    /// `notices` are queued, in one transaction. Returns (the released proposal, the challenger
-    /// if it moved up).
+    /// `notices` are queued, in one transaction.
     pub async fn resolve_challenge_if_due(
         &self,
         first: ProposalId,
         notices: &[Notice],
-    ) -> Result<Option<(Proposal, Option<ProposalId>)>> {
+    ) -> Result<ChallengeOutcome> {
         let now = self.clock.now();
         let fired = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
@@ -887,8 +882,10 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some((challenger, venue, day)) = claimed else { return Ok(None) };
-            sqlx::query("UPDATE proposals SET status = 'sent' WHERE id = $1 AND status = 'held'")
+            sqlx::query("UPDATE proposals SET status = $1 WHERE id = $2 AND status = $3")
+                .bind(ProposalStatus::Sent.as_str())
                 .bind(first.0)
+                .bind(ProposalStatus::Held.as_str())
                 .execute(&mut *tx)
                 .await?;
             let moved = match challenger {
@@ -911,10 +908,13 @@ impl Store {
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Some(moved.then_some(challenger).flatten()))
         })?;
-        match fired {
-            Some(challenger) => Ok(Some((self.proposal(first).await?, challenger.map(ProposalId)))),
-            None => Ok(None),
-        }
+        Ok(match fired {
+            Some(promoted) => ChallengeOutcome::Resolved {
+                released: self.proposal(first).await?,
+                promoted: promoted.map(ProposalId),
+            },
+            None => ChallengeOutcome::NotDue,
+        })
     }
 
     /// Open (sent or held) proposals on `day` for the artist or at the venue: those a booking
@@ -926,13 +926,16 @@ impl Store {
         venue: ProfileId,
     ) -> Result<Vec<Proposal>> {
         let sql = format!(
-            "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE status IN ('sent', 'held') AND day = $1 \
+            "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE status IN ($4, $5) AND day = $1 \
              AND (artist_id = $2 OR venue_id = $3) ORDER BY id"
         );
+        let [sent, held] = ProposalStatus::OPEN.map(ProposalStatus::as_str);
         let rows = on_pool!(self, |p| sqlx::query_as::<_, ProposalRow>(&sql)
             .bind(day)
             .bind(artist.0)
             .bind(venue.0)
+            .bind(sent)
+            .bind(held)
             .fetch_all(p)
             .await)?;
         rows.into_iter().map(Proposal::try_from).collect()
@@ -944,20 +947,21 @@ impl Store {
         day: NaiveDate,
         artist: ProfileId,
         venue: ProfileId,
-    ) -> Result<(bool, i64)> {
+    ) -> Result<DayLoad> {
         let (artist_booked, venue_booked): (i64, i64) = on_pool!(self, |p| {
             sqlx::query_as(
             "SELECT \
-               (SELECT COUNT(*) FROM bookings WHERE artist_id = $1 AND day = $2 AND status = 'confirmed'), \
-               (SELECT COUNT(*) FROM bookings WHERE venue_id = $3 AND day = $2 AND status = 'confirmed')"
+               (SELECT COUNT(*) FROM bookings WHERE artist_id = $1 AND day = $2 AND status = $4), \
+               (SELECT COUNT(*) FROM bookings WHERE venue_id = $3 AND day = $2 AND status = $4)"
         )
         .bind(artist.0)
         .bind(day)
         .bind(venue.0)
+        .bind(BookingStatus::Confirmed.as_str())
         .fetch_one(p)
         .await
         })?;
-        Ok((artist_booked > 0, venue_booked))
+        Ok(DayLoad { artist_booked: artist_booked > 0, venue_bookings: venue_booked })
     }
 
     /// New proposals (not counters) sent from a profile since `since`: the daily quota's count.

@@ -27,6 +27,23 @@ pub struct Ticket {
     pub created_at: DateTime<Utc>,
 }
 
+/// A support ticket's stored status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TicketStatus {
+    Open,
+    Closed,
+}
+
+impl TicketStatus {
+    /// The name stored in the database: the one place it is spelled.
+    fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Closed => "closed",
+        }
+    }
+}
+
 type TicketRow = (i64, Option<i64>, String, String, DateTime<Utc>);
 
 fn ticket((id, account, body, status, created_at): TicketRow) -> Ticket {
@@ -34,7 +51,7 @@ fn ticket((id, account, body, status, created_at): TicketRow) -> Ticket {
         id: TicketId(id),
         account: account.map(AccountId),
         body,
-        open: status == "open",
+        open: status == TicketStatus::Open.as_str(),
         created_at,
     }
 }
@@ -162,11 +179,12 @@ impl Store {
         let now = self.clock.now();
         let (id,): (i64,) = on_pool!(self, |p| {
             sqlx::query_as(
-                "INSERT INTO tickets (account_id, body, status, created_at) VALUES ($1, $2, 'open', $3) RETURNING id",
+                "INSERT INTO tickets (account_id, body, status, created_at) VALUES ($1, $2, $4, $3) RETURNING id",
             )
             .bind(account.0)
             .bind(body)
             .bind(now)
+            .bind(TicketStatus::Open.as_str())
             .fetch_one(p)
             .await
         })?;
@@ -175,7 +193,8 @@ impl Store {
 
     pub async fn open_tickets(&self) -> Result<Vec<Ticket>> {
         let rows: Vec<TicketRow> = on_pool!(self, |p| {
-            sqlx::query_as("SELECT id, account_id, body, status, created_at FROM tickets WHERE status = 'open' ORDER BY id")
+            sqlx::query_as("SELECT id, account_id, body, status, created_at FROM tickets WHERE status = $1 ORDER BY id")
+                .bind(TicketStatus::Open.as_str())
                 .fetch_all(p)
                 .await
         })?;
@@ -194,9 +213,11 @@ impl Store {
 
     pub async fn close_ticket(&self, id: TicketId) -> Result<bool> {
         let done = on_pool!(self, |p| sqlx::query(
-            "UPDATE tickets SET status = 'closed' WHERE id = $1 AND status = 'open'"
+            "UPDATE tickets SET status = $1 WHERE id = $2 AND status = $3"
         )
+        .bind(TicketStatus::Closed.as_str())
         .bind(id.0)
+        .bind(TicketStatus::Open.as_str())
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
