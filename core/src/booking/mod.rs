@@ -22,7 +22,9 @@ use serde_json::json;
 use crate::clock::Clock;
 use crate::config::Rules;
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind};
-use crate::domain::proposal::{Booking, BookingStatus, ExpiryReason, Proposal, ProposalStatus, Terms};
+use crate::domain::proposal::{
+    Booking, BookingStatus, ExpiryReason, Proposal, ProposalStatus, Terms,
+};
 use crate::domain::{AccountId, BookingId, ProfileId, ProposalId};
 use crate::notify::{CloseReason, Event};
 use crate::store::{AcceptOutcome, Move, NewProposal, Notice, Store, StoreError, ThreadMessage};
@@ -124,7 +126,6 @@ impl Sides {
         Self::name(self.venue())
     }
 }
-
 
 /// `event` for `account`, keyed so that a retried move tells nobody twice.
 fn notice(account: AccountId, event: &Event, key: &str) -> Notice {
@@ -421,7 +422,8 @@ impl BookingService {
             reason: reason.map(str::to_owned),
         };
         let notices = [notice(sides.from.owner, &event, &format!("proposal:{id}:refused"))];
-        let p = moved(self.store.end_proposal(id, ProposalStatus::Refused, reason, &notices).await?)?;
+        let p =
+            moved(self.store.end_proposal(id, ProposalStatus::Refused, reason, &notices).await?)?;
         self.audit(Some(actor), "proposal.refused", id).await?;
         self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
         Ok(p)

@@ -29,7 +29,8 @@ impl Platform {
         }
     }
 
-    pub const ALL: [Self; 4] = [Platform::Telegram, Platform::Discord, Platform::Email, Platform::Local];
+    pub const ALL: [Self; 4] =
+        [Platform::Telegram, Platform::Discord, Platform::Email, Platform::Local];
 
     /// Reads a stored name back.
     #[must_use]

@@ -25,7 +25,8 @@ pub use conversations::ConversationRecord;
 pub use outbox::{OutboxItem, Recipients};
 pub use profiles::ProfileChange;
 pub use proposals::{
-    AcceptOutcome, ChallengeOutcome, DayLoad, HoldTimersDue, Move, NewProposal, Notice, ThreadMessage,
+    AcceptOutcome, ChallengeOutcome, DayLoad, HoldTimersDue, Move, NewProposal, Notice,
+    ThreadMessage,
 };
 pub use social::{SavedSearch, Ticket};
 
@@ -139,14 +140,6 @@ impl Store {
     }
 
     #[must_use]
-    pub fn backend(&self) -> Backend {
-        match self.pool {
-            Pool::Sqlite(_) => Backend::Sqlite,
-            Pool::Postgres(_) => Backend::Postgres,
-        }
-    }
-
-    #[must_use]
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }
@@ -241,17 +234,5 @@ impl Store {
                 .await.map(|r| r.rows_affected())
         })?;
         Ok(())
-    }
-
-    /// The audit entries about one subject, oldest first: (action, actor, details).
-    pub async fn audit_trail(&self, subject: &str) -> Result<Vec<(String, Option<i64>, String)>> {
-        Ok(on_pool!(self, |p| {
-            sqlx::query_as::<_, (String, Option<i64>, String)>(
-                "SELECT action, actor_id, details FROM audit_log WHERE subject = $1 ORDER BY id",
-            )
-            .bind(subject)
-            .fetch_all(p)
-            .await
-        })?)
     }
 }

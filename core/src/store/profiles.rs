@@ -223,7 +223,9 @@ impl Store {
         self.list_profiles(Filter::Approved, after.0).await
     }
 
-    /// The calendar token of a profile, and the profile a token names.
+    /// The secret token in a profile's calendar feed address (`/calendar/{token}.ics`).
+    /// Public with no caller in `bot/` yet: the feed is served, but no command shows its address
+    /// (see docs/product-rules.md §6); the feed's end-to-end test reads it here.
     pub async fn calendar_token(&self, id: ProfileId) -> Result<String> {
         let row: Option<(String,)> = on_pool!(self, |p| {
             sqlx::query_as("SELECT calendar_token FROM profiles WHERE id = $1")
@@ -234,6 +236,7 @@ impl Store {
         row.map(|r| r.0).ok_or(StoreError::NotFound("profile"))
     }
 
+    /// The profile a calendar feed's token names.
     pub async fn profile_by_calendar_token(&self, token: &str) -> Result<Option<Profile>> {
         let row: Option<(i64,)> = on_pool!(self, |p| {
             sqlx::query_as("SELECT id FROM profiles WHERE calendar_token = $1")
@@ -245,20 +248,6 @@ impl Store {
             Some((id,)) => Ok(Some(self.profile(ProfileId(id)).await?)),
             None => Ok(None),
         }
-    }
-
-    /// Replaces a profile's calendar token, so an old feed link stops working.
-    pub async fn renew_calendar_token(&self, id: ProfileId) -> Result<String> {
-        let token = new_calendar_token();
-        on_pool!(self, |p| {
-            sqlx::query("UPDATE profiles SET calendar_token = $1 WHERE id = $2")
-                .bind(&token)
-                .bind(id.0)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
-        Ok(token)
     }
 
     /// Changes after `seq`, in order. Followers re-read from a little before their cursor, since

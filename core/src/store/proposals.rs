@@ -352,10 +352,16 @@ impl Store {
                 .bind(confirmed)
                 .fetch_optional(&mut *tx)
                 .await?;
-            Ok::<_, sqlx::Error>(if busy.is_some() { Decided::ArtistBusy } else { Decided::SlotTaken })
+            Ok::<_, sqlx::Error>(if busy.is_some() {
+                Decided::ArtistBusy
+            } else {
+                Decided::SlotTaken
+            })
         });
         Ok(match decided {
-            Ok(Decided::Booked(booking)) => AcceptOutcome::Booked(self.booking(BookingId(booking)).await?),
+            Ok(Decided::Booked(booking)) => {
+                AcceptOutcome::Booked(self.booking(BookingId(booking)).await?)
+            }
             Ok(Decided::SlotTaken) => AcceptOutcome::SlotTaken,
             Ok(Decided::ArtistBusy) => AcceptOutcome::ArtistBusy,
             Ok(Decided::NotOpen) => AcceptOutcome::NotOpen(self.proposal(id).await?.status),
@@ -589,9 +595,8 @@ impl Store {
                 .bind(old.0)
                 .execute(&mut *tx)
                 .await?;
-            let (id,): (i64,) = insert_proposal!(new, &deal, &times, Some(old.0), now)
-                .fetch_one(&mut *tx)
-                .await?;
+            let (id,): (i64,) =
+                insert_proposal!(new, &deal, &times, Some(old.0), now).fetch_one(&mut *tx).await?;
             enqueue_in!(tx, &notices(ProposalId(id)), now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Some(id))
@@ -675,11 +680,7 @@ impl Store {
 
     /// Lets a held date go: the proposal is open (sent) again, everyone behind moves up, and
     /// `notices` are queued in the same transaction.
-    pub async fn release_hold(
-        &self,
-        id: ProposalId,
-        notices: &[Notice],
-    ) -> Result<Move<Proposal>> {
+    pub async fn release_hold(&self, id: ProposalId, notices: &[Notice]) -> Result<Move<Proposal>> {
         self.leave_hold(id, Leave::Release, notices).await
     }
 
@@ -950,16 +951,16 @@ impl Store {
     ) -> Result<DayLoad> {
         let (artist_booked, venue_booked): (i64, i64) = on_pool!(self, |p| {
             sqlx::query_as(
-            "SELECT \
+                "SELECT \
                (SELECT COUNT(*) FROM bookings WHERE artist_id = $1 AND day = $2 AND status = $4), \
-               (SELECT COUNT(*) FROM bookings WHERE venue_id = $3 AND day = $2 AND status = $4)"
-        )
-        .bind(artist.0)
-        .bind(day)
-        .bind(venue.0)
-        .bind(BookingStatus::Confirmed.as_str())
-        .fetch_one(p)
-        .await
+               (SELECT COUNT(*) FROM bookings WHERE venue_id = $3 AND day = $2 AND status = $4)",
+            )
+            .bind(artist.0)
+            .bind(day)
+            .bind(venue.0)
+            .bind(BookingStatus::Confirmed.as_str())
+            .fetch_one(p)
+            .await
         })?;
         Ok(DayLoad { artist_booked: artist_booked > 0, venue_bookings: venue_booked })
     }

@@ -4,8 +4,9 @@
 //! and [`on_both_backends!`], which runs each story once per backend with the backend in the test
 //! name (`sqlite::…`, `postgres::…`). PostgreSQL is never skipped: unreachable, its tests fail.
 
-#![allow(dead_code, reason = "each suite uses part of the support")]
+#![allow(dead_code, unused_macros, unused_imports, reason = "each suite uses part of the support")]
 
+use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -60,6 +61,41 @@ impl TestDb {
         connect(&self.url, self.schema.as_deref(), &self.clock).await
     }
 
+    pub fn backend(&self) -> Backend {
+        if self.schema.is_some() { Backend::Postgres } else { Backend::Sqlite }
+    }
+
+    /// A connection past the store API, as an outside tool (or an auditor) would open: for what
+    /// the product writes but never reads back (the audit log) and for schema introspection.
+    pub async fn raw(&self) -> Raw {
+        match &self.schema {
+            None => Raw::Sqlite(sqlx::SqlitePool::connect(&self.url).await.unwrap()),
+            Some(schema) => {
+                let options = sqlx::postgres::PgConnectOptions::from_str(&self.url)
+                    .unwrap()
+                    .options([("search_path", schema.as_str())]);
+                Raw::Postgres(
+                    sqlx::postgres::PgPoolOptions::new()
+                        .max_connections(1)
+                        .connect_with(options)
+                        .await
+                        .unwrap(),
+                )
+            }
+        }
+    }
+
+    /// The first column of `sql`'s rows, as text.
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
+        let raw = self.raw().await;
+        let rows: Vec<(String,)> = match &raw {
+            Raw::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+            Raw::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+        };
+        raw.close().await;
+        rows.into_iter().map(|(t,)| t).collect()
+    }
+
     /// The URL a backup or an outside tool would be given.
     pub fn url(&self) -> &str {
         &self.url
@@ -71,6 +107,21 @@ impl TestDb {
             let admin = Store::connect(&self.url, Arc::new(self.clock)).await.unwrap();
             admin.drop_schema(&schema).await.unwrap();
             admin.close().await;
+        }
+    }
+}
+
+/// A pool on the test's database, schema included, that does not go through the store.
+pub enum Raw {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Raw {
+    pub async fn close(&self) {
+        match self {
+            Raw::Sqlite(p) => p.close().await,
+            Raw::Postgres(p) => p.close().await,
         }
     }
 }
