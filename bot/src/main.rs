@@ -14,7 +14,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use flowstage_core::clock::SystemClock;
-use flowstage_core::config::Config;
+use flowstage_core::config::{Config, LogFormat};
 use flowstage_core::store::Store;
 
 /// Flow Stage: book live music by conversation.
@@ -40,7 +40,8 @@ enum Command {
         #[arg(long, value_enum)]
         lang: Option<LangArg>,
     },
-    /// Run every configured front-end, the HTTP server and the background workers.
+    /// Run the Telegram front-end (when TELEGRAM_BOT_TOKEN is set), the HTTP server, the booking
+    /// timers and the live match index.
     Serve,
     /// Apply the database migrations.
     Migrate,
@@ -85,13 +86,6 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,flowstage=info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
@@ -99,6 +93,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,flowstage=info")),
+        )
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

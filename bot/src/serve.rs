@@ -11,8 +11,10 @@ use flowstage_core::matching::LiveIndex;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let store = crate::open(&config.database_url).await?;
-    if config.discord.is_none() {
-        tracing::info!("DISCORD_TOKEN is not set: the Discord front-end is not started");
+    // Said once at start-up: a variable set for a part not built yet would otherwise do nothing
+    // in silence.
+    for unbuilt in config.unbuilt(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty())) {
+        tracing::warn!("{unbuilt}");
     }
     let listener = tokio::net::TcpListener::bind(config.http_addr).await.with_context(|| {
         format!("binding the HTTP server to {} (FLOWSTAGE_HTTP_ADDR)", config.http_addr)

@@ -1,4 +1,5 @@
-//! Configuration from the environment (SPEC §7), parsed once at start-up into typed values.
+//! Configuration from the environment (docs/product-rules.md §7), parsed once at start-up into
+//! typed values.
 //! A variable that is set but malformed stops start-up with a message naming it; a missing
 //! front-end token only means that front-end is not started.
 
@@ -35,7 +36,7 @@ pub struct ConfigError {
     pub problem: String,
 }
 
-/// Who the admins are (SPEC §1).
+/// Who the admins are (docs/product-rules.md §1).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Admins {
     pub telegram_ids: Vec<i64>,
@@ -54,6 +55,7 @@ pub struct TelegramConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiscordConfig {
     pub token: Secret,
+    pub api_url: String,
     pub guild_id: Option<u64>,
 }
 
@@ -70,12 +72,32 @@ pub struct StripeConfig {
     pub webhook_secret: Option<Secret>,
 }
 
-/// Business rules that are configuration (SPEC §4, §6).
+/// Which side of a booking owes the platform's commission (`COMMISSION_PAYER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CommissionPayer {
+    #[default]
+    Venue,
+    Artist,
+}
+
+/// How `flowstage` writes its log lines (`LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Business rules that are configuration (docs/product-rules.md §4; the commission's three
+/// values are read and checked, but no payment is built yet: see [`Config::unbuilt`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rules {
     /// Commission in basis points (800 = 8 %).
     pub commission_bp: u16,
     pub commission_free_months: u16,
+    pub commission_payer: CommissionPayer,
     pub proposal_expiry_days: u16,
     pub daily_proposal_quota: u16,
     pub first_hold_days: u16,
@@ -88,6 +110,7 @@ impl Default for Rules {
         Self {
             commission_bp: 800,
             commission_free_months: 3,
+            commission_payer: CommissionPayer::Venue,
             proposal_expiry_days: 7,
             daily_proposal_quota: 10,
             first_hold_days: 7,
@@ -109,6 +132,7 @@ pub struct Config {
     pub stripe: Option<StripeConfig>,
     pub email_webhook_key: Option<Secret>,
     pub rules: Rules,
+    pub log_format: LogFormat,
     /// Matching weights (`MATCH_WEIGHTS=genre=30,date=25,…`).
     pub match_weights: crate::matching::Weights,
 }
@@ -116,6 +140,7 @@ pub struct Config {
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://flowstage.db";
 pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 pub const DEFAULT_STRIPE_API_URL: &str = "https://api.stripe.com";
+pub const DEFAULT_DISCORD_API_URL: &str = "https://discord.com/api";
 
 /// Reads variables through `get`, so tests need no process environment.
 struct Env<F>(F);
@@ -151,6 +176,23 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 problem: format!("must be {what}, got {v:?}"),
             }),
         }
+    }
+
+    /// One of a few words, case-insensitive; the default when unset.
+    fn choice<T: Copy>(
+        &self,
+        name: &'static str,
+        default: T,
+        words: &[(&str, T)],
+    ) -> Result<T, ConfigError> {
+        let Some(v) = self.get(name) else { return Ok(default) };
+        words.iter().find(|(w, _)| w.eq_ignore_ascii_case(&v)).map(|(_, t)| *t).ok_or_else(|| {
+            let names: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
+            ConfigError {
+                variable: name,
+                problem: format!("must be {}, got {v:?}", names.join(" or ")),
+            }
+        })
     }
 
     fn id_list<T: std::str::FromStr>(&self, name: &'static str) -> Result<Vec<T>, ConfigError> {
@@ -225,6 +267,9 @@ impl Config {
             None => None,
             Some(token) => Some(DiscordConfig {
                 token: Secret::new(token),
+                api_url: env
+                    .url("DISCORD_API_URL", &["https", "http"])?
+                    .unwrap_or_else(|| DEFAULT_DISCORD_API_URL.to_owned()),
                 guild_id: env
                     .get("DISCORD_GUILD_ID")
                     .map(|_| env.number("DISCORD_GUILD_ID", 0u64, "a numeric guild id"))
@@ -284,6 +329,11 @@ impl Config {
                 defaults.commission_free_months,
                 "a whole number of months",
             )?,
+            commission_payer: env.choice(
+                "COMMISSION_PAYER",
+                defaults.commission_payer,
+                &[("venue", CommissionPayer::Venue), ("artist", CommissionPayer::Artist)],
+            )?,
             proposal_expiry_days: env.number(
                 "PROPOSAL_EXPIRY_DAYS",
                 defaults.proposal_expiry_days,
@@ -321,6 +371,11 @@ impl Config {
             stripe,
             email_webhook_key: env.get("EMAIL_WEBHOOK_KEY").map(Secret::new),
             rules,
+            log_format: env.choice(
+                "LOG_FORMAT",
+                LogFormat::Text,
+                &[("text", LogFormat::Text), ("json", LogFormat::Json)],
+            )?,
             match_weights: match env.get("MATCH_WEIGHTS") {
                 None => crate::matching::Weights::default(),
                 Some(w) => crate::matching::Weights::parse(&w).map_err(|e| ConfigError {
@@ -329,6 +384,65 @@ impl Config {
                 })?,
             },
         })
+    }
+}
+
+/// What a configured variable asks for that this build does not have yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unbuilt {
+    /// The variables set, as the operator wrote them.
+    pub variables: &'static str,
+    /// What they would configure.
+    pub part: &'static str,
+}
+
+impl std::fmt::Display for Unbuilt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} set, but {} is not built yet: ignored", self.variables, self.part)
+    }
+}
+
+impl Config {
+    /// The configured parts whose front-end or worker does not exist yet, so that `serve` says
+    /// so at start-up rather than ignoring them in silence. Unset variables are not listed.
+    #[must_use]
+    pub fn unbuilt(&self, is_set: impl Fn(&str) -> bool) -> Vec<Unbuilt> {
+        let any = |names: &[&str]| names.iter().any(|n| is_set(n));
+        let mut out = Vec::new();
+        if self.discord.is_some() || any(&["DISCORD_API_URL", "DISCORD_GUILD_ID"]) {
+            out.push(Unbuilt {
+                variables: "DISCORD_TOKEN / DISCORD_API_URL / DISCORD_GUILD_ID",
+                part: "the Discord front-end",
+            });
+        }
+        if !self.admins.discord_ids.is_empty() || self.admins.discord_role.is_some() {
+            out.push(Unbuilt {
+                variables: "ADMIN_DISCORD_IDS / ADMIN_DISCORD_ROLE",
+                part: "the Discord front-end (its admins)",
+            });
+        }
+        if self.mail.is_some() {
+            out.push(Unbuilt { variables: "SMTP_URL / MAIL_FROM", part: "outgoing email" });
+        }
+        if self.email_webhook_key.is_some() {
+            out.push(Unbuilt {
+                variables: "EMAIL_WEBHOOK_KEY",
+                part: "the email provider's webhooks",
+            });
+        }
+        if self.stripe.is_some() || any(&["STRIPE_API_URL", "STRIPE_WEBHOOK_SECRET"]) {
+            out.push(Unbuilt {
+                variables: "STRIPE_API_KEY / STRIPE_API_URL / STRIPE_WEBHOOK_SECRET",
+                part: "commission payments (Stripe)",
+            });
+        }
+        if any(&["COMMISSION_RATE", "COMMISSION_FREE_MONTHS", "COMMISSION_PAYER"]) {
+            out.push(Unbuilt {
+                variables: "COMMISSION_RATE / COMMISSION_FREE_MONTHS / COMMISSION_PAYER",
+                part: "charging the commission",
+            });
+        }
+        out
     }
 }
 
@@ -353,6 +467,60 @@ mod tests {
             c.telegram.is_none() && c.discord.is_none() && c.mail.is_none() && c.stripe.is_none()
         );
         assert_eq!(c.rules, Rules::default());
+        assert_eq!(
+            (c.rules.commission_payer, c.log_format),
+            (CommissionPayer::Venue, LogFormat::Text)
+        );
+    }
+
+    #[test]
+    fn payer_log_format_and_discord_url_are_read() {
+        let c = config(&[
+            ("COMMISSION_PAYER", "Artist"),
+            ("LOG_FORMAT", "json"),
+            ("DISCORD_TOKEN", "abc"),
+            ("DISCORD_API_URL", "http://127.0.0.1:9001/api/"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.rules.commission_payer, c.log_format),
+            (CommissionPayer::Artist, LogFormat::Json)
+        );
+        assert_eq!(c.discord.unwrap().api_url, "http://127.0.0.1:9001/api");
+        let d = config(&[("DISCORD_TOKEN", "abc")]).unwrap().discord.unwrap();
+        assert_eq!(d.api_url, DEFAULT_DISCORD_API_URL);
+    }
+
+    #[test]
+    fn what_is_set_but_not_built_is_named() {
+        let vars = [
+            ("DISCORD_TOKEN", "abc"),
+            ("SMTP_URL", "smtp://localhost:25"),
+            ("MAIL_FROM", "Flow Stage <bot@example.fr>"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
+            ("EMAIL_WEBHOOK_KEY", "k"),
+            ("COMMISSION_RATE", "0.05"),
+        ];
+        let c = config(&vars).unwrap();
+        let unbuilt = c.unbuilt(|name| vars.iter().any(|(k, _)| *k == name));
+        let parts: Vec<&str> = unbuilt.iter().map(|u| u.part).collect();
+        assert_eq!(
+            parts,
+            [
+                "the Discord front-end",
+                "outgoing email",
+                "the email provider's webhooks",
+                "commission payments (Stripe)",
+                "charging the commission",
+            ]
+        );
+        assert_eq!(
+            unbuilt[0].to_string(),
+            "DISCORD_TOKEN / DISCORD_API_URL / DISCORD_GUILD_ID set, but the Discord front-end is not built yet: ignored"
+        );
+        let telegram_only = [("TELEGRAM_BOT_TOKEN", "1:x"), ("LOG_FORMAT", "json")];
+        let c = config(&telegram_only).unwrap();
+        assert!(c.unbuilt(|name| telegram_only.iter().any(|(k, _)| *k == name)).is_empty());
     }
 
     #[test]
@@ -367,8 +535,13 @@ mod tests {
             ("TELEGRAM_BOT_TOKEN", "nocolon"),
             ("SMTP_URL", "http://mail"),
             ("MATCH_WEIGHTS", "genre=90,date=25"),
+            ("COMMISSION_PAYER", "promoter"),
+            ("LOG_FORMAT", "xml"),
+            ("DISCORD_API_URL", "discord.com/api"),
         ] {
-            let err = config(&[(name, value)]).unwrap_err();
+            // DISCORD_API_URL is read only beside a token, as the other front-end URLs.
+            let with_token = [(name, value), ("DISCORD_TOKEN", "abc")];
+            let err = config(&with_token).unwrap_err();
             assert_eq!(err.variable, name, "{value}");
             assert!(err.to_string().contains(name));
         }

@@ -1,5 +1,5 @@
-//! The demo data set (SPEC §7): 20 artists and 20 venues across France, approved, with free dates
-//! over the next six months, varied enough that matching shows real differences.
+//! The demo data set (docs/product-rules.md §7): 20 artists and 20 venues across France, approved,
+//! with free dates over the next six months, varied enough that matching shows real differences.
 //! Loading it twice changes nothing.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};

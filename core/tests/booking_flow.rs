@@ -1,7 +1,7 @@
-//! The booking flow's stories (SPEC §4): every move of the proposal state machine allowed and
-//! refused, holds ranked, promoted, expired and challenged under a hand-moved clock, timers
-//! firing once with workers racing, proposals closed when a booking makes them impossible, the
-//! quota, and the contract's hash. Each story runs on SQLite and on PostgreSQL
+//! The booking flow's stories (docs/product-rules.md §4): every move of the proposal state machine
+//! allowed and refused, holds ranked, promoted, expired and challenged under a hand-moved clock,
+//! timers firing once with workers racing, proposals closed when a booking makes them impossible,
+//! the quota, and the contract's hash. Each story runs on SQLite and on PostgreSQL
 //! (`TEST_DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/test`; no skipping).
 
 #![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]

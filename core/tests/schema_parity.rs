@@ -275,3 +275,78 @@ fn types_map_only_to_their_counterparts() {
     assert!(!same_type("BLOB", "bytea"), "a type this test does not know fails it");
     assert_eq!(predicate("(status = 'confirmed'::text)"), "status = 'confirmed'");
 }
+
+/// The quoted words of `text`, in order: `'sent', 'held'` gives `["sent", "held"]`.
+fn quoted(text: &str) -> BTreeSet<String> {
+    text.split('\'').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+/// Each database's `CHECK` on a stored name lists exactly the names the code writes and reads
+/// (each enum's `as_str`): a status added to one and not the other fails here, not in production.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_names_are_the_ones_the_checks_allow() {
+    use flowstage_core::domain::account::Platform;
+    use flowstage_core::domain::profile::{ProfileKind, ProfileStatus};
+    use flowstage_core::domain::proposal::{BookingStatus, ProposalStatus};
+
+    let names = |it: &mut dyn Iterator<Item = &'static str>| -> BTreeSet<String> {
+        it.map(str::to_owned).collect()
+    };
+    let profile_statuses = [
+        ProfileStatus::Draft,
+        ProfileStatus::Pending,
+        ProfileStatus::Approved,
+        ProfileStatus::Rejected(String::new()),
+        ProfileStatus::Suspended(String::new()),
+    ];
+    let expected: Vec<(&str, &str, BTreeSet<String>)> = vec![
+        ("proposals", "status", names(&mut ProposalStatus::ALL.iter().map(|s| s.as_str()))),
+        ("bookings", "status", names(&mut BookingStatus::ALL.iter().map(|s| s.as_str()))),
+        ("profiles", "status", names(&mut profile_statuses.iter().map(ProfileStatus::as_str))),
+        (
+            "profiles",
+            "kind",
+            names(&mut [ProfileKind::Artist, ProfileKind::Venue].iter().map(|k| k.as_str())),
+        ),
+        ("identities", "platform", names(&mut Platform::ALL.iter().map(|p| p.as_str()))),
+    ];
+
+    let lite_db = TestDb::open(Backend::Sqlite).await;
+    let pg_db = TestDb::open(Backend::Postgres).await;
+    let (lite_raw, pg_raw) = (lite_db.raw().await, pg_db.raw().await);
+    let (Raw::Sqlite(lite), Raw::Postgres(pg)) = (&lite_raw, &pg_raw) else {
+        unreachable!("each database opened on its backend")
+    };
+    for (table, column, want) in &expected {
+        let (sql,): (String,) =
+            sqlx::query_as("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $1")
+                .bind(table)
+                .fetch_one(lite)
+                .await
+                .unwrap();
+        let start = sql.find(&format!("CHECK ({column} IN (")).unwrap();
+        let list = &sql[start..start + sql[start..].find("))").unwrap()];
+        assert_eq!(&quoted(list), want, "SQLite {table}.{column}");
+
+        let defs: Vec<(String,)> = sqlx::query_as(
+            "SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c \
+             JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+             WHERE c.contype = 'c' AND n.nspname = current_schema() AND t.relname = $1",
+        )
+        .bind(table)
+        .fetch_all(pg)
+        .await
+        .unwrap();
+        let def = defs
+            .iter()
+            .map(|(d,)| d)
+            .find(|d| d.starts_with(&format!("CHECK (({column} = ANY")))
+            .unwrap_or_else(|| panic!("no CHECK on {table}.{column}: {defs:?}"));
+        let def = def.replace("::text", "");
+        assert_eq!(&quoted(&def), want, "PostgreSQL {table}.{column}");
+    }
+    lite_raw.close().await;
+    pg_raw.close().await;
+    lite_db.finish().await;
+    pg_db.finish().await;
+}

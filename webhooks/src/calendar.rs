@@ -1,6 +1,6 @@
-//! `GET /calendar/{token}.ics` (SPEC §7): a profile's confirmed bookings, and its pending
-//! proposals as tentative events, as an RFC 5545 feed that Google Calendar and Apple Calendar
-//! subscribe to. The secret token in the URL is the only key, renewed from `/settings`.
+//! `GET /calendar/{token}.ics` (docs/product-rules.md §7): a profile's confirmed bookings, and its
+//! pending proposals as tentative events, as an RFC 5545 feed that Google Calendar and Apple
+//! Calendar subscribe to. The secret token in the URL is the only key (no command shows it yet).
 //!
 //! The feed is a pure function of the stored data (DTSTAMP is when the booking or proposal was
 //! made, never the clock), so polling clients see a stable feed and changes only when data change.

@@ -1,5 +1,5 @@
-//! Flow Stage's HTTP surface (SPEC §7): health, readiness and calendar feeds now; Stripe, email,
-//! Telegram webhooks and metrics join this one router as their issues land.
+//! Flow Stage's HTTP surface (docs/product-rules.md §7): health, readiness and calendar feeds now;
+//! Stripe, email, Telegram webhooks and metrics join this one router as their issues land.
 
 mod calendar;
 

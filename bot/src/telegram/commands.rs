@@ -17,7 +17,8 @@ fn list(lang: Lang, admin: bool) -> Vec<BotCommand> {
 /// Registers the menus; a failure is logged and start-up goes on (the bot works without them).
 pub(super) async fn register(tg: &Telegram) {
     for lang in [None, Some(Lang::Fr), Some(Lang::En)] {
-        // No language: what clients in any other language show, in French (SPEC §1).
+        // No language: what clients in any other language show, in French (docs/product-rules.md
+        // §1).
         set(tg, BotCommandScope::Default, lang, false).await;
     }
     let mut admins: Vec<i64> = tg.admins.iter().copied().collect();

@@ -1,7 +1,7 @@
-//! The contract of a booking (SPEC §5): its [`ContractInput`] is built from the booking, the
-//! accepted proposal's terms and the two profiles, so regenerating it gives the same bytes. The
-//! contract of record is written in the producer's (artist side's) language; its SHA-256 is
-//! stored with the booking and both sides are told it is ready.
+//! The contract of a booking (docs/product-rules.md §5): its [`ContractInput`] is built from the
+//! booking, the accepted proposal's terms and the two profiles, so regenerating it gives the same
+//! bytes. The contract of record is written in the producer's (artist side's) language; its SHA-256
+//! is stored with the booking and both sides are told it is ready.
 
 use chrono::Duration;
 

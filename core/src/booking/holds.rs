@@ -1,7 +1,7 @@
-//! Holds (SPEC §4), as venues and agents practise them: instead of answering at once, the
-//! receiver holds the venue date for a proposal. Holds on one date are ranked 1st, 2nd, 3rd …;
-//! they expire, the next one moves up when the one ahead goes, and a lower hold may challenge the
-//! 1st, whose holder must then confirm or release before the deadline.
+//! Holds (docs/product-rules.md §4), as venues and agents practise them: instead of answering at
+//! once, the receiver holds the venue date for a proposal. Holds on one date are ranked 1st, 2nd,
+//! 3rd …; they expire, the next one moves up when the one ahead goes, and a lower hold may
+//! challenge the 1st, whose holder must then confirm or release before the deadline.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 

@@ -1,7 +1,7 @@
-//! The proposal state machine (SPEC §4): who may do what to a proposal, what happens to the other
-//! proposals when a date gets booked, and who is told. This module decides whether a move is
-//! allowed; the store makes it atomic (compare-and-set on the status, unique indexes for the last
-//! slot) and writes its notifications to the outbox in the same transaction.
+//! The proposal state machine (docs/product-rules.md §4): who may do what to a proposal, what
+//! happens to the other proposals when a date gets booked, and who is told. This module decides
+//! whether a move is allowed; the store makes it atomic (compare-and-set on the status, unique
+//! indexes for the last slot) and writes its notifications to the outbox in the same transaction.
 //!
 //! sent → accepted (a booking) | refused | withdrawn (by the sender) | expired | countered (a new
 //! proposal linked to this one) | held (see [`Hold`]); held → accepted | refused | withdrawn |

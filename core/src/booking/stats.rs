@@ -1,5 +1,5 @@
-//! Response rate and median response time (SPEC §4, against silence): computed from the
-//! proposals a profile received, and shown beside it in match results.
+//! Response rate and median response time (docs/product-rules.md §4, against silence): computed
+//! from the proposals a profile received, and shown beside it in match results.
 
 use chrono::{DateTime, Duration, Utc};
 

@@ -161,8 +161,8 @@ pub struct Schedule {
     pub curfew: Option<NaiveTime>,
 }
 
-/// How the producer is paid (SPEC §4). Amounts exclude VAT; shares are in basis points of the
-/// net ticket receipts.
+/// How the producer is paid (docs/product-rules.md §4). Amounts exclude VAT; shares are in basis
+/// points of the net ticket receipts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Deal {

@@ -1,5 +1,5 @@
 //! Every typed error of the domain, told to a person in their language: what is wrong and how
-//! to write it, with an example (SPEC §2).
+//! to write it, with an example (docs/product-rules.md §2).
 
 use super::i18n::tr;
 use crate::booking::BookingFlowError;

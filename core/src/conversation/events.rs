@@ -1,5 +1,5 @@
-//! The wording of notifications (SPEC §8): an outbox [`Event`] becomes a message in the
-//! recipient's language only when it is delivered, on whatever platform reaches them.
+//! The wording of notifications (docs/product-rules.md §6): an outbox [`Event`] becomes a message
+//! in the recipient's language only when it is delivered, on whatever platform reaches them.
 
 use super::i18n::{spans, tr};
 use super::payload::{self, Action};

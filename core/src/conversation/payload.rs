@@ -80,7 +80,7 @@ impl Field {
     }
 }
 
-/// The deal types of SPEC §4, as buttons name them.
+/// The deal types of docs/product-rules.md §4, as buttons name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DealKind {

@@ -1,4 +1,4 @@
-//! Artist and venue profiles (SPEC §2) and their review lifecycle.
+//! Artist and venue profiles (docs/product-rules.md §2) and their review lifecycle.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,5 @@
-//! Proposals, bookings and their vocabulary (SPEC §4). The state machine's rules live in
+//! Proposals, bookings and their vocabulary (docs/product-rules.md §4). The state machine's rules
+//! live in
 //! `crate::booking`; these are the values both it and the store speak.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -7,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::values::Fee;
 use super::{AccountId, BookingId, ProfileId, ProposalId};
 
-/// How the artist is paid (SPEC §4).
+/// How the artist is paid (docs/product-rules.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Deal {

@@ -1,7 +1,7 @@
 //! The match index of a running instance, kept fresh from the database: built from the approved
 //! profiles at start-up, then following the profile change feed, so a change made by another
 //! instance sharing the database is seen here within a refresh period. Each change it applies
-//! also gives saved searches their alerts (SPEC §3).
+//! also gives saved searches their alerts (docs/product-rules.md §3).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

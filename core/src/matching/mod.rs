@@ -1,4 +1,5 @@
-//! Matching (SPEC §3): who fits whom, scored on five weighted criteria, explained, and fast.
+//! Matching (docs/product-rules.md §3): who fits whom, scored on five weighted criteria, explained,
+//! and fast.
 //!
 //! [`score`] is the definition — one candidate at a time, with its explanation — and
 //! [`MatchIndex`] the fast path that must return exactly what scoring every candidate would (a

@@ -1,5 +1,6 @@
-//! The matching score (SPEC §3): five criteria, each a value in [0, 1], weighted to 0–100 and
-//! explained criterion by criterion; [`score`] is the one-by-one reference the index must equal.
+//! The matching score (docs/product-rules.md §3): five criteria, each a value in [0, 1], weighted
+//! to 0–100 and explained criterion by criterion; [`score`] is the one-by-one reference the index
+//! must equal.
 //!
 //! # Integer arithmetic
 //! Each criterion's value is an integer per mille (0 ..= 1000, [`FULL`]); the fine score is

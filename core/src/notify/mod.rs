@@ -1,5 +1,6 @@
-//! Notifications (SPEC §8): what happened, stored in the outbox for one account, rendered in that
-//! account's language only when it is delivered, on whatever platform reaches them.
+//! Notifications (docs/product-rules.md §6): what happened, stored in the outbox for one account,
+//! rendered in that account's language only when it is delivered, on whatever platform reaches
+//! them.
 //!
 //! Producers (the booking service, timers, moderation, alerts) enqueue an [`Event`] in the same
 //! breath as the change it reports; the delivery worker of each front-end claims it, renders it

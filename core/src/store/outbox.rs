@@ -1,5 +1,6 @@
-//! The stored outbox (SPEC §8): a notification is written in the same breath as the change that
-//! causes it, then delivered by a worker; a crash loses none, a retry sends none twice.
+//! The stored outbox (docs/product-rules.md §6): a notification is written in the same breath as
+//! the change that causes it, then delivered by a worker; a crash loses none, a retry sends none
+//! twice.
 
 use chrono::{DateTime, Duration, Utc};
 

@@ -225,7 +225,7 @@ impl Store {
 
     /// The secret token in a profile's calendar feed address (`/calendar/{token}.ics`).
     /// Public with no caller in `bot/` yet: the feed is served, but no command shows its address
-    /// (see docs/product-rules.md §6); the feed's end-to-end test reads it here.
+    /// (see docs/product-rules.md §7); the feed's end-to-end test reads it here.
     pub async fn calendar_token(&self, id: ProfileId) -> Result<String> {
         let row: Option<(String,)> = on_pool!(self, |p| {
             sqlx::query_as("SELECT calendar_token FROM profiles WHERE id = $1")
