@@ -62,7 +62,7 @@ async fn sqlite_schema(pool: &sqlx::SqlitePool) -> Schema {
             "SELECT name, type, \"notnull\", pk FROM pragma_table_info($1) ORDER BY cid",
         )
         .bind(&table)
-        .fetch_all(&*pool)
+        .fetch_all(pool)
         .await
         .unwrap();
         let pk_columns = columns.iter().filter(|c| c.3 > 0).count();
@@ -86,14 +86,14 @@ async fn sqlite_schema(pool: &sqlx::SqlitePool) -> Schema {
             "SELECT name, \"unique\", origin FROM pragma_index_list($1) ORDER BY name",
         )
         .bind(&table)
-        .fetch_all(&*pool)
+        .fetch_all(pool)
         .await
         .unwrap();
         for (index, unique, origin) in indexes {
             let cols: Vec<(String,)> =
                 sqlx::query_as("SELECT name FROM pragma_index_info($1) ORDER BY seqno")
                     .bind(&index)
-                    .fetch_all(&*pool)
+                    .fetch_all(pool)
                     .await
                     .unwrap();
             let cols = cols.into_iter().map(|(c,)| c).collect::<Vec<_>>().join(",");
@@ -107,7 +107,7 @@ async fn sqlite_schema(pool: &sqlx::SqlitePool) -> Schema {
                         "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = $1",
                     )
                     .bind(&index)
-                    .fetch_one(&*pool)
+                    .fetch_one(pool)
                     .await
                     .unwrap();
                     let upper = sql.to_ascii_uppercase();
@@ -123,7 +123,7 @@ async fn sqlite_schema(pool: &sqlx::SqlitePool) -> Schema {
              ORDER BY id, seq",
         )
         .bind(&table)
-        .fetch_all(&*pool)
+        .fetch_all(pool)
         .await
         .unwrap();
         let mut by_id: BTreeMap<i64, (String, Vec<String>, Vec<String>, String)> = BTreeMap::new();
@@ -143,6 +143,9 @@ async fn sqlite_schema(pool: &sqlx::SqlitePool) -> Schema {
     }
     schema
 }
+
+/// (index, table, unique, primary, backs a unique constraint, columns, predicate).
+type PgIndex = (String, String, bool, bool, bool, String, Option<String>);
 
 async fn postgres_schema(pool: &sqlx::PgPool) -> Schema {
     let mut schema = Schema::default();
@@ -169,7 +172,7 @@ async fn postgres_schema(pool: &sqlx::PgPool) -> Schema {
         schema.columns.insert(format!("{table}.{column}"), (ty, nullable == "YES"));
     }
     // Every index with its columns in order, and what it stands for.
-    let indexes: Vec<(String, String, bool, bool, bool, String, Option<String>)> = sqlx::query_as(
+    let indexes: Vec<PgIndex> = sqlx::query_as(
         "SELECT i.relname::text, t.relname::text, ix.indisunique, ix.indisprimary, \
                 EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid AND c.contype = 'u'), \
                 (SELECT string_agg(a.attname::text, ',' ORDER BY k.ord) \

@@ -83,7 +83,7 @@ pub enum ChallengeOutcome {
     NotDue,
     /// The challenged 1st hold was released (its proposal open again); the challenger moved to
     /// the front if it was still held.
-    Resolved { released: Proposal, promoted: Option<ProposalId> },
+    Resolved { released: Box<Proposal>, promoted: Option<ProposalId> },
 }
 
 /// The bookings already on one date, as a new set of terms must be checked against them.
@@ -911,7 +911,7 @@ impl Store {
         })?;
         Ok(match fired {
             Some(promoted) => ChallengeOutcome::Resolved {
-                released: self.proposal(first).await?,
+                released: Box::new(self.proposal(first).await?),
                 promoted: promoted.map(ProposalId),
             },
             None => ChallengeOutcome::NotDue,
