@@ -159,7 +159,7 @@ fn venue_wizard_refuses_each_bad_answer_in_english(h: &mut Harness) {
         h,
         &mut c,
         "2026-13-45",
-        "Write dates like 2026-12-05",
+        "2026-13-45 does not exist in the calendar",
         "2026-12-04, 2026-12-05",
     );
     refuse_then_accept(h, &mut c, "ABC", "PLATESV-R-2020-000123", "PLATESV-R-2020-000123");
@@ -215,7 +215,10 @@ fn back_keeps_answers_and_cancel_saves_nothing(h: &mut Harness) {
         Question 2 sur 11
         Choisis : Punk, Jazz manouche
         > [Annuler]
-        Création du profil annulée : rien n'a été enregistré.
+        Abandonner ce profil ?
+        [Oui, mettre de côté] [Non, continuer]
+        > [Oui, mettre de côté]
+        Profil mis de côté avec vos réponses. Tapez /profile pour le reprendre.
         [🔎 Trouver]
     ",
     );
@@ -394,7 +397,9 @@ fn profile_shows_edits_and_adds(h: &mut Harness) {
         Let's create your artist profile
         > Eve Solo
         > [Cancel]
-        Profile creation cancelled
+        Abandon this profile?
+        > [Yes, set it aside]
+        Profile set aside with your answers
     ",
     );
     let stored = h.rt.block_on(h.store.profile(p.id)).unwrap();

@@ -92,7 +92,12 @@ pub fn message(lang: Lang, problem: &Problem) -> String {
         },
         Problem::Dates(e) => match e {
             DateError::Format => t("err-dates-format"),
-            DateError::Past(x) => with("err-dates-past", "date", d(*x, lang)),
+            DateError::Past { date, example } => tr(
+                lang,
+                "err-dates-past",
+                &[("date", d(*date, lang)), ("example", d(*example, lang))],
+            ),
+            DateError::Impossible(x) => with("err-dates-impossible", "date", x.clone()),
             DateError::TooFar(x) => with("err-dates-far", "date", d(*x, lang)),
             DateError::BackwardsRange(a, b) => {
                 tr(lang, "err-dates-backwards", &[("from", d(*a, lang)), ("to", d(*b, lang))])
@@ -234,7 +239,8 @@ mod tests {
             Problem::Links(LinksError::TooMany { max: 5 }),
             Problem::Links(LinksError::NotALink("x".into())),
             Problem::Dates(DateError::Format),
-            Problem::Dates(DateError::Past(d)),
+            Problem::Dates(DateError::Past { date: d, example: d }),
+            Problem::Dates(DateError::Impossible("30/02/2027".into())),
             Problem::Dates(DateError::TooFar(d)),
             Problem::Dates(DateError::BackwardsRange(d, d)),
             Problem::Dates(DateError::TooMany { max: 550 }),

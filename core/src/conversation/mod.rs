@@ -307,15 +307,40 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
     if name == "cancel" {
         return cancel(turn);
     }
+    // Commands about the person, not the question, work from anywhere and come back to it.
+    if matches!(name, "mydata" | "settings") && !matches!(turn.state.mode, Mode::Idle) {
+        let here = turn.state.mode.clone();
+        if name == "mydata" {
+            account::mydata(turn).await?;
+        } else {
+            account::settings(turn)?;
+        }
+        turn.state.mode = here;
+        return reprompt(turn).await;
+    }
+    if name == "deleteme" && !matches!(turn.state.mode, Mode::Idle | Mode::ConfirmErase) {
+        turn.state.parked = Some(Box::new(turn.state.mode.clone()));
+    }
     if let Mode::Wizard(_) = turn.state.mode
-        && name != "start"
+        && !matches!(name, "start" | "deleteme")
     {
         turn.say("wizard-busy", &[]);
         return wizard::ask(turn);
     }
     match name {
         "start" => start(turn).await,
-        "profile" => account::profile(turn).await,
+        "profile" => match turn.state.parked.take().map(|m| *m) {
+            // A profile set aside by Cancel is resumed where it was.
+            Some(Mode::Wizard(w)) if turn.state.mode == Mode::Idle => {
+                turn.state.mode = Mode::Wizard(w);
+                turn.say("wizard-resumed", &[]);
+                reprompt(turn).await
+            }
+            other => {
+                turn.state.parked = other.map(Box::new);
+                account::profile(turn).await
+            }
+        },
         "match" => find::start(turn, args).await,
         "favorites" => find::favourites(turn).await,
         "proposals" => deals::list(turn).await,
@@ -353,6 +378,11 @@ fn cancel(turn: &mut Turn<'_>) -> Result<(), StoreError> {
 async fn act(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
     if let Action::Command(c) = action {
         return command(turn, c, "").await;
+    }
+    if let Action::Suggest(text) = &action {
+        // A suggestion button is the answer it shows, as if typed.
+        let text = text.clone();
+        return text_in(turn, &text).await;
     }
     match action {
         Action::Cancel if !matches!(turn.state.mode, Mode::Wizard(_) | Mode::Propose(_)) => {
@@ -402,7 +432,15 @@ async fn act(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
             find::action(turn, action).await
         }
         Mode::ConfirmErase if matches!(action, Action::Yes | Action::No) => {
-            account::erase(turn, action == Action::Yes).await
+            account::erase(turn, action == Action::Yes).await?;
+            // "No": back to where the person was when they asked.
+            if action == Action::No
+                && let Some(here) = turn.state.parked.take()
+            {
+                turn.state.mode = *here;
+                reprompt(turn).await?;
+            }
+            Ok(())
         }
         Mode::Await(_) if action == Action::Skip => answer_prompt(turn, None).await,
         Mode::Wizard(_) => {

@@ -128,6 +128,9 @@ pub enum Action {
     GenreToggle(GenreId),
     Edit(Field),
     Submit,
+    /// A suggestion ("did you mean …?"): answers the current question as if its text were
+    /// typed. Only made when the whole payload fits (see [`fits`]).
+    Suggest(String),
     // Matching and favourites.
     Details(ProfileId),
     Star(ProfileId),
@@ -231,6 +234,7 @@ impl Action {
             Action::GenreToggle(g) => format!("gt:{}", g.slug()),
             Action::Edit(f) => format!("ed:{}", f.code()),
             Action::Submit => "submit".into(),
+            Action::Suggest(t) => format!("sg:{t}"),
             Action::Details(p) => format!("md:{p}"),
             Action::Star(p) => format!("ms:{p}"),
             Action::Unstar(p) => format!("mu:{p}"),
@@ -289,6 +293,7 @@ impl Action {
             "gt" => Action::GenreToggle(GenreId::from_slug(arg)?),
             "ed" => Action::Edit(Field::from_code(arg)?),
             "submit" => Action::Submit,
+            "sg" if !arg.trim().is_empty() => Action::Suggest(arg.to_owned()),
             "md" => Action::Details(ProfileId(id()?)),
             "ms" => Action::Star(ProfileId(id()?)),
             "mu" => Action::Unstar(ProfileId(id()?)),
@@ -335,6 +340,13 @@ pub fn encode(nonce: u32, action: &Action) -> String {
     s.push_str(&action.code());
     s.truncate(MAX_LEN);
     s
+}
+
+/// Whether a button for `action` keeps all of it within [`MAX_LEN`] bytes whatever the nonce:
+/// a suggestion that would be cut is not offered as a button.
+#[must_use]
+pub fn fits(action: &Action) -> bool {
+    base36(u32::MAX).len() + 1 + action.code().len() <= MAX_LEN
 }
 
 /// Reads a payload back: its nonce and action; `None` for anything this version cannot read.
@@ -389,12 +401,20 @@ mod tests {
             Action::Add(ProfileKind::Artist),
             Action::Lang(Lang::En),
             Action::CloseTicket(TicketId(big)),
+            Action::Suggest("chanson française".into()),
+            Action::Suggest("Saint-Rémy-de-Provence".into()),
         ];
         for a in actions {
             let p = encode(u32::MAX, &a);
             assert!(p.len() <= MAX_LEN, "{p} is too long");
             assert_eq!(decode(&p), Some((u32::MAX, a)));
         }
+    }
+
+    #[test]
+    fn a_suggestion_too_long_for_a_button_is_not_offered() {
+        assert!(fits(&Action::Suggest("folk".into())));
+        assert!(!fits(&Action::Suggest("é".repeat(40))));
     }
 
     #[test]

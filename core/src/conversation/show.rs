@@ -37,6 +37,36 @@ pub fn dates(lang: Lang, d: &DateSet) -> String {
     }
 }
 
+/// Dates grouped by month, one line each: "janvier 2027 : 2, 3, 9, 10 (4)".
+#[must_use]
+pub fn dates_by_month(lang: Lang, dates: impl Iterator<Item = chrono::NaiveDate>) -> Vec<String> {
+    use chrono::Datelike;
+    let mut lines: Vec<((i32, u32), Vec<u32>)> = Vec::new();
+    for d in dates {
+        let key = (d.year(), d.month());
+        match lines.last_mut() {
+            Some((k, days)) if *k == key => days.push(d.day()),
+            _ => lines.push((key, vec![d.day()])),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|((y, m), days)| {
+            let list: Vec<String> = days.iter().map(ToString::to_string).collect();
+            tr(
+                lang,
+                "dates-month-line",
+                &[
+                    ("month", tr(lang, &format!("month-{m}"), &[])),
+                    ("year", y.to_string()),
+                    ("days", list.join(", ")),
+                    ("count", days.len().to_string()),
+                ],
+            )
+        })
+        .collect()
+}
+
 #[must_use]
 pub fn status(lang: Lang, s: &ProfileStatus) -> String {
     match s {

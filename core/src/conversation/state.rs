@@ -34,6 +34,11 @@ pub struct State {
     /// agrees. Absent from states stored before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume: Option<String>,
+    /// Where the person was before stepping aside (a profile draft set aside by Cancel, a
+    /// question interrupted by /deleteme): `/profile` or "No" brings them back to it. Older
+    /// states have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parked: Option<Box<Mode>>,
 }
 
 impl Default for State {
@@ -45,6 +50,7 @@ impl Default for State {
             active: None,
             mode: Mode::Idle,
             resume: None,
+            parked: None,
         }
     }
 }
@@ -113,6 +119,13 @@ pub struct Wizard {
     /// The genre family being browsed in the multi-select.
     #[serde(default)]
     pub family: Option<GenreId>,
+    /// The valid items of a list answer that also had bad ones (dates as ISO days, links),
+    /// kept while the bad ones are asked again; cleared when the question changes.
+    #[serde(default)]
+    pub kept: Vec<String>,
+    /// Cancel was pressed on a profile being created: waiting for "abandon?" yes or no.
+    #[serde(default)]
+    pub confirming_cancel: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -67,6 +67,23 @@ impl Turn<'_> {
         Button { label: label.into(), payload: payload::encode(self.state.nonce, action) }
     }
 
+    /// "Did you mean …?" buttons: each answers the current question as if typed; a suggestion
+    /// whose payload would not fit in a button is left out.
+    pub fn suggestions(&self, texts: &[String]) -> Vec<Button> {
+        texts
+            .iter()
+            .map(|t| Action::Suggest(t.clone()))
+            .filter(payload::fits)
+            .map(|a| {
+                let label = match &a {
+                    Action::Suggest(t) => t.clone(),
+                    _ => String::new(),
+                };
+                self.button_text(label, &a)
+            })
+            .collect()
+    }
+
     pub fn back_cancel(&self) -> Vec<Button> {
         vec![self.button("btn-back", &Action::Back), self.button("btn-cancel", &Action::Cancel)]
     }

@@ -2,19 +2,23 @@
 //! the answers kept, Back and Cancel everywhere, a summary with an Edit button per field, and
 //! submission for review. Editing a stored profile reuses the same questions from its summary.
 
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+
 use super::errors::{Problem, message};
 use super::payload::{Action, Field};
-use super::reply::{Reply, Span};
+use super::reply::{Button, Reply, Span};
 use super::show;
 use super::state::{Draft, Mode, Wizard};
 use super::turn::{Turn, idle_help};
 use crate::domain::account::Platform;
-use crate::domain::genre::{GenreId, GenreSet};
-use crate::domain::places::City;
+use crate::domain::genre::{GenreError, GenreId, GenreSet};
+use crate::domain::places::{City, CityError};
 use crate::domain::profile::{Artist, Profile, ProfileDetails, ProfileKind, ProfileStatus, Venue};
 use crate::domain::values::{
-    Address, AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, LicenceNumber, Links,
-    LongText, Name, TravelRadius,
+    Address, AudienceRange, BudgetRange, Capacity, DateError, DateSet, Email, Fee, LicenceNumber,
+    Links, LinksError, LongText, Name, TravelRadius,
 };
 use crate::store::StoreError;
 
@@ -92,6 +96,8 @@ pub(crate) fn begin(
         draft,
         picking,
         family: None,
+        kept: Vec::new(),
+        confirming_cancel: false,
     }));
     if editing.is_none() {
         let key = match kind {
@@ -168,6 +174,12 @@ fn complete(kind: ProfileKind, d: &Draft) -> Option<(ProfileDetails, DateSet)> {
 
 /// Asks the current question (or shows the summary), with its buttons.
 pub(crate) fn ask(turn: &mut Turn<'_>) -> Result<(), StoreError> {
+    ask_with(turn, Vec::new())
+}
+
+/// Asks the current question with suggestion buttons under Back and Cancel, which stay first on
+/// every question (the same place on Telegram, [1] and [2] in the terminal).
+fn ask_with(turn: &mut Turn<'_>, suggestions: Vec<Button>) -> Result<(), StoreError> {
     let Some(w) = wiz(turn).map(|w| w.clone()) else { return Ok(()) };
     let Some(field) = w.question else {
         summary(turn, &w);
@@ -182,6 +194,33 @@ pub(crate) fn ask(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     r = r.para(turn.s(&key, &[]));
     if let Some(current) = current_value(turn, &w, field) {
         r = r.para(vec![Span::Italic(turn.ta("wizard-current", &[("value", current)]))]);
+    }
+    if field == Field::Dates
+        && let Some(dates) = w.draft.dates.as_ref().filter(|_| w.kept.is_empty())
+    {
+        r = r.list(items(show::dates_by_month(turn.lang, dates.dates().iter().copied())));
+    }
+    r = r.row(turn.back_cancel());
+    if !suggestions.is_empty() {
+        r = r.grid(suggestions, 2);
+    }
+    if !w.kept.is_empty() {
+        let kept_dates: Vec<NaiveDate> = w.kept.iter().filter_map(|k| iso_day(k)).collect();
+        let n = w.kept.len();
+        if field == Field::Dates {
+            r = r
+                .para(vec![Span::Bold(turn.ta("list-kept", &[("count", n.to_string())]))])
+                .list(items(show::dates_by_month(turn.lang, kept_dates.into_iter())));
+        } else {
+            r = r
+                .para(vec![Span::Bold(turn.ta("list-kept", &[("count", n.to_string())]))])
+                .list(items(w.kept.clone()));
+        }
+        r =
+            r.row(vec![turn.button_text(
+                turn.ta("btn-keep-going", &[("count", n.to_string())]),
+                &Action::Done,
+            )]);
     }
     match field {
         Field::Genres => {
@@ -198,7 +237,6 @@ pub(crate) fn ask(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         }
         _ => {}
     }
-    r = r.row(turn.back_cancel());
     if field == Field::City {
         r = r.accepting_location();
     }
@@ -281,12 +319,9 @@ fn summary(turn: &mut Turn<'_>, w: &Wizard) {
             )
         })
         .collect();
-    r = r.grid(edits, 2);
+    r = r.row(turn.back_cancel()).grid(edits, 2);
     let submit = if w.editing.is_some() { "btn-save" } else { "btn-submit" };
-    r = r.row(vec![
-        turn.button(submit, &Action::Submit),
-        turn.button("btn-cancel", &Action::Cancel),
-    ]);
+    r = r.row(vec![turn.button(submit, &Action::Submit)]);
     turn.push(r);
 }
 
@@ -297,6 +332,7 @@ fn advance(w: &mut Wizard) {
         w.draft.seen.push(current);
     }
     w.family = None;
+    w.kept.clear();
     if w.from_summary {
         w.question = None;
         w.from_summary = false;
@@ -313,19 +349,43 @@ fn problem(turn: &mut Turn<'_>, p: &Problem) -> Result<(), StoreError> {
     ask(turn)
 }
 
+/// Plain lines as list items.
+fn items(lines: Vec<String>) -> Vec<Vec<Span>> {
+    lines.into_iter().map(|l| vec![Span::Plain(l)]).collect()
+}
+
+/// "skip", "passer": typing the Skip button's word does what the button does.
+fn is_skip_word(input: &str) -> bool {
+    matches!(
+        input.trim().trim_end_matches(['.', '!']).to_lowercase().as_str(),
+        "skip" | "passer" | "je passe" | "pass" | "next" | "suivant" | "-"
+    )
+}
+
 pub(crate) async fn text(turn: &mut Turn<'_>, input: &str) -> Result<(), StoreError> {
     turn.pure = true;
     let today = turn.ctx.today();
     let lang = turn.lang;
     let Some(w) = wiz(turn) else { return Ok(()) };
+    if w.confirming_cancel {
+        let choice = match yes_no(input) {
+            Some(true) => Action::Yes,
+            Some(false) => Action::No,
+            None => Action::Cancel,
+        };
+        return Box::pin(action(turn, choice)).await;
+    }
     let Some(field) = w.question else {
         turn.say("summary-use-buttons", &[]);
         return ask(turn);
     };
+    if optional(field) && is_skip_word(input) {
+        return Box::pin(action(turn, Action::Skip)).await;
+    }
     let d = &mut w.draft;
     let result: Result<(), Problem> = match field {
         Field::Name => Name::parse(input).map(|v| d.name = Some(v)).map_err(Problem::Text),
-        Field::Fee => Fee::parse(input).map(|v| d.fee = Some(v)).map_err(Problem::Fee),
+        Field::Fee => Fee::parse_in(input, lang).map(|v| d.fee = Some(v)).map_err(Problem::Fee),
         Field::Negotiable => match yes_no(input) {
             Some(b) => {
                 d.negotiable = Some(b);
@@ -333,25 +393,29 @@ pub(crate) async fn text(turn: &mut Turn<'_>, input: &str) -> Result<(), StoreEr
             }
             None => Err(Problem::Choose),
         },
-        Field::Draw => {
-            AudienceRange::parse(input).map(|v| d.draw = Some(v)).map_err(Problem::Audience)
-        }
-        Field::City => City::parse(input).map(|v| d.city = Some(v)).map_err(Problem::City),
+        Field::Draw => AudienceRange::parse_in(input, lang)
+            .map(|v| d.draw = Some(v))
+            .map_err(Problem::Audience),
+        Field::City => match City::parse(input) {
+            Ok(v) => {
+                d.city = Some(v);
+                Ok(())
+            }
+            Err(e) => return city_problem(turn, &e),
+        },
         Field::Radius => {
             TravelRadius::parse(input).map(|v| d.radius = Some(v)).map_err(Problem::Radius)
         }
-        Field::Dates => {
-            DateSet::parse(input, today).map(|v| d.dates = Some(v)).map_err(Problem::Dates)
-        }
+        Field::Dates => return dates_text(turn, input, today),
         Field::Bio => LongText::parse(input).map(|v| d.bio = Some(v)).map_err(Problem::Text),
-        Field::Links => Links::parse(input).map(|v| d.links = Some(v)).map_err(Problem::Links),
+        Field::Links => return links_text(turn, input),
         Field::Email => Email::parse(input).map(|v| d.email = Some(v)).map_err(Problem::Email),
         Field::Address => Address::parse(input).map(|v| d.address = Some(v)).map_err(Problem::Text),
         Field::Capacity => {
-            Capacity::parse(input).map(|v| d.capacity = Some(v)).map_err(Problem::Capacity)
+            Capacity::parse_in(input, lang).map(|v| d.capacity = Some(v)).map_err(Problem::Capacity)
         }
         Field::Budget => {
-            BudgetRange::parse(input).map(|v| d.budget = Some(v)).map_err(Problem::Budget)
+            BudgetRange::parse_in(input, lang).map(|v| d.budget = Some(v)).map_err(Problem::Budget)
         }
         Field::Licence => {
             LicenceNumber::parse(input).map(|v| d.licence = Some(v)).map_err(Problem::Licence)
@@ -380,54 +444,203 @@ fn yes_no(input: &str) -> Option<bool> {
     }
 }
 
-/// Typing in the genre picker: an exact list ("rock, jazz manouche") is an answer; anything else
-/// is a search whose results come back as buttons.
+/// A city not found: the reason, and its close names as buttons that answer as if typed.
+fn city_problem(turn: &mut Turn<'_>, e: &CityError) -> Result<(), StoreError> {
+    let text = message(turn.lang, &Problem::City(e.clone()));
+    turn.warn(text);
+    let buttons = match e {
+        CityError::Unknown { suggestions, .. } => turn.suggestions(suggestions),
+        _ => Vec::new(),
+    };
+    ask_with(turn, buttons)
+}
+
+fn iso_day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// Dates typed: every valid item is kept (with those kept from the last answer), each bad
+/// one is named with its reason and asked again; with none bad, the answer is taken.
+fn dates_text(turn: &mut Turn<'_>, input: &str, today: NaiveDate) -> Result<(), StoreError> {
+    let read = DateSet::read(input, today);
+    let lang = turn.lang;
+    let Some(w) = wiz(turn) else { return Ok(()) };
+    let mut all: BTreeSet<NaiveDate> = w.kept.iter().filter_map(|k| iso_day(k)).collect();
+    all.extend(read.kept.iter().copied());
+    if read.refused.is_empty() {
+        if all.is_empty() {
+            return problem(turn, &Problem::Dates(DateError::Format));
+        }
+        return match DateSet::new(all, today) {
+            Ok(set) => {
+                w.draft.dates = Some(set.clone());
+                advance(w);
+                let r = turn
+                    .msg_n("dates-taken", set.len(), &[])
+                    .list(items(show::dates_by_month(lang, set.dates().iter().copied())));
+                turn.push(r);
+                ask(turn)
+            }
+            Err(e) => problem(turn, &Problem::Dates(e)),
+        };
+    }
+    if all.len() > DateSet::MAX {
+        return problem(turn, &Problem::Dates(DateError::TooMany { max: DateSet::MAX }));
+    }
+    w.kept = all.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect();
+    let lines: Vec<String> = read
+        .refused
+        .iter()
+        .map(|(item, e)| refused_line(lang, item, &message(lang, &Problem::Dates(e.clone()))))
+        .collect();
+    refused(turn, lines);
+    ask(turn)
+}
+
+/// "« 14/11/2026 » : Le 14/11/2026 est déjà passé …" (an item left empty is the whole answer).
+fn refused_line(lang: crate::domain::Lang, item: &str, reason: &str) -> String {
+    if item.is_empty() {
+        reason.to_owned()
+    } else {
+        crate::conversation::i18n::tr(
+            lang,
+            "list-refused-item",
+            &[("item", item.to_owned()), ("reason", reason.to_owned())],
+        )
+    }
+}
+
+fn refused(turn: &mut Turn<'_>, lines: Vec<String>) {
+    let r = turn.msg_n("list-refused", lines.len(), &[]).list(items(lines));
+    turn.push(r);
+}
+
+/// Links typed: the valid ones are kept, each bad one is named and asked again.
+fn links_text(turn: &mut Turn<'_>, input: &str) -> Result<(), StoreError> {
+    let lang = turn.lang;
+    let (good, bad) = Links::read(input);
+    let Some(w) = wiz(turn) else { return Ok(()) };
+    let mut all = w.kept.clone();
+    for l in good {
+        if !all.contains(&l) {
+            all.push(l);
+        }
+    }
+    if bad.is_empty() {
+        return match Links::new(all) {
+            Ok(links) => {
+                w.draft.links = Some(links);
+                advance(w);
+                ask(turn)
+            }
+            Err(e) => problem(turn, &Problem::Links(e)),
+        };
+    }
+    if all.len() > Links::MAX {
+        return problem(turn, &Problem::Links(LinksError::TooMany { max: Links::MAX }));
+    }
+    w.kept = all;
+    let lines: Vec<String> = bad
+        .iter()
+        .map(|(item, e)| refused_line(lang, item, &message(lang, &Problem::Links(e.clone()))))
+        .collect();
+    refused(turn, lines);
+    ask(turn)
+}
+
+/// Typing in the genre picker: every genre found is ticked; a list with nothing unknown is an
+/// answer; an unknown item is named with close genres as buttons (typos, missing accents); a
+/// single word that names no genre is a search whose results come back as buttons.
 fn genre_text(
     turn: &mut Turn<'_>,
     input: &str,
     lang: crate::domain::Lang,
 ) -> Result<(), StoreError> {
-    match GenreSet::parse(input) {
-        Ok(set) => {
-            let Some(w) = wiz(turn) else { return Ok(()) };
-            let mut all = w.picking.clone();
-            all.extend(set.ids().iter().copied());
-            match GenreSet::new(all) {
-                Ok(full) => {
-                    w.picking = full.ids().to_vec();
-                    w.draft.genres = Some(full);
-                    advance(w);
-                    ask(turn)
-                }
-                Err(e) => problem(turn, &Problem::Genres(e)),
+    if input.len() > GenreSet::MAX_INPUT {
+        let max = GenreSet::MAX_INPUT;
+        return problem(turn, &Problem::Genres(GenreError::TooLong { max }));
+    }
+    let (found, unknown) = GenreSet::read(input);
+    let Some(w) = wiz(turn) else { return Ok(()) };
+    let mut all = w.picking.clone();
+    all.extend(found.iter().copied());
+    if unknown.is_empty() {
+        return match GenreSet::new(all) {
+            Ok(full) => {
+                w.picking = full.ids().to_vec();
+                w.draft.genres = Some(full);
+                advance(w);
+                ask(turn)
             }
-        }
-        Err(e) => {
-            let found = GenreId::search(input);
-            if found.is_empty() {
-                return problem(turn, &Problem::Genres(e));
-            }
-            let Some(w) = wiz(turn).map(|w| w.clone()) else { return Ok(()) };
-            let buttons: Vec<_> = found
-                .iter()
-                .take(12)
-                .map(|g| {
-                    let mark = if w.picking.contains(g) { "✓ " } else { "" };
-                    turn.button_text(format!("{mark}{}", g.name(lang)), &Action::GenreToggle(*g))
-                })
-                .collect();
-            let r = turn
-                .msg("genres-found", &[("query", input.chars().take(40).collect())])
-                .grid(buttons, 2)
-                .row(vec![
-                    turn.button("btn-families", &Action::GenreFamilies),
-                    turn.button("btn-done", &Action::Done),
-                ])
-                .row(turn.back_cancel());
-            turn.push(r);
-            Ok(())
+            Err(e) => problem(turn, &Problem::Genres(e)),
+        };
+    }
+    if found.is_empty() && unknown.len() == 1 {
+        let hits = GenreId::search(input);
+        if !hits.is_empty() {
+            return genre_search(turn, input, &hits, lang);
         }
     }
+    // Keep what was found (within the bound), then ask about each unknown item.
+    let mut picking = w.picking.clone();
+    for g in found {
+        if !picking.contains(&g) && picking.len() < GenreSet::MAX {
+            picking.push(g);
+        }
+    }
+    picking.sort_unstable();
+    w.picking = picking;
+    let mut names: Vec<String> = Vec::new();
+    let mut lines = Vec::new();
+    for item in &unknown {
+        let close = GenreId::suggest(item, 4);
+        if close.is_empty() {
+            lines.push(message(lang, &Problem::Genres(GenreError::Unknown(item.clone()))));
+        } else {
+            let list: Vec<&str> = close.iter().map(|g| g.name(lang)).collect();
+            lines.push(turn.ta(
+                "genres-did-you-mean",
+                &[("genre", item.clone()), ("suggestions", list.join(", "))],
+            ));
+            for g in close {
+                let n = g.name(lang).to_owned();
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+        }
+    }
+    refused(turn, lines);
+    let buttons = turn.suggestions(&names);
+    ask_with(turn, buttons)
+}
+
+/// Search results in the genre picker, as buttons that tick a genre.
+fn genre_search(
+    turn: &mut Turn<'_>,
+    input: &str,
+    found: &[GenreId],
+    lang: crate::domain::Lang,
+) -> Result<(), StoreError> {
+    let Some(w) = wiz(turn).map(|w| w.clone()) else { return Ok(()) };
+    let buttons: Vec<_> = found
+        .iter()
+        .take(12)
+        .map(|g| {
+            let mark = if w.picking.contains(g) { "✓ " } else { "" };
+            turn.button_text(format!("{mark}{}", g.name(lang)), &Action::GenreToggle(*g))
+        })
+        .collect();
+    let r = turn
+        .msg("genres-found", &[("query", input.chars().take(40).collect())])
+        .row(turn.back_cancel())
+        .grid(buttons, 2)
+        .row(vec![
+            turn.button("btn-families", &Action::GenreFamilies),
+            turn.button("btn-done", &Action::Done),
+        ]);
+    turn.push(r);
+    Ok(())
 }
 
 pub(crate) async fn location(turn: &mut Turn<'_>, lat: f64, lon: f64) -> Result<(), StoreError> {
@@ -443,16 +656,42 @@ pub(crate) async fn location(turn: &mut Turn<'_>, lat: f64, lon: f64) -> Result<
             advance(w);
             ask(turn)
         }
-        Err(e) => problem(turn, &Problem::City(e)),
+        Err(e) => city_problem(turn, &e),
     }
 }
 
 pub(crate) async fn action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
     turn.pure = !matches!(action, Action::Submit);
     let Some(w) = wiz(turn) else { return Ok(()) };
+    if w.confirming_cancel {
+        w.confirming_cancel = false;
+        match action {
+            // Abandoning keeps the draft aside: /profile resumes it.
+            Action::Yes => {
+                let parked = Mode::Wizard(Box::new(w.clone()));
+                turn.state.parked = Some(Box::new(parked));
+                turn.state.mode = Mode::Idle;
+                turn.say("wizard-set-aside", &[]);
+                idle_help(turn);
+                return Ok(());
+            }
+            Action::No | Action::Cancel => return ask(turn),
+            _ => {}
+        }
+    }
     match action {
         Action::Cancel => {
             let editing = w.editing.is_some();
+            if !editing && !w.draft.seen.is_empty() {
+                // A started profile is not thrown away on one press.
+                w.confirming_cancel = true;
+                let r = turn.msg("wizard-cancel-confirm", &[]).row(vec![
+                    turn.button("btn-cancel-confirm", &Action::Yes),
+                    turn.button("btn-cancel-keep", &Action::No),
+                ]);
+                turn.push(r);
+                return Ok(());
+            }
             turn.state.mode = Mode::Idle;
             turn.say(if editing { "edit-cancelled" } else { "wizard-cancelled" }, &[]);
             idle_help(turn);
@@ -461,6 +700,7 @@ pub(crate) async fn action(turn: &mut Turn<'_>, action: Action) -> Result<(), St
         Action::Back => {
             let list = fields(w.kind);
             w.family = None;
+            w.kept.clear();
             match w.question {
                 None => {
                     // Back from the summary: the last question.
@@ -486,12 +726,29 @@ pub(crate) async fn action(turn: &mut Turn<'_>, action: Action) -> Result<(), St
                 }
             }
         }
-        Action::Skip if w.question.is_some_and(optional) => {
-            if let Some(f) = w.question {
-                clear(&mut w.draft, f);
+        Action::Done if w.question == Some(Field::Dates) && !w.kept.is_empty() => {
+            let today = turn.ctx.today();
+            let Some(w) = wiz(turn) else { return Ok(()) };
+            let days: Vec<NaiveDate> = w.kept.iter().filter_map(|k| iso_day(k)).collect();
+            match DateSet::new(days, today) {
+                Ok(set) => {
+                    w.draft.dates = Some(set);
+                    advance(w);
+                }
+                Err(e) => return problem(turn, &Problem::Dates(e)),
             }
-            advance(w);
         }
+        Action::Done | Action::Skip if w.question == Some(Field::Links) && !w.kept.is_empty() => {
+            match Links::new(w.kept.clone()) {
+                Ok(links) => {
+                    w.draft.links = Some(links);
+                    advance(w);
+                }
+                Err(e) => return problem(turn, &Problem::Links(e)),
+            }
+        }
+        // Skip moves on and keeps what the field holds: an answer saved earlier is not erased.
+        Action::Skip if w.question.is_some_and(optional) => advance(w),
         Action::Yes | Action::No if w.question == Some(Field::Negotiable) => {
             w.draft.negotiable = Some(action == Action::Yes);
             advance(w);
@@ -533,18 +790,6 @@ pub(crate) async fn action(turn: &mut Turn<'_>, action: Action) -> Result<(), St
         }
     }
     ask(turn)
-}
-
-fn clear(d: &mut Draft, f: Field) {
-    match f {
-        Field::Bio => d.bio = None,
-        Field::Links => d.links = None,
-        Field::Email => d.email = None,
-        Field::Address => d.address = None,
-        Field::Licence => d.licence = None,
-        Field::StageNotes => d.stage_notes = None,
-        _ => {}
-    }
 }
 
 async fn submit(turn: &mut Turn<'_>) -> Result<(), StoreError> {

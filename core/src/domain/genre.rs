@@ -182,6 +182,52 @@ impl GenreId {
     }
 }
 
+/// Edit distance (insertions, deletions, substitutions) between two short strings.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(row[j]).min(row[j + 1]) };
+            prev = here;
+        }
+    }
+    row[b.len()]
+}
+
+impl GenreId {
+    /// Genres a mistyped name probably meant ("folck" → folk, "electro pop" → électro-pop):
+    /// names within a small edit distance of the accent-free, lower-case input, closest first,
+    /// then names that contain it. At most `max`.
+    #[must_use]
+    pub fn suggest(input: &str, max: usize) -> Vec<GenreId> {
+        let q = fold(input);
+        if q.is_empty() || q.len() > 60 {
+            return Vec::new();
+        }
+        // One typo per four letters, at least one, at most three.
+        let allowed = (q.chars().count() / 4).clamp(1, 3);
+        let mut scored: Vec<(usize, GenreId)> = Self::all()
+            .filter_map(|g| {
+                let genre = g.genre();
+                let best = [genre.slug, genre.fr, genre.en]
+                    .iter()
+                    .map(|n| {
+                        let n = fold(n);
+                        if n.contains(&q) { allowed + 1 } else { distance(&q, &n) }
+                    })
+                    .min()?;
+                (best <= allowed + 1).then_some((best, g))
+            })
+            .collect();
+        scored.sort_by_key(|(d, g)| (*d, g.index()));
+        scored.into_iter().map(|(_, g)| g).take(max).collect()
+    }
+}
+
 /// Lower-case, accent-free, separators as single spaces: "Électro-Pop" → "electro pop".
 fn fold(s: &str) -> String {
     let plain = deunicode::deunicode(s).to_lowercase();
@@ -245,6 +291,31 @@ impl GenreSet {
             n if n > Self::MAX => Err(GenreError::TooMany { max: Self::MAX }),
             _ => Ok(Self(v)),
         }
+    }
+
+    /// Reads every item of a typed list on its own: the genres found, and the items not found
+    /// (so one typo does not throw the good ones away). Input over [`GenreSet::MAX_INPUT`] is
+    /// not read.
+    #[must_use]
+    pub fn read(input: &str) -> (Vec<GenreId>, Vec<String>) {
+        let mut found = Vec::new();
+        let mut unknown = Vec::new();
+        if input.len() > Self::MAX_INPUT {
+            return (found, unknown);
+        }
+        for part in input.split([',', ';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+            let folded = fold(part);
+            let hit = GenreId::all().find(|g| {
+                let genre = g.genre();
+                [genre.slug, genre.fr, genre.en].iter().any(|n| fold(n) == folded)
+            });
+            match hit {
+                Some(id) if !found.contains(&id) => found.push(id),
+                Some(_) => {}
+                None => unknown.push(part.chars().take(40).collect()),
+            }
+        }
+        (found, unknown)
     }
 
     /// Parses slugs or names separated by commas: "rock, jazz manouche".
@@ -352,6 +423,13 @@ mod tests {
             Err(GenreError::TooMany { max: 5 })
         );
         assert!(matches!(GenreSet::parse("rock, polka-core"), Err(GenreError::Unknown(_))));
+        let (found, unknown) = GenreSet::read("chanson francaise, folck");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].slug(), "chanson");
+        assert_eq!(unknown, vec!["folck".to_owned()]);
+        let folk = GenreId::suggest("folck", 3);
+        assert!(folk.iter().any(|g| g.slug() == "folk"), "{folk:?}");
+        assert!(GenreId::suggest("zzzzzzzzzzzz", 3).is_empty());
         let set = GenreSet::parse("Rock indé, JAZZ MANOUCHE, electro").unwrap();
         assert_eq!(set.to_slugs(), "indie-rock,jazz-manouche,electro");
         assert_eq!(GenreSet::parse("rock, rock").unwrap().ids().len(), 1);

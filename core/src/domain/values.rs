@@ -6,25 +6,66 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
+
+use super::Lang;
 
 /// Typed input longer than this is refused unread (a pasted novel, a 10 MB string).
 pub const MAX_SHORT_INPUT: usize = 200;
 
-/// Digits with optional thousands separators (spaces, no-break spaces, dots, apostrophes) and an
-/// optional euro sign or word: "1 200 €", "1.200", "800 euros".
-fn parse_whole_number(input: &str) -> Result<i64, NumberError> {
+/// Currency and unit words people add after an amount or a head count, in both languages; they
+/// are dropped before the digits are read ("800 euros", "300 personnes", "150 km").
+const UNIT_WORDS: &[&str] = &[
+    "euros",
+    "euro",
+    "eur",
+    "€",
+    "personnes",
+    "personne",
+    "pers.",
+    "pers",
+    "people",
+    "persons",
+    "spectateurs",
+    "spectators",
+    "places",
+    "seats",
+    "km",
+    "kilomètres",
+    "kilometres",
+    "kilometers",
+];
+
+/// Drops trailing (and a leading euro sign) unit words, repeatedly: "1 500 € environ" is not
+/// handled, "1 500 €" and "€1,500" are.
+fn strip_units(input: &str) -> String {
+    let mut s = input.trim().to_lowercase();
+    loop {
+        let before = s.len();
+        for w in UNIT_WORDS {
+            if let Some(rest) = s.strip_suffix(w) {
+                s = rest.trim_end().to_owned();
+            }
+        }
+        if let Some(rest) = s.strip_prefix('€') {
+            s = rest.trim_start().to_owned();
+        }
+        if s.len() == before {
+            return s;
+        }
+    }
+}
+
+/// Digits with optional thousands separators and an optional currency or unit word, read by the
+/// person's language: in French "1 200", "1.200" and "1 200 €" (a comma is a decimal mark), in
+/// English "1,200" and "1 200" (a dot is a decimal mark).
+fn parse_whole_number(input: &str, lang: Lang) -> Result<i64, NumberError> {
     if input.len() > MAX_SHORT_INPUT {
         return Err(NumberError::NotANumber);
     }
-    let lower = input.trim().to_lowercase();
-    let body = lower
-        .trim_end_matches("euros")
-        .trim_end_matches("euro")
-        .trim_end_matches("eur")
-        .trim_end_matches('€');
-    let body = body.trim_start_matches('€').trim();
+    let lower = strip_units(input);
+    let body = lower.as_str();
     let (negative, body) = match body.strip_prefix('-') {
         Some(rest) => (true, rest.trim_start()),
         None => (false, body),
@@ -32,24 +73,31 @@ fn parse_whole_number(input: &str) -> Result<i64, NumberError> {
     if body.is_empty() {
         return Err(NumberError::NotANumber);
     }
+    let (group_marks, decimal): (&[char], char) = match lang {
+        Lang::Fr => (&[' ', '\u{a0}', '\u{202f}', '\'', '.'], ','),
+        Lang::En => (&[' ', '\u{a0}', '\u{202f}', '\'', ','], '.'),
+    };
     let mut digits = String::new();
     let mut seen_separator = false;
     for c in body.chars() {
         match c {
             '0'..='9' => digits.push(c),
-            ' ' | '\u{a0}' | '\u{202f}' | '\'' | '.' => seen_separator = true,
-            ',' => return Err(NumberError::NotWhole),
+            c if group_marks.contains(&c) => seen_separator = true,
+            c if c == decimal => return Err(NumberError::NotWhole),
             _ => return Err(NumberError::NotANumber),
         }
     }
-    // "1.5" is a decimal, not a thousands separator: only groups of three digits count.
+    // "1.5" (French "1,5") is a decimal, not a thousands separator: only groups of three count.
     if seen_separator {
-        let groups: Vec<&str> =
-            body.split([' ', '\u{a0}', '\u{202f}', '\'', '.']).filter(|g| !g.is_empty()).collect();
+        let groups: Vec<&str> = body.split(group_marks).filter(|g| !g.is_empty()).collect();
         let well_grouped = groups.iter().skip(1).all(|g| g.len() == 3)
             && groups.first().is_some_and(|g| g.len() <= 3);
         if !well_grouped {
-            return Err(if body.contains('.') {
+            let odd_mark = match lang {
+                Lang::Fr => '.',
+                Lang::En => ',',
+            };
+            return Err(if body.contains(odd_mark) {
                 NumberError::NotWhole
             } else {
                 NumberError::NotANumber
@@ -87,8 +135,14 @@ pub enum FeeError {
 impl Fee {
     pub const MAX: u32 = 1_000_000;
 
+    /// Reads an amount as a French speaker writes it (see [`Fee::parse_in`]).
     pub fn parse(input: &str) -> Result<Self, FeeError> {
-        let n = parse_whole_number(input).map_err(|e| match e {
+        Self::parse_in(input, Lang::Fr)
+    }
+
+    /// Reads an amount as a speaker of `lang` writes it: "1 500 €" or "1,500€".
+    pub fn parse_in(input: &str, lang: Lang) -> Result<Self, FeeError> {
+        let n = parse_whole_number(input, lang).map_err(|e| match e {
             NumberError::NotANumber => FeeError::NotANumber,
             NumberError::NotWhole => FeeError::NotWhole,
             NumberError::TooLarge => FeeError::TooLarge { max: Self::MAX },
@@ -162,13 +216,12 @@ impl Capacity {
     pub const MAX: u32 = 100_000;
 
     pub fn parse(input: &str) -> Result<Self, CapacityError> {
-        let trimmed = input.trim();
-        let trimmed = trimmed
-            .strip_suffix("personnes")
-            .or_else(|| trimmed.strip_suffix("people"))
-            .or_else(|| trimmed.strip_suffix("places"))
-            .unwrap_or(trimmed);
-        let n = parse_whole_number(trimmed).map_err(|e| match e {
+        Self::parse_in(input, Lang::Fr)
+    }
+
+    /// Reads a head count as a speaker of `lang` writes it: "1 500 places", "1,500 people".
+    pub fn parse_in(input: &str, lang: Lang) -> Result<Self, CapacityError> {
+        let n = parse_whole_number(input, lang).map_err(|e| match e {
             NumberError::NotANumber | NumberError::NotWhole => CapacityError::NotANumber,
             NumberError::TooLarge => CapacityError::TooLarge { max: Self::MAX },
         })?;
@@ -207,11 +260,21 @@ impl fmt::Display for Capacity {
     }
 }
 
-/// Splits "800-1500", "800 – 1 500 €", "800 à 1500", "800 to 1500" into its two bounds.
-fn split_range(input: &str) -> Option<(&str, &str)> {
-    for sep in [" à ", " a ", " to ", "–", "—", "..", "-"] {
-        if let Some((a, b)) = input.split_once(sep) {
-            return Some((a, b));
+/// Splits "800-1500", "800 – 1 500 €", "800 à 1500", "800 to 1500", "entre 800 et 1500",
+/// "between 800 and 1,500", "de 800 à 1500", "from 800 to 1500" into its two bounds.
+fn split_range(input: &str) -> Option<(String, String)> {
+    let lower = input.trim().to_lowercase();
+    let mut body = lower.as_str();
+    for lead in ["entre ", "between ", "de ", "du ", "from "] {
+        if let Some(rest) = body.strip_prefix(lead) {
+            body = rest.trim_start();
+            break;
+        }
+    }
+    for sep in [" et ", " and ", " à ", " a ", " au ", " to ", "–", "—", "..", "-"] {
+        if let Some((a, b)) = body.split_once(sep) {
+            // "entre 100 et 300 personnes": the unit said once belongs to both bounds.
+            return Some((a.trim().to_owned(), b.trim().to_owned()));
         }
     }
     None
@@ -244,18 +307,23 @@ impl BudgetRange {
     }
 
     pub fn parse(input: &str) -> Result<Self, BudgetError> {
+        Self::parse_in(input, Lang::Fr)
+    }
+
+    /// Reads a budget as a speaker of `lang` writes it (see [`split_range`]).
+    pub fn parse_in(input: &str, lang: Lang) -> Result<Self, BudgetError> {
         if input.len() > MAX_SHORT_INPUT {
             return Err(BudgetError::Format);
         }
         let trimmed = input.trim();
         // A leading minus is a negative bound, not a separator.
         let (a, b) = match trimmed.strip_prefix('-') {
-            Some(rest) => split_range(rest).map(|(a, b)| (format!("-{a}"), b.to_owned())),
-            None => split_range(trimmed).map(|(a, b)| (a.to_owned(), b.to_owned())),
+            Some(rest) => split_range(rest).map(|(a, b)| (format!("-{a}"), b)),
+            None => split_range(trimmed),
         }
         .ok_or(BudgetError::Format)?;
-        let min = Fee::parse(&a).map_err(BudgetError::Bound)?;
-        let max = Fee::parse(&b).map_err(BudgetError::Bound)?;
+        let min = Fee::parse_in(&a, lang).map_err(BudgetError::Bound)?;
+        let max = Fee::parse_in(&b, lang).map_err(BudgetError::Bound)?;
         Self::new(min, max)
     }
 
@@ -319,13 +387,18 @@ impl AudienceRange {
     }
 
     pub fn parse(input: &str) -> Result<Self, AudienceError> {
+        Self::parse_in(input, Lang::Fr)
+    }
+
+    /// Reads an audience range as a speaker of `lang` writes it: "entre 100 et 300 personnes".
+    pub fn parse_in(input: &str, lang: Lang) -> Result<Self, AudienceError> {
         if input.len() > MAX_SHORT_INPUT {
             return Err(AudienceError::Format);
         }
         let (a, b) = split_range(input.trim()).ok_or(AudienceError::Format)?;
         Self::new(
-            Capacity::parse(a).map_err(AudienceError::Bound)?,
-            Capacity::parse(b).map_err(AudienceError::Bound)?,
+            Capacity::parse_in(&a, lang).map_err(AudienceError::Bound)?,
+            Capacity::parse_in(&b, lang).map_err(AudienceError::Bound)?,
         )
     }
 
@@ -379,9 +452,7 @@ impl TravelRadius {
     pub const MAX: u16 = 3_000;
 
     pub fn parse(input: &str) -> Result<Self, RadiusError> {
-        let t = input.trim().to_lowercase();
-        let t = t.strip_suffix("km").unwrap_or(&t);
-        let n = parse_whole_number(t).map_err(|e| match e {
+        let n = parse_whole_number(input, Lang::Fr).map_err(|e| match e {
             NumberError::TooLarge => RadiusError::OutOfRange { max: Self::MAX },
             _ => RadiusError::NotANumber,
         })?;
@@ -630,18 +701,41 @@ pub enum LinksError {
 impl Links {
     pub const MAX: usize = 5;
 
+    /// Checks links already read one by one (see [`Links::read`]).
+    pub fn new(links: Vec<String>) -> Result<Self, LinksError> {
+        if links.len() > Self::MAX {
+            return Err(LinksError::TooMany { max: Self::MAX });
+        }
+        Ok(Self(links))
+    }
+
+    /// Reads every word on its own: the valid links, and each bad word with its reason.
+    #[must_use]
+    pub fn read(input: &str) -> (Vec<String>, Vec<(String, LinksError)>) {
+        let mut good = Vec::new();
+        let mut bad = Vec::new();
+        if input.len() > 2_000 {
+            bad.push((String::new(), LinksError::TooMany { max: Self::MAX }));
+            return (good, bad);
+        }
+        for word in input.split([' ', '\n', ',', ';']).map(str::trim).filter(|w| !w.is_empty()) {
+            if is_link(word) {
+                good.push(word.to_owned());
+            } else {
+                let w: String = word.chars().take(60).collect();
+                bad.push((w.clone(), LinksError::NotALink(w)));
+            }
+        }
+        (good, bad)
+    }
+
     pub fn parse(input: &str) -> Result<Self, LinksError> {
         if input.len() > 2_000 {
             return Err(LinksError::TooMany { max: Self::MAX });
         }
         let mut out = Vec::new();
         for word in input.split([' ', '\n', ',', ';']).map(str::trim).filter(|w| !w.is_empty()) {
-            let host = word.strip_prefix("https://").or_else(|| word.strip_prefix("http://"));
-            let ok = word.len() <= 300
-                && host.is_some_and(|h| {
-                    h.split('/').next().is_some_and(|d| d.contains('.') && !d.starts_with('.'))
-                });
-            if !ok {
+            if !is_link(word) {
                 return Err(LinksError::NotALink(word.chars().take(60).collect()));
             }
             out.push(word.to_owned());
@@ -658,6 +752,14 @@ impl Links {
     }
 }
 
+fn is_link(word: &str) -> bool {
+    let host = word.strip_prefix("https://").or_else(|| word.strip_prefix("http://"));
+    word.len() <= 300
+        && host.is_some_and(|h| {
+            h.split('/').next().is_some_and(|d| d.contains('.') && !d.starts_with('.'))
+        })
+}
+
 /// Dates on which someone is free: each in the future (today included), at most a year and a
 /// half ahead, at most [`DateSet::MAX`] of them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -667,8 +769,12 @@ pub struct DateSet(BTreeSet<NaiveDate>);
 pub enum DateError {
     #[error("write dates like 2026-12-05 or 05/12/2026, and ranges like 05/12/2026-20/12/2026")]
     Format,
-    #[error("{0} is in the past")]
-    Past(NaiveDate),
+    /// A date that has the right shape but is not in the calendar: "30/02/2027".
+    #[error("{0} does not exist")]
+    Impossible(String),
+    /// `example` is a date that would be accepted, computed from today.
+    #[error("{date} is in the past (e.g. {example})")]
+    Past { date: NaiveDate, example: NaiveDate },
     #[error("{0} is too far ahead: at most 18 months")]
     TooFar(NaiveDate),
     #[error("a range must end after it starts ({0} – {1})")]
@@ -677,40 +783,84 @@ pub enum DateError {
     TooMany { max: usize },
 }
 
+/// What a list of dates gave: the dates kept and each item refused with its own reason.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DatesRead {
+    pub kept: BTreeSet<NaiveDate>,
+    pub refused: Vec<(String, DateError)>,
+}
+
 impl DateSet {
     pub const MAX: usize = 550;
+    /// How far ahead a date may be, in days (18 months).
+    pub const HORIZON_DAYS: i64 = 548;
 
-    /// Parses dates and ranges separated by commas or new lines, relative to `today`:
-    /// "2026-12-05, 12/12/2026, 20/12-24/12". A date without a year is the next such day.
+    /// Parses dates, ranges and recurring days separated by commas or new lines, relative to
+    /// `today`: "2026-12-05, 12/12/2026, 20/12-24/12", "vendredis et samedis de janvier à mars
+    /// sauf le 14/02". A date without a year is the next such day. The first refused item
+    /// refuses the whole answer; [`DateSet::read`] keeps what parses instead.
     pub fn parse(input: &str, today: NaiveDate) -> Result<Self, DateError> {
-        if input.len() > 4_000 {
-            return Err(DateError::TooMany { max: Self::MAX });
+        let read = Self::read(input, today);
+        if let Some((_, e)) = read.refused.into_iter().next() {
+            return Err(e);
         }
-        let mut set = BTreeSet::new();
-        for part in input.split([',', ';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
-            let (start, end) = match split_date_range(part) {
-                Some((a, b)) => (parse_date(a, today)?, parse_date(b, today)?),
-                None => {
-                    let d = parse_date(part, today)?;
-                    (d, d)
-                }
-            };
-            if end < start {
-                return Err(DateError::BackwardsRange(start, end));
-            }
-            let mut d = start;
-            while d <= end {
-                set.insert(d);
-                if set.len() > Self::MAX {
-                    return Err(DateError::TooMany { max: Self::MAX });
-                }
-                d += Duration::days(1);
-            }
-        }
-        if set.is_empty() {
+        if read.kept.is_empty() {
             return Err(DateError::Format);
         }
-        Self::new(set, today)
+        Self::new(read.kept, today)
+    }
+
+    /// Reads every item of a list on its own: the valid dates are kept, each bad item is named
+    /// with its reason, so one typo or one past date does not throw the good ones away.
+    #[must_use]
+    pub fn read(input: &str, today: NaiveDate) -> DatesRead {
+        let mut out = DatesRead::default();
+        if input.len() > 4_000 {
+            out.refused.push((String::new(), DateError::TooMany { max: Self::MAX }));
+            return out;
+        }
+        let (body, except) = split_exceptions(input);
+        let horizon = today + Duration::days(Self::HORIZON_DAYS);
+        for part in body.split([',', ';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+            let item: String = part.chars().take(60).collect();
+            match read_item(part, today) {
+                Ok(dates) => {
+                    if let Some(&d) = dates.iter().find(|d| **d < today) {
+                        out.refused.push((
+                            item,
+                            DateError::Past { date: d, example: example_date(today) },
+                        ));
+                    } else if let Some(&d) = dates.iter().find(|d| **d > horizon) {
+                        out.refused.push((item, DateError::TooFar(d)));
+                    } else {
+                        out.kept.extend(dates);
+                    }
+                }
+                Err(e) => out.refused.push((item, e)),
+            }
+            if out.kept.len() > Self::MAX {
+                out.kept.clear();
+                out.refused.push((String::new(), DateError::TooMany { max: Self::MAX }));
+                return out;
+            }
+        }
+        if let Some(except) = except {
+            for part in except
+                .split([',', ';', '\n', ' '])
+                .map(str::trim)
+                .filter(|p| !p.is_empty() && !matches!(*p, "le" | "les" | "et" | "and" | "the"))
+            {
+                match read_item(part, today) {
+                    Ok(dates) => {
+                        for d in dates {
+                            out.kept.remove(&d);
+                        }
+                    }
+                    Err(e) => out.refused.push((part.chars().take(60).collect(), e)),
+                }
+            }
+        }
+        out
     }
 
     /// Checks dates that come from buttons or storage-independent sources.
@@ -722,10 +872,10 @@ impl DateSet {
         if set.len() > Self::MAX {
             return Err(DateError::TooMany { max: Self::MAX });
         }
-        let horizon = today + Duration::days(548);
+        let horizon = today + Duration::days(Self::HORIZON_DAYS);
         for &d in &set {
             if d < today {
-                return Err(DateError::Past(d));
+                return Err(DateError::Past { date: d, example: example_date(today) });
             }
             if d > horizon {
                 return Err(DateError::TooFar(d));
@@ -789,22 +939,216 @@ fn split_date_range(part: &str) -> Option<(&str, &str)> {
     None
 }
 
+/// A date to show in an example: a week from today, so it is always accepted.
+#[must_use]
+pub fn example_date(today: NaiveDate) -> NaiveDate {
+    today + Duration::days(7)
+}
+
+/// One item of a list: a date, a range of dates, or recurring days over months.
+fn read_item(part: &str, today: NaiveDate) -> Result<BTreeSet<NaiveDate>, DateError> {
+    if let Some(recurring) = recurring(part, today) {
+        return recurring;
+    }
+    let (start, end) = match split_date_range(part) {
+        Some((a, b)) => (parse_date(a, today)?, parse_date(b, today)?),
+        None => {
+            let d = parse_date(part, today)?;
+            (d, d)
+        }
+    };
+    if end < start {
+        return Err(DateError::BackwardsRange(start, end));
+    }
+    if (end - start).num_days() > DateSet::HORIZON_DAYS {
+        return Err(DateError::TooMany { max: DateSet::MAX });
+    }
+    let mut set = BTreeSet::new();
+    let mut d = start;
+    while d <= end {
+        set.insert(d);
+        d += Duration::days(1);
+    }
+    Ok(set)
+}
+
+/// Splits "… sauf le 14/02 et le 21/02" / "… except 14/02" into the list and its exceptions.
+fn split_exceptions(input: &str) -> (&str, Option<&str>) {
+    let lower = input.to_lowercase();
+    for word in [" sauf ", " except ", " but not ", " excepté ", " hors "] {
+        if let Some(i) = lower.find(word) {
+            // Lower-casing keeps byte offsets for the ASCII and French letters used here only
+            // when lengths match; fall back to no exceptions otherwise.
+            if lower.len() == input.len() && input.is_char_boundary(i) {
+                let tail = &input[i + word.len()..];
+                return (input[..i].trim_end_matches([',', ' ']), Some(tail));
+            }
+        }
+    }
+    (input, None)
+}
+
+/// Weekday words in both languages (accents folded, plural and short forms included).
+const WEEKDAY_WORDS: &[(&str, &[Weekday])] = &[
+    ("lundi", &[Weekday::Mon]),
+    ("mardi", &[Weekday::Tue]),
+    ("mercredi", &[Weekday::Wed]),
+    ("jeudi", &[Weekday::Thu]),
+    ("vendredi", &[Weekday::Fri]),
+    ("samedi", &[Weekday::Sat]),
+    ("dimanche", &[Weekday::Sun]),
+    ("monday", &[Weekday::Mon]),
+    ("mon", &[Weekday::Mon]),
+    ("tuesday", &[Weekday::Tue]),
+    ("tue", &[Weekday::Tue]),
+    ("wednesday", &[Weekday::Wed]),
+    ("wed", &[Weekday::Wed]),
+    ("thursday", &[Weekday::Thu]),
+    ("thu", &[Weekday::Thu]),
+    ("friday", &[Weekday::Fri]),
+    ("fri", &[Weekday::Fri]),
+    ("saturday", &[Weekday::Sat]),
+    ("sat", &[Weekday::Sat]),
+    ("sunday", &[Weekday::Sun]),
+    ("sun", &[Weekday::Sun]),
+    ("weekend", &[Weekday::Sat, Weekday::Sun]),
+    ("week-end", &[Weekday::Sat, Weekday::Sun]),
+];
+
+/// Month words in both languages (accents folded), with their number.
+const MONTH_WORDS: &[(&str, u32)] = &[
+    ("janvier", 1),
+    ("fevrier", 2),
+    ("mars", 3),
+    ("avril", 4),
+    ("mai", 5),
+    ("juin", 6),
+    ("juillet", 7),
+    ("aout", 8),
+    ("septembre", 9),
+    ("octobre", 10),
+    ("novembre", 11),
+    ("decembre", 12),
+    ("january", 1),
+    ("jan", 1),
+    ("february", 2),
+    ("feb", 2),
+    ("march", 3),
+    ("mar", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("may", 5),
+    ("june", 6),
+    ("jun", 6),
+    ("july", 7),
+    ("jul", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("september", 9),
+    ("sep", 9),
+    ("sept", 9),
+    ("october", 10),
+    ("oct", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("december", 12),
+    ("dec", 12),
+];
+
+/// Words that make the last month an end ("until March", "jusqu'en mars").
+const UNTIL_WORDS: &[&str] = &["until", "till", "jusqu", "jusque", "through"];
+
+/// "vendredis et samedis de janvier à mars", "every Fri and Sat until March", "weekends in
+/// February": `None` when the text names no weekday (it is then a plain date or range).
+fn recurring(part: &str, today: NaiveDate) -> Option<Result<BTreeSet<NaiveDate>, DateError>> {
+    let folded = deunicode::deunicode(part).to_lowercase();
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut days: Vec<Weekday> = Vec::new();
+    let mut months: Vec<u32> = Vec::new();
+    let mut until = false;
+    for w in &words {
+        let singular = w.strip_suffix('s').unwrap_or(w);
+        if let Some((_, ds)) = WEEKDAY_WORDS.iter().find(|(n, _)| *n == *w || *n == singular) {
+            days.extend(ds.iter().copied());
+        } else if let Some((_, m)) =
+            MONTH_WORDS.iter().find(|(n, _)| *n == *w || (w.len() > 4 && *n == singular))
+        {
+            months.push(*m);
+        } else if UNTIL_WORDS.iter().any(|u| w.starts_with(u)) {
+            until = true;
+        }
+    }
+    if days.is_empty() {
+        return None;
+    }
+    // The next occurrence of a month's first day that has not fully passed.
+    let month_start = |m: u32, from: NaiveDate| {
+        let this = NaiveDate::from_ymd_opt(from.year(), m, 1)?;
+        let end = month_end(this)?;
+        if end >= from { Some(this) } else { NaiveDate::from_ymd_opt(from.year() + 1, m, 1) }
+    };
+    let range = match (months.as_slice(), until) {
+        ([], _) => Some((today, today + Duration::days(90))),
+        ([m], true) => month_start(*m, today).and_then(month_end).map(|end| (today, end)),
+        ([m], false) => month_start(*m, today).and_then(|s| Some((s, month_end(s)?))),
+        ([first, .., last], _) => {
+            month_start(*first, today).and_then(|s| Some((s, month_end(month_start(*last, s)?)?)))
+        }
+    };
+    let Some((start, end)) = range else { return Some(Err(DateError::Format)) };
+    let start = start.max(today);
+    let mut set = BTreeSet::new();
+    let mut d = start;
+    while d <= end {
+        if days.contains(&d.weekday()) {
+            set.insert(d);
+        }
+        d += Duration::days(1);
+    }
+    Some(if set.is_empty() { Err(DateError::Format) } else { Ok(set) })
+}
+
+fn month_end(first: NaiveDate) -> Option<NaiveDate> {
+    let (y, m) =
+        if first.month() == 12 { (first.year() + 1, 1) } else { (first.year(), first.month() + 1) };
+    NaiveDate::from_ymd_opt(y, m, 1).map(|d| d - Duration::days(1))
+}
+
 fn parse_date(s: &str, today: NaiveDate) -> Result<NaiveDate, DateError> {
     let s = s.trim().trim_start_matches("du ").trim_start_matches("from ").trim();
+    let s = s.trim_start_matches("le ").trim_start_matches("the ").trim();
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Ok(d);
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%d/%m/%Y") {
         return Ok(d);
     }
-    let (day, month) = s.split_once('/').ok_or(DateError::Format)?;
-    let day: u32 = day.trim().parse().map_err(|_| DateError::Format)?;
-    let month: u32 = month.trim().parse().map_err(|_| DateError::Format)?;
-    let this_year = NaiveDate::from_ymd_opt(today.year(), month, day).ok_or(DateError::Format)?;
-    if this_year >= today {
-        Ok(this_year)
-    } else {
-        NaiveDate::from_ymd_opt(today.year() + 1, month, day).ok_or(DateError::Format)
+    let numbers: Option<Vec<u32>> = s.split(['/', '-']).map(|p| p.trim().parse().ok()).collect();
+    let impossible = || DateError::Impossible(s.chars().take(20).collect());
+    match numbers.as_deref() {
+        // Shaped like a date but not in the calendar: "30/02/2027", "2027-02-30".
+        Some(&[y, m, d]) if s.contains('-') && y > 31 => {
+            NaiveDate::from_ymd_opt(i32::try_from(y).map_err(|_| impossible())?, m, d)
+                .ok_or_else(impossible)
+        }
+        Some(&[d, m, y]) if s.contains('/') && (1000..=9999).contains(&y) => {
+            NaiveDate::from_ymd_opt(i32::try_from(y).map_err(|_| impossible())?, m, d)
+                .ok_or_else(impossible)
+        }
+        Some(&[day, month]) if s.contains('/') => {
+            if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+                return Err(impossible());
+            }
+            match NaiveDate::from_ymd_opt(today.year(), month, day) {
+                Some(d) if d >= today => Ok(d),
+                // 29/02 exists only in leap years: look at the next one that has it.
+                _ => NaiveDate::from_ymd_opt(today.year() + 1, month, day).ok_or_else(impossible),
+            }
+        }
+        _ => Err(DateError::Format),
     }
 }
 
@@ -947,7 +1291,10 @@ mod tests {
         assert!(DateSet::parse("24/11/2026", t).is_ok(), "today counts");
         assert_eq!(
             DateSet::parse("2026-11-23", t),
-            Err(DateError::Past(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()))
+            Err(DateError::Past {
+                date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+                example: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            })
         );
         assert!(matches!(DateSet::parse("2030-01-01", t), Err(DateError::TooFar(_))));
         assert!(matches!(
@@ -955,7 +1302,10 @@ mod tests {
             Err(DateError::BackwardsRange(..))
         ));
         assert_eq!(DateSet::parse("soon", t), Err(DateError::Format));
-        assert_eq!(DateSet::parse("31/02/2027", t), Err(DateError::Format));
+        assert_eq!(
+            DateSet::parse("31/02/2027", t),
+            Err(DateError::Impossible("31/02/2027".into()))
+        );
         // "01/03" is next March: this year's has passed.
         assert_eq!(DateSet::parse("01/03", t).unwrap().dates().first().unwrap().year(), 2027);
         assert!(matches!(

@@ -1,0 +1,324 @@
+//! Answers as people type them (issue 12), as transcripts on SQLite and PostgreSQL: lists keep
+//! what parses and ask again only for the bad items, with suggestions as buttons; numbers,
+//! ranges and dates in both languages; recurring availability; buttons lose nothing (Skip keeps,
+//! Back and Cancel in the same place, Cancel asks first and sets the draft aside); and the rule
+//! behind them all: a typed answer either moves the wizard on or leaves every stored answer as
+//! it was.
+
+#![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
+
+mod conversation_harness;
+
+use conversation_harness::{Chat, Harness, check};
+use flowstage_core::conversation::Incoming;
+use flowstage_core::conversation::state::{Draft, Mode, Wizard};
+use flowstage_core::domain::Lang;
+
+fn wizard(h: &Harness, c: &Chat) -> Box<Wizard> {
+    match h.mode(c) {
+        Mode::Wizard(w) => w,
+        other => panic!("not in a wizard: {other:?}"),
+    }
+}
+
+fn artist_lists_keep_what_parses_in_french(h: &mut Harness) {
+    let mut c = h.consented("lea", Lang::Fr);
+    check(
+        h,
+        &mut c,
+        "
+        > [Artiste]
+        > Léa
+        Question 2 sur 11
+        > chanson francaise, folck
+        Je ne connais pas le genre « folck ». Vouliez-vous dire : Folk
+        Choisis : Chanson française
+        [◀ Retour] [✖ Annuler] [Folk]
+        > [Folk]
+        Question 3 sur 11
+        > 1 500 €
+        Question 4 sur 11
+        > [Oui]
+        > entre 100 et 300 personnes
+        Question 6 sur 11
+        > Lyon
+        > 150 km
+        Question 8 sur 11
+        > 14/11/2026, 08/01/2027, 09/01/2027
+        Cet élément n'a pas été retenu
+        « 14/11/2026 » : Le 14/11/2026 est déjà passé : indiquez une date à venir, par exemple 01/12/2026.
+        Déjà retenu (2)
+        janvier 2027 : 8, 9 (2)
+        [✓ Continuer avec ces 2]
+        > 30/02/2027
+        Le 30/02/2027 n'existe pas dans le calendrier
+        Déjà retenu (2)
+        > [Continuer avec ces 2]
+        Question 9 sur 11
+        > passer
+        Question 10 sur 11
+        > https://lea.fr, lea.fr
+        « lea.fr »
+        Déjà retenu (1)
+        > [Passer]
+        Question 11 sur 11
+    ",
+    );
+    let w = wizard(h, &c);
+    let d = &w.draft;
+    assert_eq!(d.genres.as_ref().unwrap().ids().len(), 2);
+    assert_eq!(d.fee.unwrap().euros(), 1500);
+    assert_eq!((d.draw.unwrap().min().people(), d.draw.unwrap().max().people()), (100, 300));
+    assert_eq!(d.dates.as_ref().unwrap().len(), 2);
+    assert_eq!(d.links.as_ref().unwrap().as_slice(), ["https://lea.fr".to_owned()]);
+}
+
+fn venue_numbers_and_recurring_dates_in_english(h: &mut Harness) {
+    let mut c = h.consented("vera", Lang::En);
+    check(
+        h,
+        &mut c,
+        "
+        > [Venue]
+        > The Hall
+        > Lyon
+        > skip
+        Question 4 of 10
+        > 1,500 people
+        Question 5 of 10
+        > jazz, bluse
+        Did you mean: Blues
+        > [Blues]
+        Question 6 of 10
+        > between 300 and 1,500 €
+        Question 7 of 10
+        > every Fri and Sat until March except 12/02/2027
+        dates kept
+        December 2026: 4, 5, 11, 12, 18, 19, 25, 26 (8)
+        February 2027: 5, 6, 13, 19, 20, 26, 27 (7)
+        March 2027:
+        Question 8 of 10
+    ",
+    );
+    let d = wizard(h, &c).draft.clone();
+    assert_eq!(d.capacity.unwrap().people(), 1500);
+    assert_eq!((d.budget.unwrap().min().euros(), d.budget.unwrap().max().euros()), (300, 1500));
+    let dates = d.dates.unwrap();
+    assert!(!dates.contains(chrono::NaiveDate::from_ymd_opt(2027, 2, 12).unwrap()));
+    assert!(dates.dates().iter().all(|x| {
+        use chrono::Datelike;
+        matches!(x.weekday(), chrono::Weekday::Fri | chrono::Weekday::Sat)
+    }));
+}
+
+fn recurring_dates_in_french_and_weekends(h: &mut Harness) {
+    let mut c = h.consented("rene", Lang::Fr);
+    check(
+        h,
+        &mut c,
+        "
+        > [Lieu]
+        > Le Club
+        > Lyon
+        > [Passer]
+        > entre 100 et 300 personnes
+        capacité
+        > 300
+        > jazz
+        > entre 300 et 900
+        Question 7 sur 10
+        > vendredis et samedis de janvier à mars sauf le 13/02
+        janvier 2027 : 1, 2, 8, 9, 15, 16, 22, 23, 29, 30 (10)
+        mars 2027 :
+        Question 8 sur 10
+    ",
+    );
+    let d = wizard(h, &c).draft.clone();
+    assert_eq!((d.budget.unwrap().min().euros(), d.budget.unwrap().max().euros()), (300, 900));
+    let dates = d.dates.unwrap();
+    assert_eq!(dates.len(), 26 - 1, "13 Fridays and 13 Saturdays, less Saturday 13 February");
+    check(
+        h,
+        &mut c,
+        "
+        > [Retour]
+        > week-ends de février
+        février 2027 : 6, 7, 13, 14, 20, 21, 27, 28 (8)
+    ",
+    );
+}
+
+fn skip_keeps_and_cancel_asks_then_sets_aside(h: &mut Harness) {
+    let mut c = h.consented("sam", Lang::Fr);
+    check(
+        h,
+        &mut c,
+        "
+        > [Artiste]
+        > Sam
+        > rock
+        > 800
+        > [Oui]
+        > 100-400
+        > Lyon
+        > 100
+        > 05/12/2026
+        > Ma bio.
+        Question 10 sur 11
+        > [Retour]
+        Réponse actuelle : Ma bio.
+        > [Passer]
+        Question 10 sur 11
+        > /mydata
+        Question 10 sur 11
+    ",
+    );
+    assert_eq!(wizard(h, &c).draft.bio.as_ref().unwrap().as_str(), "Ma bio.");
+    // Pressing the second button three times (Cancel in the terminal) loses nothing.
+    let before = wizard(h, &c).draft.clone();
+    for _ in 0..3 {
+        let second = c.buttons[1].payload.clone();
+        h.send(&mut c, Incoming::Button(second));
+    }
+    assert_eq!(wizard(h, &c).draft, before);
+    assert!(c.log.ends_with("[Oui, mettre de côté] [Non, continuer] \n"), "{}", c.log);
+    check(
+        h,
+        &mut c,
+        "
+        > [Non, continuer]
+        Question 10 sur 11
+        > [Annuler]
+        Abandonner ce profil ?
+        > [Oui, mettre de côté]
+        /profile pour le reprendre
+        > /profile
+        Reprenons votre profil
+        Question 10 sur 11
+    ",
+    );
+    assert_eq!(wizard(h, &c).draft, before);
+}
+
+fn back_and_cancel_are_first_on_every_question(h: &mut Harness) {
+    let mut c = h.consented("bob", Lang::En);
+    h.press(&mut c, "Artist");
+    for answer in
+        ["Bob", "rock", "800", "yes", "100-400", "Lyon", "100", "05/12/2026", "Bio", "skip", "skip"]
+    {
+        let labels: Vec<&str> = c.buttons.iter().map(|b| b.label.as_str()).collect();
+        assert!(labels.len() >= 2, "{labels:?}");
+        assert!(labels[0].contains("Back") && labels[1].contains("Cancel"), "{labels:?}");
+        h.send(&mut c, Incoming::Text(answer.to_owned()));
+    }
+}
+
+/// Good answers, in order, for each wizard.
+const ARTIST: &[&str] =
+    &["Bea", "rock", "800", "oui", "100-400", "Lyon", "150", "05/12/2026", "Bio.", "skip", "skip"];
+const VENUE: &[&str] = &[
+    "Club",
+    "Lyon",
+    "1 rue X",
+    "300",
+    "jazz",
+    "800-1500",
+    "05/12/2026",
+    "PLATESV-R-2020-000123",
+    "Piano",
+    "a@b.fr",
+];
+
+/// Answers that are good somewhere, bad elsewhere, half good, or garbage.
+const TRIES: &[&str] = &[
+    "",
+    " ",
+    "skip",
+    "passer",
+    "oui",
+    "no",
+    "0",
+    "-5",
+    "1,500€",
+    "1.500",
+    "entre 300 et 900",
+    "300 à 900",
+    "900-300",
+    "chanson francaise, folck",
+    "folck",
+    "rock",
+    "Lyon",
+    "Lyonnn",
+    "14/11/2026, 08/01/2027, 09/01/2027",
+    "30/02/2027",
+    "vendredis et samedis de janvier à mars sauf le 14/02",
+    "https://a.fr, a.fr",
+    "a@",
+    "💥",
+    "\u{0}",
+];
+
+fn same_answers(before: &Draft, after: &Draft) -> Result<(), String> {
+    macro_rules! fields {
+        ($($f:ident),*) => {$(
+            if before.$f != after.$f {
+                return Err(format!("{} changed: {:?} → {:?}", stringify!($f), before.$f, after.$f));
+            }
+        )*};
+    }
+    fields!(
+        name,
+        genres,
+        fee,
+        negotiable,
+        draw,
+        city,
+        radius,
+        dates,
+        bio,
+        links,
+        email,
+        address,
+        capacity,
+        budget,
+        licence,
+        stage_notes
+    );
+    Ok(())
+}
+
+/// For every question of both wizards and every answer in [`TRIES`]: either the wizard moves on,
+/// or every stored answer is what it was, field by field.
+fn a_typed_answer_advances_or_changes_nothing(h: &mut Harness) {
+    for (role, good, lang) in [("Artist", ARTIST, Lang::En), ("Lieu", VENUE, Lang::Fr)] {
+        for (i, _) in good.iter().enumerate() {
+            let mut c = h.consented(&format!("prop-{role}-{i}"), lang);
+            h.press(&mut c, role);
+            for answer in &good[..i] {
+                h.send(&mut c, Incoming::Text((*answer).to_owned()));
+            }
+            for t in TRIES {
+                let before = wizard(h, &c);
+                h.send(&mut c, Incoming::Text((*t).to_owned()));
+                let after = wizard(h, &c);
+                if after.question != before.question {
+                    // Moved on: come back to the same question for the next try.
+                    h.press(&mut c, "◀");
+                    continue;
+                }
+                if let Err(e) = same_answers(&before.draft, &after.draft) {
+                    panic!("{role} question {}: {t:?} did not advance but {e}", i + 1);
+                }
+            }
+        }
+    }
+}
+
+stories!(
+    artist_lists_keep_what_parses_in_french,
+    venue_numbers_and_recurring_dates_in_english,
+    recurring_dates_in_french_and_weekends,
+    skip_keeps_and_cancel_asks_then_sets_aside,
+    back_and_cancel_are_first_on_every_question,
+    a_typed_answer_advances_or_changes_nothing,
+);
