@@ -1317,4 +1317,98 @@ mod tests {
             Err(DateError::TooMany { .. })
         ));
     }
+
+    /// Amounts and ranges as people write them, by language.
+    #[test]
+    fn amounts_table_in_both_languages() {
+        let fee: &[(&str, Lang, Result<u32, FeeError>)] = &[
+            ("1 500", Lang::Fr, Ok(1500)),
+            ("1.500", Lang::Fr, Ok(1500)),
+            ("1 500 €", Lang::Fr, Ok(1500)),
+            ("1500 euros", Lang::Fr, Ok(1500)),
+            ("1,5", Lang::Fr, Err(FeeError::NotWhole)),
+            ("1,500", Lang::Fr, Err(FeeError::NotWhole)),
+            ("1,500€", Lang::En, Ok(1500)),
+            ("€1,500", Lang::En, Ok(1500)),
+            ("1 500", Lang::En, Ok(1500)),
+            ("1.5", Lang::En, Err(FeeError::NotWhole)),
+            ("800 EUR", Lang::En, Ok(800)),
+        ];
+        for (input, lang, want) in fee {
+            assert_eq!(Fee::parse_in(input, *lang).map(Fee::euros), *want, "{input} ({lang:?})");
+        }
+        let budget: &[(&str, Lang, (u32, u32))] = &[
+            ("entre 300 et 900", Lang::Fr, (300, 900)),
+            ("300 à 900", Lang::Fr, (300, 900)),
+            ("300–900", Lang::Fr, (300, 900)),
+            ("de 300 à 1 500 €", Lang::Fr, (300, 1500)),
+            ("between 300 and 1,500", Lang::En, (300, 1500)),
+            ("from 300 to 900 euros", Lang::En, (300, 900)),
+            ("300-1,500€", Lang::En, (300, 1500)),
+        ];
+        for (input, lang, (lo, hi)) in budget {
+            let b = BudgetRange::parse_in(input, *lang).unwrap();
+            assert_eq!((b.min().euros(), b.max().euros()), (*lo, *hi), "{input}");
+        }
+        let draw: &[(&str, Lang, (u32, u32))] = &[
+            ("entre 100 et 300 personnes", Lang::Fr, (100, 300)),
+            ("100 à 300 places", Lang::Fr, (100, 300)),
+            ("between 100 and 1,500 people", Lang::En, (100, 1500)),
+            ("100-300", Lang::En, (100, 300)),
+        ];
+        for (input, lang, (lo, hi)) in draw {
+            let a = AudienceRange::parse_in(input, *lang).unwrap();
+            assert_eq!((a.min().people(), a.max().people()), (*lo, *hi), "{input}");
+        }
+        assert_eq!(Capacity::parse_in("1,500 people", Lang::En).unwrap().people(), 1500);
+        assert_eq!(Capacity::parse_in("1 500 spectateurs", Lang::Fr).unwrap().people(), 1500);
+    }
+
+    /// Dates, lists and recurring availability, with today injected.
+    #[test]
+    fn dates_table_with_today_injected() {
+        let t = today(); // Tuesday 24 November 2026
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        let read = DateSet::read("14/11/2026, 08/01/2027, 09/01/2027", t);
+        assert_eq!(
+            read.kept.iter().copied().collect::<Vec<_>>(),
+            vec![d(2027, 1, 8), d(2027, 1, 9)]
+        );
+        assert_eq!(
+            read.refused,
+            vec![(
+                "14/11/2026".to_owned(),
+                DateError::Past { date: d(2026, 11, 14), example: d(2026, 12, 1) }
+            )]
+        );
+        assert_eq!(
+            DateSet::read("30/02/2027", t).refused,
+            vec![("30/02/2027".to_owned(), DateError::Impossible("30/02/2027".into()))]
+        );
+        assert!(matches!(DateSet::parse("2027-02-30", t), Err(DateError::Impossible(_))));
+        assert!(matches!(DateSet::parse("32/01", t), Err(DateError::Impossible(_))));
+        // (text, first date, last date, count)
+        let table: &[(&str, NaiveDate, NaiveDate, usize)] = &[
+            ("vendredis et samedis de janvier à mars", d(2027, 1, 1), d(2027, 3, 27), 26),
+            (
+                "vendredis et samedis de janvier à mars sauf le 13/02",
+                d(2027, 1, 1),
+                d(2027, 3, 27),
+                25,
+            ),
+            ("every Fri and Sat until March", d(2026, 11, 27), d(2027, 3, 27), 36),
+            ("weekends in February", d(2027, 2, 6), d(2027, 2, 28), 8),
+            ("week-ends de février", d(2027, 2, 6), d(2027, 2, 28), 8),
+            ("les dimanches de décembre", d(2026, 12, 6), d(2026, 12, 27), 4),
+            ("every Friday in December except 11/12 and 18/12", d(2026, 12, 4), d(2026, 12, 25), 2),
+            // This month counts from today: the Saturdays left in November.
+            ("samedis de novembre", d(2026, 11, 28), d(2026, 11, 28), 1),
+        ];
+        for (text, first, last, count) in table {
+            let s = DateSet::parse(text, t).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(s.dates().first(), Some(first), "{text}");
+            assert_eq!(s.dates().last(), Some(last), "{text}");
+            assert_eq!(s.len(), *count, "{text}");
+        }
+    }
 }
