@@ -38,6 +38,14 @@ pub async fn run(
     if created > 0 {
         println!("{}", words(lang, "frontend-demo-loaded", &[("count", created.to_string())]));
     }
+    // "demo" or a listed demo name plays a demo profile; any other name is its own account.
+    let kind = match role {
+        Role::Artist => "artist",
+        Role::Venue => "venue",
+        Role::Admin => "admin",
+    };
+    let user = flowstage_core::demo::demo_user(kind, user).unwrap_or_else(|| user.to_owned());
+    let user = user.as_str();
     let speaker = Speaker {
         identity: Identity::new(Platform::Local, user),
         display_name: user.to_owned(),

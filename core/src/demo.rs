@@ -174,6 +174,23 @@ pub fn demo_identity(kind: &str, i: usize) -> Identity {
     Identity::new(Platform::Local, format!("demo-{kind}-{:02}", i + 1))
 }
 
+/// The terminal user name that plays a demo profile: "demo" is the first demo profile of the
+/// role (`demo-artist-01`, `demo-venue-01`); a listed name (`demo-venue-07`) is itself; any other
+/// name is `None` (its own, new account).
+#[must_use]
+pub fn demo_user(kind: &str, user: &str) -> Option<String> {
+    if user == "demo" {
+        return matches!(kind, "artist" | "venue").then(|| demo_identity(kind, 0).external_id);
+    }
+    let (k, n) = user.strip_prefix("demo-")?.rsplit_once('-')?;
+    let n: usize = n.parse().ok()?;
+    let known = matches!(k, "artist" | "venue") && (1..=DEMO_PER_KIND).contains(&n);
+    known.then(|| demo_identity(k, n - 1).external_id)
+}
+
+/// How many demo profiles of each kind [`seed`] loads.
+pub const DEMO_PER_KIND: usize = 20;
+
 /// Loads the demo set unless it is there already. Returns how many profiles were created.
 pub async fn seed(store: &Store) -> Result<usize> {
     let today = store.clock().today();
@@ -236,5 +253,15 @@ mod tests {
         let d = free_dates(today, 3, true);
         assert!(d.len() > 40);
         assert!(*d.dates().last().unwrap() > today + Duration::days(150));
+    }
+
+    #[test]
+    fn demo_names_reach_demo_profiles() {
+        assert_eq!(demo_user("artist", "demo").as_deref(), Some("demo-artist-01"));
+        assert_eq!(demo_user("venue", "demo").as_deref(), Some("demo-venue-01"));
+        assert_eq!(demo_user("artist", "demo-venue-07").as_deref(), Some("demo-venue-07"));
+        assert_eq!(demo_user("admin", "demo"), None);
+        assert_eq!(demo_user("artist", "demo-artist-21"), None);
+        assert_eq!(demo_user("artist", "zazou"), None);
     }
 }

@@ -410,3 +410,5 @@ month-9 = September
 month-10 = October
 month-11 = November
 month-12 = December
+pstatus-closed = closed automatically
+status-reason-erased = account erased

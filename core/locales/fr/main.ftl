@@ -410,3 +410,5 @@ month-9 = septembre
 month-10 = octobre
 month-11 = novembre
 month-12 = décembre
+pstatus-closed = fermée automatiquement
+status-reason-erased = compte effacé

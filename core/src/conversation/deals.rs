@@ -157,10 +157,15 @@ pub(crate) async fn open(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), Stor
     let key = if sent { "proposal-to" } else { "proposal-from" };
     let mut r = turn
         .msg(key, &[("id", p.id.to_string()), ("name", other.clone())])
-        .para(vec![Span::Italic(show::proposal_status(lang, p.status))])
+        .para(vec![Span::Italic(if show::closed_by_system(p.reason.as_deref()) {
+            turn.t("pstatus-closed")
+        } else {
+            show::proposal_status(lang, p.status)
+        })])
         .list(terms_lines(turn, &p.terms));
     if let Some(reason) = &p.reason {
-        r = r.para(turn.s("proposal-reason", &[("reason", reason.clone())]));
+        let reason = show::proposal_reason(lang, reason);
+        r = r.para(turn.s("proposal-reason", &[("reason", reason)]));
     }
     let thread = turn.bookings().thread(id).await.map_err(flow_to_store)?;
     if !thread.is_empty() {

@@ -71,10 +71,34 @@ pub fn dates_by_month(lang: Lang, dates: impl Iterator<Item = chrono::NaiveDate>
 pub fn status(lang: Lang, s: &ProfileStatus) -> String {
     match s {
         ProfileStatus::Rejected(r) | ProfileStatus::Suspended(r) if !r.is_empty() => {
+            // The store writes this reason itself when an account is erased: say it in words.
+            let r = if r == "account erased" {
+                tr(lang, "status-reason-erased", &[])
+            } else {
+                r.clone()
+            };
             format!("{} ({r})", tr(lang, &format!("status-{}", s.as_str()), &[]))
         }
         _ => tr(lang, &format!("status-{}", s.as_str()), &[]),
     }
+}
+
+/// A proposal's reason as a sentence: the codes written when the system closes a proposal
+/// (`date_full`, …) become words; a reason a person typed is shown as typed.
+#[must_use]
+pub fn proposal_reason(lang: Lang, reason: &str) -> String {
+    match reason {
+        "artist_booked" => tr(lang, "close-artist-booked", &[]),
+        "date_full" => tr(lang, "close-date-full", &[]),
+        "profile_gone" => tr(lang, "close-profile-gone", &[]),
+        typed => typed.to_owned(),
+    }
+}
+
+/// Whether a proposal was closed by the system rather than by time or a person.
+#[must_use]
+pub fn closed_by_system(reason: Option<&str>) -> bool {
+    matches!(reason, Some("artist_booked" | "date_full" | "profile_gone"))
 }
 
 #[must_use]
