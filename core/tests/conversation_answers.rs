@@ -11,6 +11,8 @@ mod conversation_harness;
 
 use conversation_harness::{Chat, Harness, check};
 use flowstage_core::conversation::Incoming;
+use flowstage_core::conversation::payload::{self, Action};
+use flowstage_core::domain::values::DateSet;
 use flowstage_core::conversation::state::{Draft, Mode, Wizard};
 use flowstage_core::domain::Lang;
 
@@ -314,7 +316,39 @@ fn a_typed_answer_advances_or_changes_nothing(h: &mut Harness) {
     }
 }
 
+/// The proposal's date picker pages through every common date (19 here, 8 a page).
+fn the_date_picker_pages_through_all_dates(h: &mut Harness) {
+    let mut artist = h.consented("pia", Lang::Fr);
+    let a = h.give_artist(&artist, "Pia", "Lyon");
+    let venue = h.consented("vic", Lang::En);
+    let v = h.give_venue(&venue, "Vic's", "Lyon");
+    let days = DateSet::parse("01/12/2026-19/12/2026", conversation_harness::start().date_naive())
+        .unwrap();
+    for p in [&a, &v] {
+        h.rt.block_on(h.store.update_profile(p.id, &p.details, &days)).unwrap();
+    }
+    let propose = payload::encode(0, &Action::Propose(v.id));
+    let said = h.send(&mut artist, Incoming::Button(propose));
+    assert!(said.contains("19 dates sont libres"), "{said}");
+    assert!(!said.contains("09/12/2026"), "{said}");
+    check(
+        h,
+        &mut artist,
+        "
+        > [Suivant]
+        [09/12/2026]
+        [◀ Précédents]
+        > [Suivant]
+        [17/12/2026] [18/12/2026] [19/12/2026]
+        !Suivant
+        > [19/12/2026]
+        Quel cachet
+    ",
+    );
+}
+
 stories!(
+    the_date_picker_pages_through_all_dates,
     artist_lists_keep_what_parses_in_french,
     venue_numbers_and_recurring_dates_in_english,
     recurring_dates_in_french_and_weekends,

@@ -94,6 +94,7 @@ pub(crate) async fn begin(
         times: counter.map(|p| p.terms.times).unwrap_or_default(),
         message: None,
         results,
+        day_page: 0,
     };
     turn.state.mode = Mode::Propose(Box::new(d));
     let key = if counter.is_some() { "counter-intro" } else { "propose-intro" };
@@ -121,12 +122,27 @@ pub(crate) async fn ask(turn: &mut Turn<'_>) -> Result<(), StoreError> {
             } else {
                 turn.msg_n("propose-day", days.len(), &[])
             };
+            // Every common date is reachable: the picker pages through them.
+            let pages = days.len().div_ceil(SHOWN_DAYS).max(1);
+            let page = usize::from(d.day_page).min(pages - 1);
             let buttons: Vec<_> = days
                 .iter()
+                .skip(page * SHOWN_DAYS)
                 .take(SHOWN_DAYS)
                 .map(|x| turn.button_text(show::day(lang, *x), &Action::Day(*x)))
                 .collect();
             r = r.grid(buttons, 2);
+            let mut turns = Vec::new();
+            let to_page = |n: usize| Action::Page(u16::try_from(n).unwrap_or(u16::MAX));
+            if page > 0 {
+                turns.push(turn.button("btn-prev", &to_page(page - 1)));
+            }
+            if page + 1 < pages {
+                turns.push(turn.button("btn-next", &to_page(page + 1)));
+            }
+            if !turns.is_empty() {
+                r = r.row(turns);
+            }
             r
         }
         ProposeStep::Fee => turn.msg("propose-fee", &[("fee", d.fee.to_string())]).row(vec![
@@ -369,6 +385,10 @@ pub(crate) async fn action(turn: &mut Turn<'_>, action: Action) -> Result<(), St
             ask(turn).await
         }
         (ProposeStep::Day, Action::Day(day)) => set_day(turn, day).await,
+        (ProposeStep::Day, Action::Page(n)) => {
+            d.day_page = n;
+            ask(turn).await
+        }
         (ProposeStep::Fee, Action::Done) => {
             d.step = next(d.step, d.deal);
             ask(turn).await

@@ -196,6 +196,9 @@ pub struct ProposeDraft {
     /// The results the proposal was started from: Back from its first question returns there.
     #[serde(default)]
     pub results: Option<Results>,
+    /// The page of common dates shown by the date picker (older states: the first).
+    #[serde(default)]
+    pub day_page: u16,
 }
 
 impl State {
