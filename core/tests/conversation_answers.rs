@@ -347,7 +347,33 @@ fn the_date_picker_pages_through_all_dates(h: &mut Harness) {
     );
 }
 
+/// A city typed with a typo gets its close names as buttons; one press answers the question.
+fn city_suggestions_are_buttons(h: &mut Harness) {
+    let mut c = h.consented("cyd", Lang::En);
+    check(
+        h,
+        &mut c,
+        "
+        > [Venue]
+        > The Room
+        > Marseile
+        Did you mean
+        [◀ Back] [✖ Cancel] [Marseille
+    ",
+    );
+    check(
+        h,
+        &mut c,
+        "
+        > [Marseille
+        Question 3 of 10
+    ",
+    );
+    assert_eq!(wizard(h, &c).draft.city.as_ref().unwrap().name(), "Marseille");
+}
+
 stories!(
+    city_suggestions_are_buttons,
     the_date_picker_pages_through_all_dates,
     artist_lists_keep_what_parses_in_french,
     venue_numbers_and_recurring_dates_in_english,
