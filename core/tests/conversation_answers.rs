@@ -12,9 +12,9 @@ mod conversation_harness;
 use conversation_harness::{Chat, Harness, check};
 use flowstage_core::conversation::Incoming;
 use flowstage_core::conversation::payload::{self, Action};
-use flowstage_core::domain::values::DateSet;
 use flowstage_core::conversation::state::{Draft, Mode, Wizard};
 use flowstage_core::domain::Lang;
+use flowstage_core::domain::values::DateSet;
 
 fn wizard(h: &Harness, c: &Chat) -> Box<Wizard> {
     match h.mode(c) {

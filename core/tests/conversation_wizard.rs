@@ -333,10 +333,18 @@ fn commands_wait_while_a_wizard_runs(h: &mut Harness) {
         > /help
         To begin
         Question 2 of 11
+        > /mydata
+        Question 2 of 11
         > /cancel
-        Cancelled.
+        Abandon this profile?
+        > /cancel
+        Question 2 of 11
+        > /cancel
+        > [Yes, set it aside]
+        Profile set aside
     ",
     );
+    assert_eq!(h.mode(&c), Mode::Idle);
 }
 
 fn a_stale_button_is_never_acted_on_twice(h: &mut Harness) {
@@ -410,6 +418,19 @@ fn profile_shows_edits_and_adds(h: &mut Harness) {
         h,
         &mut c,
         "
+        > /profile
+        Eve Band
+        > [Add an artist]
+        Let us resume your profile
+        Question 2 of 11
+        > [Back]
+        Current answer: Eve Solo
+        > [Cancel]
+        > [No, go on]
+        Question 1 of 11
+        > /cancel
+        Abandon this profile?
+        > [Yes, set it aside]
         > /profile
         Eve Band
         [Switch to Eve Duo]

@@ -305,6 +305,10 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
         return Ok(());
     }
     if name == "cancel" {
+        // /cancel in a wizard is its Cancel button: a started profile is asked about, not lost.
+        if let Mode::Wizard(_) = turn.state.mode {
+            return wizard::action(turn, Action::Cancel).await;
+        }
         return cancel(turn);
     }
     // Commands about the person, not the question, work from anywhere and come back to it.
@@ -330,8 +334,11 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
     match name {
         "start" => start(turn).await,
         "profile" => match turn.state.parked.take().map(|m| *m) {
-            // A profile set aside by Cancel is resumed where it was.
-            Some(Mode::Wizard(w)) if turn.state.mode == Mode::Idle => {
+            // A first profile set aside by Cancel is resumed where it was (with a profile
+            // already, "Add" on the profile page resumes it).
+            Some(Mode::Wizard(w))
+                if turn.state.mode == Mode::Idle && turn.active_profile().await?.is_none() =>
+            {
                 turn.state.mode = Mode::Wizard(w);
                 turn.say("wizard-resumed", &[]);
                 reprompt(turn).await
@@ -474,7 +481,18 @@ async fn global_action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreE
         }
         Action::EditProfile(id) => account::edit_profile(turn, id).await,
         Action::Switch(id) => account::switch(turn, id).await,
-        Action::Add(kind) => wizard::begin(turn, kind, None),
+        Action::Add(kind) => match turn.state.parked.take().map(|m| *m) {
+            // The draft of this kind set aside by Cancel is resumed, not started again.
+            Some(Mode::Wizard(w)) if w.kind == kind && w.editing.is_none() => {
+                turn.state.mode = Mode::Wizard(w);
+                turn.say("wizard-resumed", &[]);
+                reprompt(turn).await
+            }
+            other => {
+                turn.state.parked = other.map(Box::new);
+                wizard::begin(turn, kind, None)
+            }
+        },
         Action::Lang(_) | Action::ToggleAlerts | Action::AskThreshold | Action::AskEmail => {
             account::settings_action(turn, action).await
         }
