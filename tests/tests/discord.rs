@@ -94,8 +94,7 @@ impl App {
     }
 
     async fn command(&self, user: u64, name: &str, options: Value, expected: &str) -> String {
-        self.after(user, |f| drop(f.send_command(user, CHANNEL_ID, name, options)), expected)
-            .await
+        self.after(user, |f| drop(f.send_command(user, CHANNEL_ID, name, options)), expected).await
     }
 
     async fn presses(&self, user: u64, label: &str, expected: &str) -> String {

@@ -392,7 +392,12 @@ impl Discord {
     }
 
     /// Sends the replies where the event asks.
-    async fn answer(&self, to: &Answer, replies: &mut [Reply], more: &str) -> Result<(), RestError> {
+    async fn answer(
+        &self,
+        to: &Answer,
+        replies: &mut [Reply],
+        more: &str,
+    ) -> Result<(), RestError> {
         match to {
             Answer::Dm { channel } => {
                 for reply in replies.iter() {
@@ -425,7 +430,8 @@ impl Discord {
                         if *ephemeral {
                             body["flags"] = json!(EPHEMERAL);
                         }
-                        let route = Route::WebhookFollowupMessages { application_id: *application, token };
+                        let route =
+                            Route::WebhookFollowupMessages { application_id: *application, token };
                         self.rest
                             .call(&format!("webhook {token}"), || with_file(route, &body, a))
                             .await?;
@@ -439,7 +445,9 @@ impl Discord {
                         token,
                     };
                     self.rest
-                        .call(&format!("webhook {token}"), || Request::new(route, LightMethod::Delete))
+                        .call(&format!("webhook {token}"), || {
+                            Request::new(route, LightMethod::Delete)
+                        })
                         .await?;
                 }
                 Ok(())
@@ -447,7 +455,12 @@ impl Discord {
         }
     }
 
-    async fn follow_up(&self, app: ApplicationId, token: &str, body: &Value) -> Result<(), RestError> {
+    async fn follow_up(
+        &self,
+        app: ApplicationId,
+        token: &str,
+        body: &Value,
+    ) -> Result<(), RestError> {
         let route = Route::WebhookFollowupMessages { application_id: app, token };
         self.rest
             .call(&format!("webhook {token}"), || rest::json(route, LightMethod::Post, body))
@@ -455,7 +468,12 @@ impl Discord {
             .map(|_| ())
     }
 
-    async fn edit_original(&self, app: ApplicationId, token: &str, m: &Outgoing) -> Result<(), RestError> {
+    async fn edit_original(
+        &self,
+        app: ApplicationId,
+        token: &str,
+        m: &Outgoing,
+    ) -> Result<(), RestError> {
         let route = Route::WebhookOriginalInteractionResponse { application_id: app, token };
         let body = json!({"content": m.content, "components": m.components, "allowed_mentions": {"parse": []}});
         self.rest
@@ -465,7 +483,12 @@ impl Discord {
     }
 
     /// Sends a reply as messages in a channel (a DM).
-    async fn send_to_channel(&self, channel: u64, reply: &Reply, more: &str) -> Result<(), RestError> {
+    async fn send_to_channel(
+        &self,
+        channel: u64,
+        reply: &Reply,
+        more: &str,
+    ) -> Result<(), RestError> {
         let channel_id = ChannelId::new(channel);
         let key = format!("channel {channel} messages");
         for m in render::render(reply, more) {
