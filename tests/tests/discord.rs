@@ -177,3 +177,24 @@ async fn a_venue_signs_up_from_its_server_and_an_admin_approves_it_from_discord(
     let fake = app.stop().await;
     fake.assert_clean();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_venue_with_closed_dms_is_told_in_the_server_the_next_time_it_acts() {
+    let app = App::spawn(&[(VENUE, "Vera", "fr")]).await;
+    venue_profile(&app, VENUE, "Vera Club").await;
+    app.fake.close_dms(VENUE);
+    app.command(ADMIN, "pending", json!([]), "to review").await;
+    app.presses(ADMIN, "Approve", "approved").await;
+    // The approval cannot reach the venue by DM: Discord says so once, and the bot stops trying.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while app.fake.dms_refused(VENUE) == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the approval was never sent");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The next time the venue acts in the server, it is told (there, for its eyes only).
+    let told = app.command(VENUE, "profile", json!([]), "messages privés sont fermés").await;
+    assert!(!told.is_empty());
+    assert_eq!(app.fake.dms_refused(VENUE), 1, "no DM is tried again");
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
