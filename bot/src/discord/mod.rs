@@ -548,17 +548,6 @@ fn with_file<'a>(
     }))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_api_url_names_the_root_with_or_without_its_path() {
-        for url in ["https://discord.com", "https://discord.com/api", "https://discord.com/api/v10/"] {
-            assert_eq!(super::proxy_of(url), "https://discord.com");
-        }
-        assert_eq!(super::proxy_of("http://127.0.0.1:9/api"), "http://127.0.0.1:9");
-    }
-}
-
 impl Handler<u64, Work> for Discord {
     type Local = ();
 
@@ -594,5 +583,18 @@ impl Outlet for Discord {
             }
             Err(e) => Err(DeliveryError::Failed(e.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_api_url_names_the_root_with_or_without_its_path() {
+        for url in
+            ["https://discord.com", "https://discord.com/api", "https://discord.com/api/v10/"]
+        {
+            assert_eq!(super::proxy_of(url), "https://discord.com");
+        }
+        assert_eq!(super::proxy_of("http://127.0.0.1:9/api"), "http://127.0.0.1:9");
     }
 }
