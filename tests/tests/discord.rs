@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use flowstage_tests::TestDir;
 use flowstage_tests::fake_discord::{CHANNEL_ID, DiscordMessage, FakeDiscord, GUILD_ID};
+use flowstage_tests::fake_telegram::FakeTelegram;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -21,12 +22,19 @@ const WAIT: Duration = Duration::from_secs(40);
 /// `flowstage serve` running against a fake Discord.
 struct App {
     fake: FakeDiscord,
+    /// The fake Telegram, when people on Telegram take part.
+    tg: Option<FakeTelegram>,
     child: tokio::process::Child,
     _dir: TestDir,
 }
 
 impl App {
     async fn spawn(users: &[(u64, &str, &str)]) -> App {
+        Self::spawn_with(users, None).await
+    }
+
+    /// As [`App::spawn`], with the Telegram front-end too when `tg` is given.
+    async fn spawn_with(users: &[(u64, &str, &str)], tg: Option<FakeTelegram>) -> App {
         let fake = FakeDiscord::start().await;
         fake.add_user(ADMIN, "Root", "en-US");
         fake.set_permissions(ADMIN, 8);
@@ -42,6 +50,9 @@ impl App {
             .env("DISCORD_API_URL", &fake.api_url())
             .env("DISCORD_GUILD_ID", &GUILD_ID.to_string())
             .env("ADMIN_DISCORD_IDS", &ADMIN.to_string());
+        if let Some(tg) = &tg {
+            t = t.env("TELEGRAM_BOT_TOKEN", tg.token()).env("TELEGRAM_API_URL", &tg.api_url());
+        }
         if let Ok(filter) = std::env::var("RUST_LOG") {
             t = t.env("RUST_LOG", &filter);
         }
@@ -61,7 +72,7 @@ impl App {
             assert!(tokio::time::Instant::now() < deadline, "commands never registered");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        App { fake, child, _dir: t }
+        App { fake, tg, child, _dir: t }
     }
 
     /// What `user` can see of the bot now: (message, text) pairs.
@@ -114,9 +125,36 @@ impl App {
         .await
     }
 
+    /// A person on Telegram does something, then the bot says `expected` in a new message.
+    async fn tg_after(&self, user: i64, act: impl FnOnce(&FakeTelegram), expected: &str) {
+        let tg = self.tg.as_ref().unwrap();
+        let seen = tg.messages_to(user).last().map_or(0, |m| m.message_id);
+        act(tg);
+        tg.wait_for(user, WAIT, expected, |m| m.message_id > seen && m.text.contains(expected))
+            .await;
+        loop {
+            let count = tg.sent_count(user);
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            if tg.sent_count(user) == count {
+                return;
+            }
+        }
+    }
+
+    async fn tg_says(&self, user: i64, text: &str, expected: &str) {
+        self.tg_after(user, |f| f.user_sends(user, text), expected).await;
+    }
+
+    async fn tg_presses(&self, user: i64, label: &str, expected: &str) {
+        self.tg_after(user, |f| f.user_presses(user, label).unwrap(), expected).await;
+    }
+
     async fn stop(mut self) -> FakeDiscord {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
+        if let Some(tg) = &self.tg {
+            tg.assert_clean();
+        }
         self.fake
     }
 }
@@ -195,6 +233,103 @@ async fn a_venue_with_closed_dms_is_told_in_the_server_the_next_time_it_acts() {
     let told = app.command(VENUE, "profile", json!([]), "messages privés sont fermés").await;
     assert!(!told.is_empty());
     assert_eq!(app.fake.dms_refused(VENUE), 1, "no DM is tried again");
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+const ARTIST: i64 = 101;
+
+/// A French artist on Telegram from /start to a profile submitted for review.
+async fn telegram_artist(app: &App, name: &str) {
+    let a = ARTIST;
+    app.tg_says(a, "/start", "Acceptez-vous").await;
+    app.tg_presses(a, "J'accepte", "Vous êtes plutôt").await;
+    app.tg_presses(a, "Artiste", &q(1, 11)).await;
+    app.tg_says(a, name, &q(2, 11)).await;
+    app.tg_says(a, "rock", &q(3, 11)).await;
+    app.tg_says(a, "800", &q(4, 11)).await;
+    app.tg_says(a, "oui", &q(5, 11)).await;
+    app.tg_says(a, "50-300", &q(6, 11)).await;
+    app.tg_says(a, "Lyon", &q(7, 11)).await;
+    app.tg_says(a, "100", &q(8, 11)).await;
+    app.tg_says(a, "05/12/2026", &q(9, 11)).await;
+    app.tg_presses(a, "Passer", &q(10, 11)).await;
+    app.tg_presses(a, "Passer", &q(11, 11)).await;
+    app.tg_presses(a, "Passer", "Voici votre profil").await;
+    app.tg_presses(a, "Envoyer pour validation", "envoyé pour validation").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_artist_on_telegram_books_a_venue_on_discord() {
+    let tg = FakeTelegram::start().await;
+    tg.add_user(ARTIST, "Arlo", Some("fr"));
+    let app = App::spawn_with(&[(VENUE, "Vera", "en-US")], Some(tg)).await;
+    telegram_artist(&app, "Arlo Trio").await;
+    // The venue signs up in English from its server.
+    app.command(VENUE, "start", json!([]), "Do you agree").await;
+    app.presses(VENUE, "I agree", "Are you").await;
+    app.presses(VENUE, "Venue", "Question 1 of 10").await;
+    for (answer, next) in [
+        ("Vera Club", 2),
+        ("Lyon", 3),
+        ("13 rue Delandine, 69002 Lyon", 4),
+        ("250", 5),
+        ("rock", 6),
+        ("500-1500", 7),
+        ("2026-12-05", 8),
+    ] {
+        app.says(VENUE, answer, &format!("Question {next} of 10")).await;
+    }
+    app.presses(VENUE, "Skip", "Question 9 of 10").await;
+    app.presses(VENUE, "Skip", "Question 10 of 10").await;
+    app.presses(VENUE, "Skip", "Here is your profile").await;
+    app.presses(VENUE, "Submit for review", "submitted for review").await;
+    for _ in 0..2 {
+        app.command(ADMIN, "pending", json!([]), "to review").await;
+        app.presses(ADMIN, "Approve", "approved").await;
+    }
+    app.fake.wait_for_dm(VENUE, "is approved").await;
+    let tg = app.tg.as_ref().unwrap();
+    tg.wait_for_text(ARTIST, "est validé").await;
+
+    // The artist finds the venue and proposes (as in the Telegram story).
+    let mut found = false;
+    for _ in 0..10 {
+        app.tg_after(ARTIST, |f| f.user_sends(ARTIST, "/match"), "").await;
+        let last = tg.last_message_to(ARTIST).unwrap();
+        if last.inline_buttons().iter().flatten().any(|(l, _)| l.contains("✉️ 1")) {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(found, "the approved venue is found by /match");
+    app.tg_presses(ARTIST, "✉️ 1", "Quelle date").await;
+    app.tg_presses(ARTIST, "05/12/2026", "Quel cachet").await;
+    app.tg_presses(ARTIST, "Garder", "Quel type de contrat").await;
+    app.tg_presses(ARTIST, "Cession", "Durée du set").await;
+    app.tg_presses(ARTIST, "90 min", "Horaires").await;
+    app.tg_presses(ARTIST, "Passer", "Un message").await;
+    app.tg_presses(ARTIST, "Passer", "Vérifiez la proposition").await;
+    app.tg_presses(ARTIST, "Envoyer", "envoyée à").await;
+
+    // The venue is told by DM on Discord, in English, and answers with the DM's buttons.
+    let told = app.fake.wait_for_dm(VENUE, "New proposal").await;
+    assert!(told.text().contains("Arlo Trio"), "{}", told.text());
+    app.presses(VENUE, "View", "Arlo Trio").await;
+    app.presses(VENUE, "Accept", "accepted").await;
+
+    // The answer and the contract reach the artist on Telegram, in French.
+    tg.wait_for_text(ARTIST, "a accepté").await;
+    let contract =
+        tg.wait_for(ARTIST, WAIT, "the contract as a document", |m| m.document.is_some()).await;
+    assert!(contract.document.unwrap().bytes.starts_with(b"%PDF"));
+    // And the venue's copy of the contract reaches it by DM.
+    app.fake
+        .wait_for(VENUE, WAIT, "the contract as a file", |m| {
+            m.attachments.iter().any(|a| a.bytes.starts_with(b"%PDF"))
+        })
+        .await;
     let fake = app.stop().await;
     fake.assert_clean();
 }
