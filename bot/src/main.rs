@@ -3,6 +3,7 @@
 
 mod chat;
 mod demo;
+mod discord;
 mod frontend;
 mod serve;
 mod telegram;

@@ -45,13 +45,31 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 config.rules.clone(),
                 store.clone(),
                 engine.clone(),
-                stopped,
+                stopped.clone(),
             )
             .await
             .context("starting the Telegram front-end")?;
             if let Some(route) = route {
                 app = app.merge(route);
             }
+            workers.extend(tasks);
+        }
+    }
+    match &config.discord {
+        None => {
+            tracing::info!("DISCORD_TOKEN is not set: the Discord front-end is not started");
+        }
+        Some(dc) => {
+            let tasks = crate::discord::start(
+                dc,
+                &config.admins,
+                config.rules.clone(),
+                store.clone(),
+                engine.clone(),
+                stopped.clone(),
+            )
+            .await
+            .context("starting the Discord front-end")?;
             workers.extend(tasks);
         }
     }

@@ -409,18 +409,6 @@ impl Config {
     pub fn unbuilt(&self, is_set: impl Fn(&str) -> bool) -> Vec<Unbuilt> {
         let any = |names: &[&str]| names.iter().any(|n| is_set(n));
         let mut out = Vec::new();
-        if self.discord.is_some() || any(&["DISCORD_API_URL", "DISCORD_GUILD_ID"]) {
-            out.push(Unbuilt {
-                variables: "DISCORD_TOKEN / DISCORD_API_URL / DISCORD_GUILD_ID",
-                part: "the Discord front-end",
-            });
-        }
-        if !self.admins.discord_ids.is_empty() || self.admins.discord_role.is_some() {
-            out.push(Unbuilt {
-                variables: "ADMIN_DISCORD_IDS / ADMIN_DISCORD_ROLE",
-                part: "the Discord front-end (its admins)",
-            });
-        }
         if self.mail.is_some() {
             out.push(Unbuilt { variables: "SMTP_URL / MAIL_FROM", part: "outgoing email" });
         }
@@ -507,7 +495,6 @@ mod tests {
         assert_eq!(
             parts,
             [
-                "the Discord front-end",
                 "outgoing email",
                 "the email provider's webhooks",
                 "commission payments (Stripe)",
@@ -516,7 +503,7 @@ mod tests {
         );
         assert_eq!(
             unbuilt[0].to_string(),
-            "DISCORD_TOKEN / DISCORD_API_URL / DISCORD_GUILD_ID set, but the Discord front-end is not built yet: ignored"
+            "SMTP_URL / MAIL_FROM set, but outgoing email is not built yet: ignored"
         );
         let telegram_only = [("TELEGRAM_BOT_TOKEN", "1:x"), ("LOG_FORMAT", "json")];
         let c = config(&telegram_only).unwrap();

@@ -79,3 +79,5 @@ demo-artist-name = Léa & les Ondes
 demo-artist-bio = Three-voice chanson pop: guitar, keys and drums.
 demo-artist-message = Hello! We would love to play at your place.
 demo-venue-message = Our budget is €750 for this slot; dinner is on us.
+frontend-discord-dms-closed = ⚠️ I cannot send you direct messages: yours are closed. Open them (the server's privacy settings), then send me a direct message to get your notifications.
+frontend-discord-more = More:

@@ -79,3 +79,5 @@ demo-artist-name = Léa & les Ondes
 demo-artist-bio = Chanson pop à trois voix : guitare, claviers et batterie.
 demo-artist-message = Bonjour ! Nous serions ravis de jouer chez vous.
 demo-venue-message = Notre budget est de 750 € pour ce créneau ; le repas est offert.
+frontend-discord-dms-closed = ⚠️ Je ne peux pas vous écrire en message privé : vos messages privés sont fermés. Ouvrez-les (Paramètres de confidentialité du serveur), puis écrivez-moi un message privé pour recevoir vos notifications.
+frontend-discord-more = Suite :
