@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use flowstage_core::conversation::i18n::tr;
 use flowstage_core::domain::Lang;
 use flowstage_core::domain::profile::Profile;
 use flowstage_core::domain::proposal::{Deal, Proposal, ProposalStatus, Terms};
@@ -125,57 +126,37 @@ async fn venue_location(store: &Store, p: &Proposal) -> Result<String, StoreErro
 }
 
 fn describe(lang: Lang, terms: &Terms, pending: Option<ProposalStatus>) -> String {
-    let fee = terms.fee.euros();
-    let deal = match (lang, terms.deal) {
-        (Lang::Fr, Deal::FlatFee) => format!("cession, {fee} € HT"),
-        (Lang::En, Deal::FlatFee) => format!("flat fee, €{fee} excl. VAT"),
-        (Lang::Fr, Deal::DoorDeal { percent_bp }) => {
-            format!("coréalisation, {} % des recettes", pct(percent_bp))
+    let fee = ("fee", terms.fee.euros().to_string());
+    let deal = match terms.deal {
+        Deal::FlatFee => tr(lang, "cal-deal-flat", &[fee]),
+        Deal::DoorDeal { percent_bp } => {
+            tr(lang, "cal-deal-door", &[fee, ("percent", pct(percent_bp))])
         }
-        (Lang::En, Deal::DoorDeal { percent_bp }) => {
-            format!("door deal, {}% of receipts", pct(percent_bp))
+        Deal::GuaranteeVersus { percent_bp } => {
+            tr(lang, "cal-deal-versus", &[fee, ("percent", pct(percent_bp))])
         }
-        (Lang::Fr, Deal::GuaranteeVersus { percent_bp }) => {
-            format!("garantie de {fee} € ou {} % des recettes nettes", pct(percent_bp))
-        }
-        (Lang::En, Deal::GuaranteeVersus { percent_bp }) => {
-            format!("€{fee} guarantee versus {}% of net", pct(percent_bp))
-        }
-        (Lang::Fr, Deal::GuaranteePlus { percent_bp }) => {
-            format!("garantie de {fee} € plus {} % des recettes nettes", pct(percent_bp))
-        }
-        (Lang::En, Deal::GuaranteePlus { percent_bp }) => {
-            format!("€{fee} guarantee plus {}% of net", pct(percent_bp))
+        Deal::GuaranteePlus { percent_bp } => {
+            tr(lang, "cal-deal-plus", &[fee, ("percent", pct(percent_bp))])
         }
     };
     let mut lines = vec![deal];
     let t = terms.times;
     let times = [
-        (t.load_in, "Arrivée", "Load-in"),
-        (t.soundcheck, "Balances", "Soundcheck"),
-        (t.doors, "Portes", "Doors"),
-        (t.set_start, "Concert", "Set"),
-        (t.curfew, "Fin", "Curfew"),
+        (t.load_in, "cal-load-in"),
+        (t.soundcheck, "cal-soundcheck"),
+        (t.doors, "cal-doors"),
+        (t.set_start, "cal-set"),
+        (t.curfew, "cal-curfew"),
     ];
-    for (time, fr, en) in times {
+    for (time, key) in times {
         if let Some(time) = time {
-            let label = if lang == Lang::Fr { fr } else { en };
-            lines.push(format!("{label}{}{}", sep(lang), time.format("%H:%M")));
+            lines.push(tr(lang, key, &[("time", time.format("%H:%M").to_string())]));
         }
     }
-    lines.push(match lang {
-        Lang::Fr => format!("Durée du set{}{} min", sep(lang), terms.set_minutes),
-        Lang::En => format!("Set length{}{} min", sep(lang), terms.set_minutes),
-    });
+    lines.push(tr(lang, "cal-set-length", &[("minutes", terms.set_minutes.to_string())]));
     if let Some(status) = pending {
-        lines.push(match (lang, status) {
-            (Lang::Fr, ProposalStatus::Held) => {
-                "Date posée en option, pas encore confirmée.".into()
-            }
-            (Lang::En, ProposalStatus::Held) => "Date on hold, not confirmed yet.".into(),
-            (Lang::Fr, _) => "Proposition en attente de réponse.".into(),
-            (Lang::En, _) => "Proposal awaiting an answer.".into(),
-        });
+        let key = if status == ProposalStatus::Held { "cal-held" } else { "cal-pending" };
+        lines.push(tr(lang, key, &[]));
     }
     lines.join("\n")
 }

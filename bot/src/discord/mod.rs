@@ -218,6 +218,7 @@ impl Discord {
         let result = match self.guild {
             Some(g) => {
                 let guild_id = GuildId::new(g);
+                // For operators: REST calls are named for the logs.
                 self.rest
                     .call("PUT guild commands", || {
                         rest::json(
@@ -524,6 +525,7 @@ impl Discord {
                 rest::json(Route::UserMeDmChannels, LightMethod::Post, &body)
             })
             .await?;
+        // For operators: an error for the logs.
         let id = v
             .get("id")
             .and_then(Value::as_str)

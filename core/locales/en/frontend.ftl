@@ -81,3 +81,17 @@ demo-artist-message = Hello! We would love to play at your place.
 demo-venue-message = Our budget is €750 for this slot; dinner is on us.
 frontend-discord-dms-closed = ⚠️ I cannot send you direct messages: yours are closed. Open them (the server's privacy settings), then send me a direct message to get your notifications.
 frontend-discord-more = More:
+
+# The calendar feed's event descriptions.
+cal-deal-flat = flat fee, €{ $fee } excl. VAT
+cal-deal-door = door deal, { $percent }% of receipts
+cal-deal-versus = €{ $fee } guarantee versus { $percent }% of net
+cal-deal-plus = €{ $fee } guarantee plus { $percent }% of net
+cal-load-in = Load-in: { $time }
+cal-soundcheck = Soundcheck: { $time }
+cal-doors = Doors: { $time }
+cal-set = Set: { $time }
+cal-curfew = Curfew: { $time }
+cal-set-length = Set length: { $minutes } min
+cal-held = Date on hold, not confirmed yet.
+cal-pending = Proposal awaiting an answer.

@@ -81,3 +81,17 @@ demo-artist-message = Bonjour ! Nous serions ravis de jouer chez vous.
 demo-venue-message = Notre budget est de 750 € pour ce créneau ; le repas est offert.
 frontend-discord-dms-closed = ⚠️ Je ne peux pas vous écrire en message privé : vos messages privés sont fermés. Ouvrez-les (Paramètres de confidentialité du serveur), puis écrivez-moi un message privé pour recevoir vos notifications.
 frontend-discord-more = Suite :
+
+# The calendar feed's event descriptions.
+cal-deal-flat = cession, { $fee } € HT
+cal-deal-door = coréalisation, { $percent } % des recettes
+cal-deal-versus = garantie de { $fee } € ou { $percent } % des recettes nettes
+cal-deal-plus = garantie de { $fee } € plus { $percent } % des recettes nettes
+cal-load-in = Arrivée : { $time }
+cal-soundcheck = Balances : { $time }
+cal-doors = Portes : { $time }
+cal-set = Concert : { $time }
+cal-curfew = Fin : { $time }
+cal-set-length = Durée du set : { $minutes } min
+cal-held = Date posée en option, pas encore confirmée.
+cal-pending = Proposition en attente de réponse.
