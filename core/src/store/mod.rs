@@ -23,7 +23,7 @@ use crate::clock::Clock;
 pub use accounts::{LinkError, Settings};
 pub use conversations::ConversationRecord;
 pub use outbox::{OutboxItem, Recipients};
-pub use profiles::ProfileChange;
+pub use profiles::{EditDecision, EditReviewed, ProfileChange, Reinstated};
 pub use proposals::{BookingError, NewProposal, ThreadMessage, TransitionError};
 pub use social::{SavedSearch, Ticket};
 
