@@ -529,7 +529,7 @@ fn proposals_are_refused_countered_and_withdrawn(h: &mut Harness) {
         on hold
         [Release the hold] [⚔️ Challenge the 1st hold]
         > [Challenge]
-        The 1st hold cannot challenge itself.
+        Only the other side can do this with this proposal.
     "
         ),
     );
