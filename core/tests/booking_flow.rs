@@ -1039,14 +1039,20 @@ async fn story_three_holds_on_one_date(h: &Harness) {
         ]
     );
     assert_eq!(board.holds[1].artist_name, "Deux");
-    assert_eq!(board.holds.iter().map(|e| e.moves).collect::<Vec<_>>(), [1, 2, 3].map(venue_on_hold));
+    assert_eq!(
+        board.holds.iter().map(|e| e.moves).collect::<Vec<_>>(),
+        [1, 2, 3].map(venue_on_hold)
+    );
     assert_eq!(board.open.len(), 1);
     assert_eq!(board.open[0].proposal.id, p4);
     assert_eq!(
         board.open[0].moves,
         Moves { accept: true, refuse: true, counter: true, hold: true, ..mv() }
     );
-    assert_eq!(h.booking.hold_status(p2).await.unwrap(), Some(hold_status(2, start() + Duration::days(5))));
+    assert_eq!(
+        h.booking.hold_status(p2).await.unwrap(),
+        Some(hold_status(2, start() + Duration::days(5)))
+    );
     assert_eq!(h.booking.hold_status(p4).await.unwrap(), None);
     assert!(matches!(
         h.booking.date_board(a1, venue_p, day(5)).await,
@@ -1128,14 +1134,18 @@ async fn story_a_challenge_answered_by_confirm(h: &Harness) {
     assert!(notices_of(&told, a1).iter().any(|e| matches!(e,
         Event::ProposalAccepted { proposal, booking: b, .. } if *proposal == p1 && *b == booking.id)));
     for (a, p) in [(a2, p2), (a3, p3)] {
-        let closed = Event::ProposalClosed { proposal: p, day: day(5), reason: CloseReason::DateFull };
+        let closed =
+            Event::ProposalClosed { proposal: p, day: day(5), reason: CloseReason::DateFull };
         assert!(notices_of(&told, a).contains(&closed), "{told:?}");
         assert!(notices_of(&told, v).contains(&closed), "{told:?}");
         assert_eq!(offered(h, v, a, p).await, (mv(), mv()));
     }
     assert_eq!(offered(h, v, a1, p1).await, (mv(), mv()));
     let board = h.booking.date_board(v, booking.venue, day(5)).await.unwrap();
-    assert_eq!(board.bookings.iter().map(|(b, name)| (b.id, name.as_str())).collect::<Vec<_>>(), [(booking.id, "Un")]);
+    assert_eq!(
+        board.bookings.iter().map(|(b, name)| (b.id, name.as_str())).collect::<Vec<_>>(),
+        [(booking.id, "Un")]
+    );
     assert!(board.holds.is_empty() && board.open.is_empty());
     h.clock.advance(Duration::days(3));
     assert_eq!(tick(&h.booking).await.unwrap().total(), 0, "no challenge left to fire");
@@ -1262,7 +1272,10 @@ async fn story_a_hold_that_expires(h: &Harness) {
     assert!(notices_of(&told, a1).is_empty());
     let to_venue = notices_of(&told, v);
     assert_eq!(to_venue.len(), 2);
-    assert!(to_venue.contains(&expired(p2, Party::Venue)) && to_venue.contains(&expired(p3, Party::Venue)));
+    assert!(
+        to_venue.contains(&expired(p2, Party::Venue))
+            && to_venue.contains(&expired(p3, Party::Venue))
+    );
     assert_eq!(offered(h, v, a2, p2).await, (mv(), mv()));
     assert_eq!(offered(h, v, a1, p1).await, (venue_on_hold(1), artist_on_hold(false)));
     let venue_p = h.store.proposal(p1).await.unwrap().venue;

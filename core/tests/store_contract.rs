@@ -17,8 +17,8 @@ use flowstage_core::domain::proposal::{Deal, Proposal, ProposalStatus, ShowTimes
 use flowstage_core::domain::values::{
     AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, Links, Name, TravelRadius,
 };
-use flowstage_core::domain::{AccountId, Lang, ProfileId};
 use flowstage_core::domain::when::Zone;
+use flowstage_core::domain::{AccountId, Lang, ProfileId};
 use flowstage_core::store::{
     Backend, BookingError, EditDecision, EditReviewed, NewProposal, Recipients, Reinstated,
     Settings, Store, StoreError, TransitionError,
@@ -641,7 +641,7 @@ async fn public_edits_of_an_approved_profile_wait_for_review(h: &Harness) {
             v.capacity = Capacity::parse("900").unwrap();
             ProfileDetails::Venue(v)
         }
-        other => other,
+        other @ ProfileDetails::Artist(_) => other,
     };
     h.store.update_profile(id, &quiet, &dates(&[3, 4])).await.unwrap();
     assert_eq!(h.store.profile_edit(id).await.unwrap(), Some(quiet.clone()));
@@ -701,5 +701,8 @@ async fn a_suspended_profile_is_reinstated_with_a_reason(h: &Harness) {
     let gone = account(h, "gone").await;
     let erased = approved(h, gone, &artist("Partis"), &[5]).await;
     h.store.erase_account(gone).await.unwrap();
-    assert_eq!(h.store.reinstate_profile(erased, admin, "retour").await.unwrap(), Reinstated::OwnerErased);
+    assert_eq!(
+        h.store.reinstate_profile(erased, admin, "retour").await.unwrap(),
+        Reinstated::OwnerErased
+    );
 }

@@ -65,9 +65,9 @@ impl When {
         let t = terms.times;
         let Some(start) = t.doors.or(t.set_start) else { return When::AllDay(terms.day) };
         let set_end = t.set_start.unwrap_or(start);
-        let end_time = t.curfew.unwrap_or_else(|| {
-            set_end + Duration::minutes(i64::from(terms.set_minutes.max(1)))
-        });
+        let end_time = t
+            .curfew
+            .unwrap_or_else(|| set_end + Duration::minutes(i64::from(terms.set_minutes.max(1))));
         let start = terms.day.and_time(start);
         let mut end = terms.day.and_time(end_time);
         if end <= start {
@@ -458,12 +458,23 @@ mod tests {
             message: None,
         };
         let table = [
-            (ShowTimes { doors: t(20, 0), set_start: t(21, 0), curfew: t(23, 30), ..ShowTimes::default() },
-             When::Timed { start: at(day, 20, 0), end: at(day, 23, 30) }),
-            (ShowTimes { set_start: t(21, 0), ..ShowTimes::default() },
-             When::Timed { start: at(day, 21, 0), end: at(day, 22, 15) }),
-            (ShowTimes { doors: t(22, 0), curfew: t(2, 0), ..ShowTimes::default() },
-             When::Timed { start: at(day, 22, 0), end: at(day.succ_opt().unwrap(), 2, 0) }),
+            (
+                ShowTimes {
+                    doors: t(20, 0),
+                    set_start: t(21, 0),
+                    curfew: t(23, 30),
+                    ..ShowTimes::default()
+                },
+                When::Timed { start: at(day, 20, 0), end: at(day, 23, 30) },
+            ),
+            (
+                ShowTimes { set_start: t(21, 0), ..ShowTimes::default() },
+                When::Timed { start: at(day, 21, 0), end: at(day, 22, 15) },
+            ),
+            (
+                ShowTimes { doors: t(22, 0), curfew: t(2, 0), ..ShowTimes::default() },
+                When::Timed { start: at(day, 22, 0), end: at(day.succ_opt().unwrap(), 2, 0) },
+            ),
             (ShowTimes { load_in: t(16, 0), ..ShowTimes::default() }, When::AllDay(day)),
         ];
         for (times, expected) in table {
@@ -474,8 +485,14 @@ mod tests {
     #[test]
     fn holds_are_named_by_rank() {
         let labels: Vec<_> = [1, 2, 3, 4, 11, 21, 22].map(|r| hold_label(Lang::En, r)).into();
-        assert_eq!(labels, ["1st hold", "2nd hold", "3rd hold", "4th hold", "11th hold", "21st hold", "22nd hold"]);
-        assert_eq!((hold_label(Lang::Fr, 1), hold_label(Lang::Fr, 2)), ("1re option".into(), "2e option".into()));
+        assert_eq!(
+            labels,
+            ["1st hold", "2nd hold", "3rd hold", "4th hold", "11th hold", "21st hold", "22nd hold"]
+        );
+        assert_eq!(
+            (hold_label(Lang::Fr, 1), hold_label(Lang::Fr, 2)),
+            ("1re option".into(), "2e option".into())
+        );
     }
 
     #[test]

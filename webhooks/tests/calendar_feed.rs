@@ -217,7 +217,10 @@ async fn the_feed_parses_with_an_independent_reader() {
     assert_eq!(held_event["uid"], format!("proposal-{}@flowstage", held.id));
     assert_eq!(held_event["status"], "TENTATIVE");
     assert_eq!(held_event["transp"], "TRANSPARENT");
-    assert_eq!(held_event["summary"], "1re option\u{a0}: Chloé; Bérénice, & les Naïfs @ La Cour des Miracles");
+    assert_eq!(
+        held_event["summary"],
+        "1re option\u{a0}: Chloé; Bérénice, & les Naïfs @ La Cour des Miracles"
+    );
     assert_eq!(held_event["start"], "2026-12-12T20:00:00+01:00");
     let held_text = held_event["description"].as_str().unwrap();
     assert!(held_text.contains("70.5 % des recettes"), "{held_text}");

@@ -64,7 +64,8 @@ impl BookingService {
                 proposal: p,
             });
         }
-        let (mut held, open): (Vec<_>, Vec<_>) = entries.into_iter().partition(|e| e.hold.is_some());
+        let (mut held, open): (Vec<_>, Vec<_>) =
+            entries.into_iter().partition(|e| e.hold.is_some());
         held.sort_by_key(|e| e.hold.map(|h| h.rank));
         Ok(DateBoard { venue, day, bookings, holds: held, open })
     }

@@ -69,7 +69,8 @@ impl HoldStatus {
     #[must_use]
     pub fn of(id: ProposalId, holds: &[Hold]) -> Option<Self> {
         let mine = holds.iter().find(|h| h.proposal == id)?;
-        let challenge_of = |h: &Hold, other| h.challenge_deadline.map(|deadline| Challenge { other, deadline });
+        let challenge_of =
+            |h: &Hold, other| h.challenge_deadline.map(|deadline| Challenge { other, deadline });
         let challenged = mine.challenged_by.and_then(|by| challenge_of(mine, by));
         let challenging = holds
             .iter()
@@ -151,7 +152,11 @@ impl BookingService {
                     expires_at: hold.expires_at,
                     recipient: Party::Artist,
                 };
-                vec![notice(sides.artist().owner, &event, &format!("hold:{id}:{}:placed", hold.seq))]
+                vec![notice(
+                    sides.artist().owner,
+                    &event,
+                    &format!("hold:{id}:{}:placed", hold.seq),
+                )]
             })
             .await?;
         self.audit(Some(actor), "proposal.held", id).await?;

@@ -939,7 +939,11 @@ impl Store {
     }
 
     /// The open (sent or held) proposals for one venue date, oldest first: the date board's.
-    pub async fn open_proposals_at(&self, venue: ProfileId, day: NaiveDate) -> Result<Vec<Proposal>> {
+    pub async fn open_proposals_at(
+        &self,
+        venue: ProfileId,
+        day: NaiveDate,
+    ) -> Result<Vec<Proposal>> {
         let sql = format!(
             "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE status IN ('sent', 'held') AND venue_id = $1 \
              AND day = $2 ORDER BY id"
@@ -962,12 +966,20 @@ impl Store {
             "SELECT {BOOKING_COLUMNS}, cancelled_at FROM bookings WHERE artist_id = $1 OR venue_id = $1 \
              ORDER BY day, id"
         );
-        type Row =
-            (i64, i64, i64, i64, NaiveDate, i64, String, Option<String>, DateTime<Utc>, Option<DateTime<Utc>>);
-        let rows = on_pool!(self, |p| sqlx::query_as::<_, Row>(&sql)
-            .bind(profile.0)
-            .fetch_all(p)
-            .await)?;
+        type Row = (
+            i64,
+            i64,
+            i64,
+            i64,
+            NaiveDate,
+            i64,
+            String,
+            Option<String>,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+        );
+        let rows =
+            on_pool!(self, |p| sqlx::query_as::<_, Row>(&sql).bind(profile.0).fetch_all(p).await)?;
         rows.into_iter()
             .map(|(id, proposal, artist, venue, day, slot, status, sha, created, cancelled)| {
                 let row = (id, proposal, artist, venue, day, slot, status, sha, created);
