@@ -7,19 +7,23 @@
 #![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
 
 use chrono::{Duration, NaiveDate};
-use flowstage_core::booking::{BookingFlowError, BookingService, Moves, response_stats, tick};
+use flowstage_core::booking::{
+    BookingFlowError, BookingService, Challenge, HoldStatus, Moves, response_stats, tick,
+};
 use flowstage_core::clock::ManualClock;
 use flowstage_core::config::Rules;
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::genre::GenreSet;
 use flowstage_core::domain::places::{City, Country};
 use flowstage_core::domain::profile::{Artist, ProfileDetails, ProfileStatus, Venue};
-use flowstage_core::domain::proposal::{BookingStatus, Deal, ProposalStatus, ShowTimes, Terms};
+use flowstage_core::domain::proposal::{
+    BookingStatus, Deal, Party, ProposalStatus, ShowTimes, Terms,
+};
 use flowstage_core::domain::values::{
     AudienceRange, BudgetRange, Capacity, DateSet, Fee, LicenceNumber, Links, Name, TravelRadius,
 };
 use flowstage_core::domain::{AccountId, Lang, ProfileId, ProposalId};
-use flowstage_core::notify::{CloseReason, Event, decode};
+use flowstage_core::notify::{CloseReason, Event, ReleaseReason, decode};
 use flowstage_core::store::{AcceptOutcome, Backend, Move, Store};
 
 mod support;
@@ -85,6 +89,13 @@ on_both_backends!(Harness;
     fifty_racing_accepts_give_one_booking_and_clear_refusals,
     a_proposal_found_impossible_on_accept_is_closed,
     timers_survive_a_restart,
+    story_three_holds_on_one_date,
+    story_the_first_hold_is_released,
+    story_a_challenge_answered_by_confirm,
+    story_a_challenge_answered_by_release,
+    story_a_challenge_that_lapses,
+    story_a_hold_that_expires,
+    an_artist_asks_and_the_venue_decides,
 );
 
 fn day(d: u32) -> NaiveDate {
@@ -773,13 +784,15 @@ async fn the_moves_offered_are_the_moves_allowed(h: &Harness) {
     assert_eq!(b.moves(a1, p1).await.unwrap(), Moves { withdraw: true, ..m(true) });
     assert_eq!(
         b.moves(v, p2).await.unwrap(),
-        Moves { refuse: true, counter: true, release: true, challenge: true, ..m(true) }
+        Moves { refuse: true, counter: true, release: true, ..m(true) },
+        "the venue decides its holds; it does not challenge them"
     );
     assert_eq!(
         b.moves(a2, p2).await.unwrap(),
         Moves { withdraw: true, challenge: true, ..m(true) }
     );
     assert_eq!(b.moves(stranger, p2).await.unwrap(), m(false));
+    assert!(matches!(b.challenge(v, p2).await, Err(BookingFlowError::NotYourProposal)));
     b.challenge(a2, p2).await.unwrap();
     assert!(!b.moves(a2, p2).await.unwrap().challenge, "one challenge at a time");
     b.release(v, p1).await.unwrap();
@@ -787,6 +800,9 @@ async fn the_moves_offered_are_the_moves_allowed(h: &Harness) {
         b.moves(v, p1).await.unwrap(),
         Moves { accept: true, refuse: true, counter: true, hold: true, ..m(true) }
     );
+    assert_eq!(b.moves(a1, p1).await.unwrap(), Moves { withdraw: true, ask_hold: true, ..m(true) });
+    assert!(matches!(b.hold(a1, p1).await, Err(BookingFlowError::NotYourProposal)));
+    assert!(matches!(b.release(a2, p2).await, Err(BookingFlowError::NotYourProposal)));
     b.refuse(v, p1, None).await.unwrap();
     assert_eq!(b.moves(v, p1).await.unwrap(), m(true), "a final proposal only keeps its thread");
 }
@@ -937,4 +953,363 @@ async fn timers_survive_a_restart(h: &Harness) {
     assert_eq!(rank(h, p2).await, Some(1));
     assert_eq!(status(h, p1).await, ProposalStatus::Sent);
     restarted.store().close().await;
+}
+
+// Hold stories (issue 19): at each point, the moves every party is offered and the notices each
+// one receives, worded by the data they carry (rank, deadline, the recipient's side).
+
+const VENUE: &str = "Le Petit Bain";
+
+/// The moves offered to the venue, to the artist, in that order.
+async fn offered(h: &Harness, v: AccountId, a: AccountId, p: ProposalId) -> (Moves, Moves) {
+    (h.booking.moves(v, p).await.unwrap(), h.booking.moves(a, p).await.unwrap())
+}
+
+fn mv() -> Moves {
+    Moves { message: true, ..Moves::default() }
+}
+
+/// The venue answering a held proposal an artist sent, at rank `rank`.
+fn venue_on_hold(rank: u32) -> Moves {
+    Moves { confirm: rank == 1, refuse: true, counter: true, release: true, ..mv() }
+}
+
+/// The artist who sent a held proposal; `challenge`: a lower hold facing an unchallenged 1st.
+fn artist_on_hold(challenge: bool) -> Moves {
+    Moves { withdraw: true, challenge, ..mv() }
+}
+
+fn notices_of(told: &[(AccountId, Event)], to: AccountId) -> Vec<Event> {
+    told.iter().filter(|(t, _)| *t == to).map(|(_, e)| e.clone()).collect()
+}
+
+fn placed(p: ProposalId, rank: u8, expires_at: chrono::DateTime<chrono::Utc>) -> Event {
+    Event::HoldPlaced {
+        proposal: p,
+        venue_name: VENUE.into(),
+        day: day(5),
+        rank,
+        expires_at,
+        recipient: Party::Artist,
+    }
+}
+
+fn promoted(
+    p: ProposalId,
+    rank: u8,
+    expires_at: chrono::DateTime<chrono::Utc>,
+    recipient: Party,
+) -> Event {
+    Event::HoldPromoted {
+        proposal: p,
+        venue_name: VENUE.into(),
+        day: day(5),
+        rank,
+        expires_at: Some(expires_at),
+        recipient,
+    }
+}
+
+fn released(p: ProposalId, reason: ReleaseReason, recipient: Party) -> Event {
+    Event::HoldReleased { proposal: p, venue_name: VENUE.into(), day: day(5), reason, recipient }
+}
+
+async fn story_three_holds_on_one_date(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(a1, p1), (a2, p2), (a3, p3)] = held[..] else { unreachable!() };
+    let told = h.told().await;
+    // Each artist is told their rank and until when; the venue, which placed them, nothing.
+    assert_eq!(notices_of(&told, a1), [placed(p1, 1, start() + Duration::days(7))]);
+    assert_eq!(notices_of(&told, a2), [placed(p2, 2, start() + Duration::days(5))]);
+    assert_eq!(notices_of(&told, a3), [placed(p3, 3, start() + Duration::days(5))]);
+    assert!(
+        !notices_of(&told, v).iter().any(|e| matches!(e, Event::HoldPlaced { .. })),
+        "{told:?}"
+    );
+    assert_eq!(offered(h, v, a1, p1).await, (venue_on_hold(1), artist_on_hold(false)));
+    assert_eq!(offered(h, v, a2, p2).await, (venue_on_hold(2), artist_on_hold(true)));
+    assert_eq!(offered(h, v, a3, p3).await, (venue_on_hold(3), artist_on_hold(true)));
+
+    // The board: no booking, the three holds by rank with their expiry, nothing else open.
+    let venue_p = h.store.proposal(p1).await.unwrap().venue;
+    let (_, late_artist) = member(h, "Quatre", &artist("Quatre")).await;
+    let a4 = h.store.profile(late_artist).await.unwrap().owner;
+    let p4 = h.booking.propose(a4, late_artist, venue_p, terms(5, "900")).await.unwrap().id;
+    let board = h.booking.date_board(v, venue_p, day(5)).await.unwrap();
+    assert!(board.bookings.is_empty());
+    let ranks: Vec<_> = board.holds.iter().map(|e| (e.proposal.id, e.hold)).collect();
+    assert_eq!(
+        ranks,
+        [
+            (p1, Some(hold_status(1, start() + Duration::days(7)))),
+            (p2, Some(hold_status(2, start() + Duration::days(5)))),
+            (p3, Some(hold_status(3, start() + Duration::days(5)))),
+        ]
+    );
+    assert_eq!(board.holds[1].artist_name, "Deux");
+    assert_eq!(
+        board.holds.iter().map(|e| e.moves).collect::<Vec<_>>(),
+        [1, 2, 3].map(venue_on_hold)
+    );
+    assert_eq!(board.open.len(), 1);
+    assert_eq!(board.open[0].proposal.id, p4);
+    assert_eq!(
+        board.open[0].moves,
+        Moves { accept: true, refuse: true, counter: true, hold: true, ..mv() }
+    );
+    assert_eq!(
+        h.booking.hold_status(p2).await.unwrap(),
+        Some(hold_status(2, start() + Duration::days(5)))
+    );
+    assert_eq!(h.booking.hold_status(p4).await.unwrap(), None);
+    assert!(matches!(
+        h.booking.date_board(a1, venue_p, day(5)).await,
+        Err(BookingFlowError::NotYourProfile)
+    ));
+}
+
+fn hold_status(rank: u32, expires_at: chrono::DateTime<chrono::Utc>) -> HoldStatus {
+    HoldStatus { rank, expires_at, challenged: None, challenging: None }
+}
+
+async fn story_the_first_hold_is_released(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(a1, p1), (a2, p2), (a3, p3)] = held[..] else { unreachable!() };
+    h.told().await;
+    h.clock.advance(Duration::days(1));
+    h.booking.release(v, p1).await.unwrap();
+    let told = h.told().await;
+    let now = start() + Duration::days(1);
+    assert_eq!(notices_of(&told, a1), [released(p1, ReleaseReason::Released, Party::Artist)]);
+    // The new 1st gets a 1st hold's time, and says so; the 3rd keeps its expiry.
+    assert_eq!(notices_of(&told, a2), [promoted(p2, 1, now + Duration::days(7), Party::Artist)]);
+    assert_eq!(
+        notices_of(&told, a3),
+        [promoted(p3, 2, start() + Duration::days(5), Party::Artist)]
+    );
+    let to_venue = notices_of(&told, v);
+    assert_eq!(to_venue.len(), 3, "{to_venue:?}");
+    assert!(to_venue.contains(&released(p1, ReleaseReason::Released, Party::Venue)));
+    assert!(to_venue.contains(&promoted(p2, 1, now + Duration::days(7), Party::Venue)));
+    assert!(to_venue.contains(&promoted(p3, 2, start() + Duration::days(5), Party::Venue)));
+    // The released proposal is open again: the venue may hold it again, the artist ask.
+    assert_eq!(
+        offered(h, v, a1, p1).await,
+        (
+            Moves { accept: true, refuse: true, counter: true, hold: true, ..mv() },
+            Moves { withdraw: true, ask_hold: true, ..mv() }
+        )
+    );
+    assert_eq!(offered(h, v, a2, p2).await, (venue_on_hold(1), artist_on_hold(false)));
+    assert_eq!(offered(h, v, a3, p3).await, (venue_on_hold(2), artist_on_hold(true)));
+}
+
+async fn story_a_challenge_answered_by_confirm(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(a1, p1), (a2, p2), (a3, p3)] = held[..] else { unreachable!() };
+    h.told().await;
+    let challenged = h.booking.challenge(a3, p3).await.unwrap();
+    let deadline = start() + Duration::hours(48);
+    assert_eq!(challenged.challenge_deadline, Some(deadline));
+    let told = h.told().await;
+    let challenge_for = |recipient, decides| Event::HoldChallenged {
+        proposal: p1,
+        venue_name: VENUE.into(),
+        day: day(5),
+        deadline,
+        recipient,
+        decides,
+        challenge_hours: 48,
+        challenger: Some(p3),
+        challenger_rank: 3,
+    };
+    // The venue answers the artist's proposal: the decision is its, by the deadline.
+    assert_eq!(notices_of(&told, v), [challenge_for(Party::Venue, true)]);
+    assert_eq!(notices_of(&told, a1), [challenge_for(Party::Artist, false)]);
+    assert!(notices_of(&told, a2).is_empty() && notices_of(&told, a3).is_empty());
+    assert_eq!(offered(h, v, a1, p1).await, (venue_on_hold(1), artist_on_hold(false)));
+    assert_eq!(offered(h, v, a2, p2).await, (venue_on_hold(2), artist_on_hold(false)));
+    assert_eq!(offered(h, v, a3, p3).await, (venue_on_hold(3), artist_on_hold(false)));
+    let first = h.booking.hold_status(p1).await.unwrap().unwrap();
+    assert_eq!(first.challenged, Some(Challenge { other: p3, deadline }));
+    let third = h.booking.hold_status(p3).await.unwrap().unwrap();
+    assert_eq!(third.challenging, Some(Challenge { other: p1, deadline }));
+
+    // Confirmed: the 1st is booked, the other holds are closed (the date is full).
+    h.clock.advance(Duration::hours(20));
+    let booking = h.booking.confirm_hold(v, p1).await.unwrap().booking;
+    let told = h.told().await;
+    assert!(notices_of(&told, a1).iter().any(|e| matches!(e,
+        Event::ProposalAccepted { proposal, booking: b, .. } if *proposal == p1 && *b == booking.id)));
+    for (a, p) in [(a2, p2), (a3, p3)] {
+        let closed =
+            Event::ProposalClosed { proposal: p, day: day(5), reason: CloseReason::DateFull };
+        assert!(notices_of(&told, a).contains(&closed), "{told:?}");
+        assert!(notices_of(&told, v).contains(&closed), "{told:?}");
+        assert_eq!(offered(h, v, a, p).await, (mv(), mv()));
+    }
+    assert_eq!(offered(h, v, a1, p1).await, (mv(), mv()));
+    let board = h.booking.date_board(v, booking.venue, day(5)).await.unwrap();
+    assert_eq!(
+        board.bookings.iter().map(|(b, name)| (b.id, name.as_str())).collect::<Vec<_>>(),
+        [(booking.id, "Un")]
+    );
+    assert!(board.holds.is_empty() && board.open.is_empty());
+    h.clock.advance(Duration::days(3));
+    assert_eq!(tick(&h.booking).await.unwrap().total(), 0, "no challenge left to fire");
+}
+
+/// A venue offers the date to an artist and holds it: the artist answers, so a challenge is
+/// the artist's to confirm or release.
+async fn story_a_challenge_answered_by_release(h: &Harness) {
+    let (v, venue_p) = member(h, "v", &venue(VENUE, 1)).await;
+    let (x, artist_x) = member(h, "x", &artist("Xylo")).await;
+    let (y, artist_y) = member(h, "y", &artist("Yé-Yé")).await;
+    let px = h.booking.propose(v, venue_p, artist_x, terms(5, "800")).await.unwrap().id;
+    let py = h.booking.propose(y, artist_y, venue_p, terms(5, "800")).await.unwrap().id;
+    // On the venue's own offer, the artist answers and may ask; the venue withdraws and holds.
+    assert_eq!(
+        offered(h, v, x, px).await,
+        (
+            Moves { withdraw: true, hold: true, ..mv() },
+            Moves { accept: true, refuse: true, counter: true, ask_hold: true, ..mv() }
+        )
+    );
+    assert!(matches!(h.booking.hold(x, px).await, Err(BookingFlowError::NotYourProposal)));
+    h.booking.hold(v, px).await.unwrap();
+    h.booking.hold(v, py).await.unwrap();
+    let venue_on_own_offer = Moves { withdraw: true, release: true, ..mv() };
+    let artist_answering = Moves { confirm: true, refuse: true, counter: true, ..mv() };
+    assert_eq!(offered(h, v, x, px).await, (venue_on_own_offer, artist_answering));
+    h.told().await;
+
+    let rules = Rules { challenge_hours: 24, ..Rules::default() };
+    let booking = BookingService::new(h.store.clone(), rules);
+    booking.challenge(y, py).await.unwrap();
+    let deadline = start() + Duration::hours(24);
+    let told = h.told().await;
+    let challenge_for = |recipient, decides| Event::HoldChallenged {
+        proposal: px,
+        venue_name: VENUE.into(),
+        day: day(5),
+        deadline,
+        recipient,
+        decides,
+        challenge_hours: 24,
+        challenger: Some(py),
+        challenger_rank: 2,
+    };
+    assert_eq!(notices_of(&told, x), [challenge_for(Party::Artist, true)]);
+    assert_eq!(notices_of(&told, v), [challenge_for(Party::Venue, false)]);
+    // The challenged artist may now release as well as confirm.
+    assert_eq!(
+        offered(h, v, x, px).await,
+        (venue_on_own_offer, Moves { release: true, ..artist_answering })
+    );
+    assert_eq!(offered(h, v, y, py).await, (venue_on_hold(2), artist_on_hold(false)));
+
+    h.clock.advance(Duration::hours(2));
+    booking.release(x, px).await.unwrap();
+    let told = h.told().await;
+    let now = start() + Duration::hours(2);
+    assert_eq!(notices_of(&told, x), [released(px, ReleaseReason::Released, Party::Artist)]);
+    assert_eq!(notices_of(&told, y), [promoted(py, 1, now + Duration::days(7), Party::Artist)]);
+    let to_venue = notices_of(&told, v);
+    assert!(to_venue.contains(&released(px, ReleaseReason::Released, Party::Venue)));
+    assert!(to_venue.contains(&promoted(py, 1, now + Duration::days(7), Party::Venue)));
+    assert_eq!(status(h, px).await, ProposalStatus::Sent);
+    assert_eq!(offered(h, v, y, py).await, (venue_on_hold(1), artist_on_hold(false)));
+    assert_eq!(
+        offered(h, v, x, px).await,
+        (
+            Moves { withdraw: true, hold: true, ..mv() },
+            Moves { accept: true, refuse: true, counter: true, ask_hold: true, ..mv() }
+        )
+    );
+    h.clock.advance(Duration::days(2));
+    assert_eq!(tick(&booking).await.unwrap().challenges_resolved, 0, "the challenge ended");
+}
+
+async fn story_a_challenge_that_lapses(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(a1, p1), (a2, p2), (a3, p3)] = held[..] else { unreachable!() };
+    h.booking.challenge(a3, p3).await.unwrap();
+    h.told().await;
+    h.clock.advance(Duration::hours(48));
+    assert_eq!(tick(&h.booking).await.unwrap().challenges_resolved, 1);
+    let told = h.told().await;
+    let now = start() + Duration::hours(48);
+    // The silent 1st is told why it lost its hold; the challenger jumps ahead of the 2nd.
+    assert_eq!(
+        notices_of(&told, a1),
+        [released(p1, ReleaseReason::ChallengeLapsed, Party::Artist)]
+    );
+    assert_eq!(notices_of(&told, a3), [promoted(p3, 1, now + Duration::days(7), Party::Artist)]);
+    assert!(notices_of(&told, a2).is_empty(), "the 2nd keeps its rank: {told:?}");
+    let to_venue = notices_of(&told, v);
+    assert!(to_venue.contains(&released(p1, ReleaseReason::ChallengeLapsed, Party::Venue)));
+    assert!(to_venue.contains(&promoted(p3, 1, now + Duration::days(7), Party::Venue)));
+    assert_eq!(to_venue.len(), 2, "{to_venue:?}");
+    assert_eq!(offered(h, v, a3, p3).await, (venue_on_hold(1), artist_on_hold(false)));
+    assert_eq!(offered(h, v, a2, p2).await, (venue_on_hold(2), artist_on_hold(true)));
+    assert_eq!(
+        offered(h, v, a1, p1).await,
+        (
+            Moves { accept: true, refuse: true, counter: true, hold: true, ..mv() },
+            Moves { withdraw: true, ask_hold: true, ..mv() }
+        )
+    );
+    assert_eq!(h.booking.hold_status(p2).await.unwrap().and_then(|s| s.challenging), None);
+}
+
+async fn story_a_hold_that_expires(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(a1, p1), (a2, p2), (a3, p3)] = held[..] else { unreachable!() };
+    h.told().await;
+    h.clock.advance(Duration::days(5));
+    assert_eq!(tick(&h.booking).await.unwrap().holds_expired, 2);
+    let told = h.told().await;
+    let expired = |p, recipient| Event::HoldExpired {
+        proposal: p,
+        venue_name: VENUE.into(),
+        day: day(5),
+        recipient,
+    };
+    assert_eq!(notices_of(&told, a2), [expired(p2, Party::Artist)]);
+    assert_eq!(notices_of(&told, a3), [expired(p3, Party::Artist)]);
+    assert!(notices_of(&told, a1).is_empty());
+    let to_venue = notices_of(&told, v);
+    assert_eq!(to_venue.len(), 2);
+    assert!(
+        to_venue.contains(&expired(p2, Party::Venue))
+            && to_venue.contains(&expired(p3, Party::Venue))
+    );
+    assert_eq!(offered(h, v, a2, p2).await, (mv(), mv()));
+    assert_eq!(offered(h, v, a1, p1).await, (venue_on_hold(1), artist_on_hold(false)));
+    let venue_p = h.store.proposal(p1).await.unwrap().venue;
+    let board = h.booking.date_board(v, venue_p, day(5)).await.unwrap();
+    assert_eq!(board.holds.iter().map(|e| e.proposal.id).collect::<Vec<_>>(), [p1]);
+    assert!(board.open.is_empty());
+}
+
+async fn an_artist_asks_and_the_venue_decides(h: &Harness) {
+    let (v, venue_p) = member(h, "v", &venue(VENUE, 1)).await;
+    let (a, artist_p) = member(h, "a", &artist("Un")).await;
+    let p = h.booking.propose(a, artist_p, venue_p, terms(5, "800")).await.unwrap().id;
+    h.told().await;
+    h.booking.ask_hold(a, p).await.unwrap();
+    h.booking.ask_hold(a, p).await.unwrap();
+    assert!(matches!(h.booking.ask_hold(v, p).await, Err(BookingFlowError::NotYourProposal)));
+    let told = h.told().await;
+    assert_eq!(
+        told,
+        [(v, Event::HoldRequested { proposal: p, artist_name: "Un".into(), day: day(5) })],
+        "told once a day"
+    );
+    assert!(matches!(h.booking.hold(a, p).await, Err(BookingFlowError::NotYourProposal)));
+    h.booking.hold(v, p).await.unwrap();
+    assert!(matches!(
+        h.booking.ask_hold(a, p).await,
+        Err(BookingFlowError::AlreadyAnswered(ProposalStatus::Held))
+    ));
 }

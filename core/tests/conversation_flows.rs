@@ -529,7 +529,7 @@ fn proposals_are_refused_countered_and_withdrawn(h: &mut Harness) {
         on hold
         [Release the hold] [⚔️ Challenge the 1st hold]
         > [Challenge]
-        The 1st hold cannot challenge itself.
+        Only the other side can do this with this proposal.
     "
         ),
     );
@@ -800,8 +800,9 @@ fn the_account_commands_in_french(h: &mut Harness) {
 
 fn notifications_read_well_in_both_languages(h: &mut Harness) {
     use chrono::NaiveDate;
+    use flowstage_core::domain::proposal::Party;
     use flowstage_core::domain::{BookingId, ProfileId, SavedSearchId};
-    use flowstage_core::notify::CloseReason;
+    use flowstage_core::notify::{CloseReason, ReleaseReason};
     let _ = h;
     let day = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
     let at = conversation_harness::start();
@@ -824,11 +825,43 @@ fn notifications_read_well_in_both_languages(h: &mut Harness) {
         Event::ProposalExpired { proposal: p, other_name: "A".into(), day },
         Event::ProposalClosed { proposal: p, day, reason: CloseReason::DateFull },
         Event::ThreadMessage { proposal: p, from_name: "A".into(), body: "hello".into() },
-        Event::HoldPlaced { proposal: p, venue_name: "V".into(), day, rank: 2, expires_at: at },
-        Event::HoldPromoted { proposal: p, venue_name: "V".into(), day, rank: 1 },
-        Event::HoldReleased { proposal: p, venue_name: "V".into(), day },
-        Event::HoldExpired { proposal: p, venue_name: "V".into(), day },
-        Event::HoldChallenged { proposal: p, venue_name: "V".into(), day, deadline: at },
+        Event::HoldPlaced {
+            proposal: p,
+            venue_name: "V".into(),
+            day,
+            rank: 2,
+            expires_at: at,
+            recipient: Party::Artist,
+        },
+        Event::HoldRequested { proposal: p, artist_name: "A".into(), day },
+        Event::HoldPromoted {
+            proposal: p,
+            venue_name: "V".into(),
+            day,
+            rank: 1,
+            expires_at: Some(at),
+            recipient: Party::Venue,
+        },
+        Event::HoldReleased {
+            proposal: p,
+            venue_name: "V".into(),
+            day,
+            reason: ReleaseReason::ChallengeLapsed,
+            recipient: Party::Artist,
+        },
+        Event::HoldExpired { proposal: p, venue_name: "V".into(), day, recipient: Party::Venue },
+        Event::HoldChallenged {
+            proposal: p,
+            venue_name: "V".into(),
+            day,
+            deadline: at,
+            recipient: Party::Venue,
+            decides: true,
+            challenge_hours: 48,
+            challenger: Some(ProposalId(8)),
+            challenger_rank: 2,
+        },
+        Event::ProfileReinstated { profile: ProfileId(1), name: "A".into(), reason: "r".into() },
         Event::BookingCancelled {
             booking: BookingId(1),
             by_name: "A".into(),

@@ -400,7 +400,7 @@ fn profile_shows_edits_and_adds(h: &mut Harness) {
         > [Save]
         The changes to Eve Band are saved.
         > /profile
-        City: Rennes
+        City: Nantes
         > [Add an artist]
         Let's create your artist profile
         > Eve Solo
@@ -410,9 +410,13 @@ fn profile_shows_edits_and_adds(h: &mut Harness) {
         Profile set aside with your answers
     ",
     );
+    // The city is public: the approved profile stays published (Nantes) while the edit waits
+    // for review (issue 19; phase 2 tells the owner so).
     let stored = h.rt.block_on(h.store.profile(p.id)).unwrap();
-    assert_eq!(stored.details.city().name(), "Rennes");
+    assert_eq!(stored.details.city().name(), "Nantes");
     assert_eq!(stored.status, ProfileStatus::Approved);
+    let edit = h.rt.block_on(h.store.profile_edit(p.id)).unwrap().unwrap();
+    assert_eq!(edit.city().name(), "Rennes");
     h.give_artist(&c, "Eve Duo", "Brest");
     check(
         h,
@@ -587,9 +591,13 @@ fn editing_a_festival_keeps_its_slots(h: &mut Harness) {
         sont enregistrées
     ",
     );
+    // The capacity is public: the edit waits for review, slots and all.
     let p = &h.profiles(&c)[0];
-    let ProfileDetails::Venue(v) = &p.details else { panic!("not a venue") };
+    let edit = h.rt.block_on(h.store.profile_edit(p.id)).unwrap();
+    let Some(ProfileDetails::Venue(v)) = &edit else { panic!("no venue edit: {edit:?}") };
     assert_eq!((v.capacity.people(), v.slots_per_date), (7000, 3));
+    let ProfileDetails::Venue(published) = &p.details else { panic!("not a venue") };
+    assert_eq!(published.slots_per_date, 3);
 }
 
 stories!(

@@ -18,9 +18,11 @@ use flowstage_core::domain::proposal::{Deal, Proposal, ProposalStatus, ShowTimes
 use flowstage_core::domain::values::{
     AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, Links, Name, TravelRadius,
 };
+use flowstage_core::domain::when::Zone;
 use flowstage_core::domain::{AccountId, Lang, ProfileId};
 use flowstage_core::store::{
-    AcceptOutcome, Backend, Move, NewProposal, Recipients, Settings, Store, StoreError,
+    AcceptOutcome, Backend, EditDecision, EditReviewed, Move, NewProposal, Recipients, Reinstated,
+    Settings, Store, StoreError,
 };
 
 mod support;
@@ -45,6 +47,9 @@ on_both_backends!(Harness;
     cancelling_frees_the_date,
     export_and_erasure,
     backup_while_writing,
+    accounts_have_a_time_zone,
+    public_edits_of_an_approved_profile_wait_for_review,
+    a_suspended_profile_is_reinstated_with_a_reason,
 );
 
 fn day(d: u32) -> NaiveDate {
@@ -588,4 +593,133 @@ async fn backup_while_writing(h: &Harness) {
         }
     }
     assert!(h.store.backup(&path, &url).await.is_err(), "never overwrites");
+}
+
+async fn accounts_have_a_time_zone(h: &Harness) {
+    let id = account(h, "tz").await;
+    assert_eq!(h.store.account(id).await.unwrap().time_zone, Zone::default());
+    assert_eq!(Zone::default().name(), "Europe/Paris");
+    let montreal = Zone::parse("America/Montreal").unwrap();
+    h.store.set_time_zone(id, montreal).await.unwrap();
+    assert_eq!(h.store.account(id).await.unwrap().time_zone, montreal);
+    assert!(matches!(
+        h.store.set_time_zone(AccountId(999_999), montreal).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn public_edits_of_an_approved_profile_wait_for_review(h: &Harness) {
+    let owner = account(h, "edit").await;
+    let admin = account(h, "admin").await;
+    let id = approved(h, owner, &venue("Le Périscope", 1), &[1, 2]).await;
+    let published = h.store.profile(id).await.unwrap();
+    let before = h.store.approved_profiles(ProfileId(0)).await.unwrap();
+
+    // A non-public change (slots) applies at once, with no review.
+    let mut quiet = venue("Le Périscope", 2);
+    let saved = h.store.update_profile(id, &quiet, &dates(&[3])).await.unwrap();
+    assert_eq!((saved.status, saved.dates.clone()), (ProfileStatus::Approved, dates(&[3])));
+    assert_eq!(saved.details, quiet);
+    assert_eq!(h.store.profile_edit(id).await.unwrap(), None);
+
+    // Renamed, with another slot count: the name waits, the slots apply, the profile stays
+    // approved and matched under its approved name.
+    let renamed = venue("Le Grand Périscope", 3);
+    let saved = h.store.update_profile(id, &renamed, &dates(&[3, 4])).await.unwrap();
+    assert_eq!(saved.status, ProfileStatus::Approved);
+    assert_eq!(saved.details.name(), published.details.name());
+    if let ProfileDetails::Venue(v) = &saved.details {
+        assert_eq!(v.slots_per_date, 3);
+    }
+    assert_eq!(saved.dates, dates(&[3, 4]));
+    assert_eq!(h.store.profile_edit(id).await.unwrap(), Some(renamed.clone()));
+    let matched = h.store.approved_profiles(ProfileId(0)).await.unwrap();
+    assert_eq!(matched.len(), before.len());
+    assert_eq!(matched[0].details.name().as_str(), "Le Périscope");
+    let queue = h.store.profiles_with_edits().await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!((queue[0].0.id, &queue[0].1), (id, &renamed));
+
+    // Rejected: the edit is dropped, the approved version stays.
+    let outcome =
+        h.store.review_profile_edit(id, admin, EditDecision::Reject("nom trompeur")).await.unwrap();
+    assert_eq!(outcome, EditReviewed::Dropped);
+    assert_eq!(h.store.profile_edit(id).await.unwrap(), None);
+    assert_eq!(h.store.profile(id).await.unwrap().details.name().as_str(), "Le Périscope");
+    assert_eq!(
+        h.store.review_profile_edit(id, admin, EditDecision::Approve).await.unwrap(),
+        EditReviewed::NothingPending
+    );
+
+    // A capacity change, approved: published, and the change feed moves.
+    quiet = match renamed {
+        ProfileDetails::Venue(mut v) => {
+            v.name = published.details.name().clone();
+            v.capacity = Capacity::parse("900").unwrap();
+            ProfileDetails::Venue(v)
+        }
+        other @ ProfileDetails::Artist(_) => other,
+    };
+    h.store.update_profile(id, &quiet, &dates(&[3, 4])).await.unwrap();
+    assert_eq!(h.store.profile_edit(id).await.unwrap(), Some(quiet.clone()));
+    let head = h.store.profile_change_head().await.unwrap();
+    let outcome = h.store.review_profile_edit(id, admin, EditDecision::Approve).await.unwrap();
+    assert_eq!(outcome, EditReviewed::Published);
+    assert_eq!(h.store.profile(id).await.unwrap().details, quiet);
+    assert_eq!(h.store.profile_edit(id).await.unwrap(), None);
+    assert_eq!(h.store.profile_changes_since(head, 10).await.unwrap().len(), 1);
+    let trail: Vec<_> = h
+        .store
+        .audit_trail(&format!("profile:{id}"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(action, actor, _)| (action, actor))
+        .collect();
+    assert!(trail.contains(&("profile.edit_submitted".into(), None)));
+    assert!(trail.contains(&("profile.edit_rejected".into(), Some(admin.0))));
+    assert!(trail.contains(&("profile.edit_approved".into(), Some(admin.0))));
+
+    // A profile under review (not approved yet) is simply edited.
+    let draft = h
+        .store
+        .create_profile(owner, &venue("Brouillon", 1), &dates(&[1]), &ProfileStatus::Pending)
+        .await
+        .unwrap();
+    let saved = h.store.update_profile(draft.id, &venue("Propre", 1), &dates(&[1])).await.unwrap();
+    assert_eq!(saved.details.name().as_str(), "Propre");
+    assert_eq!(h.store.profile_edit(draft.id).await.unwrap(), None);
+}
+
+async fn a_suspended_profile_is_reinstated_with_a_reason(h: &Harness) {
+    let owner = account(h, "susp").await;
+    let admin = account(h, "admin").await;
+    let id = approved(h, owner, &artist("Les Revenants"), &[5]).await;
+    assert_eq!(
+        h.store.reinstate_profile(id, admin, "erreur").await.unwrap(),
+        Reinstated::NotSuspended(ProfileStatus::Approved)
+    );
+    let suspended = ProfileStatus::Suspended("plainte".into());
+    h.store.set_profile_status(id, &suspended, Some(admin)).await.unwrap();
+    assert_eq!(h.store.reinstate_profile(id, admin, "  ").await.unwrap(), Reinstated::ReasonNeeded);
+    assert_eq!(
+        h.store.reinstate_profile(id, admin, " plainte infondée ").await.unwrap(),
+        Reinstated::Done
+    );
+    assert_eq!(h.store.profile(id).await.unwrap().status, ProfileStatus::Approved);
+    assert!(h.store.approved_profiles(ProfileId(0)).await.unwrap().iter().any(|p| p.id == id));
+    let trail = h.store.audit_trail(&format!("profile:{id}")).await.unwrap();
+    let (action, actor, details) = trail.last().unwrap();
+    assert_eq!((action.as_str(), *actor), ("profile.reinstated", Some(admin.0)));
+    let details: serde_json::Value = serde_json::from_str(details).unwrap();
+    assert_eq!(details["reason"], "plainte infondée");
+
+    // An erased account's profile stays suspended.
+    let gone = account(h, "gone").await;
+    let erased = approved(h, gone, &artist("Partis"), &[5]).await;
+    h.store.erase_account(gone).await.unwrap();
+    assert_eq!(
+        h.store.reinstate_profile(erased, admin, "retour").await.unwrap(),
+        Reinstated::OwnerErased
+    );
 }

@@ -1,34 +1,112 @@
-//! `GET /calendar/{token}.ics` (docs/product-rules.md §7): a profile's confirmed bookings, and its
-//! pending proposals as tentative events, as an RFC 5545 feed that Google Calendar and Apple
-//! Calendar subscribe to. The secret token in the URL is the only key (no command shows it yet).
+//! `GET /calendar/{token}.ics` (docs/product-rules.md §7): a profile's bookings, and its pending proposals and
+//! holds as tentative events, as an RFC 5545 feed that Google Calendar and Apple Calendar
+//! subscribe to. The secret token in the URL is the only key; renewing it
+//! ([`Store::renew_calendar_token`]) makes the old link a 404.
+//!
+//! Shows are timed from doors (or the set) to curfew (or the set's end), in the venue's local
+//! time, Europe/Paris, with its VTIMEZONE so every client applies the right daylight-saving
+//! offset; a show with no time agreed yet is an all-day event. A cancelled booking stays in the
+//! feed as `STATUS:CANCELLED` with the same UID and a higher SEQUENCE, which is what makes
+//! subscribed calendars remove it.
 //!
 //! The feed is a pure function of the stored data (DTSTAMP is when the booking or proposal was
-//! made, never the clock), so polling clients see a stable feed and changes only when data change.
+//! made or cancelled, never the clock), so polling clients see a stable feed and changes only
+//! when data change.
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use flowstage_core::booking::HoldStatus;
 use flowstage_core::conversation::i18n::tr;
 use flowstage_core::domain::Lang;
 use flowstage_core::domain::profile::Profile;
-use flowstage_core::domain::proposal::{Deal, Proposal, ProposalStatus, Terms};
+use flowstage_core::domain::proposal::{BookingStatus, Deal, Proposal, ProposalStatus, Terms};
+use flowstage_core::domain::when::{self, Zone};
 use flowstage_core::store::{Store, StoreError};
 
 use crate::AppState;
 
-/// One day in the feed. Shows are all-day events: a concert's day is what a calendar must block,
-/// and the times, in the description, are local times that need no time-zone table.
+/// The zone shows are timed in: the venues are in France. Its VTIMEZONE is [`PARIS_VTIMEZONE`].
+pub const SHOW_ZONE: &str = "Europe/Paris";
+
+/// Europe/Paris as RFC 5545 rules (the EU's since 1996: summer time from the last Sunday of
+/// March at 02:00 to the last Sunday of October at 03:00), for clients without a zone database.
+const PARIS_VTIMEZONE: [&str; 16] = [
+    "BEGIN:VTIMEZONE",
+    "TZID:Europe/Paris",
+    "BEGIN:DAYLIGHT",
+    "TZOFFSETFROM:+0100",
+    "TZOFFSETTO:+0200",
+    "TZNAME:CEST",
+    "DTSTART:19700329T020000",
+    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+    "END:DAYLIGHT",
+    "BEGIN:STANDARD",
+    "TZOFFSETFROM:+0200",
+    "TZOFFSETTO:+0100",
+    "TZNAME:CET",
+    "DTSTART:19701025T030000",
+    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+    "END:STANDARD",
+];
+
+/// When an event happens: local wall-clock times in [`SHOW_ZONE`], or a whole day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Timed { start: NaiveDateTime, end: NaiveDateTime },
+    AllDay(NaiveDate),
+}
+
+impl When {
+    /// Doors (or the set) to curfew (or the set's end); a curfew at or before the start is
+    /// past midnight. With no time agreed, the whole day.
+    #[must_use]
+    pub fn of(terms: &Terms) -> Self {
+        let t = terms.times;
+        let Some(start) = t.doors.or(t.set_start) else { return When::AllDay(terms.day) };
+        let set_end = t.set_start.unwrap_or(start);
+        let end_time = t
+            .curfew
+            .unwrap_or_else(|| set_end + Duration::minutes(i64::from(terms.set_minutes.max(1))));
+        let start = terms.day.and_time(start);
+        let mut end = terms.day.and_time(end_time);
+        if end <= start {
+            end += Duration::days(1);
+        }
+        When::Timed { start, end }
+    }
+
+    fn day(self) -> NaiveDate {
+        match self {
+            When::Timed { start, .. } => start.date(),
+            When::AllDay(day) => day,
+        }
+    }
+}
+
+/// What an event stands for, as RFC 5545 STATUS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Confirmed,
+    /// A pending proposal or a hold: shown, not blocking (TRANSP:TRANSPARENT).
+    Tentative,
+    /// A booking called off: subscribed calendars remove it.
+    Cancelled,
+}
+
+/// One event in the feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalendarEvent {
     pub uid: String,
     pub stamp: DateTime<Utc>,
-    pub day: NaiveDate,
+    /// Raised by each change a client must apply over what it has (a cancellation).
+    pub sequence: u32,
+    pub when: When,
     pub summary: String,
     pub location: Option<String>,
     pub description: String,
-    /// A pending proposal rather than a confirmed booking.
-    pub tentative: bool,
+    pub status: Status,
 }
 
 /// The handler: the segment is `{token}.ics`; anything else, or an unknown token, is a 404 that
@@ -54,48 +132,108 @@ pub(crate) async fn feed(State(state): State<AppState>, Path(segment): Path<Stri
     }
 }
 
-/// The events of the profile whose token this is, in its owner's language.
+/// The events of the profile whose token this is, in its owner's language and zone.
 async fn events_of(
     store: &Store,
     token: &str,
 ) -> Result<Option<(String, Vec<CalendarEvent>)>, StoreError> {
     let Some(profile) = store.profile_by_calendar_token(token).await? else { return Ok(None) };
-    let lang = store.account(profile.owner).await?.lang;
+    let owner = store.account(profile.owner).await?;
+    let (lang, zone) = (owner.lang, owner.time_zone);
     let mut events = Vec::new();
-    for booking in store.bookings_of_profile(profile.id).await? {
+    for (booking, cancelled_at) in store.bookings_for_calendar(profile.id).await? {
         let proposal = store.proposal(booking.proposal).await?;
         let (artist, venue) = names(store, &profile, &proposal).await?;
+        let cancelled = booking.status == BookingStatus::Cancelled;
+        let mut description = describe(lang, &proposal.terms, None);
+        if cancelled {
+            description.insert_str(0, cancelled_line(lang));
+        }
         events.push(CalendarEvent {
             uid: format!("booking-{}@flowstage", booking.id),
-            stamp: booking.created_at,
-            day: booking.day,
+            stamp: cancelled_at.filter(|_| cancelled).unwrap_or(booking.created_at),
+            sequence: u32::from(cancelled),
+            when: When::of(&proposal.terms),
             summary: format!("{artist} @ {venue}"),
             location: Some(venue_location(store, &proposal).await?),
-            description: describe(lang, &proposal.terms, None),
-            tentative: false,
+            description,
+            status: if cancelled { Status::Cancelled } else { Status::Confirmed },
         });
     }
     for proposal in store.proposals_of_profile(profile.id).await? {
-        if !matches!(proposal.status, ProposalStatus::Sent | ProposalStatus::Held) {
-            continue;
-        }
-        let (artist, venue) = names(store, &profile, &proposal).await?;
-        let prefix = match lang {
-            Lang::Fr => "À confirmer",
-            Lang::En => "Tentative",
+        let hold = match proposal.status {
+            ProposalStatus::Sent => None,
+            ProposalStatus::Held => HoldStatus::of(
+                proposal.id,
+                &store.holds_on(proposal.venue, proposal.terms.day).await?,
+            ),
+            _ => continue,
         };
+        let (artist, venue) = names(store, &profile, &proposal).await?;
+        let prefix = match (lang, hold) {
+            (_, Some(h)) => hold_label(lang, h.rank),
+            (Lang::Fr, None) => "À confirmer".to_owned(),
+            (Lang::En, None) => "Tentative".to_owned(),
+        };
+        let mut description = describe(lang, &proposal.terms, Some(proposal.status));
+        if let Some(h) = hold {
+            description.push('\n');
+            description.push_str(&hold_lines(lang, zone, h));
+        }
         events.push(CalendarEvent {
             uid: format!("proposal-{}@flowstage", proposal.id),
             stamp: proposal.created_at,
-            day: proposal.terms.day,
+            sequence: 0,
+            when: When::of(&proposal.terms),
             summary: format!("{prefix}{}{artist} @ {venue}", sep(lang)),
             location: Some(venue_location(store, &proposal).await?),
-            description: describe(lang, &proposal.terms, Some(proposal.status)),
-            tentative: true,
+            description,
+            status: Status::Tentative,
         });
     }
-    events.sort_by(|a, b| (a.day, &a.uid).cmp(&(b.day, &b.uid)));
+    events.sort_by(|a, b| (a.when.day(), &a.uid).cmp(&(b.when.day(), &b.uid)));
     Ok(Some((profile.details.name().as_str().to_owned(), events)))
+}
+
+/// "1st hold" / "1re option", "2nd hold" / "2e option".
+fn hold_label(lang: Lang, rank: u32) -> String {
+    match lang {
+        Lang::Fr if rank == 1 => "1re option".to_owned(),
+        Lang::Fr => format!("{rank}e option"),
+        Lang::En => {
+            let suffix = match (rank % 10, rank % 100) {
+                (_, 11..=13) => "th",
+                (1, _) => "st",
+                (2, _) => "nd",
+                (3, _) => "rd",
+                _ => "th",
+            };
+            format!("{rank}{suffix} hold")
+        }
+    }
+}
+
+/// The hold's rank, expiry and any running challenge, in the reader's language and zone.
+fn hold_lines(lang: Lang, zone: Zone, h: HoldStatus) -> String {
+    let label = hold_label(lang, h.rank);
+    let until = when::moment(lang, zone, h.expires_at);
+    let mut lines = vec![tr(lang, "cal-hold-until", &[("label", label), ("until", until)])];
+    if let Some(c) = h.challenged {
+        let by = when::deadline(lang, zone, c.deadline);
+        lines.push(tr(lang, "cal-hold-challenged", &[("by", by)]));
+    }
+    if let Some(c) = h.challenging {
+        let by = when::deadline(lang, zone, c.deadline);
+        lines.push(tr(lang, "cal-hold-challenging", &[("by", by)]));
+    }
+    lines.join("\n")
+}
+
+fn cancelled_line(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fr => "ANNULÉ\n",
+        Lang::En => "CANCELLED\n",
+    }
 }
 
 /// French puts a (no-break) space before a colon, English does not.
@@ -182,19 +320,40 @@ pub fn render(calendar_name: &str, events: &[CalendarEvent]) -> String {
     line("CALSCALE:GREGORIAN");
     line("METHOD:PUBLISH");
     line(&format!("X-WR-CALNAME:{}", escape(&format!("Flow Stage – {calendar_name}"))));
+    line(&format!("X-WR-TIMEZONE:{SHOW_ZONE}"));
+    if events.iter().any(|e| matches!(e.when, When::Timed { .. })) {
+        for rule in PARIS_VTIMEZONE {
+            line(rule);
+        }
+        line("END:VTIMEZONE");
+    }
     for e in events {
         line("BEGIN:VEVENT");
         line(&format!("UID:{}", escape(&e.uid)));
         line(&format!("DTSTAMP:{}", e.stamp.format("%Y%m%dT%H%M%SZ")));
-        line(&format!("DTSTART;VALUE=DATE:{}", e.day.format("%Y%m%d")));
-        line(&format!("DTEND;VALUE=DATE:{}", (e.day + Duration::days(1)).format("%Y%m%d")));
+        line(&format!("SEQUENCE:{}", e.sequence));
+        match e.when {
+            When::Timed { start, end } => {
+                line(&format!("DTSTART;TZID={SHOW_ZONE}:{}", start.format("%Y%m%dT%H%M%S")));
+                line(&format!("DTEND;TZID={SHOW_ZONE}:{}", end.format("%Y%m%dT%H%M%S")));
+            }
+            When::AllDay(day) => {
+                line(&format!("DTSTART;VALUE=DATE:{}", day.format("%Y%m%d")));
+                line(&format!("DTEND;VALUE=DATE:{}", (day + Duration::days(1)).format("%Y%m%d")));
+            }
+        }
         line(&format!("SUMMARY:{}", escape(&e.summary)));
         if let Some(location) = &e.location {
             line(&format!("LOCATION:{}", escape(location)));
         }
         line(&format!("DESCRIPTION:{}", escape(&e.description)));
-        line(if e.tentative { "STATUS:TENTATIVE" } else { "STATUS:CONFIRMED" });
-        line(if e.tentative { "TRANSP:TRANSPARENT" } else { "TRANSP:OPAQUE" });
+        let (status, transp) = match e.status {
+            Status::Confirmed => ("STATUS:CONFIRMED", "TRANSP:OPAQUE"),
+            Status::Tentative => ("STATUS:TENTATIVE", "TRANSP:TRANSPARENT"),
+            Status::Cancelled => ("STATUS:CANCELLED", "TRANSP:TRANSPARENT"),
+        };
+        line(status);
+        line(transp);
         line("END:VEVENT");
     }
     line("END:VCALENDAR");
@@ -255,24 +414,81 @@ mod tests {
     }
 
     #[test]
+    fn shows_run_from_doors_or_set_to_curfew_or_set_end() {
+        use chrono::NaiveTime;
+        use flowstage_core::domain::proposal::ShowTimes;
+        use flowstage_core::domain::values::Fee;
+        let day = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let at = |d: NaiveDate, h, m| d.and_time(NaiveTime::from_hms_opt(h, m, 0).unwrap());
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0);
+        let terms = |times| Terms {
+            day,
+            fee: Fee::parse("800").unwrap(),
+            deal: Deal::FlatFee,
+            set_minutes: 75,
+            times,
+            message: None,
+        };
+        let table = [
+            (
+                ShowTimes {
+                    doors: t(20, 0),
+                    set_start: t(21, 0),
+                    curfew: t(23, 30),
+                    ..ShowTimes::default()
+                },
+                When::Timed { start: at(day, 20, 0), end: at(day, 23, 30) },
+            ),
+            (
+                ShowTimes { set_start: t(21, 0), ..ShowTimes::default() },
+                When::Timed { start: at(day, 21, 0), end: at(day, 22, 15) },
+            ),
+            (
+                ShowTimes { doors: t(22, 0), curfew: t(2, 0), ..ShowTimes::default() },
+                When::Timed { start: at(day, 22, 0), end: at(day.succ_opt().unwrap(), 2, 0) },
+            ),
+            (ShowTimes { load_in: t(16, 0), ..ShowTimes::default() }, When::AllDay(day)),
+        ];
+        for (times, expected) in table {
+            assert_eq!(When::of(&terms(times)), expected, "{times:?}");
+        }
+    }
+
+    #[test]
+    fn holds_are_named_by_rank() {
+        let labels: Vec<_> = [1, 2, 3, 4, 11, 21, 22].map(|r| hold_label(Lang::En, r)).into();
+        assert_eq!(
+            labels,
+            ["1st hold", "2nd hold", "3rd hold", "4th hold", "11th hold", "21st hold", "22nd hold"]
+        );
+        assert_eq!(
+            (hold_label(Lang::Fr, 1), hold_label(Lang::Fr, 2)),
+            ("1re option".into(), "2e option".into())
+        );
+    }
+
+    #[test]
     fn percentages_read_naturally() {
         assert_eq!((pct(7000), pct(7050), pct(7005)), ("70".into(), "70.5".into(), "70.05".into()));
     }
 
     #[test]
     fn the_feed_is_crlf_and_stamped_by_the_data() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
         let event = CalendarEvent {
             uid: "booking-1@flowstage".into(),
             stamp: Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap(),
-            day: NaiveDate::from_ymd_opt(2026, 12, 5).unwrap(),
+            sequence: 0,
+            when: When::AllDay(day),
             summary: "Les Gros Bras @ Le Périscope".into(),
             location: None,
             description: "cession, 1200 € HT".into(),
-            tentative: false,
+            status: Status::Confirmed,
         };
         let feed = render("Le Périscope", std::slice::from_ref(&event));
         assert!(feed.contains("DTSTAMP:20261124T120000Z\r\n"));
         assert!(feed.contains("DTSTART;VALUE=DATE:20261205\r\nDTEND;VALUE=DATE:20261206\r\n"));
+        assert!(!feed.contains("VTIMEZONE"), "no zone table without a timed event");
         assert!(!feed.replace("\r\n", "").contains('\n'));
         assert_eq!(feed, render("Le Périscope", &[event]), "no clock, no randomness");
     }

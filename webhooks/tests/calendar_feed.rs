@@ -29,7 +29,7 @@ try:
     import icalendar
 except ImportError:
     sys.exit("the Python package icalendar is needed: pip install icalendar")
-base, token = sys.argv[1], sys.argv[2]
+base, token, old_token = sys.argv[1], sys.argv[2], sys.argv[3]
 def get(path):
     try:
         with urllib.request.urlopen(base + path) as r:
@@ -46,13 +46,19 @@ events = [{
     "uid": str(e["UID"]),
     "summary": str(e["SUMMARY"]),
     "status": str(e["STATUS"]),
+    "transp": str(e["TRANSP"]),
+    "sequence": int(e["SEQUENCE"]),
     "start": e.decoded("DTSTART").isoformat(),
+    "end": e.decoded("DTEND").isoformat(),
+    "tzid": e["DTSTART"].params.get("TZID"),
     "stamp": e.decoded("DTSTAMP").isoformat(),
     "location": str(e.get("LOCATION", "")),
     "description": str(e["DESCRIPTION"]),
 } for e in cal.walk("VEVENT")]
 print(json.dumps({
     "version": str(cal["VERSION"]),
+    "zones": [str(z["TZID"]) for z in cal.walk("VTIMEZONE")],
+    "old_link": get("/calendar/" + old_token + ".ics")[0],
     "events": events,
     "stable": again == body,
     "unknown": get("/calendar/0000.ics")[0],
@@ -96,8 +102,12 @@ fn venue(name: &str, address: &str) -> ProfileDetails {
 }
 
 fn terms(d: u32, deal: Deal) -> Terms {
+    terms_on(day(d), deal)
+}
+
+fn terms_on(day: NaiveDate, deal: Deal) -> Terms {
     Terms {
-        day: day(d),
+        day,
         fee: Fee::parse("1200").unwrap(),
         deal,
         set_minutes: 90,
@@ -137,7 +147,7 @@ async fn the_feed_parses_with_an_independent_reader() {
         member(&store, "v", &venue("Le Périscope", "13 rue Delandine, 69002 Lyon")).await;
     let (v2, venue2) =
         member(&store, "v2", &venue("La Cour des Miracles", "3 place Notre-Dame")).await;
-    let (_, venue3) = member(&store, "v3", &venue("Le Sonic", "4 quai des Étroits")).await;
+    let (v3, venue3) = member(&store, "v3", &venue("Le Sonic", "4 quai des Étroits")).await;
 
     let booked = booking.propose(a, artist_p, venue_p, terms(5, Deal::FlatFee)).await.unwrap();
     clock.advance(chrono::Duration::hours(1));
@@ -148,6 +158,16 @@ async fn the_feed_parses_with_an_independent_reader() {
         .unwrap();
     booking.hold(v2, held.id).await.unwrap();
     let pending = booking.propose(a, artist_p, venue3, terms(19, Deal::FlatFee)).await.unwrap();
+    // A booking called off: it stays in the feed, cancelled, so subscribed calendars drop it.
+    let called_off = booking.propose(a, artist_p, venue3, terms(26, Deal::FlatFee)).await.unwrap();
+    let called_off = booking.accept(v3, called_off.id).await.unwrap().booking;
+    clock.advance(chrono::Duration::hours(1));
+    booking.cancel_booking(v3, called_off.id, "salle fermée").await.unwrap();
+    // A summer show: the same wall-clock times, the other UTC offset.
+    let mut summer = terms_on(NaiveDate::from_ymd_opt(2027, 7, 3).unwrap(), Deal::FlatFee);
+    summer.times.curfew = NaiveTime::from_hms_opt(1, 0, 0);
+    let summer = booking.propose(a, artist_p, venue_p, summer).await.unwrap();
+    let summer = booking.accept(v, summer.id).await.unwrap().booking;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -155,10 +175,13 @@ async fn the_feed_parses_with_an_independent_reader() {
     let server = tokio::spawn(serve(listener, router(AppState { store: store.clone() }), async {
         let _ = stopped.await;
     }));
-    let token = store.calendar_token(artist_p).await.unwrap();
+    // Renewing the link: the old token is revoked, the feed answers only the new one.
+    let old_token = store.calendar_token(artist_p).await.unwrap();
+    let token = store.renew_calendar_token(artist_p).await.unwrap();
+    assert_ne!(token, old_token);
     let client = tokio::task::spawn_blocking(move || {
         Command::new("python3")
-            .args(["-c", CLIENT, &format!("http://{addr}"), &token])
+            .args(["-c", CLIENT, &format!("http://{addr}"), &token, &old_token])
             .output()
             .expect("python3 is needed to read the calendar feed")
     })
@@ -171,23 +194,51 @@ async fn the_feed_parses_with_an_independent_reader() {
 
     assert_eq!(read["version"], "2.0");
     assert_eq!((read["unknown"].as_i64(), read["no_suffix"].as_i64()), (Some(404), Some(404)));
+    assert_eq!(read["old_link"].as_i64(), Some(404), "a renewed token revokes the old link");
     assert_eq!(read["stable"], true, "the same data give the same feed");
+    assert_eq!(read["zones"], serde_json::json!(["Europe/Paris"]));
     let events = read["events"].as_array().unwrap();
-    assert_eq!(events.len(), 3, "{events:#?}");
+    assert_eq!(events.len(), 5, "{events:#?}");
+    // Winter: doors 20:00 in Paris is UTC+1; the set's end (21:00 + 90 min) closes it.
     let confirmed_event = &events[0];
     assert_eq!(confirmed_event["uid"], format!("booking-{}@flowstage", confirmed.id));
     assert_eq!(confirmed_event["status"], "CONFIRMED");
+    assert_eq!(confirmed_event["transp"], "OPAQUE");
+    assert_eq!(confirmed_event["sequence"], 0);
+    assert_eq!(confirmed_event["tzid"], "Europe/Paris");
     assert_eq!(confirmed_event["summary"], "Chloé; Bérénice, & les Naïfs @ Le Périscope");
-    assert_eq!(confirmed_event["start"], "2026-12-05");
+    assert_eq!(confirmed_event["start"], "2026-12-05T20:00:00+01:00");
+    assert_eq!(confirmed_event["end"], "2026-12-05T22:30:00+01:00");
     assert_eq!(confirmed_event["stamp"], "2026-11-24T13:00:00+00:00");
     assert_eq!(confirmed_event["location"], "Le Périscope, 13 rue Delandine, 69002 Lyon, Lyon");
     assert!(confirmed_event["description"].as_str().unwrap().contains("Concert\u{a0}: 21:00\n"));
+    // The hold: tentative, not blocking, its rank in the title and the description.
     let held_event = &events[1];
     assert_eq!(held_event["uid"], format!("proposal-{}@flowstage", held.id));
     assert_eq!(held_event["status"], "TENTATIVE");
-    assert!(held_event["description"].as_str().unwrap().contains("70.5 % des recettes"));
-    assert!(held_event["description"].as_str().unwrap().contains("option"));
+    assert_eq!(held_event["transp"], "TRANSPARENT");
+    assert_eq!(
+        held_event["summary"],
+        "1re option\u{a0}: Chloé; Bérénice, & les Naïfs @ La Cour des Miracles"
+    );
+    assert_eq!(held_event["start"], "2026-12-12T20:00:00+01:00");
+    let held_text = held_event["description"].as_str().unwrap();
+    assert!(held_text.contains("70.5 % des recettes"), "{held_text}");
+    assert!(held_text.contains("1re option jusqu'au mardi 1er décembre à 14 h."), "{held_text}");
     assert_eq!(events[2]["uid"], format!("proposal-{}@flowstage", pending.id));
+    assert!(events[2]["summary"].as_str().unwrap().starts_with("À confirmer"));
+    // Cancelled: the same UID as when it was confirmed, a higher SEQUENCE, stamped when cancelled.
+    let cancelled = &events[3];
+    assert_eq!(cancelled["uid"], format!("booking-{}@flowstage", called_off.id));
+    assert_eq!(cancelled["status"], "CANCELLED");
+    assert_eq!(cancelled["sequence"], 1);
+    assert_eq!(cancelled["stamp"], "2026-11-24T14:00:00+00:00");
+    assert!(cancelled["description"].as_str().unwrap().starts_with("ANNULÉ\n"));
+    // Summer: the same 20:00 doors are UTC+2; a curfew at 01:00 ends the next day.
+    let summer_event = &events[4];
+    assert_eq!(summer_event["uid"], format!("booking-{}@flowstage", summer.id));
+    assert_eq!(summer_event["start"], "2027-07-03T20:00:00+02:00");
+    assert_eq!(summer_event["end"], "2027-07-04T01:00:00+02:00");
 
     store.close().await;
     std::fs::remove_dir_all(&dir).unwrap();

@@ -95,3 +95,6 @@ cal-curfew = Curfew: { $time }
 cal-set-length = Set length: { $minutes } min
 cal-held = Date on hold, not confirmed yet.
 cal-pending = Proposal awaiting an answer.
+cal-hold-until = { $label } until { $until }.
+cal-hold-challenged = Hold challenged: to confirm or release { $by }.
+cal-hold-challenging = Challenging the 1st hold: answer due { $by }.

@@ -95,3 +95,6 @@ cal-curfew = Fin : { $time }
 cal-set-length = Durée du set : { $minutes } min
 cal-held = Date posée en option, pas encore confirmée.
 cal-pending = Proposition en attente de réponse.
+cal-hold-until = { $label } jusqu'au { $until }.
+cal-hold-challenged = Option contestée : à confirmer ou libérer { $by }.
+cal-hold-challenging = Vous contestez la 1re option : réponse attendue { $by }.

@@ -6,17 +6,20 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::{BookingFlowError, BookingService, Notice, Result, Sides, moved, notice};
-use crate::domain::proposal::{Proposal, ProposalStatus};
+use crate::domain::proposal::{Party, Proposal, ProposalStatus};
 use crate::domain::{AccountId, ProfileId, ProposalId};
-use crate::notify::Event;
+use crate::notify::{Event, ReleaseReason};
 
-/// The moves open to one person on one proposal (see [`BookingService::moves`]).
+/// The moves open to one person on one proposal (see [`allowed_moves`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Moves {
     pub accept: bool,
     pub refuse: bool,
     pub counter: bool,
+    /// Place a hold: the venue's decision.
     pub hold: bool,
+    /// Ask the venue to hold the date: what the artist side may do instead.
+    pub ask_hold: bool,
     /// Book a 1st hold.
     pub confirm: bool,
     pub release: bool,
@@ -41,6 +44,81 @@ pub struct Hold {
     pub challenge_deadline: Option<DateTime<Utc>>,
 }
 
+/// A running challenge, as either end of it reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Challenge {
+    /// The other proposal: the challenger seen from the 1st hold, the 1st seen from the challenger.
+    pub other: ProposalId,
+    /// When the 1st hold's holder must have confirmed or released.
+    pub deadline: DateTime<Utc>,
+}
+
+/// What a held proposal shows wherever it is read (`/proposals`, its detail, the date board).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoldStatus {
+    pub rank: u32,
+    pub expires_at: DateTime<Utc>,
+    /// This (1st) hold is challenged: confirm or release before the deadline.
+    pub challenged: Option<Challenge>,
+    /// This (lower) hold challenges the 1st, which must answer before the deadline.
+    pub challenging: Option<Challenge>,
+}
+
+impl HoldStatus {
+    /// The status of proposal `id` among the holds of its date (1st first), if it is held.
+    #[must_use]
+    pub fn of(id: ProposalId, holds: &[Hold]) -> Option<Self> {
+        let mine = holds.iter().find(|h| h.proposal == id)?;
+        let challenge_of =
+            |h: &Hold, other| h.challenge_deadline.map(|deadline| Challenge { other, deadline });
+        let challenged = mine.challenged_by.and_then(|by| challenge_of(mine, by));
+        let challenging = holds
+            .iter()
+            .find(|h| h.challenged_by == Some(id))
+            .and_then(|first| challenge_of(first, first.proposal));
+        Some(HoldStatus { rank: mine.rank, expires_at: mine.expires_at, challenged, challenging })
+    }
+}
+
+/// Who may do what with proposal `p`, for `party` (`None`: someone with no side on it), given
+/// the holds on its date: the rule every button and every move follows. The venue decides
+/// holds (places, releases, confirms when it answers); the artist may only ask for one, or
+/// challenge the 1st from a lower hold; the holder of a challenged 1st hold (the proposal's
+/// receiver, whoever it is) may confirm or release. Only the receiver answers; only the sender
+/// withdraws.
+#[must_use]
+pub fn allowed_moves(p: &Proposal, holds: &[Hold], party: Option<Party>) -> Moves {
+    let Some(party) = party else { return Moves::default() };
+    let receiver = p.receiver() == party;
+    let venue = party == Party::Venue;
+    let mut moves = Moves { message: true, ..Moves::default() };
+    match p.status {
+        ProposalStatus::Sent => {
+            moves.accept = receiver;
+            moves.refuse = receiver;
+            moves.counter = receiver;
+            moves.withdraw = !receiver;
+            moves.hold = venue;
+            moves.ask_hold = !venue;
+        }
+        ProposalStatus::Held => {
+            let status = HoldStatus::of(p.id, holds);
+            let rank = status.map(|s| s.rank);
+            let challenged = status.is_some_and(|s| s.challenged.is_some());
+            moves.confirm = receiver && rank == Some(1);
+            moves.refuse = receiver;
+            moves.counter = receiver;
+            moves.withdraw = !receiver;
+            moves.release = venue || (receiver && challenged);
+            moves.challenge = !venue
+                && rank.is_some_and(|r| r > 1)
+                && holds.first().is_some_and(|f| f.challenged_by.is_none());
+        }
+        _ => {}
+    }
+    moves
+}
+
 impl BookingService {
     fn hold_days(&self, first: bool) -> Duration {
         Duration::days(i64::from(if first {
@@ -50,9 +128,15 @@ impl BookingService {
         }))
     }
 
-    /// The receiver holds the date for a sent proposal, behind any holds already on it.
+    /// The venue holds the date for a sent proposal, behind any holds already on it; the artist
+    /// side is told. Only the venue places holds on its calendar (an artist asks: [`Self::ask_hold`]).
     pub async fn hold(&self, actor: AccountId, id: ProposalId) -> Result<Hold> {
-        let (p, sides) = self.received(actor, id).await?;
+        let p = self.store.proposal(id).await?;
+        let sides = self.sides(&p).await?;
+        // Placing a hold is the venue's decision: the artist side asks (see `ask_hold`).
+        if sides.party_of(actor) != Some(Party::Venue) {
+            return Err(BookingFlowError::NotYourProposal);
+        }
         if p.status != ProposalStatus::Sent {
             return Err(BookingFlowError::AlreadyAnswered(p.status));
         }
@@ -66,8 +150,13 @@ impl BookingService {
                     day: hold.day,
                     rank: rank_u8(hold.rank),
                     expires_at: hold.expires_at,
+                    recipient: Party::Artist,
                 };
-                vec![notice(sides.from.owner, &event, &format!("hold:{id}:{}:placed", hold.seq))]
+                vec![notice(
+                    sides.artist().owner,
+                    &event,
+                    &format!("hold:{id}:{}:placed", hold.seq),
+                )]
             })
             .await?;
         let hold = moved(hold)?;
@@ -75,25 +164,62 @@ impl BookingService {
         Ok(hold)
     }
 
-    /// The receiver lets the date go: the proposal is open again and the holds behind move up.
+    /// The artist side asks the venue to hold the date of a sent proposal: the venue is told
+    /// and decides. Asking again the same day tells nobody twice.
+    pub async fn ask_hold(&self, actor: AccountId, id: ProposalId) -> Result<()> {
+        let p = self.store.proposal(id).await?;
+        let sides = self.sides(&p).await?;
+        if sides.party_of(actor) != Some(Party::Artist) {
+            return Err(BookingFlowError::NotYourProposal);
+        }
+        if p.status != ProposalStatus::Sent {
+            return Err(BookingFlowError::AlreadyAnswered(p.status));
+        }
+        let event = Event::HoldRequested {
+            proposal: id,
+            artist_name: Sides::name(sides.artist()),
+            day: p.terms.day,
+        };
+        let key = format!("hold:{id}:requested:{}", self.clock.today());
+        self.tell(sides.venue().owner, &event, &key).await?;
+        self.audit(Some(actor), "hold.requested", id).await
+    }
+
+    /// The venue lets the date go (or the holder of a challenged 1st hold answers "release"):
+    /// the proposal is open again and the holds behind move up.
     pub async fn release(&self, actor: AccountId, id: ProposalId) -> Result<Proposal> {
-        let (p, sides) = self.received(actor, id).await?;
+        let p = self.store.proposal(id).await?;
+        let sides = self.sides(&p).await?;
+        let party = sides.party_of(actor);
+        // Only the venue, or the receiver (answering a challenge), ever releases.
+        if party.is_none_or(|party| party != Party::Venue && party != p.receiver()) {
+            return Err(BookingFlowError::NotYourProposal);
+        }
         if p.status != ProposalStatus::Held {
-            return Err(BookingFlowError::NotHeld);
+            return Err(if p.status.is_final() {
+                BookingFlowError::AlreadyAnswered(p.status)
+            } else {
+                BookingFlowError::NotHeld
+            });
         }
         let before = self.store.holds_on(p.venue, p.terms.day).await?;
-        let p = moved(self.store.release_hold(id, &released(&p, &sides, &before)).await?)?;
+        if !allowed_moves(&p, &before, party).release {
+            return Err(BookingFlowError::NotYourProposal);
+        }
+        let notices = released(&p, &sides, &before, ReleaseReason::Released);
+        let p = moved(self.store.release_hold(id, &notices).await?)?;
         self.audit(Some(actor), "hold.released", id).await?;
         self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
         Ok(p)
     }
 
-    /// Either side of a lower hold challenges the 1st: its holder must confirm (book) or release
-    /// within the challenge time, else the challenger moves up (see [`super::tick`]).
+    /// The artist side of a lower hold challenges the 1st: its holder must confirm (book) or
+    /// release within the challenge time, else the challenger moves up (see [`super::tick`]).
+    /// Both sides of the 1st hold are told, the one who decides with the deadline to act by.
     pub async fn challenge(&self, actor: AccountId, id: ProposalId) -> Result<Hold> {
         let p = self.store.proposal(id).await?;
         let sides = self.sides(&p).await?;
-        if sides.from.owner != actor && sides.to.owner != actor {
+        if sides.party_of(actor) != Some(Party::Artist) {
             return Err(BookingFlowError::NotYourProposal);
         }
         let holds = self.store.holds_on(p.venue, p.terms.day).await?;
@@ -103,20 +229,25 @@ impl BookingService {
         let Some(first) = holds.first().filter(|f| f.proposal != mine.proposal) else {
             return Err(BookingFlowError::FirstCannotChallenge);
         };
-        let deadline = self.clock.now() + Duration::hours(i64::from(self.rules.challenge_hours));
+        let hours = self.rules.challenge_hours;
+        let deadline = self.clock.now() + Duration::hours(i64::from(hours));
         let challenged = self.store.proposal(first.proposal).await?;
         let first_sides = self.sides(&challenged).await?;
-        let event = Event::HoldChallenged {
-            proposal: first.proposal,
-            venue_name: first_sides.venue_name(),
-            day: challenged.terms.day,
-            deadline,
-        };
         let key = format!("hold:{}:{}:challenged:{id}", first.proposal, first.seq);
-        let notices = [
-            notice(first_sides.from.owner, &event, &key),
-            notice(first_sides.to.owner, &event, &key),
-        ];
+        let notices = [Party::Artist, Party::Venue].map(|recipient| {
+            let event = Event::HoldChallenged {
+                proposal: first.proposal,
+                venue_name: first_sides.venue_name(),
+                day: challenged.terms.day,
+                deadline,
+                recipient,
+                decides: challenged.receiver() == recipient,
+                challenge_hours: hours,
+                challenger: Some(id),
+                challenger_rank: rank_u8(mine.rank),
+            };
+            notice(first_sides.of(recipient).owner, &event, &key)
+        });
         if !self.store.challenge_hold(first.proposal, id, deadline, &notices).await? {
             return Err(BookingFlowError::AlreadyChallenged);
         }
@@ -133,36 +264,25 @@ impl BookingService {
         self.accept(actor, id).await
     }
 
-    /// What `actor` may do with a proposal now: the buttons a conversation shows, decided by the
-    /// same rules the moves enforce.
+    /// What `actor` may do with a proposal now: the buttons a conversation shows, decided by
+    /// [`allowed_moves`], the rule the moves enforce.
     pub async fn moves(&self, actor: AccountId, id: ProposalId) -> Result<Moves> {
         let p = self.store.proposal(id).await?;
         let sides = self.sides(&p).await?;
-        let (receiver, sender) = (sides.to.owner == actor, sides.from.owner == actor);
-        let mut moves = Moves { message: receiver || sender, ..Moves::default() };
-        match p.status {
-            ProposalStatus::Sent => {
-                moves.accept = receiver;
-                moves.refuse = receiver;
-                moves.counter = receiver;
-                moves.hold = receiver;
-                moves.withdraw = sender;
-            }
-            ProposalStatus::Held => {
-                let holds = self.store.holds_on(p.venue, p.terms.day).await?;
-                let rank = holds.iter().find(|h| h.proposal == id).map(|h| h.rank);
-                moves.confirm = receiver && rank == Some(1);
-                moves.refuse = receiver;
-                moves.counter = receiver;
-                moves.release = receiver;
-                moves.withdraw = sender;
-                moves.challenge = (receiver || sender)
-                    && rank.is_some_and(|r| r > 1)
-                    && holds.first().is_some_and(|f| f.challenged_by.is_none());
-            }
-            _ => {}
+        let holds = match p.status {
+            ProposalStatus::Held => self.store.holds_on(p.venue, p.terms.day).await?,
+            _ => Vec::new(),
+        };
+        Ok(allowed_moves(&p, &holds, sides.party_of(actor)))
+    }
+
+    /// The rank, expiry and any running challenge of a held proposal; `None` if it is not held.
+    pub async fn hold_status(&self, id: ProposalId) -> Result<Option<HoldStatus>> {
+        let p = self.store.proposal(id).await?;
+        if p.status != ProposalStatus::Held {
+            return Ok(None);
         }
-        Ok(moves)
+        Ok(HoldStatus::of(id, &self.store.holds_on(p.venue, p.terms.day).await?))
     }
 
     /// Tells both sides of every hold of the date that moved up since `before`; a hold that
@@ -179,38 +299,58 @@ impl BookingService {
         }
         for hold in self.store.holds_on(venue, day).await? {
             let was = before.iter().find(|h| h.proposal == hold.proposal).map(|h| h.rank);
-            if was.is_none_or(|was| hold.rank >= was) {
+            // A hold that runs out in this same pass is told it expired, not that it moved up.
+            if was.is_none_or(|was| hold.rank >= was) || hold.expires_at <= self.clock.now() {
                 continue;
             }
+            let mut expires_at = hold.expires_at;
             if hold.rank == 1 {
-                self.store
-                    .extend_hold(hold.proposal, self.clock.now() + self.hold_days(true))
-                    .await?;
+                let first_time = self.clock.now() + self.hold_days(true);
+                self.store.extend_hold(hold.proposal, first_time).await?;
+                expires_at = expires_at.max(first_time);
             }
             let p = self.store.proposal(hold.proposal).await?;
             let sides = self.sides(&p).await?;
-            let event = Event::HoldPromoted {
-                proposal: hold.proposal,
-                venue_name: venue_name.to_owned(),
-                day,
-                rank: rank_u8(hold.rank),
-            };
             let key = format!("hold:{}:{}:rank{}", hold.proposal, hold.seq, hold.rank);
-            for account in [sides.from.owner, sides.to.owner] {
-                self.tell(account, &event, &key).await?;
+            for recipient in [Party::Artist, Party::Venue] {
+                let event = Event::HoldPromoted {
+                    proposal: hold.proposal,
+                    venue_name: venue_name.to_owned(),
+                    day,
+                    rank: rank_u8(hold.rank),
+                    expires_at: Some(expires_at),
+                    recipient,
+                };
+                self.tell(sides.of(recipient).owner, &event, &key).await?;
             }
         }
         Ok(())
     }
 }
 
-/// Both sides of a released hold are told; `before` gives the hold's sequence for the key.
-pub(super) fn released(p: &Proposal, sides: &Sides, before: &[Hold]) -> Vec<Notice> {
+/// Both sides of a released hold are told, each in their voice, with why it went;
+/// `before` gives the hold's sequence for the key.
+pub(super) fn released(
+    p: &Proposal,
+    sides: &Sides,
+    before: &[Hold],
+    reason: ReleaseReason,
+) -> Vec<Notice> {
     let seq = before.iter().find(|h| h.proposal == p.id).map_or(0, |h| h.seq);
-    let event =
-        Event::HoldReleased { proposal: p.id, venue_name: sides.venue_name(), day: p.terms.day };
     let key = format!("hold:{}:{seq}:released", p.id);
-    vec![notice(sides.from.owner, &event, &key), notice(sides.to.owner, &event, &key)]
+    [Party::Artist, Party::Venue]
+        .into_iter()
+        .map(|recipient| {
+            let event = Event::HoldReleased {
+                proposal: p.id,
+                venue_name: sides.venue_name(),
+                day: p.terms.day,
+                reason,
+                recipient,
+            };
+            notice(sides.of(recipient).owner, &event, &key)
+        })
+        .collect()
 }
 
 /// Ranks past 255 do not happen on a real date; they print as 255.

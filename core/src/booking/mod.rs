@@ -9,6 +9,7 @@
 //! proposal a booking makes impossible is closed: stored as expired, with the reason kept
 //! (`artist_booked`, `date_full`, `profile_gone`), so statistics can tell it from silence.
 
+mod board;
 mod contract;
 mod holds;
 mod stats;
@@ -23,14 +24,15 @@ use crate::clock::Clock;
 use crate::config::Rules;
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind};
 use crate::domain::proposal::{
-    Booking, BookingStatus, ExpiryReason, Proposal, ProposalStatus, Terms,
+    Booking, BookingStatus, ExpiryReason, Party, Proposal, ProposalStatus, Terms,
 };
 use crate::domain::{AccountId, BookingId, ProfileId, ProposalId};
 use crate::notify::{CloseReason, Event};
 use crate::store::{AcceptOutcome, Move, NewProposal, Notice, Store, StoreError, ThreadMessage};
 
+pub use board::{BoardEntry, DateBoard};
 pub use contract::contract_input;
-pub use holds::{Hold, Moves};
+pub use holds::{Challenge, Hold, HoldStatus, Moves, allowed_moves};
 pub use stats::{ReceivedProposal, ResponseStats, response_stats};
 pub use timers::{TickReport, run_timers, tick};
 
@@ -120,6 +122,22 @@ impl Sides {
 
     fn venue(&self) -> &Profile {
         if self.from.kind() == ProfileKind::Venue { &self.from } else { &self.to }
+    }
+
+    fn artist(&self) -> &Profile {
+        if self.from.kind() == ProfileKind::Artist { &self.from } else { &self.to }
+    }
+
+    fn of(&self, party: Party) -> &Profile {
+        match party {
+            Party::Artist => self.artist(),
+            Party::Venue => self.venue(),
+        }
+    }
+
+    /// The side `account` is on; the venue's if it owns both profiles (holds are its decision).
+    fn party_of(&self, account: AccountId) -> Option<Party> {
+        [Party::Venue, Party::Artist].into_iter().find(|p| self.of(*p).owner == account)
     }
 
     fn venue_name(&self) -> String {

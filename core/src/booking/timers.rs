@@ -7,8 +7,8 @@ use std::time::Duration as StdDuration;
 
 use super::holds::released;
 use super::{BookingService, Result, Sides, notice};
-use crate::domain::proposal::ProposalStatus;
-use crate::notify::Event;
+use crate::domain::proposal::{Party, ProposalStatus};
+use crate::notify::{Event, ReleaseReason};
 use crate::store::{ChallengeOutcome, Move};
 
 /// What one pass fired.
@@ -63,11 +63,16 @@ pub async fn tick(service: &BookingService) -> Result<TickReport> {
         let p = store.proposal(id).await?;
         let sides = service.sides(&p).await?;
         let before = store.holds_on(p.venue, p.terms.day).await?;
-        let event =
-            Event::HoldExpired { proposal: id, venue_name: sides.venue_name(), day: p.terms.day };
         let key = format!("hold:{id}:expired");
-        let notices =
-            [notice(sides.from.owner, &event, &key), notice(sides.to.owner, &event, &key)];
+        let notices = [Party::Artist, Party::Venue].map(|recipient| {
+            let event = Event::HoldExpired {
+                proposal: id,
+                venue_name: sides.venue_name(),
+                day: p.terms.day,
+                recipient,
+            };
+            notice(sides.of(recipient).owner, &event, &key)
+        });
         if store.expire_hold_if_due(id, &notices).await?.is_none() {
             continue;
         }
@@ -79,7 +84,7 @@ pub async fn tick(service: &BookingService) -> Result<TickReport> {
         let p = store.proposal(first).await?;
         let sides = service.sides(&p).await?;
         let before = store.holds_on(p.venue, p.terms.day).await?;
-        let notices = released(&p, &sides, &before);
+        let notices = released(&p, &sides, &before, ReleaseReason::ChallengeLapsed);
         if let ChallengeOutcome::NotDue = store.resolve_challenge_if_due(first, &notices).await? {
             continue;
         }

@@ -35,6 +35,9 @@ pub fn render_event(event: &Event, lang: Lang) -> Reply {
         Event::ProfileSuspended { name, reason, .. } => {
             msg("ev-suspended", &[("name", name.clone()), ("reason", reason.clone())])
         }
+        Event::ProfileReinstated { name, reason, .. } => {
+            msg("ev-reinstated", &[("name", name.clone()), ("reason", reason.clone())])
+        }
         Event::ProposalReceived { proposal, from_name, day: d, fee_euros } => msg(
             "ev-received",
             &[
@@ -102,7 +105,7 @@ pub fn render_event(event: &Event, lang: Lang) -> Reply {
             button(lang, "btn-open", &Action::Open(*proposal)),
             button(lang, "btn-reply", &Action::Message(*proposal)),
         ]),
-        Event::HoldPlaced { proposal, venue_name, day: d, rank, expires_at } => msg(
+        Event::HoldPlaced { proposal, venue_name, day: d, rank, expires_at, .. } => msg(
             "ev-hold-placed",
             &[
                 ("id", proposal.to_string()),
@@ -112,7 +115,12 @@ pub fn render_event(event: &Event, lang: Lang) -> Reply {
                 ("until", time(expires_at)),
             ],
         ),
-        Event::HoldPromoted { proposal, venue_name, day: d, rank } => msg(
+        Event::HoldRequested { proposal, artist_name, day: d } => msg(
+            "ev-hold-requested",
+            &[("id", proposal.to_string()), ("name", artist_name.clone()), ("day", day(d))],
+        )
+        .row(open(proposal)),
+        Event::HoldPromoted { proposal, venue_name, day: d, rank, .. } => msg(
             "ev-hold-promoted",
             &[
                 ("id", proposal.to_string()),
@@ -121,15 +129,15 @@ pub fn render_event(event: &Event, lang: Lang) -> Reply {
                 ("rank", rank.to_string()),
             ],
         ),
-        Event::HoldReleased { proposal, venue_name, day: d } => msg(
+        Event::HoldReleased { proposal, venue_name, day: d, .. } => msg(
             "ev-hold-released",
             &[("id", proposal.to_string()), ("name", venue_name.clone()), ("day", day(d))],
         ),
-        Event::HoldExpired { proposal, venue_name, day: d } => msg(
+        Event::HoldExpired { proposal, venue_name, day: d, .. } => msg(
             "ev-hold-expired",
             &[("id", proposal.to_string()), ("name", venue_name.clone()), ("day", day(d))],
         ),
-        Event::HoldChallenged { proposal, venue_name, day: d, deadline } => msg(
+        Event::HoldChallenged { proposal, venue_name, day: d, deadline, .. } => msg(
             "ev-hold-challenged",
             &[
                 ("id", proposal.to_string()),

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::values::Email;
+use super::when::Zone;
 use super::{AccountId, Lang};
 
 /// Where an identity lives.
@@ -64,6 +65,9 @@ pub struct Account {
     pub email_alerts: bool,
     /// Saved searches alert above this score (0–100).
     pub alert_threshold: u8,
+    /// Where the person lives: dates and deadlines are written in this zone's time.
+    #[serde(default)]
+    pub time_zone: Zone,
     pub created_at: DateTime<Utc>,
 }
 

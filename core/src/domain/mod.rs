@@ -9,6 +9,7 @@ pub mod places;
 pub mod profile;
 pub mod proposal;
 pub mod values;
+pub mod when;
 
 use serde::{Deserialize, Serialize};
 

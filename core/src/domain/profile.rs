@@ -159,6 +159,44 @@ impl ProfileDetails {
             ProfileDetails::Venue(v) => &v.genres,
         }
     }
+
+    /// Whether a field that moderation vouches for (name, genres, city, a venue's capacity)
+    /// differs: changing one sends an approved profile's edit back to review.
+    #[must_use]
+    pub fn public_fields_differ(&self, other: &ProfileDetails) -> bool {
+        let capacity = |d: &ProfileDetails| match d {
+            ProfileDetails::Venue(v) => Some(v.capacity),
+            ProfileDetails::Artist(_) => None,
+        };
+        self.kind() != other.kind()
+            || self.name() != other.name()
+            || self.genres() != other.genres()
+            || self.city() != other.city()
+            || capacity(self) != capacity(other)
+    }
+
+    /// These details with the public fields of `approved`: what stays published while an edit
+    /// of them waits for review (the other fields apply at once).
+    #[must_use]
+    pub fn with_public_fields_of(&self, approved: &ProfileDetails) -> ProfileDetails {
+        let mut out = self.clone();
+        match (&mut out, approved) {
+            (ProfileDetails::Artist(a), ProfileDetails::Artist(old)) => {
+                a.name = old.name.clone();
+                a.genres = old.genres.clone();
+                a.city = old.city.clone();
+            }
+            (ProfileDetails::Venue(v), ProfileDetails::Venue(old)) => {
+                v.name = old.name.clone();
+                v.genres = old.genres.clone();
+                v.city = old.city.clone();
+                v.capacity = old.capacity;
+            }
+            // A profile never changes kind (the store refuses it): keep the approved details.
+            _ => return approved.clone(),
+        }
+        out
+    }
 }
 
 /// A stored profile: its owner, its review state, its details and its free dates (an artist's

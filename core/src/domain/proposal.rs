@@ -137,6 +137,17 @@ impl ExpiryReason {
     }
 }
 
+/// The two sides of every proposal. A hold is the venue's decision; the artist may ask for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Party {
+    /// The default of notices stored before they named their recipient's side: they were
+    /// worded for the artist.
+    #[default]
+    Artist,
+    Venue,
+}
+
 /// One offer from one profile to another.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Proposal {
@@ -154,6 +165,23 @@ pub struct Proposal {
     pub created_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
     pub expires_at: DateTime<Utc>,
+}
+
+impl Proposal {
+    /// The party that answers this proposal: the one whose move it is.
+    #[must_use]
+    pub fn receiver(&self) -> Party {
+        if self.to_profile == self.venue { Party::Venue } else { Party::Artist }
+    }
+
+    /// The profile of `party` on this proposal.
+    #[must_use]
+    pub fn profile_of(&self, party: Party) -> ProfileId {
+        match party {
+            Party::Artist => self.artist,
+            Party::Venue => self.venue,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::proposal::Party;
 use crate::domain::{AccountId, BookingId, ProfileId, ProposalId, SavedSearchId};
 use crate::store::{Result, Store};
 
@@ -22,6 +23,17 @@ pub enum CloseReason {
     DateFull,
     /// A profile involved left the platform (suspended or erased).
     ProfileGone,
+}
+
+/// Why a hold went away while its proposal stays open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseReason {
+    /// The venue (or the challenged holder) let the date go.
+    #[default]
+    Released,
+    /// A challenge went unanswered past its deadline: the challenger moved ahead.
+    ChallengeLapsed,
 }
 
 /// Something a person must be told. Names are copied in, so rendering needs no lookup.
@@ -87,34 +99,77 @@ pub enum Event {
         from_name: String,
         body: String,
     },
+    /// The venue placed a hold: told to the artist side. Fields added after the first release
+    /// default so that notices already queued still read.
     HoldPlaced {
         proposal: ProposalId,
         venue_name: String,
         day: NaiveDate,
         rank: u8,
         expires_at: DateTime<Utc>,
+        /// The side of the recipient (who is told in which voice).
+        #[serde(default)]
+        recipient: Party,
+    },
+    /// The artist side asks the venue to hold the date: told to the venue, which decides.
+    HoldRequested {
+        proposal: ProposalId,
+        artist_name: String,
+        day: NaiveDate,
     },
     HoldPromoted {
         proposal: ProposalId,
         venue_name: String,
         day: NaiveDate,
         rank: u8,
+        /// The hold's expiry after the move (a new 1st gets a 1st hold's time).
+        #[serde(default)]
+        expires_at: Option<DateTime<Utc>>,
+        #[serde(default)]
+        recipient: Party,
     },
     HoldReleased {
         proposal: ProposalId,
         venue_name: String,
         day: NaiveDate,
+        #[serde(default)]
+        reason: ReleaseReason,
+        #[serde(default)]
+        recipient: Party,
     },
     HoldExpired {
         proposal: ProposalId,
         venue_name: String,
         day: NaiveDate,
+        #[serde(default)]
+        recipient: Party,
     },
+    /// The 1st hold (`proposal`) is challenged by a lower one; told to both its sides.
     HoldChallenged {
         proposal: ProposalId,
         venue_name: String,
         day: NaiveDate,
         deadline: DateTime<Utc>,
+        #[serde(default)]
+        recipient: Party,
+        /// Whether the recipient is the one who must confirm or release (the proposal's
+        /// receiver); the other side only waits.
+        #[serde(default)]
+        decides: bool,
+        /// The challenge time in force (`HOLD_CHALLENGE_HOURS`), for "within N hours".
+        #[serde(default)]
+        challenge_hours: u16,
+        /// The challenger's proposal and rank.
+        #[serde(default)]
+        challenger: Option<ProposalId>,
+        #[serde(default)]
+        challenger_rank: u8,
+    },
+    /// A profile an admin suspended is public again.
+    ProfileReinstated {
+        profile: ProfileId,
+        name: String,
+        reason: String,
     },
     BookingCancelled {
         booking: BookingId,

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::{Result, Store, StoreError, is_unique_violation, on_pool};
 use crate::domain::account::{Account, Identity, Platform};
 use crate::domain::values::Email;
+use crate::domain::when::Zone;
 use crate::domain::{AccountId, Lang};
 
 #[derive(sqlx::FromRow)]
@@ -17,6 +18,7 @@ struct AccountRow {
     email_verified: bool,
     email_alerts: bool,
     alert_threshold: i64,
+    time_zone: String,
     created_at: DateTime<Utc>,
 }
 
@@ -37,12 +39,14 @@ impl TryFrom<AccountRow> for Account {
             email_alerts: r.email_alerts,
             alert_threshold: u8::try_from(r.alert_threshold)
                 .map_err(|e| StoreError::corrupt("alert threshold", e))?,
+            time_zone: Zone::parse(&r.time_zone)
+                .map_err(|e| StoreError::corrupt("time zone", e))?,
             created_at: r.created_at,
         })
     }
 }
 
-const ACCOUNT_COLUMNS: &str = "id, display_name, lang, contact_email, email_verified, email_alerts, alert_threshold, created_at";
+const ACCOUNT_COLUMNS: &str = "id, display_name, lang, contact_email, email_verified, email_alerts, alert_threshold, time_zone, created_at";
 
 /// What `/settings` changes.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,6 +194,22 @@ impl Store {
             .bind(id.0)
             .execute(p)
             .await.map(|r| r.rows_affected())
+        })?;
+        if done == 0 {
+            return Err(StoreError::NotFound("account"));
+        }
+        Ok(())
+    }
+
+    /// Sets the zone an account's dates and deadlines are written in.
+    pub async fn set_time_zone(&self, id: AccountId, zone: Zone) -> Result<()> {
+        let done = on_pool!(self, |p| {
+            sqlx::query("UPDATE accounts SET time_zone = $1 WHERE id = $2 AND erased_at IS NULL")
+                .bind(zone.name())
+                .bind(id.0)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
         })?;
         if done == 0 {
             return Err(StoreError::NotFound("account"));

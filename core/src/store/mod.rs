@@ -23,7 +23,7 @@ use crate::clock::Clock;
 pub use accounts::{LinkError, Settings};
 pub use conversations::ConversationRecord;
 pub use outbox::{OutboxItem, Recipients};
-pub use profiles::ProfileChange;
+pub use profiles::{EditDecision, EditReviewed, ProfileChange, Reinstated};
 pub use proposals::{
     AcceptOutcome, ChallengeOutcome, DayLoad, HoldTimersDue, Move, NewProposal, Notice,
     ThreadMessage,
@@ -181,6 +181,19 @@ impl Store {
             }
             Ok(_) => Readiness::Ready,
         }
+    }
+
+    /// The audit entries about one subject, oldest first: (action, actor, details) — what the
+    /// moderation decisions leave (`/audit` is to show them, issue 16).
+    pub async fn audit_trail(&self, subject: &str) -> Result<Vec<(String, Option<i64>, String)>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as::<_, (String, Option<i64>, String)>(
+                "SELECT action, actor_id, details FROM audit_log WHERE subject = $1 ORDER BY id",
+            )
+            .bind(subject)
+            .fetch_all(p)
+            .await
+        })?)
     }
 
     /// Writes a consistent copy of the database to `path` while it stays in use.

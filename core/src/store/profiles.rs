@@ -36,6 +36,36 @@ fn new_calendar_token() -> String {
     hex::encode(bytes)
 }
 
+/// How an admin decides an approved profile's pending edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditDecision<'a> {
+    Approve,
+    /// With the reason the owner is told.
+    Reject(&'a str),
+}
+
+/// What deciding an edit did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditReviewed {
+    /// The edit is the published profile now.
+    Published,
+    /// The edit is dropped; the approved version stays.
+    Dropped,
+    /// No edit waited (already decided, or replaced by a newer one).
+    NothingPending,
+}
+
+/// What reinstating a suspended profile did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reinstated {
+    Done,
+    ReasonNeeded,
+    /// It was not suspended (any more): its status now.
+    NotSuspended(ProfileStatus),
+    /// Its owner erased their account: it stays suspended for good.
+    OwnerErased,
+}
+
 /// Which profiles a listing returns. The SQL is fixed text, never built from input.
 #[derive(Clone, Copy)]
 enum Filter {
@@ -43,6 +73,8 @@ enum Filter {
     Owner,
     Status,
     Approved,
+    /// Approved profiles with an edit waiting for review (the argument is "approved").
+    Edited,
 }
 
 impl Filter {
@@ -54,6 +86,7 @@ impl Filter {
             Filter::Approved => {
                 format!("p.status = '{}' AND p.id > $1", ProfileStatus::Approved.as_str())
             }
+            Filter::Edited => "p.status = $1 AND p.review_details IS NOT NULL".to_owned(),
         }
     }
 }
@@ -112,8 +145,10 @@ impl Store {
         self.profile(ProfileId(id)).await
     }
 
-    /// Replaces a profile's details and free dates. An approved profile stays approved: edits are
-    /// audited, and an admin can suspend.
+    /// Replaces a profile's details and free dates. An approved profile stays approved and
+    /// published, but an edit of a public field (see [`ProfileDetails::public_fields_differ`])
+    /// waits for review ([`Store::profile_edit`]): until an admin approves it, the published
+    /// details keep their approved public fields and take the other changes at once.
     pub async fn update_profile(
         &self,
         id: ProfileId,
@@ -121,18 +156,33 @@ impl Store {
         dates: &DateSet,
     ) -> Result<Profile> {
         let now = self.clock.now();
-        let json = serde_json::to_string(details).map_err(|e| StoreError::corrupt("profile", e))?;
-        let city = details.city();
+        let current = self.profile(id).await?;
+        let (published, review) = if current.status == ProfileStatus::Approved
+            && details.public_fields_differ(&current.details)
+        {
+            (details.with_public_fields_of(&current.details), Some(details))
+        } else {
+            (details.clone(), None)
+        };
+        let json =
+            serde_json::to_string(&published).map_err(|e| StoreError::corrupt("profile", e))?;
+        let review = review
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::corrupt("profile", e))?;
+        let city = published.city();
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let done = sqlx::query(
-                "UPDATE profiles SET name = $1, lat = $2, lon = $3, details = $4, updated_at = $5 WHERE id = $6 AND kind = $7",
+                "UPDATE profiles SET name = $1, lat = $2, lon = $3, details = $4, updated_at = $5, \
+                 review_details = $6 WHERE id = $7 AND kind = $8",
             )
-            .bind(details.name().as_str())
+            .bind(published.name().as_str())
             .bind(city.lat())
             .bind(city.lon())
             .bind(&json)
             .bind(now)
+            .bind(review.as_deref())
             .bind(id.0)
             .bind(details.kind().as_str())
             .execute(&mut *tx)
@@ -159,8 +209,167 @@ impl Store {
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
-        self.audit(None, "profile.updated", &format!("profile:{}", id.0), &json!({})).await?;
+        let action = if review.is_some() { "profile.edit_submitted" } else { "profile.updated" };
+        self.audit(None, action, &format!("profile:{}", id.0), &json!({})).await?;
         self.profile(id).await
+    }
+
+    /// The edit of an approved profile that waits for review, if any.
+    pub async fn profile_edit(&self, id: ProfileId) -> Result<Option<ProfileDetails>> {
+        Ok(self.stored_edit(id).await?.map(|(edit, _)| edit))
+    }
+
+    /// The pending edit and its stored text (which a decision compares-and-sets on).
+    async fn stored_edit(&self, id: ProfileId) -> Result<Option<(ProfileDetails, String)>> {
+        let row: Option<(Option<String>,)> = on_pool!(self, |p| {
+            sqlx::query_as("SELECT review_details FROM profiles WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(p)
+                .await
+        })?;
+        let Some((review,)) = row else { return Err(StoreError::NotFound("profile")) };
+        review
+            .map(|raw| {
+                serde_json::from_str(&raw)
+                    .map(|edit| (edit, raw))
+                    .map_err(|e| StoreError::corrupt("profile edit", e))
+            })
+            .transpose()
+    }
+
+    /// Approved profiles with an edit waiting for review, oldest first: with the pending
+    /// profiles, the review queue.
+    pub async fn profiles_with_edits(&self) -> Result<Vec<(Profile, ProfileDetails)>> {
+        let mut out = Vec::new();
+        for profile in self.list_profiles(Filter::Edited, "approved".to_owned()).await? {
+            if let Some(edit) = self.profile_edit(profile.id).await? {
+                out.push((profile, edit));
+            }
+        }
+        Ok(out)
+    }
+
+    /// An admin decides an approved profile's pending edit: approved, it is published (the
+    /// profile stays approved); rejected, it is dropped and the approved version stays. The
+    /// decision and its reason go to the audit trail.
+    pub async fn review_profile_edit(
+        &self,
+        id: ProfileId,
+        actor: AccountId,
+        decision: EditDecision<'_>,
+    ) -> Result<EditReviewed> {
+        let Some((edit, json)) = self.stored_edit(id).await? else {
+            return Ok(EditReviewed::NothingPending);
+        };
+        let now = self.clock.now();
+        let applied = matches!(decision, EditDecision::Approve);
+        let city = edit.city();
+        let done = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            // Compare-and-set on the edit: a second admin, or a newer edit, finds it changed.
+            let n = if applied {
+                sqlx::query(
+                    "UPDATE profiles SET name = $1, lat = $2, lon = $3, details = $4, updated_at = $5, \
+                     review_details = NULL WHERE id = $6 AND review_details = $4 AND status = 'approved'",
+                )
+                .bind(edit.name().as_str())
+                .bind(city.lat())
+                .bind(city.lon())
+                .bind(&json)
+                .bind(now)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?
+            } else {
+                sqlx::query(
+                    "UPDATE profiles SET review_details = NULL WHERE id = $1 AND review_details = $2",
+                )
+                .bind(id.0)
+                .bind(&json)
+                .execute(&mut *tx)
+                .await?
+            }
+            .rows_affected();
+            if n == 1 && applied {
+                sqlx::query("INSERT INTO profile_changes (profile_id, changed_at) VALUES ($1, $2)")
+                    .bind(id.0)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<bool, sqlx::Error>(n == 1)
+        })?;
+        if !done {
+            return Ok(EditReviewed::NothingPending);
+        }
+        let (action, reason) = match decision {
+            EditDecision::Approve => ("profile.edit_approved", None),
+            EditDecision::Reject(reason) => ("profile.edit_rejected", Some(reason)),
+        };
+        self.audit(Some(actor), action, &format!("profile:{}", id.0), &json!({"reason": reason}))
+            .await?;
+        Ok(if applied { EditReviewed::Published } else { EditReviewed::Dropped })
+    }
+
+    /// An admin makes a suspended profile public again, with a reason kept in the audit trail.
+    /// A profile whose owner erased their account stays suspended.
+    pub async fn reinstate_profile(
+        &self,
+        id: ProfileId,
+        actor: AccountId,
+        reason: &str,
+    ) -> Result<Reinstated> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Ok(Reinstated::ReasonNeeded);
+        }
+        let profile = self.profile(id).await?;
+        if !matches!(profile.status, ProfileStatus::Suspended(_)) {
+            return Ok(Reinstated::NotSuspended(profile.status));
+        }
+        let (erased,): (Option<DateTime<Utc>>,) = on_pool!(self, |p| {
+            sqlx::query_as("SELECT erased_at FROM accounts WHERE id = $1")
+                .bind(profile.owner.0)
+                .fetch_one(p)
+                .await
+        })?;
+        if erased.is_some() {
+            return Ok(Reinstated::OwnerErased);
+        }
+        let now = self.clock.now();
+        let done = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE profiles SET status = 'approved', status_reason = NULL, updated_at = $1 \
+                 WHERE id = $2 AND status = 'suspended'",
+            )
+            .bind(now)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 1 {
+                sqlx::query("INSERT INTO profile_changes (profile_id, changed_at) VALUES ($1, $2)")
+                    .bind(id.0)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<bool, sqlx::Error>(n == 1)
+        })?;
+        if !done {
+            return Ok(Reinstated::NotSuspended(self.profile(id).await?.status));
+        }
+        self.audit(
+            Some(actor),
+            "profile.reinstated",
+            &format!("profile:{}", id.0),
+            &json!({"reason": reason}),
+        )
+        .await?;
+        Ok(Reinstated::Done)
     }
 
     /// Records a review decision (submit, approve, reject, suspend) by `actor`.
@@ -221,6 +430,21 @@ impl Store {
     /// Every approved profile with an id above `after`, in id order: pages for building caches.
     pub async fn approved_profiles(&self, after: ProfileId) -> Result<Vec<Profile>> {
         self.list_profiles(Filter::Approved, after.0).await
+    }
+
+    /// Replaces a profile's calendar token, so an old feed link stops working (the feed's
+    /// renewal; `/settings` is to offer it, issue 19).
+    pub async fn renew_calendar_token(&self, id: ProfileId) -> Result<String> {
+        let token = new_calendar_token();
+        on_pool!(self, |p| {
+            sqlx::query("UPDATE profiles SET calendar_token = $1 WHERE id = $2")
+                .bind(&token)
+                .bind(id.0)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        Ok(token)
     }
 
     /// The secret token in a profile's calendar feed address (`/calendar/{token}.ics`).

@@ -942,6 +942,56 @@ impl Store {
         rows.into_iter().map(Proposal::try_from).collect()
     }
 
+    /// The open (sent or held) proposals for one venue date, oldest first: the date board's.
+    pub async fn open_proposals_at(
+        &self,
+        venue: ProfileId,
+        day: NaiveDate,
+    ) -> Result<Vec<Proposal>> {
+        let sql = format!(
+            "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE status IN ('sent', 'held') AND venue_id = $1 \
+             AND day = $2 ORDER BY id"
+        );
+        let rows = on_pool!(self, |p| sqlx::query_as::<_, ProposalRow>(&sql)
+            .bind(venue.0)
+            .bind(day)
+            .fetch_all(p)
+            .await)?;
+        rows.into_iter().map(Proposal::try_from).collect()
+    }
+
+    /// Every booking of a profile (as artist or venue), cancelled ones too, with when each was
+    /// cancelled: what a calendar feed needs to withdraw an event it published.
+    pub async fn bookings_for_calendar(
+        &self,
+        profile: ProfileId,
+    ) -> Result<Vec<(Booking, Option<DateTime<Utc>>)>> {
+        let sql = format!(
+            "SELECT {BOOKING_COLUMNS}, cancelled_at FROM bookings WHERE artist_id = $1 OR venue_id = $1 \
+             ORDER BY day, id"
+        );
+        type Row = (
+            i64,
+            i64,
+            i64,
+            i64,
+            NaiveDate,
+            i64,
+            String,
+            Option<String>,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+        );
+        let rows =
+            on_pool!(self, |p| sqlx::query_as::<_, Row>(&sql).bind(profile.0).fetch_all(p).await)?;
+        rows.into_iter()
+            .map(|(id, proposal, artist, venue, day, slot, status, sha, created, cancelled)| {
+                let row = (id, proposal, artist, venue, day, slot, status, sha, created);
+                Ok((booking(row)?, cancelled))
+            })
+            .collect()
+    }
+
     /// On `day`: whether the artist is booked, and how many confirmed bookings the venue has.
     pub async fn day_load(
         &self,
