@@ -23,11 +23,12 @@ use crate::clock::Clock;
 use crate::config::Rules;
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind};
 use crate::domain::proposal::{Booking, BookingStatus, Proposal, ProposalStatus, Terms};
+use crate::domain::terms::ContractTerms;
 use crate::domain::{AccountId, BookingId, ProfileId, ProposalId};
 use crate::notify::{CloseReason, Event};
 use crate::store::{BookingError, NewProposal, Store, StoreError, ThreadMessage, TransitionError};
 
-pub use contract::contract_input;
+pub use contract::{ContractReadiness, MissingField, Readiness, contract_input, readiness};
 pub use holds::{Hold, Moves};
 pub use stats::{ReceivedProposal, ResponseStats, response_stats};
 pub use timers::{TickReport, run_timers, tick};
@@ -281,6 +282,7 @@ impl BookingService {
             expires_at: self.clock.now()
                 + Duration::days(i64::from(self.rules.proposal_expiry_days)),
             terms,
+            contract_terms: ContractTerms::default(),
             counter_of: None,
         };
         let p = self
@@ -464,6 +466,7 @@ impl BookingService {
             expires_at: self.clock.now()
                 + Duration::days(i64::from(self.rules.proposal_expiry_days)),
             terms,
+            contract_terms: p.contract_terms,
             counter_of: Some(id),
         };
         let counter = self
