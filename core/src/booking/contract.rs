@@ -279,9 +279,7 @@ pub fn contract_input(
             set_minutes: terms.set_minutes,
         },
         deal,
-        vat_rate_bp: extra
-            .drinks_served
-            .map_or(contract::default_vat_rate_bp(), vat_rate_bp),
+        vat_rate_bp: extra.drinks_served.map_or(contract::default_vat_rate_bp(), vat_rate_bp),
         costs: contract::Costs::default(),
         deposit_cents: None,
         payment_terms: None,

@@ -32,7 +32,11 @@ pub struct Cents(i64);
 
 impl Cents {
     pub fn new(cents: i64) -> Result<Self, TermsError> {
-        if (0..=MAX_CENTS).contains(&cents) { Ok(Self(cents)) } else { Err(TermsError::AmountRange) }
+        if (0..=MAX_CENTS).contains(&cents) {
+            Ok(Self(cents))
+        } else {
+            Err(TermsError::AmountRange)
+        }
     }
 
     /// "350", "350,50 €", "1 200.5", "12 euros".

@@ -511,9 +511,7 @@ impl LicenceNumber {
             ["PLATESV", k, year, number] => kind(k) && digits(year, 4, 4) && digits(number, 1, 10),
             ["L", k, year, number] => kind(k) && digits(year, 2, 2) && digits(number, 1, 10),
             // Before 2019 a licence was its category then a number: "2-1051234".
-            [category, number] => {
-                matches!(*category, "1" | "2" | "3") && digits(number, 5, 8)
-            }
+            [category, number] => matches!(*category, "1" | "2" | "3") && digits(number, 5, 8),
             _ => false,
         };
         if ok { Ok(Self(s)) } else { Err(LicenceError) }

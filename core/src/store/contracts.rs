@@ -35,8 +35,8 @@ impl Store {
         profile: ProfileId,
         identity: &LegalIdentity,
     ) -> Result<()> {
-        let json =
-            serde_json::to_string(identity).map_err(|e| StoreError::corrupt("legal identity", e))?;
+        let json = serde_json::to_string(identity)
+            .map_err(|e| StoreError::corrupt("legal identity", e))?;
         let now = self.clock.now();
         on_pool!(self, |p| {
             sqlx::query(
@@ -68,7 +68,8 @@ impl Store {
         let Some((performers, crew, needs)) = row else { return Ok(ArtistSheet::default()) };
         let lineup = match (performers, crew) {
             (Some(p), Some(c)) => {
-                let count = |n: i64| u16::try_from(n).map_err(|e| StoreError::corrupt("line-up", e));
+                let count =
+                    |n: i64| u16::try_from(n).map_err(|e| StoreError::corrupt("line-up", e));
                 Some(
                     Lineup::new(count(p)?, count(c)?)
                         .map_err(|e| StoreError::corrupt("line-up", e))?,
@@ -189,7 +190,13 @@ impl Store {
             }
         };
         let n = on_pool!(self, |p| {
-            sqlx::query(sql).bind(sha256).bind(at).bind(id.0).execute(p).await.map(|r| r.rows_affected())
+            sqlx::query(sql)
+                .bind(sha256)
+                .bind(at)
+                .bind(id.0)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
         })?;
         if n == 0 {
             return Err(StoreError::NotFound("booking"));

@@ -166,8 +166,23 @@ type BookingRow = (
 );
 
 fn booking(r: BookingRow) -> Result<Booking> {
-    let (id, proposal, artist, venue, day, slot, status, sha, created_at, fr, en, a_sha, a_at, v_sha, v_at) =
-        r;
+    let (
+        id,
+        proposal,
+        artist,
+        venue,
+        day,
+        slot,
+        status,
+        sha,
+        created_at,
+        fr,
+        en,
+        a_sha,
+        a_at,
+        v_sha,
+        v_at,
+    ) = r;
     let signed = |sha: Option<String>, at: Option<DateTime<Utc>>| match (sha, at) {
         (Some(sha256), Some(at)) => Some(SignedCopy { sha256, at }),
         _ => None,
@@ -203,8 +218,7 @@ enum Leave<'a> {
     Release,
 }
 
-const BOOKING_COLUMNS: &str =
-    "id, proposal_id, artist_id, venue_id, day, slot, status, contract_sha256, created_at, \
+const BOOKING_COLUMNS: &str = "id, proposal_id, artist_id, venue_id, day, slot, status, contract_sha256, created_at, \
      contract_fr_sha256, contract_en_sha256, artist_signed_sha256, artist_signed_at, \
      venue_signed_sha256, venue_signed_at";
 
