@@ -600,7 +600,7 @@ async fn contract_facts_round_trip_and_signed_copies_are_recorded(h: &Harness) {
     id.set_ape(flowstage_core::domain::legal::ApeCode::parse("9001Z").unwrap());
     h.store.save_legal_identity(ar, &id).await.unwrap();
     let stored = h.store.legal_identity(ar).await.unwrap();
-    assert_eq!(stored.ape().map(|a| a.as_str()), Some("90.01Z"));
+    assert_eq!(stored.ape().map(flowstage_core::domain::legal::ApeCode::as_str), Some("90.01Z"));
     assert_eq!(
         stored.missing(),
         [LegalField::LegalName, LegalField::HeadOffice, LegalField::Signatory]

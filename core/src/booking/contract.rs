@@ -14,7 +14,7 @@ use crate::contract::{
 use crate::domain::legal::{LegalField, LegalForm, LegalIdentity, Licensing, VatStatus};
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind};
 use crate::domain::proposal::{Booking, BookingStatus, Deal, Proposal};
-use crate::domain::terms::{ArtistSheet, ContractTerms, vat_rate_bp};
+use crate::domain::terms::{ArtistSheet, ContractTerms, Lineup, vat_rate_bp};
 use crate::domain::{AccountId, BookingId, Lang};
 use crate::notify::Event;
 
@@ -255,8 +255,8 @@ pub fn contract_input(
             artist_name,
             title: None,
             // Until the artist gives its line-up, the contract states one performer.
-            performers: sheet.lineup.map_or(1, |l| l.performers()),
-            crew: sheet.lineup.map_or(0, |l| l.crew()),
+            performers: sheet.lineup.map_or(1, Lineup::performers),
+            crew: sheet.lineup.map_or(0, Lineup::crew),
             description: bio,
         },
         performance: Performance {
