@@ -11,10 +11,16 @@ use chrono::{Duration, NaiveDate};
 use flowstage_core::clock::Clock;
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::genre::GenreSet;
+use flowstage_core::domain::legal::{
+    LegalField, LegalForm, LegalIdentity, Licensing, Siret, VatNumber, VatStatus,
+};
 use flowstage_core::domain::places::{City, Country};
+use flowstage_core::domain::profile::ProfileKind;
 use flowstage_core::domain::profile::{Artist, ProfileDetails, ProfileStatus, Venue};
 use flowstage_core::domain::proposal::Booking;
 use flowstage_core::domain::proposal::{Deal, Proposal, ProposalStatus, ShowTimes, Terms};
+use flowstage_core::domain::terms::{ContractTerms, Lineup};
+use flowstage_core::domain::values::LongText;
 use flowstage_core::domain::values::{
     AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, Links, Name, TravelRadius,
 };
@@ -50,6 +56,7 @@ on_both_backends!(Harness;
     accounts_have_a_time_zone,
     public_edits_of_an_approved_profile_wait_for_review,
     a_suspended_profile_is_reinstated_with_a_reason,
+    contract_facts_round_trip_and_signed_copies_are_recorded,
 );
 
 fn day(d: u32) -> NaiveDate {
@@ -145,6 +152,7 @@ async fn propose(
                 venue,
                 sender,
                 terms: terms(d),
+                contract_terms: ContractTerms::default(),
                 counter_of: None,
                 expires_at: h.clock.now() + Duration::days(7),
             },
@@ -722,4 +730,75 @@ async fn a_suspended_profile_is_reinstated_with_a_reason(h: &Harness) {
         h.store.reinstate_profile(erased, admin, "retour").await.unwrap(),
         Reinstated::OwnerErased
     );
+}
+
+async fn contract_facts_round_trip_and_signed_copies_are_recorded(h: &Harness) {
+    let a = account(h, "14").await;
+    let ar = approved(h, a, &artist("Zazou"), &[6]).await;
+    let v = approved(h, a, &venue("La Cigale", 1), &[6]).await;
+
+    // Nothing given yet: an empty identity and sheet, not an error.
+    assert_eq!(h.store.legal_identity(ar).await.unwrap(), LegalIdentity::default());
+    assert_eq!(h.store.artist_sheet(ar).await.unwrap().lineup, None);
+
+    let mut id = LegalIdentity::default();
+    id.set_form(LegalForm::parse("SARL").unwrap());
+    id.set_siret(Siret::parse("732 829 320 00074").unwrap()).unwrap();
+    id.set_vat(VatStatus::Registered(VatNumber::parse("FR44732829320").unwrap())).unwrap();
+    id.set_licensing(Licensing::OccasionalExempt);
+    h.store.save_legal_identity(ar, &id).await.unwrap();
+    assert_eq!(h.store.legal_identity(ar).await.unwrap(), id);
+    id.set_ape(flowstage_core::domain::legal::ApeCode::parse("9001Z").unwrap());
+    h.store.save_legal_identity(ar, &id).await.unwrap();
+    let stored = h.store.legal_identity(ar).await.unwrap();
+    assert_eq!(stored.ape().map(flowstage_core::domain::legal::ApeCode::as_str), Some("90.01Z"));
+    assert_eq!(
+        stored.missing(),
+        [LegalField::LegalName, LegalField::HeadOffice, LegalField::Signatory]
+    );
+
+    // Line-up and technical needs are saved apart and keep each other.
+    h.store
+        .save_technical_needs(ar, Some(&LongText::parse("2 DI, 3 retours").unwrap()))
+        .await
+        .unwrap();
+    h.store.save_lineup(ar, Lineup::new(3, 1).unwrap()).await.unwrap();
+    let sheet = h.store.artist_sheet(ar).await.unwrap();
+    assert_eq!(sheet.lineup, Some(Lineup::new(3, 1).unwrap()));
+    assert_eq!(sheet.technical_needs.unwrap().as_str(), "2 DI, 3 retours");
+
+    // Contract-only terms load as "nothing answered" on a new proposal, then as saved.
+    let p = propose(h, a, ar, v, 6).await;
+    assert_eq!(p.contract_terms, ContractTerms::default());
+    let terms = ContractTerms {
+        drinks_served: Some(true),
+        curfew: chrono::NaiveTime::from_hms_opt(23, 30, 0),
+        ..ContractTerms::default()
+    };
+    h.store.set_contract_terms(p.id, &terms).await.unwrap();
+    assert_eq!(h.store.proposal(p.id).await.unwrap().contract_terms, terms);
+
+    // Both language hashes, then the signed copies, one side at a time.
+    let b = booked(accept(&h.store, p.id, 1).await);
+    assert_eq!((b.contract_copies.clone(), b.signed_by_both()), (None, false));
+    h.store.set_contract_copies(b.id, "fr-hash", "fr-hash", "en-hash").await.unwrap();
+    let b = h.store.booking(b.id).await.unwrap();
+    let copies = b.contract_copies.clone().unwrap();
+    assert_eq!((copies.fr.as_str(), copies.en.as_str()), ("fr-hash", "en-hash"));
+    assert_eq!(b.contract_sha256.as_deref(), Some("fr-hash"));
+    let at = h.clock.now();
+    let b =
+        h.store.record_signed_copy(b.id, ProfileKind::Venue, "signed-by-venue", at).await.unwrap();
+    assert_eq!(
+        b.signed_copy(ProfileKind::Venue).map(|c| c.sha256.as_str()),
+        Some("signed-by-venue")
+    );
+    assert!(b.signed_copy(ProfileKind::Artist).is_none() && !b.signed_by_both());
+    let b = h
+        .store
+        .record_signed_copy(b.id, ProfileKind::Artist, "signed-by-artist", at)
+        .await
+        .unwrap();
+    assert!(b.signed_by_both());
+    assert_eq!(h.store.booking(b.id).await.unwrap(), b);
 }

@@ -3,42 +3,206 @@
 //! bytes. The contract of record is written in the producer's (artist side's) language; its SHA-256
 //! is stored with the booking and both sides are told it is ready.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::{BookingFlowError, BookingService, Result};
 use crate::contract::{
     self, Contract, ContractInput, Deal as ContractDeal, Licence, Party, Performance, Schedule,
     Show,
 };
-use crate::domain::BookingId;
-use crate::domain::Lang;
-use crate::domain::profile::{Profile, ProfileDetails};
-use crate::domain::proposal::{Booking, Deal, Proposal};
+use crate::domain::legal::{LegalField, LegalForm, LegalIdentity, Licensing, VatStatus};
+use crate::domain::profile::{Profile, ProfileDetails, ProfileKind};
+use crate::domain::proposal::{Booking, BookingStatus, Deal, Proposal};
+use crate::domain::terms::{ArtistSheet, ContractTerms, Lineup, vat_rate_bp};
+use crate::domain::{AccountId, BookingId, Lang};
 use crate::notify::Event;
 
-/// A party known only by its public name: the legal details print as blanks to fill by hand
-/// until the profiles hold them.
-fn party(name: &str, licence: Licence) -> Party {
-    Party {
-        legal_name: name.to_owned(),
-        legal_form: None,
-        address: None,
-        siret: None,
-        ape: None,
-        vat_number: None,
-        licence,
-        signatory_name: None,
-        signatory_role: None,
+/// The legal form as the contract names it.
+fn form_label(form: &LegalForm, lang: Lang) -> String {
+    let (fr, en) = match form {
+        LegalForm::Sarl => ("SARL", "SARL (limited liability company)"),
+        LegalForm::Sas => ("SAS", "SAS (simplified joint-stock company)"),
+        LegalForm::Sasu => ("SASU", "SASU (single-shareholder simplified company)"),
+        LegalForm::Eurl => ("EURL", "EURL (single-member limited liability company)"),
+        LegalForm::Sa => ("SA", "SA (public limited company)"),
+        LegalForm::Association => ("association loi 1901", "non-profit association (loi 1901)"),
+        LegalForm::SoleTrader => ("entrepreneur individuel", "sole trader"),
+        LegalForm::Scop => ("SCOP", "workers' cooperative (SCOP)"),
+        LegalForm::PublicEstablishment => ("établissement public", "public body"),
+        LegalForm::LocalAuthority => ("collectivité territoriale", "local authority"),
+        LegalForm::Other(text) => return text.as_str().to_owned(),
+    };
+    match lang {
+        Lang::Fr => fr.to_owned(),
+        Lang::En => en.to_owned(),
     }
+}
+
+/// A party as its legal identity describes it; what is still unknown prints as a blank, and
+/// the public name stands in for a legal name not given yet.
+fn party(name: &str, legal: &LegalIdentity, fallback_licence: Licence, lang: Lang) -> Party {
+    let licence = match legal.licensing() {
+        // The contract prints one licence line: the first (lowest) category held, the others
+        // follow in its number field.
+        Some(Licensing::Licensed(list)) => match list.split_first() {
+            Some((first, rest)) => {
+                let mut number = first.number.as_str().to_owned();
+                for other in rest {
+                    number.push_str(&format!(
+                        " ; {} ({})",
+                        other.number.as_str(),
+                        other.category.number()
+                    ));
+                }
+                Licence::Held { number, category: Some(first.category.number().to_string()) }
+            }
+            None => fallback_licence,
+        },
+        Some(Licensing::OccasionalExempt) => Licence::OccasionalExempt,
+        None => fallback_licence,
+    };
+    let vat_number = legal.vat().map(|v| match (v, lang) {
+        (VatStatus::Registered(n), _) => n.as_str().to_owned(),
+        (VatStatus::NotRegistered, Lang::Fr) => "non assujetti à la TVA".to_owned(),
+        (VatStatus::NotRegistered, Lang::En) => "not registered for VAT".to_owned(),
+    });
+    Party {
+        legal_name: legal.legal_name().map_or(name, |n| n.as_str()).to_owned(),
+        legal_form: legal.form().map(|f| form_label(f, lang)),
+        address: legal.head_office().map(|a| a.as_str().to_owned()),
+        siret: legal.siret().map(ToString::to_string),
+        ape: legal.ape().map(|a| a.as_str().to_owned()),
+        vat_number,
+        licence,
+        signatory_name: legal.signatory().map(|s| s.name.as_str().to_owned()),
+        signatory_role: legal.signatory().map(|s| s.role.as_str().to_owned()),
+    }
+}
+
+/// What the contract of a booking still lacks: each item is a question for one side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "field", content = "part", rename_all = "snake_case")]
+pub enum MissingField {
+    /// A part of the side's legal identity (`Store::save_legal_identity`).
+    Legal(LegalField),
+    /// The artist's performers and crew (`Store::save_lineup`).
+    Lineup,
+    /// The artist's technical needs, annexed (`Store::save_technical_needs`).
+    TechnicalNeeds,
+    /// The venue's stage and backline notes, annexed (the venue profile's `stage_notes`).
+    StageNotes,
+    /// The rest are [`ContractTerms`] fields (`BookingService::set_contract_terms`).
+    Meal,
+    Curfew,
+    Costs,
+    Payment,
+    Tickets,
+    Drinks,
+}
+
+/// Whether one side has given everything its contract needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ContractReadiness {
+    Ready,
+    Missing(Vec<MissingField>),
+}
+
+impl ContractReadiness {
+    fn of(missing: Vec<MissingField>) -> Self {
+        if missing.is_empty() { Self::Ready } else { Self::Missing(missing) }
+    }
+
+    #[must_use]
+    pub fn is_ready(&self) -> bool {
+        matches!(self, Self::Ready)
+    }
+}
+
+/// What each side of a booking still has to give before its contract has no blank left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Readiness {
+    /// The producer: legal identity, line-up, technical needs.
+    pub artist: ContractReadiness,
+    /// The organiser: legal identity, stage notes, and the terms it sets (meal, curfew, costs,
+    /// payment, tickets, drinks).
+    pub venue: ContractReadiness,
+}
+
+impl Readiness {
+    #[must_use]
+    pub fn is_ready(&self) -> bool {
+        self.artist.is_ready() && self.venue.is_ready()
+    }
+
+    /// The side's part.
+    #[must_use]
+    pub fn side(&self, side: ProfileKind) -> &ContractReadiness {
+        match side {
+            ProfileKind::Artist => &self.artist,
+            ProfileKind::Venue => &self.venue,
+        }
+    }
+}
+
+/// What the contract of a booking lacks, from the same data [`contract_input`] reads. Pure.
+#[must_use]
+pub fn readiness(
+    venue: &Profile,
+    terms: &ContractTerms,
+    artist_legal: &LegalIdentity,
+    venue_legal: &LegalIdentity,
+    sheet: &ArtistSheet,
+) -> Readiness {
+    let mut artist: Vec<MissingField> =
+        artist_legal.missing().into_iter().map(MissingField::Legal).collect();
+    if sheet.lineup.is_none() {
+        artist.push(MissingField::Lineup);
+    }
+    if sheet.technical_needs.is_none() {
+        artist.push(MissingField::TechnicalNeeds);
+    }
+    let mut theirs: Vec<MissingField> =
+        venue_legal.missing().into_iter().map(MissingField::Legal).collect();
+    let stage_notes = match &venue.details {
+        ProfileDetails::Venue(v) => v.stage_notes.is_some(),
+        ProfileDetails::Artist(_) => true,
+    };
+    let answered = [
+        (MissingField::StageNotes, stage_notes),
+        (MissingField::Meal, terms.meal.is_some()),
+        (MissingField::Curfew, terms.curfew.is_some()),
+        (MissingField::Costs, terms.costs.is_some()),
+        (MissingField::Payment, terms.payment.is_some()),
+        (MissingField::Tickets, terms.tickets.is_some()),
+        (MissingField::Drinks, terms.drinks_served.is_some()),
+    ];
+    theirs.extend(answered.into_iter().filter_map(|(f, known)| (!known).then_some(f)));
+    Readiness { artist: ContractReadiness::of(artist), venue: ContractReadiness::of(theirs) }
+}
+
+/// Everything stored about a booking that its contract reads.
+struct ContractFacts {
+    booking: Booking,
+    proposal: Proposal,
+    artist: Profile,
+    venue: Profile,
+    artist_legal: LegalIdentity,
+    venue_legal: LegalIdentity,
+    sheet: ArtistSheet,
 }
 
 /// The contract's content for `booking`, in `lang`. Pure: the same data give the same input.
 #[must_use]
+#[allow(clippy::too_many_arguments)] // each is one stored fact the contract reads
 pub fn contract_input(
     booking: &Booking,
     proposal: &Proposal,
     artist: &Profile,
     venue: &Profile,
+    artist_legal: &LegalIdentity,
+    venue_legal: &LegalIdentity,
+    sheet: &ArtistSheet,
     lang: Lang,
 ) -> ContractInput {
     let artist_name = artist.details.name().as_str().to_owned();
@@ -77,6 +241,7 @@ pub fn contract_input(
             percent_bp: percent_bp.into(),
         },
     };
+    let extra = &proposal.contract_terms;
     let times = terms.times;
     let set_end = times.set_start.map(|s| s + Duration::minutes(i64::from(terms.set_minutes)));
     ContractInput {
@@ -84,15 +249,14 @@ pub fn contract_input(
         reference: format!("FS-{}-{:06}", booking.created_at.format("%Y"), booking.id.0),
         made_at: city.clone(),
         made_on: booking.created_at.date_naive(),
-        producer: party(&artist_name, Licence::Unknown),
-        organiser: party(venue.details.name().as_str(), licence),
+        producer: party(&artist_name, artist_legal, Licence::Unknown, lang),
+        organiser: party(venue.details.name().as_str(), venue_legal, licence, lang),
         show: Show {
             artist_name,
             title: None,
-            // Profiles do not say how many people are on stage yet: the contract states one
-            // performer, and the parties correct it by hand if needed.
-            performers: 1,
-            crew: 0,
+            // Until the artist gives its line-up, the contract states one performer.
+            performers: sheet.lineup.map_or(1, Lineup::performers),
+            crew: sheet.lineup.map_or(0, Lineup::crew),
             description: bio,
         },
         performance: Performance {
@@ -104,20 +268,26 @@ pub fn contract_input(
             times: Schedule {
                 load_in: times.load_in,
                 soundcheck: times.soundcheck,
-                meal: None,
+                meal: extra.meal,
                 doors: times.doors,
                 set_start: times.set_start,
                 set_end,
-                curfew: times.curfew,
+                // The venue's curfew as the venue gave it for the contract: the proposal's
+                // last time is often the set's end.
+                curfew: extra.curfew,
             },
             set_minutes: terms.set_minutes,
         },
         deal,
-        vat_rate_bp: contract::default_vat_rate_bp(),
+        vat_rate_bp: extra.drinks_served.map_or(contract::default_vat_rate_bp(), vat_rate_bp),
         costs: contract::Costs::default(),
         deposit_cents: None,
         payment_terms: None,
-        ticketing: contract::Ticketing { price_cents: None, capacity, guest_list: None },
+        ticketing: contract::Ticketing {
+            price_cents: extra.tickets.map(|t| t.full_price.get()),
+            capacity,
+            guest_list: extra.tickets.map(|t| t.guest_list),
+        },
         cancellation_forfeit_cents: None,
         outdoor_fallback: None,
         recording_allowed: false,
@@ -132,34 +302,135 @@ impl BookingService {
         Ok(self.store.account(artist.owner).await?.lang)
     }
 
+    async fn contract_facts(&self, booking: BookingId) -> Result<ContractFacts> {
+        let booking = self.store.booking(booking).await?;
+        let proposal = self.store.proposal(booking.proposal).await?;
+        let artist = self.store.profile(booking.artist).await?;
+        let venue = self.store.profile(booking.venue).await?;
+        let artist_legal = self.store.legal_identity(booking.artist).await?;
+        let venue_legal = self.store.legal_identity(booking.venue).await?;
+        let sheet = self.store.artist_sheet(booking.artist).await?;
+        Ok(ContractFacts { booking, proposal, artist, venue, artist_legal, venue_legal, sheet })
+    }
+
+    fn render_facts(f: &ContractFacts, lang: Lang) -> Result<(ContractInput, Contract)> {
+        let input = contract_input(
+            &f.booking,
+            &f.proposal,
+            &f.artist,
+            &f.venue,
+            &f.artist_legal,
+            &f.venue_legal,
+            &f.sheet,
+            lang,
+        );
+        let rendered = contract::render(&input).map_err(BookingFlowError::Contract)?;
+        Ok((input, rendered))
+    }
+
     /// Generates the contract of `booking` in `lang` (any side's language, on request).
     pub async fn contract(
         &self,
         booking: BookingId,
         lang: Option<Lang>,
     ) -> Result<(ContractInput, Contract)> {
-        let booking = self.store.booking(booking).await?;
-        let proposal = self.store.proposal(booking.proposal).await?;
-        let artist = self.store.profile(booking.artist).await?;
-        let venue = self.store.profile(booking.venue).await?;
+        let facts = self.contract_facts(booking).await?;
         let lang = match lang {
             Some(l) => l,
-            None => self.record_lang(&artist).await?,
+            None => self.record_lang(&facts.artist).await?,
         };
-        let input = contract_input(&booking, &proposal, &artist, &venue, lang);
-        let rendered = contract::render(&input).map_err(BookingFlowError::Contract)?;
-        Ok((input, rendered))
+        Self::render_facts(&facts, lang)
+    }
+
+    /// What each side still has to give before the contract of `booking` has no blank left:
+    /// the conversation asks exactly these, then sends the contract.
+    pub async fn contract_readiness(&self, booking: BookingId) -> Result<Readiness> {
+        let f = self.contract_facts(booking).await?;
+        Ok(readiness(
+            &f.venue,
+            &f.proposal.contract_terms,
+            &f.artist_legal,
+            &f.venue_legal,
+            &f.sheet,
+        ))
+    }
+
+    /// Which side of `booking` `actor` is on; refused if neither.
+    pub async fn side_of(&self, actor: AccountId, booking: BookingId) -> Result<ProfileKind> {
+        let b = self.store.booking(booking).await?;
+        if self.store.profile(b.artist).await?.owner == actor {
+            return Ok(ProfileKind::Artist);
+        }
+        if self.store.profile(b.venue).await?.owner == actor {
+            return Ok(ProfileKind::Venue);
+        }
+        Err(BookingFlowError::NotYourBooking)
+    }
+
+    /// Replaces the contract-only terms of a confirmed booking (either side may answer them),
+    /// then regenerates the contract so its stored hashes follow.
+    pub async fn set_contract_terms(
+        &self,
+        actor: AccountId,
+        booking: BookingId,
+        terms: &ContractTerms,
+    ) -> Result<Booking> {
+        self.side_of(actor, booking).await?;
+        let b = self.store.booking(booking).await?;
+        if b.status == BookingStatus::Cancelled {
+            return Err(BookingFlowError::BookingCancelled);
+        }
+        self.store.set_contract_terms(b.proposal, terms).await?;
+        self.store_contract_hashes(&b).await
+    }
+
+    /// Records that `side` sent back a signed copy of the contract of `booking`, whose file
+    /// hashes to `sha256`, received `at`; the booking says when both have signed.
+    pub async fn record_signed_copy(
+        &self,
+        booking: BookingId,
+        side: ProfileKind,
+        sha256: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Booking> {
+        let b = self.store.booking(booking).await?;
+        if b.status == BookingStatus::Cancelled {
+            return Err(BookingFlowError::BookingCancelled);
+        }
+        let b = self.store.record_signed_copy(booking, side, sha256, at).await?;
+        self.store
+            .audit(
+                None,
+                "contract.signed_copy",
+                &format!("booking:{booking}"),
+                &serde_json::json!({"side": side, "sha256": sha256, "both": b.signed_by_both()}),
+            )
+            .await?;
+        Ok(b)
+    }
+
+    /// Renders both language copies and stores their hashes with the record's.
+    async fn store_contract_hashes(&self, booking: &Booking) -> Result<Booking> {
+        let facts = self.contract_facts(booking.id).await?;
+        let (_, fr) = Self::render_facts(&facts, Lang::Fr)?;
+        let (_, en) = Self::render_facts(&facts, Lang::En)?;
+        let record = match self.record_lang(&facts.artist).await? {
+            Lang::Fr => &fr.sha256,
+            Lang::En => &en.sha256,
+        };
+        self.store.set_contract_copies(booking.id, record, &fr.sha256, &en.sha256).await?;
+        Ok(self.store.booking(booking.id).await?)
     }
 
     /// Generates the contract of record, stores its hash and tells both sides it is ready.
     pub(super) async fn issue_contract(&self, booking: &Booking) -> Result<Booking> {
-        let (_, rendered) = self.contract(booking.id, None).await?;
-        self.store.set_contract_hash(booking.id, &rendered.sha256).await?;
+        let stored = self.store_contract_hashes(booking).await?;
+        let sha256 = stored.contract_sha256.clone().unwrap_or_default();
         let artist = self.store.profile(booking.artist).await?;
         let venue = self.store.profile(booking.venue).await?;
-        let event = Event::ContractReady { booking: booking.id, sha256: rendered.sha256.clone() };
+        let event = Event::ContractReady { booking: booking.id, sha256: sha256.clone() };
         for account in [artist.owner, venue.owner] {
-            let key = format!("contract:{}:{}", booking.id, rendered.sha256);
+            let key = format!("contract:{}:{sha256}", booking.id);
             self.tell(account, &event, &key).await?;
         }
         Ok(self.store.booking(booking.id).await?)

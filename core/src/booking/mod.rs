@@ -26,12 +26,13 @@ use crate::domain::profile::{Profile, ProfileDetails, ProfileKind};
 use crate::domain::proposal::{
     Booking, BookingStatus, ExpiryReason, Party, Proposal, ProposalStatus, Terms,
 };
+use crate::domain::terms::ContractTerms;
 use crate::domain::{AccountId, BookingId, ProfileId, ProposalId};
 use crate::notify::{CloseReason, Event};
 use crate::store::{AcceptOutcome, Move, NewProposal, Notice, Store, StoreError, ThreadMessage};
 
 pub use board::{BoardEntry, DateBoard};
-pub use contract::contract_input;
+pub use contract::{ContractReadiness, MissingField, Readiness, contract_input, readiness};
 pub use holds::{Challenge, Hold, HoldStatus, Moves, allowed_moves};
 pub use stats::{ReceivedProposal, ResponseStats, response_stats};
 pub use timers::{TickReport, run_timers, tick};
@@ -286,6 +287,7 @@ impl BookingService {
             expires_at: self.clock.now()
                 + Duration::days(i64::from(self.rules.proposal_expiry_days)),
             terms,
+            contract_terms: ContractTerms::default(),
             counter_of: None,
         };
         let p = self
@@ -473,6 +475,7 @@ impl BookingService {
             expires_at: self.clock.now()
                 + Duration::days(i64::from(self.rules.proposal_expiry_days)),
             terms,
+            contract_terms: p.contract_terms,
             counter_of: Some(id),
         };
         let counter = self

@@ -5,9 +5,11 @@
 
 pub mod account;
 pub mod genre;
+pub mod legal;
 pub mod places;
 pub mod profile;
 pub mod proposal;
+pub mod terms;
 pub mod values;
 pub mod when;
 

@@ -5,6 +5,8 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::profile::ProfileKind;
+use super::terms::ContractTerms;
 use super::values::Fee;
 use super::{AccountId, BookingId, ProfileId, ProposalId};
 
@@ -158,6 +160,8 @@ pub struct Proposal {
     pub venue: ProfileId,
     pub sender: AccountId,
     pub terms: Terms,
+    /// What only the contract prints, answered during the negotiation or after acceptance.
+    pub contract_terms: ContractTerms,
     pub status: ProposalStatus,
     pub reason: Option<String>,
     /// The proposal this one counters.
@@ -220,6 +224,49 @@ pub struct Booking {
     pub day: NaiveDate,
     pub slot: u8,
     pub status: BookingStatus,
+    /// The SHA-256 of the contract of record (in the producer's language).
     pub contract_sha256: Option<String>,
+    /// The SHA-256 of the French and the English copy, once generated.
+    pub contract_copies: Option<ContractCopies>,
+    /// The signed copies each side sent back.
+    pub signed: SignedCopies,
     pub created_at: DateTime<Utc>,
+}
+
+impl Booking {
+    /// Whether both sides have returned a signed copy: the contract is concluded.
+    #[must_use]
+    pub fn signed_by_both(&self) -> bool {
+        self.signed.artist.is_some() && self.signed.venue.is_some()
+    }
+
+    /// The signed copy `side` returned, if any.
+    #[must_use]
+    pub fn signed_copy(&self, side: ProfileKind) -> Option<&SignedCopy> {
+        match side {
+            ProfileKind::Artist => self.signed.artist.as_ref(),
+            ProfileKind::Venue => self.signed.venue.as_ref(),
+        }
+    }
+}
+
+/// The hashes of the two language copies of one contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractCopies {
+    pub fr: String,
+    pub en: String,
+}
+
+/// A signed copy sent back: the SHA-256 of the file received, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedCopy {
+    pub sha256: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Who has returned a signed copy (manual signature: print, sign, scan, send back).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedCopies {
+    pub artist: Option<SignedCopy>,
+    pub venue: Option<SignedCopy>,
 }

@@ -557,13 +557,14 @@ impl fmt::Display for Email {
 }
 
 /// A French "licence d'entrepreneur de spectacles" number: `PLATESV-R-2020-000123`,
-/// `PLATESV-D-2021-00000012`, or the short form `L-R-19-1172`. Stored upper-case.
+/// `PLATESV-D-2021-00000012`, the short form `L-R-19-1172`, or a pre-2019 number led by its
+/// category, `2-1051234`. Stored upper-case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct LicenceNumber(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a licence number looks like PLATESV-R-2020-000123 (or L-R-19-1172)")]
+#[error("a licence number looks like PLATESV-R-2020-000123 (or L-R-19-1172, or 2-1051234)")]
 pub struct LicenceError;
 
 impl LicenceNumber {
@@ -580,6 +581,8 @@ impl LicenceNumber {
         let ok = match parts.as_slice() {
             ["PLATESV", k, year, number] => kind(k) && digits(year, 4, 4) && digits(number, 1, 10),
             ["L", k, year, number] => kind(k) && digits(year, 2, 2) && digits(number, 1, 10),
+            // Before 2019 a licence was its category then a number: "2-1051234".
+            [category, number] => matches!(*category, "1" | "2" | "3") && digits(number, 5, 8),
             _ => false,
         };
         if ok { Ok(Self(s)) } else { Err(LicenceError) }
@@ -588,6 +591,16 @@ impl LicenceNumber {
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The category a pre-2019 number spells out ("2-1051234" is a category 2 licence); the
+    /// current PLATESV receipts do not carry it.
+    #[must_use]
+    pub fn written_category(&self) -> Option<u8> {
+        match self.0.split_once('-') {
+            Some((c @ ("1" | "2" | "3"), _)) => c.parse().ok(),
+            _ => None,
+        }
     }
 }
 
@@ -1251,6 +1264,10 @@ mod tests {
         );
         assert!(LicenceNumber::parse("PLATESV-D-2021-00000012").is_ok());
         assert!(LicenceNumber::parse("L-R-19-1172").is_ok());
+        let old = LicenceNumber::parse("2-1051234").unwrap();
+        assert_eq!((old.as_str(), old.written_category()), ("2-1051234", Some(2)));
+        assert_eq!(LicenceNumber::parse("PLATESV-R-2020-000123").unwrap().written_category(), None);
+        assert_eq!(LicenceNumber::parse("4-1051234"), Err(LicenceError));
         for bad in
             ["", "PLATESV-X-2020-1", "PLATESV-R-20-1", "L-R-2019-1", "123456", "PLATESV-R-2020-"]
         {

@@ -6,6 +6,7 @@
 //! concern in the sibling modules; the logic that is not storage stays out of here.
 
 mod accounts;
+mod contracts;
 mod conversations;
 mod outbox;
 mod postgres;

@@ -8,8 +8,10 @@ use serde::Serialize;
 use super::{Result, Store, StoreError, is_unique_violation, on_pool};
 use crate::booking::{Hold, ReceivedProposal};
 use crate::domain::proposal::{
-    Booking, BookingStatus, Deal, ExpiryReason, Proposal, ProposalStatus, ShowTimes, Terms,
+    Booking, BookingStatus, ContractCopies, Deal, ExpiryReason, Proposal, ProposalStatus,
+    ShowTimes, SignedCopies, SignedCopy, Terms,
 };
+use crate::domain::terms::ContractTerms;
 use crate::domain::values::Fee;
 use crate::domain::{AccountId, BookingId, ProfileId, ProposalId};
 
@@ -41,6 +43,8 @@ pub struct NewProposal {
     pub venue: ProfileId,
     pub sender: AccountId,
     pub terms: Terms,
+    /// What only the contract prints; a counter carries the countered proposal's.
+    pub contract_terms: ContractTerms,
     pub counter_of: Option<ProposalId>,
     pub expires_at: DateTime<Utc>,
 }
@@ -124,10 +128,11 @@ struct ProposalRow {
     created_at: DateTime<Utc>,
     answered_at: Option<DateTime<Utc>>,
     expires_at: DateTime<Utc>,
+    contract_terms: String,
 }
 
 const PROPOSAL_COLUMNS: &str = "id, from_profile, to_profile, artist_id, venue_id, sender_id, day, fee, deal, set_minutes, \
-     times, message, status, reason, counter_of, created_at, answered_at, expires_at";
+     times, message, status, reason, counter_of, created_at, answered_at, expires_at, contract_terms";
 
 impl TryFrom<ProposalRow> for Proposal {
     type Error = StoreError;
@@ -136,6 +141,8 @@ impl TryFrom<ProposalRow> for Proposal {
             serde_json::from_str(&r.deal).map_err(|e| StoreError::corrupt("deal", e))?;
         let times: ShowTimes =
             serde_json::from_str(&r.times).map_err(|e| StoreError::corrupt("show times", e))?;
+        let contract_terms: ContractTerms = serde_json::from_str(&r.contract_terms)
+            .map_err(|e| StoreError::corrupt("contract terms", e))?;
         Ok(Proposal {
             id: ProposalId(r.id),
             from_profile: ProfileId(r.from_profile),
@@ -152,6 +159,7 @@ impl TryFrom<ProposalRow> for Proposal {
                 times,
                 message: r.message,
             },
+            contract_terms,
             status: ProposalStatus::parse(&r.status)
                 .ok_or_else(|| StoreError::corrupt("proposal status", &r.status))?,
             reason: r.reason,
@@ -163,10 +171,46 @@ impl TryFrom<ProposalRow> for Proposal {
     }
 }
 
-type BookingRow = (i64, i64, i64, i64, NaiveDate, i64, String, Option<String>, DateTime<Utc>);
+type BookingRow = (
+    i64,
+    i64,
+    i64,
+    i64,
+    NaiveDate,
+    i64,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
 
 fn booking(r: BookingRow) -> Result<Booking> {
-    let (id, proposal, artist, venue, day, slot, status, sha, created_at) = r;
+    let (
+        id,
+        proposal,
+        artist,
+        venue,
+        day,
+        slot,
+        status,
+        sha,
+        created_at,
+        fr,
+        en,
+        a_sha,
+        a_at,
+        v_sha,
+        v_at,
+    ) = r;
+    let signed = |sha: Option<String>, at: Option<DateTime<Utc>>| match (sha, at) {
+        (Some(sha256), Some(at)) => Some(SignedCopy { sha256, at }),
+        _ => None,
+    };
     Ok(Booking {
         id: BookingId(id),
         proposal: ProposalId(proposal),
@@ -177,6 +221,11 @@ fn booking(r: BookingRow) -> Result<Booking> {
         status: BookingStatus::parse(&status)
             .ok_or_else(|| StoreError::corrupt("booking status", &status))?,
         contract_sha256: sha,
+        contract_copies: match (fr, en) {
+            (Some(fr), Some(en)) => Some(ContractCopies { fr, en }),
+            _ => None,
+        },
+        signed: SignedCopies { artist: signed(a_sha, a_at), venue: signed(v_sha, v_at) },
         created_at,
     })
 }
@@ -190,12 +239,13 @@ enum Leave<'a> {
     Release,
 }
 
-const BOOKING_COLUMNS: &str =
-    "id, proposal_id, artist_id, venue_id, day, slot, status, contract_sha256, created_at";
+const BOOKING_COLUMNS: &str = "id, proposal_id, artist_id, venue_id, day, slot, status, contract_sha256, created_at, \
+     contract_fr_sha256, contract_en_sha256, artist_signed_sha256, artist_signed_at, \
+     venue_signed_sha256, venue_signed_at";
 
 /// `INSERT_PROPOSAL` with a [`NewProposal`]'s values bound in order, for either backend.
 macro_rules! insert_proposal {
-    ($new:expr, $deal:expr, $times:expr, $counter_of:expr, $now:expr) => {
+    ($new:expr, $deal:expr, $times:expr, $contract_terms:expr, $counter_of:expr, $now:expr) => {
         sqlx::query_as(INSERT_PROPOSAL)
             .bind($new.from_profile.0)
             .bind($new.to_profile.0)
@@ -212,6 +262,7 @@ macro_rules! insert_proposal {
             .bind($now)
             .bind($new.expires_at)
             .bind(ProposalStatus::Sent.as_str())
+            .bind($contract_terms)
     };
 }
 
@@ -227,10 +278,12 @@ impl Store {
             serde_json::to_string(&new.terms.deal).map_err(|e| StoreError::corrupt("deal", e))?;
         let times = serde_json::to_string(&new.terms.times)
             .map_err(|e| StoreError::corrupt("show times", e))?;
+        let terms = serde_json::to_string(&new.contract_terms)
+            .map_err(|e| StoreError::corrupt("contract terms", e))?;
         let id = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let (id,): (i64,) =
-                insert_proposal!(new, &deal, &times, new.counter_of.map(|c| c.0), now)
+                insert_proposal!(new, &deal, &times, &terms, new.counter_of.map(|c| c.0), now)
                     .fetch_one(&mut *tx)
                     .await?;
             enqueue_in!(tx, &notices(ProposalId(id)), now);
@@ -523,8 +576,8 @@ const HOLD_COLUMNS: &str =
 
 /// The INSERT of a proposal: one text for a new proposal and for a counter's transaction.
 const INSERT_PROPOSAL: &str = "INSERT INTO proposals (from_profile, to_profile, artist_id, venue_id, sender_id, day, fee, deal, \
-     set_minutes, times, message, status, counter_of, created_at, expires_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $15, $12, $13, $14) RETURNING id";
+     set_minutes, times, message, status, counter_of, created_at, expires_at, contract_terms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $15, $12, $13, $14, $16) RETURNING id";
 
 /// Ranks are positions in `seq` order: the first row is the 1st hold.
 fn ranked(rows: Vec<HoldRow>) -> Vec<Hold> {
@@ -574,6 +627,8 @@ impl Store {
         let times = serde_json::to_string(&new.terms.times)
             .map_err(|e| StoreError::corrupt("show times", e))?;
         let [sent, held] = ProposalStatus::OPEN.map(ProposalStatus::as_str);
+        let terms = serde_json::to_string(&new.contract_terms)
+            .map_err(|e| StoreError::corrupt("contract terms", e))?;
         let created = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let n = sqlx::query(
@@ -595,8 +650,9 @@ impl Store {
                 .bind(old.0)
                 .execute(&mut *tx)
                 .await?;
-            let (id,): (i64,) =
-                insert_proposal!(new, &deal, &times, Some(old.0), now).fetch_one(&mut *tx).await?;
+            let (id,): (i64,) = insert_proposal!(new, &deal, &times, &terms, Some(old.0), now)
+                .fetch_one(&mut *tx)
+                .await?;
             enqueue_in!(tx, &notices(ProposalId(id)), now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Some(id))
@@ -980,13 +1036,22 @@ impl Store {
             String,
             Option<String>,
             DateTime<Utc>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<DateTime<Utc>>,
+            Option<String>,
+            Option<DateTime<Utc>>,
             Option<DateTime<Utc>>,
         );
         let rows =
             on_pool!(self, |p| sqlx::query_as::<_, Row>(&sql).bind(profile.0).fetch_all(p).await)?;
         rows.into_iter()
-            .map(|(id, proposal, artist, venue, day, slot, status, sha, created, cancelled)| {
-                let row = (id, proposal, artist, venue, day, slot, status, sha, created);
+            .map(|r| {
+                let cancelled = r.15;
+                let row = (
+                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14,
+                );
                 Ok((booking(row)?, cancelled))
             })
             .collect()
