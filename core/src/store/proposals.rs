@@ -69,6 +69,10 @@ pub enum Move<T> {
 
 /// What accepting an open proposal gave: the database's unique indexes decide the last slot.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "returned once per accept and matched at once, never stored in bulk"
+)]
 pub enum AcceptOutcome {
     /// Accepted, with its confirmed booking.
     Booked(Booking),
