@@ -9,6 +9,7 @@ pub mod legal;
 pub mod places;
 pub mod profile;
 pub mod proposal;
+pub mod search;
 pub mod terms;
 pub mod values;
 pub mod when;

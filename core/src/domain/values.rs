@@ -960,6 +960,9 @@ pub fn example_date(today: NaiveDate) -> NaiveDate {
 
 /// One item of a list: a date, a range of dates, or recurring days over months.
 fn read_item(part: &str, today: NaiveDate) -> Result<BTreeSet<NaiveDate>, DateError> {
+    if let Some(dates) = relative(part, today) {
+        return dates;
+    }
     if let Some(recurring) = recurring(part, today) {
         return recurring;
     }
@@ -1122,6 +1125,91 @@ fn recurring(part: &str, today: NaiveDate) -> Option<Result<BTreeSet<NaiveDate>,
         d += Duration::days(1);
     }
     Some(if set.is_empty() { Err(DateError::Format) } else { Ok(set) })
+}
+
+/// Words that only carry the sentence: "le", "the", "en", "in" …
+const FILLER_WORDS: &[&str] =
+    &["le", "la", "l", "the", "on", "en", "in", "au", "du", "de", "for", "pour"];
+
+/// Dates said relative to today: "today", "demain", "samedi prochain", "next friday", "ce
+/// week-end", "next week", "la semaine prochaine", and a month alone, "en mars", "in March
+/// 2027" (its days from today on). `None` when the words are not one of these.
+fn relative(part: &str, today: NaiveDate) -> Option<Result<BTreeSet<NaiveDate>, DateError>> {
+    let folded = deunicode::deunicode(part).to_lowercase().replace(['\'', '’'], " ");
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty() && !FILLER_WORDS.contains(w))
+        .collect();
+    let day = |d: NaiveDate| Some(Ok(BTreeSet::from([d])));
+    let weekday = |w: &str| {
+        WEEKDAY_WORDS.iter().find(|(n, ds)| *n == w && ds.len() == 1).map(|(_, ds)| ds[0])
+    };
+    // The first such weekday after today: "samedi prochain" said on a Thursday is in two days.
+    let next = |wd: Weekday| {
+        let ahead = (7 + i64::from(wd.num_days_from_monday())
+            - i64::from(today.weekday().num_days_from_monday()))
+            % 7;
+        today + Duration::days(if ahead == 0 { 7 } else { ahead })
+    };
+    let is_next =
+        |w: &str| matches!(w, "next" | "prochain" | "prochaine" | "this" | "ce" | "cette");
+    let weekend = |from: NaiveDate| {
+        let sat = if from.weekday() == Weekday::Sun {
+            from - Duration::days(1)
+        } else {
+            from + Duration::days(i64::from((5 + 7 - from.weekday().num_days_from_monday()) % 7))
+        };
+        let days: BTreeSet<NaiveDate> =
+            [sat, sat + Duration::days(1)].into_iter().filter(|d| *d >= today).collect();
+        Some(Ok(days))
+    };
+    match words.as_slice() {
+        ["today"] | ["aujourd", "hui"] | ["aujourdhui"] | ["ce", "soir"] | ["tonight"] => {
+            day(today)
+        }
+        ["tomorrow"] | ["demain"] => day(today + Duration::days(1)),
+        [a, b] if is_next(a) && weekday(b).is_some() => weekday(b).map(next).and_then(day),
+        [a, b] if is_next(b) && weekday(a).is_some() => weekday(a).map(next).and_then(day),
+        [a, w] | [w, a] if is_next(a) && matches!(*w, "weekend" | "week-end") => weekend(today),
+        [a, w] | [w, a] if is_next(a) && matches!(*w, "week" | "semaine") => {
+            let monday =
+                today + Duration::days(7 - i64::from(today.weekday().num_days_from_monday()));
+            Some(Ok((0..7).map(|i| monday + Duration::days(i)).collect()))
+        }
+        [m] | [m, _] => {
+            let month = MONTH_WORDS.iter().find(|(n, _)| n == m).map(|(_, n)| *n)?;
+            let year = match words.get(1) {
+                Some(y) => match y.parse::<i32>() {
+                    Ok(y) if (2000..=2100).contains(&y) => Some(y),
+                    _ => return None,
+                },
+                None => None,
+            };
+            let first = match year {
+                Some(y) => NaiveDate::from_ymd_opt(y, month, 1)?,
+                None => {
+                    let this = NaiveDate::from_ymd_opt(today.year(), month, 1)?;
+                    if month_end(this)? >= today {
+                        this
+                    } else {
+                        NaiveDate::from_ymd_opt(today.year() + 1, month, 1)?
+                    }
+                }
+            };
+            let last = month_end(first)?;
+            if last < today {
+                return Some(Err(DateError::Past { date: last, example: example_date(today) }));
+            }
+            let mut set = BTreeSet::new();
+            let mut d = first.max(today);
+            while d <= last {
+                set.insert(d);
+                d += Duration::days(1);
+            }
+            Some(Ok(set))
+        }
+        _ => None,
+    }
 }
 
 fn month_end(first: NaiveDate) -> Option<NaiveDate> {
@@ -1420,6 +1508,23 @@ mod tests {
             ("every Friday in December except 11/12 and 18/12", d(2026, 12, 4), d(2026, 12, 25), 2),
             // This month counts from today: the Saturdays left in November.
             ("samedis de novembre", d(2026, 11, 28), d(2026, 11, 28), 1),
+            // Relative to today, Tuesday 24 November 2026.
+            ("aujourd'hui", d(2026, 11, 24), d(2026, 11, 24), 1),
+            ("demain", d(2026, 11, 25), d(2026, 11, 25), 1),
+            ("tomorrow", d(2026, 11, 25), d(2026, 11, 25), 1),
+            ("samedi prochain", d(2026, 11, 28), d(2026, 11, 28), 1),
+            ("next friday", d(2026, 11, 27), d(2026, 11, 27), 1),
+            ("next Tuesday", d(2026, 12, 1), d(2026, 12, 1), 1),
+            ("mardi prochain", d(2026, 12, 1), d(2026, 12, 1), 1),
+            ("ce week-end", d(2026, 11, 28), d(2026, 11, 29), 2),
+            ("this weekend", d(2026, 11, 28), d(2026, 11, 29), 2),
+            ("la semaine prochaine", d(2026, 11, 30), d(2026, 12, 6), 7),
+            ("next week", d(2026, 11, 30), d(2026, 12, 6), 7),
+            ("en mars", d(2027, 3, 1), d(2027, 3, 31), 31),
+            ("in March 2027", d(2027, 3, 1), d(2027, 3, 31), 31),
+            ("décembre", d(2026, 12, 1), d(2026, 12, 31), 31),
+            // The current month: its days from today.
+            ("en novembre", d(2026, 11, 24), d(2026, 11, 30), 7),
         ];
         for (text, first, last, count) in table {
             let s = DateSet::parse(text, t).unwrap_or_else(|e| panic!("{text}: {e}"));
