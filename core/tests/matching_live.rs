@@ -130,7 +130,13 @@ async fn another_instances_changes_show_after_a_refresh(t: &Two) {
 async fn saved_searches_alert_once_per_profile(t: &Two) {
     let venue_owner = owner(&t.a, "venue").await;
     let v = approve(&t.a, venue_owner, &venue()).await;
+    // History alone alerts nobody; the followed search does, once, however often it is followed.
     t.a.save_search(venue_owner, v, r#"{"dates":null,"radius_km":null}"#).await.unwrap();
+    let query = r#"{"dates":null,"radius_km":null}"#;
+    let (id, new) = t.a.follow_search(venue_owner, v, query).await.unwrap();
+    assert!(new);
+    assert_eq!(t.a.follow_search(venue_owner, v, query).await.unwrap(), (id, false));
+    assert_eq!(t.a.followed_searches(venue_owner).await.unwrap().len(), 1);
     let live =
         LiveIndex::load(t.b.clone(), Weights::default(), Duration::from_secs(3600)).await.unwrap();
     let musician = owner(&t.a, "artist").await;
@@ -162,4 +168,9 @@ async fn saved_searches_alert_once_per_profile(t: &Two) {
     assert!(
         alerts.iter().all(|e| !matches!(e, Event::SearchAlert { profile, .. } if *profile == far))
     );
+    // Unfollowed, the search stays in the history and alerts no more.
+    assert!(t.a.unfollow_search(venue_owner, id).await.unwrap());
+    assert!(!t.a.unfollow_search(venue_owner, id).await.unwrap());
+    assert!(t.a.followed_searches(venue_owner).await.unwrap().is_empty());
+    assert_eq!(t.a.saved_searches(venue_owner).await.unwrap().len(), 2);
 }

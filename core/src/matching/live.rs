@@ -11,10 +11,10 @@ use serde::Deserialize;
 use tokio::sync::{Mutex, RwLock};
 
 use super::{Candidate, Match, MatchIndex, Query, Weights, score};
+use crate::domain::ProfileId;
 use crate::domain::profile::{Profile, ProfileStatus};
-use crate::domain::{AccountId, ProfileId};
 use crate::notify::Event;
-use crate::store::{SavedSearch, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// How long a hole in the change feed is waited for. PostgreSQL hands out sequence numbers before
 /// commit, so a later change can become visible first; a number that never shows up was rolled
@@ -187,7 +187,7 @@ impl LiveIndex {
     async fn alert(&self, profile: &Profile) -> Result<(), StoreError> {
         let candidate = Candidate::from(profile);
         let today = self.store.clock().today();
-        for search in latest_per_seeker(self.store.all_saved_searches().await?) {
+        for search in self.store.all_followed_searches().await? {
             if search.account == profile.owner {
                 continue;
             }
@@ -221,15 +221,6 @@ impl LiveIndex {
         }
         Ok(())
     }
-}
-
-/// An account's newest search for each of its profiles: older ones are history, not subscriptions.
-fn latest_per_seeker(searches: Vec<SavedSearch>) -> Vec<SavedSearch> {
-    let mut seen: BTreeSet<(AccountId, ProfileId)> = BTreeSet::new();
-    let mut out: Vec<SavedSearch> =
-        searches.into_iter().rev().filter(|s| seen.insert((s.account, s.profile))).collect();
-    out.reverse();
-    out
 }
 
 #[cfg(test)]

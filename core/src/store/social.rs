@@ -15,6 +15,8 @@ pub struct SavedSearch {
     pub profile: ProfileId,
     /// The query, as the matching layer serialised it.
     pub query: String,
+    /// The person chose to be alerted about new profiles it finds; otherwise it is history.
+    pub followed: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -41,6 +43,19 @@ impl TicketStatus {
             TicketStatus::Open => "open",
             TicketStatus::Closed => "closed",
         }
+    }
+}
+
+type SearchRow = (i64, i64, i64, String, bool, DateTime<Utc>);
+
+fn search((id, account, profile, query, followed, created_at): SearchRow) -> SavedSearch {
+    SavedSearch {
+        id: SavedSearchId(id),
+        account: AccountId(account),
+        profile: ProfileId(profile),
+        query,
+        followed,
+        created_at,
     }
 }
 
@@ -120,43 +135,84 @@ impl Store {
 
     /// An account's search history, newest first.
     pub async fn saved_searches(&self, account: AccountId) -> Result<Vec<SavedSearch>> {
-        let rows: Vec<(i64, i64, String, DateTime<Utc>)> = on_pool!(self, |p| {
+        let rows: Vec<SearchRow> = on_pool!(self, |p| {
             sqlx::query_as(
-                "SELECT id, profile_id, query, created_at FROM saved_searches WHERE account_id = $1 ORDER BY id DESC",
+                "SELECT id, account_id, profile_id, query, followed, created_at FROM saved_searches WHERE account_id = $1 ORDER BY id DESC",
             )
             .bind(account.0)
             .fetch_all(p)
             .await
         })?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, profile, query, created_at)| SavedSearch {
-                id: SavedSearchId(id),
-                account,
-                profile: ProfileId(profile),
-                query,
-                created_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(search).collect())
     }
 
-    /// Every saved search, for alerting when a profile appears or changes.
-    pub async fn all_saved_searches(&self) -> Result<Vec<SavedSearch>> {
-        let rows: Vec<(i64, i64, i64, String, DateTime<Utc>)> = on_pool!(self, |p| {
-            sqlx::query_as("SELECT id, account_id, profile_id, query, created_at FROM saved_searches ORDER BY id")
-                .fetch_all(p)
-                .await
+    /// Follows a search: its person is alerted about new profiles it finds. Following the same
+    /// search twice changes nothing; `true` when it was not followed yet.
+    pub async fn follow_search(
+        &self,
+        account: AccountId,
+        profile: ProfileId,
+        query: &str,
+    ) -> Result<(SavedSearchId, bool)> {
+        let now = self.clock.now();
+        let inserted: Option<(i64,)> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "INSERT INTO saved_searches (account_id, profile_id, query, followed, created_at) VALUES ($1, $2, $3, TRUE, $4) ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(account.0)
+            .bind(profile.0)
+            .bind(query)
+            .bind(now)
+            .fetch_optional(p)
+            .await
         })?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, account, profile, query, created_at)| SavedSearch {
-                id: SavedSearchId(id),
-                account: AccountId(account),
-                profile: ProfileId(profile),
-                query,
-                created_at,
-            })
-            .collect())
+        if let Some((id,)) = inserted {
+            return Ok((SavedSearchId(id), true));
+        }
+        let (id,): (i64,) = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT id FROM saved_searches WHERE account_id = $1 AND profile_id = $2 AND query = $3 AND followed",
+            )
+            .bind(account.0)
+            .bind(profile.0)
+            .bind(query)
+            .fetch_one(p)
+            .await
+        })?;
+        Ok((SavedSearchId(id), false))
+    }
+
+    /// The searches an account follows, newest first.
+    pub async fn followed_searches(&self, account: AccountId) -> Result<Vec<SavedSearch>> {
+        Ok(self.saved_searches(account).await?.into_iter().filter(|s| s.followed).collect())
+    }
+
+    /// Stops the alerts of one of the account's searches (it stays in the history); `false`
+    /// when the account follows no such search.
+    pub async fn unfollow_search(&self, account: AccountId, id: SavedSearchId) -> Result<bool> {
+        let done = on_pool!(self, |p| {
+            sqlx::query(
+                "UPDATE saved_searches SET followed = FALSE WHERE id = $1 AND account_id = $2 AND followed",
+            )
+            .bind(id.0)
+            .bind(account.0)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(done == 1)
+    }
+
+    /// Every followed search, for alerting when a profile appears or changes.
+    pub async fn all_followed_searches(&self) -> Result<Vec<SavedSearch>> {
+        let rows: Vec<SearchRow> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT id, account_id, profile_id, query, followed, created_at FROM saved_searches WHERE followed ORDER BY id",
+            )
+            .fetch_all(p)
+            .await
+        })?;
+        Ok(rows.into_iter().map(search).collect())
     }
 
     /// Records that `search` alerted about `profile`; false if it already had (never alert twice).
