@@ -231,7 +231,7 @@ pub async fn run(lang: Option<LangArg>) -> anyhow::Result<PathBuf> {
     scene(&t("demo-scene-3"));
     clock.advance(Duration::hours(2));
     demo.turn(&mut lea, Act::Type("/match")).await?;
-    demo.turn(&mut lea, Act::PressWhere("✉️ 1", &|l| l.starts_with('✉') && l.ends_with(" 1")))
+    demo.turn(&mut lea, Act::PressWhere("✉️ 1", &|l| l.starts_with('✉') && l.ends_with("(1)")))
         .await?;
     demo.turn(&mut lea, Act::PressWhere("a date", &is_date)).await?;
     demo.turn(

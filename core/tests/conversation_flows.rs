@@ -210,34 +210,40 @@ fn matching_pages_details_favourites_and_refining(h: &mut Harness) {
         "
         > /match
         Results (page 1 of 4, 20 profiles)
+        No filter: 🔎 Filters narrows by dates, distance, genre, fee or capacity.
         1.
         /100
-        [ℹ️ 1] [⭐ 1] [✉️ 1]
+        ] [✉️ Propose (1)]
         [Next ▶]
-        [📅 Dates] [📍 Radius]
+        [🔎 Filters] [📅 Dates] [📍 Radius] [🔔 Alert me]
         > [Next]
         Results (page 2 of 4
         6.
         [◀ Previous]
-        > [ℹ️ 6]
+        > [6. ]
         Score:
         genre
         dates
         budget
         distance
         capacity
-        [⭐ Favourite] [✉️ Propose a date] [◀ Results]
+        [✉️ Propose a date] [⭐ Favourite] [◀ Results]
         > [⭐ Favourite]
         is in your favourites
+        Score:
+        [✉️ Propose a date] [☆ Remove from favourites] [◀ Results]
         > [◀ Results]
         Results (page 2 of 4
+        ⭐ —
         > [Dates]
         For which dates?
         > someday
         Write dates like
         > 2026-12-05
         Results (page 1 of
-        > [ℹ️ 1]
+        Filters: 📅 Sat 5 Dec 2026
+        [✖ 📅 Sat 5 Dec 2026]
+        > [1. ]
         free on 1 of the 1 dates asked
         > [◀ Results]
         > [Radius]
@@ -245,12 +251,14 @@ fn matching_pages_details_favourites_and_refining(h: &mut Harness) {
         > far
         whole number of kilometres
         > 50
-        within the 50 km radius
+        Filters: 📅 Sat 5 Dec 2026 · 📍 within 50 km
+        [✖ 📅 Sat 5 Dec 2026] [✖ 📍 within 50 km]
         > /favorites
         Your favourites:
         [🗑 1]
         > [🗑 1]
         is no longer in your favourites
+        [✉️ Propose a date] [⭐ Favourite]
         > /favorites
         No favourites yet
         > /match 2020-01-01
@@ -286,7 +294,7 @@ fn propose(h: &Harness, artist: &mut conversation_harness::Chat) -> ProposalId {
         "
         > /match
         1. Vera Club
-        > [✉️ 1]
+        > [✉️ Proposer (1)]
         Proposition à Vera Club
         Quelle date ? 2 dates sont libres des deux côtés
         [04/12/2026] [05/12/2026]
@@ -395,7 +403,7 @@ fn a_proposal_is_drafted_sent_and_accepted(h: &mut Harness) {
         Vera Club : See you at six.
         !Retirer
         > /match
-        > [ℹ️ 1]
+        > [1. ]
         Répond à 100 % des propositions, en 1 h (médiane).
     "
         ),
@@ -568,13 +576,13 @@ fn a_venue_proposes_to_an_artist(h: &mut Harness) {
         "
         > /match
         1. Arlo
-        > [✉️ 1]
+        > [✉️ Propose (1)]
         Proposal to Arlo.
         Which date? 2 dates are free on both sides
         > [Back]
         Proposal dropped
         (page 1 of 1
-        > [✉️ 1]
+        > [✉️ Propose (1)]
         > [Sat 5 Dec 2026]
         What fee? Suggested: 900 €
         > [Keep]
@@ -762,7 +770,7 @@ fn a_profile_under_review_can_search_but_not_propose(h: &mut Harness) {
         submitted for review
         > /match
         1. Vin's
-        > [✉️ 1]
+        > [✉️ Propose (1)]
         Your profile must be approved before you send proposals.
         !Which date?
     ",
@@ -897,6 +905,9 @@ fn the_index_follows_approvals_and_suspensions(h: &mut Harness) {
         "
         > /match
         No profile fits for now
+        [🔔 Alert me]
+        > [🔔 Alert me]
+        you will be told when a new profile fits this search
     ",
     );
     let venue = h.consented("vic", Lang::En);
@@ -909,7 +920,7 @@ fn the_index_follows_approvals_and_suspensions(h: &mut Harness) {
         1. Vic's
     ",
     );
-    // The search saved by the first /match alerts its owner about the newcomer, once.
+    // The search followed after the first /match alerts its owner about the newcomer, once.
     let alerts = h.inbox(h.account(&artist).id);
     assert!(
         matches!(&alerts[..], [Event::SearchAlert { name, .. }] if name == "Vic's"),

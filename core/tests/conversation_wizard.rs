@@ -546,7 +546,7 @@ fn a_restart_mid_proposal_continues_at_the_same_step(h: &mut Harness) {
         &mut artist,
         "
         > /match
-        > [✉️ 1]
+        > [✉️ Propose (1)]
         > [Sat 5 Dec 2026]
         > 1000
         What kind of deal?

@@ -68,7 +68,7 @@ fn a_newcomer_creates_a_profile_finds_venues_and_sends_a_proposal() {
     let out = chat(
         &t,
         &["--user", "newbie"],
-        "/match\n✉️ 1\n1\n1\n1\n2\nPasser\nÀ bientôt !\nEnvoyer\n/proposals\n/mydata\n",
+        "/match\n✉️ Proposer (1)\n1\n1\n1\n2\nPasser\nÀ bientôt !\nEnvoyer\n/proposals\n/mydata\n",
     );
     expect_in_order(
         &out,
@@ -78,7 +78,8 @@ fn a_newcomer_creates_a_profile_finds_venues_and_sends_a_proposal() {
             "Votre profil Les Nouveaux est validé",
             "> /match",
             "Résultats (page 1 sur",
-            "[1] ℹ️ 1",
+            "[1] 1. ",
+            "✉️ Proposer (1)",
             "Proposition à",
             "Quelle date ?",
             "Quel cachet ? Proposé : 900",

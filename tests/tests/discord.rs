@@ -297,14 +297,19 @@ async fn an_artist_on_telegram_books_a_venue_on_discord() {
     for _ in 0..10 {
         app.tg_after(ARTIST, |f| f.user_sends(ARTIST, "/match"), "").await;
         let last = tg.last_message_to(ARTIST).unwrap();
-        if last.inline_buttons().iter().flatten().any(|(l, _)| l.contains("✉️ 1")) {
+        if last
+            .inline_buttons()
+            .iter()
+            .flatten()
+            .any(|(l, _)| l.starts_with("✉️") && l.ends_with("(1)"))
+        {
             found = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     assert!(found, "the approved venue is found by /match");
-    app.tg_presses(ARTIST, "✉️ 1", "Quelle date").await;
+    app.tg_presses(ARTIST, "✉️ Proposer (1)", "Quelle date").await;
     app.tg_presses(ARTIST, "05/12/2026", "Quel cachet").await;
     app.tg_presses(ARTIST, "Garder", "Quel type de contrat").await;
     app.tg_presses(ARTIST, "Cession", "Durée du set").await;

@@ -261,14 +261,24 @@ async fn story(app: &App, artist: i64, aw: Words, venue: i64, vw: Words) {
         // Any answer will do ("" is in every text): results, or "nothing fits yet".
         app.after(artist, |f| f.user_sends(artist, "/match"), "").await;
         let last = app.fake.last_message_to(artist).unwrap();
-        if last.inline_buttons().iter().flatten().any(|(l, _)| l.contains("✉️ 1")) {
+        if last
+            .inline_buttons()
+            .iter()
+            .flatten()
+            .any(|(l, _)| l.starts_with("✉️") && l.ends_with("(1)"))
+        {
             found = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     assert!(found, "the approved venue is found by /match");
-    app.presses(artist, "✉️ 1", aw.w("Quelle date", "Which date")).await;
+    app.presses(
+        artist,
+        aw.w("✉️ Proposer (1)", "✉️ Propose (1)"),
+        aw.w("Quelle date", "Which date"),
+    )
+    .await;
     app.presses(artist, aw.w("05/12/2026", "2026"), aw.w("Quel cachet", "What fee")).await;
     app.presses(artist, aw.w("Garder", "Keep"), aw.w("Quel type de contrat", "What kind of deal"))
         .await;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use super::errors::{Problem, message};
-use super::i18n::tr;
+use super::i18n::{self, tr};
 use super::payload::Action;
 use super::reply::{Reply, Span};
 use super::state::{Mode, Prompt, Results};
@@ -16,8 +16,9 @@ use super::turn::{Turn, idle_help};
 use super::{prompts, show};
 use crate::domain::genre::GenreRelation;
 use crate::domain::profile::Profile;
-use crate::domain::values::{DateSet, TravelRadius};
-use crate::domain::{Lang, ProfileId};
+use crate::domain::search::{FilterKind, FilterProblem, FiltersRead, SearchFilters};
+use crate::domain::values::{Capacity, DateError, DateSet, RadiusError, TravelRadius};
+use crate::domain::{Lang, ProfileId, SavedSearchId};
 use crate::matching::{
     Candidate, Criterion, CriterionScore, DateBasis, LiveIndex, Match, Query, Reason, Weights,
     score,
@@ -62,17 +63,12 @@ fn weights(turn: &Turn<'_>) -> Weights {
     turn.ctx.weights
 }
 
-fn query(
-    seeker: &Profile,
-    today: NaiveDate,
-    dates: Option<&DateSet>,
-    radius: Option<u16>,
-) -> Query {
+fn query(seeker: &Profile, today: NaiveDate, filters: &SearchFilters) -> Query {
     let mut q = Query::new(Candidate::from(seeker), today).page(0, KEEP);
-    if let Some(d) = dates {
+    if let Some(d) = &filters.dates {
         q = q.on_dates(d.dates().iter().copied());
     }
-    q.radius_override = radius;
+    q.radius_override = filters.radius_km;
     q
 }
 
@@ -92,45 +88,155 @@ async fn seeker(turn: &mut Turn<'_>) -> Result<Option<Profile>, StoreError> {
     Ok(p)
 }
 
-/// `/match [dates]`.
+/// `/match [filters]`: "/match 2026-12-19 200km jazz", "/match samedi prochain".
 pub(crate) async fn start(turn: &mut Turn<'_>, args: &str) -> Result<(), StoreError> {
-    let dates = if args.trim().is_empty() {
-        None
-    } else {
-        match DateSet::parse(args, turn.ctx.today()) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                let text = message(turn.lang, &Problem::Dates(e));
-                turn.warn(text);
-                return Ok(());
-            }
-        }
-    };
-    run(turn, dates, None).await
+    let read = FiltersRead::parse(args, turn.ctx.today());
+    say_refused(turn, &read.refused);
+    run(turn, read.filters).await
 }
 
-/// Runs a search and shows its first page.
-pub(crate) async fn run(
+/// Each part of a filter answer that was not taken, with its reason.
+fn say_refused(turn: &mut Turn<'_>, refused: &[(String, FilterProblem)]) {
+    for (item, problem) in refused {
+        let reason = match problem {
+            FilterProblem::Dates(e) => message(turn.lang, &Problem::Dates(e.clone())),
+            FilterProblem::Radius(e) => message(turn.lang, &Problem::Radius(e.clone())),
+            FilterProblem::Unknown => turn.t("filter-unknown"),
+        };
+        let text = turn.ta("filter-refused", &[("item", item.clone()), ("reason", reason)]);
+        turn.warn(text);
+    }
+}
+
+/// Filters typed for the search: what they set replaces the same filter, the rest is kept. An
+/// answer with nothing understood is asked again.
+pub(crate) async fn filters_answer(
     turn: &mut Turn<'_>,
-    dates: Option<DateSet>,
-    radius: Option<u16>,
+    base: &SearchFilters,
+    asked: Option<FilterKind>,
+    text: &str,
 ) -> Result<(), StoreError> {
+    let today = turn.ctx.today();
+    // Asked for dates or a radius, the answer is read as such first ("50" is 50 km there).
+    let direct = match asked {
+        Some(FilterKind::Dates) => {
+            let read = DateSet::read(text, today);
+            DateSet::new(read.kept, today)
+                .ok()
+                .filter(|d| read.refused.is_empty() && !d.is_empty())
+                .map(|d| SearchFilters { dates: Some(d), ..SearchFilters::default() })
+        }
+        Some(FilterKind::Radius) => TravelRadius::parse(text.trim().trim_end_matches("km"))
+            .ok()
+            .map(|r| SearchFilters { radius_km: Some(r.km()), ..SearchFilters::default() }),
+        _ => None,
+    };
+    if let Some(newer) = direct {
+        return run(turn, base.merged(&newer)).await;
+    }
+    let mut read = FiltersRead::parse(text, today);
+    // What was not understood is told as a problem with the answer asked for.
+    for (_, problem) in &mut read.refused {
+        match (asked, &problem) {
+            (Some(FilterKind::Dates), FilterProblem::Unknown) => {
+                *problem = FilterProblem::Dates(DateError::Format);
+            }
+            (Some(FilterKind::Radius), FilterProblem::Unknown) => {
+                *problem = FilterProblem::Radius(RadiusError::NotANumber);
+            }
+            _ => {}
+        }
+    }
+    say_refused(turn, &read.refused);
+    if read.filters.active().is_empty() {
+        if read.refused.is_empty() {
+            let text = turn.t("filter-nothing");
+            turn.warn(text);
+        }
+        prompts::ask(turn, &Prompt::MatchFilters { filters: base.clone(), asked });
+        return Ok(());
+    }
+    run(turn, base.merged(&read.filters)).await
+}
+
+/// Runs a search and shows its first page. The search joins the person's history; it alerts
+/// only if they follow it (🔔).
+pub(crate) async fn run(turn: &mut Turn<'_>, filters: SearchFilters) -> Result<(), StoreError> {
     let Some(me) = seeker(turn).await? else { return Ok(()) };
-    let q = query(&me, turn.ctx.today(), dates.as_ref(), radius);
+    let q = query(&me, turn.ctx.today(), &filters);
     let hits = turn.ctx.matcher.search(turn.store(), weights(turn), &q).await?;
-    let saved = serde_json::json!({
-        "dates": dates.as_ref().map(|d| d.dates().iter().map(ToString::to_string).collect::<Vec<_>>()),
-        "radius_km": radius,
-    });
-    turn.store().save_search(turn.account(), me.id, &saved.to_string()).await?;
+    turn.store().save_search(turn.account(), me.id, &stored(&filters)).await?;
     turn.state.mode = Mode::Results(Results {
         seeker: me.id,
-        dates,
-        radius_km: radius,
+        filters,
         hits: hits.iter().map(|m| (m.profile, m.score)).collect(),
         page: 0,
     });
     show_page(turn).await
+}
+
+/// A search as stored: the filters' JSON, the same text for the same filters.
+fn stored(filters: &SearchFilters) -> String {
+    serde_json::to_string(filters).unwrap_or_default()
+}
+
+/// Each active filter in words: "📍 ≤ 200 km", "🎵 jazz, blues".
+#[must_use]
+pub fn describe(lang: Lang, f: &SearchFilters) -> Vec<(FilterKind, String)> {
+    let t = |k: &str, args: &[(&str, String)]| tr(lang, k, args);
+    f.active()
+        .into_iter()
+        .map(|kind| {
+            let text = match kind {
+                FilterKind::Dates => {
+                    let dates = f
+                        .dates
+                        .as_ref()
+                        .map(|d| d.dates().iter().copied().collect::<Vec<_>>())
+                        .unwrap_or_default();
+                    match dates.as_slice() {
+                        [] => String::new(),
+                        [one] => t("filter-date", &[("date", show::day(lang, *one))]),
+                        [first, .., last] => t(
+                            "filter-dates",
+                            &[
+                                ("count", dates.len().to_string()),
+                                ("from", show::day(lang, *first)),
+                                ("to", show::day(lang, *last)),
+                            ],
+                        ),
+                    }
+                }
+                FilterKind::Radius => {
+                    t("filter-radius", &[("km", f.radius_km.unwrap_or_default().to_string())])
+                }
+                FilterKind::Genres if f.genres.is_empty() => t("filter-any-genre", &[]),
+                FilterKind::Genres => {
+                    let names: Vec<&str> = f.genres.iter().map(|g| g.name(lang)).collect();
+                    let key = if f.related { "filter-genres-related" } else { "filter-genres" };
+                    t(key, &[("genres", names.join(", "))])
+                }
+                FilterKind::MaxFee => t(
+                    "filter-max-fee",
+                    &[("fee", f.max_fee.map(|x| x.to_string()).unwrap_or_default())],
+                ),
+                FilterKind::Capacity => match f.capacity {
+                    Some(c) if c.max().people() >= Capacity::MAX => {
+                        t("filter-capacity-min", &[("min", c.min().to_string())])
+                    }
+                    Some(c) if c.min().people() <= 1 => {
+                        t("filter-capacity-max", &[("max", c.max().to_string())])
+                    }
+                    Some(c) => t(
+                        "filter-capacity",
+                        &[("min", c.min().to_string()), ("max", c.max().to_string())],
+                    ),
+                    None => String::new(),
+                },
+            };
+            (kind, text)
+        })
+        .collect()
 }
 
 fn criterion_name(lang: Lang, c: Criterion) -> String {
@@ -206,24 +312,31 @@ fn criterion_line(lang: Lang, c: &CriterionScore) -> String {
     )
 }
 
-/// The strongest criterion of a match, for the one-line reason of a result.
+/// The list line's reason: the criterion that fits best and, when one is weak, the main
+/// caveat ("genre jazz 30/30 · budget 20/20 — but 450 km, beyond the 150 km radius").
 fn one_line(lang: Lang, m: &Match) -> String {
-    let best = m
-        .breakdown
-        .iter()
-        .max_by_key(|c| (u32::from(c.points) * 1000) / u32::from(c.max.max(1)))
-        .unwrap_or(&m.breakdown[0]);
-    criterion_line(lang, best)
+    let ratio = |c: &CriterionScore| (u32::from(c.points) * 1000) / u32::from(c.max.max(1));
+    let Some(best) = m.breakdown.iter().max_by_key(|c| (ratio(c), c.max)) else {
+        return String::new();
+    };
+    let worst = m.breakdown.iter().min_by_key(|c| (ratio(c), std::cmp::Reverse(c.max)));
+    match worst {
+        Some(w) if ratio(w) < 500 && w.criterion != best.criterion => tr(
+            lang,
+            "match-reason-caveat",
+            &[("best", criterion_line(lang, best)), ("caveat", criterion_line(lang, w))],
+        ),
+        _ => criterion_line(lang, best),
+    }
 }
 
 async fn rescore(
     turn: &Turn<'_>,
     seeker: &Profile,
     other: &Profile,
-    dates: Option<&DateSet>,
-    radius: Option<u16>,
+    filters: &SearchFilters,
 ) -> Option<Match> {
-    let q = query(seeker, turn.ctx.today(), dates, radius);
+    let q = query(seeker, turn.ctx.today(), filters);
     score(&q, &Candidate::from(other), &weights(turn))
 }
 
@@ -239,40 +352,74 @@ pub(crate) async fn show_page(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         }
         Err(e) => return Err(e),
     };
+    let active = describe(lang, &res.filters);
     if res.hits.is_empty() {
-        let r = turn.msg("match-none", &[]).row(refine_buttons(turn));
+        let mut r = if active.is_empty() {
+            turn.msg("match-none", &[])
+        } else {
+            turn.msg("match-none-filtered", &[]).para(filters_line(turn, &active))
+        };
+        // Offer to loosen each filter that, alone, empties the list.
+        let mut loosen = Vec::new();
+        for (kind, text) in &active {
+            let mut wider = res.filters.clone();
+            wider.clear(*kind);
+            let q = query(&seeker, turn.ctx.today(), &wider);
+            let n = turn.ctx.matcher.search(turn.store(), weights(turn), &q).await?.len();
+            if n > 0 {
+                let key = i18n::counted(lang, "btn-loosen", n);
+                let label = turn.ta(&key, &[("filter", text.clone()), ("count", n.to_string())]);
+                loosen.push(vec![turn.button_text(label, &Action::ClearFilter(*kind))]);
+            }
+        }
+        for row in loosen {
+            r = r.row(row);
+        }
+        r = r.row(refine_buttons(turn));
         turn.push(r);
         return Ok(());
     }
+    let favourites = turn.store().favourites(turn.account()).await?;
     let pages = res.hits.len().div_ceil(PAGE);
     let page = usize::from(res.page).min(pages - 1);
     let mut items = Vec::new();
     let mut rows = Vec::new();
     for (i, (id, points)) in res.hits.iter().enumerate().skip(page * PAGE).take(PAGE) {
         let Ok(other) = turn.store().profile(*id).await else { continue };
-        let line = match rescore(turn, &seeker, &other, res.dates.as_ref(), res.radius_km).await {
+        let line = match rescore(turn, &seeker, &other, &res.filters).await {
             Some(m) => one_line(lang, &m),
             None => String::new(),
         };
         let n = i + 1;
+        let star = if favourites.contains(id) { " ⭐" } else { "" };
         items.push(vec![
-            Span::Bold(format!("{n}. {}", other.details.name())),
+            Span::Bold(format!("{n}. {}{star}", other.details.name())),
             Span::Plain(format!(" — {} — {points}/100", other.details.city().name())),
             Span::Italic(if line.is_empty() { String::new() } else { format!(" ({line})") }),
         ]);
+        let name = other.details.name().to_string();
         rows.push(vec![
-            turn.button_text(format!("ℹ️ {n}"), &Action::Details(*id)),
-            turn.button_text(format!("⭐ {n}"), &Action::Star(*id)),
-            turn.button_text(format!("✉️ {n}"), &Action::Propose(*id)),
+            turn.button_text(
+                turn.ta("btn-result-open", &[("n", n.to_string()), ("name", name)]),
+                &Action::Details(*id),
+            ),
+            turn.button_text(
+                turn.ta("btn-result-propose", &[("n", n.to_string())]),
+                &Action::Propose(*id),
+            ),
         ]);
     }
-    let mut r = turn
-        .msg_n(
-            "match-title",
-            res.hits.len(),
-            &[("page", (page + 1).to_string()), ("pages", pages.to_string())],
-        )
-        .list(items);
+    let mut r = turn.msg_n(
+        "match-title",
+        res.hits.len(),
+        &[("page", (page + 1).to_string()), ("pages", pages.to_string())],
+    );
+    r = if active.is_empty() {
+        r.para(turn.s("match-filters-none", &[]))
+    } else {
+        r.para(filters_line(turn, &active))
+    };
+    r = r.list(items);
     for row in rows {
         r = r.row(row);
     }
@@ -283,40 +430,119 @@ pub(crate) async fn show_page(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     if page + 1 < pages {
         nav.push(turn.button("btn-next", &Action::Page(u16::try_from(page + 1).unwrap_or(0))));
     }
-    r = r.row(nav).row(refine_buttons(turn));
+    r = r.row(nav).row(clear_buttons(turn, &active)).row(refine_buttons(turn));
     turn.push(r);
     Ok(())
 }
 
+/// "Filters: 📅 … · 📍 ≤ 200 km".
+fn filters_line(turn: &Turn<'_>, active: &[(FilterKind, String)]) -> Vec<Span> {
+    let list: Vec<&str> = active.iter().map(|(_, t)| t.as_str()).collect();
+    turn.s("match-filters", &[("filters", list.join(" · "))])
+}
+
+/// One "✖ filter" button per active filter.
+fn clear_buttons(turn: &Turn<'_>, active: &[(FilterKind, String)]) -> Vec<super::Button> {
+    active
+        .iter()
+        .map(|(kind, text)| {
+            turn.button_text(
+                turn.ta("btn-clear-filter", &[("filter", text.clone())]),
+                &Action::ClearFilter(*kind),
+            )
+        })
+        .collect()
+}
+
 fn refine_buttons(turn: &Turn<'_>) -> Vec<super::Button> {
     vec![
+        turn.button("btn-refine-filters", &Action::RefineFilters),
         turn.button("btn-refine-dates", &Action::RefineDates),
         turn.button("btn-refine-radius", &Action::RefineRadius),
+        turn.button("btn-follow", &Action::Follow),
     ]
 }
 
 pub(crate) async fn action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
     turn.pure = true;
     let Mode::Results(res) = &mut turn.state.mode else { return Ok(()) };
-    match action {
+    let asked = match action {
         Action::Page(n) => {
             res.page = n;
-            show_page(turn).await
+            return show_page(turn).await;
         }
-        Action::RefineDates => {
-            let prompt = Prompt::MatchDates { radius_km: res.radius_km };
-            turn.state.mode = Mode::Await(prompt.clone());
-            prompts::ask(turn, &prompt);
-            Ok(())
+        Action::ClearFilter(kind) => {
+            let mut filters = res.filters.clone();
+            filters.clear(kind);
+            turn.pure = false;
+            return run(turn, filters).await;
         }
-        Action::RefineRadius => {
-            let prompt = Prompt::MatchRadius { dates: res.dates.clone() };
-            turn.state.mode = Mode::Await(prompt.clone());
-            prompts::ask(turn, &prompt);
-            Ok(())
+        Action::Follow => {
+            let (seeker, filters) = (res.seeker, res.filters.clone());
+            turn.pure = false;
+            return follow(turn, seeker, &filters).await;
         }
-        _ => show_page(turn).await,
+        Action::RefineDates => Some(FilterKind::Dates),
+        Action::RefineRadius => Some(FilterKind::Radius),
+        Action::RefineFilters => None,
+        _ => return show_page(turn).await,
+    };
+    let prompt = Prompt::MatchFilters { filters: res.filters.clone(), asked };
+    turn.state.mode = Mode::Await(prompt.clone());
+    prompts::ask(turn, &prompt);
+    Ok(())
+}
+
+/// 🔔: alerts about new profiles this search finds, once per search however often pressed.
+async fn follow(
+    turn: &mut Turn<'_>,
+    seeker: ProfileId,
+    filters: &SearchFilters,
+) -> Result<(), StoreError> {
+    let (_, new) = turn.store().follow_search(turn.account(), seeker, &stored(filters)).await?;
+    turn.say(if new { "followed" } else { "followed-already" }, &[]);
+    Ok(())
+}
+
+/// 🔕 from `/settings`: the search stays in the history and alerts no more.
+pub(crate) async fn unfollow(turn: &mut Turn<'_>, id: SavedSearchId) -> Result<(), StoreError> {
+    let done = turn.store().unfollow_search(turn.account(), id).await?;
+    turn.say(if done { "unfollowed" } else { "unfollowed-already" }, &[]);
+    Ok(())
+}
+
+/// The searches the person follows, under `/settings`: a line and a 🔕 button each.
+pub(crate) async fn show_followed(turn: &mut Turn<'_>) -> Result<(), StoreError> {
+    let mut lines = Vec::new();
+    let mut buttons = Vec::new();
+    for (i, search) in turn.store().followed_searches(turn.account()).await?.iter().enumerate() {
+        let filters: SearchFilters = serde_json::from_str(&search.query).unwrap_or_default();
+        let name = match turn.store().profile(search.profile).await {
+            Ok(p) => p.details.name().to_string(),
+            Err(StoreError::NotFound(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        let words: Vec<String> =
+            describe(turn.lang, &filters).into_iter().map(|(_, t)| t).collect();
+        let what = if words.is_empty() { turn.t("filter-all") } else { words.join(" · ") };
+        let n = i + 1;
+        lines.push(vec![Span::Plain(
+            turn.ta("followed-line", &[("n", n.to_string()), ("profile", name), ("filters", what)]),
+        )]);
+        buttons.push(turn.button_text(
+            turn.ta("btn-unfollow", &[("n", n.to_string())]),
+            &Action::Unfollow(search.id),
+        ));
     }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let mut r = turn.msg("followed-title", &[]).list(lines);
+    for row in buttons.chunks(5) {
+        r = r.row(row.to_vec());
+    }
+    turn.push(r);
+    Ok(())
 }
 
 /// A profile in full, with its score for the person's active profile.
@@ -336,11 +562,11 @@ pub(crate) async fn details(turn: &mut Turn<'_>, id: ProfileId) -> Result<(), St
         .list(show::detail_lines(lang, &other.details, &other.dates))
         .para(vec![Span::Italic(responsive)]);
     if let Some(me) = turn.active_profile().await? {
-        let (dates, radius) = match &turn.state.mode {
-            Mode::Results(res) => (res.dates.clone(), res.radius_km),
-            _ => (None, None),
+        let filters = match &turn.state.mode {
+            Mode::Results(res) => res.filters.clone(),
+            _ => SearchFilters::default(),
         };
-        if let Some(m) = rescore(turn, &me, &other, dates.as_ref(), radius).await {
+        if let Some(m) = rescore(turn, &me, &other, &filters).await {
             r = r
                 .para(vec![Span::Bold(turn.ta("match-score", &[("score", m.score.to_string())]))])
                 .list(
@@ -351,9 +577,14 @@ pub(crate) async fn details(turn: &mut Turn<'_>, id: ProfileId) -> Result<(), St
                 );
         }
     }
+    let starred = turn.store().favourites(turn.account()).await?.contains(&id);
     let mut row = vec![
-        turn.button("btn-star", &Action::Star(id)),
         turn.button("btn-propose", &Action::Propose(id)),
+        if starred {
+            turn.button("btn-unstar", &Action::Unstar(id))
+        } else {
+            turn.button("btn-star", &Action::Star(id))
+        },
     ];
     if let Mode::Results(res) = &turn.state.mode {
         row.push(turn.button("btn-back-results", &Action::Page(res.page)));
@@ -363,6 +594,7 @@ pub(crate) async fn details(turn: &mut Turn<'_>, id: ProfileId) -> Result<(), St
     Ok(())
 }
 
+/// ⭐ or its removal, then the profile again: "Propose a date" stays one tap away.
 pub(crate) async fn star(turn: &mut Turn<'_>, id: ProfileId, on: bool) -> Result<(), StoreError> {
     let name = match turn.store().profile(id).await {
         Ok(p) => p.details.name().to_string(),
@@ -372,18 +604,14 @@ pub(crate) async fn star(turn: &mut Turn<'_>, id: ProfileId, on: bool) -> Result
         }
         Err(e) => return Err(e),
     };
-    let mut r = if on {
+    if on {
         turn.store().add_favourite(turn.account(), id).await?;
-        turn.msg("starred", &[("name", name)])
+        turn.say("starred", &[("name", name)]);
     } else {
         turn.store().remove_favourite(turn.account(), id).await?;
-        turn.msg("unstarred", &[("name", name)])
-    };
-    if let Mode::Results(res) = &turn.state.mode {
-        r = r.row(vec![turn.button("btn-back-results", &Action::Page(res.page))]);
+        turn.say("unstarred", &[("name", name)]);
     }
-    turn.push(r);
-    Ok(())
+    details(turn, id).await
 }
 
 /// `/favorites`: the starred profiles, with details, propose and remove.
@@ -418,36 +646,4 @@ pub(crate) async fn favourites(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     }
     turn.push(r);
     Ok(())
-}
-
-/// The dates typed for `/match` (refining the results).
-pub(crate) async fn dates_answer(
-    turn: &mut Turn<'_>,
-    prompt: &Prompt,
-    text: &str,
-    radius_km: Option<u16>,
-) -> Result<(), StoreError> {
-    match DateSet::parse(text, turn.ctx.today()) {
-        Ok(d) => run(turn, Some(d), radius_km).await,
-        Err(e) => {
-            prompts::problem(turn, prompt, &Problem::Dates(e));
-            Ok(())
-        }
-    }
-}
-
-/// The radius typed for `/match` (refining the results).
-pub(crate) async fn radius_answer(
-    turn: &mut Turn<'_>,
-    prompt: &Prompt,
-    text: &str,
-    dates: Option<DateSet>,
-) -> Result<(), StoreError> {
-    match TravelRadius::parse(text) {
-        Ok(r) => run(turn, dates, Some(r.km())).await,
-        Err(e) => {
-            prompts::problem(turn, prompt, &Problem::Radius(e));
-            Ok(())
-        }
-    }
 }

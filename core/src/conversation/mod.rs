@@ -43,6 +43,7 @@ use crate::config::Rules;
 use crate::domain::Lang;
 use crate::domain::account::{Account, Identity};
 use crate::domain::profile::ProfileKind;
+use crate::domain::search::{FilterKind, SearchFilters};
 use crate::matching::Weights;
 use crate::store::{Store, StoreError};
 
@@ -318,6 +319,7 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
             account::mydata(turn).await?;
         } else {
             account::settings(turn)?;
+            find::show_followed(turn).await?;
         }
         turn.state.mode = here;
         return reprompt(turn).await;
@@ -351,7 +353,10 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
         "match" => find::start(turn, args).await,
         "favorites" => find::favourites(turn).await,
         "proposals" => deals::list(turn).await,
-        "settings" => account::settings(turn),
+        "settings" => {
+            account::settings(turn)?;
+            find::show_followed(turn).await
+        }
         "link" => account::link(turn, args).await,
         "support" => account::support(turn, args).await,
         "mydata" => account::mydata(turn).await,
@@ -434,7 +439,15 @@ async fn act(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
         Mode::Wizard(_) if !action.is_global() => wizard::action(turn, action).await,
         Mode::Propose(_) if !action.is_global() => propose::action(turn, action).await,
         Mode::Results(_)
-            if matches!(action, Action::Page(_) | Action::RefineDates | Action::RefineRadius) =>
+            if matches!(
+                action,
+                Action::Page(_)
+                    | Action::RefineDates
+                    | Action::RefineRadius
+                    | Action::RefineFilters
+                    | Action::ClearFilter(_)
+                    | Action::Follow
+            ) =>
         {
             find::action(turn, action).await
         }
@@ -508,6 +521,7 @@ async fn global_action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreE
             Ok(())
         }
         Action::CloseTicket(id) => admin::close_ticket(turn, id).await,
+        Action::Unfollow(id) => find::unfollow(turn, id).await,
         // A button of a screen that is gone (a wizard, a proposal) reaching here is stale.
         _ => {
             turn.say("stale-button", &[]);
@@ -572,10 +586,15 @@ async fn answer_prompt(turn: &mut Turn<'_>, text: Option<&str>) -> Result<(), St
         (Prompt::Threshold, Some(t)) => account::set_threshold(turn, &prompt, t).await,
         (Prompt::Email, t) => account::set_email(turn, &prompt, t).await,
         (Prompt::MatchDates { radius_km }, Some(t)) => {
-            find::dates_answer(turn, &prompt, t, *radius_km).await
+            let filters = SearchFilters { radius_km: *radius_km, ..SearchFilters::default() };
+            find::filters_answer(turn, &filters, Some(FilterKind::Dates), t).await
         }
         (Prompt::MatchRadius { dates }, Some(t)) => {
-            find::radius_answer(turn, &prompt, t, dates.clone()).await
+            let filters = SearchFilters { dates: dates.clone(), ..SearchFilters::default() };
+            find::filters_answer(turn, &filters, Some(FilterKind::Radius), t).await
+        }
+        (Prompt::MatchFilters { filters, asked }, Some(t)) => {
+            find::filters_answer(turn, filters, *asked, t).await
         }
         (_, None) => {
             prompts::problem(

@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 
 use crate::domain::genre::GenreId;
 use crate::domain::profile::ProfileKind;
-use crate::domain::{BookingId, Lang, ProfileId, ProposalId, TicketId};
+use crate::domain::search::FilterKind;
+use crate::domain::{BookingId, Lang, ProfileId, ProposalId, SavedSearchId, TicketId};
 
 pub const MAX_LEN: usize = 64;
 
@@ -139,6 +140,14 @@ pub enum Action {
     Page(u16),
     RefineDates,
     RefineRadius,
+    /// Type filters in words for the current search.
+    RefineFilters,
+    /// Turns one filter of the current search off (also "loosen" when nothing passes).
+    ClearFilter(FilterKind),
+    /// Follow the current search: alerts about new profiles it finds.
+    Follow,
+    /// Stop the alerts of a followed search.
+    Unfollow(SavedSearchId),
     // Drafting a proposal.
     Day(NaiveDate),
     Deal(DealKind),
@@ -215,6 +224,7 @@ impl Action {
                 | Action::Approve(_)
                 | Action::Reject(_)
                 | Action::CloseTicket(_)
+                | Action::Unfollow(_)
         )
     }
 
@@ -242,6 +252,10 @@ impl Action {
             Action::Page(n) => format!("pg:{n}"),
             Action::RefineDates => "rd".into(),
             Action::RefineRadius => "rr".into(),
+            Action::RefineFilters => "rf".into(),
+            Action::ClearFilter(k) => format!("rx:{}", k.code()),
+            Action::Follow => "fw".into(),
+            Action::Unfollow(s) => format!("uf:{}", s.0),
             Action::Day(d) => format!("dy:{d}"),
             Action::Deal(d) => format!("dl:{}", d.code()),
             Action::Percent(p) => format!("pct:{p}"),
@@ -301,6 +315,10 @@ impl Action {
             "pg" => Action::Page(arg.parse().ok()?),
             "rd" => Action::RefineDates,
             "rr" => Action::RefineRadius,
+            "rf" => Action::RefineFilters,
+            "rx" => Action::ClearFilter(FilterKind::from_code(arg)?),
+            "fw" => Action::Follow,
+            "uf" => Action::Unfollow(SavedSearchId(id()?)),
             "dy" => Action::Day(NaiveDate::parse_from_str(arg, "%Y-%m-%d").ok()?),
             "dl" => Action::Deal(DealKind::from_code(arg)?),
             "pct" => Action::Percent(arg.parse().ok()?),
@@ -403,6 +421,10 @@ mod tests {
             Action::CloseTicket(TicketId(big)),
             Action::Suggest("chanson française".into()),
             Action::Suggest("Saint-Rémy-de-Provence".into()),
+            Action::RefineFilters,
+            Action::ClearFilter(FilterKind::Capacity),
+            Action::Follow,
+            Action::Unfollow(SavedSearchId(big)),
         ];
         for a in actions {
             let p = encode(u32::MAX, &a);

@@ -6,6 +6,9 @@ use super::errors::{Problem, message};
 use super::payload::Action;
 use super::state::Prompt;
 use super::turn::Turn;
+use crate::domain::Lang;
+use crate::domain::search::FilterKind;
+use crate::domain::values::example_date;
 
 /// Asks for the typed answer a prompt waits for.
 pub(crate) fn ask(turn: &mut Turn<'_>, prompt: &Prompt) {
@@ -17,15 +20,34 @@ pub(crate) fn ask(turn: &mut Turn<'_>, prompt: &Prompt) {
         Prompt::Support => ("prompt-support", false),
         Prompt::Threshold => ("prompt-threshold", false),
         Prompt::Email => ("prompt-email", true),
-        Prompt::MatchDates { .. } => ("prompt-match-dates", false),
-        Prompt::MatchRadius { .. } => ("prompt-match-radius", false),
+        Prompt::MatchDates { .. } | Prompt::MatchFilters { asked: Some(FilterKind::Dates), .. } => {
+            ("prompt-match-dates", false)
+        }
+        Prompt::MatchRadius { .. }
+        | Prompt::MatchFilters { asked: Some(FilterKind::Radius), .. } => {
+            ("prompt-match-radius", false)
+        }
+        Prompt::MatchFilters { .. } => ("prompt-match-filters", false),
     };
+    // Every example is computed from today, so none goes stale.
+    let today = turn.ctx.today();
+    let day = example_date(today);
+    let from = today + chrono::Duration::days(14);
+    let typed = |d: chrono::NaiveDate| match turn.lang {
+        Lang::Fr => d.format("%d/%m/%Y").to_string(),
+        Lang::En => d.format("%Y-%m-%d").to_string(),
+    };
+    let examples = [
+        ("day", typed(day)),
+        ("from", typed(from)),
+        ("to", typed(from + chrono::Duration::days(14))),
+    ];
     let mut buttons = Vec::new();
     if skip {
         buttons.push(turn.button("btn-skip", &Action::Skip));
     }
     buttons.push(turn.button("btn-cancel", &Action::Cancel));
-    let r = turn.msg(key, &[]).row(buttons);
+    let r = turn.msg(key, &examples).row(buttons);
     turn.push(r);
 }
 

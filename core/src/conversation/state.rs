@@ -10,6 +10,7 @@ use crate::domain::genre::{GenreId, GenreSet};
 use crate::domain::places::City;
 use crate::domain::profile::ProfileKind;
 use crate::domain::proposal::ShowTimes;
+use crate::domain::search::{FilterKind, SearchFilters};
 use crate::domain::values::{
     Address, AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, LicenceNumber, Links,
     LongText, Name, TravelRadius,
@@ -91,13 +92,22 @@ pub enum Prompt {
     Support,
     Threshold,
     Email,
-    /// New dates for the search; the radius is kept.
+    /// New dates for the search; the radius is kept. (States saved before typed filters; new
+    /// states ask with `MatchFilters`.)
     MatchDates {
         radius_km: Option<u16>,
     },
-    /// A new radius for the search; the dates are kept.
+    /// A new radius for the search; the dates are kept. (As `MatchDates`.)
     MatchRadius {
         dates: Option<DateSet>,
+    },
+    /// Filters typed in words for the search ("samedi prochain 150 km jazz"); what they set
+    /// replaces the same filter in `filters`, the others are kept. `asked` is the filter whose
+    /// button was pressed, to word the question.
+    MatchFilters {
+        filters: SearchFilters,
+        #[serde(default)]
+        asked: Option<FilterKind>,
     },
 }
 
@@ -158,9 +168,10 @@ pub struct Draft {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Results {
     pub seeker: ProfileId,
-    /// Named dates; `None` is the next three months.
-    pub dates: Option<DateSet>,
-    pub radius_km: Option<u16>,
+    /// The hard filters (dates, radius, genres, fee, capacity); flattened so that states saved
+    /// when only `dates` and `radius_km` existed read back unchanged.
+    #[serde(flatten)]
+    pub filters: SearchFilters,
     pub hits: Vec<(ProfileId, u8)>,
     pub page: u16,
 }
