@@ -15,6 +15,9 @@ use flowstage_core::conversation::payload::{self, Action};
 use flowstage_core::conversation::state::{Draft, Mode, Wizard};
 use flowstage_core::domain::Lang;
 use flowstage_core::domain::values::DateSet;
+use proptest::prelude::*;
+use proptest::test_runner::{RngAlgorithm, TestCaseError, TestRng, TestRunner};
+use std::cell::RefCell;
 
 fn wizard(h: &Harness, c: &Chat) -> Box<Wizard> {
     match h.mode(c) {
@@ -289,8 +292,23 @@ fn same_answers(before: &Draft, after: &Draft) -> Result<(), String> {
     Ok(())
 }
 
-/// For every question of both wizards and every answer in [`TRIES`]: either the wizard moves on,
-/// or every stored answer is what it was, field by field.
+/// Typed answers as a property: anything printable, numbers and amounts in any shape, date-like
+/// text, lists mixing good and bad items, and the known tricky answers of [`TRIES`].
+fn answers() -> impl Strategy<Value = String> {
+    prop_oneof![
+        proptest::sample::select(TRIES).prop_map(str::to_owned),
+        "\\PC{0,40}",
+        "[0-9 .,€k-]{1,14}",
+        "(entre |de |between )?[0-9]{1,5} (et|à|a|to|and|-) [0-9]{1,5}( personnes| places| €| seats)?",
+        "[0-9]{1,2}/[0-9]{1,2}(/[0-9]{2,4})?(-[0-9]{1,2}/[0-9]{1,2}(/[0-9]{4})?)?",
+        proptest::collection::vec(proptest::sample::select(TRIES), 1..4).prop_map(|v| v.join(", ")),
+        "(vendredis|samedis|every Fri|weekends|les dimanches)( de| in)? (janvier|mars|February|décembre)( sauf le [0-9]{1,2}/[0-9]{2})?",
+    ]
+}
+
+/// For every question of both wizards and any typed answer (every one of [`TRIES`], then
+/// generated ones): either the wizard moves on, or every stored answer is what it was, field by
+/// field — the draft as the store holds it between steps.
 fn a_typed_answer_advances_or_changes_nothing(h: &mut Harness) {
     for (role, good, lang) in [("Artist", ARTIST, Lang::En), ("Lieu", VENUE, Lang::Fr)] {
         for (i, _) in good.iter().enumerate() {
@@ -299,19 +317,34 @@ fn a_typed_answer_advances_or_changes_nothing(h: &mut Harness) {
             for answer in &good[..i] {
                 h.send(&mut c, Incoming::Text((*answer).to_owned()));
             }
-            for t in TRIES {
+            let chat = RefCell::new(c);
+            let one = |t: &str| -> Result<(), String> {
+                let mut c = chat.borrow_mut();
                 let before = wizard(h, &c);
-                h.send(&mut c, Incoming::Text((*t).to_owned()));
+                h.send(&mut c, Incoming::Text(t.to_owned()));
                 let after = wizard(h, &c);
                 if after.question != before.question {
                     // Moved on: come back to the same question for the next try.
                     h.press(&mut c, "◀");
-                    continue;
+                    return Ok(());
                 }
-                if let Err(e) = same_answers(&before.draft, &after.draft) {
-                    panic!("{role} question {}: {t:?} did not advance but {e}", i + 1);
-                }
+                same_answers(&before.draft, &after.draft).map_err(|e| {
+                    format!("{role} question {}: {t:?} did not advance but {e}", i + 1)
+                })
+            };
+            for t in TRIES {
+                one(t).unwrap_or_else(|e| panic!("{e}"));
             }
+            let config = ProptestConfig {
+                cases: 12,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            };
+            let mut runner =
+                TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+            runner
+                .run(&answers(), |t| one(&t).map_err(TestCaseError::fail))
+                .unwrap_or_else(|e| panic!("{e}"));
         }
     }
 }

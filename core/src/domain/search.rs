@@ -376,17 +376,17 @@ impl FiltersRead {
                     continue;
                 }
                 // "100 à 300 places", "between 100 and 300 seats".
-                if matches!(unit, "a" | "to" | "-" | "et" | "and") {
-                    if let (Some(m), true) = (number(at(i + 2)), SEATS.contains(&at(i + 3))) {
-                        for u in used.iter_mut().skip(i).take(4) {
-                            *u = true;
-                        }
-                        if i > 0 && matches!(at(i - 1), "entre" | "between" | "de" | "from") {
-                            used[i - 1] = true;
-                        }
-                        out.filters.capacity = capacity((n.min(m), n.max(m)));
-                        continue;
+                if matches!(unit, "a" | "to" | "-" | "et" | "and")
+                    && let (Some(m), true) = (number(at(i + 2)), SEATS.contains(&at(i + 3)))
+                {
+                    for u in used.iter_mut().skip(i).take(4) {
+                        *u = true;
                     }
+                    if i > 0 && matches!(at(i - 1), "entre" | "between" | "de" | "from") {
+                        used[i - 1] = true;
+                    }
+                    out.filters.capacity = capacity((n.min(m), n.max(m)));
+                    continue;
                 }
             }
             if let (Some((a, b)), true) = (number_range(w), SEATS.contains(&unit)) {
@@ -397,9 +397,9 @@ impl FiltersRead {
         }
 
         // Related genres.
-        for i in 0..ws.len() {
-            if !used[i] && RELATED.contains(&at(i)) {
-                used[i] = true;
+        for (u, w) in used.iter_mut().zip(&ws) {
+            if !*u && RELATED.contains(&w.folded.as_str()) {
+                *u = true;
                 out.filters.related = true;
             }
         }
