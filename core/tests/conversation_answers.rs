@@ -405,6 +405,129 @@ fn city_suggestions_are_buttons(h: &mut Harness) {
     assert_eq!(wizard(h, &c).draft.city.as_ref().unwrap().name(), "Marseille");
 }
 
+/// `/match` filters typed in words, in French and in English, with relative dates placed by the
+/// injected clock (Tuesday 24 November 2026): shown on the results, each with its ✖.
+fn match_filters_typed_in_words_in_both_languages(h: &mut Harness) {
+    h.seed_demo();
+    let mut fr = h.consented("zoe", Lang::Fr);
+    h.give_artist(&fr, "Zoé", "Lyon");
+    check(
+        h,
+        &mut fr,
+        "
+        > /match samedi prochain 200km jazz
+        Filtres : 📅 28/11/2026 · 📍 à moins de 200 km · 🎵 Jazz
+        [✖ 📅 28/11/2026] [✖ 📍 à moins de 200 km] [✖ 🎵 Jazz]
+        > [✖ 🎵 Jazz]
+        Filtres : 📅 28/11/2026 · 📍 à moins de 200 km
+        !🎵
+        > [📅 Dates]
+        Pour quelles dates ? Par exemple 01/12/2026, du 08/12/2026 au 22/12/2026
+        > 01/12/2026
+        Filtres : 📅 01/12/2026 · 📍 à moins de 200 km
+        > [📍 Rayon]
+        Quel rayon
+        > 80
+        Filtres : 📅 01/12/2026 · 📍 à moins de 80 km
+        > /match zorglub 19/12
+        Non retenu : « zorglub » : ce n'est ni une date
+        Filtres : 📅 19/12/2026
+        > /match 14/11/2026
+        Non retenu : « 14/11/2026 » : Le 14/11/2026 est déjà passé
+        !..
+        Aucun filtre
+    ",
+    );
+    let mut en = h.consented("ned", Lang::En);
+    h.give_artist(&en, "Ned", "Lyon");
+    check(
+        h,
+        &mut en,
+        "
+        > /match next friday 150 km max 900 €
+        Filters: 📅 Fri 27 Nov 2026 · 📍 within 150 km · 💶 up to 900 € excl. VAT
+        > [🔎 Filters]
+        What are you looking for?
+        2026-12-01 150 km jazz max 900 €
+        > in March 100-300 seats
+        Filters: 📅 31 dates from Mon 1 Mar 2027 to Wed 31 Mar 2027 · 📍 within 150 km · 💶 up to 900 € excl. VAT · 👥 100 to 300 people
+        > [🔎 Filters]
+        > nothing at all
+        Not taken: \"nothing at all\": this is not a date
+        What are you looking for?
+    ",
+    );
+}
+
+/// A search is followed only on purpose, once however often 🔔 is pressed; `/settings` lists the
+/// alerts and stops one.
+fn alerts_come_only_from_followed_searches(h: &mut Harness) {
+    h.seed_demo();
+    let mut c = h.consented("fay", Lang::En);
+    h.give_artist(&c, "Fay", "Lyon");
+    check(
+        h,
+        &mut c,
+        "
+        > /match
+        > /settings
+        !Your search alerts
+        > /match 100 km
+        > [🔔 Alert me]
+        you will be told when a new profile fits this search
+        > /match 100 km
+        > [🔔 Alert me]
+        You already follow this search
+        > /settings
+        Your search alerts:
+        🔔 1. For Fay: 📍 within 100 km
+        [🔕 Stop 1]
+        > [🔕 Stop 1]
+        No more alerts for this search
+        > /settings
+        !Your search alerts
+    ",
+    );
+    let account = h.account(&c).id;
+    let history = h.rt.block_on(h.store.saved_searches(account)).unwrap();
+    // Three /match kept as history, and the search that was followed, now history too.
+    assert_eq!(history.len(), 4, "{history:?}");
+    assert!(history.iter().all(|s| !s.followed));
+}
+
+/// "2 sets de 45" is 90 minutes on stage, said back; "1h30" too; a bad length names the forms.
+fn set_lengths_as_bookers_write_them(h: &mut Harness) {
+    let mut artist = h.consented("sal", Lang::Fr);
+    h.give_artist(&artist, "Sal", "Lyon");
+    let venue = h.consented("vik", Lang::En);
+    h.give_venue(&venue, "Vik", "Lyon");
+    check(
+        h,
+        &mut artist,
+        "
+        > /match
+        > [✉️ Proposer (1)]
+        > [05/12/2026]
+        > [Garder 900 €]
+        > [Cession]
+        Durée du set ? Choisissez, ou écrivez-la : 60, 1h30, 2 sets de 45.
+        > beaucoup
+        par exemple 60, 1h30 ou 2 sets de 45
+        > 2 sets de 45
+        2 sets de 45 min : 90 min de scène en tout.
+        Horaires
+        > [Retour]
+        Durée du set
+        > 1h30
+        !sets de
+        Horaires
+        > [Passer]
+        > [Passer]
+        Set : 90 min
+    ",
+    );
+}
+
 stories!(
     city_suggestions_are_buttons,
     the_date_picker_pages_through_all_dates,
@@ -414,4 +537,7 @@ stories!(
     skip_keeps_and_cancel_asks_then_sets_aside,
     back_and_cancel_are_first_on_every_question,
     a_typed_answer_advances_or_changes_nothing,
+    match_filters_typed_in_words_in_both_languages,
+    alerts_come_only_from_followed_searches,
+    set_lengths_as_bookers_write_them,
 );

@@ -17,7 +17,7 @@ use crate::domain::ProfileId;
 use crate::domain::ProposalId;
 use crate::domain::profile::{Profile, ProfileDetails};
 use crate::domain::proposal::{Deal, Proposal, ShowTimes, Terms};
-use crate::domain::values::{DateSet, Fee};
+use crate::domain::values::{DateSet, Fee, SetLength};
 use crate::store::StoreError;
 
 const SHOWN_DAYS: usize = 8;
@@ -304,17 +304,25 @@ pub(crate) async fn text(turn: &mut Turn<'_>, input: &str) -> Result<(), StoreEr
             }
             _ => problem(turn, &Problem::Percent).await,
         },
-        ProposeStep::SetLength => {
-            let t = input.trim().to_lowercase();
-            match t.trim_end_matches("min").trim().parse::<u16>() {
-                Ok(m) if (10..=600).contains(&m) => {
-                    d.set_minutes = m;
-                    d.step = next(d.step, d.deal);
-                    ask(turn).await
+        ProposeStep::SetLength => match SetLength::parse(input) {
+            Ok(s) => {
+                d.set_minutes = s.total_minutes();
+                d.step = next(d.step, d.deal);
+                if s.sets > 1 {
+                    let (sets, each, total) = (s.sets, s.minutes_each, s.total_minutes());
+                    turn.say(
+                        "propose-sets-total",
+                        &[
+                            ("sets", sets.to_string()),
+                            ("each", each.to_string()),
+                            ("total", total.to_string()),
+                        ],
+                    );
                 }
-                _ => problem(turn, &Problem::Minutes).await,
+                ask(turn).await
             }
-        }
+            Err(_) => problem(turn, &Problem::Minutes).await,
+        },
         ProposeStep::Times => match parse_times(input) {
             Some(times) => {
                 d.times = times;

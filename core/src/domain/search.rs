@@ -450,16 +450,28 @@ impl FiltersRead {
                 continue;
             }
             // "2026-12-19 19/12": each word a date of its own.
+            let mut refused = Vec::new();
+            let mut understood = false;
             for w in text.into_iter().filter(|w| !FILLER.contains(w)) {
                 let read = DateSet::read(w, today);
+                understood |= !read.kept.is_empty();
                 dates.extend(read.kept);
                 match read.refused.into_iter().next() {
                     Some((_, DateError::Format)) => {
-                        out.refused.push((w.to_owned(), FilterProblem::Unknown));
+                        refused.push((w.to_owned(), FilterProblem::Unknown));
                     }
-                    Some((item, e)) => out.refused.push((item, FilterProblem::Dates(e))),
+                    Some((item, e)) => {
+                        understood = true;
+                        refused.push((item, FilterProblem::Dates(e)));
+                    }
                     None => {}
                 }
+            }
+            // Words of which none means anything here are named together, as typed.
+            if understood {
+                out.refused.extend(refused);
+            } else {
+                out.refused.push((whole, FilterProblem::Unknown));
             }
         }
         if !dates.is_empty() {

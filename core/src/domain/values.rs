@@ -773,6 +773,101 @@ fn is_link(word: &str) -> bool {
         })
 }
 
+/// How long the artist plays, as people say it: "60", "90 min", "1h30", "1 h 30", "une heure",
+/// "2 sets de 45", "2 x 45 min", "two sets of 45": the total time on stage, with the number of
+/// sets when more than one was named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetLength {
+    pub sets: u8,
+    pub minutes_each: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("give the set length in minutes, between {min} and {max}, e.g. 60 or 2 sets de 45")]
+pub struct SetLengthError {
+    pub min: u16,
+    pub max: u16,
+}
+
+impl SetLength {
+    pub const MIN_TOTAL: u16 = 10;
+    pub const MAX_TOTAL: u16 = 600;
+
+    pub fn parse(input: &str) -> Result<Self, SetLengthError> {
+        let err = SetLengthError { min: Self::MIN_TOTAL, max: Self::MAX_TOTAL };
+        if input.len() > 80 {
+            return Err(err);
+        }
+        let folded = deunicode::deunicode(input).to_lowercase();
+        let words: Vec<String> = folded
+            .replace(['×', '*'], " x ")
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .flat_map(|w| {
+                // "2x45", "1h30", "45min": split digits from letters.
+                let mut parts = Vec::new();
+                let mut cur = String::new();
+                for c in w.chars() {
+                    if !cur.is_empty()
+                        && cur.chars().last().is_some_and(|l| l.is_ascii_digit())
+                            != c.is_ascii_digit()
+                    {
+                        parts.push(std::mem::take(&mut cur));
+                    }
+                    cur.push(c);
+                }
+                if !cur.is_empty() {
+                    parts.push(cur);
+                }
+                parts
+            })
+            .filter(|w| !w.is_empty())
+            .collect();
+        let number = |w: &str| -> Option<u16> {
+            match w {
+                "un" | "une" | "one" | "a" | "an" => Some(1),
+                "deux" | "two" => Some(2),
+                "trois" | "three" => Some(3),
+                "quatre" | "four" => Some(4),
+                _ => w.parse().ok().filter(|n: &u16| *n <= 1_000),
+            }
+        };
+        let is = |w: &str, set: &[&str]| set.contains(&w);
+        const SETS: &[&str] = &["set", "sets", "x", "fois", "times", "passages", "passage"];
+        const HOURS: &[&str] = &["h", "heure", "heures", "hour", "hours", "hr", "hrs"];
+        const MINUTES: &[&str] = &["min", "mins", "minute", "minutes", "mn", "m", "'"];
+        const FILLER: &[&str] = &["de", "of", "d", "et", "and", "environ", "about"];
+        let words: Vec<&str> =
+            words.iter().map(String::as_str).filter(|w| !is(w, FILLER)).collect();
+        // "2 sets de 45" / "2 x 45": a count, a set word, then a length.
+        let (sets, rest): (u16, &[&str]) = match words.as_slice() {
+            [n, s, rest @ ..] if is(s, SETS) && !rest.is_empty() => (number(n).ok_or(err)?, rest),
+            rest => (1, rest),
+        };
+        let minutes: u16 = match rest {
+            [m] => number(m).ok_or(err)?,
+            [m, u] if is(u, MINUTES) => number(m).ok_or(err)?,
+            [h, u] if is(u, HOURS) => number(h).ok_or(err)?.checked_mul(60).ok_or(err)?,
+            [h, u, m] | [h, u, m, _] if is(u, HOURS) => number(h)
+                .ok_or(err)?
+                .checked_mul(60)
+                .and_then(|x| x.checked_add(number(m)?))
+                .ok_or(err)?,
+            _ => return Err(err),
+        };
+        let total = sets.checked_mul(minutes).ok_or(err)?;
+        if sets == 0 || sets > 6 || !(Self::MIN_TOTAL..=Self::MAX_TOTAL).contains(&total) {
+            return Err(err);
+        }
+        Ok(SetLength { sets: u8::try_from(sets).map_err(|_| err)?, minutes_each: minutes })
+    }
+
+    /// The time on stage, all sets together.
+    #[must_use]
+    pub fn total_minutes(self) -> u16 {
+        u16::from(self.sets) * self.minutes_each
+    }
+}
+
 /// Dates on which someone is free: each in the future (today included), at most a year and a
 /// half ahead, at most [`DateSet::MAX`] of them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -1470,6 +1565,34 @@ mod tests {
     }
 
     /// Dates, lists and recurring availability, with today injected.
+    #[test]
+    fn set_lengths_as_people_say_them() {
+        let ok: &[(&str, u8, u16)] = &[
+            ("60", 1, 60),
+            ("90 min", 1, 90),
+            ("45min", 1, 45),
+            ("1h30", 1, 90),
+            ("1 h 30", 1, 90),
+            ("2h", 1, 120),
+            ("une heure", 1, 60),
+            ("an hour", 1, 60),
+            ("2 sets de 45", 2, 45),
+            ("2 sets de 45 min", 2, 45),
+            ("deux sets de 45", 2, 45),
+            ("2x45", 2, 45),
+            ("2 × 45 minutes", 2, 45),
+            ("two sets of 45", 2, 45),
+            ("3 sets of 1h", 3, 60),
+        ];
+        for (text, sets, each) in ok {
+            let s = SetLength::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!((s.sets, s.minutes_each), (*sets, *each), "{text}");
+        }
+        for bad in ["", "5", "beaucoup", "2 sets", "0 x 45", "12 h", "99999", "2 sets de x"] {
+            assert!(SetLength::parse(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn dates_table_with_today_injected() {
         let t = today(); // Tuesday 24 November 2026
