@@ -17,7 +17,7 @@ use flowstage_core::domain::genre::GenreSet;
 use flowstage_core::domain::places::{City, Country};
 use flowstage_core::domain::profile::{Artist, ProfileDetails, ProfileStatus, Venue};
 use flowstage_core::domain::proposal::{
-    BookingStatus, Deal, Party, ProposalStatus, ShowTimes, Terms,
+    Booking, BookingStatus, Deal, Party, ProposalStatus, ShowTimes, Terms,
 };
 use flowstage_core::domain::values::{
     AudienceRange, BudgetRange, Capacity, DateSet, Fee, LicenceNumber, Links, Name, TravelRadius,
@@ -87,6 +87,7 @@ on_both_backends!(Harness;
     a_profile_leaving_closes_its_open_proposals,
     every_deal_type_reaches_the_contract,
     fifty_racing_accepts_give_one_booking_and_clear_refusals,
+    booking_numbers_have_no_gaps,
     a_proposal_found_impossible_on_accept_is_closed,
     timers_survive_a_restart,
     story_three_holds_on_one_date,
@@ -904,6 +905,37 @@ async fn fifty_racing_accepts_give_one_booking_and_clear_refusals(h: &Harness) {
             );
         }
     }
+}
+
+/// Refused and racing accepts use no number: the year's bookings are numbered 1, 2, 3, and the
+/// contract carries the number.
+async fn booking_numbers_have_no_gaps(h: &Harness) {
+    let mut refs = Vec::new();
+    for (n, name) in ["Le Sonic", "Le Périscope", "La Marquise"].iter().enumerate() {
+        let (v, venue_p) = member(h, &format!("v{n}"), &venue(name, 1)).await;
+        let mut ids = Vec::new();
+        for i in 0..6 {
+            let (a, artist_p) =
+                member(h, &format!("a{n}-{i}"), &artist(&format!("Groupe {n}-{i}"))).await;
+            ids.push(h.booking.propose(a, artist_p, venue_p, terms(5, "500")).await.unwrap().id);
+        }
+        let tasks: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                let (service, id) = (h.booking.clone(), *id);
+                tokio::spawn(async move { service.accept(v, id).await })
+            })
+            .collect();
+        for t in tasks {
+            if let Ok(accepted) = t.await.unwrap() {
+                refs.push(accepted.booking.reference());
+            }
+        }
+    }
+    assert_eq!(refs, ["FS-2026-000001", "FS-2026-000002", "FS-2026-000003"]);
+    let stored: Vec<String> =
+        h.store.all_bookings().await.unwrap().iter().map(Booking::reference).collect();
+    assert_eq!(stored, refs);
 }
 
 async fn a_proposal_found_impossible_on_accept_is_closed(h: &Harness) {

@@ -246,7 +246,7 @@ pub fn contract_input(
     let set_end = times.set_start.map(|s| s + Duration::minutes(i64::from(terms.set_minutes)));
     ContractInput {
         lang,
-        reference: format!("FS-{}-{:06}", booking.created_at.format("%Y"), booking.id.0),
+        reference: booking.reference(),
         made_at: city.clone(),
         made_on: booking.created_at.date_naive(),
         producer: party(&artist_name, artist_legal, Licence::Unknown, lang),

@@ -230,7 +230,47 @@ pub struct Booking {
     pub contract_copies: Option<ContractCopies>,
     /// The signed copies each side sent back.
     pub signed: SignedCopies,
+    /// Its number in its year, without gaps (`None` only for a row the store could not number).
+    pub number: Option<BookingNumber>,
     pub created_at: DateTime<Utc>,
+}
+
+impl Booking {
+    /// The reference people and contracts use: "FS-2026-000003".
+    #[must_use]
+    pub fn reference(&self) -> String {
+        match self.number {
+            Some(n) => n.to_string(),
+            None => format!("FS-{}-{:06}", self.created_at.format("%Y"), self.id.0),
+        }
+    }
+}
+
+/// A booking's number: the n-th booking of its year, counted in the booking's transaction so
+/// that numbers have no gaps (docs/product-rules.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BookingNumber {
+    pub year: i32,
+    pub seq: u32,
+}
+
+impl BookingNumber {
+    /// Stored as `year * PER_YEAR + seq`.
+    pub const PER_YEAR: i64 = 1_000_000;
+
+    /// Reads a stored number; `None` for one out of shape.
+    #[must_use]
+    pub fn from_stored(n: i64) -> Option<Self> {
+        let year = i32::try_from(n / Self::PER_YEAR).ok()?;
+        let seq = u32::try_from(n % Self::PER_YEAR).ok().filter(|s| *s > 0)?;
+        Some(Self { year, seq })
+    }
+}
+
+impl std::fmt::Display for BookingNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FS-{}-{:06}", self.year, self.seq)
+    }
 }
 
 impl Booking {

@@ -2,14 +2,14 @@
 //! this module makes each transition atomic (compare-and-set on the status) and lets unique
 //! indexes, not a check-then-write, decide races for the last slot of a date.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{Result, Store, StoreError, is_unique_violation, on_pool};
 use crate::booking::{Hold, ReceivedProposal};
 use crate::domain::proposal::{
-    Booking, BookingStatus, ContractCopies, Deal, ExpiryReason, Proposal, ProposalStatus,
-    ShowTimes, SignedCopies, SignedCopy, Terms,
+    Booking, BookingNumber, BookingStatus, ContractCopies, Deal, ExpiryReason, Proposal,
+    ProposalStatus, ShowTimes, SignedCopies, SignedCopy, Terms,
 };
 use crate::domain::terms::ContractTerms;
 use crate::domain::values::Fee;
@@ -191,6 +191,7 @@ type BookingRow = (
     Option<DateTime<Utc>>,
     Option<String>,
     Option<DateTime<Utc>>,
+    Option<i64>,
 );
 
 fn booking(r: BookingRow) -> Result<Booking> {
@@ -210,6 +211,7 @@ fn booking(r: BookingRow) -> Result<Booking> {
         a_at,
         v_sha,
         v_at,
+        number,
     ) = r;
     let signed = |sha: Option<String>, at: Option<DateTime<Utc>>| match (sha, at) {
         (Some(sha256), Some(at)) => Some(SignedCopy { sha256, at }),
@@ -230,6 +232,7 @@ fn booking(r: BookingRow) -> Result<Booking> {
             _ => None,
         },
         signed: SignedCopies { artist: signed(a_sha, a_at), venue: signed(v_sha, v_at) },
+        number: number.and_then(BookingNumber::from_stored),
         created_at,
     })
 }
@@ -245,7 +248,7 @@ enum Leave<'a> {
 
 const BOOKING_COLUMNS: &str = "id, proposal_id, artist_id, venue_id, day, slot, status, contract_sha256, created_at, \
      contract_fr_sha256, contract_en_sha256, artist_signed_sha256, artist_signed_at, \
-     venue_signed_sha256, venue_signed_at";
+     venue_signed_sha256, venue_signed_at, number";
 
 /// `INSERT_PROPOSAL` with a [`NewProposal`]'s values bound in order, for either backend.
 macro_rules! insert_proposal {
@@ -392,6 +395,20 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 if let Some((booking,)) = inserted {
+                    // The year's next number, in this transaction: a rolled-back accept takes none.
+                    let year = i64::from(now.year());
+                    let (seq,): (i64,) = sqlx::query_as(
+                        "INSERT INTO booking_counters (year, last) VALUES ($1, 1) \
+                         ON CONFLICT (year) DO UPDATE SET last = booking_counters.last + 1 RETURNING last",
+                    )
+                    .bind(year)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query("UPDATE bookings SET number = $1 WHERE id = $2")
+                        .bind(year * BookingNumber::PER_YEAR + seq)
+                        .bind(booking)
+                        .execute(&mut *tx)
+                        .await?;
                     // A held proposal that books leaves the ranking in the same breath.
                     sqlx::query("DELETE FROM holds WHERE proposal_id = $1")
                         .bind(id.0)
@@ -1027,36 +1044,25 @@ impl Store {
         profile: ProfileId,
     ) -> Result<Vec<(Booking, Option<DateTime<Utc>>)>> {
         let sql = format!(
-            "SELECT {BOOKING_COLUMNS}, cancelled_at FROM bookings WHERE artist_id = $1 OR venue_id = $1 \
-             ORDER BY day, id"
+            "SELECT {BOOKING_COLUMNS} FROM bookings WHERE artist_id = $1 OR venue_id = $1 ORDER BY day, id"
         );
-        type Row = (
-            i64,
-            i64,
-            i64,
-            i64,
-            NaiveDate,
-            i64,
-            String,
-            Option<String>,
-            DateTime<Utc>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<DateTime<Utc>>,
-            Option<String>,
-            Option<DateTime<Utc>>,
-            Option<DateTime<Utc>>,
-        );
-        let rows =
-            on_pool!(self, |p| sqlx::query_as::<_, Row>(&sql).bind(profile.0).fetch_all(p).await)?;
+        let rows = on_pool!(self, |p| sqlx::query_as::<_, BookingRow>(&sql)
+            .bind(profile.0)
+            .fetch_all(p)
+            .await)?;
+        let cancelled: std::collections::HashMap<i64, Option<DateTime<Utc>>> =
+            on_pool!(self, |p| sqlx::query_as::<_, (i64, Option<DateTime<Utc>>)>(
+                "SELECT id, cancelled_at FROM bookings WHERE artist_id = $1 OR venue_id = $1"
+            )
+            .bind(profile.0)
+            .fetch_all(p)
+            .await)?
+            .into_iter()
+            .collect();
         rows.into_iter()
             .map(|r| {
-                let cancelled = r.15;
-                let row = (
-                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14,
-                );
-                Ok((booking(row)?, cancelled))
+                let at = cancelled.get(&r.0).copied().flatten();
+                Ok((booking(r)?, at))
             })
             .collect()
     }
