@@ -69,6 +69,7 @@ impl Harness {
 on_both_backends!(Harness;
     proposing_checks_who_what_and_when,
     the_daily_quota_stops_the_eleventh,
+    the_daily_quota_holds_when_proposals_race,
     only_the_receiver_answers_and_only_the_sender_withdraws,
     final_states_are_final,
     accepting_books_closes_what_cannot_be_honoured_and_issues_the_contract,
@@ -266,6 +267,39 @@ async fn the_daily_quota_stops_the_eleventh(h: &Harness) {
     h.booking.propose(v, venue_p, artist_p, terms(12, "400")).await.unwrap();
     h.clock.advance(Duration::days(1));
     h.booking.propose(a, artist_p, last, terms(5, "400")).await.unwrap();
+}
+
+/// The last unit of the quota goes to one of the proposals sent at once, never to two.
+async fn the_daily_quota_holds_when_proposals_race(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Punk à Chiens")).await;
+    let limit = usize::from(h.booking.rules().daily_proposal_quota);
+    let mut venues = Vec::new();
+    for i in 0..limit + 5 {
+        venues.push(member(h, &format!("v{i}"), &venue(&format!("Salle {i}"), 1)).await.1);
+    }
+    for venue_p in &venues[..limit - 1] {
+        h.booking.propose(a, artist_p, *venue_p, terms(5, "400")).await.unwrap();
+    }
+    let tasks: Vec<_> = venues[limit - 1..]
+        .iter()
+        .map(|venue_p| {
+            let (service, venue_p) = (h.booking.clone(), *venue_p);
+            tokio::spawn(
+                async move { service.propose(a, artist_p, venue_p, terms(5, "400")).await },
+            )
+        })
+        .collect();
+    let (mut sent, mut refused) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => sent += 1,
+            Err(BookingFlowError::QuotaReached { .. }) => refused += 1,
+            Err(e) => panic!("not the quota: {e:?}"),
+        }
+    }
+    assert_eq!((sent, refused), (1, 5));
+    let all = h.store.proposals_of_profile(artist_p).await.unwrap();
+    assert_eq!(all.len(), limit, "nothing written for a refused proposal");
 }
 
 async fn only_the_receiver_answers_and_only_the_sender_withdraws(h: &Harness) {

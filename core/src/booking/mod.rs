@@ -270,13 +270,6 @@ impl BookingService {
         {
             return Err(BookingFlowError::AlreadyProposed(open.id));
         }
-        if from.kind() == ProfileKind::Artist {
-            let limit = self.rules.daily_proposal_quota;
-            let midnight = self.clock.today().and_time(chrono::NaiveTime::MIN).and_utc();
-            if self.store.proposals_sent_since(from.id, midnight).await? >= i64::from(limit) {
-                return Err(BookingFlowError::QuotaReached { limit });
-            }
-        }
         let (day, fee_euros, from_name) = (terms.day, terms.fee.euros(), Sides::name(&from));
         let new = NewProposal {
             from_profile,
@@ -290,14 +283,21 @@ impl BookingService {
             contract_terms: ContractTerms::default(),
             counter_of: None,
         };
-        let p = self
-            .store
-            .create_proposal(&new, |proposal| {
-                let from_name = from_name.clone();
-                let event = Event::ProposalReceived { proposal, from_name, day, fee_euros };
-                vec![notice(to.owner, &event, &format!("proposal:{proposal}:received"))]
-            })
-            .await?;
+        let notices = |proposal| {
+            let from_name = from_name.clone();
+            let event = Event::ProposalReceived { proposal, from_name, day, fee_euros };
+            vec![notice(to.owner, &event, &format!("proposal:{proposal}:received"))]
+        };
+        // An artist's new proposals count against the daily quota, decided by the database.
+        let p = if from.kind() == ProfileKind::Artist {
+            let limit = self.rules.daily_proposal_quota;
+            self.store
+                .create_proposal_within_quota(&new, limit, notices)
+                .await?
+                .ok_or(BookingFlowError::QuotaReached { limit })?
+        } else {
+            self.store.create_proposal(&new, notices).await?
+        };
         self.audit(Some(sender), "proposal.sent", p.id).await?;
         Ok(p)
     }

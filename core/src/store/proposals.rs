@@ -280,6 +280,34 @@ impl Store {
         new: &NewProposal,
         notices: impl Fn(ProposalId) -> Vec<Notice>,
     ) -> Result<Proposal> {
+        match self.insert_proposal(new, None, notices).await? {
+            Some(p) => Ok(p),
+            None => Err(StoreError::NotFound("proposal")),
+        }
+    }
+
+    /// Creates a proposal if its sender's profile has a unit of today's quota left (`limit` new
+    /// proposals per UTC day), taking the unit in the same transaction: `None` when the quota is
+    /// reached, and then nothing is written. The database decides, so proposals sent at once
+    /// cannot both take the last unit.
+    pub async fn create_proposal_within_quota(
+        &self,
+        new: &NewProposal,
+        limit: u16,
+        notices: impl Fn(ProposalId) -> Vec<Notice>,
+    ) -> Result<Option<Proposal>> {
+        if limit == 0 {
+            return Ok(None);
+        }
+        self.insert_proposal(new, Some(limit), notices).await
+    }
+
+    async fn insert_proposal(
+        &self,
+        new: &NewProposal,
+        quota: Option<u16>,
+        notices: impl Fn(ProposalId) -> Vec<Notice>,
+    ) -> Result<Option<Proposal>> {
         let now = self.clock.now();
         let deal =
             serde_json::to_string(&new.terms.deal).map_err(|e| StoreError::corrupt("deal", e))?;
@@ -289,15 +317,33 @@ impl Store {
             .map_err(|e| StoreError::corrupt("contract terms", e))?;
         let id = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
+            if let Some(limit) = quota {
+                let unit: Option<(i64,)> = sqlx::query_as(
+                    "INSERT INTO proposal_quota (profile_id, day, used) VALUES ($1, $2, 1) \
+                     ON CONFLICT (profile_id, day) DO UPDATE SET used = proposal_quota.used + 1 \
+                     WHERE proposal_quota.used < $3 RETURNING used",
+                )
+                .bind(new.from_profile.0)
+                .bind(now.date_naive())
+                .bind(i64::from(limit))
+                .fetch_optional(&mut *tx)
+                .await?;
+                if unit.is_none() {
+                    return Ok(None);
+                }
+            }
             let (id,): (i64,) =
                 insert_proposal!(new, &deal, &times, &terms, new.counter_of.map(|c| c.0), now)
                     .fetch_one(&mut *tx)
                     .await?;
             enqueue_in!(tx, &notices(ProposalId(id)), now);
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(id)
+            Ok::<_, sqlx::Error>(Some(id))
         })?;
-        self.proposal(ProposalId(id)).await
+        match id {
+            Some(id) => self.proposal(ProposalId(id)).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     pub async fn proposal(&self, id: ProposalId) -> Result<Proposal> {
@@ -1088,24 +1134,6 @@ impl Store {
             .await
         })?;
         Ok(DayLoad { artist_booked: artist_booked > 0, venue_bookings: venue_booked })
-    }
-
-    /// New proposals (not counters) sent from a profile since `since`: the daily quota's count.
-    pub async fn proposals_sent_since(
-        &self,
-        profile: ProfileId,
-        since: DateTime<Utc>,
-    ) -> Result<i64> {
-        let (n,): (i64,) = on_pool!(self, |p| {
-            sqlx::query_as(
-            "SELECT COUNT(*) FROM proposals WHERE from_profile = $1 AND counter_of IS NULL AND created_at >= $2"
-        )
-        .bind(profile.0)
-        .bind(since)
-        .fetch_one(p)
-        .await
-        })?;
-        Ok(n)
     }
 
     /// Every proposal a profile received, for its response statistics.
