@@ -76,6 +76,7 @@ on_both_backends!(Harness;
     a_counter_is_a_new_proposal_and_the_thread_follows,
     cancelling_a_booking_tells_both_and_frees_the_date,
     holds_are_ranked_and_promoted,
+    a_promotion_left_untold_by_a_crash_is_told_once,
     holds_expire_and_the_next_moves_up,
     an_unanswered_challenge_moves_the_challenger_up,
     a_challenged_first_hold_can_still_book,
@@ -546,6 +547,38 @@ async fn three_holds(h: &Harness) -> (AccountId, Vec<(AccountId, ProposalId)>) {
 
 async fn rank(h: &Harness, id: ProposalId) -> Option<u32> {
     h.store.hold(id).await.unwrap().map(|hold| hold.rank)
+}
+
+/// As if the process stopped right after a release committed, before telling the holds below
+/// that they moved up: the timers' pass tells each of them once, however many workers run it.
+async fn a_promotion_left_untold_by_a_crash_is_told_once(h: &Harness) {
+    let (v, held) = three_holds(h).await;
+    let [(_, p1), (a2, p2), (a3, p3)] = held[..] else { unreachable!() };
+    h.told().await;
+    assert!(matches!(h.store.release_hold(p1, &[]).await.unwrap(), Move::Done(_)));
+    assert!(h.told().await.is_empty(), "nothing told yet: the crash");
+    let passes = (0..3).map(|_| {
+        let service = h.booking.clone();
+        tokio::spawn(async move { tick(&service).await.unwrap() })
+    });
+    let mut told_by_passes = 0;
+    for pass in passes.collect::<Vec<_>>() {
+        told_by_passes += pass.await.unwrap().promotions_told;
+    }
+    assert_eq!(told_by_passes, 2, "p2 and p3, once each");
+    let told = h.told().await;
+    let promoted: Vec<(AccountId, ProposalId, u8)> = told
+        .iter()
+        .filter_map(|(to, e)| match e {
+            Event::HoldPromoted { proposal, rank, .. } => Some((*to, *proposal, *rank)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(promoted.len(), 4, "{promoted:?}");
+    for want in [(a2, p2, 1), (v, p2, 1), (a3, p3, 2), (v, p3, 2)] {
+        assert!(promoted.contains(&want), "{want:?} in {promoted:?}");
+    }
+    assert_eq!(tick(&h.booking).await.unwrap().promotions_told, 0);
 }
 
 async fn holds_are_ranked_and_promoted(h: &Harness) {

@@ -42,6 +42,8 @@ pub struct Hold {
     /// The lower hold challenging this one, and the deadline to confirm or release.
     pub challenged_by: Option<ProposalId>,
     pub challenge_deadline: Option<DateTime<Utc>>,
+    /// The rank its parties were last told (`None` for a row from before it was stored).
+    pub told_rank: Option<u32>,
 }
 
 /// A running challenge, as either end of it reads it.
@@ -209,7 +211,7 @@ impl BookingService {
         let notices = released(&p, &sides, &before, ReleaseReason::Released);
         let p = moved(self.store.release_hold(id, &notices).await?)?;
         self.audit(Some(actor), "hold.released", id).await?;
-        self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        self.promote(p.venue, p.terms.day).await?;
         Ok(p)
     }
 
@@ -285,46 +287,60 @@ impl BookingService {
         Ok(HoldStatus::of(id, &self.store.holds_on(p.venue, p.terms.day).await?))
     }
 
-    /// Tells both sides of every hold of the date that moved up since `before`; a hold that
-    /// became the 1st gets a 1st hold's time from now if that is longer.
-    pub(super) async fn promote(
-        &self,
-        before: &[Hold],
-        venue: ProfileId,
-        day: NaiveDate,
-        venue_name: &str,
-    ) -> Result<()> {
-        if before.is_empty() {
-            return Ok(());
+    /// Tells both sides of every hold of the date that now has a better rank than they were
+    /// told; a hold that became the 1st gets a 1st hold's time from now if that is longer. Each
+    /// promotion is marked told in the transaction that queues its notices, so it is told once,
+    /// and the timers' pass tells what a crash left untold.
+    pub(super) async fn promote(&self, venue: ProfileId, day: NaiveDate) -> Result<usize> {
+        let mut told = 0;
+        let holds = self.store.holds_on(venue, day).await?;
+        if holds.is_empty() {
+            return Ok(0);
         }
-        for hold in self.store.holds_on(venue, day).await? {
-            let was = before.iter().find(|h| h.proposal == hold.proposal).map(|h| h.rank);
+        let venue_name = Sides::name(&self.store.profile(venue).await?);
+        for hold in holds {
+            let was = match hold.told_rank {
+                Some(was) if hold.rank < was => was,
+                Some(was) if hold.rank == was => continue,
+                // Down a rank, or never stored: remembered, not told.
+                _ => {
+                    self.store.set_told_rank(hold.proposal, hold.rank).await?;
+                    continue;
+                }
+            };
             // A hold that runs out in this same pass is told it expired, not that it moved up.
-            if was.is_none_or(|was| hold.rank >= was) || hold.expires_at <= self.clock.now() {
+            if hold.expires_at <= self.clock.now() {
                 continue;
             }
             let mut expires_at = hold.expires_at;
+            let mut until = None;
             if hold.rank == 1 {
                 let first_time = self.clock.now() + self.hold_days(true);
-                self.store.extend_hold(hold.proposal, first_time).await?;
                 expires_at = expires_at.max(first_time);
+                until = Some(first_time);
             }
             let p = self.store.proposal(hold.proposal).await?;
             let sides = self.sides(&p).await?;
             let key = format!("hold:{}:{}:rank{}", hold.proposal, hold.seq, hold.rank);
-            for recipient in [Party::Artist, Party::Venue] {
-                let event = Event::HoldPromoted {
-                    proposal: hold.proposal,
-                    venue_name: venue_name.to_owned(),
-                    day,
-                    rank: rank_u8(hold.rank),
-                    expires_at: Some(expires_at),
-                    recipient,
-                };
-                self.tell(sides.of(recipient).owner, &event, &key).await?;
+            let notices: Vec<Notice> = [Party::Artist, Party::Venue]
+                .into_iter()
+                .map(|recipient| {
+                    let event = Event::HoldPromoted {
+                        proposal: hold.proposal,
+                        venue_name: venue_name.clone(),
+                        day,
+                        rank: rank_u8(hold.rank),
+                        expires_at: Some(expires_at),
+                        recipient,
+                    };
+                    notice(sides.of(recipient).owner, &event, &key)
+                })
+                .collect();
+            if self.store.tell_promotion(hold.proposal, was, hold.rank, until, &notices).await? {
+                told += 1;
             }
         }
-        Ok(())
+        Ok(told)
     }
 }
 

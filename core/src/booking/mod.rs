@@ -346,7 +346,7 @@ impl BookingService {
         self.audit(Some(actor), "proposal.accepted", id).await?;
         let closed = self.close_unhonourable(&booking).await?;
         if !before.is_empty() {
-            self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+            self.promote(p.venue, p.terms.day).await?;
         }
         let booking = match self.issue_contract(&booking).await {
             Ok(b) => b,
@@ -390,7 +390,6 @@ impl BookingService {
             CloseReason::DateFull => ExpiryReason::DateFull,
             CloseReason::ProfileGone => ExpiryReason::ProfileGone,
         };
-        let before = self.store.holds_on(p.venue, p.terms.day).await?;
         let event = Event::ProposalClosed { proposal: p.id, day: p.terms.day, reason };
         let key = format!("proposal:{}:closed", p.id);
         let notices =
@@ -405,7 +404,7 @@ impl BookingService {
             return Ok(false);
         }
         // A closed hold (the artist's at another venue that day) may have stood ahead of others.
-        self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        self.promote(p.venue, p.terms.day).await?;
         Ok(true)
     }
 
@@ -434,7 +433,6 @@ impl BookingService {
     ) -> Result<Proposal> {
         let (p, sides) = self.received(actor, id).await?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        let before = self.store.holds_on(p.venue, p.terms.day).await?;
         let event = Event::ProposalRefused {
             proposal: id,
             by_name: Sides::name(&sides.to),
@@ -445,7 +443,7 @@ impl BookingService {
         let p =
             moved(self.store.end_proposal(id, ProposalStatus::Refused, reason, &notices).await?)?;
         self.audit(Some(actor), "proposal.refused", id).await?;
-        self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        self.promote(p.venue, p.terms.day).await?;
         Ok(p)
     }
 
@@ -464,7 +462,6 @@ impl BookingService {
             (&sides.to, &sides.from)
         };
         self.check_terms(artist, venue, &terms).await?;
-        let before = self.store.holds_on(p.venue, p.terms.day).await?;
         let (day, fee_euros, by_name) = (terms.day, terms.fee.euros(), Sides::name(&sides.to));
         let new = NewProposal {
             from_profile: p.to_profile,
@@ -489,7 +486,7 @@ impl BookingService {
             .await?;
         let counter = moved(counter)?;
         self.audit(Some(actor), "proposal.countered", id).await?;
-        self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        self.promote(p.venue, p.terms.day).await?;
         Ok(counter)
     }
 
@@ -503,7 +500,6 @@ impl BookingService {
         if p.status.is_final() {
             return Err(BookingFlowError::AlreadyAnswered(p.status));
         }
-        let before = self.store.holds_on(p.venue, p.terms.day).await?;
         let event = Event::ProposalWithdrawn {
             proposal: id,
             by_name: Sides::name(&sides.from),
@@ -513,7 +509,7 @@ impl BookingService {
         let p =
             moved(self.store.end_proposal(id, ProposalStatus::Withdrawn, None, &notices).await?)?;
         self.audit(Some(actor), "proposal.withdrawn", id).await?;
-        self.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        self.promote(p.venue, p.terms.day).await?;
         Ok(p)
     }
 

@@ -19,6 +19,8 @@ pub struct TickReport {
     pub challenges_resolved: usize,
     /// Contracts of bookings that had none yet (a crash between booking and contract).
     pub contracts_issued: usize,
+    /// Holds told they moved up (by a pass of their own, or left untold by a crash).
+    pub promotions_told: usize,
 }
 
 impl TickReport {
@@ -28,6 +30,7 @@ impl TickReport {
             + self.holds_expired
             + self.challenges_resolved
             + self.contracts_issued
+            + self.promotions_told
     }
 }
 
@@ -62,7 +65,6 @@ pub async fn tick(service: &BookingService) -> Result<TickReport> {
     for id in due.expired {
         let p = store.proposal(id).await?;
         let sides = service.sides(&p).await?;
-        let before = store.holds_on(p.venue, p.terms.day).await?;
         let key = format!("hold:{id}:expired");
         let notices = [Party::Artist, Party::Venue].map(|recipient| {
             let event = Event::HoldExpired {
@@ -77,7 +79,7 @@ pub async fn tick(service: &BookingService) -> Result<TickReport> {
             continue;
         }
         report.holds_expired += 1;
-        service.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        report.promotions_told += service.promote(p.venue, p.terms.day).await?;
     }
 
     for first in due.challenged {
@@ -89,7 +91,12 @@ pub async fn tick(service: &BookingService) -> Result<TickReport> {
             continue;
         }
         report.challenges_resolved += 1;
-        service.promote(&before, p.venue, p.terms.day, &sides.venue_name()).await?;
+        report.promotions_told += service.promote(p.venue, p.terms.day).await?;
+    }
+
+    // A crash between a release and its promotions leaves them untold: tell them now.
+    for (venue, day) in store.dates_with_untold_promotions().await? {
+        report.promotions_told += service.promote(venue, day).await?;
     }
 
     // A crash between a booking and its contract leaves the contract to issue: issue it now.

@@ -636,10 +636,11 @@ impl Store {
 }
 
 /// How a stored hold reads back: (proposal, venue, day, seq, expires, challenged by, deadline).
-type HoldRow = (i64, i64, NaiveDate, i64, DateTime<Utc>, Option<i64>, Option<DateTime<Utc>>);
+type HoldRow =
+    (i64, i64, NaiveDate, i64, DateTime<Utc>, Option<i64>, Option<DateTime<Utc>>, Option<i64>);
 
 const HOLD_COLUMNS: &str =
-    "proposal_id, venue_id, day, seq, expires_at, challenged_by, challenge_deadline";
+    "proposal_id, venue_id, day, seq, expires_at, challenged_by, challenge_deadline, told_rank";
 
 /// The INSERT of a proposal: one text for a new proposal and for a counter's transaction.
 const INSERT_PROPOSAL: &str = "INSERT INTO proposals (from_profile, to_profile, artist_id, venue_id, sender_id, day, fee, deal, \
@@ -650,7 +651,7 @@ const INSERT_PROPOSAL: &str = "INSERT INTO proposals (from_profile, to_profile, 
 fn ranked(rows: Vec<HoldRow>) -> Vec<Hold> {
     rows.into_iter()
         .enumerate()
-        .map(|(i, (proposal, venue, day, seq, expires_at, challenged_by, deadline))| Hold {
+        .map(|(i, (proposal, venue, day, seq, expires_at, challenged_by, deadline, told))| Hold {
             proposal: ProposalId(proposal),
             venue: ProfileId(venue),
             day,
@@ -659,6 +660,7 @@ fn ranked(rows: Vec<HoldRow>) -> Vec<Hold> {
             expires_at,
             challenged_by: challenged_by.map(ProposalId),
             challenge_deadline: deadline,
+            told_rank: told.and_then(|t| u32::try_from(t).ok()),
         })
         .collect()
 }
@@ -774,10 +776,11 @@ impl Store {
                     expires_at: now + if count == 0 { first } else { other },
                     challenged_by: None,
                     challenge_deadline: None,
+                    told_rank: u32::try_from(count + 1).ok(),
                 };
                 sqlx::query(
-                    "INSERT INTO holds (proposal_id, venue_id, day, seq, expires_at, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO holds (proposal_id, venue_id, day, seq, expires_at, created_at, told_rank) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(id.0)
                 .bind(venue)
@@ -785,6 +788,7 @@ impl Store {
                 .bind(hold.seq)
                 .bind(hold.expires_at)
                 .bind(now)
+                .bind(count + 1)
                 .execute(&mut *tx)
                 .await?;
                 enqueue_in!(tx, &notices(&hold), now);
@@ -878,17 +882,71 @@ impl Store {
         Ok(self.holds_on(ProfileId(venue), day).await?.into_iter().find(|h| h.proposal == id))
     }
 
-    /// Gives a hold a later expiry (a hold promoted to 1st gets a 1st hold's time); never shortens.
-    pub async fn extend_hold(&self, id: ProposalId, until: DateTime<Utc>) -> Result<()> {
-        on_pool!(self, |p| sqlx::query(
-            "UPDATE holds SET expires_at = $1 WHERE proposal_id = $2 AND expires_at < $1"
-        )
-        .bind(until)
-        .bind(id.0)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+    /// Tells a hold's parties it moved up from `told` to `rank`: sets `told_rank` by a
+    /// compare-and-set and queues `notices` in the same transaction, and gives the hold at least
+    /// `until` (a 1st hold's time). False, with nothing written, if another pass told it first.
+    pub async fn tell_promotion(
+        &self,
+        id: ProposalId,
+        told: u32,
+        rank: u32,
+        until: Option<DateTime<Utc>>,
+        notices: &[Notice],
+    ) -> Result<bool> {
+        let now = self.clock.now();
+        let told_now = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let changed = sqlx::query(
+                "UPDATE holds SET told_rank = $1 WHERE proposal_id = $2 AND told_rank = $3",
+            )
+            .bind(i64::from(rank))
+            .bind(id.0)
+            .bind(i64::from(told))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed != 1 {
+                return Ok(false);
+            }
+            if let Some(until) = until {
+                sqlx::query(
+                    "UPDATE holds SET expires_at = $1 WHERE proposal_id = $2 AND expires_at < $1",
+                )
+                .bind(until)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            }
+            enqueue_in!(tx, notices, now);
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(true)
+        })?;
+        Ok(told_now)
+    }
+
+    /// Records a hold's rank as known to its parties without telling them (a hold that went
+    /// down, or one whose told rank was never stored).
+    pub async fn set_told_rank(&self, id: ProposalId, rank: u32) -> Result<()> {
+        on_pool!(self, |p| sqlx::query("UPDATE holds SET told_rank = $1 WHERE proposal_id = $2")
+            .bind(i64::from(rank))
+            .bind(id.0)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
+    }
+
+    /// The dates with a hold whose parties were told a worse rank than it has now: promotions
+    /// a crash left untold, for the timers' pass.
+    pub async fn dates_with_untold_promotions(&self) -> Result<Vec<(ProfileId, NaiveDate)>> {
+        let rows: Vec<(i64, NaiveDate)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT DISTINCT h.venue_id, h.day FROM holds AS h WHERE h.told_rank > (\
+               SELECT COUNT(*) FROM holds AS ahead \
+               WHERE ahead.venue_id = h.venue_id AND ahead.day = h.day AND ahead.seq <= h.seq)"
+        )
+        .fetch_all(p)
+        .await)?;
+        Ok(rows.into_iter().map(|(v, d)| (ProfileId(v), d)).collect())
     }
 
     /// Records that `challenger` challenges the hold of `first` until `deadline`, and queues
