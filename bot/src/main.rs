@@ -63,6 +63,12 @@ enum Command {
         /// Where to write the copy (must not exist yet).
         file: PathBuf,
     },
+    /// Put a backup made by `flowstage backup` in place of the SQLite database, which no process
+    /// may have open; the database it replaces is kept beside it.
+    Restore {
+        /// The backup to restore.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -170,6 +176,19 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             store.close().await;
             // For operators.
             println!("backup written to {}", file.display());
+        }
+        Command::Restore { file } => {
+            let restored =
+                Store::restore(&file, &config.database_url).await.context("restoring")?;
+            // Bring an older backup's schema up to this binary's.
+            let store = open(&config.database_url).await?;
+            store.close().await;
+            // For operators.
+            println!("restored {} into {}", file.display(), restored.database.display());
+            if let Some(previous) = restored.previous {
+                // For operators.
+                println!("the database it replaced is kept as {}", previous.display());
+            }
         }
         Command::Chat { role, user, lang } => {
             let user = user.unwrap_or_else(|| format!("{role:?}").to_lowercase());

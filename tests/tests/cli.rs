@@ -133,6 +133,94 @@ fn backup_is_consistent_while_another_process_writes() {
     assert!(!again.status.success(), "an existing file is never overwritten");
 }
 
+/// A backup taken while another process writes restores into place with what it held; the
+/// database it replaces is kept; a file that is not a backup, a database in use and a PostgreSQL
+/// URL are refused with nothing changed.
+#[test]
+fn restore_puts_a_backup_back_and_keeps_what_it_replaces() {
+    let t = TestDir::new();
+    let url = t.sqlite_url("live.db");
+    let t = t.env("DATABASE_URL", &url);
+    assert!(t.run(&["seed", "--demo"], "").status.success());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tickets = |store: &Store, who: &str| {
+        let id = Identity::new(Platform::Local, who);
+        rt.block_on(async {
+            let (account, _) = store.account_for_identity(&id, who, Lang::Fr).await.unwrap();
+            store.tickets_of(account.id).await.unwrap().len()
+        })
+    };
+    // Traffic during the backup: tickets written by this process.
+    let store = rt.block_on(Store::connect(&url, Arc::new(SystemClock))).unwrap();
+    let id = Identity::new(Platform::Local, "writer");
+    let account = rt.block_on(store.account_for_identity(&id, "writer", Lang::Fr)).unwrap().0.id;
+    let writer = rt.spawn({
+        let store = store.clone();
+        async move {
+            for i in 0..200 {
+                store.open_ticket(account, &format!("ticket {i}")).await.unwrap();
+            }
+        }
+    });
+    let backup = t.path().join("copy.db");
+    let out = t.run(&["backup", backup.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", transcript(&out));
+    rt.block_on(writer).unwrap();
+    let in_backup = {
+        let copy = rt
+            .block_on(Store::connect(
+                &format!("sqlite://{}", backup.display()),
+                Arc::new(SystemClock),
+            ))
+            .unwrap();
+        let n = tickets(&copy, "writer");
+        rt.block_on(copy.close());
+        n
+    };
+    // After the backup: more tickets, and someone new.
+    rt.block_on(async {
+        store.open_ticket(account, "after the backup").await.unwrap();
+        let late = Identity::new(Platform::Local, "late");
+        store.account_for_identity(&late, "late", Lang::Fr).await.unwrap();
+    });
+    // Still open here: the restore refuses and changes nothing.
+    let busy = t.run(&["restore", backup.to_str().unwrap()], "");
+    assert!(!busy.status.success(), "{}", transcript(&busy));
+    assert!(String::from_utf8_lossy(&busy.stderr).contains("stop every flowstage process"));
+    assert_eq!(tickets(&store, "writer"), 201);
+    rt.block_on(store.close());
+
+    let out = t.run(&["restore", backup.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", transcript(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("restored") && said.contains("before-restore-1"), "{said}");
+    let restored = rt.block_on(Store::connect(&url, Arc::new(SystemClock))).unwrap();
+    assert_eq!(tickets(&restored, "writer"), in_backup);
+    let counts = rt.block_on(restored.profile_counts()).unwrap();
+    assert_eq!(counts.iter().map(|(_, _, n)| n).sum::<i64>(), 40);
+    rt.block_on(restored.close());
+    let kept = format!("sqlite://{}", t.path().join("live.db.before-restore-1").display());
+    let kept = rt.block_on(Store::connect(&kept, Arc::new(SystemClock))).unwrap();
+    assert_eq!(tickets(&kept, "writer"), 201, "the replaced database is kept whole");
+    rt.block_on(kept.close());
+
+    // Refusals.
+    let junk = t.path().join("junk.db");
+    std::fs::write(&junk, b"not a database at all").unwrap();
+    let out = t.run(&["restore", junk.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a readable SQLite database"));
+    let out = t.run(&["restore", "nowhere.db"], "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a file"));
+    let pg = TestDir::new().env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test");
+    let out = pg.run(&["restore", backup.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_restore"));
+    let restored = rt.block_on(Store::connect(&url, Arc::new(SystemClock))).unwrap();
+    assert_eq!(tickets(&restored, "writer"), in_backup, "nothing changed by a refusal");
+    rt.block_on(restored.close());
+}
+
 #[test]
 fn serve_answers_health_and_readiness() {
     use std::io::{BufRead, BufReader, Read, Write};

@@ -14,6 +14,7 @@ mod profiles;
 mod proposals;
 mod social;
 mod sqlite;
+pub use sqlite::Restored;
 
 use std::sync::Arc;
 
@@ -203,6 +204,13 @@ impl Store {
             Pool::Sqlite(p) => sqlite::backup(p, path).await,
             Pool::Postgres(_) => postgres::backup(database_url, self.schema.as_deref(), path).await,
         }
+    }
+
+    /// Puts a SQLite backup made by [`Store::backup`] in place of the database of `url`, which no
+    /// process may have open; the replaced database is kept beside it (checks in `sqlite.rs`).
+    pub async fn restore(from: &std::path::Path, url: &str) -> Result<Restored> {
+        let known = SQLITE_MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0);
+        sqlite::restore(from, url, known).await
     }
 
     /// Whether the database answers: for `/readyz`.
