@@ -29,19 +29,7 @@ pub(crate) fn ask(turn: &mut Turn<'_>, prompt: &Prompt) {
         }
         Prompt::MatchFilters { .. } => ("prompt-match-filters", false),
     };
-    // Every example is computed from today, so none goes stale.
-    let today = turn.ctx.today();
-    let day = example_date(today);
-    let from = today + chrono::Duration::days(14);
-    let typed = |d: chrono::NaiveDate| match turn.lang {
-        Lang::Fr => d.format("%d/%m/%Y").to_string(),
-        Lang::En => d.format("%Y-%m-%d").to_string(),
-    };
-    let examples = [
-        ("day", typed(day)),
-        ("from", typed(from)),
-        ("to", typed(from + chrono::Duration::days(14))),
-    ];
+    let examples = examples(turn);
     let mut buttons = Vec::new();
     if skip {
         buttons.push(turn.button("btn-skip", &Action::Skip));
@@ -55,4 +43,20 @@ pub(crate) fn ask(turn: &mut Turn<'_>, prompt: &Prompt) {
 pub(crate) fn problem(turn: &mut Turn<'_>, prompt: &Prompt, p: &Problem) {
     turn.warn(message(turn.lang, p));
     ask(turn, prompt);
+}
+
+/// Dates to show in an example, computed from today so that none goes stale, written the way the
+/// person's language types them: `day` a week ahead, `from`–`to` a fortnight from then.
+pub(crate) fn examples(turn: &Turn<'_>) -> [(&'static str, String); 3] {
+    let today = turn.ctx.today();
+    let typed = |d: chrono::NaiveDate| match turn.lang {
+        Lang::Fr => d.format("%d/%m/%Y").to_string(),
+        Lang::En => d.format("%Y-%m-%d").to_string(),
+    };
+    let from = today + chrono::Duration::days(14);
+    [
+        ("day", typed(example_date(today))),
+        ("from", typed(from)),
+        ("to", typed(from + chrono::Duration::days(14))),
+    ]
 }

@@ -9,9 +9,9 @@ use chrono::{NaiveDate, NaiveTime};
 use super::errors::{Problem, message};
 use super::payload::{Action, DealKind};
 use super::reply::Span;
-use super::show;
 use super::state::{Mode, ProposeDraft, ProposeStep};
 use super::turn::{Turn, idle_help};
+use super::{prompts, show};
 use crate::booking::BookingFlowError;
 use crate::domain::ProfileId;
 use crate::domain::ProposalId;
@@ -118,7 +118,7 @@ pub(crate) async fn ask(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         ProposeStep::Day => {
             let days = common_days(turn, &d).await?;
             let mut r = if days.is_empty() {
-                turn.msg("propose-day-none", &[])
+                turn.msg("propose-day-none", &prompts::examples(turn))
             } else {
                 turn.msg_n("propose-day", days.len(), &[])
             };

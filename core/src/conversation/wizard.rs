@@ -9,9 +9,9 @@ use chrono::NaiveDate;
 use super::errors::{Problem, message};
 use super::payload::{Action, Field};
 use super::reply::{Button, Reply, Span};
-use super::show;
 use super::state::{Draft, Mode, Wizard};
 use super::turn::{Turn, idle_help};
+use super::{prompts, show};
 use crate::domain::account::Platform;
 use crate::domain::genre::{GenreError, GenreId, GenreSet};
 use crate::domain::places::{City, CityError};
@@ -191,7 +191,7 @@ fn ask_with(turn: &mut Turn<'_>, suggestions: Vec<Button>) -> Result<(), StoreEr
     let mut r = Reply::new().para(vec![Span::Italic(
         turn.ta("wizard-progress", &[("n", position.to_string()), ("total", total.to_string())]),
     )]);
-    r = r.para(turn.s(&key, &[]));
+    r = r.para(turn.s(&key, &prompts::examples(turn)));
     if let Some(current) = current_value(turn, &w, field) {
         r = r.para(vec![Span::Italic(turn.ta("wizard-current", &[("value", current)]))]);
     }
