@@ -1,14 +1,17 @@
-//! How profiles, dates and statuses read in a message, shared by every flow that shows them.
+//! How profiles, dates, statuses and holds read in a message, shared by every flow that shows
+//! them.
 
 use chrono::NaiveDate;
 
-use super::i18n::tr;
+use super::i18n::{spans, tr};
 use super::reply::Span;
+use crate::booking::HoldStatus;
 use crate::domain::Lang;
 use crate::domain::genre::GenreSet;
 use crate::domain::profile::{ProfileDetails, ProfileStatus};
 use crate::domain::proposal::{Deal, ProposalStatus, ShowTimes};
 use crate::domain::values::DateSet;
+use crate::domain::when::{self, Zone};
 
 #[must_use]
 pub fn day(lang: Lang, d: NaiveDate) -> String {
@@ -232,4 +235,76 @@ pub async fn responsiveness(
         (Some(rate), None) => tr(lang, "resp-rate", &[("rate", rate.to_string())]),
         _ => tr(lang, "resp-none", &[]),
     })
+}
+
+/// "1st hold" / "1re option", "2nd hold" / "2e option".
+#[must_use]
+pub fn hold_label(lang: Lang, rank: u32) -> String {
+    match rank {
+        1..=3 => tr(lang, &format!("hold-label-{rank}"), &[]),
+        _ => tr(lang, "hold-label", &[("rank", rank.to_string())]),
+    }
+}
+
+/// A held proposal's state in one line, for lists: "1st hold until …, challenged: answer …".
+#[must_use]
+pub fn hold_short(lang: Lang, zone: Zone, h: &HoldStatus) -> String {
+    let mut out = tr(
+        lang,
+        "hold-short",
+        &[("label", hold_label(lang, h.rank)), ("until", when::moment(lang, zone, h.expires_at))],
+    );
+    if let Some(c) = h.challenged {
+        out.push_str(&tr(
+            lang,
+            "hold-short-challenged",
+            &[("by", when::deadline(lang, zone, c.deadline))],
+        ));
+    }
+    if let Some(c) = h.challenging {
+        out.push_str(&tr(
+            lang,
+            "hold-short-challenging",
+            &[("by", when::deadline(lang, zone, c.deadline))],
+        ));
+    }
+    out
+}
+
+/// A held proposal's state as its detail says it: rank and expiry, and any running challenge
+/// with its deadline, worded for whether the reader is the one who decides (confirms or
+/// releases) or waits.
+#[must_use]
+pub fn hold_lines(lang: Lang, zone: Zone, h: &HoldStatus, decides: bool) -> Vec<Vec<Span>> {
+    let until = when::moment(lang, zone, h.expires_at);
+    let mut out = vec![spans(
+        lang,
+        "hold-line",
+        &[("label", hold_label(lang, h.rank)), ("until", until.clone())],
+    )];
+    match h.challenged {
+        Some(c) => {
+            let key = if decides { "hold-challenged-decide" } else { "hold-challenged-wait" };
+            out.push(spans(
+                lang,
+                key,
+                &[
+                    ("challenger", format!("#{}", c.other)),
+                    ("by", when::deadline(lang, zone, c.deadline)),
+                ],
+            ));
+        }
+        None if h.rank == 1 && decides => {
+            out.push(spans(lang, "hold-first-decide", &[("until", until)]));
+        }
+        None => {}
+    }
+    if let Some(c) = h.challenging {
+        out.push(spans(
+            lang,
+            "hold-challenging",
+            &[("first", format!("#{}", c.other)), ("by", when::deadline(lang, zone, c.deadline))],
+        ));
+    }
+    out
 }

@@ -188,6 +188,17 @@ pub enum Event {
         name: String,
         score: u8,
     },
+    /// An admin published the edit of an approved profile.
+    ProfileEditApproved {
+        profile: ProfileId,
+        name: String,
+    },
+    /// An admin refused the edit of an approved profile: the approved version stays.
+    ProfileEditRefused {
+        profile: ProfileId,
+        name: String,
+        reason: String,
+    },
 }
 
 impl Store {
