@@ -297,7 +297,8 @@ pub(crate) async fn review_edit(
             "edit-refused-done",
         ),
     };
-    turn.store().notify(p.owner, &event, &format!("profile:{id}:edit:{stamp}")).await?;
+    let decided = if matches!(outcome, EditReviewed::Published) { "published" } else { "refused" };
+    turn.store().notify(p.owner, &event, &format!("profile:{id}:edit-{decided}:{stamp}")).await?;
     turn.say(key, &[("id", id.to_string()), ("name", name)]);
     Ok(())
 }
