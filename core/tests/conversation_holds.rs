@@ -394,8 +394,7 @@ fn a_challenge_answered_by_confirm(h: &mut Harness) {
     check(
         h,
         &mut c.arlo,
-        &format!(
-            "
+        "
         > /proposals
         Vos dates confirmées :
         Réservation n° 1 · Arlo @ Vera Club · 05/12/2026
@@ -415,8 +414,7 @@ fn a_challenge_answered_by_confirm(h: &mut Harness) {
         > [Annuler]
         > /proposals
         Réservation n° 1
-    "
-        ),
+    ",
     );
     check(
         h,
@@ -666,13 +664,11 @@ fn holds_that_expire(h: &mut Harness) {
     check(
         h,
         &mut c.venue,
-        &format!(
-            "
+        "
         > /proposals
         expired (3)
         !Your dates with holds
-    "
-        ),
+    ",
     );
 }
 
