@@ -853,6 +853,7 @@ fn notifications_read_well_in_both_languages(h: &mut Harness) {
             rank: 1,
             expires_at: Some(at),
             recipient: Party::Venue,
+            decides: true,
         },
         Event::HoldReleased {
             proposal: p,

@@ -652,7 +652,9 @@ fn holds_that_expire(h: &mut Harness) {
         > /proposals
         > [#{p2}]
         expired
+        Reason: the hold ran out before the date was confirmed
         [💬 Write]
+        !hold_expired
         !Withdraw
         !Challenge
     "

@@ -529,3 +529,5 @@ usage-reinstate = Write: /reinstate ID reason, e.g. /reinstate 12 misunderstandi
 reinstated-done = Profile #{ $id } (**{ $name }**) is public again; its owner is told; the reason is in the audit trail.
 reinstate-not-suspended = Profile #{ $id } is not suspended (it is { $status }): nothing changed.
 reinstate-erased = Profile #{ $id } stays suspended: its owner erased their account.
+close-hold-expired = the hold ran out before the date was confirmed
+ev-hold-confirm-by = It is yours to confirm (book the date) before { $until }, when it runs out.

@@ -529,3 +529,5 @@ usage-reinstate = Écrivez : /reinstate NUMÉRO motif, par exemple /reinstate 12
 reinstated-done = Le profil n° { $id } (**{ $name }**) est de nouveau public ; son propriétaire est prévenu ; le motif est dans le journal d'audit.
 reinstate-not-suspended = Le profil n° { $id } n'est pas suspendu (il est { $status }) : rien n'a changé.
 reinstate-erased = Le profil n° { $id } reste suspendu : son propriétaire a effacé son compte.
+close-hold-expired = l'option a expiré avant que la date soit confirmée
+ev-hold-confirm-by = C'est à vous de la confirmer (réserver la date) avant le { $until }, quand elle expire.

@@ -146,7 +146,15 @@ pub fn render_event(event: &Event, lang: Lang, zone: Zone) -> Reply {
             button(lang, "btn-hold", &Action::Hold(*proposal)),
             button(lang, "btn-open", &Action::Open(*proposal)),
         ]),
-        Event::HoldPromoted { proposal, venue_name, day: d, rank, expires_at, recipient } => {
+        Event::HoldPromoted {
+            proposal,
+            venue_name,
+            day: d,
+            rank,
+            expires_at,
+            recipient,
+            decides,
+        } => {
             let first = *rank == 1;
             let key = match (recipient, first) {
                 (Party::Artist, true) => "ev-hold-first-artist",
@@ -163,10 +171,11 @@ pub fn render_event(event: &Event, lang: Lang, zone: Zone) -> Reply {
             let mut r = msg(key, &args);
             // Notices queued before promotions carried the new expiry say no deadline.
             if let Some(until) = expires_at {
-                let key = if *recipient == Party::Venue && first {
-                    "ev-hold-decide-by"
-                } else {
-                    "ev-hold-until"
+                // The one who confirms a new 1st hold is told it is theirs to decide, and by when.
+                let key = match (first && *decides, recipient) {
+                    (true, Party::Venue) => "ev-hold-decide-by",
+                    (true, Party::Artist) => "ev-hold-confirm-by",
+                    (false, _) => "ev-hold-until",
                 };
                 r = r.para(spans(lang, key, &[("until", moment(until))]));
             }

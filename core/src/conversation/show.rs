@@ -9,7 +9,7 @@ use crate::booking::HoldStatus;
 use crate::domain::Lang;
 use crate::domain::genre::GenreSet;
 use crate::domain::profile::{ProfileDetails, ProfileStatus};
-use crate::domain::proposal::{Deal, ProposalStatus, ShowTimes};
+use crate::domain::proposal::{Deal, ExpiryReason, ProposalStatus, ShowTimes};
 use crate::domain::values::DateSet;
 use crate::domain::when::{self, Zone};
 
@@ -87,21 +87,25 @@ pub fn status(lang: Lang, s: &ProfileStatus) -> String {
 }
 
 /// A proposal's reason as a sentence: the codes written when the system closes a proposal
-/// (`date_full`, …) become words; a reason a person typed is shown as typed.
+/// (`date_full`, `hold_expired`, …) become words; a reason a person typed is shown as typed.
 #[must_use]
 pub fn proposal_reason(lang: Lang, reason: &str) -> String {
-    match reason {
-        "artist_booked" => tr(lang, "close-artist-booked", &[]),
-        "date_full" => tr(lang, "close-date-full", &[]),
-        "profile_gone" => tr(lang, "close-profile-gone", &[]),
-        typed => typed.to_owned(),
+    match ExpiryReason::parse(reason) {
+        Some(ExpiryReason::HoldExpired) => tr(lang, "close-hold-expired", &[]),
+        Some(ExpiryReason::ArtistBooked) => tr(lang, "close-artist-booked", &[]),
+        Some(ExpiryReason::DateFull) => tr(lang, "close-date-full", &[]),
+        Some(ExpiryReason::ProfileGone) => tr(lang, "close-profile-gone", &[]),
+        None => reason.to_owned(),
     }
 }
 
 /// Whether a proposal was closed by the system rather than by time or a person.
 #[must_use]
 pub fn closed_by_system(reason: Option<&str>) -> bool {
-    matches!(reason, Some("artist_booked" | "date_full" | "profile_gone"))
+    matches!(
+        reason.and_then(ExpiryReason::parse),
+        Some(ExpiryReason::ArtistBooked | ExpiryReason::DateFull | ExpiryReason::ProfileGone)
+    )
 }
 
 #[must_use]

@@ -127,6 +127,9 @@ pub enum Event {
         expires_at: Option<DateTime<Utc>>,
         #[serde(default)]
         recipient: Party,
+        /// Whether the recipient is the proposal's receiver, who confirms a 1st hold.
+        #[serde(default)]
+        decides: bool,
     },
     HoldReleased {
         proposal: ProposalId,
