@@ -731,7 +731,7 @@ fn an_artist_asks_and_the_venue_holds(h: &mut Harness) {
             "
         > /proposals
         > [#{p}]
-        C'est vous qui décidez : confirmez-la (réservez la date) ou levez-la
+        C'est vous qui décidez : confirmez-la (réservez la date) avant qu'elle n'expire (mardi 1er décembre à 13 h).
         [✅ Confirmer (réserver la date)] [❌ Refuser] [↔️ Contre-proposer]
         !Lever
         !Défier

@@ -531,3 +531,4 @@ reinstate-not-suspended = Profile #{ $id } is not suspended (it is { $status }):
 reinstate-erased = Profile #{ $id } stays suspended: its owner erased their account.
 close-hold-expired = the hold ran out before the date was confirmed
 ev-hold-confirm-by = It is yours to confirm (book the date) before { $until }, when it runs out.
+hold-first-confirm = You decide: confirm it (book the date) before it runs out ({ $until }).

@@ -531,3 +531,4 @@ reinstate-not-suspended = Le profil n° { $id } n'est pas suspendu (il est { $st
 reinstate-erased = Le profil n° { $id } reste suspendu : son propriétaire a effacé son compte.
 close-hold-expired = l'option a expiré avant que la date soit confirmée
 ev-hold-confirm-by = C'est à vous de la confirmer (réserver la date) avant le { $until }, quand elle expire.
+hold-first-confirm = C'est vous qui décidez : confirmez-la (réservez la date) avant qu'elle n'expire ({ $until }).

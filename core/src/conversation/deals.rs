@@ -261,8 +261,9 @@ pub(crate) async fn open(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), Stor
     if p.status == ProposalStatus::Held
         && let Some(h) = turn.bookings().hold_status(id).await.map_err(flow_to_store)?
     {
-        let decides = moves.confirm || (h.challenged.is_some() && moves.release && !sent);
-        r = r.list(show::hold_lines(lang, turn.zone, &h, decides));
+        // The receiver decides a 1st hold (confirms, or releases when challenged).
+        let decides = !sent && h.rank == 1;
+        r = r.list(show::hold_lines(lang, turn.zone, &h, decides, moves.release));
     }
     r = r.list(terms_lines(turn, &p.terms));
     if let Some(reason) = &p.reason {

@@ -276,10 +276,16 @@ pub fn hold_short(lang: Lang, zone: Zone, h: &HoldStatus) -> String {
 }
 
 /// A held proposal's state as its detail says it: rank and expiry, and any running challenge
-/// with its deadline, worded for whether the reader is the one who decides (confirms or
-/// releases) or waits.
+/// with its deadline, worded for whether the reader is the one who decides (the proposal's
+/// receiver, who confirms) or waits, and whether they may also release it.
 #[must_use]
-pub fn hold_lines(lang: Lang, zone: Zone, h: &HoldStatus, decides: bool) -> Vec<Vec<Span>> {
+pub fn hold_lines(
+    lang: Lang,
+    zone: Zone,
+    h: &HoldStatus,
+    decides: bool,
+    may_release: bool,
+) -> Vec<Vec<Span>> {
     let until = when::moment(lang, zone, h.expires_at);
     let mut out = vec![spans(
         lang,
@@ -299,7 +305,8 @@ pub fn hold_lines(lang: Lang, zone: Zone, h: &HoldStatus, decides: bool) -> Vec<
             ));
         }
         None if h.rank == 1 && decides => {
-            out.push(spans(lang, "hold-first-decide", &[("until", until)]));
+            let key = if may_release { "hold-first-decide" } else { "hold-first-confirm" };
+            out.push(spans(lang, key, &[("until", until)]));
         }
         None => {}
     }
