@@ -609,6 +609,39 @@ fn a_challenge_that_lapses(h: &mut Harness) {
         Open proposals:
         #{p1} Arlo · 900 €
         [#{p1}] [✅ Accept] [📌 Hold the date]
+        > [#{p2}]
+        1st hold, held until Wednesday 2 December, 2 pm.
+        [✅ Confirm (book the date)] [❌ Refuse] [↔️ Counter] [Release the hold]
+        !Challenged
+    "
+        ),
+    );
+    // The challenger is 1st now, with a 1st hold's time from the lapse; the released one is an
+    // open proposal again, on which the artist may only ask for a hold.
+    check(
+        h,
+        &mut c.bea,
+        &format!(
+            "
+        > /proposals
+        > [#{p2}]
+        1st hold, held until Wednesday 2 December, 8 am.
+        [↩️ Withdraw] [💬 Write]
+        !challenges
+        !Challenge
+    "
+        ),
+    );
+    check(
+        h,
+        &mut c.arlo,
+        &format!(
+            "
+        > /proposals
+        > [#{p1}]
+        en attente de réponse
+        [↩️ Retirer] [📌 Demander une option au lieu] [💬 Écrire]
+        !Confirmer
     "
         ),
     );
@@ -657,6 +690,33 @@ fn holds_that_expire(h: &mut Harness) {
         !hold_expired
         !Withdraw
         !Challenge
+    "
+        ),
+    );
+    check(
+        h,
+        &mut c.cleo,
+        &format!(
+            "
+        > /proposals
+        > [#{p3}]
+        expirée
+        Motif : l'option a expiré avant que la date soit confirmée
+        [💬 Écrire]
+        !Défier
+    "
+        ),
+    );
+    check(
+        h,
+        &mut c.venue,
+        &format!(
+            "
+        > /proposals
+        > [🗓 Sat 5 Dec 2026]
+        #{p1} 1st hold until Tuesday 1 December, 1 pm · Arlo · 900 €
+        [#{p1}] [✅ Confirm (book the date)] [Release the hold]
+        !#{p2} 2nd
     "
         ),
     );
