@@ -829,7 +829,7 @@ fn the_calendar_link_is_offered_and_renewed(h: &mut Harness) {
         webcal://flowstage.example/calendar/{old}.ics
         > /settings
         Fuseau horaire : Europe/Paris
-        Agenda de Arlo
+        Agenda — Arlo
         https://flowstage.example/calendar/{old}.ics
         > [Nouveau lien d'agenda pour Arlo]
         L'ancien lien cesse aussitôt de fonctionner
@@ -888,7 +888,10 @@ fn admins_review_edits_and_reinstate(h: &mut Harness) {
         &mut admin,
         &format!(
             "
-        > /edits
+        > /pending
+        1 change to an approved profile waits for review.
+        No profile awaits review.
+        > [Changes to review]
         1 profile change to review
         #{id} Vera Club
         Published now:

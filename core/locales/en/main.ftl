@@ -532,3 +532,6 @@ reinstate-erased = Profile #{ $id } stays suspended: its owner erased their acco
 close-hold-expired = the hold ran out before the date was confirmed
 ev-hold-confirm-by = It is yours to confirm (book the date) before { $until }, when it runs out.
 hold-first-confirm = You decide: confirm it (book the date) before it runs out ({ $until }).
+pending-edits = { $count } changes to approved profiles wait for review.
+pending-edits-one = { $count } change to an approved profile waits for review.
+btn-edits = 📝 Changes to review

@@ -20,6 +20,14 @@ pub(crate) async fn pending(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     turn.state.mode = Mode::Idle;
     let lang = turn.lang;
     let list = turn.store().pending_profiles().await?;
+    // Changes to approved profiles wait in their own queue: say so here, where admins look.
+    let edits = turn.store().profiles_with_edits().await?.len();
+    if edits > 0 {
+        let r = turn
+            .msg_n("pending-edits", edits, &[])
+            .row(vec![turn.button("btn-edits", &Action::Command("edits"))]);
+        turn.push(r);
+    }
     if list.is_empty() {
         turn.say("pending-none", &[]);
         return Ok(());
