@@ -103,6 +103,9 @@ pub struct Rules {
     pub first_hold_days: u16,
     pub other_hold_days: u16,
     pub challenge_hours: u16,
+    /// Where people reach this instance (`PUBLIC_BASE_URL`): calendar feed links are built on
+    /// it. Without it the conversation says the calendar link is not available here.
+    pub public_base_url: Option<String>,
 }
 
 impl Default for Rules {
@@ -116,6 +119,7 @@ impl Default for Rules {
             first_hold_days: 7,
             other_hold_days: 5,
             challenge_hours: 48,
+            public_base_url: None,
         }
     }
 }
@@ -359,11 +363,12 @@ impl Config {
                 defaults.challenge_hours,
                 "a whole number of hours",
             )?,
+            public_base_url: env.url("PUBLIC_BASE_URL", &["https", "http"])?,
         };
         Ok(Self {
             database_url,
             http_addr,
-            public_base_url: env.url("PUBLIC_BASE_URL", &["https", "http"])?,
+            public_base_url: rules.public_base_url.clone(),
             telegram,
             discord,
             admins,

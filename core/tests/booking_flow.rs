@@ -1106,6 +1106,8 @@ fn promoted(
         rank,
         expires_at: Some(expires_at),
         recipient,
+        // These stories' proposals go from the artists to the venue, which confirms.
+        decides: recipient == Party::Venue,
     }
 }
 

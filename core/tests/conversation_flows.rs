@@ -14,6 +14,7 @@ use flowstage_core::conversation::{Incoming, render_event};
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::profile::ProfileStatus;
 use flowstage_core::domain::proposal::ProposalStatus;
+use flowstage_core::domain::when::Zone;
 use flowstage_core::domain::{Lang, ProposalId};
 use flowstage_core::notify::{CloseReason, Event};
 
@@ -155,7 +156,7 @@ fn admins_review_and_owners_are_told(h: &mut Harness) {
         matches!(&events[..], [Event::ProfileRejected { reason, .. }] if reason == "Photos missing"),
         "{events:?}"
     );
-    let told = render_event(&events[0], Lang::Fr).plain_text();
+    let told = render_event(&events[0], Lang::Fr, Zone::default()).plain_text();
     assert!(told.contains("n'a pas été validé. Motif : Photos missing"), "{told}");
     // Corrected, it goes back to review; then approved by command.
     check(
@@ -348,7 +349,7 @@ fn a_proposal_is_drafted_sent_and_accepted(h: &mut Harness) {
         matches!(&events[..], [Event::ProposalReceived { proposal, .. }] if *proposal == id),
         "{events:?}"
     );
-    let told = render_event(&events[0], Lang::En).plain_text();
+    let told = render_event(&events[0], Lang::En, Zone::default()).plain_text();
     assert!(told.contains(&format!("New proposal #{id} from Arlo")), "{told}");
     check(
         h,
@@ -362,8 +363,8 @@ fn a_proposal_is_drafted_sent_and_accepted(h: &mut Harness) {
         > [#{id}]
         Proposal #{id} from Arlo
         door deal, 80 % of ticket sales
-        [✅ Accept] [❌ Refuse] [↔️ Counter]
-        [💬 Write] [📌 Hold the date]
+        [✅ Accept] [❌ Refuse] [↔️ Counter] [📌 Hold the date] [💬 Write] [🗓 Date view]
+        !Ask the venue
         > [Write]
         Your message?
         > See you at six.
@@ -531,13 +532,16 @@ fn proposals_are_refused_countered_and_withdrawn(h: &mut Harness) {
         > /proposals
         > [#{third}]
         > [Hold the date]
-        Hold placed on proposal #{third} (rank 1)
+        Date held for proposal #{third}: 1st hold until Tuesday 1 December, 1 pm
         > /proposals
+        on hold (1)
+        1st hold until Tuesday 1 December, 1 pm
         > [#{third}]
         on hold
-        [Release the hold] [⚔️ Challenge the 1st hold]
-        > [Challenge]
-        Only the other side can do this with this proposal.
+        1st hold, held until Tuesday 1 December, 1 pm.
+        You decide: confirm it (book the date) or release it
+        [✅ Confirm (book the date)] [❌ Refuse] [↔️ Counter] [Release the hold]
+        !Challenge
     "
         ),
     );
@@ -849,6 +853,7 @@ fn notifications_read_well_in_both_languages(h: &mut Harness) {
             rank: 1,
             expires_at: Some(at),
             recipient: Party::Venue,
+            decides: true,
         },
         Event::HoldReleased {
             proposal: p,
@@ -886,14 +891,15 @@ fn notifications_read_well_in_both_languages(h: &mut Harness) {
     ];
     for lang in [Lang::Fr, Lang::En] {
         for e in &events {
-            let r = render_event(e, lang);
+            let r = render_event(e, lang, Zone::default());
             let text = r.plain_text();
             assert!(!text.is_empty() && !text.contains('⟦'), "{e:?} in {lang:?}: {text}");
             assert!(r.all_buttons().all(|b| b.payload.len() <= 64));
         }
     }
-    let fr = render_event(&events[3], Lang::Fr).plain_text().replace('\u{a0}', " ");
-    assert!(fr.contains("pour le 05/12/2026, cachet 1 200"), "{fr}");
+    let fr =
+        render_event(&events[3], Lang::Fr, Zone::default()).plain_text().replace('\u{a0}', " ");
+    assert!(fr.contains("pour le samedi 5 décembre 2026, cachet 1 200"), "{fr}");
 }
 
 fn the_index_follows_approvals_and_suspensions(h: &mut Harness) {
@@ -926,7 +932,7 @@ fn the_index_follows_approvals_and_suspensions(h: &mut Harness) {
         matches!(&alerts[..], [Event::SearchAlert { name, .. }] if name == "Vic's"),
         "{alerts:?}"
     );
-    let told = render_event(&alerts[0], Lang::En).plain_text();
+    let told = render_event(&alerts[0], Lang::En, Zone::default()).plain_text();
     assert!(told.contains("New profile for your search: Vic's"), "{told}");
     let mut admin = h.admin("root", Lang::En);
     check(

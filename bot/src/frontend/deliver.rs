@@ -195,14 +195,14 @@ impl<O: Outlet> Deliverer<O> {
             }
             return;
         };
-        let lang = match store.account(item.account).await {
-            Ok(a) => a.lang,
+        let account = match store.account(item.account).await {
+            Ok(a) => a,
             Err(e) => {
                 let _ = store.retry_later(item.id, later(1), &e.to_string()).await;
                 return;
             }
         };
-        let reply = render_delivery(store, &self.rules, &event, lang).await;
+        let reply = render_delivery(store, &self.rules, &event, &account).await;
         let to = Recipient { account: item.account, identity: identity.clone() };
         match self.outlet.send(&to, &reply).await {
             Ok(()) | Err(DeliveryError::Unreachable) => {

@@ -98,3 +98,11 @@ cal-pending = Proposal awaiting an answer.
 cal-hold-until = { $label } until { $until }.
 cal-hold-challenged = Hold challenged: to confirm or release { $by }.
 cal-hold-challenging = Challenging the 1st hold: answer due { $by }.
+
+# Admin commands of issue 19.
+cmd-edits = Profile changes to review
+cmd-edits-long = changes to approved profiles waiting for review (the published version stays until then)
+cmd-reinstate = Reinstate a suspended profile
+cmd-reinstate-long = make a suspended profile public again: /reinstate NUMBER reason
+cmd-reinstate-id = The profile's number
+cmd-reinstate-reason = The reason, kept in the audit trail and told to the person

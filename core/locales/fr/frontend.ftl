@@ -98,3 +98,11 @@ cal-pending = Proposition en attente de réponse.
 cal-hold-until = { $label } jusqu'au { $until }.
 cal-hold-challenged = Option contestée : à confirmer ou libérer { $by }.
 cal-hold-challenging = Vous contestez la 1re option : réponse attendue { $by }.
+
+# Admin commands of issue 19.
+cmd-edits = Modifications de profils à valider
+cmd-edits-long = les modifications de profils validés en attente (la version publiée reste d'ici là)
+cmd-reinstate = Rétablir un profil suspendu
+cmd-reinstate-long = rendre public un profil suspendu : /reinstate NUMÉRO motif
+cmd-reinstate-id = Le numéro du profil
+cmd-reinstate-reason = Le motif, gardé dans le journal d'audit et transmis à la personne

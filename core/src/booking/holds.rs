@@ -332,6 +332,7 @@ impl BookingService {
                         rank: rank_u8(hold.rank),
                         expires_at: Some(expires_at),
                         recipient,
+                        decides: p.receiver() == recipient,
                     };
                     notice(sides.of(recipient).owner, &event, &key)
                 })

@@ -11,9 +11,10 @@ use super::payload::Action;
 use super::reply::{Attachment, Reply, Span};
 use super::state::{Mode, Prompt};
 use super::turn::Turn;
-use super::{Effect, prompts, show, wizard};
+use super::{Effect, calendar, prompts, show, wizard};
 use crate::domain::profile::ProfileKind;
 use crate::domain::values::Email;
+use crate::domain::when::Zone;
 use crate::domain::{Lang, ProfileId};
 use crate::store::{LinkError, Settings, StoreError};
 
@@ -34,7 +35,16 @@ pub(crate) async fn profile(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         .para(vec![Span::Bold(format!("{} (#{})", p.details.name(), p.id))])
         .para(vec![Span::Italic(show::status(lang, &p.status))])
         .list(show::detail_lines(lang, &p.details, &p.dates))
-        .para(vec![Span::Italic(show::responsiveness(lang, turn.store(), p.id).await?)])
+        .para(vec![Span::Italic(show::responsiveness(lang, turn.store(), p.id).await?)]);
+    if let Some(edit) = turn.store().profile_edit(p.id).await? {
+        // The approved version stays published until an admin reviews the edit.
+        r = r
+            .para(turn.s("profile-edit-waiting", &[]))
+            .list(show::detail_lines(lang, &edit, &p.dates));
+    }
+    r = r
+        .para(turn.s("profile-calendar", &[]))
+        .list(calendar::lines(turn.store(), turn.ctx.rules, lang, p.id).await?)
         .row(vec![turn.button("btn-edit-profile", &Action::EditProfile(p.id))]);
     let others: Vec<_> = mine
         .iter()
@@ -89,14 +99,13 @@ fn settings_of(turn: &Turn<'_>) -> Settings {
 }
 
 /// `/settings`.
-pub(crate) fn settings(turn: &mut Turn<'_>) -> Result<(), StoreError> {
+pub(crate) async fn settings(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     turn.state.mode = Mode::Idle;
     let s = settings_of(turn);
-    show_settings(turn, &s);
-    Ok(())
+    show_settings(turn, &s).await
 }
 
-fn show_settings(turn: &mut Turn<'_>, s: &Settings) {
+async fn show_settings(turn: &mut Turn<'_>, s: &Settings) -> Result<(), StoreError> {
     let on_off = |b: bool| turn.t(if b { "on" } else { "off" });
     let email = s.contact_email.as_ref().map_or_else(|| "—".to_owned(), ToString::to_string);
     let r = turn
@@ -118,15 +127,31 @@ fn show_settings(turn: &mut Turn<'_>, s: &Settings) {
             turn.button("btn-threshold", &Action::AskThreshold),
             turn.button("btn-email", &Action::AskEmail),
         ]);
+    let mut r = r
+        .para(turn.s("settings-zone", &[("zone", turn.zone.to_string())]))
+        .row(vec![turn.button("btn-zone", &Action::AskZone)]);
+    // Each profile's calendar feed, with a way to replace a link that leaked.
+    for p in turn.store().profiles_of(turn.account()).await? {
+        let name = p.details.name().to_string();
+        r = r
+            .para(turn.s("settings-calendar", &[("name", name.clone())]))
+            .list(calendar::lines(turn.store(), turn.ctx.rules, turn.lang, p.id).await?);
+        if turn.ctx.rules.public_base_url.is_some() {
+            r = r.row(vec![turn.button_text(
+                turn.ta("btn-renew-calendar", &[("name", name)]),
+                &Action::RenewCalendar(p.id),
+            )]);
+        }
+    }
     turn.push(r);
+    Ok(())
 }
 
 async fn save_settings(turn: &mut Turn<'_>, s: &Settings) -> Result<(), StoreError> {
     turn.store().update_settings(turn.account(), s).await?;
     turn.lang = s.lang;
     turn.say("settings-saved", &[]);
-    show_settings(turn, s);
-    Ok(())
+    show_settings(turn, s).await
 }
 
 /// Settings buttons act at once, whatever screen they were on.
@@ -282,4 +307,58 @@ pub(crate) async fn set_email(
     turn.state.mode = Mode::Idle;
     let s = Settings { contact_email: email, ..settings_of(turn) };
     save_settings(turn, &s).await
+}
+
+/// `/settings` → time zone: an IANA name; every moment is then written in its time.
+pub(crate) async fn set_zone(
+    turn: &mut Turn<'_>,
+    prompt: &Prompt,
+    t: &str,
+) -> Result<(), StoreError> {
+    let Ok(zone) = Zone::parse(t) else {
+        prompts::problem(turn, prompt, &Problem::Zone);
+        return Ok(());
+    };
+    turn.state.mode = Mode::Idle;
+    turn.store().set_time_zone(turn.account(), zone).await?;
+    turn.zone = zone;
+    let s = settings_of(turn);
+    turn.say("settings-saved", &[]);
+    show_settings(turn, &s).await
+}
+
+/// `/settings` → a new calendar link for one profile: asked first (`now` false), since every
+/// calendar subscribed to the old link stops updating.
+pub(crate) async fn renew_calendar(
+    turn: &mut Turn<'_>,
+    id: ProfileId,
+    now: bool,
+) -> Result<(), StoreError> {
+    let mine = turn.store().profiles_of(turn.account()).await?;
+    let Some(p) = mine.iter().find(|p| p.id == id) else {
+        turn.say("profile-not-yours", &[]);
+        return Ok(());
+    };
+    let name = p.details.name().to_string();
+    if !now {
+        let r = turn.msg("calendar-renew-confirm", &[("name", name)]).row(vec![
+            turn.button("btn-renew-yes", &Action::RenewCalendarNow(id)),
+            turn.button("btn-cancel", &Action::Command("settings")),
+        ]);
+        turn.push(r);
+        return Ok(());
+    }
+    turn.store().renew_calendar_token(id).await?;
+    turn.store()
+        .audit(
+            Some(turn.account()),
+            "calendar.renewed",
+            &format!("profile:{id}"),
+            &serde_json::json!({}),
+        )
+        .await?;
+    let lines = calendar::lines(turn.store(), turn.ctx.rules, turn.lang, id).await?;
+    let r = turn.msg("calendar-renewed", &[("name", name)]).list(lines);
+    turn.push(r);
+    Ok(())
 }

@@ -1,6 +1,9 @@
 //! Moderation for the admins of the configuration: the review queue with Approve / Reject
-//! buttons, `/approve ID`, `/reject ID reason`, `/suspend ID reason`, `/stats`, `/tickets`. The
-//! owner of a profile is told of each decision, with the reason, through the outbox.
+//! buttons, `/approve ID`, `/reject ID reason`, `/suspend ID reason`, `/stats`, `/tickets`; the
+//! edits of approved profiles waiting for review (`/edits`: the published version beside the
+//! edit, approve or refuse with a reason) and `/reinstate ID reason` for a suspended profile.
+//! The owner of a profile is told of each decision, with the reason, through the outbox; the
+//! store keeps each decision and its reason in the audit trail.
 
 use super::errors::flow_to_store;
 use super::payload::Action;
@@ -11,12 +14,20 @@ use super::turn::Turn;
 use crate::domain::profile::ProfileStatus;
 use crate::domain::{ProfileId, TicketId};
 use crate::notify::Event;
-use crate::store::StoreError;
+use crate::store::{EditDecision, EditReviewed, Reinstated, StoreError};
 
 pub(crate) async fn pending(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     turn.state.mode = Mode::Idle;
     let lang = turn.lang;
     let list = turn.store().pending_profiles().await?;
+    // Changes to approved profiles wait in their own queue: say so here, where admins look.
+    let edits = turn.store().profiles_with_edits().await?.len();
+    if edits > 0 {
+        let r = turn
+            .msg_n("pending-edits", edits, &[])
+            .row(vec![turn.button("btn-edits", &Action::Command("edits"))]);
+        turn.push(r);
+    }
     if list.is_empty() {
         turn.say("pending-none", &[]);
         return Ok(());
@@ -216,5 +227,122 @@ pub(crate) async fn close_ticket(turn: &mut Turn<'_>, id: TicketId) -> Result<()
         if closed { "ticket-closed" } else { "ticket-already-closed" },
         &[("id", id.to_string())],
     );
+    Ok(())
+}
+
+/// `/edits`: approved profiles whose public fields were changed, the published version (still
+/// shown and matched) beside the edit waiting, with Approve and Refuse.
+pub(crate) async fn edits(turn: &mut Turn<'_>) -> Result<(), StoreError> {
+    turn.state.mode = Mode::Idle;
+    let lang = turn.lang;
+    let list = turn.store().profiles_with_edits().await?;
+    if list.is_empty() {
+        turn.say("edits-none", &[]);
+        return Ok(());
+    }
+    let title = turn.msg_n("edits-title", list.len(), &[]);
+    turn.push(title);
+    for (p, edit) in list.iter().take(10) {
+        let kind = turn.t(&format!("kind-{}", p.kind().as_str()));
+        let r = Reply::new()
+            .para(vec![
+                Span::Bold(format!("#{} {}", p.id, p.details.name())),
+                Span::Italic(format!(" ({kind})")),
+            ])
+            .para(turn.s("edits-published", &[]))
+            .list(show::detail_lines(lang, &p.details, &p.dates))
+            .para(turn.s("edits-proposed", &[]))
+            .list(show::detail_lines(lang, edit, &p.dates))
+            .row(vec![
+                turn.button("btn-approve-edit", &Action::ApproveEdit(p.id)),
+                turn.button("btn-refuse-edit", &Action::RefuseEdit(p.id)),
+            ]);
+        turn.push(r);
+    }
+    Ok(())
+}
+
+/// Publishes (`reason: None`) or refuses an approved profile's pending edit, and tells its owner.
+pub(crate) async fn review_edit(
+    turn: &mut Turn<'_>,
+    id: ProfileId,
+    reason: Option<String>,
+) -> Result<(), StoreError> {
+    turn.state.mode = Mode::Idle;
+    if !turn.is_admin() {
+        turn.say("admin-only", &[]);
+        return Ok(());
+    }
+    let decision = match &reason {
+        None => EditDecision::Approve,
+        Some(r) => EditDecision::Reject(r),
+    };
+    let outcome = match turn.store().review_profile_edit(id, turn.account(), decision).await {
+        Ok(o) => o,
+        Err(StoreError::NotFound(_)) => {
+            turn.say("profile-unknown", &[("id", id.to_string())]);
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    let p = turn.store().profile(id).await?;
+    let name = p.details.name().to_string();
+    let stamp = turn.ctx.now.timestamp_micros();
+    let (event, key) = match (outcome, reason) {
+        (EditReviewed::NothingPending, _) => {
+            turn.say("edit-nothing-pending", &[("id", id.to_string())]);
+            return Ok(());
+        }
+        (EditReviewed::Published, _) => {
+            (Event::ProfileEditApproved { profile: id, name: name.clone() }, "edit-approved-done")
+        }
+        (EditReviewed::Dropped, reason) => (
+            Event::ProfileEditRefused {
+                profile: id,
+                name: name.clone(),
+                reason: reason.unwrap_or_default(),
+            },
+            "edit-refused-done",
+        ),
+    };
+    let decided = if matches!(outcome, EditReviewed::Published) { "published" } else { "refused" };
+    turn.store().notify(p.owner, &event, &format!("profile:{id}:edit-{decided}:{stamp}")).await?;
+    turn.say(key, &[("id", id.to_string()), ("name", name)]);
+    Ok(())
+}
+
+/// `/reinstate ID reason`: a suspended profile is public again; the reason goes to the audit
+/// trail and to its owner.
+pub(crate) async fn reinstate_cmd(turn: &mut Turn<'_>, args: &str) -> Result<(), StoreError> {
+    let Some((id, reason)) = parse_id(args).filter(|(_, r)| !r.is_empty()) else {
+        turn.say("usage-reinstate", &[]);
+        return Ok(());
+    };
+    let outcome = match turn.store().reinstate_profile(id, turn.account(), &reason).await {
+        Ok(o) => o,
+        Err(StoreError::NotFound(_)) => {
+            turn.say("profile-unknown", &[("id", id.to_string())]);
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    match outcome {
+        Reinstated::Done => {
+            let p = turn.store().profile(id).await?;
+            let name = p.details.name().to_string();
+            let event = Event::ProfileReinstated { profile: id, name: name.clone(), reason };
+            let stamp = turn.ctx.now.timestamp_micros();
+            turn.store()
+                .notify(p.owner, &event, &format!("profile:{id}:reinstated:{stamp}"))
+                .await?;
+            turn.say("reinstated-done", &[("id", id.to_string()), ("name", name)]);
+        }
+        Reinstated::ReasonNeeded => turn.say("usage-reinstate", &[]),
+        Reinstated::NotSuspended(status) => turn.say(
+            "reinstate-not-suspended",
+            &[("id", id.to_string()), ("status", show::status(turn.lang, &status))],
+        ),
+        Reinstated::OwnerErased => turn.say("reinstate-erased", &[("id", id.to_string())]),
+    }
     Ok(())
 }

@@ -88,6 +88,8 @@ pub const CATALOGUE: &[Command] = &[
     admin("suspend", &[PROFILE_ID, REASON]),
     admin("stats", &[]),
     admin("tickets", &[]),
+    admin("edits", &[]),
+    admin("reinstate", &[PROFILE_ID, REASON]),
 ];
 
 /// Other spellings people type.

@@ -38,6 +38,8 @@ pub enum Problem {
     Threshold,
     /// That date is not free on both sides.
     DayNotCommon,
+    /// A time zone name such as Europe/Paris was expected.
+    Zone,
 }
 
 fn d(date: chrono::NaiveDate, lang: Lang) -> String {
@@ -116,6 +118,7 @@ pub fn message(lang: Lang, problem: &Problem) -> String {
         Problem::Times => t("err-times"),
         Problem::Percent => t("err-percent"),
         Problem::Threshold => t("err-threshold"),
+        Problem::Zone => t("err-zone"),
         Problem::DayNotCommon => t("err-day-not-common"),
     }
 }

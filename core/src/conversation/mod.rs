@@ -16,6 +16,7 @@ pub mod state;
 
 mod account;
 mod admin;
+mod calendar;
 mod deals;
 mod engine;
 mod events;
@@ -148,6 +149,7 @@ pub async fn step(ctx: &Ctx<'_>, state: State, input: Incoming) -> Step {
         replies: Vec::new(),
         effects: Vec::new(),
         lang: ctx.account.lang,
+        zone: ctx.account.time_zone,
         pure: false,
     };
     let pressed_nonce = turn.state.nonce;
@@ -276,12 +278,23 @@ fn allowed_without_consent(input: &Incoming, mode: &Mode, admin: bool) -> bool {
             None => true,
             Some((_, Action::Consent(_))) => true,
             Some((_, Action::Command(c))) => command(c),
-            Some((_, Action::Approve(_) | Action::Reject(_) | Action::CloseTicket(_))) => admin,
+            Some((
+                _,
+                Action::Approve(_)
+                | Action::Reject(_)
+                | Action::CloseTicket(_)
+                | Action::ApproveEdit(_)
+                | Action::RefuseEdit(_),
+            )) => admin,
             Some(_) => false,
         },
         Incoming::Text(_) => {
             matches!(mode, Mode::Idle | Mode::Consent)
-                || admin && matches!(mode, Mode::Await(Prompt::RejectReason { .. }))
+                || admin
+                    && matches!(
+                        mode,
+                        Mode::Await(Prompt::RejectReason { .. } | Prompt::EditRefuseReason { .. })
+                    )
         }
         Incoming::Location { .. } => false,
     }
@@ -318,7 +331,7 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
         if name == "mydata" {
             account::mydata(turn).await?;
         } else {
-            account::settings(turn)?;
+            account::settings(turn).await?;
             find::show_followed(turn).await?;
         }
         turn.state.mode = here;
@@ -354,7 +367,7 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
         "favorites" => find::favourites(turn).await,
         "proposals" => deals::list(turn).await,
         "settings" => {
-            account::settings(turn)?;
+            account::settings(turn).await?;
             find::show_followed(turn).await
         }
         "link" => account::link(turn, args).await,
@@ -371,6 +384,8 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
         "suspend" => admin::suspend_cmd(turn, args).await,
         "stats" => admin::stats(turn).await,
         "tickets" => admin::tickets(turn).await,
+        "edits" => admin::edits(turn).await,
+        "reinstate" => admin::reinstate_cmd(turn, args).await,
         _ => {
             turn.say("unknown-command", &[("command", format!("/{name}"))]);
             idle_help(turn);
@@ -486,10 +501,27 @@ async fn global_action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreE
         Action::Hold(id) => deals::hold(turn, id).await,
         Action::Release(id) => deals::release(turn, id).await,
         Action::Challenge(id) => deals::challenge(turn, id).await,
-        Action::CancelBooking(id) => {
-            let prompt = state::Prompt::CancelReason { booking: id };
-            turn.state.mode = Mode::Await(prompt.clone());
-            prompts::ask(turn, &prompt);
+        Action::CancelBooking(id) => deals::ask_cancel(turn, id).await,
+        Action::AskHold(id) => deals::ask_hold(turn, id).await,
+        Action::Confirm(id) => deals::confirm(turn, id).await,
+        Action::Board(venue, day) => deals::board(turn, venue, day).await,
+        Action::Contract(id) => deals::contract(turn, id).await,
+        Action::RenewCalendar(id) => account::renew_calendar(turn, id, false).await,
+        Action::RenewCalendarNow(id) => account::renew_calendar(turn, id, true).await,
+        Action::AskZone => {
+            turn.state.mode = Mode::Await(Prompt::TimeZone);
+            prompts::ask(turn, &Prompt::TimeZone);
+            Ok(())
+        }
+        Action::ApproveEdit(id) => admin::review_edit(turn, id, None).await,
+        Action::RefuseEdit(id) => {
+            if turn.is_admin() {
+                let prompt = state::Prompt::EditRefuseReason { profile: id };
+                turn.state.mode = Mode::Await(prompt.clone());
+                prompts::ask(turn, &prompt);
+            } else {
+                turn.say("admin-only", &[]);
+            }
             Ok(())
         }
         Action::EditProfile(id) => account::edit_profile(turn, id).await,
@@ -583,6 +615,10 @@ async fn answer_prompt(turn: &mut Turn<'_>, text: Option<&str>) -> Result<(), St
             deals::cancel_booking(turn, *booking, reason).await
         }
         (Prompt::Support, Some(body)) => account::open_ticket(turn, body).await,
+        (Prompt::TimeZone, Some(t)) => account::set_zone(turn, &prompt, t).await,
+        (Prompt::EditRefuseReason { profile }, Some(reason)) => {
+            admin::review_edit(turn, *profile, Some(reason.to_owned())).await
+        }
         (Prompt::Threshold, Some(t)) => account::set_threshold(turn, &prompt, t).await,
         (Prompt::Email, t) => account::set_email(turn, &prompt, t).await,
         (Prompt::MatchDates { radius_km }, Some(t)) => {
@@ -669,6 +705,9 @@ async fn help(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         None => "help-newcomer",
     };
     let mut r = turn.msg(key, &[]);
+    if kind.is_some() {
+        r = r.para(turn.s("help-holds", &[])).para(turn.s("help-calendar", &[]));
+    }
     // The lists come from the command catalogue, as every platform's menu does.
     let line = |c: &commands::Command| {
         turn.s(

@@ -178,6 +178,22 @@ pub enum Action {
     Approve(ProfileId),
     Reject(ProfileId),
     CloseTicket(TicketId),
+    // Holds, bookings and the calendar (issue 19).
+    /// The artist side asks the venue to hold the date.
+    AskHold(ProposalId),
+    /// The receiver confirms (books) a 1st hold.
+    Confirm(ProposalId),
+    /// A venue's date view: its booking, holds by rank and open proposals.
+    Board(ProfileId, NaiveDate),
+    /// The contract of a booking, sent again.
+    Contract(BookingId),
+    /// Asks before replacing a profile's calendar link.
+    RenewCalendar(ProfileId),
+    /// Replaces it: the old link stops working.
+    RenewCalendarNow(ProfileId),
+    AskZone,
+    ApproveEdit(ProfileId),
+    RefuseEdit(ProfileId),
 }
 
 impl Action {
@@ -225,6 +241,15 @@ impl Action {
                 | Action::Reject(_)
                 | Action::CloseTicket(_)
                 | Action::Unfollow(_)
+                | Action::AskHold(_)
+                | Action::Confirm(_)
+                | Action::Board(..)
+                | Action::Contract(_)
+                | Action::RenewCalendar(_)
+                | Action::RenewCalendarNow(_)
+                | Action::AskZone
+                | Action::ApproveEdit(_)
+                | Action::RefuseEdit(_)
         )
     }
 
@@ -281,6 +306,15 @@ impl Action {
             Action::Approve(p) => format!("ap:{p}"),
             Action::Reject(p) => format!("rj:{p}"),
             Action::CloseTicket(t) => format!("tc:{t}"),
+            Action::AskHold(p) => format!("pq:{p}"),
+            Action::Confirm(p) => format!("pk:{p}"),
+            Action::Board(p, d) => format!("bd:{p}:{d}"),
+            Action::Contract(b) => format!("bk:{b}"),
+            Action::RenewCalendar(p) => format!("cr:{p}"),
+            Action::RenewCalendarNow(p) => format!("crn:{p}"),
+            Action::AskZone => "tz".into(),
+            Action::ApproveEdit(p) => format!("ae:{p}"),
+            Action::RefuseEdit(p) => format!("re:{p}"),
         }
     }
 
@@ -344,6 +378,21 @@ impl Action {
             "ap" => Action::Approve(ProfileId(id()?)),
             "rj" => Action::Reject(ProfileId(id()?)),
             "tc" => Action::CloseTicket(TicketId(id()?)),
+            "pq" => Action::AskHold(ProposalId(id()?)),
+            "pk" => Action::Confirm(ProposalId(id()?)),
+            "bd" => {
+                let (p, d) = arg.split_once(':')?;
+                Action::Board(
+                    ProfileId(p.parse().ok()?),
+                    NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?,
+                )
+            }
+            "bk" => Action::Contract(BookingId(id()?)),
+            "cr" => Action::RenewCalendar(ProfileId(id()?)),
+            "crn" => Action::RenewCalendarNow(ProfileId(id()?)),
+            "tz" => Action::AskZone,
+            "ae" => Action::ApproveEdit(ProfileId(id()?)),
+            "re" => Action::RefuseEdit(ProfileId(id()?)),
             _ => return None,
         })
     }
@@ -425,6 +474,15 @@ mod tests {
             Action::ClearFilter(FilterKind::Capacity),
             Action::Follow,
             Action::Unfollow(SavedSearchId(big)),
+            Action::AskHold(ProposalId(big)),
+            Action::Confirm(ProposalId(big)),
+            Action::Board(ProfileId(big), NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()),
+            Action::Contract(BookingId(big)),
+            Action::RenewCalendar(ProfileId(big)),
+            Action::RenewCalendarNow(ProfileId(big)),
+            Action::AskZone,
+            Action::ApproveEdit(ProfileId(big)),
+            Action::RefuseEdit(ProfileId(big)),
         ];
         for a in actions {
             let p = encode(u32::MAX, &a);

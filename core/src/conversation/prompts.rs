@@ -10,6 +10,16 @@ use crate::domain::Lang;
 use crate::domain::search::FilterKind;
 use crate::domain::values::example_date;
 
+/// Time zones offered as buttons; any other IANA name can be typed.
+const COMMON_ZONES: [&str; 6] = [
+    "Europe/Paris",
+    "Europe/Brussels",
+    "Europe/Zurich",
+    "Europe/London",
+    "America/Montreal",
+    "Indian/Reunion",
+];
+
 /// Asks for the typed answer a prompt waits for.
 pub(crate) fn ask(turn: &mut Turn<'_>, prompt: &Prompt) {
     let (key, skip) = match prompt {
@@ -28,9 +38,21 @@ pub(crate) fn ask(turn: &mut Turn<'_>, prompt: &Prompt) {
             ("prompt-match-radius", false)
         }
         Prompt::MatchFilters { .. } => ("prompt-match-filters", false),
+        Prompt::TimeZone => ("prompt-zone", false),
+        Prompt::EditRefuseReason { .. } => ("prompt-edit-refuse-reason", false),
     };
     let examples = examples(turn);
     let mut buttons = Vec::new();
+    if *prompt == Prompt::TimeZone {
+        let zones: Vec<String> = COMMON_ZONES.iter().map(|z| (*z).to_owned()).collect();
+        let suggestions = turn.suggestions(&zones);
+        let r = turn
+            .msg(key, &[])
+            .grid(suggestions, 3)
+            .row(vec![turn.button("btn-cancel", &Action::Cancel)]);
+        turn.push(r);
+        return;
+    }
     if skip {
         buttons.push(turn.button("btn-skip", &Action::Skip));
     }

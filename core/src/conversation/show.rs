@@ -1,14 +1,17 @@
-//! How profiles, dates and statuses read in a message, shared by every flow that shows them.
+//! How profiles, dates, statuses and holds read in a message, shared by every flow that shows
+//! them.
 
 use chrono::NaiveDate;
 
-use super::i18n::tr;
+use super::i18n::{spans, tr};
 use super::reply::Span;
+use crate::booking::HoldStatus;
 use crate::domain::Lang;
 use crate::domain::genre::GenreSet;
 use crate::domain::profile::{ProfileDetails, ProfileStatus};
-use crate::domain::proposal::{Deal, ProposalStatus, ShowTimes};
+use crate::domain::proposal::{Deal, ExpiryReason, ProposalStatus, ShowTimes};
 use crate::domain::values::DateSet;
+use crate::domain::when::{self, Zone};
 
 #[must_use]
 pub fn day(lang: Lang, d: NaiveDate) -> String {
@@ -84,21 +87,25 @@ pub fn status(lang: Lang, s: &ProfileStatus) -> String {
 }
 
 /// A proposal's reason as a sentence: the codes written when the system closes a proposal
-/// (`date_full`, …) become words; a reason a person typed is shown as typed.
+/// (`date_full`, `hold_expired`, …) become words; a reason a person typed is shown as typed.
 #[must_use]
 pub fn proposal_reason(lang: Lang, reason: &str) -> String {
-    match reason {
-        "artist_booked" => tr(lang, "close-artist-booked", &[]),
-        "date_full" => tr(lang, "close-date-full", &[]),
-        "profile_gone" => tr(lang, "close-profile-gone", &[]),
-        typed => typed.to_owned(),
+    match ExpiryReason::parse(reason) {
+        Some(ExpiryReason::HoldExpired) => tr(lang, "close-hold-expired", &[]),
+        Some(ExpiryReason::ArtistBooked) => tr(lang, "close-artist-booked", &[]),
+        Some(ExpiryReason::DateFull) => tr(lang, "close-date-full", &[]),
+        Some(ExpiryReason::ProfileGone) => tr(lang, "close-profile-gone", &[]),
+        None => reason.to_owned(),
     }
 }
 
 /// Whether a proposal was closed by the system rather than by time or a person.
 #[must_use]
 pub fn closed_by_system(reason: Option<&str>) -> bool {
-    matches!(reason, Some("artist_booked" | "date_full" | "profile_gone"))
+    matches!(
+        reason.and_then(ExpiryReason::parse),
+        Some(ExpiryReason::ArtistBooked | ExpiryReason::DateFull | ExpiryReason::ProfileGone)
+    )
 }
 
 #[must_use]
@@ -232,4 +239,83 @@ pub async fn responsiveness(
         (Some(rate), None) => tr(lang, "resp-rate", &[("rate", rate.to_string())]),
         _ => tr(lang, "resp-none", &[]),
     })
+}
+
+/// "1st hold" / "1re option", "2nd hold" / "2e option".
+#[must_use]
+pub fn hold_label(lang: Lang, rank: u32) -> String {
+    match rank {
+        1..=3 => tr(lang, &format!("hold-label-{rank}"), &[]),
+        _ => tr(lang, "hold-label", &[("rank", rank.to_string())]),
+    }
+}
+
+/// A held proposal's state in one line, for lists: "1st hold until …, challenged: answer …".
+#[must_use]
+pub fn hold_short(lang: Lang, zone: Zone, h: &HoldStatus) -> String {
+    let mut out = tr(
+        lang,
+        "hold-short",
+        &[("label", hold_label(lang, h.rank)), ("until", when::moment(lang, zone, h.expires_at))],
+    );
+    if let Some(c) = h.challenged {
+        out.push_str(&tr(
+            lang,
+            "hold-short-challenged",
+            &[("by", when::deadline(lang, zone, c.deadline))],
+        ));
+    }
+    if let Some(c) = h.challenging {
+        out.push_str(&tr(
+            lang,
+            "hold-short-challenging",
+            &[("by", when::deadline(lang, zone, c.deadline))],
+        ));
+    }
+    out
+}
+
+/// A held proposal's state as its detail says it: rank and expiry, and any running challenge
+/// with its deadline, worded for whether the reader is the one who decides (the proposal's
+/// receiver, who confirms) or waits, and whether they may also release it.
+#[must_use]
+pub fn hold_lines(
+    lang: Lang,
+    zone: Zone,
+    h: &HoldStatus,
+    decides: bool,
+    may_release: bool,
+) -> Vec<Vec<Span>> {
+    let until = when::moment(lang, zone, h.expires_at);
+    let mut out = vec![spans(
+        lang,
+        "hold-line",
+        &[("label", hold_label(lang, h.rank)), ("until", until.clone())],
+    )];
+    match h.challenged {
+        Some(c) => {
+            let key = if decides { "hold-challenged-decide" } else { "hold-challenged-wait" };
+            out.push(spans(
+                lang,
+                key,
+                &[
+                    ("challenger", format!("#{}", c.other)),
+                    ("by", when::deadline(lang, zone, c.deadline)),
+                ],
+            ));
+        }
+        None if h.rank == 1 && decides => {
+            let key = if may_release { "hold-first-decide" } else { "hold-first-confirm" };
+            out.push(spans(lang, key, &[("until", until)]));
+        }
+        None => {}
+    }
+    if let Some(c) = h.challenging {
+        out.push(spans(
+            lang,
+            "hold-challenging",
+            &[("first", format!("#{}", c.other)), ("by", when::deadline(lang, zone, c.deadline))],
+        ));
+    }
+    out
 }

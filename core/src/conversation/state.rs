@@ -109,6 +109,12 @@ pub enum Prompt {
         #[serde(default)]
         asked: Option<FilterKind>,
     },
+    /// `/settings` → time zone: an IANA name such as Europe/Paris.
+    TimeZone,
+    /// An admin refuses an approved profile's edit: the reason told to its owner.
+    EditRefuseReason {
+        profile: ProfileId,
+    },
 }
 
 /// The profile wizard. Back and "Edit" revisit any question with every answer kept, so answers

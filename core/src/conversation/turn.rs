@@ -9,6 +9,7 @@ use super::state::State;
 use super::{Ctx, Effect};
 use crate::booking::BookingService;
 use crate::domain::profile::Profile;
+use crate::domain::when::Zone;
 use crate::domain::{AccountId, Lang};
 use crate::store::{Store, StoreError};
 
@@ -20,6 +21,8 @@ pub(crate) struct Turn<'a> {
     pub effects: Vec<Effect>,
     /// Set when the language changes mid-step, so the rest is said in the new one.
     pub lang: Lang,
+    /// The person's time zone: every moment shown to them is in its time.
+    pub zone: Zone,
     /// Set by flows that only read the store (see [`Step::pure`]).
     pub pure: bool,
 }

@@ -127,6 +127,9 @@ pub enum Event {
         expires_at: Option<DateTime<Utc>>,
         #[serde(default)]
         recipient: Party,
+        /// Whether the recipient is the proposal's receiver, who confirms a 1st hold.
+        #[serde(default)]
+        decides: bool,
     },
     HoldReleased {
         proposal: ProposalId,
@@ -187,6 +190,17 @@ pub enum Event {
         profile: ProfileId,
         name: String,
         score: u8,
+    },
+    /// An admin published the edit of an approved profile.
+    ProfileEditApproved {
+        profile: ProfileId,
+        name: String,
+    },
+    /// An admin refused the edit of an approved profile: the approved version stays.
+    ProfileEditRefused {
+        profile: ProfileId,
+        name: String,
+        reason: String,
     },
 }
 
