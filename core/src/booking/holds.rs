@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::{BookingFlowError, BookingService, Notice, Result, Sides, moved, notice};
+use super::{BookingFlowError, BookingService, Notice, Result, Sides, ended, moved, notice};
 use crate::domain::proposal::{Party, Proposal, ProposalStatus};
 use crate::domain::{AccountId, ProfileId, ProposalId};
 use crate::notify::{Event, ReleaseReason};
@@ -135,12 +135,15 @@ impl BookingService {
     pub async fn hold(&self, actor: AccountId, id: ProposalId) -> Result<Hold> {
         let p = self.store.proposal(id).await?;
         let sides = self.sides(&p).await?;
+        if sides.party_of(actor).is_none() {
+            return Err(BookingFlowError::NotAParty);
+        }
         // Placing a hold is the venue's decision: the artist side asks (see `ask_hold`).
         if sides.party_of(actor) != Some(Party::Venue) {
             return Err(BookingFlowError::NotYourProposal);
         }
         if p.status != ProposalStatus::Sent {
-            return Err(BookingFlowError::AlreadyAnswered(p.status));
+            return Err(ended(&p));
         }
         let venue_name = sides.venue_name();
         let hold = self
@@ -171,11 +174,14 @@ impl BookingService {
     pub async fn ask_hold(&self, actor: AccountId, id: ProposalId) -> Result<()> {
         let p = self.store.proposal(id).await?;
         let sides = self.sides(&p).await?;
+        if sides.party_of(actor).is_none() {
+            return Err(BookingFlowError::NotAParty);
+        }
         if sides.party_of(actor) != Some(Party::Artist) {
             return Err(BookingFlowError::NotYourProposal);
         }
         if p.status != ProposalStatus::Sent {
-            return Err(BookingFlowError::AlreadyAnswered(p.status));
+            return Err(ended(&p));
         }
         let event = Event::HoldRequested {
             proposal: id,
@@ -193,16 +199,15 @@ impl BookingService {
         let p = self.store.proposal(id).await?;
         let sides = self.sides(&p).await?;
         let party = sides.party_of(actor);
+        if party.is_none() {
+            return Err(BookingFlowError::NotAParty);
+        }
         // Only the venue, or the receiver (answering a challenge), ever releases.
         if party.is_none_or(|party| party != Party::Venue && party != p.receiver()) {
             return Err(BookingFlowError::NotYourProposal);
         }
         if p.status != ProposalStatus::Held {
-            return Err(if p.status.is_final() {
-                BookingFlowError::AlreadyAnswered(p.status)
-            } else {
-                BookingFlowError::NotHeld
-            });
+            return Err(if p.status.is_final() { ended(&p) } else { BookingFlowError::NotHeld });
         }
         let before = self.store.holds_on(p.venue, p.terms.day).await?;
         if !allowed_moves(&p, &before, party).release {
@@ -221,6 +226,9 @@ impl BookingService {
     pub async fn challenge(&self, actor: AccountId, id: ProposalId) -> Result<Hold> {
         let p = self.store.proposal(id).await?;
         let sides = self.sides(&p).await?;
+        if sides.party_of(actor).is_none() {
+            return Err(BookingFlowError::NotAParty);
+        }
         if sides.party_of(actor) != Some(Party::Artist) {
             return Err(BookingFlowError::NotYourProposal);
         }

@@ -63,8 +63,13 @@ pub enum BookingFlowError {
     DateInPast,
     #[error("the venue's date is already fully booked")]
     DateNotFree,
-    #[error("the venue's date was just booked by someone else")]
-    SlotTaken,
+    /// The proposal was closed because the booking of someone else made it impossible: the
+    /// same reason whether that booking came first or raced this very move.
+    #[error("this proposal is closed ({0:?})")]
+    Closed(CloseReason),
+    /// The person is neither side of the proposal.
+    #[error("this proposal is between other people")]
+    NotAParty,
     #[error("the artist already plays somewhere that day")]
     ArtistBusy,
     #[error("an open proposal between these two profiles for that date already exists")]
@@ -153,6 +158,21 @@ fn notice(account: AccountId, event: &Event, key: &str) -> Notice {
     (account, payload, format!("{key}:{account}"))
 }
 
+/// Why a proposal that has ended refuses a move: the booking that closed it when one did, the
+/// same words whichever came first; its final state otherwise.
+pub(super) fn ended(p: &Proposal) -> BookingFlowError {
+    let closed_by = match p.reason.as_deref().and_then(ExpiryReason::parse) {
+        Some(ExpiryReason::DateFull) => Some(CloseReason::DateFull),
+        Some(ExpiryReason::ArtistBooked) => Some(CloseReason::ArtistBooked),
+        Some(ExpiryReason::ProfileGone) => Some(CloseReason::ProfileGone),
+        Some(ExpiryReason::HoldExpired) | None => None,
+    };
+    match closed_by {
+        Some(reason) if p.status == ProposalStatus::Expired => BookingFlowError::Closed(reason),
+        _ => BookingFlowError::AlreadyAnswered(p.status),
+    }
+}
+
 /// Confirmed bookings one date of `venue` can hold.
 fn slots_of(venue: &Profile) -> u8 {
     match &venue.details {
@@ -198,11 +218,14 @@ impl BookingService {
     async fn received(&self, actor: AccountId, id: ProposalId) -> Result<(Proposal, Sides)> {
         let p = self.store.proposal(id).await?;
         let sides = self.sides(&p).await?;
+        if sides.from.owner != actor && sides.to.owner != actor {
+            return Err(BookingFlowError::NotAParty);
+        }
         if sides.to.owner != actor {
             return Err(BookingFlowError::NotYourProposal);
         }
         if p.status.is_final() {
-            return Err(BookingFlowError::AlreadyAnswered(p.status));
+            return Err(ended(&p));
         }
         Ok((p, sides))
     }
@@ -333,18 +356,24 @@ impl BookingService {
         // or not.
         let booking = match outcome {
             AcceptOutcome::Booked(booking) => booking,
+            // The one who pressed Accept reads why in the reply: only the other side is told.
             AcceptOutcome::SlotTaken => {
-                self.close(&p, &sides, CloseReason::DateFull).await?;
-                return Err(BookingFlowError::SlotTaken);
+                if self.close(&p, &sides, CloseReason::DateFull, Some(actor)).await? {
+                    self.promote(p.venue, p.terms.day).await?;
+                }
+                return Err(BookingFlowError::Closed(CloseReason::DateFull));
             }
             AcceptOutcome::ArtistBusy => {
-                self.close(&p, &sides, CloseReason::ArtistBooked).await?;
-                return Err(BookingFlowError::ArtistBusy);
+                if self.close(&p, &sides, CloseReason::ArtistBooked, Some(actor)).await? {
+                    self.promote(p.venue, p.terms.day).await?;
+                }
+                return Err(BookingFlowError::Closed(CloseReason::ArtistBooked));
             }
-            AcceptOutcome::NotOpen(now) => return Err(BookingFlowError::AlreadyAnswered(now)),
+            AcceptOutcome::NotOpen(_) => return Err(ended(&self.store.proposal(id).await?)),
         };
         self.audit(Some(actor), "proposal.accepted", id).await?;
-        let closed = self.close_unhonourable(&booking).await?;
+        // The accepting side reads one summary in its reply, not a notice per closed proposal.
+        let closed = self.close_unhonourable(&booking, Some(actor)).await?;
         if !before.is_empty() {
             self.promote(p.venue, p.terms.day).await?;
         }
@@ -361,11 +390,16 @@ impl BookingService {
 
     /// Closes the open proposals a new booking leaves impossible: the artist's others that day,
     /// and the venue's others that day once its slots are full. Both sides of each are told.
-    async fn close_unhonourable(&self, booking: &Booking) -> Result<Vec<ProposalId>> {
+    async fn close_unhonourable(
+        &self,
+        booking: &Booking,
+        spare: Option<AccountId>,
+    ) -> Result<Vec<ProposalId>> {
         let venue = self.store.profile(booking.venue).await?;
         let load = self.store.day_load(booking.day, booking.artist, booking.venue).await?;
         let venue_full = load.venue_bookings >= i64::from(slots_of(&venue));
         let mut closed = Vec::new();
+        let mut dates = std::collections::BTreeSet::new();
         for p in self.store.open_proposals_on(booking.day, booking.artist, booking.venue).await? {
             let reason = if p.artist == booking.artist {
                 CloseReason::ArtistBooked
@@ -375,16 +409,29 @@ impl BookingService {
                 continue;
             };
             let sides = self.sides(&p).await?;
-            if self.close(&p, &sides, reason).await? {
+            if self.close(&p, &sides, reason, spare).await? {
                 closed.push(p.id);
+                dates.insert((p.venue, p.terms.day));
             }
+        }
+        // Holds move up once everything the booking made impossible is closed, so none is told
+        // it moved up just before being closed.
+        for (venue, day) in dates {
+            self.promote(venue, day).await?;
         }
         Ok(closed)
     }
 
-    /// Closes an open proposal that can no longer be honoured, telling both sides in the same
-    /// transaction; holds behind it move up. False if it was no longer open.
-    async fn close(&self, p: &Proposal, sides: &Sides, reason: CloseReason) -> Result<bool> {
+    /// Closes an open proposal that can no longer be honoured, telling both sides (but `spare`,
+    /// who reads it in the reply to their own move) in the same transaction; holds behind it move
+    /// up. False if it was no longer open.
+    async fn close(
+        &self,
+        p: &Proposal,
+        sides: &Sides,
+        reason: CloseReason,
+        spare: Option<AccountId>,
+    ) -> Result<bool> {
         let stored = match reason {
             CloseReason::ArtistBooked => ExpiryReason::ArtistBooked,
             CloseReason::DateFull => ExpiryReason::DateFull,
@@ -392,20 +439,18 @@ impl BookingService {
         };
         let event = Event::ProposalClosed { proposal: p.id, day: p.terms.day, reason };
         let key = format!("proposal:{}:closed", p.id);
-        let notices =
-            [notice(sides.from.owner, &event, &key), notice(sides.to.owner, &event, &key)];
+        let notices: Vec<Notice> = [sides.from.owner, sides.to.owner]
+            .into_iter()
+            .filter(|owner| Some(*owner) != spare)
+            .map(|owner| notice(owner, &event, &key))
+            .collect();
         // Closed proposals read as expired ("no longer possible") with the reason kept, so
         // response statistics can leave them out.
         let ended = self
             .store
             .end_proposal(p.id, ProposalStatus::Expired, Some(stored.as_str()), &notices)
             .await?;
-        if let Move::Stale(_) = ended {
-            return Ok(false);
-        }
-        // A closed hold (the artist's at another venue that day) may have stood ahead of others.
-        self.promote(p.venue, p.terms.day).await?;
-        Ok(true)
+        Ok(!matches!(ended, Move::Stale(_)))
     }
 
     /// Closes every open proposal of a profile that leaves the platform (suspended, erased),
@@ -417,8 +462,9 @@ impl BookingService {
                 continue;
             }
             let sides = self.sides(&p).await?;
-            if self.close(&p, &sides, CloseReason::ProfileGone).await? {
+            if self.close(&p, &sides, CloseReason::ProfileGone, None).await? {
                 closed.push(p.id);
+                self.promote(p.venue, p.terms.day).await?;
             }
         }
         Ok(closed)
@@ -494,11 +540,14 @@ impl BookingService {
     pub async fn withdraw(&self, actor: AccountId, id: ProposalId) -> Result<Proposal> {
         let p = self.store.proposal(id).await?;
         let sides = self.sides(&p).await?;
+        if sides.from.owner != actor && sides.to.owner != actor {
+            return Err(BookingFlowError::NotAParty);
+        }
         if sides.from.owner != actor {
             return Err(BookingFlowError::NotYourProposal);
         }
         if p.status.is_final() {
-            return Err(BookingFlowError::AlreadyAnswered(p.status));
+            return Err(ended(&p));
         }
         let event = Event::ProposalWithdrawn {
             proposal: id,
@@ -529,7 +578,7 @@ impl BookingService {
         } else if sides.to.owner == author {
             (&sides.to, &sides.from)
         } else {
-            return Err(BookingFlowError::NotYourProposal);
+            return Err(BookingFlowError::NotAParty);
         };
         let event = Event::ThreadMessage {
             proposal: id,

@@ -15,7 +15,7 @@ use super::propose::{self, terms_lines};
 use super::reply::{Attachment, Button, Reply, Span};
 use super::state::{Mode, Prompt};
 use super::turn::Turn;
-use super::{calendar, prompts, show};
+use super::{calendar, i18n, prompts, show};
 use crate::booking::{BoardEntry, BookingFlowError, Moves};
 use crate::domain::profile::ProfileKind;
 use crate::domain::proposal::{Booking, BookingStatus, Party, Proposal, ProposalStatus};
@@ -434,13 +434,18 @@ async fn booked(
     let p = turn.store().proposal(id).await?;
     let mine = p.profile_of(party(turn, &p).await?);
     let lines = calendar::lines(turn.store(), turn.ctx.rules, turn.lang, mine).await?;
-    let r = turn
-        .msg(
-            "accepted",
-            &[("id", id.to_string()), ("booking", a.booking.id.to_string()), ("day", day)],
-        )
-        .list(lines)
-        .row(vec![turn.button("btn-proposals", &Action::Command("proposals"))]);
+    let mut r = turn.msg(
+        "accepted",
+        &[("id", id.to_string()), ("booking", a.booking.reference()), ("day", day.clone())],
+    );
+    // One summary of what this booking closed, rather than a notice per proposal.
+    if !a.closed.is_empty() {
+        r = r.para(turn.s(
+            &i18n::counted(turn.lang, "accepted-closed", a.closed.len()),
+            &[("count", a.closed.len().to_string()), ("day", day)],
+        ));
+    }
+    let r = r.list(lines).row(vec![turn.button("btn-proposals", &Action::Command("proposals"))]);
     turn.push(r);
     Ok(())
 }

@@ -10,6 +10,7 @@ use crate::domain::values::{
     AudienceError, BudgetError, CapacityError, DateError, EmailError, FeeError, LicenceError,
     LinksError, RadiusError, TextError,
 };
+use crate::notify::CloseReason;
 
 /// Why an answer was not taken.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,7 +179,10 @@ pub fn booking(lang: Lang, e: &BookingFlowError) -> String {
         BookingFlowError::ProfileNotApproved(_) => t("err-bk-not-approved"),
         BookingFlowError::DateInPast => t("err-bk-past"),
         BookingFlowError::DateNotFree => t("err-bk-date-not-free"),
-        BookingFlowError::SlotTaken => t("err-bk-slot-taken"),
+        BookingFlowError::Closed(CloseReason::DateFull) => t("err-bk-closed-date-full"),
+        BookingFlowError::Closed(CloseReason::ArtistBooked) => t("err-bk-closed-artist-booked"),
+        BookingFlowError::Closed(CloseReason::ProfileGone) => t("err-bk-closed-profile-gone"),
+        BookingFlowError::NotAParty => t("err-bk-not-a-party"),
         BookingFlowError::ArtistBusy => t("err-bk-artist-busy"),
         BookingFlowError::AlreadyProposed(id) => {
             tr(lang, "err-bk-already-proposed", &[("id", id.to_string())])
