@@ -14,7 +14,7 @@ use crate::contract::{
 use crate::domain::legal::{LegalField, LegalForm, LegalIdentity, Licensing, VatStatus};
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind};
 use crate::domain::proposal::{Booking, BookingStatus, Deal, Proposal};
-use crate::domain::terms::{ArtistSheet, ContractTerms, Lineup, vat_rate_bp};
+use crate::domain::terms::{ArtistSheet, Cents, ContractTerms};
 use crate::domain::{AccountId, BookingId, Lang};
 use crate::notify::Event;
 
@@ -216,15 +216,16 @@ pub fn contract_input(
             ProfileDetails::Artist(_) => None,
         },
     );
-    let (venue_address, licence) = match &venue.details {
+    let (venue_address, licence, stage_notes) = match &venue.details {
         ProfileDetails::Venue(v) => (
             v.address.as_ref().map(|a| a.as_str().to_owned()),
             v.licence.as_ref().map_or(Licence::Unknown, |l| Licence::Held {
                 number: l.as_str().to_owned(),
                 category: None,
             }),
+            v.stage_notes.as_ref().map(|n| n.as_str().to_owned()),
         ),
-        ProfileDetails::Artist(_) => (None, Licence::Unknown),
+        ProfileDetails::Artist(_) => (None, Licence::Unknown, None),
     };
     let city = venue.details.city().name().to_owned();
     let terms = &proposal.terms;
@@ -251,14 +252,7 @@ pub fn contract_input(
         made_on: booking.created_at.date_naive(),
         producer: party(&artist_name, artist_legal, Licence::Unknown, lang),
         organiser: party(venue.details.name().as_str(), venue_legal, licence, lang),
-        show: Show {
-            artist_name,
-            title: None,
-            // Until the artist gives its line-up, the contract states one performer.
-            performers: sheet.lineup.map_or(1, Lineup::performers),
-            crew: sheet.lineup.map_or(0, Lineup::crew),
-            description: bio,
-        },
+        show: Show { artist_name, title: None, lineup: sheet.lineup, description: bio },
         performance: Performance {
             venue_name: venue.details.name().as_str().to_owned(),
             venue_address,
@@ -279,12 +273,13 @@ pub fn contract_input(
             set_minutes: terms.set_minutes,
         },
         deal,
-        vat_rate_bp: extra.drinks_served.map_or(contract::default_vat_rate_bp(), vat_rate_bp),
-        costs: contract::Costs::default(),
-        deposit_cents: None,
-        payment_terms: None,
+        drinks_served: extra.drinks_served,
+        producer_charges_vat: !matches!(artist_legal.vat(), Some(VatStatus::NotRegistered)),
+        costs: extra.costs,
+        payment: extra.payment,
         ticketing: contract::Ticketing {
             price_cents: extra.tickets.map(|t| t.full_price.get()),
+            reduced_price_cents: extra.tickets.and_then(|t| t.reduced_price.map(Cents::get)),
             capacity,
             guest_list: extra.tickets.map(|t| t.guest_list),
         },
@@ -292,6 +287,10 @@ pub fn contract_input(
         outdoor_fallback: None,
         recording_allowed: false,
         notes: None,
+        annexes: contract::Annexes {
+            technical_needs: sheet.technical_needs.as_ref().map(|t| t.as_str().to_owned()),
+            stage_notes,
+        },
         court_city: Some(city),
     }
 }
