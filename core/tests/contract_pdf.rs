@@ -325,9 +325,37 @@ mod contract {
         assert_valid_pdf(&contract.bytes);
         let raw = text_of(&contract.bytes);
         let text = flat(&raw);
-        assert_contains_all(&text, &["Kino", "mega", "Café Müller"]);
+        // Cyrillic and Greek are in the embedded font and print as typed; what it lacks (CJK,
+        // emoji) is transliterated or replaced.
+        assert_contains_all(&text, &["Кино", "Ωmega", "Café Müller", "Dong Jing"]);
         // The narrow no-break space prints as a (no-break) space, not as '?'.
         assert!(raw.contains("Café Müller"), "{raw}");
+    }
+
+    #[test]
+    fn every_font_is_embedded_and_no_conformance_is_claimed() {
+        for lang in [Lang::Fr, Lang::En] {
+            let mut input = ContractInput::sample();
+            input.lang = lang;
+            let bytes = render(&input).unwrap().bytes;
+            let (ok, out) = run("pdffonts", &["{}"], &bytes);
+            assert!(ok, "pdffonts failed: {out}");
+            // name, type, encoding, emb, sub, uni, object ID
+            let rows: Vec<&str> = out.lines().skip(2).filter(|l| !l.trim().is_empty()).collect();
+            assert_eq!(rows.len(), 2, "regular and bold:\n{out}");
+            for row in rows {
+                let cols: Vec<&str> = row.split_whitespace().collect();
+                assert!(row.contains("+DejaVuSans"), "{out}");
+                let n = cols.len();
+                assert_eq!(cols[n - 5..n - 2], ["yes", "yes", "yes"], "emb, sub, uni:\n{out}");
+            }
+            let (ok, info) = run("pdfinfo", &["{}"], &bytes);
+            assert!(ok, "{info}");
+            assert!(!info.contains("PDF/X") && !info.contains("PDF/A"), "{info}");
+            let (ok, meta) = run("pdfinfo", &["-meta", "{}"], &bytes);
+            assert!(ok && !meta.contains("GTS_PDFX") && !meta.contains("pdfaid"), "{meta}");
+            assert_valid_pdf(&bytes);
+        }
     }
 
     #[test]

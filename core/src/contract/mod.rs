@@ -4,13 +4,13 @@
 //! (see `domain/contracts.md` in the shared docs).
 //!
 //! [`render`] is pure: the same [`ContractInput`] always gives the same bytes, so a contract can
-//! be regenerated, hashed and compared instead of stored twice. Text is set in the PDF built-in
-//! Helvetica (no embedded font, small files); [`winansi`] keeps every character printable.
+//! be regenerated, hashed and compared instead of stored twice. Text is set in DejaVu Sans,
+//! embedded and subset ([`fonts`] keeps every character printable).
 
+mod fonts;
 mod money;
 mod pdf;
 mod text;
-mod winansi;
 
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
