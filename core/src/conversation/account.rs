@@ -35,7 +35,10 @@ pub(crate) async fn profile(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         .para(vec![Span::Italic(show::status(lang, &p.status))])
         .list(show::detail_lines(lang, &p.details, &p.dates))
         .para(vec![Span::Italic(show::responsiveness(lang, turn.store(), p.id).await?)])
-        .row(vec![turn.button("btn-edit-profile", &Action::EditProfile(p.id))]);
+        .row(vec![
+            turn.button("btn-edit-profile", &Action::EditProfile(p.id)),
+            turn.button("btn-contract-details", &Action::ContractDetails(p.id)),
+        ]);
     let others: Vec<_> = mine
         .iter()
         .filter(|o| o.id != p.id)

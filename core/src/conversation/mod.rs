@@ -4,7 +4,7 @@
 //! accounts go through the stored outbox as [`crate::notify::Event`]s, rendered by [`render_event`].
 //!
 //! Map: [`Engine`] is the runner (load, step, save, per-account ordering); `step` dispatches to
-//! the flows (`wizard`, `find`, `propose`, `deals`, `account`, `admin`); `state` is the stored
+//! the flows (`wizard`, `find`, `propose`, `deals`, `account`, `admin`, `contract`); `state` is the stored
 //! shape; `payload` the button codes; `i18n` the words; `errors` the domain errors in words.
 
 pub mod commands;
@@ -16,6 +16,7 @@ pub mod state;
 
 mod account;
 mod admin;
+mod contract;
 mod deals;
 mod engine;
 mod events;
@@ -75,6 +76,11 @@ pub enum Incoming {
     },
     /// The person (re)opened the conversation: greet a newcomer, or repeat where we were.
     Open,
+    /// A file sent in chat (a signed contract), already downloaded by the adapter.
+    Document {
+        file_name: String,
+        bytes: Vec<u8>,
+    },
 }
 
 impl Incoming {
@@ -214,6 +220,10 @@ async fn dispatch(
             Some((_, action)) => act(turn, action).await,
         },
         Incoming::Text(text) => text_in(turn, &text).await,
+        Incoming::Document { file_name, bytes } => {
+            contract::document(turn, &file_name, &bytes).await?;
+            reprompt_unless_idle(turn).await
+        }
         Incoming::Location { lat, lon } => match &turn.state.mode {
             Mode::Wizard(_) => wizard::location(turn, lat, lon).await,
             _ => {
@@ -232,6 +242,11 @@ async fn open(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     let name = turn.ctx.account.display_name.clone();
     turn.say("welcome-back", &[("name", name)]);
     reprompt(turn).await
+}
+
+/// After an aside (a document received), says again what was asked, if anything.
+async fn reprompt_unless_idle(turn: &mut Turn<'_>) -> Result<(), StoreError> {
+    if matches!(turn.state.mode, Mode::Idle) { Ok(()) } else { reprompt(turn).await }
 }
 
 /// Says again what the current step asks, with its buttons.
@@ -260,6 +275,7 @@ pub(crate) async fn reprompt(turn: &mut Turn<'_>) -> Result<(), StoreError> {
             account::confirm_erase(turn);
             Ok(())
         }
+        Mode::Contract(_) => contract::ask(turn).await,
     }
 }
 
@@ -282,7 +298,7 @@ fn allowed_without_consent(input: &Incoming, mode: &Mode, admin: bool) -> bool {
             matches!(mode, Mode::Idle | Mode::Consent)
                 || admin && matches!(mode, Mode::Await(Prompt::RejectReason { .. }))
         }
-        Incoming::Location { .. } => false,
+        Incoming::Location { .. } | Incoming::Document { .. } => false,
     }
 }
 
@@ -450,6 +466,7 @@ async fn act(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
             Ok(())
         }
         Mode::Await(_) if action == Action::Skip => answer_prompt(turn, None).await,
+        Mode::Contract(_) if !action.is_global() => contract::action(turn, action).await,
         Mode::Wizard(_) => {
             turn.say("wizard-busy", &[]);
             wizard::ask(turn)
@@ -508,6 +525,8 @@ async fn global_action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreE
             Ok(())
         }
         Action::CloseTicket(id) => admin::close_ticket(turn, id).await,
+        Action::FillContract(id) => contract::fill(turn, id).await,
+        Action::ContractDetails(id) => contract::details(turn, id).await,
         // A button of a screen that is gone (a wizard, a proposal) reaching here is stale.
         _ => {
             turn.say("stale-button", &[]);
@@ -521,6 +540,7 @@ async fn text_in(turn: &mut Turn<'_>, text: &str) -> Result<(), StoreError> {
         Mode::Wizard(_) => wizard::text(turn, text).await,
         Mode::Propose(_) => propose::text(turn, text).await,
         Mode::Await(_) => answer_prompt(turn, Some(text)).await,
+        Mode::Contract(_) => contract::text(turn, text).await,
         Mode::Consent => {
             turn.say("consent-buttons", &[]);
             consent_screen(turn);

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 
+use crate::booking::MissingField;
 use crate::domain::genre::GenreId;
 use crate::domain::profile::ProfileKind;
 use crate::domain::{BookingId, Lang, ProfileId, ProposalId, TicketId};
@@ -165,6 +166,13 @@ pub enum Action {
     ToggleAlerts,
     AskThreshold,
     AskEmail,
+    // Contracts.
+    /// Answer what the contract of a booking still needs from the presser's side.
+    FillContract(BookingId),
+    /// The contract details (legal identity and the rest) of a profile, from `/profile`.
+    ContractDetails(ProfileId),
+    /// Change one contract detail, from the details page.
+    EditDetail(MissingField),
     // Admin.
     Approve(ProfileId),
     Reject(ProfileId),
@@ -215,6 +223,8 @@ impl Action {
                 | Action::Approve(_)
                 | Action::Reject(_)
                 | Action::CloseTicket(_)
+                | Action::FillContract(_)
+                | Action::ContractDetails(_)
         )
     }
 
@@ -267,6 +277,9 @@ impl Action {
             Action::Approve(p) => format!("ap:{p}"),
             Action::Reject(p) => format!("rj:{p}"),
             Action::CloseTicket(t) => format!("tc:{t}"),
+            Action::FillContract(b) => format!("cf:{b}"),
+            Action::ContractDetails(p) => format!("cd:{p}"),
+            Action::EditDetail(f) => format!("ce:{}", f.code()),
         }
     }
 
@@ -326,6 +339,9 @@ impl Action {
             "ap" => Action::Approve(ProfileId(id()?)),
             "rj" => Action::Reject(ProfileId(id()?)),
             "tc" => Action::CloseTicket(TicketId(id()?)),
+            "cf" => Action::FillContract(BookingId(id()?)),
+            "cd" => Action::ContractDetails(ProfileId(id()?)),
+            "ce" => Action::EditDetail(MissingField::from_code(arg)?),
             _ => return None,
         })
     }
@@ -401,6 +417,9 @@ mod tests {
             Action::Add(ProfileKind::Artist),
             Action::Lang(Lang::En),
             Action::CloseTicket(TicketId(big)),
+            Action::FillContract(BookingId(big)),
+            Action::ContractDetails(ProfileId(big)),
+            Action::EditDetail(MissingField::TechnicalNeeds),
             Action::Suggest("chanson française".into()),
             Action::Suggest("Saint-Rémy-de-Provence".into()),
         ];
