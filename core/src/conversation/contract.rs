@@ -221,7 +221,7 @@ fn parse_cost(input: &str, people: Option<u16>) -> Result<Cost, Bad> {
     if ["fourni", "provided", "offert"].iter().any(|w| head.contains(w)) {
         return Ok(Cost::Provided { people });
     }
-    let amount_ht = Cents::parse(head.trim().trim_end_matches("ht").trim()).map_err(Bad::Amount)?;
+    let amount_ht = Cents::parse(amount_words(&head)).map_err(Bad::Amount)?;
     Ok(Cost::Paid { amount_ht, people })
 }
 
@@ -238,10 +238,17 @@ fn parse_method(input: &str) -> Result<PaymentMethod, Bad> {
     }
 }
 
+/// An amount's words without "HT", "TTC" and the currency ("€" reads "EUR" once transliterated).
+fn amount_words(k: &str) -> &str {
+    let mut s = k.trim();
+    for suffix in ["ttc", "ht", "euros", "euro", "eur", "€"] {
+        s = s.trim_end_matches(suffix).trim();
+    }
+    s
+}
+
 fn parse_amount(input: &str) -> Result<Cents, Bad> {
-    let k = key(input);
-    let k = k.trim().trim_end_matches("ttc").trim_end_matches("ht").trim();
-    Cents::parse(k).map_err(Bad::Amount)
+    Cents::parse(amount_words(&key(input))).map_err(Bad::Amount)
 }
 
 /// The question for `ask`, with its choice buttons (each answers as if typed) and Cancel.
@@ -807,6 +814,8 @@ mod tests {
             Ok(Cost::Paid { amount_ht: Cents::new(30_000).unwrap(), people: 4 })
         );
         assert_eq!(parse_cost("300", None), Err(Bad::People));
+        assert_eq!(parse_amount("350,50 € HT"), Ok(Cents::new(35_050).unwrap()));
+        assert_eq!(parse_amount("12 euros TTC"), Ok(Cents::new(1_200).unwrap()));
         assert!(matches!(parse_cost("beaucoup pour 3", None), Err(Bad::Amount(_))));
     }
 
