@@ -742,8 +742,7 @@ pub(crate) async fn document(
     file_name: &str,
     bytes: &[u8],
 ) -> Result<(), StoreError> {
-    let is_pdf = bytes.starts_with(b"%PDF") || file_name.to_lowercase().ends_with(".pdf");
-    if !is_pdf {
+    if !bytes.starts_with(b"%PDF") {
         turn.say("signed-not-pdf", &[]);
         return Ok(());
     }
