@@ -472,7 +472,7 @@ async fn a_contract_waits_for_every_detail_then_goes_to_both(h: &Harness) {
     assert!(h.told().await.is_empty(), "the same contract is sent once");
     let (input, _) = b.contract(booking.id, None).await.unwrap();
     assert_eq!(input.vat_rate_bp(), 2_000, "drinks are served");
-    assert_eq!(input.show.lineup.map(|l| l.people()), Some(4));
+    assert_eq!(input.show.lineup.map(flowstage_core::contract::Lineup::people), Some(4));
 }
 
 async fn accepting_books_closes_what_cannot_be_honoured_and_issues_the_contract(h: &Harness) {

@@ -379,6 +379,8 @@ mod contract {
 
 /// The VAT rule and the URSSAF vigilance mention, read back from the PDF.
 mod vat {
+    #![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
+
     use std::process::Command;
 
     use flowstage_core::contract::{Cents, ContractInput, Cost, Costs, Deal, Lang, render};

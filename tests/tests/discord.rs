@@ -328,7 +328,7 @@ async fn an_artist_on_telegram_books_a_venue_on_discord() {
         let artist = store
             .account_by_identity(&flowstage_core::domain::account::Identity::new(
                 flowstage_core::domain::account::Platform::Telegram,
-                &ARTIST.to_string(),
+                ARTIST.to_string(),
             ))
             .await
             .unwrap()

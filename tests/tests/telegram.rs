@@ -287,7 +287,7 @@ async fn story(app: &App, artist: i64, aw: Words, venue: i64, vw: Words) {
     {
         let store = app.store().await;
         let account = store
-            .account_by_identity(&Identity::new(Platform::Telegram, &artist.to_string()))
+            .account_by_identity(&Identity::new(Platform::Telegram, artist.to_string()))
             .await
             .unwrap()
             .unwrap();

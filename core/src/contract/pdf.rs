@@ -429,7 +429,8 @@ pub(super) fn write(input: &ContractInput, blocks: &[Block]) -> Result<Vec<u8>, 
     }
     // printpdf writes an empty PDF/X version key into the document information: drop it, since
     // this file claims no conformance level.
-    if let Ok(info) = lopdf.trailer.get(b"Info").and_then(|o| o.as_reference())
+    if let Ok(o) = lopdf.trailer.get(b"Info")
+        && let Ok(info) = o.as_reference()
         && let Ok(dict) = lopdf.get_dictionary_mut(info)
     {
         dict.remove(b"GTS_PDFXVersion");

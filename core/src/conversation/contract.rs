@@ -435,12 +435,12 @@ fn detail_value(
 ) -> Option<String> {
     let t = |key: &str| tr(lang, key, &[]);
     match field {
-        MissingField::Legal(LegalField::LegalName) => legal.legal_name().map(|n| n.to_string()),
+        MissingField::Legal(LegalField::LegalName) => legal.legal_name().map(ToString::to_string),
         MissingField::Legal(LegalField::LegalForm) => legal.form().map(|f| match f {
             LegalForm::Other(text) => text.to_string(),
             other => format!("{other:?}"),
         }),
-        MissingField::Legal(LegalField::HeadOffice) => legal.head_office().map(|a| a.to_string()),
+        MissingField::Legal(LegalField::HeadOffice) => legal.head_office().map(ToString::to_string),
         MissingField::Legal(LegalField::Siret) => legal.siret().map(ToString::to_string),
         MissingField::Legal(LegalField::Ape) => legal.ape().map(|a| a.as_str().to_owned()),
         MissingField::Legal(LegalField::Vat) => legal.vat().map(|v| match v {
@@ -459,9 +459,9 @@ fn detail_value(
             legal.signatory().map(|s| format!("{}, {}", s.name, s.role))
         }
         MissingField::Lineup => sheet.lineup.map(|l| format!("{} + {}", l.performers(), l.crew())),
-        MissingField::TechnicalNeeds => sheet.technical_needs.as_ref().map(|n| n.to_string()),
+        MissingField::TechnicalNeeds => sheet.technical_needs.as_ref().map(ToString::to_string),
         MissingField::StageNotes => match &profile.details {
-            ProfileDetails::Venue(v) => v.stage_notes.as_ref().map(|n| n.to_string()),
+            ProfileDetails::Venue(v) => v.stage_notes.as_ref().map(ToString::to_string),
             ProfileDetails::Artist(_) => None,
         },
         _ => None,
