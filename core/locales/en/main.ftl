@@ -498,3 +498,4 @@ signed-not-pdf = Send the signed contract as a PDF file, please.
 signed-no-booking = I found no contract of yours waiting for a signed copy.
 signed-recorded = ✍️ Signed copy received for booking #{ $booking }. Waiting for the other side's.
 signed-by-both = ✍️ Signed copy received: booking #{ $booking } is **signed by both** sides.
+fee-ht = { $fee } excl. VAT (VAT 5.5 %: { $vat }, total { $total }; 20 % if drinks are served during the show)

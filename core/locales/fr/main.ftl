@@ -498,3 +498,4 @@ signed-not-pdf = Envoyez le contrat signé en fichier PDF, s'il vous plaît.
 signed-no-booking = Je ne trouve aucun contrat à vous qui attende une copie signée.
 signed-recorded = ✍️ Copie signée reçue pour la réservation #{ $booking }. On attend celle de l'autre partie.
 signed-by-both = ✍️ Copie signée reçue : la réservation #{ $booking } est **signée par les deux** parties.
+fee-ht = { $fee } HT (TVA 5,5 % : { $vat }, soit { $total } TTC ; 20 % si des consommations sont servies pendant le spectacle)
