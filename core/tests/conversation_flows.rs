@@ -325,6 +325,8 @@ fn propose(h: &Harness, artist: &mut conversation_harness::Chat) -> ProposalId {
         Message : Au plaisir !
         > [Envoyer]
         envoyée à Vera Club
+        le contrat nommera la structure qui signe pour vous
+        [📄 Infos du contrat]
     ",
     );
     let sent = h.rt.block_on(h.store.proposals_of_profile(h.profiles(artist)[0].id)).unwrap();

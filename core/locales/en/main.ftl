@@ -499,3 +499,4 @@ signed-no-booking = I found no contract of yours waiting for a signed copy.
 signed-recorded = ✍️ Signed copy received for booking #{ $booking }. Waiting for the other side's.
 signed-by-both = ✍️ Signed copy received: booking #{ $booking } is **signed by both** sides.
 fee-ht = { $fee } excl. VAT (VAT 5.5 %: { $vat }, total { $total }; 20 % if drinks are served during the show)
+contract-legal-soon = 📄 If this proposal is accepted, the contract will name the structure that signs for you (legal name, SIRET, VAT, licences, signatory). Give them now, once for every contract — or when the booking is made.

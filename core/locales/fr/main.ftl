@@ -499,3 +499,4 @@ signed-no-booking = Je ne trouve aucun contrat à vous qui attende une copie sig
 signed-recorded = ✍️ Copie signée reçue pour la réservation #{ $booking }. On attend celle de l'autre partie.
 signed-by-both = ✍️ Copie signée reçue : la réservation #{ $booking } est **signée par les deux** parties.
 fee-ht = { $fee } HT (TVA 5,5 % : { $vat }, soit { $total } TTC ; 20 % si des consommations sont servies pendant le spectacle)
+contract-legal-soon = 📄 Si cette proposition est acceptée, le contrat nommera la structure qui signe pour vous (raison sociale, SIRET, TVA, licences, signataire). Donnez-les maintenant, une fois pour tous vos contrats — ou au moment de la réservation.

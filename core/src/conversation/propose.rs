@@ -440,6 +440,13 @@ async fn send(turn: &mut Turn<'_>) -> Result<(), StoreError> {
                 )
                 .row(vec![turn.button("btn-proposals", &Action::Command("proposals"))]);
             turn.push(r);
+            // The contract will need the structure behind the profile: first needed now.
+            if !turn.store().legal_identity(d.from).await?.missing().is_empty() {
+                let r = turn.msg("contract-legal-soon", &[]).row(vec![
+                    turn.button("btn-contract-details", &Action::ContractDetails(d.from)),
+                ]);
+                turn.push(r);
+            }
             Ok(())
         }
         Err(BookingFlowError::Store(e)) => Err(e),
