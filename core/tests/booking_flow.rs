@@ -73,6 +73,7 @@ on_both_backends!(Harness;
     only_the_receiver_answers_and_only_the_sender_withdraws,
     final_states_are_final,
     accepting_books_closes_what_cannot_be_honoured_and_issues_the_contract,
+    a_contract_waits_for_every_detail_then_goes_to_both,
     a_counter_is_a_new_proposal_and_the_thread_follows,
     cancelling_a_booking_tells_both_and_frees_the_date,
     holds_are_ranked_and_promoted,
@@ -374,6 +375,140 @@ async fn final_states_are_final(h: &Harness) {
     }
 }
 
+/// Everything a contract needs from both sides, given in the store (the conversation asks them
+/// in `conversation_contract.rs`), so that accepting `proposal` sends the contract at once.
+async fn give_contract_details(
+    h: &Harness,
+    artist_p: ProfileId,
+    venue_p: ProfileId,
+    proposal: ProposalId,
+) {
+    use flowstage_core::domain::legal::{
+        ApeCode, LegalForm, LegalIdentity, Licence, LicenceCategory, Licensing, Signatory, Siret,
+        VatNumber, VatStatus,
+    };
+    use flowstage_core::domain::terms::{
+        Cents, ContractTerms, Cost, Costs, Lineup, Payment, PaymentMethod, TicketTerms,
+    };
+    use flowstage_core::domain::values::{LongText, Text};
+    for (profile, licensing) in [
+        (
+            artist_p,
+            Licensing::licensed(vec![
+                Licence::new(
+                    LicenceCategory::Two,
+                    LicenceNumber::parse("PLATESV-D-2024-000871").unwrap(),
+                )
+                .unwrap(),
+            ])
+            .unwrap(),
+        ),
+        (venue_p, Licensing::OccasionalExempt),
+    ] {
+        let mut id = LegalIdentity::default();
+        id.set_legal_name(Text::parse("Structure SARL").unwrap());
+        id.set_form(LegalForm::Sarl);
+        id.set_head_office(Text::parse("1 rue de la Paix, 69001 Lyon").unwrap());
+        id.set_siret(Siret::parse("73282932000074").unwrap()).unwrap();
+        id.set_ape(ApeCode::parse("9001Z").unwrap());
+        // The producer charges VAT; the association hosting it does not.
+        let vat = if profile == artist_p {
+            VatStatus::Registered(VatNumber::parse("FR44732829320").unwrap())
+        } else {
+            VatStatus::NotRegistered
+        };
+        id.set_vat(vat).unwrap();
+        id.set_licensing(licensing);
+        id.set_signatory(Signatory {
+            name: Name::parse("Jeanne Martin").unwrap(),
+            role: Text::parse("gérante").unwrap(),
+        });
+        h.store.save_legal_identity(profile, &id).await.unwrap();
+    }
+    h.store.save_lineup(artist_p, Lineup::new(3, 1).unwrap()).await.unwrap();
+    let needs = LongText::parse("4 retours, 12 entrées").unwrap();
+    h.store.save_technical_needs(artist_p, Some(&needs)).await.unwrap();
+    let venue = h.store.profile(venue_p).await.unwrap();
+    let mut details = venue.details.clone();
+    if let ProfileDetails::Venue(v) = &mut details {
+        v.stage_notes = Some(LongText::parse("Scène 6 × 4 m").unwrap());
+    }
+    h.store.update_profile(venue_p, &details, &venue.dates).await.unwrap();
+    let terms = ContractTerms {
+        meal: chrono::NaiveTime::from_hms_opt(19, 0, 0),
+        curfew: chrono::NaiveTime::from_hms_opt(1, 0, 0),
+        costs: Some(Costs {
+            travel: Cost::Included,
+            lodging: Cost::Provided { people: 4 },
+            meals: Cost::Provided { people: 4 },
+        }),
+        payment: Some(Payment {
+            deposit: None,
+            balance_due: day(12),
+            balance_method: PaymentMethod::BankTransfer,
+        }),
+        tickets: Some(TicketTerms {
+            full_price: Cents::new(1_500).unwrap(),
+            reduced_price: None,
+            guest_list: 6,
+        }),
+        drinks_served: Some(true),
+    };
+    h.store.set_contract_terms(proposal, &terms).await.unwrap();
+}
+
+async fn a_contract_waits_for_every_detail_then_goes_to_both(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Les Détails")).await;
+    let (v, venue_p) = member(h, "v", &venue("Le Périmètre", 1)).await;
+    let b = &h.booking;
+    let p = b.propose(a, artist_p, venue_p, terms(5, "900")).await.unwrap();
+    h.told().await;
+    let booking = b.accept(v, p.id).await.unwrap().booking;
+    // The hashes are stored at once; nothing is sent while a detail is missing: each side is
+    // asked, once, for its own.
+    assert!(booking.contract_sha256.is_some());
+    let told = h.told().await;
+    let asked: Vec<AccountId> = told
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::ContractDetailsNeeded { booking: id, .. } if *id == booking.id))
+        .map(|(to, _)| *to)
+        .collect();
+    assert_eq!(asked.len(), 2, "{told:?}");
+    assert!(asked.contains(&a) && asked.contains(&v));
+    assert!(!told.iter().any(|(_, e)| matches!(e, Event::ContractReady { .. })), "{told:?}");
+    let ready = b.contract_readiness(booking.id).await.unwrap();
+    assert!(!ready.artist.is_ready() && !ready.venue.is_ready());
+    assert!(matches!(
+        b.contract_progress(booking.id).await.unwrap(),
+        flowstage_core::booking::ContractProgress::Waiting(_)
+    ));
+    assert!(h.told().await.is_empty(), "asked once");
+
+    give_contract_details(h, artist_p, venue_p, p.id).await;
+    assert!(b.contract_readiness(booking.id).await.unwrap().is_ready());
+    let flowstage_core::booking::ContractProgress::Sent(sent) =
+        b.contract_progress(booking.id).await.unwrap()
+    else {
+        panic!("nothing is missing")
+    };
+    let sha = sent.contract_sha256.clone().unwrap();
+    assert_ne!(Some(&sha), booking.contract_sha256.as_ref(), "the details changed the contract");
+    let mut to: Vec<AccountId> = h
+        .told()
+        .await
+        .into_iter()
+        .filter(|(_, e)| matches!(e, Event::ContractReady { sha256, .. } if *sha256 == sha))
+        .map(|(to, _)| to)
+        .collect();
+    to.sort();
+    assert_eq!(to, vec![a, v]);
+    b.contract_progress(booking.id).await.unwrap();
+    assert!(h.told().await.is_empty(), "the same contract is sent once");
+    let (input, _) = b.contract(booking.id, None).await.unwrap();
+    assert_eq!(input.vat_rate_bp(), 2_000, "drinks are served");
+    assert_eq!(input.show.lineup.map(flowstage_core::contract::Lineup::people), Some(4));
+}
+
 async fn accepting_books_closes_what_cannot_be_honoured_and_issues_the_contract(h: &Harness) {
     let (a, artist_p) = member(h, "a", &artist("Chloé & les Naïfs")).await;
     let (a2, artist2) = member(h, "a2", &artist("Kreiz Breizh")).await;
@@ -383,6 +518,7 @@ async fn accepting_books_closes_what_cannot_be_honoured_and_issues_the_contract(
     let b = &h.booking;
 
     let win = b.propose(a, artist_p, venue_p, terms(5, "1200")).await.unwrap();
+    give_contract_details(h, artist_p, venue_p, win.id).await;
     let same_artist = b.propose(a, artist_p, venue2, terms(5, "1100")).await.unwrap();
     let from_venue = b.propose(v3, venue3, artist_p, terms(5, "1000")).await.unwrap();
     let same_venue = b.propose(a2, artist2, venue_p, terms(5, "700")).await.unwrap();
@@ -821,6 +957,7 @@ async fn a_booking_left_without_contract_gets_one_at_the_next_tick(h: &Harness) 
     let (a, artist_p) = member(h, "a", &artist("Mistral Gagnant")).await;
     let (v, venue_p) = member(h, "v", &venue("Le Zénith", 1)).await;
     let p = h.booking.propose(a, artist_p, venue_p, terms(5, "15000")).await.unwrap();
+    give_contract_details(h, artist_p, venue_p, p.id).await;
     // As if the process stopped right after the booking's transaction.
     let AcceptOutcome::Booked(booking) =
         h.store.accept_and_book(p.id, 1, |_| Vec::new()).await.unwrap()

@@ -66,6 +66,15 @@ mod contract {
         assert!(out.contains("No syntax or stream encoding errors"), "{out}");
     }
 
+    /// No "____" is left but the initials in the footer: every field is answered, and the only
+    /// lines to fill by hand are the signatures (which print no underscores).
+    #[track_caller]
+    fn assert_no_blank(text: &str) {
+        let body = text.replace("Paraphes : ________", "").replace("Initials: ________", "");
+        assert!(!body.contains("__"), "a blank is left in:\n{text}");
+        assert!(!body.contains(" : ,") && !body.contains(": ,"), "an empty field in:\n{text}");
+    }
+
     #[track_caller]
     fn assert_contains_all(haystack: &str, needles: &[&str]) {
         let missing: Vec<&&str> = needles.iter().filter(|n| !haystack.contains(*n)).collect();
@@ -106,8 +115,9 @@ mod contract {
         {
             assert!(raw.contains(c), "{c:?} lost in:\n{raw}");
         }
-        // The organiser's SIRET is not known: a blank to fill in; it needs no licence, and says so.
-        assert!(text.contains("SIRET : ____"), "{text}");
+        // Every field is answered: no blank is left but the signatures and the initials; the
+        // organiser needs no licence, and says so.
+        assert_no_blank(&text);
         assert!(text.contains("moins de six représentations par an"), "{text}");
         assert!(!text.contains("attestation de vigilance"), "{text}");
         let pages = pages_of(&contract.bytes);
@@ -131,7 +141,18 @@ mod contract {
                 "SACEM",
                 "GUSO",
                 "Conditions financières",
-                "Un acompte de 379,80 € TTC",
+                "Acompte : 360,00 € HT, soit 379,80 € TTC, payé par virement bancaire au plus tard le lundi 16 février 2026",
+                "Solde : 886,20 € TTC, payé par virement bancaire au plus tard le samedi 28 mars 2026",
+                "Équipe : 4 artistes et 1 technicien, soit 5 personnes en tournée",
+                "Repas : 19h00",
+                "Transport : à la charge du Producteur, inclus dans le prix",
+                "Hébergement : fourni par l'Organisateur pour 5 personnes",
+                "Tarif réduit : 12,00 € TTC",
+                "Invitations réservées au Producteur : 8",
+                "Annexe 1 – Fiche technique du spectacle",
+                "Façade 2 × 1 kW",
+                "Annexe 2 – Équipement scénique et backline du lieu",
+                "Console Yamaha QL1",
                 "Billetterie",
                 "Jauge : 180 places",
                 "Promotion",
@@ -216,7 +237,7 @@ mod contract {
             &text,
             &[
                 "CORÉALISATION",
-                "65 % des recettes nettes",
+                "65 % pour le Producteur et 35 % pour l'Organisateur, avec un minimum garanti",
                 "Minimum garanti HT 800,00 €",
                 "844,00 €",
             ],
@@ -274,10 +295,20 @@ mod contract {
         input.producer.vat_number = None;
         input.producer.signatory_name = None;
         input.court_city = None;
+        input.organiser.siret = None;
+        input.show.lineup = None;
+        input.costs = None;
+        input.payment = None;
+        input.drinks_served = None;
         let text = flat(&text_of(&render(&input).unwrap().bytes));
         assert_contains_all(
             &text,
             &[
+                "SIRET : ______________________",
+                "Équipe : ______________________",
+                "Transport : ______________________",
+                "Acompte : ______________________",
+                "le taux normal s'applique si des consommations sont servies",
                 "spectacles : n° ______________________, catégorie ____",
                 "N° de TVA intracommunautaire : ______________________",
                 "tribunaux de ______________________",
@@ -294,9 +325,37 @@ mod contract {
         assert_valid_pdf(&contract.bytes);
         let raw = text_of(&contract.bytes);
         let text = flat(&raw);
-        assert_contains_all(&text, &["Kino", "mega", "Café Müller"]);
+        // Cyrillic and Greek are in the embedded font and print as typed; what it lacks (CJK,
+        // emoji) is transliterated or replaced.
+        assert_contains_all(&text, &["Кино", "Ωmega", "Café Müller", "Dong Jing"]);
         // The narrow no-break space prints as a (no-break) space, not as '?'.
         assert!(raw.contains("Café Müller"), "{raw}");
+    }
+
+    #[test]
+    fn every_font_is_embedded_and_no_conformance_is_claimed() {
+        for lang in [Lang::Fr, Lang::En] {
+            let mut input = ContractInput::sample();
+            input.lang = lang;
+            let bytes = render(&input).unwrap().bytes;
+            let (ok, out) = run("pdffonts", &["{}"], &bytes);
+            assert!(ok, "pdffonts failed: {out}");
+            // name, type, encoding, emb, sub, uni, object ID
+            let rows: Vec<&str> = out.lines().skip(2).filter(|l| !l.trim().is_empty()).collect();
+            assert_eq!(rows.len(), 2, "regular and bold:\n{out}");
+            for row in rows {
+                let cols: Vec<&str> = row.split_whitespace().collect();
+                assert!(row.contains("+DejaVuSans"), "{out}");
+                let n = cols.len();
+                assert_eq!(cols[n - 5..n - 2], ["yes", "yes", "yes"], "emb, sub, uni:\n{out}");
+            }
+            let (ok, info) = run("pdfinfo", &["{}"], &bytes);
+            assert!(ok, "{info}");
+            assert!(!info.contains("PDF/X") && !info.contains("PDF/A"), "{info}");
+            let (ok, meta) = run("pdfinfo", &["-meta", "{}"], &bytes);
+            assert!(ok && !meta.contains("GTS_PDFX") && !meta.contains("pdfaid"), "{meta}");
+            assert_valid_pdf(&bytes);
+        }
     }
 
     #[test]
@@ -315,5 +374,100 @@ mod contract {
         let mut input = ContractInput::sample();
         input.notes = Some("très long ".repeat(200_000));
         assert!(matches!(render(&input), Err(ContractError::TooLong { .. })));
+    }
+}
+
+/// The VAT rule and the URSSAF vigilance mention, read back from the PDF.
+mod vat {
+    #![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
+
+    use std::process::Command;
+
+    use flowstage_core::contract::{Cents, ContractInput, Cost, Costs, Deal, Lang, render};
+
+    fn text(input: &ContractInput) -> String {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("c.pdf");
+        std::fs::write(&path, render(input).unwrap().bytes).unwrap();
+        let out = Command::new("pdftotext")
+            .args(["-enc", "UTF-8"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils) installed");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .replace(['\u{a0}', '\u{202f}'], " ")
+            .split_whitespace()
+            .filter(|w| !(w.len() >= 3 && w.chars().all(|c| c == '.')))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn drinks_served_take_the_normal_rate_and_say_why() {
+        let mut input = ContractInput::sample();
+        input.drinks_served = Some(true);
+        let t = text(&input);
+        assert!(t.contains("TVA (20 %) 240,00 €"), "{t}");
+        assert!(t.contains("Total TTC 1 440,00 €"), "{t}");
+        assert!(t.contains("Des consommations étant servies pendant le spectacle, le taux normal de TVA de 20 % s'applique"), "{t}");
+        input.lang = Lang::En;
+        let t = text(&input);
+        assert!(t.contains("VAT (20%) €240.00"), "{t}");
+        assert!(
+            t.contains(
+                "As drinks are served during the show, the standard VAT rate of 20% applies"
+            ),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn no_drinks_take_the_reduced_rate_and_say_why() {
+        let mut input = ContractInput::sample();
+        input.drinks_served = Some(false);
+        let t = text(&input);
+        assert!(t.contains("TVA (5,5 %) 66,00 €"), "{t}");
+        assert!(t.contains("Aucune consommation n'étant servie pendant le spectacle, le taux réduit de TVA de 5,5 % s'applique"), "{t}");
+        assert!(!t.contains("taux normal"), "{t}");
+    }
+
+    #[test]
+    fn a_producer_outside_vat_charges_none() {
+        let mut input = ContractInput::sample();
+        input.producer_charges_vat = false;
+        let t = text(&input);
+        assert!(t.contains("TVA (0 %) 0,00 €"), "{t}");
+        assert!(t.contains("n'étant pas assujetti à la TVA"), "{t}");
+    }
+
+    #[test]
+    fn costs_paid_on_top_count_in_the_totals_and_the_vigilance_threshold() {
+        let mut input = ContractInput::sample();
+        // 4 700 € fee + 300 € travel paid on top = 5 000 € HT: the vigilance mention appears.
+        input.deal = Deal::FlatFee { fee_cents: 470_000 };
+        let paid = Cost::Paid { amount_ht: Cents::new(30_000).unwrap(), people: 5 };
+        input.costs = Some(Costs { travel: paid, ..input.costs.unwrap() });
+        let t = text(&input);
+        for needle in [
+            "Prix de cession HT 4 700,00 €",
+            "Frais pris en charge HT 300,00 €",
+            "Total HT 5 000,00 €",
+            "TVA (5,5 %) 275,00 €",
+            "Total TTC 5 275,00 €",
+            "payé par l'Organisateur en sus du prix : 300,00 € HT pour 5 personnes",
+            "attestation de vigilance URSSAF du Producteur, remise à la signature",
+        ] {
+            assert!(t.contains(needle), "{needle} missing in {t}");
+        }
+        input.costs = Some(Costs { travel: Cost::Included, ..input.costs.unwrap() });
+        let t = text(&input);
+        assert!(!t.contains("vigilance"), "4 700 € HT stays under the threshold: {t}");
+        input.deal = Deal::GuaranteeVersus { guarantee_cents: 500_000, percent_bp: 7_000 };
+        input.lang = Lang::En;
+        let t = text(&input);
+        assert!(t.contains("URSSAF"), "{t}");
+        assert!(t.contains("Guarantee excluding VAT €5,000.00"), "{t}");
     }
 }

@@ -327,13 +327,15 @@ fn propose(h: &Harness, artist: &mut conversation_harness::Chat) -> ProposalId {
         > Au plaisir !
         Vérifiez la proposition à Vera Club
         Date : 05/12/2026
-        Cachet : 900 €
+        Cachet : 900 € HT (TVA 5,5 % : 49,50 €, soit 949,50 € TTC
         Contrat : coréalisation, 80 % de la billetterie
         Set : 60 min
         Horaires : arrivée 18:00, balances 19:00, ouverture 20:30, concert 21:00, fin 23:00
         Message : Au plaisir !
         > [Envoyer]
         envoyée à Vera Club
+        le contrat nommera la structure qui signe pour vous
+        [📄 Infos du contrat]
     ",
     );
     let sent = h.rt.block_on(h.store.proposals_of_profile(h.profiles(artist)[0].id)).unwrap();
@@ -488,7 +490,7 @@ fn proposals_are_refused_countered_and_withdrawn(h: &mut Harness) {
         > [Skip]
         > [Skip]
         Check the proposal to Arlo
-        Fee: 700 €
+        Fee: 700 € excl. VAT (VAT 5.5 %: 38.50 €, total 738.50 €
         > [Send]
         sent to Arlo
     "

@@ -404,8 +404,9 @@ fn a_challenge_answered_by_confirm(h: &mut Harness) {
         webcal://flowstage.example/calendar/
         [📄 Renvoyer le contrat] [🗑 Annuler la réservation]
         > [Renvoyer le contrat]
-        Le contrat de la réservation n° 1, de nouveau.
-        (application/pdf)
+        information(s) à donner
+        !application/pdf
+        > /cancel
         > /proposals
         > [Réservation n° 1]
         > [Annuler la réservation]

@@ -389,7 +389,7 @@ fn profile_shows_edits_and_adds(h: &mut Harness) {
         approved
         Fee: 900 € (negotiable)
         Not enough proposals yet for a response rate.
-        [✏️ Edit] [➕ Add an artist]
+        [✏️ Edit] [📄 Contract details] [➕ Add an artist]
         > [Edit]
         Here is your profile
         [✅ Save]

@@ -543,16 +543,26 @@ async fn export_and_erasure(h: &Harness) {
         .await
         .unwrap();
     h.store.open_ticket(a, "aide").await.unwrap();
+    let mut legal = LegalIdentity::default();
+    legal.set_signatory(flowstage_core::domain::legal::Signatory {
+        name: flowstage_core::domain::values::Name::parse("Zoé Signataire").unwrap(),
+        role: flowstage_core::domain::values::Text::parse("gérante").unwrap(),
+    });
+    h.store.save_legal_identity(ar, &legal).await.unwrap();
     let data = h.store.export_account(a).await.unwrap().to_string();
     assert!(
         data.contains("band@example.fr")
             && data.contains("06 12 34 56 78")
             && data.contains("Zazou")
+            && data.contains("Zoé Signataire"),
+        "{data}"
     );
     h.store.erase_account(a).await.unwrap();
     let after = h.store.export_account(a).await.unwrap().to_string();
     assert!(!after.contains("band@example.fr"));
     assert!(!after.contains("06 12 34 56 78"));
+    assert!(!after.contains("Zoé Signataire"));
+    assert_eq!(h.store.legal_identity(ar).await.unwrap(), LegalIdentity::default());
     assert!(
         h.store
             .account_by_identity(&Identity::new(Platform::Telegram, "12"))

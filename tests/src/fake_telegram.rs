@@ -183,6 +183,8 @@ struct St {
     latencies: Vec<Duration>,
     /// Blocked users the bot has been told about once (a second try is a refusal).
     told_blocked: HashMap<i64, u32>,
+    /// Files users sent, by file id, served by `getFile` and the file download path.
+    uploads: HashMap<String, Vec<u8>>,
 }
 
 struct Inner {
@@ -249,6 +251,7 @@ impl FakeTelegram {
                 awaiting: HashMap::new(),
                 latencies: Vec::new(),
                 told_blocked: HashMap::new(),
+                uploads: HashMap::new(),
             }),
             changed: Notify::new(),
             down_until: Mutex::new(None),
@@ -344,6 +347,21 @@ impl FakeTelegram {
             let len = text.split_whitespace().next().map_or(0, |c| c.encode_utf16().count());
             msg["entities"] = json!([{"type": "bot_command", "offset": 0, "length": len}]);
         }
+        push_update(&mut st, json!({ "message": msg }));
+        drop(st);
+        self.inner.changed.notify_waiters();
+    }
+
+    /// The user sends a file (a document message), which the bot can fetch with `getFile`.
+    pub fn user_sends_document(&self, user: i64, file_name: &str, mime_type: &str, bytes: &[u8]) {
+        let mut st = self.inner.st();
+        let file_id = format!("upload{}", st.uploads.len() + 1);
+        st.uploads.insert(file_id.clone(), bytes.to_vec());
+        let mut msg = user_message(&mut st, user);
+        msg["document"] = json!({
+            "file_id": file_id, "file_unique_id": format!("u{file_id}"),
+            "file_name": file_name, "mime_type": mime_type, "file_size": bytes.len(),
+        });
         push_update(&mut st, json!({ "message": msg }));
         drop(st);
         self.inner.changed.notify_waiters();
@@ -875,6 +893,16 @@ async fn handle(
     Path(path): Path<String>,
     req: Request,
 ) -> Response {
+    // Files are downloaded from `/file/bot<token>/<file_path>`.
+    if let Some(rest) = path.strip_prefix("file/") {
+        let file = rest
+            .strip_prefix(&format!("bot{}/documents/", inner.token))
+            .and_then(|id| inner.st().uploads.get(id).cloned());
+        return match file {
+            Some(bytes) => (axum::http::StatusCode::OK, bytes).into_response(),
+            None => axum::http::StatusCode::NOT_FOUND.into_response(),
+        };
+    }
     let Some((bot, method)) = path.split_once('/') else {
         return reply(Err(ApiError {
             code: 404,
@@ -990,6 +1018,16 @@ fn call(inner: &Inner, method: &str, p: &Params) -> ApiResult {
         flood_check(&mut st)?;
     }
     match method {
+        "getfile" => {
+            let id = p.str("file_id").unwrap_or_default();
+            match st.uploads.get(&id) {
+                Some(bytes) => Ok(json!({
+                    "file_id": id, "file_unique_id": format!("u{id}"), "file_size": bytes.len(),
+                    "file_path": format!("documents/{id}"),
+                })),
+                None => Err(bad("Bad Request: invalid file_id")),
+            }
+        }
         "getme" => Ok(json!({
             "id": inner.bot_id, "is_bot": true, "first_name": "Flow Stage", "username": BOT_USERNAME,
             "can_join_groups": true, "can_read_all_group_messages": false,

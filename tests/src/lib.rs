@@ -106,3 +106,81 @@ pub fn transcript(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// Gives a profile every contract detail its side owes (legal identity; line-up and technical
+/// needs for an artist, stage notes for a venue), as the conversation would have stored them:
+/// for end-to-end stories about something else than answering those questions.
+pub async fn give_contract_details(
+    store: &flowstage_core::store::Store,
+    profile: flowstage_core::domain::ProfileId,
+) {
+    use flowstage_core::domain::legal::{
+        ApeCode, LegalForm, LegalIdentity, Licence, LicenceCategory, Licensing, Signatory, Siret,
+        VatNumber, VatStatus,
+    };
+    use flowstage_core::domain::profile::ProfileDetails;
+    use flowstage_core::domain::terms::Lineup;
+    use flowstage_core::domain::values::{LicenceNumber, LongText, Name, Text};
+    let p = store.profile(profile).await.unwrap();
+    let mut id = LegalIdentity::default();
+    id.set_legal_name(Text::parse(&format!("{} SARL", p.details.name())).unwrap());
+    id.set_form(LegalForm::Sarl);
+    id.set_head_office(Text::parse("4 quai de la Tête d'Or, 69006 Lyon").unwrap());
+    id.set_siret(Siret::parse("73282932000074").unwrap()).unwrap();
+    id.set_ape(ApeCode::parse("90.01Z").unwrap());
+    id.set_vat(VatStatus::Registered(VatNumber::parse("FR44732829320").unwrap())).unwrap();
+    let number = LicenceNumber::parse("PLATESV-D-2024-000871").unwrap();
+    id.set_licensing(
+        Licensing::licensed(vec![Licence::new(LicenceCategory::Two, number).unwrap()]).unwrap(),
+    );
+    id.set_signatory(Signatory {
+        name: Name::parse("Gaëlle Garçon").unwrap(),
+        role: Text::parse("gérante").unwrap(),
+    });
+    store.save_legal_identity(profile, &id).await.unwrap();
+    match &p.details {
+        ProfileDetails::Artist(_) => {
+            store.save_lineup(profile, Lineup::new(3, 1).unwrap()).await.unwrap();
+            let needs = LongText::parse("Façade 2 × 1 kW, 4 retours, 12 entrées").unwrap();
+            store.save_technical_needs(profile, Some(&needs)).await.unwrap();
+        }
+        ProfileDetails::Venue(v) => {
+            let mut v = v.clone();
+            v.stage_notes = Some(LongText::parse("Scène 6 × 4 m, console Yamaha QL1").unwrap());
+            store.update_profile(profile, &ProfileDetails::Venue(v), &p.dates).await.unwrap();
+        }
+    }
+}
+
+/// Gives a proposal every term only the contract prints (meal, curfew, costs, payment,
+/// tickets, drinks).
+pub async fn give_contract_terms(
+    store: &flowstage_core::store::Store,
+    proposal: flowstage_core::domain::ProposalId,
+) {
+    use flowstage_core::domain::terms::{
+        Cents, ContractTerms, Cost, Costs, Payment, PaymentMethod, TicketTerms,
+    };
+    let day = store.proposal(proposal).await.unwrap().terms.day;
+    let terms = ContractTerms {
+        meal: chrono::NaiveTime::from_hms_opt(19, 0, 0),
+        curfew: chrono::NaiveTime::from_hms_opt(1, 0, 0),
+        costs: Some(Costs {
+            travel: Cost::Included,
+            lodging: Cost::Provided { people: 4 },
+            meals: Cost::Provided { people: 4 },
+        }),
+        payment: Some(Payment {
+            deposit: None,
+            balance_due: day,
+            balance_method: PaymentMethod::BankTransfer,
+        }),
+        tickets: Some(TicketTerms {
+            full_price: Cents::new(1_500).unwrap(),
+            reduced_price: None,
+            guest_list: 6,
+        }),
+        drinks_served: Some(false),
+    };
+    store.set_contract_terms(proposal, &terms).await.unwrap();
+}

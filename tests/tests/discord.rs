@@ -25,6 +25,8 @@ struct App {
     /// The fake Telegram, when people on Telegram take part.
     tg: Option<FakeTelegram>,
     child: tokio::process::Child,
+    /// The database the binary uses, for stories that set facts directly.
+    db: String,
     _dir: TestDir,
 }
 
@@ -72,7 +74,7 @@ impl App {
             assert!(tokio::time::Instant::now() < deadline, "commands never registered");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        App { fake, tg, child, _dir: t }
+        App { fake, tg, child, db, _dir: t }
     }
 
     /// What `user` can see of the bot now: (message, text) pairs.
@@ -317,6 +319,31 @@ async fn an_artist_on_telegram_books_a_venue_on_discord() {
     app.tg_presses(ARTIST, "Passer", "Un message").await;
     app.tg_presses(ARTIST, "Passer", "Vérifiez la proposition").await;
     app.tg_presses(ARTIST, "Envoyer", "envoyée à").await;
+    // Both sides' contract details are already known (the chat asks them in other stories), so
+    // accepting sends the contract at once.
+    {
+        let store = flowstage_core::store::Store::connect(
+            &app.db,
+            std::sync::Arc::new(flowstage_core::clock::SystemClock),
+        )
+        .await
+        .unwrap();
+        let proposal = store.all_bookings().await.unwrap();
+        assert!(proposal.is_empty());
+        let artist = store
+            .account_by_identity(&flowstage_core::domain::account::Identity::new(
+                flowstage_core::domain::account::Platform::Telegram,
+                ARTIST.to_string(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let profile = store.profiles_of(artist.id).await.unwrap()[0].id;
+        let p = store.proposals_of_profile(profile).await.unwrap()[0].clone();
+        flowstage_tests::give_contract_details(&store, p.artist).await;
+        flowstage_tests::give_contract_details(&store, p.venue).await;
+        flowstage_tests::give_contract_terms(&store, p.id).await;
+    }
 
     // The venue is told by DM on Discord, in English, and answers with the DM's buttons.
     let told = app.fake.wait_for_dm(VENUE, "New proposal").await;

@@ -292,15 +292,69 @@ async fn story(app: &App, artist: i64, aw: Words, venue: i64, vw: Words) {
     )
     .await;
     app.presses(artist, aw.w("Envoyer", "Send"), aw.w("envoyée à", "sent to")).await;
+    // The artist's contract details are already known (they are asked in the chat like the
+    // venue's below, and tested in core): only the venue has questions left after accepting.
+    {
+        let store = app.store().await;
+        let account = store
+            .account_by_identity(&Identity::new(Platform::Telegram, artist.to_string()))
+            .await
+            .unwrap()
+            .unwrap();
+        let profile = store.profiles_of(account.id).await.unwrap()[0].id;
+        flowstage_tests::give_contract_details(&store, profile).await;
+    }
 
     // The venue is told through the outbox, answers from the notification's button.
     let told = app.fake.wait_for_text(venue, vw.w("Nouvelle proposition", "New proposal")).await;
     assert!(told.text.contains(artist_name), "{}", told.text);
     app.presses(venue, vw.w("Voir", "View"), artist_name).await;
     app.presses(venue, vw.w("Accepter", "Accept"), vw.w("acceptée", "accepted")).await;
-
-    // The answer and the contract reach the artist on Telegram.
     app.fake.wait_for_text(artist, aw.w("a accepté", "accepted proposal")).await;
+
+    // No contract yet: the venue is asked for what its side of the contract lacks.
+    app.fake.wait_for_text(venue, vw.w("le contrat attend", "the contract needs")).await;
+    let saved = vw.w("Enregistré", "Saved");
+    app.presses(
+        venue,
+        vw.w("Compléter le contrat", "Fill in the contract"),
+        vw.w("raison sociale", "legal name"),
+    )
+    .await;
+    app.says(venue, "Vera Club SAS", saved).await;
+    app.says(venue, "SAS", saved).await;
+    app.says(venue, "12 rue de la République, 38000 Grenoble", saved).await;
+    app.says(
+        venue,
+        "356 000 000 52136",
+        vw.w("clé de ce SIRET est fausse", "check digit is wrong"),
+    )
+    .await;
+    app.says(venue, "356 000 000 52135", saved).await;
+    app.says(venue, "90.04Z", saved).await;
+    app.presses(venue, vw.w("Non assujetti", "Not registered"), saved).await;
+    app.presses(venue, vw.w("Exonéré", "Exempt"), saved).await;
+    app.says(venue, "Noël Pâris, président", saved).await;
+    app.says(venue, "Stage 6 x 4 m, Yamaha QL1", saved).await;
+    app.says(venue, "19:00", saved).await;
+    app.says(venue, "01:00", saved).await;
+    app.presses(venue, vw.w("Inclus", "Included"), vw.w("Hébergement", "Lodging")).await;
+    app.says(venue, "provided for 4", vw.w("Repas", "Meals")).await;
+    app.says(venue, "provided for 4", saved).await;
+    app.presses(venue, vw.w("Pas d'acompte", "No deposit"), vw.w("solde", "balance")).await;
+    app.says(venue, "2027-01-15", vw.w("Comment les paiements", "How are payments")).await;
+    app.presses(venue, vw.w("Virement", "Bank transfer"), saved).await;
+    app.says(venue, "15", vw.w("Tarif réduit", "Reduced price")).await;
+    app.says(venue, "none", "invitations").await;
+    app.says(venue, "8", saved).await;
+    app.presses(
+        venue,
+        vw.w("Non", "No"),
+        vw.w("le contrat a été envoyé", "the contract has been sent"),
+    )
+    .await;
+
+    // The contract reaches both sides on Telegram.
     let contract = app
         .fake
         .wait_for(artist, WAIT, "the contract as a document", |m| m.document.is_some())
@@ -309,6 +363,21 @@ async fn story(app: &App, artist: i64, aw: Words, venue: i64, vw: Words) {
     assert!(doc.file_name.ends_with(".pdf"), "{}", doc.file_name);
     assert!(doc.bytes.starts_with(b"%PDF"), "a PDF");
     assert_eq!(doc.mime_type, "application/pdf");
+    app.fake.wait_for(venue, WAIT, "the venue's copy", |m| m.document.is_some()).await;
+
+    // Each side sends its signed copy back as a document: recorded, then signed by both.
+    app.after(
+        artist,
+        |f| f.user_sends_document(artist, &doc.file_name, "application/pdf", &doc.bytes),
+        aw.w("Copie signée reçue", "Signed copy received"),
+    )
+    .await;
+    app.after(
+        venue,
+        |f| f.user_sends_document(venue, "scan.pdf", "application/pdf", &doc.bytes),
+        vw.w("signée par les deux", "signed by both"),
+    )
+    .await;
 
     // Every pressed keyboard shows the choice; every press was answered well under a second.
     let slowest = app.fake.slowest_callback_answer().unwrap();

@@ -331,6 +331,26 @@ impl Telegram {
         }
     }
 
+    /// A file sent in chat (a signed contract), downloaded for the engine. One larger than
+    /// [`MAX_DOCUMENT`] or that cannot be fetched reaches it empty, and is refused there.
+    async fn document(&self, doc: &teloxide::types::Document) -> Option<Incoming> {
+        use teloxide::net::Download as _;
+        let file_name = doc.file_name.clone().unwrap_or_default();
+        let mut bytes = Vec::new();
+        if doc.file.size as usize <= MAX_DOCUMENT {
+            match self.bot.get_file(doc.file.id.clone()).await {
+                Ok(file) => {
+                    if let Err(e) = self.bot.download_file(&file.path, &mut bytes).await {
+                        tracing::warn!(error = %e, "document not downloaded");
+                        bytes.clear();
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "document not found"),
+            }
+        }
+        Some(Incoming::Document { file_name, bytes })
+    }
+
     /// Waits (a while at most) until every update dispatched has been handled.
     async fn drain(&self) {
         self.chats.drain(Duration::from_secs(8)).await;
@@ -352,7 +372,11 @@ impl Telegram {
         let (user, incoming) = match update.kind {
             UpdateKind::Message(m) => {
                 let Some(user) = m.from.clone() else { return };
-                let Some(incoming) = incoming_of(&m) else { return };
+                let incoming = match m.document() {
+                    Some(doc) => self.document(doc).await,
+                    None => incoming_of(&m),
+                };
+                let Some(incoming) = incoming else { return };
                 (user, incoming)
             }
             UpdateKind::CallbackQuery(q) => {
@@ -603,6 +627,9 @@ fn pressed_label(q: &CallbackQuery, data: &str) -> Option<String> {
         _ => None,
     })
 }
+
+/// A signed contract is a few hundred kilobytes; a scan, a few megabytes.
+const MAX_DOCUMENT: usize = 10 * 1024 * 1024;
 
 /// What a message means to the engine: a command, text, or a shared location. A photo, a
 /// sticker or a voice note counts as its caption (often none), so the person is still answered

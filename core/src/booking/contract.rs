@@ -14,7 +14,7 @@ use crate::contract::{
 use crate::domain::legal::{LegalField, LegalForm, LegalIdentity, Licensing, VatStatus};
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind};
 use crate::domain::proposal::{Booking, BookingStatus, Deal, Proposal};
-use crate::domain::terms::{ArtistSheet, ContractTerms, Lineup, vat_rate_bp};
+use crate::domain::terms::{ArtistSheet, Cents, ContractTerms};
 use crate::domain::{AccountId, BookingId, Lang};
 use crate::notify::Event;
 
@@ -99,6 +99,58 @@ pub enum MissingField {
     Payment,
     Tickets,
     Drinks,
+}
+
+impl MissingField {
+    /// Every field, in the order the conversation asks them.
+    pub const ALL: [MissingField; 17] = [
+        MissingField::Legal(LegalField::LegalName),
+        MissingField::Legal(LegalField::LegalForm),
+        MissingField::Legal(LegalField::HeadOffice),
+        MissingField::Legal(LegalField::Siret),
+        MissingField::Legal(LegalField::Ape),
+        MissingField::Legal(LegalField::Vat),
+        MissingField::Legal(LegalField::Licence),
+        MissingField::Legal(LegalField::Signatory),
+        MissingField::Lineup,
+        MissingField::TechnicalNeeds,
+        MissingField::StageNotes,
+        MissingField::Meal,
+        MissingField::Curfew,
+        MissingField::Costs,
+        MissingField::Payment,
+        MissingField::Tickets,
+        MissingField::Drinks,
+    ];
+
+    /// A short stable code, for buttons and translation keys.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            MissingField::Legal(LegalField::LegalName) => "legal-name",
+            MissingField::Legal(LegalField::LegalForm) => "legal-form",
+            MissingField::Legal(LegalField::HeadOffice) => "head-office",
+            MissingField::Legal(LegalField::Siret) => "siret",
+            MissingField::Legal(LegalField::Ape) => "ape",
+            MissingField::Legal(LegalField::Vat) => "vat",
+            MissingField::Legal(LegalField::Licence) => "licence",
+            MissingField::Legal(LegalField::Signatory) => "signatory",
+            MissingField::Lineup => "lineup",
+            MissingField::TechnicalNeeds => "tech-needs",
+            MissingField::StageNotes => "stage-notes",
+            MissingField::Meal => "meal",
+            MissingField::Curfew => "curfew",
+            MissingField::Costs => "costs",
+            MissingField::Payment => "payment",
+            MissingField::Tickets => "tickets",
+            MissingField::Drinks => "drinks",
+        }
+    }
+
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
+    }
 }
 
 /// Whether one side has given everything its contract needs.
@@ -216,15 +268,16 @@ pub fn contract_input(
             ProfileDetails::Artist(_) => None,
         },
     );
-    let (venue_address, licence) = match &venue.details {
+    let (venue_address, licence, stage_notes) = match &venue.details {
         ProfileDetails::Venue(v) => (
             v.address.as_ref().map(|a| a.as_str().to_owned()),
             v.licence.as_ref().map_or(Licence::Unknown, |l| Licence::Held {
                 number: l.as_str().to_owned(),
                 category: None,
             }),
+            v.stage_notes.as_ref().map(|n| n.as_str().to_owned()),
         ),
-        ProfileDetails::Artist(_) => (None, Licence::Unknown),
+        ProfileDetails::Artist(_) => (None, Licence::Unknown, None),
     };
     let city = venue.details.city().name().to_owned();
     let terms = &proposal.terms;
@@ -251,14 +304,7 @@ pub fn contract_input(
         made_on: booking.created_at.date_naive(),
         producer: party(&artist_name, artist_legal, Licence::Unknown, lang),
         organiser: party(venue.details.name().as_str(), venue_legal, licence, lang),
-        show: Show {
-            artist_name,
-            title: None,
-            // Until the artist gives its line-up, the contract states one performer.
-            performers: sheet.lineup.map_or(1, Lineup::performers),
-            crew: sheet.lineup.map_or(0, Lineup::crew),
-            description: bio,
-        },
+        show: Show { artist_name, title: None, lineup: sheet.lineup, description: bio },
         performance: Performance {
             venue_name: venue.details.name().as_str().to_owned(),
             venue_address,
@@ -279,12 +325,13 @@ pub fn contract_input(
             set_minutes: terms.set_minutes,
         },
         deal,
-        vat_rate_bp: extra.drinks_served.map_or(contract::default_vat_rate_bp(), vat_rate_bp),
-        costs: contract::Costs::default(),
-        deposit_cents: None,
-        payment_terms: None,
+        drinks_served: extra.drinks_served,
+        producer_charges_vat: !matches!(artist_legal.vat(), Some(VatStatus::NotRegistered)),
+        costs: extra.costs,
+        payment: extra.payment,
         ticketing: contract::Ticketing {
             price_cents: extra.tickets.map(|t| t.full_price.get()),
+            reduced_price_cents: extra.tickets.and_then(|t| t.reduced_price.map(Cents::get)),
             capacity,
             guest_list: extra.tickets.map(|t| t.guest_list),
         },
@@ -292,6 +339,10 @@ pub fn contract_input(
         outdoor_fallback: None,
         recording_allowed: false,
         notes: None,
+        annexes: contract::Annexes {
+            technical_needs: sheet.technical_needs.as_ref().map(|t| t.as_str().to_owned()),
+            stage_notes,
+        },
         court_city: Some(city),
     }
 }
@@ -422,17 +473,56 @@ impl BookingService {
         Ok(self.store.booking(booking.id).await?)
     }
 
-    /// Generates the contract of record, stores its hash and tells both sides it is ready.
+    /// Generates the contract of record and stores its hashes; then sends it to both sides if
+    /// nothing is missing, or asks each side for what it still has to give
+    /// ([`BookingService::contract_progress`]).
     pub(super) async fn issue_contract(&self, booking: &Booking) -> Result<Booking> {
-        let stored = self.store_contract_hashes(booking).await?;
-        let sha256 = stored.contract_sha256.clone().unwrap_or_default();
-        let artist = self.store.profile(booking.artist).await?;
-        let venue = self.store.profile(booking.venue).await?;
-        let event = Event::ContractReady { booking: booking.id, sha256: sha256.clone() };
-        for account in [artist.owner, venue.owner] {
-            let key = format!("contract:{}:{sha256}", booking.id);
-            self.tell(account, &event, &key).await?;
-        }
+        self.store_contract_hashes(booking).await?;
+        self.contract_progress(booking.id).await?;
         Ok(self.store.booking(booking.id).await?)
     }
+
+    /// Where the contract of `booking` stands: when nothing is missing, both sides are sent the
+    /// contract of record (once per version); otherwise each side still lacking something is
+    /// told (once) that the contract waits for its answers.
+    pub async fn contract_progress(&self, booking: BookingId) -> Result<ContractProgress> {
+        let f = self.contract_facts(booking).await?;
+        if f.booking.status == BookingStatus::Cancelled {
+            return Err(BookingFlowError::BookingCancelled);
+        }
+        let ready = readiness(
+            &f.venue,
+            &f.proposal.contract_terms,
+            &f.artist_legal,
+            &f.venue_legal,
+            &f.sheet,
+        );
+        if !ready.is_ready() {
+            for (side, owner) in
+                [(ProfileKind::Artist, f.artist.owner), (ProfileKind::Venue, f.venue.owner)]
+            {
+                if !ready.side(side).is_ready() {
+                    let event = Event::ContractDetailsNeeded { booking, day: f.booking.day };
+                    self.tell(owner, &event, &format!("contract:{booking}:details")).await?;
+                }
+            }
+            return Ok(ContractProgress::Waiting(ready));
+        }
+        let stored = self.store_contract_hashes(&f.booking).await?;
+        let sha256 = stored.contract_sha256.clone().unwrap_or_default();
+        let event = Event::ContractReady { booking, sha256: sha256.clone() };
+        for account in [f.artist.owner, f.venue.owner] {
+            self.tell(account, &event, &format!("contract:{booking}:{sha256}")).await?;
+        }
+        Ok(ContractProgress::Sent(stored))
+    }
+}
+
+/// What [`BookingService::contract_progress`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ContractProgress {
+    /// Nothing was missing: the contract went to both sides.
+    Sent(Booking),
+    /// Still missing, per side; the sides concerned were asked.
+    Waiting(Readiness),
 }

@@ -32,7 +32,9 @@ use crate::notify::{CloseReason, Event};
 use crate::store::{AcceptOutcome, Move, NewProposal, Notice, Store, StoreError, ThreadMessage};
 
 pub use board::{BoardEntry, DateBoard};
-pub use contract::{ContractReadiness, MissingField, Readiness, contract_input, readiness};
+pub use contract::{
+    ContractProgress, ContractReadiness, MissingField, Readiness, contract_input, readiness,
+};
 pub use holds::{Challenge, Hold, HoldStatus, Moves, allowed_moves};
 pub use stats::{ReceivedProposal, ResponseStats, response_stats};
 pub use timers::{TickReport, run_timers, tick};

@@ -4,17 +4,21 @@
 //! (see `domain/contracts.md` in the shared docs).
 //!
 //! [`render`] is pure: the same [`ContractInput`] always gives the same bytes, so a contract can
-//! be regenerated, hashed and compared instead of stored twice. Text is set in the PDF built-in
-//! Helvetica (no embedded font, small files); [`winansi`] keeps every character printable.
+//! be regenerated, hashed and compared instead of stored twice. Text is set in DejaVu Sans,
+//! embedded and subset ([`fonts`] keeps every character printable).
 
+mod fonts;
 mod money;
 mod pdf;
 mod text;
-mod winansi;
 
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+pub use crate::domain::terms::{
+    Cents, Cost, Costs, Deposit, Lineup, Payment, PaymentMethod, vat_rate_bp,
+};
 
 /// The language the contract is written in: the account's language.
 pub use crate::domain::Lang;
@@ -38,18 +42,21 @@ pub struct ContractInput {
     pub show: Show,
     pub performance: Performance,
     pub deal: Deal,
-    /// VAT rate in basis points: 550 (5.5 %) for the sale of a concert; the normal rate applies
-    /// where drinks are served during the show.
-    #[serde(default = "default_vat_rate_bp")]
-    pub vat_rate_bp: u32,
+    /// Whether drinks are served during the show, which sets the VAT rate (5.5 % without,
+    /// the normal rate with); `None` until the organiser answers, and the contract then
+    /// states the rule instead of the fact.
     #[serde(default)]
-    pub costs: Costs,
-    /// Paid at signature, including VAT; `None` means no deposit.
+    pub drinks_served: Option<bool>,
+    /// Whether the producer charges VAT; `false` for a producer not registered for VAT, whose
+    /// amounts are then net of tax.
+    #[serde(default = "charges_vat")]
+    pub producer_charges_vat: bool,
+    /// Travel, lodging and meals: included, provided in kind or paid on top, for how many.
     #[serde(default)]
-    pub deposit_cents: Option<i64>,
-    /// Date and method of payment, e.g. "par virement à 30 jours sur facture".
+    pub costs: Option<Costs>,
+    /// Deposit, balance, dates and methods.
     #[serde(default)]
-    pub payment_terms: Option<String>,
+    pub payment: Option<Payment>,
     #[serde(default)]
     pub ticketing: Ticketing,
     /// A fixed forfeit ("dédit") owed by the side that cancels; `None` means actual costs.
@@ -65,15 +72,43 @@ pub struct ContractInput {
     /// Anything else agreed, printed as "special conditions"; may be long.
     #[serde(default)]
     pub notes: Option<String>,
+    /// What the annexes carry: the artist's technical needs, the venue's stage and backline.
+    #[serde(default)]
+    pub annexes: Annexes,
     /// City whose courts hear disputes.
     #[serde(default)]
     pub court_city: Option<String>,
 }
 
-/// The default VAT rate for the sale of a concert, 5.5 %.
-#[must_use]
-pub fn default_vat_rate_bp() -> u32 {
-    550
+fn charges_vat() -> bool {
+    true
+}
+
+impl ContractInput {
+    /// The VAT rate in basis points: none for a producer outside VAT, else 5.5 % unless drinks
+    /// are served during the show (an unanswered question counts as no drinks).
+    #[must_use]
+    pub fn vat_rate_bp(&self) -> u32 {
+        if self.producer_charges_vat { vat_rate_bp(self.drinks_served.unwrap_or(false)) } else { 0 }
+    }
+
+    /// What the organiser owes for sure, excluding VAT: the fixed part of the deal and the
+    /// costs it pays on top. The URSSAF vigilance threshold applies to it.
+    #[must_use]
+    pub fn fixed_total_cents(&self) -> i64 {
+        self.deal.fixed_cents().saturating_add(self.costs.map_or(0, |c| c.paid_ht()))
+    }
+}
+
+/// The annexes' contents, printed at the end of the contract.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Annexes {
+    /// The artist's technical needs (its rider, in words).
+    #[serde(default)]
+    pub technical_needs: Option<String>,
+    /// The venue's stage and backline notes.
+    #[serde(default)]
+    pub stage_notes: Option<String>,
 }
 
 /// One side of the contract, as a French contract identifies it.
@@ -120,9 +155,9 @@ pub struct Show {
     /// The show's title; the contract falls back on "concert of <artist>".
     #[serde(default)]
     pub title: Option<String>,
-    pub performers: u16,
+    /// Performers and crew; `None` prints a blank.
     #[serde(default)]
-    pub crew: u16,
+    pub lineup: Option<Lineup>,
     /// A presentation or bio; may be long and flow over pages.
     #[serde(default)]
     pub description: Option<String>,
@@ -196,23 +231,14 @@ impl Deal {
     }
 }
 
-/// Costs borne or provided in kind, in the parties' words (e.g. "à la charge de
-/// l'Organisateur, sur justificatifs, 2 véhicules"); `None` prints a blank.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Costs {
-    #[serde(default)]
-    pub travel: Option<String>,
-    #[serde(default)]
-    pub lodging: Option<String>,
-    #[serde(default)]
-    pub meals: Option<String>,
-}
-
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticketing {
     /// Full price including VAT; `Some(0)` is free entry.
     #[serde(default)]
     pub price_cents: Option<i64>,
+    /// Reduced price including VAT, if any.
+    #[serde(default)]
+    pub reduced_price_cents: Option<i64>,
     #[serde(default)]
     pub capacity: Option<u32>,
     /// Invitations for the producer.
@@ -309,8 +335,8 @@ fn validate(input: &ContractInput) -> Result<(), ContractError> {
     };
     let amounts = [
         fixed,
-        input.deposit_cents.map(|c| ("deposit_cents", c)),
         input.ticketing.price_cents.map(|c| ("ticketing.price_cents", c)),
+        input.ticketing.reduced_price_cents.map(|c| ("ticketing.reduced_price_cents", c)),
         input.cancellation_forfeit_cents.map(|c| ("cancellation_forfeit_cents", c)),
     ];
     if let Some((field, cents)) =
@@ -318,13 +344,8 @@ fn validate(input: &ContractInput) -> Result<(), ContractError> {
     {
         return Err(ContractError::Amount { field, cents });
     }
-    let rates =
-        [percent.map(|bp| ("deal.percent_bp", bp)), Some(("vat_rate_bp", input.vat_rate_bp))];
-    if let Some((field, bp)) = rates.into_iter().flatten().find(|&(_, bp)| bp > money::WHOLE_BP) {
-        return Err(ContractError::Percent { field, bp });
-    }
-    if input.show.performers == 0 {
-        return Err(ContractError::Count { field: "show.performers" });
+    if let Some(bp) = percent.filter(|&bp| bp > money::WHOLE_BP) {
+        return Err(ContractError::Percent { field: "deal.percent_bp", bp });
     }
     if input.performance.shows == 0 {
         return Err(ContractError::Count { field: "performance.shows" });
@@ -333,8 +354,8 @@ fn validate(input: &ContractInput) -> Result<(), ContractError> {
 }
 
 impl ContractInput {
-    /// A realistic French booking, with accented names and blanks left for the parties to fill:
-    /// the reference for tests, the benchmark and demos.
+    /// A realistic French booking with accented names and every field answered: the reference
+    /// for tests, the benchmark and demos.
     #[must_use]
     pub fn sample() -> Self {
         let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
@@ -362,9 +383,9 @@ impl ContractInput {
                 legal_name: "Association Œil de Bœuf".into(),
                 legal_form: Some("association loi 1901".into()),
                 address: Some("12 rue de l'Hôpital, 38000 Grenoble".into()),
-                siret: None,
-                ape: Some("9004Z".into()),
-                vat_number: None,
+                siret: Some("732 829 320 00074".into()),
+                ape: Some("90.04Z".into()),
+                vat_number: Some("non assujettie à la TVA".into()),
                 licence: Licence::OccasionalExempt,
                 signatory_name: Some("Noël Pâris".into()),
                 signatory_role: Some("président".into()),
@@ -372,8 +393,7 @@ impl ContractInput {
             show: Show {
                 artist_name: "Chloé Bérénice & les Naïfs".into(),
                 title: Some("Fêtes où l'on s'aime".into()),
-                performers: 4,
-                crew: 1,
+                lineup: Lineup::new(4, 1).ok(),
                 description: Some(
                     "Quartet de chanson française : voix, guitare, contrebasse et batterie. \
                      Répertoire original, 90 minutes sans entracte."
@@ -398,19 +418,25 @@ impl ContractInput {
                 set_minutes: 90,
             },
             deal: Deal::FlatFee { fee_cents: 120_000 },
-            vat_rate_bp: default_vat_rate_bp(),
-            costs: Costs {
-                travel: Some("inclus dans le prix de cession".into()),
-                lodging: Some("à la charge de l'Organisateur : 3 chambres doubles".into()),
-                meals: Some("repas chaud pour 5 personnes, fournis par l'Organisateur".into()),
-            },
-            deposit_cents: Some(37_980),
-            payment_terms: Some(
-                "solde par virement bancaire à réception de facture, au plus tard le 28 mars 2026"
-                    .into(),
-            ),
+            drinks_served: Some(false),
+            producer_charges_vat: true,
+            costs: Some(Costs {
+                travel: Cost::Included,
+                lodging: Cost::Provided { people: 5 },
+                meals: Cost::Provided { people: 5 },
+            }),
+            payment: Some(Payment {
+                deposit: Cents::new(36_000).ok().map(|amount_ht| Deposit {
+                    amount_ht,
+                    due: date(2026, 2, 16),
+                    method: PaymentMethod::BankTransfer,
+                }),
+                balance_due: date(2026, 3, 28),
+                balance_method: PaymentMethod::BankTransfer,
+            }),
             ticketing: Ticketing {
                 price_cents: Some(1_500),
+                reduced_price_cents: Some(1_200),
                 capacity: Some(180),
                 guest_list: Some(8),
             },
@@ -418,6 +444,18 @@ impl ContractInput {
             outdoor_fallback: None,
             recording_allowed: false,
             notes: None,
+            annexes: Annexes {
+                technical_needs: Some(
+                    "Façade 2 × 1 kW, 4 retours sur 3 circuits, 12 entrées (patch joint), \
+                     2 pieds de micro perche, 1 praticable batterie 2 × 2 m."
+                        .into(),
+                ),
+                stage_notes: Some(
+                    "Scène 6 × 4 m, hauteur 60 cm. Console Yamaha QL1, façade d&b, 4 retours. \
+                     Backline : ampli basse Ampeg, batterie Yamaha Stage Custom (sans cymbales)."
+                        .into(),
+                ),
+            },
             court_city: Some("Grenoble".into()),
         }
     }

@@ -1,14 +1,17 @@
-//! Sets the contract's blocks on A4 pages in the built-in Helvetica and writes a PDF whose
-//! bytes depend on the input alone (no clock, no random file identifier).
+//! Sets the contract's blocks on A4 pages in the embedded DejaVu Sans and writes a PDF whose
+//! bytes depend on the input alone (no clock, no random file or font identifier). It claims no
+//! PDF/A or PDF/X conformance: none is checked by a validator here.
+
+use std::collections::BTreeSet;
 
 use printpdf::{
-    BuiltinFont, Color, DateTime, Greyscale, Line, LinePoint, Mm, Op, PdfDocument, PdfDocumentInfo,
-    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
+    Color, DateTime, FontId, Greyscale, Line, LinePoint, Mm, Op, PdfDocument, PdfDocumentInfo,
+    PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
 };
 use sha2::{Digest, Sha256};
 
+use super::fonts::{self, Face};
 use super::text::{self, Block};
-use super::winansi::{self, Face};
 use super::{ContractError, ContractInput, Lang};
 
 const PAGE_W_MM: f32 = 210.0;
@@ -105,7 +108,7 @@ impl Layout {
         size: f32,
     ) -> Result<(), ContractError> {
         for paragraph in text.split('\n') {
-            for line in wrap(&winansi::printable(paragraph), face, size, width) {
+            for line in wrap(&fonts::printable(paragraph), face, size, width) {
                 self.line(x, line, face, size)?;
             }
         }
@@ -113,8 +116,8 @@ impl Layout {
     }
 
     fn centered(&mut self, text: &str, face: Face, size: f32) -> Result<(), ContractError> {
-        for line in wrap(&winansi::printable(text), face, size, CONTENT_W) {
-            let x = (PAGE_W - winansi::width(&line, face, size)) / 2.0;
+        for line in wrap(&fonts::printable(text), face, size, CONTENT_W) {
+            let x = (PAGE_W - fonts::width(&line, face, size)) / 2.0;
             self.line(x, line, face, size)?;
         }
         Ok(())
@@ -143,7 +146,7 @@ impl Layout {
             }
             Block::Item(t) => {
                 let lines =
-                    wrap(&winansi::printable(t), Face::Regular, BODY_SIZE, CONTENT_W - INDENT);
+                    wrap(&fonts::printable(t), Face::Regular, BODY_SIZE, CONTENT_W - INDENT);
                 for (i, line) in lines.into_iter().enumerate() {
                     if i == 0 {
                         self.ensure(BODY_SIZE * LEADING)?;
@@ -162,14 +165,14 @@ impl Layout {
             }
             Block::Row { label, value, bold } => {
                 let face = if *bold { Face::Bold } else { Face::Regular };
-                let value = winansi::printable(value).into_owned();
-                let value_x = AMOUNT_RIGHT - winansi::width(&value, face, BODY_SIZE);
+                let value = fonts::printable(value).into_owned();
+                let value_x = AMOUNT_RIGHT - fonts::width(&value, face, BODY_SIZE);
                 // Dot leaders tie the label to its amount, for the eye and for text extraction.
-                let mut label = winansi::printable(label).into_owned();
+                let mut label = fonts::printable(label).into_owned();
                 let room = value_x - (MARGIN_X + INDENT) - 4.0;
-                let dot = winansi::width(".", face, BODY_SIZE);
+                let dot = fonts::width(".", face, BODY_SIZE);
                 let used =
-                    winansi::width(&label, face, BODY_SIZE) + winansi::width(" ", face, BODY_SIZE);
+                    fonts::width(&label, face, BODY_SIZE) + fonts::width(" ", face, BODY_SIZE);
                 // Truncation is intended: only whole dots fit.
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 let dots = ((room - used) / dot).max(0.0) as usize;
@@ -202,14 +205,14 @@ impl Layout {
                             .enumerate()
                             .flat_map(|(i, text)| {
                                 let face = if i == 0 { Face::Bold } else { Face::Regular };
-                                wrap(&winansi::printable(text), face, BODY_SIZE, width)
+                                wrap(&fonts::printable(text), face, BODY_SIZE, width)
                                     .into_iter()
                                     .map(move |line| (line, face))
                             })
                             .collect()
                     })
                     .collect();
-                let made = wrap(&winansi::printable(made), Face::Regular, BODY_SIZE, CONTENT_W);
+                let made = wrap(&fonts::printable(made), Face::Regular, BODY_SIZE, CONTENT_W);
                 let rows = wrapped.iter().map(Vec::len).max().unwrap_or(0);
                 #[allow(clippy::cast_precision_loss)] // a handful of lines
                 let height = rows as f32 * BODY_SIZE * LEADING + SIGNATURE_SPACE;
@@ -244,12 +247,12 @@ impl Layout {
 /// Breaks `text` into lines no wider than `max` points, at spaces (never at no-break spaces);
 /// a word wider than the line is cut where it overflows.
 fn wrap(text: &str, face: Face, size: f32, max: f32) -> Vec<String> {
-    let space = winansi::width(" ", face, size);
+    let space = fonts::width(" ", face, size);
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut line_w = 0.0;
     for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let word_w = winansi::width(word, face, size);
+        let word_w = fonts::width(word, face, size);
         if !line.is_empty() && line_w + space + word_w <= max {
             line.push(' ');
             line.push_str(word);
@@ -267,7 +270,7 @@ fn wrap(text: &str, face: Face, size: f32, max: f32) -> Vec<String> {
         line_w = 0.0;
         for c in word.chars() {
             let mut buf = [0u8; 4];
-            let c_w = winansi::width(c.encode_utf8(&mut buf), face, size);
+            let c_w = fonts::width(c.encode_utf8(&mut buf), face, size);
             if line_w + c_w > max && !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
                 line_w = 0.0;
@@ -283,15 +286,32 @@ fn wrap(text: &str, face: Face, size: f32, max: f32) -> Vec<String> {
 }
 
 fn font(face: Face) -> PdfFontHandle {
-    PdfFontHandle::Builtin(match face {
-        Face::Regular => BuiltinFont::Helvetica,
-        Face::Bold => BuiltinFont::HelveticaBold,
-    })
+    PdfFontHandle::External(FontId(face.resource().to_owned()))
 }
 
-fn text_ops(ops: &mut Vec<Op>, line: Placed) {
+/// The characters each cut sets, for subsetting.
+#[derive(Default)]
+struct Used {
+    regular: BTreeSet<char>,
+    bold: BTreeSet<char>,
+}
+
+impl Used {
+    fn of(&self, face: Face) -> &BTreeSet<char> {
+        match face {
+            Face::Regular => &self.regular,
+            Face::Bold => &self.bold,
+        }
+    }
+}
+
+fn text_ops(ops: &mut Vec<Op>, used: &mut Used, line: Placed) {
     if line.text.is_empty() {
         return;
+    }
+    match line.face {
+        Face::Regular => used.regular.extend(line.text.chars()),
+        Face::Bold => used.bold.extend(line.text.chars()),
     }
     // One text object per line: `Td` is relative inside a text object, absolute after `BT`.
     ops.push(Op::StartTextSection);
@@ -306,7 +326,7 @@ fn grey(percent: f32) -> Color {
 }
 
 /// The footer of every page: reference, room for initials, "page n/N".
-fn footer(ops: &mut Vec<Op>, input: &ContractInput, n: usize, total: usize) {
+fn footer(ops: &mut Vec<Op>, used: &mut Used, input: &ContractInput, n: usize, total: usize) {
     let (reference, initials) = match input.lang {
         Lang::Fr => (format!("Réf. {}", input.reference.trim()), "Paraphes\u{a0}: ________"),
         Lang::En => (format!("Ref. {}", input.reference.trim()), "Initials: ________"),
@@ -314,12 +334,20 @@ fn footer(ops: &mut Vec<Op>, input: &ContractInput, n: usize, total: usize) {
     let page = format!("page {n}/{total}");
     let size = FOOTER_SIZE;
     ops.push(Op::SetFillColor { col: grey(0.35) });
-    let reference = winansi::printable(&reference).into_owned();
-    text_ops(ops, Placed { x: MARGIN_X, y: FOOTER_Y, text: reference, face: Face::Regular, size });
-    let x = (PAGE_W - winansi::width(initials, Face::Regular, size)) / 2.0;
-    text_ops(ops, Placed { x, y: FOOTER_Y, text: initials.to_owned(), face: Face::Regular, size });
-    let x = MARGIN_X + CONTENT_W - winansi::width(&page, Face::Regular, size);
-    text_ops(ops, Placed { x, y: FOOTER_Y, text: page, face: Face::Regular, size });
+    let reference = fonts::printable(&reference).into_owned();
+    text_ops(
+        ops,
+        used,
+        Placed { x: MARGIN_X, y: FOOTER_Y, text: reference, face: Face::Regular, size },
+    );
+    let x = (PAGE_W - fonts::width(initials, Face::Regular, size)) / 2.0;
+    text_ops(
+        ops,
+        used,
+        Placed { x, y: FOOTER_Y, text: initials.to_owned(), face: Face::Regular, size },
+    );
+    let x = MARGIN_X + CONTENT_W - fonts::width(&page, Face::Regular, size);
+    text_ops(ops, used, Placed { x, y: FOOTER_Y, text: page, face: Face::Regular, size });
     ops.push(Op::SetFillColor { col: grey(0.0) });
 }
 
@@ -336,6 +364,7 @@ pub(super) fn write(input: &ContractInput, blocks: &[Block]) -> Result<Vec<u8>, 
         layout.block(block)?;
     }
     let total = layout.pages.len();
+    let mut used = Used::default();
     let pages: Vec<PdfPage> = layout
         .pages
         .into_iter()
@@ -345,8 +374,8 @@ pub(super) fn write(input: &ContractInput, blocks: &[Block]) -> Result<Vec<u8>, 
             ops.push(Op::SetFillColor { col: grey(0.0) });
             ops.push(Op::SetOutlineColor { col: grey(0.0) });
             page.rules.into_iter().for_each(|r| rule(&mut ops, r));
-            page.lines.into_iter().for_each(|line| text_ops(&mut ops, line));
-            footer(&mut ops, input, i + 1, total);
+            page.lines.into_iter().for_each(|line| text_ops(&mut ops, &mut used, line));
+            footer(&mut ops, &mut used, input, i + 1, total);
             PdfPage::new(Mm(PAGE_W_MM), Mm(PAGE_H_MM), ops)
         })
         .collect();
@@ -367,6 +396,13 @@ pub(super) fn write(input: &ContractInput, blocks: &[Block]) -> Result<Vec<u8>, 
         ..PdfDocumentInfo::default()
     };
     doc.with_pages(pages);
+    for face in Face::ALL {
+        if used.of(face).is_empty() {
+            continue;
+        }
+        let subset = fonts::subset(face, used.of(face)).map_err(ContractError::Pdf)?;
+        doc.resources.fonts.map.insert(FontId(face.resource().to_owned()), PdfFont::new(subset));
+    }
 
     let options = PdfSaveOptions {
         optimize: true,
@@ -390,6 +426,14 @@ pub(super) fn write(input: &ContractInput, blocks: &[Block]) -> Result<Vec<u8>, 
                 bytes.clone_from(&id);
             }
         }
+    }
+    // printpdf writes an empty PDF/X version key into the document information: drop it, since
+    // this file claims no conformance level.
+    if let Ok(o) = lopdf.trailer.get(b"Info")
+        && let Ok(info) = o.as_reference()
+        && let Ok(dict) = lopdf.get_dictionary_mut(info)
+    {
+        dict.remove(b"GTS_PDFXVersion");
     }
     lopdf.compress();
     let mut bytes = Vec::with_capacity(32 * 1024);
@@ -429,14 +473,14 @@ mod tests {
             "Le Producteur fournit le spectacle entièrement monté et prêt à être représenté.";
         let lines = wrap(text, Face::Regular, BODY_SIZE, 150.0);
         assert!(lines.len() > 1);
-        assert!(lines.iter().all(|l| winansi::width(l, Face::Regular, BODY_SIZE) <= 150.0));
+        assert!(lines.iter().all(|l| fonts::width(l, Face::Regular, BODY_SIZE) <= 150.0));
         assert_eq!(lines.join(" "), text);
     }
 
     #[test]
     fn wrap_never_breaks_at_a_no_break_space() {
         let amount = "1\u{a0}200,00\u{a0}€";
-        let max = winansi::width(amount, Face::Regular, BODY_SIZE) + 1.0;
+        let max = fonts::width(amount, Face::Regular, BODY_SIZE) + 1.0;
         let lines = wrap(&format!("total {amount} dû"), Face::Regular, BODY_SIZE, max);
         assert!(lines.iter().any(|l| l == "1\u{a0}200,00\u{a0}€"), "{lines:?}");
     }

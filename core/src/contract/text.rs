@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate, NaiveTime};
 
 use super::money::{self, Totals};
-use super::{ContractError, ContractInput, Deal, Lang, Licence, Party};
+use super::{ContractError, ContractInput, Cost, Deal, Lang, Licence, Party, PaymentMethod};
 
 /// What the layout knows how to set. Strings are raw user-and-template text; the layout makes
 /// them printable and wraps them.
@@ -146,6 +146,7 @@ pub(super) fn contract(input: &ContractInput) -> Result<Vec<Block>, ContractErro
     annexes(&mut a, input);
     disputes(&mut a, input);
     signatures(&mut a, input);
+    annex_texts(&mut a, input);
     Ok(a.blocks)
 }
 
@@ -265,22 +266,26 @@ fn show(a: &mut Articles, input: &ContractInput) {
     };
     a.item(field(lang, pick(lang, "Titre", "Title"), Some(&title)));
     a.item(field(lang, pick(lang, "Artiste", "Artist"), Some(&s.artist_name)));
-    a.item(match lang {
+    let team = s.lineup.map(|l| match lang {
         Lang::Fr => format!(
-            "Équipe\u{a0}: {} artiste{} et {} technicien{}",
-            s.performers,
-            plural(s.performers.into()),
-            s.crew,
-            plural(s.crew.into())
+            "{} artiste{} et {} technicien{}, soit {}\u{a0}personne{} en tournée",
+            l.performers(),
+            plural(l.performers().into()),
+            l.crew(),
+            plural(l.crew().into()),
+            l.people(),
+            plural(l.people().into()),
         ),
         Lang::En => format!(
-            "Company: {} performer{} and {} crew member{}",
-            s.performers,
-            plural(s.performers.into()),
-            s.crew,
-            plural(s.crew.into())
+            "{} performer{} and {} crew member{}, {} people on the road",
+            l.performers(),
+            plural(l.performers().into()),
+            l.crew(),
+            plural(l.crew().into()),
+            l.people()
         ),
     });
+    a.item(field(lang, pick(lang, "Équipe", "Company"), team.as_deref()));
     if let Some(description) = s.description.as_deref().filter(|d| !d.trim().is_empty()) {
         a.para(description);
     }
@@ -371,7 +376,7 @@ fn organiser_duties(a: &mut Articles) {
 
 fn money_terms(a: &mut Articles, input: &ContractInput) -> Result<(), ContractError> {
     let lang = a.lang;
-    let vat_bp = input.vat_rate_bp;
+    let vat_bp = input.vat_rate_bp();
     let vat = money::percent(vat_bp, lang);
     a.heading(pick(lang, "Conditions financières", "Financial terms"));
     let net = pick(
@@ -381,52 +386,21 @@ fn money_terms(a: &mut Articles, input: &ContractInput) -> Result<(), ContractEr
         "Net receipts means ticket receipts excluding VAT, less authors' rights (SACEM or SACD) \
          and the French live-show tax (CNM).",
     );
-    let overflow = || ContractError::Amount { field: "deal", cents: input.deal.fixed_cents() };
-    let totals = |label_ht: &str,
-                  label_vat: &str,
-                  label_ttc: &str,
-                  ht: i64|
-     -> Result<Vec<Block>, ContractError> {
-        let t = Totals::of(ht, vat_bp).ok_or_else(overflow)?;
-        Ok(vec![
-            Block::Row {
-                label: label_ht.to_owned(),
-                value: money::amount(t.ht, lang),
-                bold: false,
-            },
-            Block::Row {
-                label: label_vat.to_owned(),
-                value: money::amount(t.vat, lang),
-                bold: false,
-            },
-            Block::Row {
-                label: label_ttc.to_owned(),
-                value: money::amount(t.ttc, lang),
-                bold: true,
-            },
-        ])
-    };
-    let tva = match lang {
-        Lang::Fr => format!("TVA ({vat})"),
-        Lang::En => format!("VAT ({vat})"),
-    };
-    match input.deal {
-        Deal::FlatFee { fee_cents } => {
+    let costs_ht = input.costs.map_or(0, |c| c.paid_ht());
+    let fixed = input.deal.fixed_cents();
+    // The fixed part's rows (if any), then the costs paid on top, then VAT and the total.
+    let (fixed_label, share_text) = match input.deal {
+        Deal::FlatFee { .. } => {
             a.para(pick(
                 lang,
                 "En contrepartie de la cession du droit d'exploitation, l'Organisateur verse au \
-                 Producteur le prix suivant, frais annexes compris sauf stipulation contraire \
-                 ci-dessous\u{a0}:",
+                 Producteur le prix suivant\u{a0}:",
                 "In return for the right to present the show, the Organiser pays the Producer the \
-                 following price, incidental costs included unless stated otherwise below:",
+                 following price:",
             ));
-            let rows = match lang {
-                Lang::Fr => totals("Prix de cession HT", &tva, "Total TTC", fee_cents)?,
-                Lang::En => totals("Fee excluding VAT", &tva, "Total including VAT", fee_cents)?,
-            };
-            rows.into_iter().for_each(|r| a.push(r));
+            (Some(pick(lang, "Prix de cession HT", "Fee excluding VAT")), None)
         }
-        Deal::GuaranteePlus { guarantee_cents, percent_bp } => {
+        Deal::GuaranteePlus { percent_bp, .. } => {
             let pct = money::percent(percent_bp, lang);
             a.para(match lang {
                 Lang::Fr => format!(
@@ -441,43 +415,26 @@ fn money_terms(a: &mut Articles, input: &ContractInput) -> Result<(), ContractEr
                      computed from the box-office statement and bears VAT at the same rate."
                 ),
             });
-            let rows = match lang {
-                Lang::Fr => totals("Prix fixe HT", &tva, "Prix fixe TTC", guarantee_cents)?,
-                Lang::En => totals(
-                    "Fixed price excluding VAT",
-                    &tva,
-                    "Fixed price including VAT",
-                    guarantee_cents,
-                )?,
-            };
-            rows.into_iter().for_each(|r| a.push(r));
+            (Some(pick(lang, "Prix fixe HT", "Fixed price excluding VAT")), Some(pct))
         }
-        Deal::GuaranteeVersus { guarantee_cents, percent_bp } => {
+        Deal::GuaranteeVersus { percent_bp, .. } => {
             let pct = money::percent(percent_bp, lang);
+            let rest = money::percent(money::WHOLE_BP.saturating_sub(percent_bp), lang);
             a.para(match lang {
                 Lang::Fr => format!(
-                    "Le Producteur perçoit {pct} des recettes nettes de billetterie, avec un \
-                     minimum garanti\u{a0}: si cette part est inférieure au minimum garanti, \
-                     l'Organisateur verse le minimum garanti. {net}"
+                    "Les recettes nettes de billetterie sont partagées entre les parties\u{a0}: \
+                     {pct} pour le Producteur et {rest} pour l'Organisateur, avec un minimum \
+                     garanti au Producteur\u{a0}: si sa part est inférieure au minimum garanti, \
+                     l'Organisateur lui verse le minimum garanti. {net}"
                 ),
                 Lang::En => format!(
-                    "The Producer receives {pct} of the net ticket receipts, with a minimum \
-                     guarantee: if that share is less than the guarantee, the Organiser pays the \
+                    "The net ticket receipts are shared between the parties: {pct} to the \
+                     Producer and {rest} to the Organiser, with a minimum guarantee to the \
+                     Producer: if its share is less than the guarantee, the Organiser pays the \
                      guarantee instead. {net}"
                 ),
             });
-            let rows = match lang {
-                Lang::Fr => {
-                    totals("Minimum garanti HT", &tva, "Minimum garanti TTC", guarantee_cents)?
-                }
-                Lang::En => totals(
-                    "Guarantee excluding VAT",
-                    &tva,
-                    "Guarantee including VAT",
-                    guarantee_cents,
-                )?,
-            };
-            rows.into_iter().for_each(|r| a.push(r));
+            (Some(pick(lang, "Minimum garanti HT", "Guarantee excluding VAT")), Some(pct))
         }
         Deal::DoorDeal { percent_bp } => {
             let pct = money::percent(percent_bp, lang);
@@ -494,10 +451,84 @@ fn money_terms(a: &mut Articles, input: &ContractInput) -> Result<(), ContractEr
                      share bears VAT at {vat}."
                 ),
             });
+            (None, Some(pct))
+        }
+    };
+    let overflow = || ContractError::Amount { field: "deal", cents: fixed };
+    let ht = fixed.checked_add(costs_ht).ok_or_else(overflow)?;
+    let totals = Totals::of(ht, vat_bp).ok_or_else(overflow)?;
+    let row = |label: &str, cents: i64, bold: bool| Block::Row {
+        label: label.to_owned(),
+        value: money::amount(cents, lang),
+        bold,
+    };
+    if let Some(label) = fixed_label {
+        a.push(row(label, fixed, false));
+    }
+    if costs_ht > 0 {
+        a.push(row(
+            pick(lang, "Frais pris en charge HT", "Costs paid excluding VAT"),
+            costs_ht,
+            false,
+        ));
+        if fixed_label.is_some() {
+            a.push(row(pick(lang, "Total HT", "Total excluding VAT"), ht, false));
         }
     }
-    if vat_bp == super::default_vat_rate_bp() {
-        a.para(pick(
+    if ht > 0 {
+        let tva = match lang {
+            Lang::Fr => format!("TVA ({vat})"),
+            Lang::En => format!("VAT ({vat})"),
+        };
+        a.push(row(&tva, totals.vat, false));
+        let total = match (lang, share_text.is_some()) {
+            (Lang::Fr, false) => "Total TTC",
+            (Lang::Fr, true) => "Total TTC, hors part des recettes",
+            (Lang::En, false) => "Total including VAT",
+            (Lang::En, true) => "Total including VAT, before the share of receipts",
+        };
+        a.push(row(total, totals.ttc, true));
+    }
+    vat_rule(a, input);
+    costs(a, input);
+    payment(a, input, &totals)?;
+    vigilance(a, input);
+    Ok(())
+}
+
+/// The VAT rate and why: drinks served or not, or a producer outside VAT.
+fn vat_rule(a: &mut Articles, input: &ContractInput) {
+    let lang = a.lang;
+    let rate = money::percent(input.vat_rate_bp(), lang);
+    let text = match (input.producer_charges_vat, input.drinks_served) {
+        (false, _) => pick(
+            lang,
+            "Le Producteur n'étant pas assujetti à la TVA, les montants ci-dessus s'entendent nets \
+             de taxe.",
+            "As the Producer is not registered for VAT, the amounts above are net of tax.",
+        )
+        .to_owned(),
+        (true, Some(true)) => match lang {
+            Lang::Fr => format!(
+                "Des consommations étant servies pendant le spectacle, le taux normal de TVA de \
+                 {rate} s'applique."
+            ),
+            Lang::En => format!(
+                "As drinks are served during the show, the standard VAT rate of {rate} applies."
+            ),
+        },
+        (true, Some(false)) => match lang {
+            Lang::Fr => format!(
+                "Aucune consommation n'étant servie pendant le spectacle, le taux réduit de TVA de \
+                 {rate} s'applique à la vente du spectacle, frais de transport et d'hébergement \
+                 compris."
+            ),
+            Lang::En => format!(
+                "As no drinks are served during the show, the reduced VAT rate of {rate} applies to \
+                 the sale of the show, travel and lodging included."
+            ),
+        },
+        (true, None) => pick(
             lang,
             "Le taux réduit de TVA de 5,5\u{a0}% s'applique à la vente d'un spectacle, frais de \
              transport et d'hébergement compris ; le taux normal s'applique si des consommations \
@@ -505,39 +536,146 @@ fn money_terms(a: &mut Articles, input: &ContractInput) -> Result<(), ContractEr
             "The reduced VAT rate of 5.5% applies to the sale of a show, travel and lodging \
              included; the standard rate applies if drinks are served during the show.",
         )
-        .replace(" ;", "\u{a0};"));
+        .replace(" ;", "\u{a0};"),
+    };
+    a.para(text);
+}
+
+/// "pour 5 personnes" / "for 5 people".
+fn for_people(n: u16, lang: Lang) -> String {
+    match lang {
+        Lang::Fr => format!("pour {n}\u{a0}personne{}", plural(n.into())),
+        Lang::En if n == 1 => "for 1 person".to_owned(),
+        Lang::En => format!("for {n} people"),
     }
+}
 
-    let people = u32::from(input.show.performers) + u32::from(input.show.crew);
-    a.para(match lang {
-        Lang::Fr => format!("Frais annexes, pour {people} personne{}\u{a0}:", plural(people)),
-        Lang::En => format!("Costs, for {people} people:"),
-    });
-    let c = &input.costs;
-    a.item(field(lang, pick(lang, "Transport", "Travel"), c.travel.as_deref()));
-    a.item(field(lang, pick(lang, "Hébergement", "Lodging"), c.lodging.as_deref()));
-    a.item(field(lang, pick(lang, "Repas", "Meals"), c.meals.as_deref()));
-
-    a.para(match input.deposit_cents.filter(|&d| d > 0) {
-        Some(d) => match lang {
+fn cost_text(cost: Cost, lang: Lang) -> String {
+    match cost {
+        Cost::Included => pick(
+            lang,
+            "à la charge du Producteur, inclus dans le prix",
+            "borne by the Producer, included in the price",
+        )
+        .to_owned(),
+        Cost::Provided { people } => match lang {
+            Lang::Fr => format!("fourni par l'Organisateur {}", for_people(people, lang)),
+            Lang::En => format!("provided by the Organiser {}", for_people(people, lang)),
+        },
+        Cost::Paid { amount_ht, people } => match lang {
             Lang::Fr => format!(
-                "Un acompte de {} TTC est versé à la signature du présent contrat.",
-                money::amount(d, lang)
+                "payé par l'Organisateur en sus du prix\u{a0}: {} HT {}",
+                money::amount(amount_ht.get(), lang),
+                for_people(people, lang)
             ),
             Lang::En => format!(
-                "A deposit of {} including VAT is paid when this agreement is signed.",
-                money::amount(d, lang)
+                "paid by the Organiser on top of the price: {} excluding VAT {}",
+                money::amount(amount_ht.get(), lang),
+                for_people(people, lang)
             ),
         },
-        None => pick(lang, "Aucun acompte n'est prévu.", "No deposit is due.").to_owned(),
-    });
-    a.para(field(
-        lang,
-        pick(lang, "Date et modalités de paiement", "Payment date and method"),
-        input.payment_terms.as_deref(),
-    ));
+    }
+}
 
-    vigilance(a, input);
+fn costs(a: &mut Articles, input: &ContractInput) {
+    let lang = a.lang;
+    a.para(pick(lang, "Frais annexes\u{a0}:", "Costs:"));
+    let (travel, lodging, meals) = match input.costs {
+        Some(c) => (
+            Some(cost_text(c.travel, lang)),
+            Some(cost_text(c.lodging, lang)),
+            Some(cost_text(c.meals, lang)),
+        ),
+        None => (None, None, None),
+    };
+    a.item(field(lang, pick(lang, "Transport", "Travel"), travel.as_deref()));
+    a.item(field(lang, pick(lang, "Hébergement", "Lodging"), lodging.as_deref()));
+    a.item(field(lang, pick(lang, "Repas", "Meals"), meals.as_deref()));
+}
+
+fn method(m: PaymentMethod, lang: Lang) -> &'static str {
+    match m {
+        PaymentMethod::BankTransfer => pick(lang, "par virement bancaire", "by bank transfer"),
+        PaymentMethod::Cheque => pick(lang, "par chèque", "by cheque"),
+        PaymentMethod::Cash => pick(lang, "en espèces", "in cash"),
+    }
+}
+
+/// Deposit and balance, with their dates and methods; amounts include VAT.
+fn payment(a: &mut Articles, input: &ContractInput, totals: &Totals) -> Result<(), ContractError> {
+    let lang = a.lang;
+    let Some(p) = input.payment else {
+        a.item(field(lang, pick(lang, "Acompte", "Deposit"), None));
+        a.item(field(
+            lang,
+            pick(lang, "Solde, date et mode de paiement", "Balance, date and method"),
+            None,
+        ));
+        return Ok(());
+    };
+    let vat_bp = input.vat_rate_bp();
+    let deposit_ttc = match p.deposit {
+        Some(d) => {
+            let t = Totals::of(d.amount_ht.get(), vat_bp).ok_or(ContractError::Amount {
+                field: "payment.deposit",
+                cents: d.amount_ht.get(),
+            })?;
+            let when = long_date(d.due, lang);
+            a.item(match lang {
+                Lang::Fr => format!(
+                    "Acompte\u{a0}: {} HT, soit {} TTC, payé {} au plus tard le {when}.",
+                    money::amount(t.ht, lang),
+                    money::amount(t.ttc, lang),
+                    method(d.method, lang)
+                ),
+                Lang::En => format!(
+                    "Deposit: {} excluding VAT, {} including VAT, paid {} by {when} at the latest.",
+                    money::amount(t.ht, lang),
+                    money::amount(t.ttc, lang),
+                    method(d.method, lang)
+                ),
+            });
+            t.ttc
+        }
+        None => {
+            a.item(pick(lang, "Acompte\u{a0}: aucun.", "Deposit: none."));
+            0
+        }
+    };
+    let when = long_date(p.balance_due, lang);
+    let how = method(p.balance_method, lang);
+    let balance = totals.ttc.saturating_sub(deposit_ttc).max(0);
+    let share = !matches!(input.deal, Deal::FlatFee { .. });
+    a.item(match (lang, totals.ttc > 0, share) {
+        (Lang::Fr, true, false) => format!(
+            "Solde\u{a0}: {} TTC, payé {how} au plus tard le {when}, sur facture du Producteur.",
+            money::amount(balance, lang)
+        ),
+        (Lang::Fr, true, true) => format!(
+            "Solde\u{a0}: {} TTC, augmenté ou remplacé par la part des recettes établie sur le \
+             bordereau de billetterie, payé {how} au plus tard le {when}, sur facture du Producteur.",
+            money::amount(balance, lang)
+        ),
+        (Lang::Fr, false, _) => format!(
+            "Solde\u{a0}: la part des recettes établie sur le bordereau de billetterie, payée {how} \
+             au plus tard le {when}, sur facture du Producteur."
+        ),
+        (Lang::En, true, false) => format!(
+            "Balance: {} including VAT, paid {how} by {when} at the latest, on the Producer's \
+             invoice.",
+            money::amount(balance, lang)
+        ),
+        (Lang::En, true, true) => format!(
+            "Balance: {} including VAT, increased or replaced by the share of receipts computed \
+             from the box-office statement, paid {how} by {when} at the latest, on the Producer's \
+             invoice.",
+            money::amount(balance, lang)
+        ),
+        (Lang::En, false, _) => format!(
+            "Balance: the share of receipts computed from the box-office statement, paid {how} by \
+             {when} at the latest, on the Producer's invoice."
+        ),
+    });
     Ok(())
 }
 
@@ -546,7 +684,7 @@ pub(super) const VIGILANCE_THRESHOLD_CENTS: i64 = 500_000;
 
 fn vigilance(a: &mut Articles, input: &ContractInput) {
     let lang = a.lang;
-    if input.deal.fixed_cents() >= VIGILANCE_THRESHOLD_CENTS {
+    if input.fixed_total_cents() >= VIGILANCE_THRESHOLD_CENTS {
         a.para(pick(
             lang,
             "Le montant du présent contrat atteignant 5\u{a0}000\u{a0}€ HT, l'Organisateur se fait \
@@ -582,6 +720,14 @@ fn ticketing(a: &mut Articles, input: &ContractInput) {
         (p, Lang::En) => format!("{} including VAT (full price)", money::amount(p, lang)),
     });
     a.item(field(lang, pick(lang, "Prix des places", "Ticket price"), price.as_deref()));
+    if t.price_cents.is_some_and(|p| p > 0) {
+        let reduced = match (t.reduced_price_cents, lang) {
+            (Some(r), Lang::Fr) => format!("{} TTC", money::amount(r, lang)),
+            (Some(r), Lang::En) => format!("{} including VAT", money::amount(r, lang)),
+            (None, _) => pick(lang, "aucun", "none").to_owned(),
+        };
+        a.item(field(lang, pick(lang, "Tarif réduit", "Reduced price"), Some(&reduced)));
+    }
     let capacity = t.capacity.map(|c| match lang {
         Lang::Fr => format!("{c} places"),
         Lang::En => format!("{c} people"),
@@ -717,14 +863,50 @@ fn annexes(a: &mut Articles, input: &ContractInput) {
         "Les annexes suivantes font partie intégrante du présent contrat\u{a0}:",
         "The following annexes form part of this agreement:",
     ));
-    a.item(pick(lang, "fiche technique du spectacle", "technical rider"));
-    a.item(pick(lang, "fiche d'accueil (hospitalité)", "hospitality rider"));
-    if input.deal.fixed_cents() >= VIGILANCE_THRESHOLD_CENTS {
+    a.item(pick(
+        lang,
+        "Annexe 1\u{a0}: fiche technique du spectacle (besoins du Producteur)",
+        "Annex 1: the show's technical rider (the Producer's needs)",
+    ));
+    a.item(pick(
+        lang,
+        "Annexe 2\u{a0}: équipement scénique et backline du lieu (fournis par l'Organisateur)",
+        "Annex 2: the venue's stage and backline (provided by the Organiser)",
+    ));
+    if input.fixed_total_cents() >= VIGILANCE_THRESHOLD_CENTS {
         a.item(pick(
             lang,
-            "attestation de vigilance URSSAF du Producteur",
-            "the Producer's URSSAF vigilance certificate",
+            "attestation de vigilance URSSAF du Producteur, remise à la signature",
+            "the Producer's URSSAF vigilance certificate, handed over at signature",
         ));
+    }
+}
+
+/// The annexes' contents, after the signatures.
+fn annex_texts(a: &mut Articles, input: &ContractInput) {
+    let lang = a.lang;
+    let texts = [
+        (
+            pick(
+                lang,
+                "Annexe 1 \u{2013} Fiche technique du spectacle",
+                "Annex 1 \u{2013} Technical rider",
+            ),
+            input.annexes.technical_needs.as_deref(),
+        ),
+        (
+            pick(
+                lang,
+                "Annexe 2 \u{2013} Équipement scénique et backline du lieu",
+                "Annex 2 \u{2013} The venue's stage and backline",
+            ),
+            input.annexes.stage_notes.as_deref(),
+        ),
+    ];
+    for (title, text) in texts {
+        a.push(Block::Gap(12.0));
+        a.push(Block::Strong(title.to_owned()));
+        a.para(text.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(BLANK));
     }
 }
 

@@ -45,7 +45,10 @@ pub(crate) async fn profile(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     r = r
         .para(turn.s("profile-calendar", &[]))
         .list(calendar::lines(turn.store(), turn.ctx.rules, lang, p.id).await?)
-        .row(vec![turn.button("btn-edit-profile", &Action::EditProfile(p.id))]);
+        .row(vec![
+            turn.button("btn-edit-profile", &Action::EditProfile(p.id)),
+            turn.button("btn-contract-details", &Action::ContractDetails(p.id)),
+        ]);
     let others: Vec<_> = mine
         .iter()
         .filter(|o| o.id != p.id)

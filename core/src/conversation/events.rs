@@ -246,6 +246,10 @@ pub fn render_event(event: &Event, lang: Lang, zone: Zone) -> Reply {
         Event::ContractReady { booking, .. } => {
             msg("ev-contract", &[("booking", booking.to_string())])
         }
+        Event::ContractDetailsNeeded { booking, day: d } => {
+            msg("ev-contract-details", &[("booking", booking.to_string()), ("day", day(d))])
+                .row(vec![button(lang, "btn-contract-fill", &Action::FillContract(*booking))])
+        }
         Event::SearchAlert { name, score, .. } => {
             msg("ev-alert", &[("name", name.clone()), ("score", score.to_string())])
         }

@@ -4,7 +4,7 @@
 //! accounts go through the stored outbox as [`crate::notify::Event`]s, rendered by [`render_event`].
 //!
 //! Map: [`Engine`] is the runner (load, step, save, per-account ordering); `step` dispatches to
-//! the flows (`wizard`, `find`, `propose`, `deals`, `account`, `admin`); `state` is the stored
+//! the flows (`wizard`, `find`, `propose`, `deals`, `account`, `admin`, `contract`); `state` is the stored
 //! shape; `payload` the button codes; `i18n` the words; `errors` the domain errors in words.
 
 pub mod commands;
@@ -17,6 +17,7 @@ pub mod state;
 mod account;
 mod admin;
 mod calendar;
+mod contract;
 mod deals;
 mod engine;
 mod events;
@@ -77,6 +78,11 @@ pub enum Incoming {
     },
     /// The person (re)opened the conversation: greet a newcomer, or repeat where we were.
     Open,
+    /// A file sent in chat (a signed contract), already downloaded by the adapter.
+    Document {
+        file_name: String,
+        bytes: Vec<u8>,
+    },
 }
 
 impl Incoming {
@@ -217,6 +223,10 @@ async fn dispatch(
             Some((_, action)) => act(turn, action).await,
         },
         Incoming::Text(text) => text_in(turn, &text).await,
+        Incoming::Document { file_name, bytes } => {
+            contract::document(turn, &file_name, &bytes).await?;
+            reprompt_unless_idle(turn).await
+        }
         Incoming::Location { lat, lon } => match &turn.state.mode {
             Mode::Wizard(_) => wizard::location(turn, lat, lon).await,
             _ => {
@@ -235,6 +245,11 @@ async fn open(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     let name = turn.ctx.account.display_name.clone();
     turn.say("welcome-back", &[("name", name)]);
     reprompt(turn).await
+}
+
+/// After an aside (a document received), says again what was asked, if anything.
+async fn reprompt_unless_idle(turn: &mut Turn<'_>) -> Result<(), StoreError> {
+    if matches!(turn.state.mode, Mode::Idle) { Ok(()) } else { reprompt(turn).await }
 }
 
 /// Says again what the current step asks, with its buttons.
@@ -263,6 +278,7 @@ pub(crate) async fn reprompt(turn: &mut Turn<'_>) -> Result<(), StoreError> {
             account::confirm_erase(turn);
             Ok(())
         }
+        Mode::Contract(_) => contract::ask(turn).await,
     }
 }
 
@@ -296,7 +312,7 @@ fn allowed_without_consent(input: &Incoming, mode: &Mode, admin: bool) -> bool {
                         Mode::Await(Prompt::RejectReason { .. } | Prompt::EditRefuseReason { .. })
                     )
         }
-        Incoming::Location { .. } => false,
+        Incoming::Location { .. } | Incoming::Document { .. } => false,
     }
 }
 
@@ -478,6 +494,7 @@ async fn act(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
             Ok(())
         }
         Mode::Await(_) if action == Action::Skip => answer_prompt(turn, None).await,
+        Mode::Contract(_) if !action.is_global() => contract::action(turn, action).await,
         Mode::Wizard(_) => {
             turn.say("wizard-busy", &[]);
             wizard::ask(turn)
@@ -505,7 +522,11 @@ async fn global_action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreE
         Action::AskHold(id) => deals::ask_hold(turn, id).await,
         Action::Confirm(id) => deals::confirm(turn, id).await,
         Action::Board(venue, day) => deals::board(turn, venue, day).await,
-        Action::Contract(id) => deals::contract(turn, id).await,
+        // A contract with a blank left is not handed out: its details are asked first.
+        Action::Contract(id) => match turn.bookings().contract_readiness(id).await {
+            Ok(r) if !r.is_ready() => contract::fill(turn, id).await,
+            _ => deals::contract(turn, id).await,
+        },
         Action::RenewCalendar(id) => account::renew_calendar(turn, id, false).await,
         Action::RenewCalendarNow(id) => account::renew_calendar(turn, id, true).await,
         Action::AskZone => {
@@ -554,6 +575,8 @@ async fn global_action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreE
         }
         Action::CloseTicket(id) => admin::close_ticket(turn, id).await,
         Action::Unfollow(id) => find::unfollow(turn, id).await,
+        Action::FillContract(id) => contract::fill(turn, id).await,
+        Action::ContractDetails(id) => contract::details(turn, id).await,
         // A button of a screen that is gone (a wizard, a proposal) reaching here is stale.
         _ => {
             turn.say("stale-button", &[]);
@@ -567,6 +590,7 @@ async fn text_in(turn: &mut Turn<'_>, text: &str) -> Result<(), StoreError> {
         Mode::Wizard(_) => wizard::text(turn, text).await,
         Mode::Propose(_) => propose::text(turn, text).await,
         Mode::Await(_) => answer_prompt(turn, Some(text)).await,
+        Mode::Contract(_) => contract::text(turn, text).await,
         Mode::Consent => {
             turn.say("consent-buttons", &[]);
             consent_screen(turn);

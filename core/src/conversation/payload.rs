@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 
+use crate::booking::MissingField;
 use crate::domain::genre::GenreId;
 use crate::domain::profile::ProfileKind;
 use crate::domain::search::FilterKind;
@@ -174,6 +175,13 @@ pub enum Action {
     ToggleAlerts,
     AskThreshold,
     AskEmail,
+    // Contracts.
+    /// Answer what the contract of a booking still needs from the presser's side.
+    FillContract(BookingId),
+    /// The contract details (legal identity and the rest) of a profile, from `/profile`.
+    ContractDetails(ProfileId),
+    /// Change one contract detail, from the details page.
+    EditDetail(MissingField),
     // Admin.
     Approve(ProfileId),
     Reject(ProfileId),
@@ -250,6 +258,8 @@ impl Action {
                 | Action::AskZone
                 | Action::ApproveEdit(_)
                 | Action::RefuseEdit(_)
+                | Action::FillContract(_)
+                | Action::ContractDetails(_)
         )
     }
 
@@ -315,6 +325,9 @@ impl Action {
             Action::AskZone => "tz".into(),
             Action::ApproveEdit(p) => format!("ae:{p}"),
             Action::RefuseEdit(p) => format!("re:{p}"),
+            Action::FillContract(b) => format!("cf:{b}"),
+            Action::ContractDetails(p) => format!("cd:{p}"),
+            Action::EditDetail(f) => format!("ce:{}", f.code()),
         }
     }
 
@@ -393,6 +406,9 @@ impl Action {
             "tz" => Action::AskZone,
             "ae" => Action::ApproveEdit(ProfileId(id()?)),
             "re" => Action::RefuseEdit(ProfileId(id()?)),
+            "cf" => Action::FillContract(BookingId(id()?)),
+            "cd" => Action::ContractDetails(ProfileId(id()?)),
+            "ce" => Action::EditDetail(MissingField::from_code(arg)?),
             _ => return None,
         })
     }
@@ -468,6 +484,9 @@ mod tests {
             Action::Add(ProfileKind::Artist),
             Action::Lang(Lang::En),
             Action::CloseTicket(TicketId(big)),
+            Action::FillContract(BookingId(big)),
+            Action::ContractDetails(ProfileId(big)),
+            Action::EditDetail(MissingField::TechnicalNeeds),
             Action::Suggest("chanson française".into()),
             Action::Suggest("Saint-Rémy-de-Provence".into()),
             Action::RefineFilters,

@@ -217,7 +217,7 @@ pub(crate) fn terms_lines(turn: &Turn<'_>, t: &Terms) -> Vec<Vec<Span>> {
     let line = |key: &str, v: String| vec![Span::Bold(format!("{} ", turn.t(key))), Span::Plain(v)];
     let mut out = vec![
         line("term-day", show::day(lang, t.day)),
-        line("term-fee", t.fee.to_string()),
+        line("term-fee", show::fee_ht(lang, t.fee)),
         line("term-deal", show::deal(lang, &t.deal)),
         line("term-set", format!("{} min", t.set_minutes)),
         line("term-times", show::times(lang, &t.times)),
@@ -448,6 +448,13 @@ async fn send(turn: &mut Turn<'_>) -> Result<(), StoreError> {
                 )
                 .row(vec![turn.button("btn-proposals", &Action::Command("proposals"))]);
             turn.push(r);
+            // The contract will need the structure behind the profile: first needed now.
+            if !turn.store().legal_identity(d.from).await?.missing().is_empty() {
+                let r = turn.msg("contract-legal-soon", &[]).row(vec![
+                    turn.button("btn-contract-details", &Action::ContractDetails(d.from)),
+                ]);
+                turn.push(r);
+            }
             Ok(())
         }
         Err(BookingFlowError::Store(e)) => Err(e),

@@ -21,6 +21,21 @@ pub fn day(lang: Lang, d: NaiveDate) -> String {
     }
 }
 
+/// A fee as the negotiation shows it (issue 13): excluding VAT, with the VAT of the sale of a
+/// concert (5.5 %) and the total beside it; the normal rate applies if drinks are served.
+pub fn fee_ht(lang: Lang, fee: crate::domain::values::Fee) -> String {
+    let ht = u64::from(fee.euros()) * 100;
+    let vat = (ht * 550 + 5_000) / 10_000;
+    let cents = |c: u64| {
+        let units = crate::domain::values::group_thousands(c / 100);
+        match lang {
+            Lang::Fr => format!("{units},{:02}\u{a0}€", c % 100),
+            Lang::En => format!("{units}.{:02}\u{a0}€", c % 100),
+        }
+    };
+    tr(lang, "fee-ht", &[("fee", fee.to_string()), ("vat", cents(vat)), ("total", cents(ht + vat))])
+}
+
 #[must_use]
 pub fn genres(lang: Lang, g: &GenreSet) -> String {
     g.ids().iter().map(|g| g.name(lang)).collect::<Vec<_>>().join(", ")

@@ -6,11 +6,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::payload::{DealKind, Field};
+use crate::booking::MissingField;
 use crate::domain::genre::{GenreId, GenreSet};
 use crate::domain::places::City;
 use crate::domain::profile::ProfileKind;
 use crate::domain::proposal::ShowTimes;
 use crate::domain::search::{FilterKind, SearchFilters};
+use crate::domain::terms::{Cents, Cost};
 use crate::domain::values::{
     Address, AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, LicenceNumber, Links,
     LongText, Name, TravelRadius,
@@ -71,6 +73,56 @@ pub enum Mode {
     /// Waiting for one typed answer.
     Await(Prompt),
     ConfirmErase,
+    /// Contract details: what a booking's contract still needs, or the details page of a
+    /// profile (issue 13).
+    Contract(Box<ContractForm>),
+}
+
+/// The contract details being asked (conversation flow `contract`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractForm {
+    /// The speaker's profile whose details are asked.
+    pub profile: ProfileId,
+    /// The booking whose contract needs them; `None` on the details page of `/profile`.
+    pub booking: Option<BookingId>,
+    pub ask: ContractAsk,
+    /// One detail changed from the details page: the page comes back after the answer.
+    #[serde(default)]
+    pub single: bool,
+}
+
+/// The question asked. Several details take more than one answer; the answers given so far
+/// travel with the question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "ask", rename_all = "snake_case")]
+pub enum ContractAsk {
+    /// The details page: what is known, with a button to change each.
+    Page,
+    /// A detail answered in one message (for costs, payment and tickets: their first part).
+    Field {
+        field: MissingField,
+    },
+    /// Lodging, then meals, after travel (`done` holds the parts answered, in that order).
+    Cost {
+        done: Vec<Cost>,
+    },
+    DepositDue {
+        amount: Cents,
+    },
+    BalanceDue {
+        deposit: Option<(Cents, NaiveDate)>,
+    },
+    Method {
+        deposit: Option<(Cents, NaiveDate)>,
+        balance_due: NaiveDate,
+    },
+    ReducedPrice {
+        full: Cents,
+    },
+    GuestList {
+        full: Cents,
+        reduced: Option<Cents>,
+    },
 }
 
 /// A free-text answer the conversation waits for.

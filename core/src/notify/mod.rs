@@ -185,6 +185,12 @@ pub enum Event {
         booking: BookingId,
         sha256: String,
     },
+    /// A booking's contract waits for answers from the recipient's side (issue 13): the
+    /// conversation asks them, then the contract goes to both.
+    ContractDetailsNeeded {
+        booking: BookingId,
+        day: NaiveDate,
+    },
     SearchAlert {
         search: SavedSearchId,
         profile: ProfileId,

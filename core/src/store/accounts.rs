@@ -322,6 +322,14 @@ impl Store {
             .await
         })?;
         let proposals = self.proposals_sent_by(id).await?;
+        let mut legal = Vec::new();
+        for profile in &profiles {
+            let identity = self.legal_identity(profile.id).await?;
+            let sheet = self.artist_sheet(profile.id).await?;
+            legal.push(
+                json!({"profile": profile.id, "legal_identity": identity, "artist_sheet": sheet}),
+            );
+        }
         Ok(json!({
             "account": account,
             "identities": identities,
@@ -330,6 +338,7 @@ impl Store {
             "saved_searches": searches,
             "tickets": tickets,
             "proposals_sent": proposals,
+            "contract_details": legal,
             "messages": messages.into_iter().map(|(proposal, body, at)| json!({"proposal": proposal, "body": body, "at": at})).collect::<Vec<_>>(),
         }))
     }
@@ -350,6 +359,12 @@ impl Store {
                 "DELETE FROM outbox WHERE account_id = $1",
                 "UPDATE tickets SET account_id = NULL, body = '[erased]' WHERE account_id = $1",
                 "UPDATE thread_messages SET body = '[erased]' WHERE author_id = $1",
+                // The structure behind each profile and its signatory: contracts already signed
+                // keep their own copy, the platform keeps none.
+                "DELETE FROM legal_identities WHERE profile_id IN \
+                 (SELECT id FROM profiles WHERE owner_id = $1)",
+                "DELETE FROM artist_sheets WHERE profile_id IN \
+                 (SELECT id FROM profiles WHERE owner_id = $1)",
             ] {
                 sqlx::query(sql).bind(id.0).execute(&mut *tx).await?;
             }
