@@ -436,10 +436,9 @@ fn detail_value(
     let t = |key: &str| tr(lang, key, &[]);
     match field {
         MissingField::Legal(LegalField::LegalName) => legal.legal_name().map(ToString::to_string),
-        MissingField::Legal(LegalField::LegalForm) => legal.form().map(|f| match f {
-            LegalForm::Other(text) => text.to_string(),
-            other => format!("{other:?}"),
-        }),
+        MissingField::Legal(LegalField::LegalForm) => {
+            legal.form().map(|f| crate::booking::form_label(f, lang))
+        }
         MissingField::Legal(LegalField::HeadOffice) => legal.head_office().map(ToString::to_string),
         MissingField::Legal(LegalField::Siret) => legal.siret().map(ToString::to_string),
         MissingField::Legal(LegalField::Ape) => legal.ape().map(|a| a.as_str().to_owned()),
@@ -685,11 +684,8 @@ async fn answer(
         MissingField::Tickets => {
             let k = key(input);
             if k.contains("gratuit") || k.contains("libre") || k.contains("free") {
-                let tickets = TicketTerms {
-                    full_price: Cents::new(0).map_err(|_| StoreError::NotFound("amount"))?,
-                    reduced_price: None,
-                    guest_list: 0,
-                };
+                let tickets =
+                    TicketTerms { full_price: Cents::ZERO, reduced_price: None, guest_list: 0 };
                 return terms(turn, f, |t| t.tickets = Some(tickets)).await;
             }
             Ok(parse_amount(input).map(|full| Answered::Next(ContractAsk::ReducedPrice { full })))
