@@ -277,7 +277,13 @@ fn question(turn: &Turn<'_>, ask: &ContractAsk) -> Reply {
         ContractAsk::ReducedPrice { .. } => ("cq-reduced".into(), &["cc-no-reduced"]),
         ContractAsk::GuestList { .. } => ("cq-guests".into(), &[]),
     };
-    let mut r = turn.msg(&key, &[]);
+    // Example dates are computed from today, so none goes stale.
+    let example = crate::domain::values::example_date(turn.ctx.today());
+    let example = match turn.lang {
+        Lang::Fr => example.format("%d/%m/%Y").to_string(),
+        Lang::En => example.format("%Y-%m-%d").to_string(),
+    };
+    let mut r = turn.msg(&key, &[("example", example)]);
     let suggestions: Vec<String> = choices.iter().map(|c| turn.t(c)).collect();
     let buttons = turn.suggestions(&suggestions);
     if !buttons.is_empty() {
