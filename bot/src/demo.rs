@@ -12,11 +12,15 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use chrono::{Duration, Timelike};
+use flowstage_core::booking::{ContractReadiness, MissingField};
 use flowstage_core::clock::{Clock, ManualClock, SystemClock};
 use flowstage_core::config::Rules;
 use flowstage_core::conversation::i18n::tr;
+use flowstage_core::conversation::payload::{self, Action};
 use flowstage_core::conversation::{Button, Engine, Incoming, Reply, Speaker};
 use flowstage_core::domain::account::{Identity, Platform};
+use flowstage_core::domain::legal::LegalField;
+use flowstage_core::domain::profile::ProfileKind;
 use flowstage_core::domain::{Lang, ProposalId};
 use flowstage_core::store::{Recipients, Store};
 
@@ -55,6 +59,8 @@ enum Act<'a> {
     Press(&'a str),
     /// Press the first button whose label fits.
     PressWhere(&'a str, &'a dyn Fn(&str) -> bool),
+    /// The button of a notification (its label's key and what it does).
+    Notified(&'a str, Action),
 }
 
 struct Demo {
@@ -123,6 +129,10 @@ impl Demo {
                 let label = tr(who.lang(), key, &[]);
                 let b = find(who, |l| l == label)?;
                 (Some(format!("[{}]", b.label)), Incoming::Button(b.payload))
+            }
+            Act::Notified(key, action) => {
+                let label = tr(who.lang(), key, &[]);
+                (Some(format!("[{label}]")), Incoming::Button(payload::encode(0, &action)))
             }
             Act::PressWhere(what, fits) => {
                 let b = find(who, |l| fits(l)).with_context(|| format!("looking for {what}"))?;
@@ -288,6 +298,80 @@ pub async fn run(lang: Option<LangArg>) -> anyhow::Result<PathBuf> {
         .context("the venue's counter-proposal")?;
     open_proposal(&mut demo, &mut lea, counter.id).await?;
     demo.turn(&mut lea, Act::Press("btn-accept")).await?;
+
+    // The contract waits for what each side still owes it, asked in the chat.
+    scene(&t("demo-scene-6"));
+    let booking = store.all_bookings().await?.into_iter().next().context("the booking")?;
+    let balance_due = (clock.today() + Duration::days(40)).format("%Y-%m-%d").to_string();
+    let rules = Rules::default();
+    let service = flowstage_core::booking::BookingService::new(store.clone(), rules);
+    for (who, side) in [(&mut lea, ProfileKind::Artist), (&mut programmer, ProfileKind::Venue)] {
+        let lang = who.lang();
+        let w = |key: &str| tr(lang, key, &[]);
+        demo.turn(who, Act::Notified("btn-contract-fill", Action::FillContract(booking.id)))
+            .await?;
+        for _ in 0..MissingField::ALL.len() {
+            let readiness = service.contract_readiness(booking.id).await?;
+            let ContractReadiness::Missing(missing) = readiness.side(side) else { break };
+            let Some(&field) = missing.first() else { break };
+            let answers: Vec<String> = match (field, side) {
+                (MissingField::Legal(LegalField::LegalName), ProfileKind::Artist) => {
+                    vec![w("demo-artist-legal-name")]
+                }
+                (MissingField::Legal(LegalField::LegalName), ProfileKind::Venue) => {
+                    vec![format!("{} SAS", venue.details.name())]
+                }
+                (MissingField::Legal(LegalField::LegalForm), _) => vec!["SAS".into()],
+                (MissingField::Legal(LegalField::HeadOffice), ProfileKind::Artist) => {
+                    vec![w("demo-artist-office")]
+                }
+                (MissingField::Legal(LegalField::HeadOffice), ProfileKind::Venue) => {
+                    vec![w("demo-venue-office")]
+                }
+                (MissingField::Legal(LegalField::Siret), ProfileKind::Artist) => {
+                    vec!["732 829 320 00074".into()]
+                }
+                (MissingField::Legal(LegalField::Siret), ProfileKind::Venue) => {
+                    vec!["356 000 000 52135".into()]
+                }
+                (MissingField::Legal(LegalField::Ape), _) => vec!["90.01Z".into()],
+                (MissingField::Legal(LegalField::Vat), ProfileKind::Artist) => {
+                    vec!["FR44732829320".into()]
+                }
+                (MissingField::Legal(LegalField::Vat), ProfileKind::Venue) => {
+                    vec![w("cc-vat-none")]
+                }
+                (MissingField::Legal(LegalField::Licence), ProfileKind::Artist) => {
+                    vec!["2 PLATESV-D-2024-000871".into()]
+                }
+                (MissingField::Legal(LegalField::Licence), ProfileKind::Venue) => {
+                    vec![w("cc-licence-exempt")]
+                }
+                (MissingField::Legal(LegalField::Signatory), ProfileKind::Artist) => {
+                    vec![w("demo-artist-signatory")]
+                }
+                (MissingField::Legal(LegalField::Signatory), ProfileKind::Venue) => {
+                    vec![w("demo-venue-signatory")]
+                }
+                (MissingField::Lineup, _) => vec!["3 + 1".into()],
+                (MissingField::TechnicalNeeds, _) => vec![w("demo-artist-needs")],
+                (MissingField::StageNotes, _) => vec![w("demo-venue-stage")],
+                (MissingField::Meal, _) => vec!["19:00".into()],
+                (MissingField::Curfew, _) => vec!["01:00".into()],
+                (MissingField::Costs, _) => {
+                    vec![w("cc-included"), w("cc-provided"), w("cc-provided")]
+                }
+                (MissingField::Payment, _) => {
+                    vec![w("cc-no-deposit"), balance_due.clone(), w("cc-transfer")]
+                }
+                (MissingField::Tickets, _) => vec!["15".into(), "12".into(), "8".into()],
+                (MissingField::Drinks, _) => vec![w("btn-no")],
+            };
+            for answer in &answers {
+                demo.turn(who, Act::Type(answer)).await?;
+            }
+        }
+    }
     store.close().await;
 
     let path = printer

@@ -390,6 +390,9 @@ fn contract_details_are_edited_from_the_profile(h: &mut Harness) {
         > 732 829 320 00074
         Saved
         SIRET: 732 829 320 00074
+        > [Legal form]
+        > sasu
+        Legal form: SASU (single-shareholder simplified company)
         > [Performers + crew]
         > 2
         Performers + crew: 2 + 0

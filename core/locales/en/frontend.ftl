@@ -106,3 +106,12 @@ cmd-reinstate = Reinstate a suspended profile
 cmd-reinstate-long = make a suspended profile public again: /reinstate NUMBER reason
 cmd-reinstate-id = The profile's number
 cmd-reinstate-reason = The reason, kept in the audit trail and told to the person
+
+demo-scene-6 = 6. Both sides complete the contract in the chat
+demo-artist-legal-name = Les Ondes Productions
+demo-artist-office = 4 quai de la Tête d'Or, 69006 Lyon
+demo-artist-signatory = Léa Martin, manager
+demo-artist-needs = PA 2 × 1 kW, 3 monitors, 10 inputs, a 2 × 2 m drum riser.
+demo-venue-office = 12 rue de la République, 38000 Grenoble
+demo-venue-signatory = Noël Pâris, programmer
+demo-venue-stage = Stage 6 × 4 m, Yamaha QL1 desk, 4 monitors, bass amp provided.

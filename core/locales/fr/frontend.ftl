@@ -106,3 +106,12 @@ cmd-reinstate = Rétablir un profil suspendu
 cmd-reinstate-long = rendre public un profil suspendu : /reinstate NUMÉRO motif
 cmd-reinstate-id = Le numéro du profil
 cmd-reinstate-reason = Le motif, gardé dans le journal d'audit et transmis à la personne
+
+demo-scene-6 = 6. Les deux parties complètent le contrat dans le chat
+demo-artist-legal-name = Les Ondes Productions
+demo-artist-office = 4 quai de la Tête d'Or, 69006 Lyon
+demo-artist-signatory = Léa Martin, gérante
+demo-artist-needs = Façade 2 × 1 kW, 3 retours, 10 entrées, praticable batterie 2 × 2 m.
+demo-venue-office = 12 rue de la République, 38000 Grenoble
+demo-venue-signatory = Noël Pâris, programmateur
+demo-venue-stage = Scène 6 × 4 m, console Yamaha QL1, 4 retours, ampli basse fourni.

@@ -19,7 +19,8 @@ use crate::domain::{AccountId, BookingId, Lang};
 use crate::notify::Event;
 
 /// The legal form as the contract names it.
-fn form_label(form: &LegalForm, lang: Lang) -> String {
+#[must_use]
+pub fn form_label(form: &LegalForm, lang: Lang) -> String {
     let (fr, en) = match form {
         LegalForm::Sarl => ("SARL", "SARL (limited liability company)"),
         LegalForm::Sas => ("SAS", "SAS (simplified joint-stock company)"),

@@ -33,7 +33,8 @@ use crate::store::{AcceptOutcome, Move, NewProposal, Notice, Store, StoreError, 
 
 pub use board::{BoardEntry, DateBoard};
 pub use contract::{
-    ContractProgress, ContractReadiness, MissingField, Readiness, contract_input, readiness,
+    ContractProgress, ContractReadiness, MissingField, Readiness, contract_input, form_label,
+    readiness,
 };
 pub use holds::{Challenge, Hold, HoldStatus, Moves, allowed_moves};
 pub use stats::{ReceivedProposal, ResponseStats, response_stats};

@@ -277,7 +277,13 @@ fn question(turn: &Turn<'_>, ask: &ContractAsk) -> Reply {
         ContractAsk::ReducedPrice { .. } => ("cq-reduced".into(), &["cc-no-reduced"]),
         ContractAsk::GuestList { .. } => ("cq-guests".into(), &[]),
     };
-    let mut r = turn.msg(&key, &[]);
+    // Example dates are computed from today, so none goes stale.
+    let example = crate::domain::values::example_date(turn.ctx.today());
+    let example = match turn.lang {
+        Lang::Fr => example.format("%d/%m/%Y").to_string(),
+        Lang::En => example.format("%Y-%m-%d").to_string(),
+    };
+    let mut r = turn.msg(&key, &[("example", example)]);
     let suggestions: Vec<String> = choices.iter().map(|c| turn.t(c)).collect();
     let buttons = turn.suggestions(&suggestions);
     if !buttons.is_empty() {
@@ -436,10 +442,9 @@ fn detail_value(
     let t = |key: &str| tr(lang, key, &[]);
     match field {
         MissingField::Legal(LegalField::LegalName) => legal.legal_name().map(ToString::to_string),
-        MissingField::Legal(LegalField::LegalForm) => legal.form().map(|f| match f {
-            LegalForm::Other(text) => text.to_string(),
-            other => format!("{other:?}"),
-        }),
+        MissingField::Legal(LegalField::LegalForm) => {
+            legal.form().map(|f| crate::booking::form_label(f, lang))
+        }
         MissingField::Legal(LegalField::HeadOffice) => legal.head_office().map(ToString::to_string),
         MissingField::Legal(LegalField::Siret) => legal.siret().map(ToString::to_string),
         MissingField::Legal(LegalField::Ape) => legal.ape().map(|a| a.as_str().to_owned()),
@@ -685,11 +690,8 @@ async fn answer(
         MissingField::Tickets => {
             let k = key(input);
             if k.contains("gratuit") || k.contains("libre") || k.contains("free") {
-                let tickets = TicketTerms {
-                    full_price: Cents::new(0).map_err(|_| StoreError::NotFound("amount"))?,
-                    reduced_price: None,
-                    guest_list: 0,
-                };
+                let tickets =
+                    TicketTerms { full_price: Cents::ZERO, reduced_price: None, guest_list: 0 };
                 return terms(turn, f, |t| t.tickets = Some(tickets)).await;
             }
             Ok(parse_amount(input).map(|full| Answered::Next(ContractAsk::ReducedPrice { full })))

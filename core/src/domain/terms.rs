@@ -31,6 +31,9 @@ pub enum TermsError {
 pub struct Cents(i64);
 
 impl Cents {
+    /// Nothing: free entry, no deposit.
+    pub const ZERO: Cents = Cents(0);
+
     pub fn new(cents: i64) -> Result<Self, TermsError> {
         if (0..=MAX_CENTS).contains(&cents) {
             Ok(Self(cents))
