@@ -93,7 +93,7 @@ impl Harness {
 
     async fn payments(&self) -> PaymentsService {
         let admins = Admins { telegram_ids: vec![999], ..Admins::default() };
-        PaymentsService::new(self.store.clone(), self.store.admin_accounts(&admins).await.unwrap())
+        PaymentsService::new(self.store.clone(), admins)
     }
 
     async fn apply(&self, json: &str) -> Applied {

@@ -568,3 +568,4 @@ stats-commission-owed = commission owed: { $amount } ({ $count } bookings)
 stats-commission-paid = commission received: { $amount } ({ $count } bookings)
 stats-commission-refunded = commission refunded: { $amount }; refunds to decide: { $decide }
 stats-commission-waived = bookings in a free period: { $count }
+pay-done-page = Thank you! Stripe has your payment; Flow Stage confirms its receipt in the chat.

@@ -568,3 +568,4 @@ stats-commission-owed = commission due : { $amount } ({ $count } réservations)
 stats-commission-paid = commission encaissée : { $amount } ({ $count } réservations)
 stats-commission-refunded = commission remboursée : { $amount } ; remboursements à décider : { $decide }
 stats-commission-waived = réservations en période gratuite : { $count }
+pay-done-page = Merci ! Votre paiement est enregistré par Stripe ; Flow Stage vous confirme la réception dans la conversation.

@@ -185,13 +185,13 @@ pub struct PassReport {
 #[derive(Debug, Clone)]
 pub struct PaymentsService {
     store: Store,
-    admins: Vec<AccountId>,
+    admins: crate::config::Admins,
 }
 
 impl PaymentsService {
-    /// `admins`: the accounts told of refunds and disputes.
+    /// `admins`: who is told of refunds to decide (those who have written to the bot).
     #[must_use]
-    pub fn new(store: Store, admins: Vec<AccountId>) -> Self {
+    pub fn new(store: Store, admins: crate::config::Admins) -> Self {
         Self { store, admins }
     }
 
@@ -265,9 +265,14 @@ impl PaymentsService {
                 report.reminders += 1;
             }
         }
-        for (c, facts) in self.store.refunds_to_announce(50).await? {
-            let notices: Vec<Notice> = self
-                .admins
+        let refunds = self.store.refunds_to_announce(50).await?;
+        let admins = if refunds.is_empty() {
+            Vec::new()
+        } else {
+            self.store.admin_accounts(&self.admins).await?
+        };
+        for (c, facts) in refunds {
+            let notices: Vec<Notice> = admins
                 .iter()
                 .map(|a| {
                     let notice = PaymentNotice {
