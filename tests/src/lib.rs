@@ -8,6 +8,7 @@
 )]
 
 pub mod fake_discord;
+pub mod fake_stripe;
 pub mod fake_telegram;
 pub mod telegram_load;
 
