@@ -31,11 +31,17 @@ pub struct Session {
     pub form: Vec<(String, String)>,
 }
 
+/// A form as received: (name, value) pairs in order.
+type Form = Vec<(String, String)>;
+
+/// What an idempotency key answered first: its parameters, status and body.
+type Replay = (Form, StatusCode, Value);
+
 #[derive(Default)]
 struct St {
     sessions: Vec<Session>,
     /// Idempotency key → (the parameters first used, the first answer).
-    replays: HashMap<String, (Vec<(String, String)>, StatusCode, Value)>,
+    replays: HashMap<String, Replay>,
     /// Every request: (path, status answered).
     calls: Vec<(String, u16)>,
 }

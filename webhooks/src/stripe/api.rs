@@ -114,6 +114,7 @@ impl CheckoutApi for StripeApi {
                     .and_then(Value::as_i64)
                     .and_then(flowstage_core::payments::from_unix),
             }),
+            // For operators: a log line of the worker, never shown to a person.
             _ => Err(CheckoutError::Unavailable("a session without id or url".to_owned())),
         }
     }
