@@ -10,6 +10,7 @@
 pub mod fake_discord;
 pub mod fake_stripe;
 pub mod fake_telegram;
+pub mod stripe_load;
 pub mod telegram_load;
 
 use std::path::{Path, PathBuf};
