@@ -97,7 +97,7 @@ async fn owed_bookings(store: &Store, n: usize) -> Vec<BookingId> {
         let dates = DateSet::new(days.clone(), today).unwrap();
         let mut ids = Vec::new();
         for (side, who) in [("a", 0), ("v", 1)] {
-            let identity = Identity::new(Platform::Telegram, &format!("{side}{pair}"));
+            let identity = Identity::new(Platform::Telegram, format!("{side}{pair}"));
             let owner = store.account_for_identity(&identity, "load", Lang::Fr).await.unwrap().0.id;
             let details = if who == 0 {
                 ProfileDetails::Artist(Artist {
