@@ -114,6 +114,7 @@ on_both_backends!(Harness;
     a_reminder_goes_out_before_the_show,
     racing_deliveries_of_one_event_apply_it_once,
     stats_sum_what_is_owed_paid_and_refunded,
+    a_booking_cancelled_while_its_link_is_made_gets_no_link,
 );
 
 fn day(d: u32) -> NaiveDate {
@@ -541,4 +542,38 @@ async fn stats_sum_what_is_owed_paid_and_refunded(h: &Harness) {
     assert_eq!((t.paid_cents, t.paid_count), (9_600, 1));
     assert_eq!((t.refunded_cents, t.refunds_to_decide, t.waived_count), (2_000, 0, 1));
     let _ = b1;
+}
+
+/// A Checkout that, while Stripe creates the session, lets the venue cancel the booking.
+struct CancelledMeanwhile {
+    inner: FakeCheckout,
+    store: Store,
+    venue: AccountId,
+}
+
+impl CheckoutApi for CancelledMeanwhile {
+    async fn create_session(&self, r: &CheckoutRequest) -> Result<CheckoutLink, CheckoutError> {
+        let link = self.inner.create_session(r).await?;
+        BookingService::new(self.store.clone(), paying())
+            .cancel_booking(self.venue, r.booking, "Annulé pendant le paiement")
+            .await
+            .unwrap();
+        Ok(link)
+    }
+
+    async fn expire_session(&self, session: &str) -> Result<(), CheckoutError> {
+        self.inner.expire_session(session).await
+    }
+}
+
+async fn a_booking_cancelled_while_its_link_is_made_gets_no_link(h: &Harness) {
+    let (_, v, booking) = booked(h, "1", paying(), Country::France, 5, "1200").await;
+    h.told().await;
+    let api =
+        CancelledMeanwhile { inner: FakeCheckout::default(), store: h.store.clone(), venue: v };
+    let report = h.payments().await.pass(&api).await.unwrap();
+    assert_eq!((report.links_sent, report.links_closed), (0, 1));
+    assert_eq!(api.inner.expired.lock().unwrap().len(), 1, "the stray session is closed");
+    assert_eq!(status(h, booking.id).await, CommissionStatus::Cancelled);
+    assert!(!h.told().await.iter().any(|(_, e)| matches!(e, Event::Payment(_))));
 }

@@ -226,6 +226,19 @@ impl PaymentsService {
                     let queued = queued(c.owed.payer_account, notice, &key);
                     if self.store.record_checkout(c.booking, c.attempt, &link, &queued).await? {
                         report.links_sent += 1;
+                    } else if self
+                        .store
+                        .commission(c.booking)
+                        .await?
+                        .is_some_and(|now| now.status != CommissionStatus::Owed)
+                    {
+                        // Cancelled (or paid) while the session was being created: nobody holds
+                        // this link, so it is closed rather than left payable. (Another
+                        // instance storing the same session first is not a reason: same key.)
+                        if let Err(e) = api.expire_session(&link.session_id).await {
+                            tracing::warn!(booking = %c.booking, error = %e, "stray session not expired");
+                        }
+                        report.links_closed += 1;
                     }
                 }
                 Err(e) => {
