@@ -115,6 +115,7 @@ on_both_backends!(Harness;
     racing_deliveries_of_one_event_apply_it_once,
     stats_sum_what_is_owed_paid_and_refunded,
     a_booking_cancelled_while_its_link_is_made_gets_no_link,
+    a_lapsed_link_is_renewed_even_without_stripes_event,
 );
 
 fn day(d: u32) -> NaiveDate {
@@ -576,4 +577,45 @@ async fn a_booking_cancelled_while_its_link_is_made_gets_no_link(h: &Harness) {
     assert_eq!(api.inner.expired.lock().unwrap().len(), 1, "the stray session is closed");
     assert_eq!(status(h, booking.id).await, CommissionStatus::Cancelled);
     assert!(!h.told().await.iter().any(|(_, e)| matches!(e, Event::Payment(_))));
+}
+
+/// Sessions that expire a day after creation, as Stripe's do by default.
+struct DayLong(FakeCheckout, Store);
+
+impl CheckoutApi for DayLong {
+    async fn create_session(&self, r: &CheckoutRequest) -> Result<CheckoutLink, CheckoutError> {
+        let mut link = self.0.create_session(r).await?;
+        link.expires_at = Some(self.1.clock().now() + Duration::hours(24));
+        Ok(link)
+    }
+
+    async fn expire_session(&self, session: &str) -> Result<(), CheckoutError> {
+        self.0.expire_session(session).await
+    }
+}
+
+async fn a_lapsed_link_is_renewed_even_without_stripes_event(h: &Harness) {
+    let (_, v, booking) = booked(h, "1", paying(), Country::France, 19, "1200").await;
+    let api = DayLong(FakeCheckout::default(), h.store.clone());
+    let pay = h.payments().await;
+    assert_eq!(pay.pass(&api).await.unwrap().links_sent, 1);
+    h.told().await;
+    // The link ran out, and Stripe's event is late: within the grace, nothing moves.
+    h.db.clock.set(start() + Duration::hours(24) + Duration::minutes(30));
+    assert_eq!(pay.pass(&api).await.unwrap().links_sent, 0);
+    h.db.clock.set(start() + Duration::hours(26));
+    assert_eq!(pay.pass(&api).await.unwrap().links_sent, 1);
+    let c = h.store.commission(booking.id).await.unwrap().unwrap();
+    assert_eq!(c.attempt, 2);
+    let told = h.told().await;
+    assert!(
+        matches!(&told[..], [(to, Event::Payment(n))]
+        if *to == v && matches!(n.news, PaymentNews::Link { renewed: true, .. })),
+        "{told:?}"
+    );
+    // The late event, about the first session, changes nothing more.
+    let first = api.0.created.lock().unwrap()[0].idempotency_key.replace('-', "_");
+    let late = expired("evt_late", booking.id, &format!("cs_test_{first}"));
+    assert_eq!(h.apply(&late).await, Applied::Now(StripeOutcome::Stale));
+    assert_eq!(h.store.commission(booking.id).await.unwrap().unwrap().attempt, 2);
 }

@@ -26,6 +26,10 @@ use crate::store::{Notice, Store, StoreError};
 /// A reminder goes out when the show is this close and the commission is still unpaid.
 pub const REMIND_DAYS_BEFORE: i64 = 3;
 
+/// How long after a link's expiry the worker renews it itself when Stripe's
+/// `checkout.session.expired` has not come (the event normally does it within seconds).
+pub const LAPSED_LINK_GRACE_MINUTES: i64 = 60;
+
 /// What applying one Stripe event did. Stored with the event by [`StripeOutcome::as_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StripeOutcome {
@@ -200,6 +204,8 @@ impl PaymentsService {
     /// admins. Stripe's failures are counted and retried at the next pass.
     pub async fn pass(&self, api: &impl CheckoutApi) -> Result<PassReport, StoreError> {
         let mut report = PassReport::default();
+        let lapsed = self.store.clock().now() - Duration::minutes(LAPSED_LINK_GRACE_MINUTES);
+        self.store.renew_lapsed_links(lapsed).await?;
         for (c, facts) in self.store.commissions_without_link(50).await? {
             let lang = self.store.account(c.owed.payer_account).await?.lang;
             let request = CheckoutRequest {

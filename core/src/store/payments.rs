@@ -260,6 +260,27 @@ impl Store {
         )
     }
 
+    /// Links of owed commissions that ran out before `before` without Stripe's
+    /// `checkout.session.expired` reaching us: the next attempt is opened, as the event would
+    /// (compare-and-set on the session, so the event arriving too changes nothing more).
+    /// Returns how many.
+    pub async fn renew_lapsed_links(&self, before: DateTime<Utc>) -> Result<u64> {
+        let now = self.clock.now();
+        Ok(on_pool!(self, |p| {
+            sqlx::query(
+                "UPDATE commissions SET attempt = attempt + 1, checkout_session_id = NULL, \
+                 checkout_url = NULL, checkout_expires_at = NULL, reminded_at = NULL, updated_at = $1 \
+                 WHERE status = $2 AND checkout_session_id IS NOT NULL AND checkout_expires_at < $3",
+            )
+            .bind(now)
+            .bind(CommissionStatus::Owed.as_str())
+            .bind(before)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })?)
+    }
+
     /// Stores the link of attempt `attempt` and queues its notice, in one transaction; false if
     /// the commission moved meanwhile (paid, cancelled, or another instance stored it first).
     pub async fn record_checkout(
