@@ -14,6 +14,7 @@ use flowstage_core::config::{Admins, Rules};
 use flowstage_core::conversation::render_event;
 use flowstage_core::domain::proposal::{Deal, ShowTimes, Terms};
 use flowstage_core::domain::values::Fee;
+use flowstage_core::domain::when::Zone;
 use flowstage_core::domain::{BookingId, Lang};
 use flowstage_core::notify::Event;
 use flowstage_core::payments::{
@@ -154,14 +155,14 @@ fn a_link_notice_reads_in_both_languages() {
             renewed: false,
         },
     };
-    let fr = render_event(&Event::Payment(notice.clone()), Lang::Fr).plain_text();
+    let fr = render_event(&Event::Payment(notice.clone()), Lang::Fr, Zone::default()).plain_text();
     assert!(fr.contains("Réservation FS-2026-000003 du"), "{fr}");
     assert!(fr.contains("115,20\u{a0}€ TTC"), "{fr}");
     assert!(
         fr.contains("Payer en ligne (Stripe) <https://checkout.stripe.test/c/pay/cs_1>"),
         "{fr}"
     );
-    let en = render_event(&Event::Payment(notice), Lang::En).plain_text();
+    let en = render_event(&Event::Payment(notice), Lang::En, Zone::default()).plain_text();
     assert!(en.contains("Booking FS-2026-000003 on"), "{en}");
     assert!(en.contains("€115.20 incl. VAT"), "{en}");
 }
