@@ -34,6 +34,38 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         flowstage_core::booking::BookingService::new(store.clone(), config.rules.clone()),
         Duration::from_secs(30),
     ));
+    // The commission's links (docs/product-rules.md §8): created, renewed, closed and recalled
+    // by one worker per instance; Stripe's idempotency keys make two instances agree.
+    let payments = match &config.stripe {
+        None => {
+            tracing::info!(
+                "STRIPE_API_KEY is not set: commissions are recorded but no payment link is sent"
+            );
+            None
+        }
+        Some(st) => {
+            if config.public_base_url.is_none() {
+                tracing::warn!(
+                    "PUBLIC_BASE_URL is not set: Stripe's Checkout will not return payers to Flow Stage"
+                );
+            }
+            app = app.merge(flowstage_webhooks::stripe::router(
+                flowstage_webhooks::stripe::StripeHook {
+                    store: store.clone(),
+                    secrets: st.webhook_secrets.clone(),
+                    admins: config.admins.clone(),
+                },
+            ));
+            let api =
+                flowstage_webhooks::stripe::api::StripeApi::new(st, config.public_base_url.clone())
+                    .context("building the Stripe API client")?;
+            let service = flowstage_core::payments::PaymentsService::new(
+                store.clone(),
+                config.admins.clone(),
+            );
+            Some(tokio::spawn(service.run(api, Duration::from_secs(2))))
+        }
+    };
     match &config.telegram {
         None => {
             tracing::info!("TELEGRAM_BOT_TOKEN is not set: the Telegram front-end is not started");
@@ -78,6 +110,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     axum_serve(listener, app).await?;
     let _ = stop.send(true);
     timers.abort();
+    if let Some(p) = payments {
+        p.abort();
+    }
     refresher.abort();
     for w in workers {
         // Workers finish the delivery in hand; a stuck one does not hold the exit for long.

@@ -69,7 +69,9 @@ pub struct MailConfig {
 pub struct StripeConfig {
     pub api_key: Secret,
     pub api_url: String,
-    pub webhook_secret: Option<Secret>,
+    /// `STRIPE_WEBHOOK_SECRET`: the endpoint's signing secret, or several separated by commas
+    /// while Stripe rolls one over (each event is then signed with every active secret).
+    pub webhook_secrets: Vec<Secret>,
 }
 
 /// Which side of a booking owes the platform's commission (`COMMISSION_PAYER`).
@@ -90,8 +92,8 @@ pub enum LogFormat {
     Json,
 }
 
-/// Business rules that are configuration (docs/product-rules.md §4; the commission's three
-/// values are read and checked, but no payment is built yet: see [`Config::unbuilt`]).
+/// Business rules that are configuration (docs/product-rules.md §4, and §8 for the commission,
+/// recorded on each booking as it is confirmed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rules {
     /// Commission in basis points (800 = 8 %).
@@ -302,14 +304,49 @@ impl Config {
                 Some(MailConfig { smtp_url: Secret::new(url), from })
             }
         };
+        let webhook_secrets: Vec<Secret> = env
+            .get("STRIPE_WEBHOOK_SECRET")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        if s.starts_with("whsec_") && !s.contains(char::is_whitespace) {
+                            Ok(Secret::new(s))
+                        } else {
+                            Err(ConfigError {
+                                variable: "STRIPE_WEBHOOK_SECRET",
+                                problem: "must be Stripe signing secrets (whsec_…), separated \
+                                          by commas during a rotation"
+                                    .into(),
+                            })
+                        }
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         let stripe = match env.get("STRIPE_API_KEY") {
+            None if !webhook_secrets.is_empty() => {
+                return Err(ConfigError {
+                    variable: "STRIPE_API_KEY",
+                    problem: "is required when STRIPE_WEBHOOK_SECRET is set".into(),
+                });
+            }
             None => None,
+            Some(_) if webhook_secrets.is_empty() => {
+                // Without the webhook, a paid link would never be known as paid.
+                return Err(ConfigError {
+                    variable: "STRIPE_WEBHOOK_SECRET",
+                    problem: "is required when STRIPE_API_KEY is set".into(),
+                });
+            }
             Some(key) => Some(StripeConfig {
                 api_key: Secret::new(key),
                 api_url: env
                     .url("STRIPE_API_URL", &["https", "http"])?
                     .unwrap_or_else(|| DEFAULT_STRIPE_API_URL.to_owned()),
-                webhook_secret: env.get("STRIPE_WEBHOOK_SECRET").map(Secret::new),
+                webhook_secrets,
             }),
         };
         let defaults = Rules::default();
@@ -423,16 +460,10 @@ impl Config {
                 part: "the email provider's webhooks",
             });
         }
-        if self.stripe.is_some() || any(&["STRIPE_API_URL", "STRIPE_WEBHOOK_SECRET"]) {
+        if self.stripe.is_none() && any(&["STRIPE_API_URL"]) {
             out.push(Unbuilt {
-                variables: "STRIPE_API_KEY / STRIPE_API_URL / STRIPE_WEBHOOK_SECRET",
-                part: "commission payments (Stripe)",
-            });
-        }
-        if any(&["COMMISSION_RATE", "COMMISSION_FREE_MONTHS", "COMMISSION_PAYER"]) {
-            out.push(Unbuilt {
-                variables: "COMMISSION_RATE / COMMISSION_FREE_MONTHS / COMMISSION_PAYER",
-                part: "charging the commission",
+                variables: "STRIPE_API_URL",
+                part: "Stripe without STRIPE_API_KEY",
             });
         }
         out
@@ -490,7 +521,7 @@ mod tests {
             ("DISCORD_TOKEN", "abc"),
             ("SMTP_URL", "smtp://localhost:25"),
             ("MAIL_FROM", "Flow Stage <bot@example.fr>"),
-            ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
+            ("STRIPE_API_URL", "http://127.0.0.1:1"),
             ("EMAIL_WEBHOOK_KEY", "k"),
             ("COMMISSION_RATE", "0.05"),
         ];
@@ -499,12 +530,7 @@ mod tests {
         let parts: Vec<&str> = unbuilt.iter().map(|u| u.part).collect();
         assert_eq!(
             parts,
-            [
-                "outgoing email",
-                "the email provider's webhooks",
-                "commission payments (Stripe)",
-                "charging the commission",
-            ]
+            ["outgoing email", "the email provider's webhooks", "Stripe without STRIPE_API_KEY"]
         );
         assert_eq!(
             unbuilt[0].to_string(),
@@ -530,6 +556,7 @@ mod tests {
             ("COMMISSION_PAYER", "promoter"),
             ("LOG_FORMAT", "xml"),
             ("DISCORD_API_URL", "discord.com/api"),
+            ("STRIPE_WEBHOOK_SECRET", "not-a-secret"),
         ] {
             // DISCORD_API_URL is read only beside a token, as the other front-end URLs.
             let with_token = [(name, value), ("DISCORD_TOKEN", "abc")];
@@ -545,6 +572,24 @@ mod tests {
             config(&[("TELEGRAM_BOT_TOKEN", "1:x"), ("TELEGRAM_WEBHOOK_URL", "https://x.fr/hook")])
                 .unwrap_err();
         assert_eq!(err.variable, "TELEGRAM_WEBHOOK_SECRET");
+    }
+
+    #[test]
+    fn stripe_needs_its_key_and_its_webhook_secrets() {
+        let c = config(&[
+            ("STRIPE_API_KEY", "sk_test_1"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_new, whsec_old"),
+            ("STRIPE_API_URL", "http://127.0.0.1:9100/"),
+        ])
+        .unwrap();
+        let s = c.stripe.unwrap();
+        assert_eq!(s.api_url, "http://127.0.0.1:9100");
+        let secrets: Vec<&str> = s.webhook_secrets.iter().map(Secret::expose).collect();
+        assert_eq!(secrets, ["whsec_new", "whsec_old"]);
+        let only_key = config(&[("STRIPE_API_KEY", "sk_test_1")]).unwrap_err();
+        assert_eq!(only_key.variable, "STRIPE_WEBHOOK_SECRET");
+        let only_secret = config(&[("STRIPE_WEBHOOK_SECRET", "whsec_a")]).unwrap_err();
+        assert_eq!(only_secret.variable, "STRIPE_API_KEY");
     }
 
     #[test]

@@ -12,4 +12,5 @@ pub mod demo;
 pub mod domain;
 pub mod matching;
 pub mod notify;
+pub mod payments;
 pub mod store;

@@ -8,7 +8,9 @@
 )]
 
 pub mod fake_discord;
+pub mod fake_stripe;
 pub mod fake_telegram;
+pub mod stripe_load;
 pub mod telegram_load;
 
 use std::path::{Path, PathBuf};

@@ -189,6 +189,15 @@ fn restore_puts_a_backup_back_and_keeps_what_it_replaces() {
     assert!(String::from_utf8_lossy(&busy.stderr).contains("stop every flowstage process"));
     assert_eq!(tickets(&store, "writer"), 201);
     rt.block_on(store.close());
+    // sqlx closes SQLite connections on their own threads: the last one to close removes the
+    // -wal file a moment after `close` returns, as it does when a process exits.
+    let wal = t.path().join("live.db-wal");
+    for _ in 0..50 {
+        if !wal.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 
     let out = t.run(&["restore", backup.to_str().unwrap()], "");
     assert!(out.status.success(), "{}", transcript(&out));

@@ -1,7 +1,9 @@
-//! Flow Stage's HTTP surface (docs/product-rules.md §7): health, readiness and calendar feeds now;
-//! Stripe, email, Telegram webhooks and metrics join this one router as their issues land.
+//! Flow Stage's HTTP surface (docs/product-rules.md §7): health, readiness, calendar feeds, the
+//! page Stripe's Checkout returns to; Stripe's webhook ([`stripe`]) and Telegram's are merged in
+//! by `serve` when configured; email webhooks and metrics join as their issues land.
 
 mod calendar;
+pub mod stripe;
 
 use std::future::Future;
 
@@ -25,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         // One segment `{token}.ics`: axum captures whole segments, the handler strips `.ics`.
         .route("/calendar/{file}", get(calendar::feed))
+        .route("/payments/done/{lang}", get(payment_done))
         .with_state(state)
 }
 
@@ -35,6 +38,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// Where Stripe's Checkout sends the payer back: a thank-you in their language.
+async fn payment_done(axum::extract::Path(lang): axum::extract::Path<String>) -> String {
+    let lang = flowstage_core::domain::Lang::parse(&lang).unwrap_or_default();
+    flowstage_core::conversation::i18n::tr(lang, "pay-done-page", &[])
 }
 
 /// The process is up.

@@ -345,9 +345,17 @@ impl BookingService {
             _ => Vec::new(),
         };
         let by_name = Sides::name(&sides.to);
+        let owed = crate::payments::owed_on_confirmation(
+            &self.store,
+            &self.rules,
+            p.terms.fee,
+            sides.artist(),
+            sides.venue(),
+        )
+        .await?;
         let outcome = self
             .store
-            .accept_and_book(id, slots_of(sides.venue()), |booking| {
+            .accept_and_book_owing(id, slots_of(sides.venue()), Some(&owed), |booking| {
                 let by_name = by_name.clone();
                 let event =
                     Event::ProposalAccepted { proposal: id, booking, by_name, day: p.terms.day };

@@ -189,6 +189,8 @@ pub(crate) async fn stats(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     items.push(vec![Span::Plain(turn.ta("stats-tickets", &[("count", tickets.to_string())]))]);
     let outbox = turn.store().pending_outbox_count().await?;
     items.push(vec![Span::Plain(turn.ta("stats-outbox", &[("count", outbox.to_string())]))]);
+    let commission = turn.store().commission_totals().await?;
+    items.extend(super::payments::stats_lines(lang, &commission));
     let r = turn.msg("stats-title", &[]).list(items);
     turn.push(r);
     Ok(())

@@ -298,6 +298,7 @@ pub(crate) async fn open(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), Stor
             .para(turn.s("booking-home", &[("booking", b.id.to_string())]))
             .list(calendar::lines(turn.store(), turn.ctx.rules, lang, mine).await?);
     }
+    r = super::payments::with_booking_state(turn, r, id).await?;
     let (answer, holds) = move_buttons(turn, id, &moves);
     r = r.row(answer).row(holds);
     if let Some(b) = &booking {

@@ -253,6 +253,7 @@ pub fn render_event(event: &Event, lang: Lang, zone: Zone) -> Reply {
         Event::SearchAlert { name, score, .. } => {
             msg("ev-alert", &[("name", name.clone()), ("score", score.to_string())])
         }
+        Event::Payment(notice) => super::payments::render(notice, lang),
     }
 }
 

@@ -22,6 +22,7 @@ mod deals;
 mod engine;
 mod events;
 mod find;
+pub mod payments;
 mod prompts;
 mod propose;
 mod show;

@@ -208,6 +208,9 @@ pub enum Event {
         name: String,
         reason: String,
     },
+    /// The platform's commission on a booking: a link to pay, a receipt, or, for the admins, a
+    /// refund or dispute (docs/product-rules.md §8).
+    Payment(crate::payments::PaymentNotice),
 }
 
 impl Store {

@@ -9,6 +9,7 @@ mod accounts;
 mod contracts;
 mod conversations;
 mod outbox;
+pub(crate) mod payments;
 mod postgres;
 mod profiles;
 mod proposals;

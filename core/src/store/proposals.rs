@@ -33,6 +33,7 @@ macro_rules! enqueue_in {
         }
     };
 }
+pub(crate) use enqueue_in;
 
 /// A proposal about to be sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -387,6 +388,18 @@ impl Store {
         slots: u8,
         notices: impl Fn(BookingId) -> Vec<Notice>,
     ) -> Result<AcceptOutcome> {
+        self.accept_and_book_owing(id, slots, None, notices).await
+    }
+
+    /// [`Store::accept_and_book`], recording in the booking's transaction what it owes the
+    /// platform (docs/product-rules.md §8), so no booking is ever confirmed without it.
+    pub async fn accept_and_book_owing(
+        &self,
+        id: ProposalId,
+        slots: u8,
+        owed: Option<&crate::payments::Owed>,
+        notices: impl Fn(BookingId) -> Vec<Notice>,
+    ) -> Result<AcceptOutcome> {
         /// What the transaction decided, before the booking is read back.
         enum Decided {
             Booked(i64),
@@ -460,6 +473,9 @@ impl Store {
                         .bind(id.0)
                         .execute(&mut *tx)
                         .await?;
+                    if let Some(owed) = owed {
+                        super::payments::insert_commission_in!(tx, booking, owed, now);
+                    }
                     enqueue_in!(tx, &notices(BookingId(booking)), now);
                     tx.commit().await?;
                     return Ok(Decided::Booked(booking));
@@ -561,6 +577,8 @@ impl Store {
             if n != 1 {
                 return Ok(false);
             }
+            // Before payment nothing is owed any more; after it, an admin decides on a refund.
+            super::payments::cancel_commission_in!(tx, id.0, now);
             enqueue_in!(tx, notices, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(true)
