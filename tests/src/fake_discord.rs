@@ -478,6 +478,13 @@ impl FakeDiscord {
         );
     }
 
+    /// The person switches their client to another language: their next interactions carry it.
+    pub fn set_locale(&self, user: u64, locale: &str) {
+        if let Some(p) = self.inner.st().people.get_mut(&user) {
+            p.locale = locale.to_owned();
+        }
+    }
+
     /// The person turns off "direct messages from server members": sending them a DM gets
     /// 403 code 50007 from now on (opening the DM channel still works, as on Discord).
     pub fn close_dms(&self, user: u64) {

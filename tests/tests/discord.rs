@@ -37,6 +37,11 @@ impl App {
 
     /// As [`App::spawn`], with the Telegram front-end too when `tg` is given.
     async fn spawn_with(users: &[(u64, &str, &str)], tg: Option<FakeTelegram>) -> App {
+        Self::spawn_full(users, tg, false).await
+    }
+
+    /// As [`App::spawn_with`], on a database holding the demo set when `demo`.
+    async fn spawn_full(users: &[(u64, &str, &str)], tg: Option<FakeTelegram>, demo: bool) -> App {
         let fake = FakeDiscord::start().await;
         fake.add_user(ADMIN, "Root", "en-US");
         fake.set_permissions(ADMIN, 8);
@@ -57,6 +62,10 @@ impl App {
         }
         if let Ok(filter) = std::env::var("RUST_LOG") {
             t = t.env("RUST_LOG", &filter);
+        }
+        if demo {
+            let out = t.run(&["seed", "--demo"], "");
+            assert!(out.status.success(), "{}", flowstage_tests::transcript(&out));
         }
         let stderr =
             if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() };
@@ -112,6 +121,21 @@ impl App {
 
     async fn presses(&self, user: u64, label: &str, expected: &str) -> String {
         self.after(user, |f| drop(f.press(user, label).unwrap()), expected).await
+    }
+
+    /// The person picks `label` in a select menu, then sees the menu's message redrawn with an
+    /// option `then` (the same screen moved on: its text may not change).
+    async fn chooses(&self, user: u64, label: &str, then: &str) -> DiscordMessage {
+        let i = self.fake.choose(user, &[label]).unwrap();
+        let chosen = self.fake.wait_response(&i, WAIT).await;
+        assert_eq!(chosen.kind, 6, "a choice is acknowledged as an update of its message");
+        let wanted = then.to_owned();
+        self.fake
+            .wait_for(user, WAIT, then, move |m| {
+                m.selects().iter().any(|(_, o)| o.iter().any(|(l, _)| *l == wanted))
+                    || m.buttons().iter().flatten().any(|(l, _, _)| *l == wanted)
+            })
+            .await
     }
 
     /// The person writes to the bot in their DMs.
@@ -362,6 +386,70 @@ async fn an_artist_on_telegram_books_a_venue_on_discord() {
             m.attachments.iter().any(|a| a.bytes.starts_with(b"%PDF"))
         })
         .await;
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_venue_picks_from_select_menus_and_searches_with_options_in_its_clients_language() {
+    let app = App::spawn_full(&[(VENUE, "Vera", "fr")], None, true).await;
+    let v = VENUE;
+    app.command(v, "start", json!([]), "Acceptez-vous").await;
+    app.presses(v, "J'accepte", "Vous êtes plutôt").await;
+    app.presses(v, "Lieu", &q(1, 10)).await;
+    app.says(v, "Vera Club", &q(2, 10)).await;
+    app.says(v, "Lyon", &q(3, 10)).await;
+    app.says(v, "13 rue Delandine, 69002 Lyon", &q(4, 10)).await;
+    app.says(v, "250", &q(5, 10)).await;
+    // The twelve genre families are one select menu, Done stays a button.
+    let picker = app.fake.wait_for(v, WAIT, "the families", |m| !m.selects().is_empty()).await;
+    let (_, families) = &picker.selects()[0];
+    assert_eq!(families.len(), 12, "{families:?}");
+    assert!(picker.buttons().iter().flatten().any(|(l, _, _)| l == "✓ Terminé"));
+    // A family opens its genres, in a menu too; a pick ticks it on the same message.
+    let rock = app.chooses(v, "Rock ›", "Rock").await;
+    assert_eq!(rock.id, picker.id, "the pressed message is redrawn");
+    let ticked = app.chooses(v, "Rock", "✓ Rock").await;
+    assert!(ticked.text().contains("Choisis : Rock"), "{}", ticked.text());
+    app.presses(v, "✓ Terminé", &q(6, 10)).await;
+    app.says(v, "500-1500", &q(7, 10)).await;
+    app.says(v, "05/12/2026", &q(8, 10)).await;
+    app.presses(v, "Passer", &q(9, 10)).await;
+    app.presses(v, "Passer", &q(10, 10)).await;
+    app.presses(v, "Passer", "Voici votre profil").await;
+    app.presses(v, "Envoyer pour validation", "envoyé pour validation").await;
+    app.command(ADMIN, "pending", json!([]), "to review").await;
+    app.presses(ADMIN, "Approve", "approved").await;
+    app.fake.wait_for_dm(v, "est validé").await;
+
+    // Genres are offered as they are typed, from the taxonomy, in the client's language.
+    let typed = json!([{"name": "genre", "value": "jaz", "focused": true}]);
+    let choices = app.fake.interaction_autocomplete(v, CHANNEL_ID, "match", typed).await;
+    assert!(choices.iter().any(|(name, _)| name == "Jazz"), "{choices:?}");
+    assert!(choices.len() <= 25);
+    let none = json!([{"name": "genre", "value": "", "focused": true}]);
+    let families = app.fake.interaction_autocomplete(v, CHANNEL_ID, "match", none).await;
+    assert!(families.iter().any(|(name, _)| name == "Musiques du monde"), "{families:?}");
+
+    // The options are the filters the search reads, each shown on the results.
+    let options = json!([
+        {"name": "radius", "value": 300},
+        {"name": "genre", "value": "Jazz"},
+        {"name": "fee", "value": 2000},
+        {"name": "capacity", "value": "100-300"},
+    ]);
+    let fr = app.command(v, "match", options.clone(), "à moins de 300 km").await;
+    for part in ["🎵 Jazz", "💶", "👥", "300 personnes"] {
+        assert!(fr.contains(part), "{part} in {fr}");
+    }
+    assert!(!fr.contains("Non retenu"), "every option is understood: {fr}");
+
+    // The same person's client in English: the answers follow it.
+    app.fake.set_locale(v, "en-US");
+    let en = app.command(v, "match", options, "within 300 km").await;
+    assert!(en.contains("Filters:"), "{en}");
+    app.fake.set_locale(v, "fr");
+    app.command(v, "help", json!([]), "/match").await;
     let fake = app.stop().await;
     fake.assert_clean();
 }

@@ -11,7 +11,8 @@ cmd-match-long = find venues or artists (over the next three months by default)
 cmd-match-date = A date or a period, e.g. 12/03 or 01/03-31/03
 cmd-match-radius = Maximum distance, in km
 cmd-match-genre = A music genre
-cmd-match-city = Search around this city
+cmd-match-fee = The highest fee or budget, in euros
+cmd-match-capacity = Capacity: 200, 100-300 or 200+
 cmd-favorites = My favourites
 cmd-favorites-long = your favourites
 cmd-proposals = My proposals
@@ -106,3 +107,7 @@ cmd-reinstate = Reinstate a suspended profile
 cmd-reinstate-long = make a suspended profile public again: /reinstate NUMBER reason
 cmd-reinstate-id = The profile's number
 cmd-reinstate-reason = The reason, kept in the audit trail and told to the person
+
+# The Discord front-end (issue 10, second part): select menus.
+frontend-discord-choose = Choose…
+frontend-discord-choose-range = Choose ({ $from }–{ $to })…

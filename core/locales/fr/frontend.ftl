@@ -11,7 +11,8 @@ cmd-match-long = trouver des lieux ou des artistes (par défaut sur les trois pr
 cmd-match-date = Une date ou une période, par ex. 12/03 ou 01/03-31/03
 cmd-match-radius = Distance maximale, en km
 cmd-match-genre = Un style musical
-cmd-match-city = Chercher autour de cette ville
+cmd-match-fee = Le cachet ou budget maximum, en euros
+cmd-match-capacity = Jauge : 200, 100-300 ou 200+
 cmd-favorites = Mes favoris
 cmd-favorites-long = vos favoris
 cmd-proposals = Mes propositions
@@ -106,3 +107,7 @@ cmd-reinstate = Rétablir un profil suspendu
 cmd-reinstate-long = rendre public un profil suspendu : /reinstate NUMÉRO motif
 cmd-reinstate-id = Le numéro du profil
 cmd-reinstate-reason = Le motif, gardé dans le journal d'audit et transmis à la personne
+
+# The Discord front-end (issue 10, second part): select menus.
+frontend-discord-choose = Choisir…
+frontend-discord-choose-range = Choisir ({ $from }–{ $to })…

@@ -79,12 +79,27 @@ impl Engine {
     }
 
     /// Applies one event of `speaker` and returns the replies for them.
-    #[tracing::instrument(skip_all, fields(platform = speaker.identity.platform.as_str()))]
     pub async fn handle(&self, speaker: &Speaker, input: Incoming) -> Result<Outcome, StoreError> {
-        let (account, _) = self
+        self.handle_in(speaker, input, None).await
+    }
+
+    /// As [`Engine::handle`], answered in `lang` when given: the language the person's client
+    /// shows for this one event (Discord's interaction locale), whatever the account's stored
+    /// language, which still rules what reaches them later (the outbox) and is not changed.
+    #[tracing::instrument(skip_all, fields(platform = speaker.identity.platform.as_str()))]
+    pub async fn handle_in(
+        &self,
+        speaker: &Speaker,
+        input: Incoming,
+        lang: Option<Lang>,
+    ) -> Result<Outcome, StoreError> {
+        let (mut account, _) = self
             .store
             .account_for_identity(&speaker.identity, &speaker.display_name, speaker.lang)
             .await?;
+        if let Some(lang) = lang {
+            account.lang = lang;
+        }
         let lock = self.lock_for(account.id);
         let _guard = lock.lock().await;
         let channel = speaker.identity.platform.as_str();
@@ -131,7 +146,7 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         };
-        let lang = if step.effects.contains(&Effect::AccountErased) {
+        let lang = if step.effects.contains(&Effect::AccountErased) || lang.is_some() {
             account.lang
         } else {
             self.store.account(account.id).await.map(|a| a.lang).unwrap_or(account.lang)
