@@ -453,3 +453,43 @@ async fn a_venue_picks_from_select_menus_and_searches_with_options_in_its_client
     let fake = app.stop().await;
     fake.assert_clean();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dropped_gateway_is_resumed_with_no_interaction_lost_or_answered_twice() {
+    use flowstage_tests::fake_discord::GatewayEvent;
+    let app = App::spawn(&[(VENUE, "Vera", "fr")]).await;
+    app.command(VENUE, "start", json!([]), "Acceptez-vous").await;
+    // One interaction on its way as the socket drops, two while it is down: Discord keeps them
+    // in the session and replays them after RESUME.
+    let before = app.fake.send_command(VENUE, CHANNEL_ID, "help", json!([]));
+    app.fake.drop_socket();
+    let during = [
+        app.fake.send_command(VENUE, CHANNEL_ID, "settings", json!([])),
+        app.fake.send_command(ADMIN, CHANNEL_ID, "pending", json!([])),
+    ];
+    let help = app.fake.wait_reply(&before, WAIT).await;
+    assert!(help.text().contains("/match"), "{}", help.text());
+    let settings = app.fake.wait_reply(&during[0], WAIT).await;
+    assert!(!settings.text().is_empty());
+    let pending = app.fake.wait_reply(&during[1], WAIT).await;
+    assert!(pending.text().contains("No profile awaits review"), "{}", pending.text());
+    app.fake.wait_gateway(WAIT, "RESUMED", |e| matches!(e, GatewayEvent::Resumed { .. })).await;
+    let events = app.fake.gateway_events();
+    let identified = events.iter().filter(|e| matches!(e, GatewayEvent::Identify { .. })).count();
+    assert_eq!(identified, 1, "resumed, not identified again: {events:?}");
+    let replayed = events.iter().find_map(|e| match e {
+        GatewayEvent::Resumed { replayed } => Some(*replayed),
+        _ => None,
+    });
+    assert!(replayed.is_some_and(|n| n >= 2), "what came while down was replayed: {events:?}");
+    // Any repeated delivery would show by now.
+    app.command(VENUE, "help", json!([]), "/match").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for i in [&before, &during[0], &during[1]] {
+        let answers = app.fake.calls(&format!("POST /interactions/{}/", i.id));
+        assert_eq!(answers.len(), 1, "interaction {} answered once: {answers:?}", i.id);
+        assert_eq!(answers[0].status, 204);
+    }
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
