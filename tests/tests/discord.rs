@@ -1,8 +1,11 @@
 //! The Discord front-end end to end: the real `flowstage serve` against the fake Discord (REST v10
 //! and the gateway on loopback), with scripted people: a venue from its first slash command in the
 //! team's server, through the wizard by buttons and direct messages, to a profile submitted for
-//! review; an admin approving it from Discord, the approval reaching the venue by DM. Every test
-//! ends with the fake's refusal log empty and no interaction left hanging.
+//! review; an admin approving it from Discord, the approval reaching the venue by DM; select menus,
+//! `/match` options with autocomplete and answers in each interaction's language; a dropped
+//! gateway resumed; an artist on Telegram and a venue on Discord negotiating one proposal (thread
+//! messages both ways, a counter, acceptance, the contract to both). Every test ends with the
+//! fake's refusal log empty and no interaction left hanging.
 
 #![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
 
@@ -286,7 +289,7 @@ async fn telegram_artist(app: &App, name: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_artist_on_telegram_books_a_venue_on_discord() {
+async fn an_artist_on_telegram_and_a_venue_on_discord_negotiate_a_booking() {
     let tg = FakeTelegram::start().await;
     tg.add_user(ARTIST, "Arlo", Some("fr"));
     let app = App::spawn_with(&[(VENUE, "Vera", "en-US")], Some(tg)).await;
@@ -369,23 +372,50 @@ async fn an_artist_on_telegram_books_a_venue_on_discord() {
         flowstage_tests::give_contract_terms(&store, p.id).await;
     }
 
-    // The venue is told by DM on Discord, in English, and answers with the DM's buttons.
+    // The venue is told by DM on Discord, in English, and opens it with the DM's buttons.
     let told = app.fake.wait_for_dm(VENUE, "New proposal").await;
     assert!(told.text().contains("Arlo Trio"), "{}", told.text());
     app.presses(VENUE, "View", "Arlo Trio").await;
-    app.presses(VENUE, "Accept", "accepted").await;
 
-    // The answer and the contract reach the artist on Telegram, in French.
-    tg.wait_for_text(ARTIST, "a accepté").await;
+    // Messages in the proposal's thread cross platforms both ways, each side told in its own
+    // language around the words the other wrote.
+    app.presses(VENUE, "Write", "Your message?").await;
+    app.says(VENUE, "Could you play two sets of 45?", "Message relayed").await;
+    let relayed = tg.wait_for_text(ARTIST, "Could you play two sets of 45?").await;
+    assert!(relayed.text.contains("(proposition n° 1)"), "{}", relayed.text);
+    app.tg_presses(ARTIST, "Répondre", "Votre message").await;
+    app.tg_says(ARTIST, "Oui, avec plaisir : 2 × 45 min.", "Message transmis").await;
+    let back = app.fake.wait_for_dm(VENUE, "Oui, avec plaisir").await;
+    assert!(back.text().contains("(proposal #1)"), "{}", back.text());
+
+    // The venue counters with its own fee; the artist is told in French.
+    app.presses(VENUE, "View", "Arlo Trio").await;
+    app.presses(VENUE, "Counter", "What fee?").await;
+    app.says(VENUE, "700", "What kind of deal?").await;
+    app.presses(VENUE, "Flat fee", "Set length?").await;
+    app.presses(VENUE, "90 min", "Times?").await;
+    app.presses(VENUE, "Skip", "A message to go").await;
+    app.presses(VENUE, "Skip", "Check the proposal").await;
+    app.presses(VENUE, "Send", "sent to").await;
+    let countered = tg.wait_for_text(ARTIST, "contre-proposition n° 2").await;
+    assert!(countered.text.contains("700"), "{}", countered.text);
+
+    // The artist accepts the counter on Telegram; the venue is told in English.
+    app.tg_presses(ARTIST, "Voir", "Proposition n° 2").await;
+    app.tg_presses(ARTIST, "Accepter", "c'est réservé").await;
+    let accepted = app.fake.wait_for_dm(VENUE, "accepted proposal #2").await;
+    assert!(accepted.text().contains("Arlo Trio"), "{}", accepted.text());
+
+    // The contract reaches both: a document on Telegram, a file by DM on Discord.
     let contract =
         tg.wait_for(ARTIST, WAIT, "the contract as a document", |m| m.document.is_some()).await;
     assert!(contract.document.unwrap().bytes.starts_with(b"%PDF"));
-    // And the venue's copy of the contract reaches it by DM.
     app.fake
         .wait_for(VENUE, WAIT, "the contract as a file", |m| {
             m.attachments.iter().any(|a| a.bytes.starts_with(b"%PDF"))
         })
         .await;
+    app.fake.wait_for_dm(VENUE, "contract for booking").await;
     let fake = app.stop().await;
     fake.assert_clean();
 }
