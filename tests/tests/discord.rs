@@ -523,3 +523,13 @@ async fn a_dropped_gateway_is_resumed_with_no_interaction_lost_or_answered_twice
     let fake = app.stop().await;
     fake.assert_clean();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_people_using_commands_and_buttons_at_once_are_all_acknowledged_in_time() {
+    // The full measurement (1,000 people) is `cargo run -p flowstage-tests --bin discord-load`.
+    let figures =
+        flowstage_tests::discord_load::run(&flowstage_tests::binary(), 100, Duration::ZERO).await;
+    println!("{figures}");
+    assert_eq!(figures.interactions, 500, "{figures}");
+    assert!(figures.all_good(), "{figures}");
+}
