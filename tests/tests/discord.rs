@@ -43,6 +43,13 @@ impl App {
         Self::spawn_full(users, tg, false).await
     }
 
+    /// The application's database, as `serve` sees it.
+    async fn store(&self) -> flowstage_core::store::Store {
+        let url = self._dir.sqlite_url("dc.db");
+        let clock = std::sync::Arc::new(flowstage_core::clock::SystemClock);
+        flowstage_core::store::Store::connect(&url, clock).await.unwrap()
+    }
+
     /// As [`App::spawn_with`], on a database holding the demo set when `demo`.
     async fn spawn_full(users: &[(u64, &str, &str)], tg: Option<FakeTelegram>, demo: bool) -> App {
         let fake = FakeDiscord::start().await;
@@ -288,11 +295,8 @@ async fn telegram_artist(app: &App, name: &str) {
     app.tg_presses(a, "Envoyer pour validation", "envoyé pour validation").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_artist_on_telegram_and_a_venue_on_discord_negotiate_a_booking() {
-    let tg = FakeTelegram::start().await;
-    tg.add_user(ARTIST, "Arlo", Some("fr"));
-    let app = App::spawn_with(&[(VENUE, "Vera", "en-US")], Some(tg)).await;
+/// An artist on Telegram (French) and a venue on Discord (English) sign up and are approved.
+async fn both_sign_up(app: &App) {
     telegram_artist(&app, "Arlo Trio").await;
     // The venue signs up in English from its server.
     app.command(VENUE, "start", json!([]), "Do you agree").await;
@@ -320,8 +324,11 @@ async fn an_artist_on_telegram_and_a_venue_on_discord_negotiate_a_booking() {
     app.fake.wait_for_dm(VENUE, "is approved").await;
     let tg = app.tg.as_ref().unwrap();
     tg.wait_for_text(ARTIST, "est validé").await;
+}
 
-    // The artist finds the venue and proposes (as in the Telegram story).
+/// The artist finds the venue and proposes (as in the Telegram story).
+async fn artist_proposes(app: &App) {
+    let tg = app.tg.as_ref().unwrap();
     let mut found = false;
     for _ in 0..10 {
         app.tg_after(ARTIST, |f| f.user_sends(ARTIST, "/match"), "").await;
@@ -371,6 +378,17 @@ async fn an_artist_on_telegram_and_a_venue_on_discord_negotiate_a_booking() {
         flowstage_tests::give_contract_details(&store, p.venue).await;
         flowstage_tests::give_contract_terms(&store, p.id).await;
     }
+
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_artist_on_telegram_and_a_venue_on_discord_negotiate_a_booking() {
+    let tg = FakeTelegram::start().await;
+    tg.add_user(ARTIST, "Arlo", Some("fr"));
+    let app = App::spawn_with(&[(VENUE, "Vera", "en-US")], Some(tg)).await;
+    both_sign_up(&app).await;
+    artist_proposes(&app).await;
+    let tg = app.tg.as_ref().unwrap();
 
     // The venue is told by DM on Discord, in English, and opens it with the DM's buttons.
     let told = app.fake.wait_for_dm(VENUE, "New proposal").await;
@@ -532,4 +550,58 @@ async fn a_hundred_people_using_commands_and_buttons_at_once_are_all_acknowledge
     println!("{figures}");
     assert_eq!(figures.interactions, 500, "{figures}");
     assert!(figures.all_good(), "{figures}");
+}
+
+const MEMBER: u64 = 3_000_000_000_000_000_202;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_team_member_answers_for_the_venue_in_its_booking_channel() {
+    let tg = FakeTelegram::start().await;
+    tg.add_user(ARTIST, "Arlo", Some("fr"));
+    let users = [(VENUE, "Vera", "en-US"), (MEMBER, "Mina", "fr")];
+    let app = App::spawn_with(&users, Some(tg)).await;
+    both_sign_up(&app).await;
+    // The venue's owner makes the server's channel its team's place, from /settings there.
+    let offer = app.command(VENUE, "settings", json!([]), "Team channel").await;
+    assert!(offer.contains("admins"), "{offer}");
+    app.presses(VENUE, "Use this channel", "also come to this channel").await;
+    app.command(VENUE, "settings", json!([]), "receives the notifications").await;
+    // A member of the team, in French.
+    app.command(MEMBER, "start", json!([]), "Acceptez-vous").await;
+    app.presses(MEMBER, "J'accepte", "Vous êtes plutôt").await;
+
+    artist_proposes(&app).await;
+    // The proposal reaches the owner by DM and the team in the channel, in the owner's language.
+    app.fake.wait_for_dm(VENUE, "New proposal").await;
+    let posted = app
+        .fake
+        .wait_for(MEMBER, WAIT, "the proposal in the channel", |m| {
+            m.channel_id == CHANNEL_ID && m.text().contains("New proposal") && !m.is_ephemeral()
+        })
+        .await;
+    assert!(posted.text().contains("Arlo Trio"), "{}", posted.text());
+
+    // A member opens it and accepts for the venue, in their own language.
+    let card = app.presses(MEMBER, "View", "Arlo Trio").await;
+    assert!(card.contains("Proposition n° 1"), "{card}");
+    app.presses(MEMBER, "✅ Accepter", "c'est réservé").await;
+    let tg = app.tg.as_ref().unwrap();
+    tg.wait_for_text(ARTIST, "a accepté").await;
+    // Who answered is recorded on the proposal: the member, not the owner.
+    let store = app.store().await;
+    let member = store
+        .account_by_identity(&flowstage_core::domain::account::Identity::new(
+            flowstage_core::domain::account::Platform::Discord,
+            MEMBER.to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let answered = store.answered_by(flowstage_core::domain::ProposalId(1)).await.unwrap();
+    assert_eq!(answered, Some(member.id));
+    store.close().await;
+    // The member's own conversation is theirs: /proposals shows them nothing of the venue's.
+    app.command(MEMBER, "proposals", json!([]), "").await;
+    let fake = app.stop().await;
+    fake.assert_clean();
 }

@@ -14,9 +14,10 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use flowstage_core::config::{Admins, DiscordConfig, Rules};
-use flowstage_core::conversation::{Engine, Incoming, Placement, Reply, Speaker};
+use flowstage_core::conversation::{Engine, Incoming, Origin, Placement, Reply, Speaker};
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::{AccountId, Lang};
+use flowstage_core::notify::Event;
 use flowstage_core::store::Store;
 use serde_json::{Value, json};
 use serenity::all::{
@@ -67,6 +68,8 @@ struct Work {
     is_admin: bool,
     /// Acted in a server channel (not a DM).
     in_guild: bool,
+    /// That server channel: a place a venue's team may share (see the core's `team.rs`).
+    place: Option<u64>,
     incoming: Incoming,
     answer: Answer,
 }
@@ -288,6 +291,7 @@ impl Discord {
             user: c.user,
             locale: c.locale,
             in_guild,
+            place: in_guild.then_some(c.channel_id.get()),
             incoming: Incoming::Command { name, args },
             answer: Answer::Interaction {
                 application: c.application_id,
@@ -323,6 +327,7 @@ impl Discord {
             user: c.user,
             locale: c.locale,
             in_guild,
+            place: in_guild.then_some(c.channel_id.get()),
             incoming: Incoming::Button(payload),
             answer: Answer::Interaction {
                 application: c.application_id,
@@ -349,6 +354,7 @@ impl Discord {
             locale: String::new(),
             user: m.author,
             in_guild: false,
+            place: None,
             incoming: Incoming::from_line(&m.content),
             answer: Answer::Dm { channel },
         };
@@ -374,7 +380,8 @@ impl Discord {
             is_admin: work.is_admin,
         };
         let mut reply_lang = lang;
-        let mut replies = match self.engine.handle_in(&speaker, work.incoming, locale).await {
+        let origin = Origin { lang: locale, place: work.place.map(|c| c.to_string()) };
+        let mut replies = match self.engine.handle_in(&speaker, work.incoming, &origin).await {
             Ok(outcome) => {
                 reply_lang = outcome.lang;
                 tracing::Span::current().record("account", outcome.account.0);
@@ -603,6 +610,23 @@ impl Outlet for Discord {
                 Err(DeliveryError::Unreachable)
             }
             Err(e) => Err(DeliveryError::Failed(e.to_string())),
+        }
+    }
+
+    async fn to_team(&self, event: &Event, to: &Recipient, reply: &Reply) {
+        let Some(id) = event.proposal() else { return };
+        let Ok(p) = self.store.proposal(id).await else { return };
+        for profile in [p.to_profile, p.from_profile] {
+            let Ok(Some(outlet)) = self.store.team_outlet(profile).await else { continue };
+            let owned = self.store.profile(profile).await.is_ok_and(|x| x.owner == to.account);
+            let channel = outlet.address.parse::<u64>();
+            let (true, Platform::Discord, Ok(channel)) = (owned, outlet.platform, channel) else {
+                continue;
+            };
+            let lang = self.store.account(to.account).await.map_or(Lang::Fr, |a| a.lang);
+            if let Err(e) = self.send_to_channel(channel, reply, lang).await {
+                tracing::warn!(error = %e, "a team channel could not be told");
+            }
         }
     }
 }

@@ -111,3 +111,13 @@ cmd-reinstate-reason = The reason, kept in the audit trail and told to the perso
 # The Discord front-end (issue 10, second part): select menus.
 frontend-discord-choose = Choose…
 frontend-discord-choose-range = Choose ({ $from }–{ $to })…
+
+# A venue run by a team (issue 10): the team's place (a Discord server channel), from /settings.
+team-offer = 📣 **Team channel.** This channel can also receive the notifications of **{ $name }**; whoever can write here may then answer its proposals here (view, accept, refuse, hold). Who can see and write in this channel is set by the server's admins.
+team-here = 📣 This channel receives the notifications of **{ $name }**, and its proposals can be answered here.
+team-other = 📣 This channel already serves another profile: only its owner can change that.
+team-set = 📣 Done: the notifications of **{ $name }** also come to this channel.
+team-off = 📣 The notifications of **{ $name }** no longer come to this channel.
+team-no-place = 📣 Run /settings in your server's booking channel to send your notifications there.
+btn-team-here = 📣 Use this channel
+btn-team-off = ✖ Stop using this channel

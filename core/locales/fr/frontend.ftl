@@ -111,3 +111,13 @@ cmd-reinstate-reason = Le motif, gardé dans le journal d'audit et transmis à l
 # The Discord front-end (issue 10, second part): select menus.
 frontend-discord-choose = Choisir…
 frontend-discord-choose-range = Choisir ({ $from }–{ $to })…
+
+# A venue run by a team (issue 10): the team's place (a Discord server channel), from /settings.
+team-offer = 📣 **Salon d'équipe.** Ce salon peut aussi recevoir les notifications de **{ $name }** ; quiconque peut y écrire pourra alors répondre ici à ses propositions (voir, accepter, refuser, mettre une option). Qui voit et écrit dans ce salon est réglé par les admins du serveur.
+team-here = 📣 Ce salon reçoit les notifications de **{ $name }**, et on peut y répondre à ses propositions.
+team-other = 📣 Ce salon sert déjà un autre profil : seul son propriétaire peut changer cela.
+team-set = 📣 C'est fait : les notifications de **{ $name }** arrivent aussi dans ce salon.
+team-off = 📣 Les notifications de **{ $name }** n'arrivent plus dans ce salon.
+team-no-place = 📣 Lancez /settings dans le salon de programmation de votre serveur pour y recevoir vos notifications.
+btn-team-here = 📣 Utiliser ce salon
+btn-team-off = ✖ Ne plus utiliser ce salon

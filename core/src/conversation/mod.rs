@@ -25,12 +25,13 @@ mod find;
 mod prompts;
 mod propose;
 mod show;
+mod team;
 mod turn;
 mod wizard;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use engine::{Engine, Outcome};
+pub use engine::{Engine, Origin, Outcome};
 use errors::Problem;
 pub use events::{render_delivery, render_event};
 pub use find::Matcher;
@@ -130,6 +131,9 @@ pub struct Ctx<'a> {
     pub weights: Weights,
     pub matcher: &'a Matcher,
     pub now: DateTime<Utc>,
+    /// The platform's address of the place the event came from, when that place can serve a
+    /// team (a Discord server channel): see `team.rs`.
+    pub place: Option<&'a str>,
 }
 
 impl Ctx<'_> {
@@ -384,7 +388,8 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
         "proposals" => deals::list(turn).await,
         "settings" => {
             account::settings(turn).await?;
-            find::show_followed(turn).await
+            find::show_followed(turn).await?;
+            team::offer(turn).await
         }
         "link" => account::link(turn, args).await,
         "support" => account::support(turn, args).await,
@@ -562,6 +567,7 @@ async fn global_action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreE
         Action::Lang(_) | Action::ToggleAlerts | Action::AskThreshold | Action::AskEmail => {
             account::settings_action(turn, action).await
         }
+        Action::TeamPlace(on) => team::set(turn, on).await,
         Action::Approve(id) => admin::decide(turn, id, None).await,
         Action::Reject(id) => {
             if turn.is_admin() {

@@ -87,7 +87,7 @@ impl Store {
     pub async fn team_outlet(&self, profile: ProfileId) -> Result<Option<TeamOutlet>> {
         let sql = format!("SELECT {OUTLET_COLUMNS} FROM team_outlets WHERE profile_id = $1");
         let row: Option<OutletRow> =
-            on_pool!(self, |p| { sqlx::query_as(&sql).bind(profile.0).fetch_optional(p).await })?;
+            on_pool!(self, |p| sqlx::query_as(&sql).bind(profile.0).fetch_optional(p).await)?;
         row.map(outlet).transpose()
     }
 
