@@ -52,6 +52,16 @@ impl App {
 
     /// As [`App::spawn_with`], on a database holding the demo set when `demo`.
     async fn spawn_full(users: &[(u64, &str, &str)], tg: Option<FakeTelegram>, demo: bool) -> App {
+        Self::spawn_env(users, tg, demo, &[]).await
+    }
+
+    /// As [`App::spawn_full`], with more of `serve`'s environment.
+    async fn spawn_env(
+        users: &[(u64, &str, &str)],
+        tg: Option<FakeTelegram>,
+        demo: bool,
+        env: &[(&str, &str)],
+    ) -> App {
         let fake = FakeDiscord::start().await;
         fake.add_user(ADMIN, "Root", "en-US");
         fake.set_permissions(ADMIN, 8);
@@ -72,6 +82,9 @@ impl App {
         }
         if let Ok(filter) = std::env::var("RUST_LOG") {
             t = t.env("RUST_LOG", &filter);
+        }
+        for (k, v) in env {
+            t = t.env(k, v);
         }
         if demo {
             let out = t.run(&["seed", "--demo"], "");
@@ -238,7 +251,7 @@ async fn a_venue_signs_up_from_its_server_and_an_admin_approves_it_from_discord(
     app.presses(ADMIN, "Approve", "approved").await;
     app.command(ADMIN, "pending", json!([]), "No profile awaits review").await;
     // A member who is not an admin cannot approve, even by the command.
-    app.command(VENUE, "pending", json!([]), "").await;
+    app.command(VENUE, "pending", json!([]), "réservée aux administrateurs").await;
 
     // The venue is told by DM (the outbox).
     let told = app.fake.wait_for_dm(VENUE, "est validé").await;
@@ -602,6 +615,29 @@ async fn a_team_member_answers_for_the_venue_in_its_booking_channel() {
     store.close().await;
     // The member's own conversation is theirs: /proposals shows them nothing of the venue's.
     app.command(MEMBER, "proposals", json!([]), "").await;
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+const MODERATOR: u64 = 3_000_000_000_000_000_303;
+const MODERATORS_ROLE: u64 = 1_100_000_000_000_000_777;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_member_with_the_admin_role_moderates_and_loses_it_with_the_role() {
+    let role = MODERATORS_ROLE.to_string();
+    let users = [(VENUE, "Vera", "fr"), (MODERATOR, "Mo", "en-GB")];
+    let app = App::spawn_env(&users, None, false, &[("ADMIN_DISCORD_ROLE", &role)]).await;
+    app.fake.set_roles(MODERATOR, &[MODERATORS_ROLE]);
+    venue_profile(&app, VENUE, "Vera Club").await;
+    app.command(MODERATOR, "pending", json!([]), "to review").await;
+    // The first profile of a fresh database is #1; the slash command takes it as an option.
+    let done =
+        app.command(MODERATOR, "approve", json!([{"name": "id", "value": 1}]), "approved").await;
+    assert!(done.contains("#1"), "{done}");
+    app.fake.wait_for_dm(VENUE, "est validé").await;
+    // Without the role, the same person is refused, checked again on every use.
+    app.fake.set_roles(MODERATOR, &[]);
+    app.command(MODERATOR, "pending", json!([]), "for administrators").await;
     let fake = app.stop().await;
     fake.assert_clean();
 }
