@@ -310,7 +310,7 @@ async fn telegram_artist(app: &App, name: &str) {
 
 /// An artist on Telegram (French) and a venue on Discord (English) sign up and are approved.
 async fn both_sign_up(app: &App) {
-    telegram_artist(&app, "Arlo Trio").await;
+    telegram_artist(app, "Arlo Trio").await;
     // The venue signs up in English from its server.
     app.command(VENUE, "start", json!([]), "Do you agree").await;
     app.presses(VENUE, "I agree", "Are you").await;
