@@ -600,6 +600,12 @@ async fn a_team_member_answers_for_the_venue_in_its_booking_channel() {
     app.presses(MEMBER, "✅ Accepter", "c'est réservé").await;
     let tg = app.tg.as_ref().unwrap();
     tg.wait_for_text(ARTIST, "a accepté").await;
+    // The contract reaches the team's channel too.
+    app.fake
+        .wait_for(MEMBER, WAIT, "the contract in the channel", |m| {
+            m.channel_id == CHANNEL_ID && m.attachments.iter().any(|a| a.bytes.starts_with(b"%PDF"))
+        })
+        .await;
     // Who answered is recorded on the proposal: the member, not the owner.
     let store = app.store().await;
     let member = store

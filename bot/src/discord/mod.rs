@@ -614,7 +614,14 @@ impl Outlet for Discord {
     }
 
     async fn to_team(&self, event: &Event, to: &Recipient, reply: &Reply) {
-        let Some(id) = event.proposal() else { return };
+        let id = match (event.proposal(), event.booking()) {
+            (Some(p), _) => p,
+            (None, Some(b)) => match self.store.booking(b).await {
+                Ok(b) => b.proposal,
+                Err(_) => return,
+            },
+            (None, None) => return,
+        };
         let Ok(p) = self.store.proposal(id).await else { return };
         for profile in [p.to_profile, p.from_profile] {
             let Ok(Some(outlet)) = self.store.team_outlet(profile).await else { continue };

@@ -233,6 +233,17 @@ impl Event {
             _ => None,
         }
     }
+
+    /// The booking the event is about, if any (its contract, its cancellation).
+    #[must_use]
+    pub fn booking(&self) -> Option<BookingId> {
+        match self {
+            Event::ContractReady { booking, .. } | Event::BookingCancelled { booking, .. } => {
+                Some(*booking)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Store {
