@@ -594,12 +594,28 @@ async fn a_team_member_answers_for_the_venue_in_its_booking_channel() {
         .await;
     assert!(posted.text().contains("Arlo Trio"), "{}", posted.text());
 
-    // A member opens it and accepts for the venue, in their own language.
+    // A member opens it and counters for the venue, in their own language, by presses in the
+    // channel (the fee kept, a shorter set); the artist accepts the counter.
     let card = app.presses(MEMBER, "View", "Arlo Trio").await;
     assert!(card.contains("Proposition n° 1"), "{card}");
-    app.presses(MEMBER, "✅ Accepter", "c'est réservé").await;
+    app.presses(MEMBER, "Contre-proposer", "Quel cachet").await;
+    app.presses(MEMBER, "Garder", "Quel type de contrat").await;
+    app.presses(MEMBER, "Cession", "Durée du set").await;
+    app.presses(MEMBER, "60 min", "Horaires").await;
+    app.presses(MEMBER, "Passer", "Un message").await;
+    app.presses(MEMBER, "Passer", "Vérifiez la proposition").await;
+    app.presses(MEMBER, "Envoyer", "envoyée à").await;
     let tg = app.tg.as_ref().unwrap();
-    tg.wait_for_text(ARTIST, "a accepté").await;
+    tg.wait_for_text(ARTIST, "contre-proposition n° 2").await;
+    app.tg_presses(ARTIST, "Voir", "Proposition n° 2").await;
+    app.tg_presses(ARTIST, "Accepter", "c'est réservé").await;
+    // The owner and the team hear of it.
+    app.fake.wait_for_dm(VENUE, "accepted proposal #2").await;
+    app.fake
+        .wait_for(MEMBER, WAIT, "the acceptance in the channel", |m| {
+            m.channel_id == CHANNEL_ID && m.text().contains("accepted proposal #2")
+        })
+        .await;
     // The contract reaches the team's channel too.
     app.fake
         .wait_for(MEMBER, WAIT, "the contract in the channel", |m| {
@@ -617,7 +633,17 @@ async fn a_team_member_answers_for_the_venue_in_its_booking_channel() {
         .unwrap()
         .unwrap();
     let answered = store.answered_by(flowstage_core::domain::ProposalId(1)).await.unwrap();
-    assert_eq!(answered, Some(member.id));
+    assert_eq!(answered, Some(member.id), "the member countered");
+    let artist = store
+        .account_by_identity(&flowstage_core::domain::account::Identity::new(
+            flowstage_core::domain::account::Platform::Telegram,
+            ARTIST.to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let answered = store.answered_by(flowstage_core::domain::ProposalId(2)).await.unwrap();
+    assert_eq!(answered, Some(artist.id), "the artist accepted the counter");
     store.close().await;
     // The member's own conversation is theirs: /proposals shows them nothing of the venue's.
     app.command(MEMBER, "proposals", json!([]), "").await;

@@ -1,8 +1,8 @@
 //! A venue run by a team (issue 10): its notifications can also go to a place its team shares (a
 //! Discord server's booking channel), set from `/settings` there by the profile's owner, and
-//! whoever acts in that place may answer the profile's proposals there with one press: view,
+//! whoever acts in that place may answer the profile's proposals there by pressing: view,
 //! accept, refuse (without a reason: a typed reason comes by direct message, which is not the
-//! team's place), hold, release. Who may act in the place is the platform's business (the
+//! team's place), hold, release, counter (by presses: the fee kept, the deal and set chosen). Who may act in the place is the platform's business (the
 //! server's channel permissions, set by its admins); who answered is recorded on the proposal.
 //! The adapter only says where an event came from ([`super::Origin::place`]).
 
@@ -14,19 +14,34 @@ use crate::domain::ProposalId;
 use crate::store::{StoreError, TeamOutletSet};
 
 /// The proposal an event answers, when it is an answer a team may give in its place: a press
-/// naming the proposal, or skipping the reason of a refusal begun there.
+/// naming the proposal, skipping the reason of a refusal begun there, or a step of a counter
+/// begun there (its fee kept, its deal and set chosen, sent).
 pub(crate) fn answers(mode: &Mode, input: &Incoming) -> Option<ProposalId> {
     let Incoming::Button(p) = input else { return None };
-    match payload::decode(p).map(|(_, a)| a)? {
-        Action::Open(id)
-        | Action::Accept(id)
-        | Action::Refuse(id)
-        | Action::Hold(id)
-        | Action::Release(id) => Some(id),
-        Action::Skip => match mode {
-            Mode::Await(Prompt::RefuseReason { proposal }) => Some(*proposal),
-            _ => None,
-        },
+    match (payload::decode(p).map(|(_, a)| a)?, mode) {
+        (
+            Action::Open(id)
+            | Action::Accept(id)
+            | Action::Refuse(id)
+            | Action::Counter(id)
+            | Action::Hold(id)
+            | Action::Release(id),
+            _,
+        ) => Some(id),
+        (Action::Skip, Mode::Await(Prompt::RefuseReason { proposal })) => Some(*proposal),
+        (
+            Action::Day(_)
+            | Action::Page(_)
+            | Action::Deal(_)
+            | Action::Percent(_)
+            | Action::SetMinutes(_)
+            | Action::Skip
+            | Action::Done
+            | Action::Back
+            | Action::Cancel
+            | Action::Send,
+            Mode::Propose(d),
+        ) => d.counter_of,
         _ => None,
     }
 }
