@@ -391,7 +391,6 @@ async fn artist_proposes(app: &App) {
         flowstage_tests::give_contract_details(&store, p.venue).await;
         flowstage_tests::give_contract_terms(&store, p.id).await;
     }
-
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
