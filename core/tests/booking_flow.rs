@@ -100,6 +100,7 @@ on_both_backends!(Harness;
     story_a_challenge_that_lapses,
     story_a_hold_that_expires,
     an_artist_asks_and_the_venue_decides,
+    who_answered_is_recorded_and_a_team_outlet_serves_one_profile,
 );
 
 fn day(d: u32) -> NaiveDate {
@@ -1575,4 +1576,49 @@ async fn an_artist_asks_and_the_venue_decides(h: &Harness) {
         h.booking.ask_hold(a, p).await,
         Err(BookingFlowError::AlreadyAnswered(ProposalStatus::Held))
     ));
+}
+
+/// Who answered each proposal stays on it (the last answer that stands), and a team outlet (a
+/// venue team's booking channel) serves one profile at a time.
+async fn who_answered_is_recorded_and_a_team_outlet_serves_one_profile(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Trio Garonne")).await;
+    let (v, venue_p) = member(h, "v", &venue("Le Rex", 1)).await;
+    let (w, other_venue) = member(h, "w", &venue("La Cigale", 1)).await;
+    let b = &h.booking;
+    let p = b.propose(a, artist_p, venue_p, terms(5, "1800")).await.unwrap();
+    assert_eq!(h.store.answered_by(p.id).await.unwrap(), None, "not answered yet");
+    b.hold(v, p.id).await.unwrap();
+    assert_eq!(h.store.answered_by(p.id).await.unwrap(), Some(v));
+    let c = b.counter(v, p.id, terms(5, "1500")).await.unwrap();
+    assert_eq!(h.store.answered_by(p.id).await.unwrap(), Some(v));
+    b.accept(a, c.id).await.unwrap();
+    assert_eq!(h.store.answered_by(c.id).await.unwrap(), Some(a));
+    let q = b.propose(a, artist_p, other_venue, terms(12, "1800")).await.unwrap();
+    b.refuse(w, q.id, None).await.unwrap();
+    assert_eq!(h.store.answered_by(q.id).await.unwrap(), Some(w));
+    // A refused move records nobody.
+    assert!(b.accept(w, q.id).await.is_err());
+    assert_eq!(h.store.answered_by(q.id).await.unwrap(), Some(w));
+    assert!(h.store.answered_by(ProposalId(999_999)).await.is_err());
+
+    // The venue's team channel.
+    use flowstage_core::store::TeamOutletSet;
+    assert_eq!(h.store.team_outlet(venue_p).await.unwrap(), None);
+    let set = h.store.set_team_outlet(venue_p, Platform::Discord, "777", v).await.unwrap();
+    assert_eq!(set, TeamOutletSet::Set);
+    let o = h.store.team_outlet(venue_p).await.unwrap().unwrap();
+    assert_eq!((o.platform, o.address.as_str(), o.set_by), (Platform::Discord, "777", v));
+    let at = h.store.team_outlet_at(Platform::Discord, "777").await.unwrap();
+    assert_eq!(at.map(|o| o.profile), Some(venue_p));
+    assert_eq!(h.store.team_outlet_at(Platform::Telegram, "777").await.unwrap(), None);
+    // Another venue cannot take the same channel; the venue can move to another.
+    let taken = h.store.set_team_outlet(other_venue, Platform::Discord, "777", w).await.unwrap();
+    assert_eq!(taken, TeamOutletSet::TakenBy(venue_p));
+    let moved = h.store.set_team_outlet(venue_p, Platform::Discord, "778", v).await.unwrap();
+    assert_eq!(moved, TeamOutletSet::Set);
+    assert_eq!(h.store.team_outlet_at(Platform::Discord, "777").await.unwrap(), None);
+    assert!(h.store.clear_team_outlet(venue_p).await.unwrap());
+    assert!(!h.store.clear_team_outlet(venue_p).await.unwrap());
+    let now = h.store.set_team_outlet(other_venue, Platform::Discord, "777", w).await.unwrap();
+    assert_eq!(now, TeamOutletSet::Set);
 }

@@ -202,6 +202,17 @@ pub struct Response {
     pub after: Duration,
 }
 
+/// How fast one interaction was acknowledged and answered, from its dispatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// The interaction's type (2 command, 3 component, 4 autocomplete, 5 modal).
+    pub kind: u8,
+    /// The initial response.
+    pub ack: Option<Duration>,
+    /// The first message that answers it.
+    pub answered: Option<Duration>,
+}
+
 /// What a person saw in answer to an interaction: the initial response, and the message it
 /// created or updated as it is now (a deferral filled by its edit or first follow-up).
 #[derive(Debug, Clone)]
@@ -312,6 +323,9 @@ struct Interaction {
     response: Option<Response>,
     original: Option<u64>,
     followups: Vec<u64>,
+    /// From the dispatch to the first message that answers it (a filled deferral, a follow-up,
+    /// an edit, or an initial response with a message).
+    answered: Option<Duration>,
 }
 
 /// One dispatch of the session, numbered as Discord numbers them.
@@ -343,6 +357,8 @@ struct St {
     dm_channels: HashMap<u64, u64>,
     messages: Vec<DiscordMessage>,
     interactions: Vec<Interaction>,
+    /// Where each interaction sits in `interactions`, by id.
+    by_id: HashMap<u64, usize>,
     /// Application commands by scope: `None` global, `Some(guild)`.
     commands: HashMap<Option<u64>, Vec<Value>>,
     calls: Vec<Call>,
@@ -415,6 +431,7 @@ impl FakeDiscord {
                 dm_channels: HashMap::new(),
                 messages: Vec::new(),
                 interactions: Vec::new(),
+                by_id: HashMap::new(),
                 commands: HashMap::new(),
                 calls: Vec::new(),
                 refused: Vec::new(),
@@ -476,6 +493,13 @@ impl FakeDiscord {
                 permissions: 0,
             },
         );
+    }
+
+    /// The person switches their client to another language: their next interactions carry it.
+    pub fn set_locale(&self, user: u64, locale: &str) {
+        if let Some(p) = self.inner.st().people.get_mut(&user) {
+            p.locale = locale.to_owned();
+        }
     }
 
     /// The person turns off "direct messages from server members": sending them a DM gets
@@ -1016,6 +1040,34 @@ impl FakeDiscord {
             .and_then(|x| x.response.clone())
     }
 
+    /// How fast the bot acknowledged and answered `i` so far.
+    #[must_use]
+    pub fn timing(&self, i: &InteractionRef) -> Timing {
+        let st = self.inner.st();
+        st.by_id.get(&i.id).and_then(|&n| st.interactions.get(n)).map_or(
+            Timing { kind: i.kind, ack: None, answered: None },
+            |x| Timing {
+                kind: x.r.kind,
+                ack: x.response.as_ref().map(|r| r.after),
+                answered: x.answered,
+            },
+        )
+    }
+
+    /// The timing of every interaction sent, in order.
+    #[must_use]
+    pub fn timings(&self) -> Vec<Timing> {
+        let st = self.inner.st();
+        st.interactions
+            .iter()
+            .map(|x| Timing {
+                kind: x.r.kind,
+                ack: x.response.as_ref().map(|r| r.after),
+                answered: x.answered,
+            })
+            .collect()
+    }
+
     /// Interactions sent and not answered, and deferred replies never filled.
     #[must_use]
     pub fn unanswered(&self) -> Vec<String> {
@@ -1334,7 +1386,9 @@ fn new_interaction(
         response: None,
         original: None,
         followups: Vec::new(),
+        answered: None,
     });
+    st.by_id.insert(id, st.interactions.len() - 1);
     dispatch(st, "INTERACTION_CREATE", v);
     r
 }

@@ -7,6 +7,7 @@
     reason = "test support: a failure is a failed test"
 )]
 
+pub mod discord_load;
 pub mod fake_discord;
 pub mod fake_stripe;
 pub mod fake_telegram;

@@ -1,8 +1,11 @@
 //! The Discord front-end end to end: the real `flowstage serve` against the fake Discord (REST v10
 //! and the gateway on loopback), with scripted people: a venue from its first slash command in the
 //! team's server, through the wizard by buttons and direct messages, to a profile submitted for
-//! review; an admin approving it from Discord, the approval reaching the venue by DM. Every test
-//! ends with the fake's refusal log empty and no interaction left hanging.
+//! review; an admin approving it from Discord, the approval reaching the venue by DM; select menus,
+//! `/match` options with autocomplete and answers in each interaction's language; a dropped
+//! gateway resumed; an artist on Telegram and a venue on Discord negotiating one proposal (thread
+//! messages both ways, a counter, acceptance, the contract to both). Every test ends with the
+//! fake's refusal log empty and no interaction left hanging.
 
 #![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
 
@@ -37,6 +40,28 @@ impl App {
 
     /// As [`App::spawn`], with the Telegram front-end too when `tg` is given.
     async fn spawn_with(users: &[(u64, &str, &str)], tg: Option<FakeTelegram>) -> App {
+        Self::spawn_full(users, tg, false).await
+    }
+
+    /// The application's database, as `serve` sees it.
+    async fn store(&self) -> flowstage_core::store::Store {
+        let url = self._dir.sqlite_url("dc.db");
+        let clock = std::sync::Arc::new(flowstage_core::clock::SystemClock);
+        flowstage_core::store::Store::connect(&url, clock).await.unwrap()
+    }
+
+    /// As [`App::spawn_with`], on a database holding the demo set when `demo`.
+    async fn spawn_full(users: &[(u64, &str, &str)], tg: Option<FakeTelegram>, demo: bool) -> App {
+        Self::spawn_env(users, tg, demo, &[]).await
+    }
+
+    /// As [`App::spawn_full`], with more of `serve`'s environment.
+    async fn spawn_env(
+        users: &[(u64, &str, &str)],
+        tg: Option<FakeTelegram>,
+        demo: bool,
+        env: &[(&str, &str)],
+    ) -> App {
         let fake = FakeDiscord::start().await;
         fake.add_user(ADMIN, "Root", "en-US");
         fake.set_permissions(ADMIN, 8);
@@ -57,6 +82,13 @@ impl App {
         }
         if let Ok(filter) = std::env::var("RUST_LOG") {
             t = t.env("RUST_LOG", &filter);
+        }
+        for (k, v) in env {
+            t = t.env(k, v);
+        }
+        if demo {
+            let out = t.run(&["seed", "--demo"], "");
+            assert!(out.status.success(), "{}", flowstage_tests::transcript(&out));
         }
         let stderr =
             if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() };
@@ -112,6 +144,21 @@ impl App {
 
     async fn presses(&self, user: u64, label: &str, expected: &str) -> String {
         self.after(user, |f| drop(f.press(user, label).unwrap()), expected).await
+    }
+
+    /// The person picks `label` in a select menu, then sees the menu's message redrawn with an
+    /// option `then` (the same screen moved on: its text may not change).
+    async fn chooses(&self, user: u64, label: &str, then: &str) -> DiscordMessage {
+        let i = self.fake.choose(user, &[label]).unwrap();
+        let chosen = self.fake.wait_response(&i, WAIT).await;
+        assert_eq!(chosen.kind, 6, "a choice is acknowledged as an update of its message");
+        let wanted = then.to_owned();
+        self.fake
+            .wait_for(user, WAIT, then, move |m| {
+                m.selects().iter().any(|(_, o)| o.iter().any(|(l, _)| *l == wanted))
+                    || m.buttons().iter().flatten().any(|(l, _, _)| *l == wanted)
+            })
+            .await
     }
 
     /// The person writes to the bot in their DMs.
@@ -204,7 +251,7 @@ async fn a_venue_signs_up_from_its_server_and_an_admin_approves_it_from_discord(
     app.presses(ADMIN, "Approve", "approved").await;
     app.command(ADMIN, "pending", json!([]), "No profile awaits review").await;
     // A member who is not an admin cannot approve, even by the command.
-    app.command(VENUE, "pending", json!([]), "").await;
+    app.command(VENUE, "pending", json!([]), "réservée aux administrateurs").await;
 
     // The venue is told by DM (the outbox).
     let told = app.fake.wait_for_dm(VENUE, "est validé").await;
@@ -261,12 +308,9 @@ async fn telegram_artist(app: &App, name: &str) {
     app.tg_presses(a, "Envoyer pour validation", "envoyé pour validation").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_artist_on_telegram_books_a_venue_on_discord() {
-    let tg = FakeTelegram::start().await;
-    tg.add_user(ARTIST, "Arlo", Some("fr"));
-    let app = App::spawn_with(&[(VENUE, "Vera", "en-US")], Some(tg)).await;
-    telegram_artist(&app, "Arlo Trio").await;
+/// An artist on Telegram (French) and a venue on Discord (English) sign up and are approved.
+async fn both_sign_up(app: &App) {
+    telegram_artist(app, "Arlo Trio").await;
     // The venue signs up in English from its server.
     app.command(VENUE, "start", json!([]), "Do you agree").await;
     app.presses(VENUE, "I agree", "Are you").await;
@@ -293,8 +337,11 @@ async fn an_artist_on_telegram_books_a_venue_on_discord() {
     app.fake.wait_for_dm(VENUE, "is approved").await;
     let tg = app.tg.as_ref().unwrap();
     tg.wait_for_text(ARTIST, "est validé").await;
+}
 
-    // The artist finds the venue and proposes (as in the Telegram story).
+/// The artist finds the venue and proposes (as in the Telegram story).
+async fn artist_proposes(app: &App) {
+    let tg = app.tg.as_ref().unwrap();
     let mut found = false;
     for _ in 0..10 {
         app.tg_after(ARTIST, |f| f.user_sends(ARTIST, "/match"), "").await;
@@ -344,24 +391,282 @@ async fn an_artist_on_telegram_books_a_venue_on_discord() {
         flowstage_tests::give_contract_details(&store, p.venue).await;
         flowstage_tests::give_contract_terms(&store, p.id).await;
     }
+}
 
-    // The venue is told by DM on Discord, in English, and answers with the DM's buttons.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_artist_on_telegram_and_a_venue_on_discord_negotiate_a_booking() {
+    let tg = FakeTelegram::start().await;
+    tg.add_user(ARTIST, "Arlo", Some("fr"));
+    let app = App::spawn_with(&[(VENUE, "Vera", "en-US")], Some(tg)).await;
+    both_sign_up(&app).await;
+    artist_proposes(&app).await;
+    let tg = app.tg.as_ref().unwrap();
+
+    // The venue is told by DM on Discord, in English, and opens it with the DM's buttons.
     let told = app.fake.wait_for_dm(VENUE, "New proposal").await;
     assert!(told.text().contains("Arlo Trio"), "{}", told.text());
     app.presses(VENUE, "View", "Arlo Trio").await;
-    app.presses(VENUE, "Accept", "accepted").await;
 
-    // The answer and the contract reach the artist on Telegram, in French.
-    tg.wait_for_text(ARTIST, "a accepté").await;
+    // Messages in the proposal's thread cross platforms both ways, each side told in its own
+    // language around the words the other wrote.
+    app.presses(VENUE, "Write", "Your message?").await;
+    app.says(VENUE, "Could you play two sets of 45?", "Message relayed").await;
+    let relayed = tg.wait_for_text(ARTIST, "Could you play two sets of 45?").await;
+    assert!(relayed.text.contains("(proposition n° 1)"), "{}", relayed.text);
+    app.tg_presses(ARTIST, "Répondre", "Votre message").await;
+    app.tg_says(ARTIST, "Oui, avec plaisir : 2 × 45 min.", "Message transmis").await;
+    let back = app.fake.wait_for_dm(VENUE, "Oui, avec plaisir").await;
+    assert!(back.text().contains("(proposal #1)"), "{}", back.text());
+
+    // The venue counters with its own fee; the artist is told in French.
+    app.presses(VENUE, "View", "Arlo Trio").await;
+    app.presses(VENUE, "Counter", "What fee?").await;
+    app.says(VENUE, "700", "What kind of deal?").await;
+    app.presses(VENUE, "Flat fee", "Set length?").await;
+    app.presses(VENUE, "90 min", "Times?").await;
+    app.presses(VENUE, "Skip", "A message to go").await;
+    app.presses(VENUE, "Skip", "Check the proposal").await;
+    app.presses(VENUE, "Send", "sent to").await;
+    let countered = tg.wait_for_text(ARTIST, "contre-proposition n° 2").await;
+    assert!(countered.text.contains("700"), "{}", countered.text);
+
+    // The artist accepts the counter on Telegram; the venue is told in English.
+    app.tg_presses(ARTIST, "Voir", "Proposition n° 2").await;
+    app.tg_presses(ARTIST, "Accepter", "c'est réservé").await;
+    let accepted = app.fake.wait_for_dm(VENUE, "accepted proposal #2").await;
+    assert!(accepted.text().contains("Arlo Trio"), "{}", accepted.text());
+
+    // The contract reaches both: a document on Telegram, a file by DM on Discord.
     let contract =
         tg.wait_for(ARTIST, WAIT, "the contract as a document", |m| m.document.is_some()).await;
     assert!(contract.document.unwrap().bytes.starts_with(b"%PDF"));
-    // And the venue's copy of the contract reaches it by DM.
     app.fake
         .wait_for(VENUE, WAIT, "the contract as a file", |m| {
             m.attachments.iter().any(|a| a.bytes.starts_with(b"%PDF"))
         })
         .await;
+    app.fake.wait_for_dm(VENUE, "contract for booking").await;
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_venue_picks_from_select_menus_and_searches_with_options_in_its_clients_language() {
+    let app = App::spawn_full(&[(VENUE, "Vera", "fr")], None, true).await;
+    let v = VENUE;
+    app.command(v, "start", json!([]), "Acceptez-vous").await;
+    app.presses(v, "J'accepte", "Vous êtes plutôt").await;
+    app.presses(v, "Lieu", &q(1, 10)).await;
+    app.says(v, "Vera Club", &q(2, 10)).await;
+    app.says(v, "Lyon", &q(3, 10)).await;
+    app.says(v, "13 rue Delandine, 69002 Lyon", &q(4, 10)).await;
+    app.says(v, "250", &q(5, 10)).await;
+    // The twelve genre families are one select menu, Done stays a button.
+    let picker = app.fake.wait_for(v, WAIT, "the families", |m| !m.selects().is_empty()).await;
+    let (_, families) = &picker.selects()[0];
+    assert_eq!(families.len(), 12, "{families:?}");
+    assert!(picker.buttons().iter().flatten().any(|(l, _, _)| l == "✓ Terminé"));
+    // A family opens its genres, in a menu too; a pick ticks it on the same message.
+    let rock = app.chooses(v, "Rock ›", "Rock").await;
+    assert_eq!(rock.id, picker.id, "the pressed message is redrawn");
+    let ticked = app.chooses(v, "Rock", "✓ Rock").await;
+    assert!(ticked.text().contains("Choisis : Rock"), "{}", ticked.text());
+    app.presses(v, "✓ Terminé", &q(6, 10)).await;
+    app.says(v, "500-1500", &q(7, 10)).await;
+    app.says(v, "05/12/2026", &q(8, 10)).await;
+    app.presses(v, "Passer", &q(9, 10)).await;
+    app.presses(v, "Passer", &q(10, 10)).await;
+    app.presses(v, "Passer", "Voici votre profil").await;
+    app.presses(v, "Envoyer pour validation", "envoyé pour validation").await;
+    app.command(ADMIN, "pending", json!([]), "to review").await;
+    app.presses(ADMIN, "Approve", "approved").await;
+    app.fake.wait_for_dm(v, "est validé").await;
+
+    // Genres are offered as they are typed, from the taxonomy, in the client's language.
+    let typed = json!([{"name": "genre", "value": "jaz", "focused": true}]);
+    let choices = app.fake.interaction_autocomplete(v, CHANNEL_ID, "match", typed).await;
+    assert!(choices.iter().any(|(name, _)| name == "Jazz"), "{choices:?}");
+    assert!(choices.len() <= 25);
+    let none = json!([{"name": "genre", "value": "", "focused": true}]);
+    let families = app.fake.interaction_autocomplete(v, CHANNEL_ID, "match", none).await;
+    assert!(families.iter().any(|(name, _)| name == "Musiques du monde"), "{families:?}");
+
+    // The options are the filters the search reads, each shown on the results.
+    let options = json!([
+        {"name": "radius", "value": 300},
+        {"name": "genre", "value": "Jazz"},
+        {"name": "fee", "value": 2000},
+        {"name": "capacity", "value": "100-300"},
+    ]);
+    let fr = app.command(v, "match", options.clone(), "à moins de 300 km").await;
+    for part in ["🎵 Jazz", "💶", "👥", "300 personnes"] {
+        assert!(fr.contains(part), "{part} in {fr}");
+    }
+    assert!(!fr.contains("Non retenu"), "every option is understood: {fr}");
+
+    // The same person's client in English: the answers follow it.
+    app.fake.set_locale(v, "en-US");
+    let en = app.command(v, "match", options, "within 300 km").await;
+    assert!(en.contains("Filters:"), "{en}");
+    app.fake.set_locale(v, "fr");
+    app.command(v, "help", json!([]), "/match").await;
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dropped_gateway_is_resumed_with_no_interaction_lost_or_answered_twice() {
+    use flowstage_tests::fake_discord::GatewayEvent;
+    let app = App::spawn(&[(VENUE, "Vera", "fr")]).await;
+    app.command(VENUE, "start", json!([]), "Acceptez-vous").await;
+    // One interaction on its way as the socket drops, two while it is down: Discord keeps them
+    // in the session and replays them after RESUME.
+    let before = app.fake.send_command(VENUE, CHANNEL_ID, "help", json!([]));
+    app.fake.drop_socket();
+    let during = [
+        app.fake.send_command(VENUE, CHANNEL_ID, "settings", json!([])),
+        app.fake.send_command(ADMIN, CHANNEL_ID, "pending", json!([])),
+    ];
+    let help = app.fake.wait_reply(&before, WAIT).await;
+    assert!(help.text().contains("/match"), "{}", help.text());
+    let settings = app.fake.wait_reply(&during[0], WAIT).await;
+    assert!(!settings.text().is_empty());
+    let pending = app.fake.wait_reply(&during[1], WAIT).await;
+    assert!(pending.text().contains("No profile awaits review"), "{}", pending.text());
+    app.fake.wait_gateway(WAIT, "RESUMED", |e| matches!(e, GatewayEvent::Resumed { .. })).await;
+    let events = app.fake.gateway_events();
+    let identified = events.iter().filter(|e| matches!(e, GatewayEvent::Identify { .. })).count();
+    assert_eq!(identified, 1, "resumed, not identified again: {events:?}");
+    // What came while the socket was down is replayed after RESUME, or sent on the resumed
+    // socket if the bot was back first: either way once, which the counts below check.
+    assert!(events.iter().any(|e| matches!(e, GatewayEvent::Resume { .. })), "{events:?}");
+    // Any repeated delivery would show by now.
+    app.command(VENUE, "help", json!([]), "/match").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for i in [&before, &during[0], &during[1]] {
+        let answers = app.fake.calls(&format!("POST /interactions/{}/", i.id));
+        assert_eq!(answers.len(), 1, "interaction {} answered once: {answers:?}", i.id);
+        assert_eq!(answers[0].status, 204);
+    }
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_people_using_commands_and_buttons_at_once_are_all_acknowledged_in_time() {
+    // The full measurement (1,000 people) is `cargo run -p flowstage-tests --bin discord-load`.
+    let figures =
+        flowstage_tests::discord_load::run(&flowstage_tests::binary(), 100, Duration::ZERO).await;
+    println!("{figures}");
+    assert_eq!(figures.interactions, 500, "{figures}");
+    assert!(figures.all_good(), "{figures}");
+}
+
+const MEMBER: u64 = 3_000_000_000_000_000_202;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_team_member_answers_for_the_venue_in_its_booking_channel() {
+    let tg = FakeTelegram::start().await;
+    tg.add_user(ARTIST, "Arlo", Some("fr"));
+    let users = [(VENUE, "Vera", "en-US"), (MEMBER, "Mina", "fr")];
+    let app = App::spawn_with(&users, Some(tg)).await;
+    both_sign_up(&app).await;
+    // The venue's owner makes the server's channel its team's place, from /settings there.
+    let offer = app.command(VENUE, "settings", json!([]), "Team channel").await;
+    assert!(offer.contains("admins"), "{offer}");
+    app.presses(VENUE, "Use this channel", "also come to this channel").await;
+    app.command(VENUE, "settings", json!([]), "receives the notifications").await;
+    // A member of the team, in French.
+    app.command(MEMBER, "start", json!([]), "Acceptez-vous").await;
+    app.presses(MEMBER, "J'accepte", "Vous êtes plutôt").await;
+
+    artist_proposes(&app).await;
+    // The proposal reaches the owner by DM and the team in the channel, in the owner's language.
+    app.fake.wait_for_dm(VENUE, "New proposal").await;
+    let posted = app
+        .fake
+        .wait_for(MEMBER, WAIT, "the proposal in the channel", |m| {
+            m.channel_id == CHANNEL_ID && m.text().contains("New proposal") && !m.is_ephemeral()
+        })
+        .await;
+    assert!(posted.text().contains("Arlo Trio"), "{}", posted.text());
+
+    // A member opens it and counters for the venue, in their own language, by presses in the
+    // channel (the fee kept, a shorter set); the artist accepts the counter.
+    let card = app.presses(MEMBER, "View", "Arlo Trio").await;
+    assert!(card.contains("Proposition n° 1"), "{card}");
+    app.presses(MEMBER, "Contre-proposer", "Quel cachet").await;
+    app.presses(MEMBER, "Garder", "Quel type de contrat").await;
+    app.presses(MEMBER, "Cession", "Durée du set").await;
+    app.presses(MEMBER, "60 min", "Horaires").await;
+    app.presses(MEMBER, "Passer", "Un message").await;
+    app.presses(MEMBER, "Passer", "Vérifiez la proposition").await;
+    app.presses(MEMBER, "Envoyer", "envoyée à").await;
+    let tg = app.tg.as_ref().unwrap();
+    tg.wait_for_text(ARTIST, "contre-proposition n° 2").await;
+    app.tg_presses(ARTIST, "Voir", "Proposition n° 2").await;
+    app.tg_presses(ARTIST, "Accepter", "c'est réservé").await;
+    // The owner and the team hear of it.
+    app.fake.wait_for_dm(VENUE, "accepted proposal #2").await;
+    app.fake
+        .wait_for(MEMBER, WAIT, "the acceptance in the channel", |m| {
+            m.channel_id == CHANNEL_ID && m.text().contains("accepted proposal #2")
+        })
+        .await;
+    // The contract reaches the team's channel too.
+    app.fake
+        .wait_for(MEMBER, WAIT, "the contract in the channel", |m| {
+            m.channel_id == CHANNEL_ID && m.attachments.iter().any(|a| a.bytes.starts_with(b"%PDF"))
+        })
+        .await;
+    // Who answered is recorded on the proposal: the member, not the owner.
+    let store = app.store().await;
+    let member = store
+        .account_by_identity(&flowstage_core::domain::account::Identity::new(
+            flowstage_core::domain::account::Platform::Discord,
+            MEMBER.to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let answered = store.answered_by(flowstage_core::domain::ProposalId(1)).await.unwrap();
+    assert_eq!(answered, Some(member.id), "the member countered");
+    let artist = store
+        .account_by_identity(&flowstage_core::domain::account::Identity::new(
+            flowstage_core::domain::account::Platform::Telegram,
+            ARTIST.to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let answered = store.answered_by(flowstage_core::domain::ProposalId(2)).await.unwrap();
+    assert_eq!(answered, Some(artist.id), "the artist accepted the counter");
+    store.close().await;
+    // The member's own conversation is theirs: /proposals shows them nothing of the venue's.
+    app.command(MEMBER, "proposals", json!([]), "").await;
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+const MODERATOR: u64 = 3_000_000_000_000_000_303;
+const MODERATORS_ROLE: u64 = 1_100_000_000_000_000_777;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_member_with_the_admin_role_moderates_and_loses_it_with_the_role() {
+    let role = MODERATORS_ROLE.to_string();
+    let users = [(VENUE, "Vera", "fr"), (MODERATOR, "Mo", "en-GB")];
+    let app = App::spawn_env(&users, None, false, &[("ADMIN_DISCORD_ROLE", &role)]).await;
+    app.fake.set_roles(MODERATOR, &[MODERATORS_ROLE]);
+    venue_profile(&app, VENUE, "Vera Club").await;
+    app.command(MODERATOR, "pending", json!([]), "to review").await;
+    // The first profile of a fresh database is #1; the slash command takes it as an option.
+    let done =
+        app.command(MODERATOR, "approve", json!([{"name": "id", "value": 1}]), "approved").await;
+    assert!(done.contains("#1"), "{done}");
+    app.fake.wait_for_dm(VENUE, "est validé").await;
+    // Without the role, the same person is refused, checked again on every use.
+    app.fake.set_roles(MODERATOR, &[]);
+    app.command(MODERATOR, "pending", json!([]), "for administrators").await;
     let fake = app.stop().await;
     fake.assert_clean();
 }

@@ -3,21 +3,27 @@
 //! commands hidden from members without the server's admin permission
 //! (`default_member_permissions`; the adapter checks `ADMIN_DISCORD_IDS` / `ADMIN_DISCORD_ROLE`
 //! again on every use). A slash command's options come back as the command line the engine
-//! reads: the values in the catalogue's order, separated by spaces.
+//! reads (`Command::line`: `/match date:2027-03-12 radius:50 genre:jazz` is
+//! "2027-03-12, 50 km, jazz"), and genres are autocompleted from the core's taxonomy.
 
 use flowstage_core::conversation::commands::{self as catalogue, ArgKind, Command};
 use flowstage_core::domain::Lang;
+use flowstage_core::domain::genre::GenreId;
 use serde_json::{Value, json};
 use serenity::all::{CommandDataOption, CommandDataOptionValue};
 
 /// Discord's option types.
 const STRING: u8 = 3;
 const INTEGER: u8 = 4;
+/// Discord shows at most 25 autocomplete choices.
+pub const MAX_CHOICES: usize = 25;
+/// A choice's name and value are at most 100 characters.
+const MAX_CHOICE_LEN: usize = 100;
 
 fn option(c: &Command, a: &catalogue::Arg) -> Value {
     let kind = match a.kind {
-        ArgKind::Number => INTEGER,
-        ArgKind::Text | ArgKind::Date | ArgKind::Genre | ArgKind::City => STRING,
+        ArgKind::Number | ArgKind::Km | ArgKind::MaxFee => INTEGER,
+        ArgKind::Text | ArgKind::Date | ArgKind::Genre | ArgKind::Capacity => STRING,
     };
     let mut o = json!({
         "type": kind,
@@ -26,8 +32,17 @@ fn option(c: &Command, a: &catalogue::Arg) -> Value {
         "description_localizations": {"fr": c.arg_description(a, Lang::Fr)},
         "required": a.required,
     });
-    if kind == INTEGER {
-        o["min_value"] = json!(0);
+    match a.kind {
+        ArgKind::Number => o["min_value"] = json!(0),
+        ArgKind::Km => {
+            o["min_value"] = json!(1);
+            o["max_value"] = json!(flowstage_core::domain::values::TravelRadius::MAX);
+        }
+        ArgKind::MaxFee => o["min_value"] = json!(1),
+        ArgKind::Genre => o["autocomplete"] = json!(true),
+        ArgKind::Text | ArgKind::Date | ArgKind::Capacity => {
+            o["max_length"] = json!(200);
+        }
     }
     o
 }
@@ -56,24 +71,75 @@ pub fn definitions() -> Vec<Value> {
         .collect()
 }
 
-/// The command line the engine reads from a slash command's options: the catalogue's
-/// arguments in order, each present one's value.
+fn value_text(v: &CommandDataOptionValue) -> Option<String> {
+    match v {
+        CommandDataOptionValue::String(s) => Some(s.trim().to_owned()),
+        CommandDataOptionValue::Integer(n) => Some(n.to_string()),
+        CommandDataOptionValue::Number(n) => Some(n.to_string()),
+        CommandDataOptionValue::Boolean(b) => Some(b.to_string()),
+        CommandDataOptionValue::Autocomplete { value, .. } => Some(value.trim().to_owned()),
+        _ => None,
+    }
+}
+
+/// The command line the engine reads from a slash command's options (see `Command::line`).
 #[must_use]
 pub fn args_of(name: &str, options: &[CommandDataOption]) -> String {
     let Some(c) = catalogue::find(name) else { return String::new() };
-    c.args
-        .iter()
-        .filter_map(|a| options.iter().find(|o| o.name == a.name))
-        .filter_map(|o| match &o.value {
-            CommandDataOptionValue::String(s) => Some(s.trim().to_owned()),
-            CommandDataOptionValue::Integer(n) => Some(n.to_string()),
-            CommandDataOptionValue::Number(n) => Some(n.to_string()),
-            CommandDataOptionValue::Boolean(b) => Some(b.to_string()),
-            _ => None,
+    let values: Vec<(&str, String)> =
+        options.iter().filter_map(|o| value_text(&o.value).map(|v| (o.name.as_str(), v))).collect();
+    c.line(&values)
+}
+
+/// The choices for the option being typed (`focused`) of command `name`: genres of the core's
+/// taxonomy closest to what is typed, named in `lang` (the families when nothing is typed yet).
+/// The value is the name, which the engine reads as typed.
+#[must_use]
+pub fn autocomplete(name: &str, options: &[CommandDataOption], lang: Lang) -> Vec<Value> {
+    let Some(c) = catalogue::find(name) else { return Vec::new() };
+    let Some((arg, typed)) = options.iter().find_map(|o| match &o.value {
+        CommandDataOptionValue::Autocomplete { value, .. } => {
+            c.args.iter().find(|a| a.name == o.name).map(|a| (a, value.as_str()))
+        }
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    match arg.kind {
+        ArgKind::Genre => genre_choices(typed, lang),
+        _ => Vec::new(),
+    }
+}
+
+fn genre_choices(typed: &str, lang: Lang) -> Vec<Value> {
+    // Only the last genre of a list is being typed ("rock, ja").
+    let (before, last) = typed.rsplit_once(',').map_or(("", typed), |(b, l)| (b, l));
+    let last = last.trim();
+    let mut found = if last.is_empty() {
+        GenreId::families().collect::<Vec<_>>()
+    } else {
+        let mut v = GenreId::search(last);
+        for g in GenreId::suggest(last, MAX_CHOICES) {
+            if !v.contains(&g) {
+                v.push(g);
+            }
+        }
+        v
+    };
+    found.truncate(MAX_CHOICES);
+    let prefix = before.trim();
+    found
+        .into_iter()
+        .map(|g| {
+            let text = if prefix.is_empty() {
+                g.name(lang).to_owned()
+            } else {
+                format!("{prefix}, {}", g.name(lang))
+            };
+            let text: String = text.chars().take(MAX_CHOICE_LEN).collect();
+            json!({"name": text, "value": text})
         })
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect()
 }
 
 #[cfg(test)]
@@ -90,5 +156,34 @@ mod tests {
         assert!(approve["description_localizations"]["fr"].as_str().is_some());
         let start = defs.iter().find(|d| d["name"] == "start").unwrap();
         assert!(start.get("default_member_permissions").is_none());
+        let matching = defs.iter().find(|d| d["name"] == "match").unwrap();
+        let names: Vec<&str> = matching["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|o| o["name"].as_str())
+            .collect();
+        assert_eq!(names, ["date", "radius", "genre", "fee", "capacity"]);
+        assert_eq!(matching["options"][2]["autocomplete"], true);
+        assert_eq!(matching["options"][1]["type"], INTEGER);
+    }
+
+    #[test]
+    fn genres_are_offered_from_the_taxonomy_in_the_persons_language() {
+        let names = |typed: &str, lang| -> Vec<String> {
+            genre_choices(typed, lang)
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let jazz = names("jaz", Lang::En);
+        assert!(jazz.iter().any(|n| n == "Jazz"), "{jazz:?}");
+        assert!(jazz.len() <= MAX_CHOICES);
+        let all = names("", Lang::Fr);
+        assert!(!all.is_empty() && all.len() <= MAX_CHOICES);
+        // A list keeps what was typed before the genre being typed.
+        let list = names("rock, jaz", Lang::En);
+        assert!(list.iter().any(|n| n == "rock, Jazz"), "{list:?}");
+        assert!(names("zzzzzzzzzz", Lang::En).is_empty());
     }
 }

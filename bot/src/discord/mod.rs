@@ -14,15 +14,16 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use flowstage_core::config::{Admins, DiscordConfig, Rules};
-use flowstage_core::conversation::{Engine, Incoming, Placement, Reply, Speaker};
+use flowstage_core::conversation::{Engine, Incoming, Origin, Placement, Reply, Speaker};
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::{AccountId, Lang};
+use flowstage_core::notify::Event;
 use flowstage_core::store::Store;
 use serde_json::{Value, json};
 use serenity::all::{
     ApplicationId, ChannelId, Client, ClientBuilder, CommandInteraction, ComponentInteraction,
-    Context, CreateAttachment, EventHandler, GatewayIntents, GuildId, HttpBuilder, Interaction,
-    InteractionId, Member, Message, Ready, User,
+    ComponentInteractionDataKind, Context, CreateAttachment, EventHandler, GatewayIntents, GuildId,
+    HttpBuilder, Interaction, InteractionId, Member, Message, Ready, User,
 };
 use serenity::http::{LightMethod, Multipart, MultipartUpload, Request, Route};
 use tokio::sync::watch;
@@ -67,6 +68,8 @@ struct Work {
     is_admin: bool,
     /// Acted in a server channel (not a DM).
     in_guild: bool,
+    /// That server channel: a place a venue's team may share (see the core's `team.rs`).
+    place: Option<u64>,
     incoming: Incoming,
     answer: Answer,
 }
@@ -193,6 +196,7 @@ impl EventHandler for Events {
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
         match interaction {
             Interaction::Command(c) => self.0.on_command(c).await,
+            Interaction::Autocomplete(c) => self.0.on_autocomplete(c).await,
             Interaction::Component(c) => self.0.on_component(c).await,
             _ => {}
         }
@@ -203,8 +207,10 @@ impl EventHandler for Events {
     }
 }
 
+/// The language of an interaction's locale: French for `fr`, English for any other (Discord
+/// has no locale we do not speak otherwise).
 fn lang_of(locale: &str) -> Lang {
-    if locale.starts_with("en") { Lang::En } else { Lang::Fr }
+    if locale == "fr" || locale.starts_with("fr-") { Lang::Fr } else { Lang::En }
 }
 
 impl Discord {
@@ -285,6 +291,7 @@ impl Discord {
             user: c.user,
             locale: c.locale,
             in_guild,
+            place: in_guild.then_some(c.channel_id.get()),
             incoming: Incoming::Command { name, args },
             answer: Answer::Interaction {
                 application: c.application_id,
@@ -296,17 +303,32 @@ impl Discord {
         self.queue(work);
     }
 
+    /// Choices for an option being typed, from the core's taxonomy: answered at once, since
+    /// Discord waits for them while the person types.
+    async fn on_autocomplete(&self, c: CommandInteraction) {
+        let choices = commands::autocomplete(&c.data.name, &c.data.options, lang_of(&c.locale));
+        self.acknowledge(c.id, &c.token, &json!({"type": 8, "data": {"choices": choices}})).await;
+    }
+
     async fn on_component(&self, c: ComponentInteraction) {
+        // A select menu's chosen value is the engine's payload, as a button's `custom_id` is.
+        let payload = match &c.data.kind {
+            ComponentInteractionDataKind::StringSelect { values } => values.first().cloned(),
+            ComponentInteractionDataKind::Button => Some(c.data.custom_id.clone()),
+            _ => None,
+        };
         if !self.acknowledge(c.id, &c.token, &json!({"type": 6})).await {
             return;
         }
+        let Some(payload) = payload else { return };
         let in_guild = c.guild_id.is_some();
         let work = Work {
             is_admin: self.is_admin(&c.user, c.member.as_ref()),
             user: c.user,
             locale: c.locale,
             in_guild,
-            incoming: Incoming::Button(c.data.custom_id),
+            place: in_guild.then_some(c.channel_id.get()),
+            incoming: Incoming::Button(payload),
             answer: Answer::Interaction {
                 application: c.application_id,
                 token: c.token,
@@ -332,6 +354,7 @@ impl Discord {
             locale: String::new(),
             user: m.author,
             in_guild: false,
+            place: None,
             incoming: Incoming::from_line(&m.content),
             answer: Answer::Dm { channel },
         };
@@ -347,15 +370,20 @@ impl Discord {
     #[tracing::instrument(skip_all, fields(platform = "discord", account))]
     async fn handle_work(&self, work: Work) {
         let user_id = work.user.id.get();
-        let lang = if work.locale.is_empty() { Lang::Fr } else { lang_of(&work.locale) };
+        // An interaction says the language the person's client shows; a DM says none.
+        let locale = (!work.locale.is_empty()).then(|| lang_of(&work.locale));
+        let lang = locale.unwrap_or(Lang::Fr);
         let speaker = Speaker {
             identity: Identity { platform: Platform::Discord, external_id: user_id.to_string() },
             display_name: work.user.global_name.clone().unwrap_or_else(|| work.user.name.clone()),
             lang,
             is_admin: work.is_admin,
         };
-        let mut replies = match self.engine.handle(&speaker, work.incoming).await {
+        let mut reply_lang = lang;
+        let origin = Origin { lang: locale, place: work.place.map(|c| c.to_string()) };
+        let mut replies = match self.engine.handle_in(&speaker, work.incoming, &origin).await {
             Ok(outcome) => {
+                reply_lang = outcome.lang;
                 tracing::Span::current().record("account", outcome.account.0);
                 let mut replies = outcome.replies;
                 if work.in_guild {
@@ -372,8 +400,7 @@ impl Discord {
                 vec![Reply::new().text(words(lang, "frontend-sorry", &[]))]
             }
         };
-        let more = words(lang, "frontend-discord-more", &[]);
-        if let Err(e) = self.answer(&work.answer, &mut replies, &more).await {
+        if let Err(e) = self.answer(&work.answer, &mut replies, reply_lang).await {
             tracing::warn!(error = %e, "answering on Discord failed");
         }
     }
@@ -397,19 +424,19 @@ impl Discord {
         &self,
         to: &Answer,
         replies: &mut [Reply],
-        more: &str,
+        lang: Lang,
     ) -> Result<(), RestError> {
         match to {
             Answer::Dm { channel } => {
                 for reply in replies.iter() {
-                    self.send_to_channel(*channel, reply, more).await?;
+                    self.send_to_channel(*channel, reply, lang).await?;
                 }
                 Ok(())
             }
             Answer::Interaction { application, token, ephemeral, pressed } => {
                 let mut sent = 0;
                 for (i, reply) in replies.iter().enumerate() {
-                    let messages = render::render(reply, more);
+                    let messages = render::render(reply, lang);
                     for (j, m) in messages.iter().enumerate() {
                         let replace = *pressed
                             && i == 0
@@ -488,11 +515,11 @@ impl Discord {
         &self,
         channel: u64,
         reply: &Reply,
-        more: &str,
+        lang: Lang,
     ) -> Result<(), RestError> {
         let channel_id = ChannelId::new(channel);
         let key = format!("channel {channel} messages");
-        for m in render::render(reply, more) {
+        for m in render::render(reply, lang) {
             let body = m.body(false);
             self.rest
                 .call(&key, || {
@@ -572,9 +599,8 @@ impl Outlet for Discord {
             return Err(DeliveryError::Unreachable);
         }
         let lang = self.store.account(to.account).await.map_or(Lang::Fr, |a| a.lang);
-        let more = words(lang, "frontend-discord-more", &[]);
         let result = match self.dm_channel(user).await {
-            Ok(channel) => self.send_to_channel(channel, reply, &more).await,
+            Ok(channel) => self.send_to_channel(channel, reply, lang).await,
             Err(e) => Err(e),
         };
         match result {
@@ -584,6 +610,30 @@ impl Outlet for Discord {
                 Err(DeliveryError::Unreachable)
             }
             Err(e) => Err(DeliveryError::Failed(e.to_string())),
+        }
+    }
+
+    async fn to_team(&self, event: &Event, to: &Recipient, reply: &Reply) {
+        let id = match (event.proposal(), event.booking()) {
+            (Some(p), _) => p,
+            (None, Some(b)) => match self.store.booking(b).await {
+                Ok(b) => b.proposal,
+                Err(_) => return,
+            },
+            (None, None) => return,
+        };
+        let Ok(p) = self.store.proposal(id).await else { return };
+        for profile in [p.to_profile, p.from_profile] {
+            let Ok(Some(outlet)) = self.store.team_outlet(profile).await else { continue };
+            let owned = self.store.profile(profile).await.is_ok_and(|x| x.owner == to.account);
+            let channel = outlet.address.parse::<u64>();
+            let (true, Platform::Discord, Ok(channel)) = (owned, outlet.platform, channel) else {
+                continue;
+            };
+            let lang = self.store.account(to.account).await.map_or(Lang::Fr, |a| a.lang);
+            if let Err(e) = self.send_to_channel(channel, reply, lang).await {
+                tracing::warn!(error = %e, "a team channel could not be told");
+            }
         }
     }
 }

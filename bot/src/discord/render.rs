@@ -1,10 +1,17 @@
 //! The neutral reply model rendered as Discord messages: markdown with every character a person
 //! typed that markdown would read escaped, texts split under Discord's 2,000-character limit at
 //! line boundaries, and buttons as components (at most 5 to a row and 5 rows to a message, the
-//! payload as `custom_id`; more rows go on further messages).
+//! payload as `custom_id`; more rows go on further messages). A choice among many — a run of
+//! rows whose buttons all do the same kind of thing (pick a date, tick a genre), longer than a
+//! row — becomes a select menu instead: one option per button, the payload as its value, at most
+//! 25 options to a menu and further menus for the rest.
 
+use flowstage_core::conversation::payload::{self, Action};
 use flowstage_core::conversation::{Block, Button, Reply, Span};
+use flowstage_core::domain::Lang;
 use serde_json::{Value, json};
+
+use crate::frontend::words;
 
 /// Discord's limit is 2,000 characters of content.
 pub const MAX_CONTENT: usize = 2000;
@@ -12,6 +19,11 @@ const MAX_PER_ROW: usize = 5;
 const MAX_ROWS: usize = 5;
 /// A button label is at most 80 characters.
 const MAX_LABEL: usize = 80;
+/// A select menu offers at most 25 options, each labelled in at most 100 characters.
+pub const MAX_OPTIONS: usize = 25;
+const MAX_OPTION_LABEL: usize = 100;
+/// A select menu's placeholder is at most 150 characters.
+const MAX_PLACEHOLDER: usize = 150;
 
 /// One message ready to send: markdown content and its rows of components.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,31 +167,124 @@ fn button(b: &Button) -> Value {
     json!({"type": 2, "style": 2, "label": label, "custom_id": b.payload})
 }
 
+/// One row of components before it is placed on a message.
+enum Row<'a> {
+    Buttons(Vec<&'a Button>),
+    /// A select menu: its options and its placeholder.
+    Select(Vec<&'a Button>, String),
+}
+
+/// What kind of thing a button does (its action's variant), when its payload is the engine's.
+fn kind_of(b: &Button) -> Option<std::mem::Discriminant<Action>> {
+    payload::decode(&b.payload).map(|(_, a)| std::mem::discriminant(&a))
+}
+
+/// The engine's rows as Discord rows: runs of alternatives as select menus, the other rows
+/// cut to 5 buttons each.
+fn rows<'a>(buttons: &'a [Vec<Button>], lang: Lang) -> Vec<Row<'a>> {
+    let kinds: Vec<Option<_>> = buttons
+        .iter()
+        .map(|row| {
+            let first = row.first().and_then(kind_of)?;
+            row.iter().all(|b| kind_of(b) == Some(first)).then_some(first)
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < buttons.len() {
+        let mut j = i + 1;
+        if kinds[i].is_some() {
+            while j < buttons.len() && kinds[j] == kinds[i] {
+                j += 1;
+            }
+        }
+        let run: Vec<&Button> = buttons[i..j].iter().flatten().collect();
+        if kinds[i].is_some() && run.len() > MAX_PER_ROW {
+            let menus = run.len().div_ceil(MAX_OPTIONS);
+            for (k, options) in run.chunks(MAX_OPTIONS).enumerate() {
+                let placeholder = if menus == 1 {
+                    words(lang, "frontend-discord-choose", &[])
+                } else {
+                    let from = k * MAX_OPTIONS + 1;
+                    let to = from + options.len() - 1;
+                    words(
+                        lang,
+                        "frontend-discord-choose-range",
+                        &[("from", from.to_string()), ("to", to.to_string())],
+                    )
+                };
+                out.push(Row::Select(options.to_vec(), placeholder));
+            }
+        } else {
+            for row in &buttons[i..j] {
+                for chunk in row.chunks(MAX_PER_ROW) {
+                    out.push(Row::Buttons(chunk.iter().collect()));
+                }
+            }
+        }
+        i = j;
+    }
+    out
+}
+
+fn select(options: &[&Button], placeholder: &str, n: usize) -> Option<Value> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut list = Vec::new();
+    for b in options {
+        if b.payload.is_empty() || seen.contains(&b.payload.as_str()) {
+            continue;
+        }
+        seen.push(&b.payload);
+        let label: String = b.label.chars().take(MAX_OPTION_LABEL).collect();
+        let label = if label.trim().is_empty() { "·".to_owned() } else { label };
+        list.push(json!({"label": label, "value": b.payload}));
+    }
+    if list.is_empty() {
+        return None;
+    }
+    let placeholder: String = placeholder.chars().take(MAX_PLACEHOLDER).collect();
+    Some(json!({
+        "type": 3,
+        "custom_id": format!("{SELECT_PREFIX}{n}"),
+        "placeholder": placeholder,
+        "min_values": 1,
+        "max_values": 1,
+        "options": list,
+    }))
+}
+
+/// The `custom_id` of a select menu starts so; its chosen value is the engine's payload.
+pub const SELECT_PREFIX: &str = "select:";
+
 /// The reply's buttons as action rows, in groups that fit one message each. A payload shown
 /// twice in one message is kept once (Discord wants each `custom_id` once per message).
 #[must_use]
-pub fn component_groups(buttons: &[Vec<Button>]) -> Vec<Vec<Value>> {
-    let mut rows: Vec<Vec<&Button>> = Vec::new();
-    for row in buttons {
-        for chunk in row.chunks(MAX_PER_ROW) {
-            rows.push(chunk.iter().collect());
-        }
-    }
+pub fn component_groups(buttons: &[Vec<Button>], lang: Lang) -> Vec<Vec<Value>> {
+    let rows = rows(buttons, lang);
     let mut groups = Vec::new();
     for group in rows.chunks(MAX_ROWS) {
         let mut seen: Vec<&str> = Vec::new();
         let mut out = Vec::new();
-        for row in group {
-            let mut comps = Vec::new();
-            for b in row {
-                if b.payload.is_empty() || seen.contains(&b.payload.as_str()) {
-                    continue;
+        for (n, row) in group.iter().enumerate() {
+            match row {
+                Row::Buttons(row) => {
+                    let mut comps = Vec::new();
+                    for b in row {
+                        if b.payload.is_empty() || seen.contains(&b.payload.as_str()) {
+                            continue;
+                        }
+                        seen.push(&b.payload);
+                        comps.push(button(b));
+                    }
+                    if !comps.is_empty() {
+                        out.push(json!({"type": 1, "components": comps}));
+                    }
                 }
-                seen.push(&b.payload);
-                comps.push(button(b));
-            }
-            if !comps.is_empty() {
-                out.push(json!({"type": 1, "components": comps}));
+                Row::Select(options, placeholder) => {
+                    if let Some(menu) = select(options, placeholder, n) {
+                        out.push(json!({"type": 1, "components": [menu]}));
+                    }
+                }
             }
         }
         if !out.is_empty() {
@@ -189,18 +294,21 @@ pub fn component_groups(buttons: &[Vec<Button>]) -> Vec<Vec<Value>> {
     groups
 }
 
-/// The reply as messages: its text split, the first group of buttons under the last text, the
-/// other groups on messages of their own (`more` is their text, e.g. "More:").
+/// The reply as messages: its text split, the first group of components under the last text,
+/// the other groups on messages of their own (under "More:").
 #[must_use]
-pub fn render(reply: &Reply, more: &str) -> Vec<Outgoing> {
+pub fn render(reply: &Reply, lang: Lang) -> Vec<Outgoing> {
     let mut out: Vec<Outgoing> = split(&lines(reply), MAX_CONTENT)
         .into_iter()
         .map(|content| Outgoing { content, components: Vec::new() })
         .collect();
-    for (i, group) in component_groups(&reply.buttons).into_iter().enumerate() {
+    for (i, group) in component_groups(&reply.buttons, lang).into_iter().enumerate() {
         match out.last_mut() {
             Some(last) if i == 0 => last.components = group,
-            _ => out.push(Outgoing { content: escape(more), components: group }),
+            _ => out.push(Outgoing {
+                content: escape(&words(lang, "frontend-discord-more", &[])),
+                components: group,
+            }),
         }
     }
     out
@@ -221,7 +329,7 @@ mod tests {
         for r in 0..7 {
             reply = reply.row((0..7).map(|i| b(r * 10 + i)).collect());
         }
-        let out = render(&reply, "Suite :");
+        let out = render(&reply, Lang::Fr);
         assert!(out.iter().all(|m| m.content.chars().count() <= MAX_CONTENT));
         assert!(out.iter().all(|m| m.components.len() <= MAX_ROWS));
         let buttons: usize = out
@@ -240,6 +348,48 @@ mod tests {
         assert!(all.contains("\\*étoile\\*"));
     }
 
+    fn pick(day: u32) -> Button {
+        let d = chrono::NaiveDate::from_ymd_opt(2027, 3, day).unwrap();
+        Button { label: format!("{day}/03"), payload: payload::encode(7, &Action::Day(d)) }
+    }
+
+    #[test]
+    fn a_choice_among_many_is_a_select_menu_paged_by_25() {
+        let back = Button { label: "Back".into(), payload: payload::encode(7, &Action::Back) };
+        // Eight dates two to a row, then the page turn: one menu of eight, one row of buttons.
+        let reply = Reply::new()
+            .text("Which date?")
+            .grid((1..=8).map(pick).collect(), 2)
+            .row(vec![back.clone()]);
+        let out = render(&reply, Lang::En);
+        assert_eq!(out.len(), 1);
+        let rows = &out[0].components;
+        assert_eq!(rows.len(), 2);
+        let menu = &rows[0]["components"][0];
+        assert_eq!(menu["type"], 3);
+        assert_eq!(menu["options"].as_array().unwrap().len(), 8);
+        assert_eq!(menu["options"][0]["value"], pick(1).payload);
+        assert!(menu["custom_id"].as_str().unwrap().starts_with(SELECT_PREFIX));
+        assert_eq!(rows[1]["components"][0]["type"], 2);
+        // Thirty alternatives: two menus, 25 and 5, each saying which ones it holds.
+        let many: Vec<Button> = (1..=30)
+            .map(|i| Button {
+                label: format!("g{i}"),
+                payload: payload::encode(7, &Action::Suggest(format!("g{i}"))),
+            })
+            .collect();
+        let out = render(&Reply::new().text("Genres").grid(many, 3), Lang::Fr);
+        let rows = &out[0].components;
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0]["components"][0]["options"].as_array().unwrap().len(), MAX_OPTIONS);
+        assert_eq!(rows[1]["components"][0]["options"].as_array().unwrap().len(), 5);
+        assert!(rows[1]["components"][0]["placeholder"].as_str().unwrap().contains("26"));
+        assert_ne!(rows[0]["components"][0]["custom_id"], rows[1]["components"][0]["custom_id"]);
+        // A short row of alternatives stays buttons.
+        let out = render(&Reply::new().text("x").grid((1..=4).map(pick).collect(), 2), Lang::En);
+        assert!(out[0].components.iter().all(|r| r["components"][0]["type"] == 2));
+    }
+
     #[test]
     fn markdown_is_escaped_and_styles_kept() {
         let reply = Reply::new().para(vec![
@@ -247,7 +397,7 @@ mod tests {
             Span::Bold("gras".into()),
             Span::Plain(" - c".into()),
         ]);
-        let out = render(&reply, "");
+        let out = render(&reply, Lang::Fr);
         assert_eq!(out[0].content, "\\# a\\_b**gras** - c");
     }
 }

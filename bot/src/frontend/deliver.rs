@@ -11,7 +11,7 @@ use flowstage_core::config::Rules;
 use flowstage_core::conversation::{Reply, render_delivery};
 use flowstage_core::domain::AccountId;
 use flowstage_core::domain::account::{Identity, Platform};
-use flowstage_core::notify::decode;
+use flowstage_core::notify::{Event, decode};
 use flowstage_core::store::{OutboxItem, Recipients, Store, StoreError};
 use tokio::sync::watch;
 
@@ -55,6 +55,18 @@ pub trait Outlet: Send + Sync + 'static {
         to: &Recipient,
         reply: &Reply,
     ) -> impl Future<Output = Result<(), DeliveryError>> + Send;
+
+    /// After `reply` reached `to`: a platform that reaches teams' places (a Discord server's
+    /// booking channel) also shows it where the team of the profile it concerns reads, if `to`
+    /// owns that profile (`Store::team_outlet`). Best effort: the person has it already.
+    fn to_team(
+        &self,
+        _event: &Event,
+        _to: &Recipient,
+        _reply: &Reply,
+    ) -> impl Future<Output = ()> + Send {
+        std::future::ready(())
+    }
 }
 
 /// The outbox worker of one outlet.
@@ -209,6 +221,8 @@ impl<O: Outlet> Deliverer<O> {
                 if let Err(e) = store.mark_sent(item.id).await {
                     tracing::error!(error = %e, "a delivered notification could not be marked sent");
                 }
+                // The team's place is another way in: reached even when the person is not.
+                self.outlet.to_team(&event, &to, &reply).await;
             }
             Err(e) => {
                 let minutes = (item.attempts * item.attempts).clamp(1, 60);

@@ -11,7 +11,8 @@ cmd-match-long = find venues or artists (over the next three months by default)
 cmd-match-date = A date or a period, e.g. 12/03 or 01/03-31/03
 cmd-match-radius = Maximum distance, in km
 cmd-match-genre = A music genre
-cmd-match-city = Search around this city
+cmd-match-fee = The highest fee or budget, in euros
+cmd-match-capacity = Capacity: 200, 100-300 or 200+
 cmd-favorites = My favourites
 cmd-favorites-long = your favourites
 cmd-proposals = My proposals
@@ -115,3 +116,17 @@ demo-artist-needs = PA 2 × 1 kW, 3 monitors, 10 inputs, a 2 × 2 m drum riser.
 demo-venue-office = 12 rue de la République, 38000 Grenoble
 demo-venue-signatory = Noël Pâris, programmer
 demo-venue-stage = Stage 6 × 4 m, Yamaha QL1 desk, 4 monitors, bass amp provided.
+
+# The Discord front-end (issue 10, second part): select menus.
+frontend-discord-choose = Choose…
+frontend-discord-choose-range = Choose ({ $from }–{ $to })…
+
+# A venue run by a team (issue 10): the team's place (a Discord server channel), from /settings.
+team-offer = 📣 **Team channel.** This channel can also receive the notifications of **{ $name }**; whoever can write here may then answer its proposals here (view, accept, refuse, hold). Who can see and write in this channel is set by the server's admins.
+team-here = 📣 This channel receives the notifications of **{ $name }**, and its proposals can be answered here.
+team-other = 📣 This channel already serves another profile: only its owner can change that.
+team-set = 📣 Done: the notifications of **{ $name }** also come to this channel.
+team-off = 📣 The notifications of **{ $name }** no longer come to this channel.
+team-no-place = 📣 Run /settings in your server's booking channel to send your notifications there.
+btn-team-here = 📣 Use this channel
+btn-team-off = ✖ Stop using this channel

@@ -11,7 +11,8 @@ cmd-match-long = trouver des lieux ou des artistes (par défaut sur les trois pr
 cmd-match-date = Une date ou une période, par ex. 12/03 ou 01/03-31/03
 cmd-match-radius = Distance maximale, en km
 cmd-match-genre = Un style musical
-cmd-match-city = Chercher autour de cette ville
+cmd-match-fee = Le cachet ou budget maximum, en euros
+cmd-match-capacity = Jauge : 200, 100-300 ou 200+
 cmd-favorites = Mes favoris
 cmd-favorites-long = vos favoris
 cmd-proposals = Mes propositions
@@ -115,3 +116,17 @@ demo-artist-needs = Façade 2 × 1 kW, 3 retours, 10 entrées, praticable batter
 demo-venue-office = 12 rue de la République, 38000 Grenoble
 demo-venue-signatory = Noël Pâris, programmateur
 demo-venue-stage = Scène 6 × 4 m, console Yamaha QL1, 4 retours, ampli basse fourni.
+
+# The Discord front-end (issue 10, second part): select menus.
+frontend-discord-choose = Choisir…
+frontend-discord-choose-range = Choisir ({ $from }–{ $to })…
+
+# A venue run by a team (issue 10): the team's place (a Discord server channel), from /settings.
+team-offer = 📣 **Salon d'équipe.** Ce salon peut aussi recevoir les notifications de **{ $name }** ; quiconque peut y écrire pourra alors répondre ici à ses propositions (voir, accepter, refuser, mettre une option). Qui voit et écrit dans ce salon est réglé par les admins du serveur.
+team-here = 📣 Ce salon reçoit les notifications de **{ $name }**, et on peut y répondre à ses propositions.
+team-other = 📣 Ce salon sert déjà un autre profil : seul son propriétaire peut changer cela.
+team-set = 📣 C'est fait : les notifications de **{ $name }** arrivent aussi dans ce salon.
+team-off = 📣 Les notifications de **{ $name }** n'arrivent plus dans ce salon.
+team-no-place = 📣 Lancez /settings dans le salon de programmation de votre serveur pour y recevoir vos notifications.
+btn-team-here = 📣 Utiliser ce salon
+btn-team-off = ✖ Ne plus utiliser ce salon

@@ -166,6 +166,7 @@ impl BookingService {
             .await?;
         let hold = moved(hold)?;
         self.audit(Some(actor), "proposal.held", id).await?;
+        self.store.record_answer(id, actor).await?;
         Ok(hold)
     }
 

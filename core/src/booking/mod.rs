@@ -383,6 +383,7 @@ impl BookingService {
             AcceptOutcome::NotOpen(_) => return Err(ended(&self.store.proposal(id).await?)),
         };
         self.audit(Some(actor), "proposal.accepted", id).await?;
+        self.store.record_answer(id, actor).await?;
         // The accepting side reads one summary in its reply, not a notice per closed proposal.
         let closed = self.close_unhonourable(&booking, Some(actor)).await?;
         if !before.is_empty() {
@@ -500,6 +501,7 @@ impl BookingService {
         let p =
             moved(self.store.end_proposal(id, ProposalStatus::Refused, reason, &notices).await?)?;
         self.audit(Some(actor), "proposal.refused", id).await?;
+        self.store.record_answer(id, actor).await?;
         self.promote(p.venue, p.terms.day).await?;
         Ok(p)
     }
@@ -543,6 +545,7 @@ impl BookingService {
             .await?;
         let counter = moved(counter)?;
         self.audit(Some(actor), "proposal.countered", id).await?;
+        self.store.record_answer(id, actor).await?;
         self.promote(p.venue, p.terms.day).await?;
         Ok(counter)
     }

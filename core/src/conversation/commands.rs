@@ -10,14 +10,18 @@ use crate::domain::Lang;
 pub enum ArgKind {
     /// Free text.
     Text,
-    /// A whole number (a profile or ticket number, a radius in km).
+    /// A whole number (a profile or ticket number).
     Number,
     /// A date or a date range, as people write them.
     Date,
     /// A genre of the taxonomy.
     Genre,
-    /// A city of the places data set.
-    City,
+    /// A distance in km, a whole number.
+    Km,
+    /// The highest fee or budget, in whole euros.
+    MaxFee,
+    /// A number of people or a range of them ("200", "100-300", "200+").
+    Capacity,
 }
 
 /// One argument of a command; its description is the translation `cmd-COMMAND-ARG`.
@@ -65,9 +69,10 @@ pub const CATALOGUE: &[Command] = &[
     Command {
         args: &[
             Arg { name: "date", kind: ArgKind::Date, required: false },
-            Arg { name: "radius", kind: ArgKind::Number, required: false },
+            Arg { name: "radius", kind: ArgKind::Km, required: false },
             Arg { name: "genre", kind: ArgKind::Genre, required: false },
-            Arg { name: "city", kind: ArgKind::City, required: false },
+            Arg { name: "fee", kind: ArgKind::MaxFee, required: false },
+            Arg { name: "capacity", kind: ArgKind::Capacity, required: false },
         ],
         ..user("match")
     },
@@ -126,6 +131,34 @@ impl Command {
     pub fn arg_description(&self, arg: &Arg, lang: Lang) -> String {
         tr(lang, &format!("cmd-{}-{}", self.name, arg.name), &[])
     }
+
+    /// The command line the engine reads, from the values of typed options (a platform's
+    /// `/match date:… radius:50`): the arguments in the catalogue's order, each written as a
+    /// person would type it ("50" for a distance is "50 km"), separated by commas so that each
+    /// stays a part of its own. Unknown names and blank values are left out.
+    #[must_use]
+    pub fn line(&self, values: &[(&str, String)]) -> String {
+        let mut parts = Vec::new();
+        for a in self.args {
+            let Some((_, v)) = values.iter().find(|(name, _)| *name == a.name) else { continue };
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
+            }
+            let bare = v.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' '));
+            parts.push(match a.kind {
+                ArgKind::Km if bare => format!("{v} km"),
+                ArgKind::MaxFee if bare => format!("max {v} €"),
+                ArgKind::Capacity if bare => format!("{v} places"),
+                _ => v.to_owned(),
+            });
+        }
+        // A command with one free-text argument takes it as typed, commas included.
+        if self.args.iter().all(|a| a.kind == ArgKind::Number || a.kind == ArgKind::Text) {
+            return parts.join(" ");
+        }
+        parts.join(", ")
+    }
 }
 
 #[cfg(test)]
@@ -150,6 +183,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn typed_options_become_the_line_the_engine_reads() {
+        use crate::domain::search::FiltersRead;
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let m = find("match").unwrap();
+        let line = m.line(&[
+            ("genre", "jazz".into()),
+            ("radius", "50".into()),
+            ("date", "2027-03-12".into()),
+            ("fee", "900".into()),
+            ("capacity", "100-300".into()),
+            ("nope", "x".into()),
+        ]);
+        assert_eq!(line, "2027-03-12, 50 km, jazz, max 900 €, 100-300 places");
+        let read = FiltersRead::parse(&line, today);
+        assert!(read.refused.is_empty(), "{read:?}");
+        let f = read.filters;
+        assert_eq!(f.radius_km, Some(50));
+        assert_eq!(f.genres.len(), 1);
+        assert!(f.dates.is_some() && f.max_fee.is_some() && f.capacity.is_some());
+        // Written with their unit already, values are kept as typed.
+        let line =
+            m.line(&[("radius", "80 km".into()), ("capacity", "au moins 200 places".into())]);
+        assert_eq!(line, "80 km, au moins 200 places");
+        assert!(FiltersRead::parse(&line, today).refused.is_empty());
+        // A reason keeps its commas; numbers and text are joined as typed.
+        let reject = find("reject").unwrap();
+        let line = reject.line(&[("reason", "flou, incomplet".into()), ("id", "12".into())]);
+        assert_eq!(line, "12 flou, incomplet");
     }
 
     #[test]

@@ -11,9 +11,21 @@ use super::reply::Reply;
 use super::state::State;
 use super::{Ctx, Effect, Incoming, Speaker, step};
 use crate::config::Rules;
-use crate::domain::{AccountId, Lang};
+use crate::domain::account::Account;
+use crate::domain::proposal::ProposalStatus;
+use crate::domain::{AccountId, Lang, ProposalId};
 use crate::matching::Weights;
 use crate::store::{Store, StoreError};
+
+/// A member of a profile's team answering one of its proposals in the team's place.
+#[derive(Debug)]
+struct Seat {
+    /// The profile's owner, in whose name the answer is given.
+    owner: Account,
+    proposal: ProposalId,
+    /// The proposal's status before the step: a change means the member answered.
+    status: ProposalStatus,
+}
 
 /// Runs conversations against the store: loads each account's state, applies its events one at
 /// a time in order, saves. Different accounts run concurrently.
@@ -24,6 +36,19 @@ pub struct Engine {
     weights: Weights,
     matcher: Matcher,
     locks: Mutex<HashMap<AccountId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// Where and how an event came, beyond who sent it, for platforms that say so.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The language the person's client shows for this one event (Discord's interaction
+    /// locale): replies to it are in it, whatever the account's stored language, which still
+    /// rules what reaches them later (the outbox) and is not changed.
+    pub lang: Option<Lang>,
+    /// The platform's address of the place the event came from, when that place can serve a
+    /// team (a Discord server channel, not a direct message): a profile's team may answer its
+    /// proposals there (see `team.rs`).
+    pub place: Option<String>,
 }
 
 /// What the adapter gets back from [`Engine::handle`].
@@ -79,12 +104,26 @@ impl Engine {
     }
 
     /// Applies one event of `speaker` and returns the replies for them.
-    #[tracing::instrument(skip_all, fields(platform = speaker.identity.platform.as_str()))]
     pub async fn handle(&self, speaker: &Speaker, input: Incoming) -> Result<Outcome, StoreError> {
-        let (account, _) = self
+        self.handle_in(speaker, input, &Origin::default()).await
+    }
+
+    /// As [`Engine::handle`], for an event whose [`Origin`] the platform tells.
+    #[tracing::instrument(skip_all, fields(platform = speaker.identity.platform.as_str()))]
+    pub async fn handle_in(
+        &self,
+        speaker: &Speaker,
+        input: Incoming,
+        origin: &Origin,
+    ) -> Result<Outcome, StoreError> {
+        let lang = origin.lang;
+        let (mut account, _) = self
             .store
             .account_for_identity(&speaker.identity, &speaker.display_name, speaker.lang)
             .await?;
+        if let Some(lang) = lang {
+            account.lang = lang;
+        }
         let lock = self.lock_for(account.id);
         let _guard = lock.lock().await;
         let channel = speaker.identity.platform.as_str();
@@ -99,9 +138,17 @@ impl Engine {
                 }
                 None => (State::default(), false, 0),
             };
+            // In a team's place, a team answer acts for the profile's owner.
+            let seat = match (&origin.place, super::team::answers(&state.mode, &input)) {
+                (Some(place), Some(proposal)) => {
+                    self.seat(speaker, place, proposal, &account).await?
+                }
+                _ => None,
+            };
             let ctx = Ctx {
                 store: &self.store,
-                account: &account,
+                account: seat.as_ref().map_or(&account, |s| &s.owner),
+                place: origin.place.as_deref(),
                 speaker,
                 rules: &self.rules,
                 weights: self.weights,
@@ -111,6 +158,13 @@ impl Engine {
             let mut step = step(&ctx, state, input.clone()).await;
             if reset {
                 step.replies.insert(0, Reply::new().para(spans(account.lang, "state-reset", &[])));
+            }
+            if let Some(s) = &seat {
+                // Who answered for the team is the person who pressed, not the owner.
+                let now = self.store.proposal(s.proposal).await?.status;
+                if now != s.status {
+                    self.store.record_answer(s.proposal, account.id).await?;
+                }
             }
             if step.effects.contains(&Effect::AccountErased) {
                 break step;
@@ -131,12 +185,43 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         };
-        let lang = if step.effects.contains(&Effect::AccountErased) {
+        let lang = if step.effects.contains(&Effect::AccountErased) || lang.is_some() {
             account.lang
         } else {
             self.store.account(account.id).await.map(|a| a.lang).unwrap_or(account.lang)
         };
         Ok(Outcome { account: account.id, lang, replies: step.replies, effects: step.effects })
+    }
+
+    /// The owner `member` acts for when answering `proposal` in the team place `place`: the
+    /// owner of the profile that place serves, if the proposal is that profile's and the member
+    /// is someone else. The owner's account speaks the member's language for the step.
+    async fn seat(
+        &self,
+        speaker: &Speaker,
+        place: &str,
+        proposal: ProposalId,
+        member: &Account,
+    ) -> Result<Option<Seat>, StoreError> {
+        let platform = speaker.identity.platform;
+        let Some(outlet) = self.store.team_outlet_at(platform, place).await? else {
+            return Ok(None);
+        };
+        let p = match self.store.proposal(proposal).await {
+            Ok(p) => p,
+            Err(StoreError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if p.to_profile != outlet.profile && p.from_profile != outlet.profile {
+            return Ok(None);
+        }
+        let owner = self.store.profile(outlet.profile).await?.owner;
+        if owner == member.id {
+            return Ok(None);
+        }
+        let mut owner = self.store.account(owner).await?;
+        owner.lang = member.lang;
+        Ok(Some(Seat { owner, proposal, status: p.status }))
     }
 
     /// Saves over whatever another instance saved in between (the per-account lock covers this

@@ -26,12 +26,13 @@ pub mod payments;
 mod prompts;
 mod propose;
 mod show;
+mod team;
 mod turn;
 mod wizard;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use engine::{Engine, Outcome};
+pub use engine::{Engine, Origin, Outcome};
 use errors::Problem;
 pub use events::{render_delivery, render_event};
 pub use find::Matcher;
@@ -131,6 +132,9 @@ pub struct Ctx<'a> {
     pub weights: Weights,
     pub matcher: &'a Matcher,
     pub now: DateTime<Utc>,
+    /// The platform's address of the place the event came from, when that place can serve a
+    /// team (a Discord server channel): see `team.rs`.
+    pub place: Option<&'a str>,
 }
 
 impl Ctx<'_> {
@@ -385,7 +389,8 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
         "proposals" => deals::list(turn).await,
         "settings" => {
             account::settings(turn).await?;
-            find::show_followed(turn).await
+            find::show_followed(turn).await?;
+            team::offer(turn).await
         }
         "link" => account::link(turn, args).await,
         "support" => account::support(turn, args).await,
@@ -563,6 +568,7 @@ async fn global_action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreE
         Action::Lang(_) | Action::ToggleAlerts | Action::AskThreshold | Action::AskEmail => {
             account::settings_action(turn, action).await
         }
+        Action::TeamPlace(on) => team::set(turn, on).await,
         Action::Approve(id) => admin::decide(turn, id, None).await,
         Action::Reject(id) => {
             if turn.is_admin() {

@@ -182,6 +182,10 @@ pub enum Action {
     ContractDetails(ProfileId),
     /// Change one contract detail, from the details page.
     EditDetail(MissingField),
+
+    /// Sends the active profile's notifications to the team's place the event came from
+    /// (`true`), or stops (see `team.rs`).
+    TeamPlace(bool),
     // Admin.
     Approve(ProfileId),
     Reject(ProfileId),
@@ -245,6 +249,7 @@ impl Action {
                 | Action::ToggleAlerts
                 | Action::AskThreshold
                 | Action::AskEmail
+                | Action::TeamPlace(_)
                 | Action::Approve(_)
                 | Action::Reject(_)
                 | Action::CloseTicket(_)
@@ -313,6 +318,7 @@ impl Action {
             Action::ToggleAlerts => "al".into(),
             Action::AskThreshold => "th".into(),
             Action::AskEmail => "em".into(),
+            Action::TeamPlace(on) => format!("tp:{}", u8::from(*on)),
             Action::Approve(p) => format!("ap:{p}"),
             Action::Reject(p) => format!("rj:{p}"),
             Action::CloseTicket(t) => format!("tc:{t}"),
@@ -385,6 +391,7 @@ impl Action {
             "sw" => Action::Switch(ProfileId(id()?)),
             "add" => Action::Add(ProfileKind::parse(arg)?),
             "lg" => Action::Lang(Lang::parse(arg)?),
+            "tp" => Action::TeamPlace(arg == "1"),
             "al" => Action::ToggleAlerts,
             "th" => Action::AskThreshold,
             "em" => Action::AskEmail,

@@ -213,6 +213,42 @@ pub enum Event {
     Payment(crate::payments::PaymentNotice),
 }
 
+impl Event {
+    /// The proposal the event is about, if any (a team's place shows what concerns its
+    /// profile's proposals).
+    #[must_use]
+    pub fn proposal(&self) -> Option<ProposalId> {
+        match self {
+            Event::ProposalReceived { proposal, .. }
+            | Event::ProposalAccepted { proposal, .. }
+            | Event::ProposalRefused { proposal, .. }
+            | Event::ProposalCountered { proposal, .. }
+            | Event::ProposalWithdrawn { proposal, .. }
+            | Event::ProposalExpired { proposal, .. }
+            | Event::ProposalClosed { proposal, .. }
+            | Event::ThreadMessage { proposal, .. }
+            | Event::HoldPlaced { proposal, .. }
+            | Event::HoldRequested { proposal, .. }
+            | Event::HoldPromoted { proposal, .. }
+            | Event::HoldReleased { proposal, .. }
+            | Event::HoldExpired { proposal, .. }
+            | Event::HoldChallenged { proposal, .. } => Some(*proposal),
+            _ => None,
+        }
+    }
+
+    /// The booking the event is about, if any (its contract, its cancellation).
+    #[must_use]
+    pub fn booking(&self) -> Option<BookingId> {
+        match self {
+            Event::ContractReady { booking, .. } | Event::BookingCancelled { booking, .. } => {
+                Some(*booking)
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Store {
     /// Queues `event` for `account`, once per `dedupe_key` (e.g. "proposal:12:accepted:artist").
     /// Returns whether it was queued now.

@@ -15,6 +15,7 @@ mod profiles;
 mod proposals;
 mod social;
 mod sqlite;
+mod team;
 pub use sqlite::Restored;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub use proposals::{
     ThreadMessage,
 };
 pub use social::{SavedSearch, Ticket};
+pub use team::{TeamOutlet, TeamOutletSet};
 
 /// Runs `$body` with `$pool` bound to the backend's pool; the body is compiled once per backend.
 /// It runs inside an async block, so `return` and `?` leave the body, not the calling method.

@@ -691,9 +691,21 @@ fn callback(st: &mut St, id: &str, token: &str, body: &Body) -> ApiResult {
         _ => {}
     }
     let x = &mut st.interactions[idx];
+    if matches!(kind, 4 | 7) {
+        x.answered = Some(after);
+    }
     x.response = Some(Callback { kind: kind as u8, data, after });
     x.original = original;
     Ok(Reply::NoContent)
+}
+
+/// Notes when an interaction got its first answering message.
+fn answered(st: &mut St, idx: usize) {
+    if let Some(x) = st.interactions.get_mut(idx)
+        && x.answered.is_none()
+    {
+        x.answered = Some(x.created.elapsed());
+    }
 }
 
 fn webhook(
@@ -727,10 +739,12 @@ fn webhook(
             });
             if let Some(o) = loading {
                 let v = edit_message(st, o, &body.json, &body.files)?;
+                answered(st, idx);
                 return ok(v);
             }
             let id = new_message(st, x.channel, &body.json, &body.files, Some((x.r.id, x.r.user)));
             st.interactions[idx].followups.push(id);
+            answered(st, idx);
             let msg = st.messages.iter().find(|msg| msg.id == id).cloned();
             ok(msg.map(|msg| message_json(st, &msg)).unwrap_or(Value::Null))
         }
@@ -750,8 +764,11 @@ fn webhook(
                     let msg = st.messages.iter().find(|msg| msg.id == target).cloned();
                     ok(msg.map(|msg| message_json(st, &msg)).unwrap_or(Value::Null))
                 }
-                "PATCH" => edit_message(st, target, &body.json, &body.files)
-                    .map(|v| Reply::Json(StatusCode::OK, v)),
+                "PATCH" => {
+                    let v = edit_message(st, target, &body.json, &body.files)?;
+                    answered(st, idx);
+                    ok(v)
+                }
                 "DELETE" => {
                     if let Some(msg) = st.messages.iter_mut().find(|msg| msg.id == target) {
                         msg.deleted = true;
