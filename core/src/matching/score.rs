@@ -372,7 +372,7 @@ impl From<&Profile> for Candidate {
             lat: city.lat() as f32,
             lon: city.lon() as f32,
             side,
-            dates: p.dates.clone(),
+            dates: p.free_dates(),
         }
     }
 }

@@ -203,6 +203,7 @@ fn candidates_come_from_profiles() {
             email: None,
         }),
         dates: DateSet::from_stored([day(1)]),
+        taken: std::collections::BTreeSet::new(),
         created_at: at,
         updated_at: at,
     };

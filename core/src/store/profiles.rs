@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::{Result, Store, StoreError, on_pool};
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind, ProfileStatus};
+use crate::domain::proposal::BookingStatus;
 use crate::domain::values::DateSet;
 use crate::domain::{AccountId, ProfileId};
 
@@ -554,21 +555,45 @@ impl Store {
         let dates_sql = format!(
             "SELECT d.profile_id, d.day FROM profile_dates d JOIN profiles p ON p.id = d.profile_id WHERE {clause}"
         );
-        let (rows, dates) = on_pool!(self, |p| {
+        // Confirmed bookings per (profile, day), as artist and as venue: what makes a date taken.
+        let confirmed = BookingStatus::Confirmed.as_str();
+        let booked_sql = format!(
+            "SELECT b.artist_id, b.day, COUNT(*) FROM bookings b JOIN profiles p ON p.id = b.artist_id \
+             WHERE {clause} AND b.status = '{confirmed}' GROUP BY b.artist_id, b.day \
+             UNION ALL \
+             SELECT b.venue_id, b.day, COUNT(*) FROM bookings b JOIN profiles p ON p.id = b.venue_id \
+             WHERE {clause} AND b.status = '{confirmed}' GROUP BY b.venue_id, b.day"
+        );
+        let (rows, dates, booked) = on_pool!(self, |p| {
             let rows = sqlx::query_as::<_, ProfileRow>(&sql).bind(arg.clone()).fetch_all(p).await?;
-            let dates =
-                sqlx::query_as::<_, (i64, NaiveDate)>(&dates_sql).bind(arg).fetch_all(p).await?;
-            Ok::<_, sqlx::Error>((rows, dates))
+            let dates = sqlx::query_as::<_, (i64, NaiveDate)>(&dates_sql)
+                .bind(arg.clone())
+                .fetch_all(p)
+                .await?;
+            let booked = sqlx::query_as::<_, (i64, NaiveDate, i64)>(&booked_sql)
+                .bind(arg)
+                .fetch_all(p)
+                .await?;
+            Ok::<_, sqlx::Error>((rows, dates, booked))
         })?;
-        assemble(rows, dates)
+        assemble(rows, dates, booked)
     }
 }
 
-fn assemble(rows: Vec<ProfileRow>, dates: Vec<(i64, NaiveDate)>) -> Result<Vec<Profile>> {
+fn assemble(
+    rows: Vec<ProfileRow>,
+    dates: Vec<(i64, NaiveDate)>,
+    booked: Vec<(i64, NaiveDate, i64)>,
+) -> Result<Vec<Profile>> {
     let mut by_profile: std::collections::HashMap<i64, Vec<NaiveDate>> =
         std::collections::HashMap::new();
     for (id, day) in dates {
         by_profile.entry(id).or_default().push(day);
+    }
+    let mut bookings: std::collections::HashMap<i64, Vec<(NaiveDate, i64)>> =
+        std::collections::HashMap::new();
+    for (id, day, n) in booked {
+        bookings.entry(id).or_default().push((day, n));
     }
     rows.into_iter()
         .map(|r| {
@@ -576,12 +601,25 @@ fn assemble(rows: Vec<ProfileRow>, dates: Vec<(i64, NaiveDate)>) -> Result<Vec<P
                 serde_json::from_str(&r.details).map_err(|e| StoreError::corrupt("profile", e))?;
             let status = ProfileStatus::from_stored(&r.status, r.status_reason)
                 .ok_or_else(|| StoreError::corrupt("profile status", &r.status))?;
+            // An artist is taken by one booking a day; a venue's date when its slots are full.
+            let room = match &details {
+                ProfileDetails::Artist(_) => 1,
+                ProfileDetails::Venue(v) => i64::from(v.slots_per_date.max(1)),
+            };
+            let taken = bookings
+                .remove(&r.id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(_, n)| *n >= room)
+                .map(|(day, _)| day)
+                .collect();
             Ok(Profile {
                 id: ProfileId(r.id),
                 owner: AccountId(r.owner_id),
                 status,
                 details,
                 dates: DateSet::from_stored(by_profile.remove(&r.id).unwrap_or_default()),
+                taken,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
             })
