@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Days, NaiveDate};
 use flowstage_core::domain::ProfileId;
+use flowstage_core::domain::audience::Audience;
 use flowstage_core::domain::genre::{GenreId, GenreRelation, GenreSet};
 use flowstage_core::domain::places;
 use flowstage_core::domain::values::{
@@ -318,6 +319,7 @@ impl World {
                     draw: AudienceRange::try_from((lo, hi.min(100_000)))
                         .unwrap_or_else(|_| unreachable!()),
                     radius: TravelRadius::try_from(radius).unwrap_or_else(|_| unreachable!()),
+                    performers: rng.random_bool(0.8).then(|| rng.random_range(1..=14)),
                 },
                 rng.random_range(10..60),
             )
@@ -332,6 +334,9 @@ impl World {
             lon,
             side,
             dates: DateSet::from_stored(dates),
+            audience: rng
+                .random_bool(0.8)
+                .then(|| Audience::ALL[rng.random_range(0..Audience::ALL.len())]),
         }
     }
 }
@@ -378,7 +383,7 @@ async fn load(conn: &mut PgConnection, n: usize, candidates: &[Candidate]) -> Re
                 c.genres.ids().iter().map(|g| g.index().to_string()).collect();
             let dates: Vec<String> = c.dates.dates().iter().map(ToString::to_string).collect();
             let (kind, cols) = match c.side {
-                Side::Artist { fee, negotiable, draw, radius } => (
+                Side::Artist { fee, negotiable, draw, radius, .. } => (
                     "artist",
                     format!(
                         "{}\t{}\t{}\t{}\t{}\t\\N\t\\N\t\\N",
@@ -501,7 +506,7 @@ async fn sql_top10(conn: &mut PgConnection, q: &Query) -> Res<Vec<(i64, i64)>> {
         Side::Venue { capacity, budget } => {
             ("artist", 0, false, 0, 0, 0, budget.max().euros(), capacity.people())
         }
-        Side::Artist { fee, negotiable, draw, radius } => (
+        Side::Artist { fee, negotiable, draw, radius, .. } => (
             "venue",
             fee.euros(),
             negotiable,

@@ -210,7 +210,7 @@ fn matching_pages_details_favourites_and_refining(h: &mut Harness) {
         &mut c,
         "
         > /match
-        Results (page 1 of 4, 20 profiles)
+        Results (page 1 of 3, 12 profiles)
         No filter: 🔎 Filters narrows by dates, distance, genre, fee or capacity.
         1.
         /100
@@ -218,7 +218,7 @@ fn matching_pages_details_favourites_and_refining(h: &mut Harness) {
         [Next ▶]
         [🔎 Filters] [📅 Dates] [📍 Radius] [🔔 Alert me]
         > [Next]
-        Results (page 2 of 4
+        Results (page 2 of 3
         6.
         [◀ Previous]
         > [6. ]
@@ -234,7 +234,7 @@ fn matching_pages_details_favourites_and_refining(h: &mut Harness) {
         Score:
         [✉️ Propose a date] [☆ Remove from favourites] [◀ Results]
         > [◀ Results]
-        Results (page 2 of 4
+        Results (page 2 of 3
         ⭐ —
         > [Dates]
         For which dates?

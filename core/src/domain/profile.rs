@@ -5,8 +5,10 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::audience::Audience;
 use super::genre::GenreSet;
 use super::places::City;
+use super::terms::Lineup;
 use super::values::{
     Address, AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, LicenceNumber, Links,
     LongText, Name, TravelRadius,
@@ -216,6 +218,13 @@ pub struct Profile {
     /// written by the person.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub taken: BTreeSet<NaiveDate>,
+    /// Who the show or the room is for; `None` until the person says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Audience>,
+    /// An artist's line-up (performers and crew), the one contracts print too
+    /// (`Store::save_lineup`); `None` until given, and for venues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineup: Option<Lineup>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -16,6 +16,6 @@ mod tests;
 pub use index::MatchIndex;
 pub use live::LiveIndex;
 pub use score::{
-    AskedDays, Candidate, Criterion, CriterionScore, DateBasis, Match, Query, Reason, Side,
-    Weights, WeightsError, brute_force, score,
+    AskedDays, Candidate, Criterion, CriterionScore, DateBasis, Filters, GenreFilter, Match, Note,
+    Query, Reason, Side, Weights, WeightsError, brute_force, score,
 };
