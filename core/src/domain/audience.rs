@@ -121,13 +121,18 @@ impl Audience {
         }
     }
 
-    /// How well a show for `self` fits a room for `room`, per mille: a children's show in an
-    /// adults-only room (or an adults-only show in a children's venue) does not fit at all; a
-    /// seated show in a standing room, or the reverse, half.
+    /// How well a show for `self` fits a room for `room`, per mille, as a programmer sees it:
+    /// a children's show in an adults-only room (or an adults-only show in a children's venue)
+    /// does not fit at all; an all-ages show in a room that programmes for children half (it is
+    /// not a children's show); a children's show in an all-ages room three quarters (families
+    /// come, but the room is not made for them); a seated show in a standing room, or the
+    /// reverse, half.
     #[must_use]
     pub fn fit(self, room: Audience) -> u32 {
         let ages = match (self.ages, room.ages) {
             (Ages::Young, Ages::Adult) | (Ages::Adult, Ages::Young) => 0,
+            (Ages::All, Ages::Young) => 500,
+            (Ages::Young, Ages::All) => 750,
             _ => 1000,
         };
         let seating = match (self.seating, room.seating) {
@@ -252,7 +257,9 @@ mod tests {
         use Seating::*;
         assert_eq!(a(Young, Seated).fit(a(Adult, Seated)), 0);
         assert_eq!(a(Adult, Standing).fit(a(Young, Standing)), 0);
-        assert_eq!(a(Young, Seated).fit(a(All, Seated)), 1000);
+        assert_eq!(a(Young, Seated).fit(a(All, Seated)), 750);
+        assert_eq!(a(All, Seated).fit(a(Young, Seated)), 500);
+        assert_eq!(a(Young, Seated).fit(a(Young, Either)), 1000);
         assert_eq!(a(All, Seated).fit(a(Adult, Standing)), 500);
         assert_eq!(a(All, Either).fit(a(Adult, Standing)), 1000);
         assert_eq!(a(All, Standing).fit(a(All, Either)), 1000);

@@ -792,6 +792,8 @@ struct Probe {
     genres: GenreProbe,
     /// No genre in common leaves a candidate out.
     needs_common: bool,
+    /// Any genre asked: the genre criterion is weak only by its audience.
+    any_genre: bool,
     /// The genres the genre filter admits, when one is set.
     allowed: Option<u64>,
     named: bool,
@@ -869,6 +871,7 @@ impl Probe {
             .map(u32::from),
             genres: GenreProbe::new(ids_bits(&query.asked_genres())),
             needs_common: query.needs_a_common_genre(),
+            any_genre: query.filters.any_genre,
             allowed,
             named: asked.basis == DateBasis::Named,
             asked: u32::try_from(asked.days.len()).ok()?,
@@ -960,7 +963,14 @@ impl Probe {
         ];
         let w = &self.weights;
         let fine: u32 = w.iter().zip(values).map(|(w, v)| w * v).sum();
-        let weak = Criterion::ALL.into_iter().zip(values).filter(|(c, v)| is_weak(*c, *v)).count();
+        let weak = Criterion::ALL
+            .into_iter()
+            .zip(values)
+            .filter(|(c, v)| match c {
+                Criterion::Genre if self.any_genre => is_weak(*c, audience),
+                _ => is_weak(*c, *v),
+            })
+            .count();
         Some(order_key(u32::try_from(weak).unwrap_or(5), fine))
     }
 
@@ -994,10 +1004,10 @@ impl Probe {
         // Genre and dates are a few bit operations; most candidates end here, before the
         // divisions of budget and capacity and the trigonometry of distance.
         let w = &self.weights;
-        let genre = genre_value(relation)
-            * self.audience.get(usize::from(slot.audience())).copied().unwrap_or(FULL)
-            / FULL;
-        let mut weak = u32::from(is_weak(Criterion::Genre, genre)) + u32::from(shared == 0);
+        let fit = self.audience.get(usize::from(slot.audience())).copied().unwrap_or(FULL);
+        let genre = genre_value(relation) * fit / FULL;
+        let genre_weak = is_weak(Criterion::Genre, if self.any_genre { fit } else { genre });
+        let mut weak = u32::from(genre_weak) + u32::from(shared == 0);
         let cheap =
             w[0] * genre + self.date_points.get(shared as usize).copied().unwrap_or(w[1] * FULL);
         if floor.is_some_and(|f| order_key(weak, cheap + (w[2] + w[3] + w[4]) * FULL) < f) {

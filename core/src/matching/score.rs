@@ -476,7 +476,8 @@ pub struct Query {
 /// | `capacity` | its draw overlaps the range | its capacity is in the range |
 ///
 /// `any_genre` is not a filter but lifts the rule that no genre in common is no match: with it
-/// (or with `genres` set, which says what is asked) an unrelated genre may be returned.
+/// (or with `genres` set, which says what is asked) an unrelated genre may be returned, and
+/// with it no genre in common is no caveat either (an audience that does not fit still is).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filters {
     pub radius_km: Option<u16>,
@@ -1074,7 +1075,15 @@ pub(crate) fn score_with(
         },
     ];
     let fine = weights.fine(values);
-    let weak = Criterion::ALL.into_iter().zip(values).filter(|(c, v)| is_weak(*c, *v)).count();
+    // Asked for any genre, no genre in common is no caveat; an audience that does not fit is.
+    let weak = Criterion::ALL
+        .into_iter()
+        .zip(values)
+        .filter(|(c, v)| match c {
+            Criterion::Genre if query.filters.any_genre => is_weak(*c, fit),
+            _ => is_weak(*c, *v),
+        })
+        .count();
     let points = apportion(weights, values);
     let mut i = 0;
     let breakdown = Criterion::ALL.map(|criterion| {

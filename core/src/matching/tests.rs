@@ -184,11 +184,12 @@ fn farther_costlier_and_unrelated_rank_lower() {
     let ids: Vec<i64> =
         idx.search(&Query::new(seeker.clone(), today())).iter().map(|m| m.profile.0).collect();
     assert_eq!(ids, [2, 6, 3, 4], "no genre in common is no match");
-    // Asked for any genre, jazz comes, last: its genre at zero is a caveat.
+    // Asked for any genre, jazz comes, by its score: no genre in common is then no caveat,
+    // while Lyon's distance and 4's fee still are.
     let mut any = Query::new(seeker.clone(), today());
     any.filters.any_genre = true;
     let ids: Vec<i64> = idx.search(&any).iter().map(|m| m.profile.0).collect();
-    assert_eq!(ids, [2, 6, 3, 4, 5]);
+    assert_eq!(ids, [2, 6, 5, 3, 4]);
     // A wider radius brings Lyon in.
     let mut q = Query::new(seeker, today());
     q.radius_override = Some(500);
