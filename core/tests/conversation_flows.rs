@@ -113,6 +113,15 @@ fn admins_review_and_owners_are_told(h: &mut Harness) {
         > [Passer]
         > [Passer]
         > [Passer]
+        Combien êtes-vous sur la route ?
+        > une chanteuse
+        Écrivez le nombre d'artistes sur scène
+        > 1 + 0
+        Pour quel public jouez-vous ?
+        [Tout public, assis] [Tout public, debout]
+        > [Tout public, assis]
+        Équipe : 1 sur scène, 0 en équipe
+        Public : Tout public, assis
         > [Envoyer pour validation]
         envoyé pour validation
     ",
@@ -769,6 +778,8 @@ fn a_profile_under_review_can_search_but_not_propose(h: &mut Harness) {
         > Lyon
         > 100
         > 2026-12-05
+        > [Skip]
+        > [Skip]
         > [Skip]
         > [Skip]
         > [Skip]

@@ -270,7 +270,7 @@ async fn an_artist_on_telegram_books_a_venue_on_discord() {
     // The venue signs up in English from its server.
     app.command(VENUE, "start", json!([]), "Do you agree").await;
     app.presses(VENUE, "I agree", "Are you").await;
-    app.presses(VENUE, "Venue", "Question 1 of 10").await;
+    app.presses(VENUE, "Venue", "Question 1 of 11").await;
     for (answer, next) in [
         ("Vera Club", 2),
         ("Lyon", 3),
@@ -280,10 +280,10 @@ async fn an_artist_on_telegram_books_a_venue_on_discord() {
         ("500-1500", 7),
         ("2026-12-05", 8),
     ] {
-        app.says(VENUE, answer, &format!("Question {next} of 10")).await;
+        app.says(VENUE, answer, &format!("Question {next} of 11")).await;
     }
-    app.presses(VENUE, "Skip", "Question 9 of 10").await;
-    app.presses(VENUE, "Skip", "Question 10 of 10").await;
+    app.presses(VENUE, "Skip", "Question 9 of 11").await;
+    app.presses(VENUE, "Skip", "Question 10 of 11").await;
     app.presses(VENUE, "Skip", "Here is your profile").await;
     app.presses(VENUE, "Submit for review", "submitted for review").await;
     for _ in 0..2 {
