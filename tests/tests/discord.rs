@@ -170,16 +170,17 @@ fn q(n: u8, of: u8) -> String {
 async fn venue_profile(app: &App, user: u64, name: &str) {
     app.command(user, "start", json!([]), "Acceptez-vous").await;
     app.presses(user, "J'accepte", "Vous êtes plutôt").await;
-    app.presses(user, "Lieu", &q(1, 10)).await;
-    app.says(user, name, &q(2, 10)).await;
-    app.says(user, "Lyon", &q(3, 10)).await;
-    app.says(user, "13 rue Delandine, 69002 Lyon", &q(4, 10)).await;
-    app.says(user, "250", &q(5, 10)).await;
-    app.says(user, "rock", &q(6, 10)).await;
-    app.says(user, "500-1500", &q(7, 10)).await;
-    app.says(user, "05/12/2026", &q(8, 10)).await;
-    app.presses(user, "Passer", &q(9, 10)).await;
-    app.presses(user, "Passer", &q(10, 10)).await;
+    app.presses(user, "Lieu", &q(1, 11)).await;
+    app.says(user, name, &q(2, 11)).await;
+    app.says(user, "Lyon", &q(3, 11)).await;
+    app.says(user, "13 rue Delandine, 69002 Lyon", &q(4, 11)).await;
+    app.says(user, "250", &q(5, 11)).await;
+    app.says(user, "rock", &q(6, 11)).await;
+    app.says(user, "500-1500", &q(7, 11)).await;
+    app.says(user, "05/12/2026", &q(8, 11)).await;
+    app.presses(user, "Passer", &q(9, 11)).await;
+    app.presses(user, "Passer", &q(10, 11)).await;
+    app.presses(user, "Passer", &q(11, 11)).await;
     let summary = app.presses(user, "Passer", "Voici votre profil").await;
     // Shown as typed: markdown in a name is escaped, not applied.
     let escaped = name.replace('*', "\\*");
@@ -246,17 +247,19 @@ async fn telegram_artist(app: &App, name: &str) {
     let a = ARTIST;
     app.tg_says(a, "/start", "Acceptez-vous").await;
     app.tg_presses(a, "J'accepte", "Vous êtes plutôt").await;
-    app.tg_presses(a, "Artiste", &q(1, 11)).await;
-    app.tg_says(a, name, &q(2, 11)).await;
-    app.tg_says(a, "rock", &q(3, 11)).await;
-    app.tg_says(a, "800", &q(4, 11)).await;
-    app.tg_says(a, "oui", &q(5, 11)).await;
-    app.tg_says(a, "50-300", &q(6, 11)).await;
-    app.tg_says(a, "Lyon", &q(7, 11)).await;
-    app.tg_says(a, "100", &q(8, 11)).await;
-    app.tg_says(a, "05/12/2026", &q(9, 11)).await;
-    app.tg_presses(a, "Passer", &q(10, 11)).await;
-    app.tg_presses(a, "Passer", &q(11, 11)).await;
+    app.tg_presses(a, "Artiste", &q(1, 13)).await;
+    app.tg_says(a, name, &q(2, 13)).await;
+    app.tg_says(a, "rock", &q(3, 13)).await;
+    app.tg_says(a, "800", &q(4, 13)).await;
+    app.tg_says(a, "oui", &q(5, 13)).await;
+    app.tg_says(a, "50-300", &q(6, 13)).await;
+    app.tg_says(a, "Lyon", &q(7, 13)).await;
+    app.tg_says(a, "100", &q(8, 13)).await;
+    app.tg_says(a, "05/12/2026", &q(9, 13)).await;
+    app.tg_presses(a, "Passer", &q(10, 13)).await;
+    app.tg_presses(a, "Passer", &q(11, 13)).await;
+    app.tg_presses(a, "Passer", &q(12, 13)).await;
+    app.tg_presses(a, "Passer", &q(13, 13)).await;
     app.tg_presses(a, "Passer", "Voici votre profil").await;
     app.tg_presses(a, "Envoyer pour validation", "envoyé pour validation").await;
 }
@@ -284,6 +287,7 @@ async fn an_artist_on_telegram_books_a_venue_on_discord() {
     }
     app.presses(VENUE, "Skip", "Question 9 of 11").await;
     app.presses(VENUE, "Skip", "Question 10 of 11").await;
+    app.presses(VENUE, "Skip", "Question 11 of 11").await;
     app.presses(VENUE, "Skip", "Here is your profile").await;
     app.presses(VENUE, "Submit for review", "submitted for review").await;
     for _ in 0..2 {
