@@ -1015,9 +1015,7 @@ pub(crate) fn score_with(
     };
     let Side::Venue { capacity, budget } = venue.side else { return None };
 
-    let genres_asked =
-        GenreSet::new(query.asked_genres()).unwrap_or_else(|_| seeker.genres.clone());
-    let (relation, g_seeker, g_other) = genres_asked.best_relation(&other.genres);
+    let (relation, g_seeker, g_other) = best_relation(&query.asked_genres(), &other.genres);
     if relation == GenreRelation::Unrelated && query.needs_a_common_genre() {
         return None;
     }
@@ -1105,6 +1103,23 @@ pub(crate) fn score_with(
         weak: u8::try_from(weak).unwrap_or(5),
         breakdown,
     })
+}
+
+/// The best relation between any asked genre and any of `other`, with the first pair that
+/// reaches it (as [`GenreSet::best_relation`], for a list of any length).
+fn best_relation(asked: &[GenreId], other: &GenreSet) -> (GenreRelation, GenreId, GenreId) {
+    let theirs = other.ids();
+    let mut best =
+        (GenreRelation::Unrelated, asked.first().copied().unwrap_or(theirs[0]), theirs[0]);
+    for &a in asked {
+        for &b in theirs {
+            let r = a.relation(b);
+            if r < best.0 {
+                best = (r, a, b);
+            }
+        }
+    }
+    best
 }
 
 /// Every candidate scored one by one, sorted best first, then paged: what the index must return.

@@ -329,7 +329,7 @@ fn random_query(rng: &mut StdRng, ids: i64) -> Query {
         q.filters.radius_km = Some(rng.random_range(0..500));
     }
     if rng.random_bool(0.2) {
-        let genres = (0..rng.random_range(1..=3)).map(|_| pick_genre(rng.random_range(0..30)));
+        let genres = (0..rng.random_range(1..=7)).map(|_| pick_genre(rng.random_range(0..30)));
         q.filters.genres =
             Some(GenreFilter { genres: genres.collect(), related: rng.random_bool(0.5) });
     }
@@ -492,4 +492,33 @@ fn audience_and_line_up_count_in_the_score() {
 
 fn genre(slug: &str) -> GenreId {
     GenreId::from_slug(slug).unwrap()
+}
+
+#[test]
+fn a_match_answer_becomes_a_query() {
+    use crate::domain::search::FiltersRead;
+    let read =
+        FiltersRead::parse("2026-12-19 200km jazz et proches max 900 € 100-300 places", today());
+    assert!(read.refused.is_empty(), "{:?}", read.refused);
+    let q =
+        Query::new(venue(1, "rock", 300, (500, 900), PARIS), today()).with_search(&read.filters);
+    assert_eq!(q.dates, Some(vec![NaiveDate::from_ymd_opt(2026, 12, 19).unwrap()]));
+    assert_eq!((q.radius_override, q.filters.radius_km), (Some(200), Some(200)));
+    assert_eq!(q.filters.genres, Some(GenreFilter { genres: vec![genre("jazz")], related: true }));
+    assert_eq!(q.filters.max_fee, Some(900));
+    assert_eq!(q.filters.capacity, Some((100, 300)));
+    assert_eq!(
+        q.active_filters(),
+        [
+            FilterKind::Dates,
+            FilterKind::Radius,
+            FilterKind::Genres,
+            FilterKind::MaxFee,
+            FilterKind::Capacity
+        ]
+    );
+    assert_eq!(q.asked_genres(), [genre("jazz")], "the genre criterion reads the asked genres");
+    let wider = q.without(FilterKind::Radius);
+    assert_eq!((wider.radius_override, wider.filters.radius_km), (None, None));
+    assert_eq!(q.without(FilterKind::Dates).dates, None);
 }
