@@ -3,16 +3,19 @@
 //!
 //! # Layout
 //! Profiles live in buckets keyed by (kind, 1° × 1° grid cell, genre family of their first
-//! genre, band of travel radius), cut into chunks of [`DEFAULT_CHUNK`] slots. A slot is a 48-byte copy of what the score
-//! reads (genres as a 64-bit set, fee or budget, capacity or draw, coordinates, radius); free dates
-//! are a bitmap of 64-day words, days counted from 2020-01-01, in one shared arena. Each chunk
-//! keeps a summary: the union of its genres and dates (with the most days one member has in each
-//! date word) and the extremes of its numbers; distance is bounded by the bucket's grid cell.
+//! genre, band of travel radius), cut into chunks of [`DEFAULT_CHUNK`] slots. A slot is a 48-byte
+//! copy of what the score reads (genres as a 64-bit set, fee or budget, capacity or draw,
+//! coordinates, radius, audience and performers in two bytes); free dates are a bitmap of 64-day
+//! words, days counted from 2020-01-01, in one shared arena. Each chunk keeps a summary: the
+//! union of its genres, dates (with the most days one member has in each date word) and
+//! audiences, and the extremes of its numbers; distance is bounded by the bucket's grid cell.
 //!
 //! # Search
-//! Every criterion is monotonic, so a chunk's summary gives an upper bound of the score any of its
-//! members can reach. Chunks are visited best bound first; a chunk whose bound is below the k-th
-//! best score found so far is never opened, and neither is any later one. Inside a chunk a
+//! Every criterion is monotonic, so a chunk's summary gives an upper bound of the order key
+//! ([`order_key`]: weak criteria, then score) any of its members can reach; a chunk that no
+//! member of could pass the filters or the genre rule is skipped. Chunks are visited best bound
+//! first; a chunk whose bound is below the k-th best key found so far is never opened, and
+//! neither is any later one. Inside a chunk a
 //! candidate's distance (the one costly criterion) is computed only when the other four leave it
 //! a chance. Equal scores are kept in the race (the smaller id wins them), so pruning never changes
 //! the result; the returned breakdowns are computed by the reference [`score`] itself.

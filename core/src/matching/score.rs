@@ -4,10 +4,21 @@
 //!
 //! # Integer arithmetic
 //! Each criterion's value is an integer per mille (0 ..= 1000, [`FULL`]); the fine score is
-//! `Σ weight × value` (0 ..= 100 000 with weights summing to 100) and orders results, ties broken
-//! by the smaller profile id. The shown score is the fine score rounded to 0–100. Integers make the
-//! index and the reference agree bit for bit; the one float, the great-circle distance, is floored
-//! to whole kilometres by one function both call.
+//! `Σ weight × value` (0 ..= 100 000 with weights summing to 100). The shown score is the fine
+//! score rounded to 0–100. Integers make the index and the reference agree bit for bit; the one
+//! float, the great-circle distance, is floored to whole kilometres by one function both call.
+//!
+//! # Order: caveats first, then the score
+//! A criterion under [`WEAK`] (the date criterion: at zero) is a caveat the others cannot hide
+//! (a fee far above the budget, a room far too small, no common date). Results are ordered by
+//! [`order_key`]: fewer weak criteria first, then the fine score, ties to the smaller profile id.
+//! One integer, so the index's bounds stay exact: a chunk's bounds never count more weak
+//! criteria than any of its members has.
+//!
+//! # Filters and the genre rule
+//! [`Filters`] leave out what fails them before anything is scored; named dates
+//! ([`Query::dates`]) are a filter too. No genre in common leaves a profile out unless the query
+//! asks for any genre (then it is no caveat either) or names its genres.
 //!
 //! # Default weights (`genre=30,date=25,budget=20,location=15,capacity=10`)
 //! - **genre 30**: artistic fit is what a programmer reads first; a perfect date with the wrong
@@ -22,9 +33,10 @@
 //! Configuration overrides them with [`Weights::parse`].
 //!
 //! # The criteria (each monotonic in what it measures)
-//! - **genre** — the best relation between any genre of one side and any of the other, through
-//!   the taxonomy: same genre 1.0, parent or child ("indie rock ⊂ rock") 0.9, siblings (same
-//!   family) 0.5, unrelated 0.
+//! - **genre** — the best relation between any genre asked (the seeker's, or those the query
+//!   filters on) and any of the other's, through the taxonomy: same genre 1.0, parent or child
+//!   ("indie rock ⊂ rock": a kind of) 0.9, siblings (same family) 0.5, unrelated 0; times the
+//!   audience fit of the show and the room ([`Audience::fit`]; full when either is not said).
 //! - **date** — the share of the asked dates on which the candidate is free too:
 //!   `shared / asked`, floored to per mille. The asked dates are the query's named dates (naming a
 //!   date says the seeker is free then; no shared date means no match), else the seeker's own free
@@ -42,7 +54,8 @@
 //! - **capacity** — the venue's capacity `c` against the artist's draw range `[lo, hi]`: full
 //!   inside; outside, with the ratio gap `x = c / hi − 1` above or `x = lo / c − 1` below, the
 //!   value is `1 / (1 + x²)`: a room twice the top of the draw, or half its bottom, gives 0.5 (a
-//!   log-symmetric fall-off, without logarithms).
+//!   log-symmetric fall-off, without logarithms). The lower of that and the line-up's value
+//!   ([`lineup_value`]: [`SEATS_PER_PERFORMER`] places per performer on stage).
 
 use std::fmt;
 
