@@ -1,5 +1,6 @@
 //! Matching at market scale: generates N realistic profiles, builds the index, times top-10
-//! queries with and without named dates, and runs the same query as plain SQL in PostgreSQL.
+//! queries with and without named dates and with the filters a person sets (distance, genres,
+//! fee ceiling, capacity), and runs the same query as plain SQL in PostgreSQL.
 //!
 //! `BENCH_SIZES` (default "10000,100000,1000000") lists the N; `TEST_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`) is where the SQL baseline runs, in its own schema
@@ -12,13 +13,14 @@ use std::time::{Duration, Instant};
 
 use chrono::{Days, NaiveDate};
 use flowstage_core::domain::ProfileId;
+use flowstage_core::domain::audience::Audience;
 use flowstage_core::domain::genre::{GenreId, GenreRelation, GenreSet};
 use flowstage_core::domain::places;
 use flowstage_core::domain::values::{
     AudienceRange, BudgetRange, Capacity, DateSet, Fee, TravelRadius,
 };
 use flowstage_core::matching::{
-    Candidate, DateBasis, MatchIndex, Query, Side, Weights, brute_force,
+    Candidate, DateBasis, GenreFilter, MatchIndex, Query, Side, Weights, brute_force,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -26,8 +28,18 @@ use sqlx::{Connection, PgConnection, Row};
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
+/// The kinds of query timed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Plain,
+    /// One to three named dates.
+    Dates,
+    /// Distance, genres, fee ceiling and capacity range set.
+    Filters,
+}
+
 /// Bump when the generator changes, so the stored SQL copy is reloaded.
-const GENERATOR: i64 = 3;
+const GENERATOR: i64 = 4;
 const SEED: u64 = 20_261_124;
 const QUERIES: usize = 1_000;
 
@@ -95,11 +107,32 @@ fn main() -> Res<()> {
         eprintln!("N={n}: index of {} built in {build:.1?}", index.len());
 
         let approved: Vec<&Candidate> = candidates.iter().filter(|c| c.approved).collect();
-        let queries_for = |named: bool, rng: &mut StdRng, count: usize| -> Vec<Query> {
+        let queries_for = |case: Case, rng: &mut StdRng, count: usize| -> Vec<Query> {
+            let named = case == Case::Dates;
             (0..count)
                 .map(|_| {
                     let seeker = approved[rng.random_range(0..approved.len())].clone();
                     let mut q = Query::new(seeker, today());
+                    if case == Case::Filters {
+                        // What a person sets in /match: a distance, their genres and the
+                        // related ones, a ceiling and a size around their own.
+                        let f = &mut q.filters;
+                        f.radius_km = Some([100, 200, 300, 500][rng.random_range(0..4)]);
+                        f.genres = Some(GenreFilter {
+                            genres: q.seeker.genres.ids().to_vec(),
+                            related: rng.random_bool(0.5),
+                        });
+                        match q.seeker.side {
+                            Side::Venue { capacity, budget } => {
+                                f.max_fee = Some(budget.max().euros());
+                                let c = capacity.people();
+                                f.capacity = Some((c / 2, c.saturating_mul(2)));
+                            }
+                            Side::Artist { draw, .. } => {
+                                f.capacity = Some((draw.min().people(), draw.max().people()));
+                            }
+                        }
+                    }
                     if named {
                         let own: Vec<NaiveDate> = q.seeker.dates.dates().iter().copied().collect();
                         let k = rng.random_range(1..=3);
@@ -121,8 +154,10 @@ fn main() -> Res<()> {
             rt.block_on(load(conn, n, &candidates))?;
         }
 
-        for (label, named) in [("no dates", false), ("1-3 dates", true)] {
-            let queries = queries_for(named, &mut rng, QUERIES);
+        for (label, case) in
+            [("no dates", Case::Plain), ("1-3 dates", Case::Dates), ("filters", Case::Filters)]
+        {
+            let queries = queries_for(case, &mut rng, QUERIES);
             // A warm-up pass, as a long-running process would be.
             for q in queries.iter().take(50) {
                 std::hint::black_box(index.search(q));
@@ -151,8 +186,14 @@ fn main() -> Res<()> {
                     let t = Instant::now();
                     let rows = rt.block_on(sql_top10(conn, q))?;
                     sql_times.push(t.elapsed());
-                    let ours: Vec<(i64, i64)> =
-                        index.search(q).iter().map(|m| (m.profile.0, i64::from(m.fine))).collect();
+                    let ours: Vec<(i64, i64)> = index
+                        .search(q)
+                        .iter()
+                        .map(|m| {
+                            let rank = i64::from(5 - m.weak) * 2_000_000 + i64::from(m.fine);
+                            (m.profile.0, rank)
+                        })
+                        .collect();
                     agree += usize::from(rows == ours);
                 }
                 let (s50, s99) = percentiles(&mut sql_times);
@@ -318,6 +359,7 @@ impl World {
                     draw: AudienceRange::try_from((lo, hi.min(100_000)))
                         .unwrap_or_else(|_| unreachable!()),
                     radius: TravelRadius::try_from(radius).unwrap_or_else(|_| unreachable!()),
+                    performers: rng.random_bool(0.8).then(|| rng.random_range(1..=14)),
                 },
                 rng.random_range(10..60),
             )
@@ -332,6 +374,9 @@ impl World {
             lon,
             side,
             dates: DateSet::from_stored(dates),
+            audience: rng
+                .random_bool(0.8)
+                .then(|| Audience::ALL[rng.random_range(0..Audience::ALL.len())]),
         }
     }
 }
@@ -365,7 +410,9 @@ async fn load(conn: &mut PgConnection, n: usize, candidates: &[Candidate]) -> Re
                 lon real NOT NULL,
                 fee integer, negotiable boolean, draw_min integer, draw_max integer, radius integer,
                 capacity integer, budget_min integer, budget_max integer,
-                dates date[] NOT NULL
+                dates date[] NOT NULL,
+                audience smallint NOT NULL,
+                performers smallint NOT NULL
             )",
         ] {
             sqlx::query(stmt).execute(&mut *conn).await?;
@@ -378,7 +425,7 @@ async fn load(conn: &mut PgConnection, n: usize, candidates: &[Candidate]) -> Re
                 c.genres.ids().iter().map(|g| g.index().to_string()).collect();
             let dates: Vec<String> = c.dates.dates().iter().map(ToString::to_string).collect();
             let (kind, cols) = match c.side {
-                Side::Artist { fee, negotiable, draw, radius } => (
+                Side::Artist { fee, negotiable, draw, radius, .. } => (
                     "artist",
                     format!(
                         "{}\t{}\t{}\t{}\t{}\t\\N\t\\N\t\\N",
@@ -399,15 +446,20 @@ async fn load(conn: &mut PgConnection, n: usize, candidates: &[Candidate]) -> Re
                     ),
                 ),
             };
+            let performers = match c.side {
+                Side::Artist { performers, .. } => performers.unwrap_or(0),
+                Side::Venue { .. } => 0,
+            };
             let _ = writeln!(
                 buf,
-                "{}\t{kind}\t{}\t{{{}}}\t{}\t{}\t{cols}\t{{{}}}",
+                "{}\t{kind}\t{}\t{{{}}}\t{}\t{}\t{cols}\t{{{}}}\t{}\t{performers}",
                 c.id.0,
                 c.approved,
                 genres.join(","),
                 c.lat,
                 c.lon,
-                dates.join(",")
+                dates.join(","),
+                audience_code(c.audience)
             );
             if buf.len() > 1 << 20 {
                 copy.send(buf.as_bytes()).await?;
@@ -437,12 +489,14 @@ async fn load(conn: &mut PgConnection, n: usize, candidates: &[Candidate]) -> Re
     Ok(())
 }
 
-/// The same score, in SQL: integer arithmetic written out as the score module documents it.
+/// The same ranking, in SQL: integer arithmetic written out as the score module documents it —
+/// filters, the genre rule, audience and line-up, weak criteria first.
 const SQL: &str = "
 WITH c AS (
   SELECT p.id,
     CASE WHEN p.genres && $1 THEN 1000 WHEN p.genres && $2 THEN 900
-         WHEN p.genres && $3 THEN 500 ELSE 0 END AS genre,
+         WHEN p.genres && $3 THEN 500 ELSE 0 END AS relation,
+    ($20::int[])[p.audience + 1]::bigint AS fit,
     (SELECT count(*) FROM unnest(p.dates) d WHERE d = ANY($4)) AS shared,
     CASE WHEN $7 = 'artist' THEN p.fee ELSE $9 END::bigint AS fee,
     CASE WHEN $7 = 'artist' THEN p.negotiable ELSE $10 END AS negotiable,
@@ -450,45 +504,62 @@ WITH c AS (
     CASE WHEN $7 = 'artist' THEN $14 ELSE p.capacity END::bigint AS capacity,
     CASE WHEN $7 = 'artist' THEN p.draw_min ELSE $11 END::bigint AS draw_min,
     CASE WHEN $7 = 'artist' THEN p.draw_max ELSE $12 END::bigint AS draw_max,
+    CASE WHEN $7 = 'artist' THEN p.performers ELSE $21 END::bigint AS performers,
     COALESCE($15, CASE WHEN $7 = 'artist' THEN p.radius ELSE $16 END)::bigint AS radius,
     sin((radians(p.lat::float8) - radians($17::float8)) / 2) AS sdp,
     sin(radians(p.lon::float8 - $18::float8) / 2) AS sdl,
     cos(radians($17::float8)) * cos(radians(p.lat::float8)) AS cc
   FROM bench_matching.profiles p
   WHERE p.kind = $7 AND p.approved AND p.id <> $8 AND (NOT $6 OR p.dates && $4)
+    AND ($19 OR p.genres && ($1 || $2 || $3))
+    AND ($23::smallint[] IS NULL OR p.genres && $23)
+    AND ($24::int IS NULL OR CASE WHEN $7 = 'artist' THEN p.fee ELSE p.budget_max END <= $24)
+    AND ($25::int IS NULL OR CASE WHEN $7 = 'artist' THEN p.draw_min <= $26 AND p.draw_max >= $25
+                                  ELSE p.capacity BETWEEN $25 AND $26 END)
 ), g AS (
-  SELECT id, genre, shared, fee, negotiable, budget_max, capacity, draw_min, draw_max, radius,
+  SELECT id, relation * fit / 1000 AS genre, fit, shared, fee, negotiable, budget_max, capacity,
+    draw_min, draw_max, performers, radius,
     floor(2 * 6371.0::float8 * asin(least(sqrt(sdp * sdp + cc * (sdl * sdl)), 1)))::bigint AS km
   FROM c
 ), x AS (
-  SELECT id, genre, shared, fee, budget_max, capacity, draw_min, draw_max, radius, km,
+  SELECT id, genre, fit, shared, fee, budget_max, capacity, draw_min, draw_max, radius, km,
     CASE WHEN negotiable THEN 500 ELSE 250 END::bigint AS t,
     least(greatest(fee - budget_max, 0) * 1000 / greatest(budget_max, 1), 1000000000) AS o,
     25 + radius / 2 AS s,
     least(greatest(km - radius, 0), 1000000000) AS e,
     least(CASE WHEN capacity > draw_max THEN (capacity - draw_max) * 1000 / greatest(draw_max, 1)
                WHEN capacity < draw_min THEN (draw_min - capacity) * 1000 / greatest(capacity, 1)
-               ELSE 0 END, 1000000000) AS gap
+               ELSE 0 END, 1000000000) AS gap,
+    least(CASE WHEN capacity >= performers * 15 THEN 0
+               ELSE (performers * 15 - capacity) * 1000 / greatest(capacity, 1) END,
+          1000000000) AS short
   FROM g
+  WHERE $22::int IS NULL OR km <= $22
 ), v AS (
-  SELECT id, genre,
+  SELECT id, genre, fit,
     CASE WHEN $5 = 0 THEN 0 ELSE least(shared, $5) * 1000 / $5 END AS date,
     CASE WHEN fee <= budget_max THEN 1000 ELSE 1000 * t * t / greatest(t * t + o * o, 1) END AS budget,
     CASE WHEN km <= radius THEN 1000 ELSE 1000 * s * s / greatest(s * s + e * e, 1) END AS location,
-    CASE WHEN capacity BETWEEN draw_min AND draw_max THEN 1000
-         ELSE 1000000000 / (1000000 + gap * gap) END AS capacity
+    least(CASE WHEN capacity BETWEEN draw_min AND draw_max THEN 1000
+               ELSE 1000000000 / (1000000 + gap * gap) END,
+          CASE WHEN short = 0 THEN 1000 ELSE 250000000 / (250000 + short * short) END) AS capacity
   FROM x
+), w AS (
+  SELECT id, (30 * genre + 25 * date + 20 * budget + 15 * location + 10 * capacity)::bigint AS fine,
+    ((CASE WHEN $27 THEN fit ELSE genre END) < 250)::int + (date = 0)::int + (budget < 250)::int
+      + (location < 250)::int + (capacity < 250)::int AS weak
+  FROM v
 )
-SELECT id, (30 * genre + 25 * date + 20 * budget + 15 * location + 10 * capacity)::bigint AS fine
-FROM v
-ORDER BY fine DESC, id
+SELECT id, (5 - weak) * 2000000 + fine AS rank
+FROM w
+ORDER BY rank DESC, id
 LIMIT 10";
 
 /// Runs the SQL version of a query; the seeker's genre neighbourhoods and asked dates are
 /// worked out in the application, as a team would.
 async fn sql_top10(conn: &mut PgConnection, q: &Query) -> Res<Vec<(i64, i64)>> {
     let s = &q.seeker;
-    let mine: Vec<GenreId> = s.genres.ids().to_vec();
+    let mine: Vec<GenreId> = q.asked_genres();
     let related = |rel: GenreRelation| -> Vec<i16> {
         GenreId::all()
             .filter(|g| mine.iter().any(|m| m.relation(*g) == rel))
@@ -497,21 +568,43 @@ async fn sql_top10(conn: &mut PgConnection, q: &Query) -> Res<Vec<(i64, i64)>> {
     };
     let asked = q.asked_days();
     let named = asked.basis == DateBasis::Named;
-    let (kind, fee, negotiable, draw_min, draw_max, radius, budget_max, capacity) = match s.side {
-        Side::Venue { capacity, budget } => {
-            ("artist", 0, false, 0, 0, 0, budget.max().euros(), capacity.people())
-        }
-        Side::Artist { fee, negotiable, draw, radius } => (
-            "venue",
-            fee.euros(),
-            negotiable,
-            draw.min().people(),
-            draw.max().people(),
-            radius.km(),
-            0,
-            0,
-        ),
-    };
+    let (kind, fee, negotiable, draw_min, draw_max, radius, budget_max, capacity, performers) =
+        match s.side {
+            Side::Venue { capacity, budget } => {
+                ("artist", 0, false, 0, 0, 0, budget.max().euros(), capacity.people(), 0)
+            }
+            Side::Artist { fee, negotiable, draw, radius, performers } => (
+                "venue",
+                fee.euros(),
+                negotiable,
+                draw.min().people(),
+                draw.max().people(),
+                radius.km(),
+                0,
+                0,
+                performers.unwrap_or(0),
+            ),
+        };
+    // The audience fit for each stored code, 1-based in SQL.
+    let fit: Vec<i32> = (0..10u8)
+        .map(|code| {
+            let other = audience_of(code);
+            let v = if kind == "venue" {
+                flowstage_core::matching::score::audience_value(s.audience, other)
+            } else {
+                flowstage_core::matching::score::audience_value(other, s.audience)
+            };
+            i32::try_from(v).unwrap_or(0)
+        })
+        .collect();
+    let f = &q.filters;
+    let allowed: Option<Vec<i16>> = f.genres.as_ref().map(|g| {
+        let loosest = g.loosest();
+        GenreId::all()
+            .filter(|x| g.genres.iter().any(|a| a.relation(*x) <= loosest))
+            .filter_map(|x| i16::try_from(x.index()).ok())
+            .collect()
+    });
     let as_i32 = |x: u32| i32::try_from(x).unwrap_or(i32::MAX);
     let rows = sqlx::query(SQL)
         .bind(related(GenreRelation::Same))
@@ -532,7 +625,27 @@ async fn sql_top10(conn: &mut PgConnection, q: &Query) -> Res<Vec<(i64, i64)>> {
         .bind(i32::from(radius))
         .bind(s.lat)
         .bind(s.lon)
+        .bind(!q.needs_a_common_genre())
+        .bind(fit)
+        .bind(as_i32(u32::from(performers)))
+        .bind(f.radius_km.map(i32::from))
+        .bind(allowed)
+        .bind(f.max_fee.map(as_i32))
+        .bind(f.capacity.map(|c| as_i32(c.0)))
+        .bind(f.capacity.map(|c| as_i32(c.1)))
+        .bind(f.any_genre)
         .fetch_all(&mut *conn)
         .await?;
     Ok(rows.iter().map(|r| (r.get::<i64, _>(0), r.get::<i64, _>(1))).collect())
+}
+
+/// The audience as the SQL copy stores it: 0 when not said, else 1 + its place in
+/// `Audience::ALL` (the index's own code).
+fn audience_code(a: Option<Audience>) -> u8 {
+    a.and_then(|a| Audience::ALL.iter().position(|x| *x == a))
+        .map_or(0, |i| u8::try_from(i + 1).unwrap_or(0))
+}
+
+fn audience_of(code: u8) -> Option<Audience> {
+    Audience::ALL.get(usize::from(code.checked_sub(1)?)).copied()
 }

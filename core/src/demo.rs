@@ -6,9 +6,11 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use crate::domain::Lang;
 use crate::domain::account::{Identity, Platform};
+use crate::domain::audience::Audience;
 use crate::domain::genre::GenreSet;
 use crate::domain::places::{City, Country};
 use crate::domain::profile::{Artist, ProfileDetails, ProfileStatus, Venue};
+use crate::domain::terms::Lineup;
 use crate::domain::values::{
     Address, AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, LicenceNumber, Links,
     LongText, Name, TravelRadius,
@@ -64,6 +66,55 @@ const ARTISTS: &[ArtistRow] = &[
     ("Reggae Révolution", "reggae, world", 1_300, true, (200, 800), 10, 700, "Roots reggae alpin, sound system et cuivres."),
     ("Les Petites Oreilles", "kids, chanson", 600, true, (80, 250), 17, 400, "Concerts jeune public, chansons à gestes et contes."),
     ("Mistral Gagnant", "french-pop, indie-pop", 15_000, false, (2_000, 6_000), 2, 1_200, "Tête d'affiche pop, trois disques d'or."),
+];
+
+/// Each demo artist's line-up (performers, crew) and audience code (`Audience::from_code`), in
+/// the order of [`ARTISTS`].
+const ARTIST_FACTS: [(u16, u16, &str); 20] = [
+    (4, 1, "all-standing"),   // Les Gros Bras
+    (3, 0, "all-seated"),     // Zazou Manouche
+    (2, 1, "all-standing"),   // Nadia K.
+    (3, 2, "all-standing"),   // Aurore Boréale
+    (3, 0, "all-seated"),     // Trio Garonne
+    (4, 0, "all-standing"),   // Kreiz Breizh (fest-noz: people dance)
+    (2, 1, "adult-standing"), // Basse Fréquence
+    (2, 1, "all-seated"),     // Les Soeurs Lumière
+    (10, 2, "all-standing"),  // Wax Tailors Club
+    (4, 1, "all-standing"),   // Metal Urbain Moderne
+    (12, 2, "all-standing"),  // Afro Lyon Orchestra
+    (2, 0, "all-either"),     // Duo Sirocco
+    (3, 0, "all-either"),     // Les Cordes Sensibles
+    (3, 0, "adult-standing"), // Punk à Chiens
+    (5, 0, "all-seated"),     // Éléonore Bebop Quintet
+    (1, 0, "adult-standing"), // DJ Croissant
+    (18, 2, "all-seated"),    // Orchestre Baroque de Dijon
+    (7, 1, "all-standing"),   // Reggae Révolution
+    (2, 0, "young-seated"),   // Les Petites Oreilles
+    (6, 6, "all-standing"),   // Mistral Gagnant
+];
+
+/// Each demo venue's audience code, in the order of [`VENUES`].
+const VENUE_AUDIENCES: [&str; 20] = [
+    "adult-either",   // Le Périscope
+    "all-standing",   // Le Transbordeur
+    "all-either",     // La Cigale
+    "adult-standing", // Le Petit Bain
+    "all-seated",     // Le Cri du Port
+    "all-standing",   // Le Bikini
+    "all-either",     // Le Lieu Unique
+    "all-either",     // Le Rocher de Palmer
+    "all-standing",   // L'Aéronef
+    "adult-standing", // L'Ubu
+    "all-standing",   // La Laiterie
+    "adult-either",   // Le Jam
+    "all-standing",   // La Belle Électrique
+    "all-standing",   // Le Fil
+    "all-standing",   // La Coopérative de Mai
+    "adult-seated",   // Café-concert Le Quai
+    "all-standing",   // La Carène
+    "all-standing",   // Festival des Nuits de Tours
+    "all-seated",     // Salle Pleyel Angers
+    "adult-standing", // Le Cylindre
 ];
 
 /// name, city index, address, capacity, genres, budget, licence, slots
@@ -168,6 +219,52 @@ fn venue(i: usize) -> Result<ProfileDetails> {
     }))
 }
 
+/// One demo profile as matching and the ranking evaluation read it, before it is stored.
+#[derive(Debug, Clone)]
+pub struct DemoProfile {
+    pub details: ProfileDetails,
+    pub dates: DateSet,
+    pub lineup: Option<Lineup>,
+    pub audience: Option<Audience>,
+}
+
+fn artist_facts(i: usize) -> Result<(Lineup, Audience)> {
+    let (performers, crew, audience) = ARTIST_FACTS[i];
+    Ok((
+        Lineup::new(performers, crew).map_err(bad("demo line-up"))?,
+        Audience::from_code(audience)
+            .ok_or_else(|| StoreError::corrupt("demo audience", audience))?,
+    ))
+}
+
+fn venue_audience(i: usize) -> Result<Audience> {
+    let code = VENUE_AUDIENCES[i];
+    Audience::from_code(code).ok_or_else(|| StoreError::corrupt("demo audience", code))
+}
+
+/// The demo set as it is loaded on `today`: artists first, then venues, in [`seed`]'s order.
+pub fn catalogue(today: NaiveDate) -> Result<Vec<DemoProfile>> {
+    let mut out = Vec::new();
+    for i in 0..ARTISTS.len() {
+        let (lineup, audience) = artist_facts(i)?;
+        out.push(DemoProfile {
+            details: artist(i)?,
+            dates: free_dates(today, i, false),
+            lineup: Some(lineup),
+            audience: Some(audience),
+        });
+    }
+    for i in 0..VENUES.len() {
+        out.push(DemoProfile {
+            details: venue(i)?,
+            dates: free_dates(today, i, true),
+            lineup: None,
+            audience: Some(venue_audience(i)?),
+        });
+    }
+    Ok(out)
+}
+
 /// The local identity that owns demo profile `i` of a kind.
 #[must_use]
 pub fn demo_identity(kind: &str, i: usize) -> Identity {
@@ -215,6 +312,13 @@ pub async fn seed(store: &Store) -> Result<usize> {
                     &ProfileStatus::Pending,
                 )
                 .await?;
+            if kind == "artist" {
+                let (lineup, audience) = artist_facts(i)?;
+                store.save_lineup(profile.id, lineup).await?;
+                store.set_audience(profile.id, Some(audience)).await?;
+            } else {
+                store.set_audience(profile.id, Some(venue_audience(i)?)).await?;
+            }
             store.set_profile_status(profile.id, &ProfileStatus::Approved, None).await?;
             created += 1;
         }
@@ -241,6 +345,8 @@ mod tests {
             venue(i).unwrap();
         }
         assert_eq!(sizes(), (20, 20));
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        assert_eq!(catalogue(today).unwrap().len(), 40);
         let fees: Vec<u32> = ARTISTS.iter().map(|a| a.2).collect();
         assert!(fees.iter().min() >= Some(&300) && fees.iter().max() <= Some(&15_000));
         let caps: Vec<u32> = VENUES.iter().map(|v| v.3).collect();

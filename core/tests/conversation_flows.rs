@@ -113,6 +113,15 @@ fn admins_review_and_owners_are_told(h: &mut Harness) {
         > [Passer]
         > [Passer]
         > [Passer]
+        Combien êtes-vous sur la route ?
+        > une chanteuse
+        Écrivez le nombre d'artistes sur scène
+        > 1 + 0
+        Pour quel public jouez-vous ?
+        [Tout public, assis] [Tout public, debout]
+        > [Tout public, assis]
+        Équipe : 1 sur scène, 0 en équipe
+        Public : Tout public, assis
         > [Envoyer pour validation]
         envoyé pour validation
     ",
@@ -210,7 +219,7 @@ fn matching_pages_details_favourites_and_refining(h: &mut Harness) {
         &mut c,
         "
         > /match
-        Results (page 1 of 4, 20 profiles)
+        Results (page 1 of 3, 12 profiles)
         No filter: 🔎 Filters narrows by dates, distance, genre, fee or capacity.
         1.
         /100
@@ -218,7 +227,7 @@ fn matching_pages_details_favourites_and_refining(h: &mut Harness) {
         [Next ▶]
         [🔎 Filters] [📅 Dates] [📍 Radius] [🔔 Alert me]
         > [Next]
-        Results (page 2 of 4
+        Results (page 2 of 3
         6.
         [◀ Previous]
         > [6. ]
@@ -234,7 +243,7 @@ fn matching_pages_details_favourites_and_refining(h: &mut Harness) {
         Score:
         [✉️ Propose a date] [☆ Remove from favourites] [◀ Results]
         > [◀ Results]
-        Results (page 2 of 4
+        Results (page 2 of 3
         ⭐ —
         > [Dates]
         For which dates?
@@ -253,6 +262,7 @@ fn matching_pages_details_favourites_and_refining(h: &mut Harness) {
         whole number of kilometres
         > 50
         Filters: 📅 Sat 5 Dec 2026 · 📍 within 50 km
+        !beyond the 50 km radius
         [✖ 📅 Sat 5 Dec 2026] [✖ 📍 within 50 km]
         > /favorites
         Your favourites:
@@ -769,6 +779,8 @@ fn a_profile_under_review_can_search_but_not_propose(h: &mut Harness) {
         > Lyon
         > 100
         > 2026-12-05
+        > [Skip]
+        > [Skip]
         > [Skip]
         > [Skip]
         > [Skip]

@@ -45,7 +45,7 @@ fn artist_wizard_refuses_each_bad_answer_in_french(h: &mut Harness) {
         Vous êtes plutôt
         > [Artiste]
         Créons votre profil d'artiste
-        Question 1 sur 11
+        Question 1 sur 13
         Quel est le nom
         [◀ Retour] [✖ Annuler]
     ",
@@ -85,7 +85,7 @@ fn artist_wizard_refuses_each_bad_answer_in_french(h: &mut Harness) {
         "
         > ana@@example
         Ce n'est pas une adresse email ; écrivez-la comme nom@exemple.fr
-        Question 11 sur 11
+        Question 11 sur 13
     ",
     );
     assert_eq!(h.mode(&c), before);
@@ -94,6 +94,15 @@ fn artist_wizard_refuses_each_bad_answer_in_french(h: &mut Harness) {
         &mut c,
         "
         > ana@example.fr
+        Question 12 sur 13
+        > vingt musiciens, trois techniciens, un chauffeur
+        Écrivez le nombre d'artistes sur scène puis celui de l'équipe
+        Question 12 sur 13
+        > 4 + 1
+        Question 13 sur 13
+        > pour tout le monde
+        Dites pour qui est le spectacle
+        > tout public, debout
         Voici votre profil
         Nom : Les Gros Sons
         Genres : Rock indé, Punk
@@ -105,6 +114,8 @@ fn artist_wizard_refuses_each_bad_answer_in_french(h: &mut Harness) {
         Présentation : Rock lyonnais.
         Liens : https://example.fr
         Email : ana@example.fr
+        Équipe : 4 sur scène, 1 en équipe
+        Public : Tout public, debout
         [Modifier : Cachet]
         [✅ Envoyer pour validation]
         > [Modifier : Cachet]
@@ -134,7 +145,7 @@ fn venue_wizard_refuses_each_bad_answer_in_english(h: &mut Harness) {
         "
         > [Venue]
         Let's create your venue's profile
-        Question 1 of 10
+        Question 1 of 11
     ",
     );
     refuse_then_accept(h, &mut c, " \n ", "cannot be empty", "Le Petit Club");
@@ -171,12 +182,18 @@ fn venue_wizard_refuses_each_bad_answer_in_english(h: &mut Harness) {
         > booking@@club
         That is not an email address
         > [Skip]
+        Question 11 of 11
+        [All ages, seated]
+        > everyone
+        Say who the show is for
+        > [Adults, standing]
         Here is your profile
         Name: Le Petit Club
         City: Lyon
         Capacity: 250
         Genres: Jazz, Blues
         Email: —
+        Audience: Adults, standing
         [✅ Submit for review]
         > [Submit for review]
         Le Petit Club is submitted for review
@@ -193,12 +210,12 @@ fn back_keeps_answers_and_cancel_saves_nothing(h: &mut Harness) {
         "
         > [Artiste]
         > Béa
-        Question 2 sur 11
+        Question 2 sur 13
         > [Retour]
-        Question 1 sur 11
+        Question 1 sur 13
         Réponse actuelle : Béa
         > Béatrice
-        Question 2 sur 11
+        Question 2 sur 13
         > [Rock ›]
         [Rock] [Rock indé] [Punk]
         [« Familles]
@@ -210,9 +227,9 @@ fn back_keeps_answers_and_cancel_saves_nothing(h: &mut Harness) {
         > [Jazz manouche]
         Choisis : Punk, Jazz manouche
         > [Terminé]
-        Question 3 sur 11
+        Question 3 sur 13
         > [Retour]
-        Question 2 sur 11
+        Question 2 sur 13
         Choisis : Punk, Jazz manouche
         > [Annuler]
         Abandonner ce profil ?
@@ -232,7 +249,7 @@ fn back_keeps_answers_and_cancel_saves_nothing(h: &mut Harness) {
         > /start
         Vous êtes plutôt
         > [Lieu]
-        Question 1 sur 10
+        Question 1 sur 11
         > [Retour]
         Vous êtes plutôt
     ",
@@ -253,16 +270,16 @@ fn the_genre_picker_searches_and_caps_at_five(h: &mut Harness) {
         > [Gypsy jazz]
         Chosen: Gypsy jazz
         > [Done]
-        Question 3 of 11
+        Question 3 of 13
         > [Back]
         > rock, punk, metal, jazz, blues
         At most 5 genres: untick one
-        Question 2 of 11
+        Question 2 of 13
         > [Done]
-        Question 3 of 11
+        Question 3 of 13
         > [Back]
         > [Done]
-        Question 3 of 11
+        Question 3 of 13
     ",
     );
     let empty = h.consented("hal", Lang::En);
@@ -275,7 +292,7 @@ fn the_genre_picker_searches_and_caps_at_five(h: &mut Harness) {
         > Hal
         > [Done]
         Choose at least one genre
-        Question 2 of 11
+        Question 2 of 13
     ",
     );
 }
@@ -290,7 +307,7 @@ fn a_restart_mid_wizard_continues_at_the_same_question(h: &mut Harness) {
         > Rita
         > chanson
         > 600
-        Question 4 sur 11
+        Question 4 sur 13
     ",
     );
     let before = h.state(&c);
@@ -301,20 +318,20 @@ fn a_restart_mid_wizard_continues_at_the_same_question(h: &mut Harness) {
         &mut again,
         "
         > /start
-        Question 4 sur 11
+        Question 4 sur 13
         Ce cachet est-il négociable
     ",
     );
     assert_eq!(h.state(&again).mode, before.mode);
     h.restart();
     let said = h.send(&mut again, Incoming::Open);
-    assert!(said.contains("Bon retour") && said.contains("Question 4 sur 11"), "{said}");
+    assert!(said.contains("Bon retour") && said.contains("Question 4 sur 13"), "{said}");
     check(
         h,
         &mut again,
         "
         > non
-        Question 5 sur 11
+        Question 5 sur 13
     ",
     );
 }
@@ -329,16 +346,16 @@ fn commands_wait_while_a_wizard_runs(h: &mut Harness) {
         > Walt
         > /match
         Finish this profile first, or cancel it
-        Question 2 of 11
+        Question 2 of 13
         > /help
         To begin
-        Question 2 of 11
+        Question 2 of 13
         > /mydata
-        Question 2 of 11
+        Question 2 of 13
         > /cancel
         Abandon this profile?
         > /cancel
-        Question 2 of 11
+        Question 2 of 13
         > /cancel
         > [Yes, set it aside]
         Profile set aside
@@ -361,6 +378,7 @@ fn a_stale_button_is_never_acted_on_twice(h: &mut Harness) {
         > rock
         > 500-900
         > 2026-12-05
+        > [Skip]
         > [Skip]
         > [Skip]
         > [Skip]
@@ -426,12 +444,12 @@ fn profile_shows_edits_and_adds(h: &mut Harness) {
         Eve Band
         > [Add an artist]
         Let us resume your profile
-        Question 2 of 11
+        Question 2 of 13
         > [Back]
         Current answer: Eve Solo
         > [Cancel]
         > [No, go on]
-        Question 1 of 11
+        Question 1 of 13
         > /cancel
         Abandon this profile?
         > [Yes, set it aside]
@@ -457,7 +475,7 @@ fn a_shared_location_answers_the_city_question(h: &mut Harness) {
         > 500
         > yes
         > 100-300
-        Question 6 of 11
+        Question 6 of 13
     ",
     );
     let before = h.mode(&c);
@@ -467,7 +485,7 @@ fn a_shared_location_answers_the_city_question(h: &mut Harness) {
     let bad = h.send(&mut c, Incoming::Location { lat: 91.0, lon: 0.0 });
     assert!(bad.contains("That location is not valid"), "{bad}");
     let near = h.send(&mut c, Incoming::Location { lat: 45.764, lon: 4.8357 });
-    assert!(near.contains("Question 7 of 11"), "{near}");
+    assert!(near.contains("Question 7 of 13"), "{near}");
     let elsewhere = h.send(&mut c, Incoming::Location { lat: 45.764, lon: 4.8357 });
     assert!(elsewhere.contains("I do not need it here"), "{elsewhere}");
     check(
@@ -506,7 +524,7 @@ fn events_of_one_account_are_applied_in_order(h: &mut Harness) {
         > /start
         Are you
         > [Artist]
-        Question 1 of 11
+        Question 1 of 13
     ",
     );
 }

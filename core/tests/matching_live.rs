@@ -43,7 +43,7 @@ impl Two {
     }
 }
 
-on_both_backends!(Two; another_instances_changes_show_after_a_refresh, saved_searches_alert_once_per_profile);
+on_both_backends!(Two; another_instances_changes_show_after_a_refresh, saved_searches_alert_once_per_profile, another_instances_bookings_show_after_a_refresh);
 
 fn dates() -> DateSet {
     let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
@@ -173,4 +173,40 @@ async fn saved_searches_alert_once_per_profile(t: &Two) {
     assert!(!t.a.unfollow_search(venue_owner, id).await.unwrap());
     assert!(t.a.followed_searches(venue_owner).await.unwrap().is_empty());
     assert_eq!(t.a.saved_searches(venue_owner).await.unwrap().len(), 2);
+}
+
+/// A booking made on instance A takes the venue's date out of B's index at B's next refresh; its
+/// cancellation brings the date back.
+async fn another_instances_bookings_show_after_a_refresh(t: &Two) {
+    use flowstage_core::booking::BookingService;
+    use flowstage_core::config::Rules;
+    use flowstage_core::domain::proposal::{Deal, ShowTimes, Terms};
+    let venue_owner = owner(&t.a, "venue").await;
+    let v = approve(&t.a, venue_owner, &venue()).await;
+    let musician = owner(&t.a, "artist").await;
+    let ar = approve(&t.a, musician, &artist("Zazou Manouche", "Lyon")).await;
+    let rival = approve(&t.a, musician, &artist("Trio Garonne", "Lyon")).await;
+    let live =
+        LiveIndex::load(t.b.clone(), Weights::default(), Duration::from_secs(3600)).await.unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+    let q = query_for(&t.b, ar).await.on_dates([day]);
+    assert_eq!(live.search(&q).await.unwrap().iter().map(|m| m.profile).collect::<Vec<_>>(), [v]);
+    let service = BookingService::new(t.a.clone(), Rules::default());
+    let terms = Terms {
+        day,
+        fee: Fee::parse("900").unwrap(),
+        deal: Deal::FlatFee,
+        set_minutes: 60,
+        times: ShowTimes::default(),
+        message: None,
+    };
+    let p = service.propose(musician, rival, v, terms).await.unwrap();
+    service.accept(venue_owner, p.id).await.unwrap();
+    let changed = live.refresh().await.unwrap();
+    assert!(changed.contains(&v) && changed.contains(&rival), "{changed:?}");
+    assert!(live.search(&q).await.unwrap().is_empty(), "the date is full");
+    let booking = t.a.bookings_of_profile(v).await.unwrap()[0].id;
+    service.cancel_booking(venue_owner, booking, "storm").await.unwrap();
+    live.refresh().await.unwrap();
+    assert_eq!(live.search(&q).await.unwrap().iter().map(|m| m.profile).collect::<Vec<_>>(), [v]);
 }

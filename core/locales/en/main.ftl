@@ -655,3 +655,24 @@ stats-commission-paid = commission received: { $amount } ({ $count } bookings)
 stats-commission-refunded = commission refunded: { $amount }; refunds to decide: { $decide }
 stats-commission-waived = bookings in a free period: { $count }
 pay-done-page = Thank you! Stripe has your payment; Flow Stage confirms its receipt in the chat.
+
+## Issue 11 — matching: line-up and audience in the wizard, reasons of the ranking (match11).
+q-artist-lineup = **How many of you travel?** The performers on stage, then the crew (sound, lights, tour manager), e.g. 4 + 1. The contract prints it too.
+q-artist-audience = **Who is your show for?** All ages, a young audience or adults; seated, standing, or either.
+q-venue-audience = **Who does the room welcome?** All ages, a young audience or adults; seated, standing, or either.
+field-lineup = Line-up
+field-audience = Audience
+lineup-value = { $performers } on stage, { $crew } crew
+err-lineup = Write the number of performers on stage, then the crew, e.g. 4 + 1 (at least one performer, 200 people at most).
+err-audience = Say who the show is for (all ages, young audience, adults) and whether the audience is seated, standing or either: e.g. "all ages, seated".
+audience-all-seated = All ages, seated
+audience-all-standing = All ages, standing
+audience-all-either = All ages, seated or standing
+audience-young-seated = Young audience, seated
+audience-young-standing = Young audience, standing
+audience-young-either = Young audience, seated or standing
+audience-adult-seated = Adults, seated
+audience-adult-standing = Adults, standing
+audience-adult-either = Adults, seated or standing
+note-audience = a show for "{ $show }" in a room for "{ $room }"
+note-lineup = { $performers } performers on stage for { $capacity } places

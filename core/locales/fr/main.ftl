@@ -655,3 +655,24 @@ stats-commission-paid = commission encaissée : { $amount } ({ $count } réserva
 stats-commission-refunded = commission remboursée : { $amount } ; remboursements à décider : { $decide }
 stats-commission-waived = réservations en période gratuite : { $count }
 pay-done-page = Merci ! Votre paiement est enregistré par Stripe ; Flow Stage vous confirme la réception dans la conversation.
+
+## Issue 11 — matching: line-up and audience in the wizard, reasons of the ranking (match11).
+q-artist-lineup = **Combien êtes-vous sur la route ?** Les artistes sur scène, puis l'équipe (son, lumière, régie), par exemple 4 + 1. Le contrat l'imprime aussi.
+q-artist-audience = **Pour quel public jouez-vous ?** Tout public, jeune public ou adultes ; assis, debout, ou les deux.
+q-venue-audience = **Quel public accueille la salle ?** Tout public, jeune public ou adultes ; assis, debout, ou les deux.
+field-lineup = Équipe
+field-audience = Public
+lineup-value = { $performers } sur scène, { $crew } en équipe
+err-lineup = Écrivez le nombre d'artistes sur scène puis celui de l'équipe, par exemple 4 + 1 (au moins un artiste, 200 personnes au plus).
+err-audience = Dites pour qui est le spectacle (tout public, jeune public, adultes) et si le public est assis, debout, ou les deux : par exemple « tout public, assis ».
+audience-all-seated = Tout public, assis
+audience-all-standing = Tout public, debout
+audience-all-either = Tout public, assis ou debout
+audience-young-seated = Jeune public, assis
+audience-young-standing = Jeune public, debout
+audience-young-either = Jeune public, assis ou debout
+audience-adult-seated = Adultes, assis
+audience-adult-standing = Adultes, debout
+audience-adult-either = Adultes, assis ou debout
+note-audience = un spectacle « { $show } » pour une salle « { $room } »
+note-lineup = { $performers } artistes sur scène pour { $capacity } places

@@ -63,13 +63,9 @@ fn weights(turn: &Turn<'_>) -> Weights {
     turn.ctx.weights
 }
 
+/// The query of a search: its dates, and its hard filters apart from the score.
 fn query(seeker: &Profile, today: NaiveDate, filters: &SearchFilters) -> Query {
-    let mut q = Query::new(Candidate::from(seeker), today).page(0, KEEP);
-    if let Some(d) = &filters.dates {
-        q = q.on_dates(d.dates().iter().copied());
-    }
-    q.radius_override = filters.radius_km;
-    q
+    Query::new(Candidate::from(seeker), today).page(0, KEEP).with_search(filters)
 }
 
 /// The person's profile to search for; tells them what to do when there is none.
@@ -312,21 +308,17 @@ fn criterion_line(lang: Lang, c: &CriterionScore) -> String {
     )
 }
 
-/// The list line's reason: the criterion that fits best and, when one is weak, the main
-/// caveat ("genre jazz 30/30 · budget 20/20 — but 450 km, beyond the 150 km radius").
+/// The list line's reason: the criterion that fits best and, when one falls short, the main
+/// caveat ("genre jazz 30/30; but 450 km, beyond the 150 km radius"), as `Match::headline`
+/// picks them.
 fn one_line(lang: Lang, m: &Match) -> String {
-    let ratio = |c: &CriterionScore| (u32::from(c.points) * 1000) / u32::from(c.max.max(1));
-    let Some(best) = m.breakdown.iter().max_by_key(|c| (ratio(c), c.max)) else {
-        return String::new();
-    };
-    let worst = m.breakdown.iter().min_by_key(|c| (ratio(c), std::cmp::Reverse(c.max)));
-    match worst {
-        Some(w) if ratio(w) < 500 && w.criterion != best.criterion => tr(
+    match m.headline() {
+        (best, Some(caveat)) => tr(
             lang,
             "match-reason-caveat",
-            &[("best", criterion_line(lang, best)), ("caveat", criterion_line(lang, w))],
+            &[("best", criterion_line(lang, best)), ("caveat", criterion_line(lang, caveat))],
         ),
-        _ => criterion_line(lang, best),
+        (best, None) => criterion_line(lang, best),
     }
 }
 

@@ -32,10 +32,14 @@ pub enum Field {
     Budget,
     Licence,
     StageNotes,
+    /// An artist's line-up: performers and crew.
+    Lineup,
+    /// Who the show or the room is for.
+    Audience,
 }
 
 impl Field {
-    pub const ALL: [Field; 16] = [
+    pub const ALL: [Field; 18] = [
         Field::Name,
         Field::Genres,
         Field::Fee,
@@ -52,6 +56,8 @@ impl Field {
         Field::Budget,
         Field::Licence,
         Field::StageNotes,
+        Field::Lineup,
+        Field::Audience,
     ];
 
     #[must_use]
@@ -73,6 +79,8 @@ impl Field {
             Field::Budget => "budget",
             Field::Licence => "licence",
             Field::StageNotes => "stage-notes",
+            Field::Lineup => "lineup",
+            Field::Audience => "audience",
         }
     }
 

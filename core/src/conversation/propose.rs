@@ -102,12 +102,23 @@ pub(crate) async fn begin(
     ask(turn).await
 }
 
+/// The dates both sides still have free (declared free, not taken by a booking), from today.
 async fn common_days(turn: &Turn<'_>, d: &ProposeDraft) -> Result<Vec<NaiveDate>, StoreError> {
     let a = turn.store().profile(d.from).await?;
     let b = turn.store().profile(d.to).await?;
     let today = turn.ctx.today();
-    let mine: BTreeSet<NaiveDate> = a.dates.dates().range(today..).copied().collect();
-    Ok(b.dates.dates().range(today..).filter(|x| mine.contains(x)).copied().collect())
+    let mine: BTreeSet<NaiveDate> = a.free_dates().dates().range(today..).copied().collect();
+    Ok(b.free_dates().dates().range(today..).filter(|x| mine.contains(x)).copied().collect())
+}
+
+/// Whether a booking already takes `day` for either side (the artist booked, the venue full).
+async fn day_taken(turn: &Turn<'_>, d: &ProposeDraft, day: NaiveDate) -> Result<bool, StoreError> {
+    for id in [d.from, d.to] {
+        if turn.store().profile(id).await?.taken.contains(&day) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 pub(crate) async fn ask(turn: &mut Turn<'_>) -> Result<(), StoreError> {
@@ -264,8 +275,9 @@ async fn problem(turn: &mut Turn<'_>, p: &Problem) -> Result<(), StoreError> {
 async fn set_day(turn: &mut Turn<'_>, day: NaiveDate) -> Result<(), StoreError> {
     let Some(d) = draft(turn).map(|d| d.clone()) else { return Ok(()) };
     let common = common_days(turn, &d).await?;
-    // With no date in common, any future date may be asked: the other side answers.
-    if !common.is_empty() && !common.contains(&day) {
+    // With no date in common, any future date may be asked (the other side answers), but never
+    // one a booking already takes.
+    if (!common.is_empty() && !common.contains(&day)) || day_taken(turn, &d, day).await? {
         return problem(turn, &Problem::DayNotCommon).await;
     }
     if let Some(dm) = draft(turn) {

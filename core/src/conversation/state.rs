@@ -220,6 +220,12 @@ pub struct Draft {
     /// Optional fields already passed (answered or skipped), so the wizard moves on.
     #[serde(default)]
     pub seen: Vec<Field>,
+    /// An artist's line-up (saved with the contract facts, `Store::save_lineup`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineup: Option<crate::domain::terms::Lineup>,
+    /// Who the show or the room is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<crate::domain::audience::Audience>,
 }
 
 /// A page of match results; ids and scores are kept so pages stay stable while browsing.

@@ -13,9 +13,11 @@ use super::state::{Draft, Mode, Wizard};
 use super::turn::{Turn, idle_help};
 use super::{prompts, show};
 use crate::domain::account::Platform;
+use crate::domain::audience::Audience;
 use crate::domain::genre::{GenreError, GenreId, GenreSet};
 use crate::domain::places::{City, CityError};
 use crate::domain::profile::{Artist, Profile, ProfileDetails, ProfileKind, ProfileStatus, Venue};
+use crate::domain::terms::Lineup;
 use crate::domain::values::{
     Address, AudienceRange, BudgetRange, Capacity, DateError, DateSet, Email, Fee, LicenceNumber,
     Links, LinksError, LongText, Name, TravelRadius,
@@ -34,6 +36,8 @@ const ARTIST: &[Field] = &[
     Field::Bio,
     Field::Links,
     Field::Email,
+    Field::Lineup,
+    Field::Audience,
 ];
 
 const VENUE: &[Field] = &[
@@ -47,6 +51,7 @@ const VENUE: &[Field] = &[
     Field::Licence,
     Field::StageNotes,
     Field::Email,
+    Field::Audience,
 ];
 
 /// The questions of a wizard, in order.
@@ -67,6 +72,8 @@ fn optional(f: Field) -> bool {
             | Field::Address
             | Field::Licence
             | Field::StageNotes
+            | Field::Lineup
+            | Field::Audience
     )
 }
 
@@ -110,8 +117,13 @@ pub(crate) fn begin(
 }
 
 fn draft_of(p: &Profile) -> Draft {
-    let mut d =
-        Draft { dates: Some(p.dates.clone()), seen: Field::ALL.to_vec(), ..Draft::default() };
+    let mut d = Draft {
+        dates: Some(p.dates.clone()),
+        seen: Field::ALL.to_vec(),
+        lineup: p.lineup,
+        audience: p.audience,
+        ..Draft::default()
+    };
     match &p.details {
         ProfileDetails::Artist(a) => {
             d.name = Some(a.name.clone());
@@ -232,6 +244,10 @@ fn ask_with(turn: &mut Turn<'_>, suggestions: Vec<Button>) -> Result<(), StoreEr
                 turn.button("btn-no", &Action::No),
             ]);
         }
+        Field::Audience => {
+            r = r.grid(audience_buttons(turn), 3);
+            r = r.row(vec![turn.button("btn-skip", &Action::Skip)]);
+        }
         _ if optional(field) => {
             r = r.row(vec![turn.button("btn-skip", &Action::Skip)]);
         }
@@ -270,7 +286,48 @@ fn current_value(turn: &Turn<'_>, w: &Wizard, field: Field) -> Option<String> {
         Field::Budget => d.budget?.to_string(),
         Field::Licence => d.licence.as_ref()?.to_string(),
         Field::StageNotes => d.stage_notes.as_ref()?.to_string(),
+        Field::Lineup => lineup_words(turn, d.lineup?),
+        Field::Audience => audience_words(turn, d.audience?),
     })
+}
+
+/// "4 on stage, 1 crew".
+fn lineup_words(turn: &Turn<'_>, l: Lineup) -> String {
+    turn.ta(
+        "lineup-value",
+        &[("performers", l.performers().to_string()), ("crew", l.crew().to_string())],
+    )
+}
+
+/// "All ages, seated", in the person's language; also the text an audience button answers.
+#[must_use]
+pub fn audience_words(turn: &Turn<'_>, a: Audience) -> String {
+    turn.t(&format!("audience-{}", a.code()))
+}
+
+/// "4", "4 + 1", "4 musiciens et 1 technicien", "5 performers, 2 crew": performers first,
+/// then crew (none when not said).
+fn read_lineup(input: &str) -> Option<Lineup> {
+    if input.len() > 200 {
+        return None;
+    }
+    let numbers: Vec<u16> = input
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    match numbers.as_slice() {
+        [performers] => Lineup::new(*performers, 0).ok(),
+        [performers, crew] => Lineup::new(*performers, *crew).ok(),
+        _ => None,
+    }
+}
+
+/// The audience buttons: each answers the question as if typed.
+fn audience_buttons(turn: &Turn<'_>) -> Vec<Button> {
+    let texts: Vec<String> = Audience::ALL.iter().map(|a| audience_words(turn, *a)).collect();
+    turn.suggestions(&texts)
 }
 
 fn genre_picker(turn: &Turn<'_>, w: &Wizard, mut r: Reply) -> Reply {
@@ -308,7 +365,19 @@ fn summary(turn: &mut Turn<'_>, w: &Wizard) {
         turn.say("err-choose", &[]);
         return;
     };
-    let lines = show::detail_lines(turn.lang, &details, &dates);
+    let mut lines = show::detail_lines(turn.lang, &details, &dates);
+    // The facts matching reads beyond the published details.
+    let sep = if turn.lang == crate::domain::Lang::Fr { " : " } else { ": " };
+    let fact = |key: &str, value: Option<String>| {
+        vec![
+            Span::Bold(format!("{}{sep}", turn.t(key))),
+            Span::Plain(value.unwrap_or_else(|| "—".to_owned())),
+        ]
+    };
+    if w.kind == ProfileKind::Artist {
+        lines.push(fact("field-lineup", w.draft.lineup.map(|l| lineup_words(turn, l))));
+    }
+    lines.push(fact("field-audience", w.draft.audience.map(|a| audience_words(turn, a))));
     let mut r = turn.msg("summary-title", &[]).list(lines);
     let edits: Vec<_> = fields(w.kind)
         .iter()
@@ -341,6 +410,13 @@ fn advance(w: &mut Wizard) {
     let list = fields(w.kind);
     let i = list.iter().position(|f| *f == current).unwrap_or(0);
     w.question = list.get(i + 1).copied();
+}
+
+/// A line-up or audience answer not understood: how to write it, and the question again.
+fn refuse(turn: &mut Turn<'_>, key: &str) -> Result<(), StoreError> {
+    let text = turn.t(key);
+    turn.warn(text);
+    ask(turn)
 }
 
 fn problem(turn: &mut Turn<'_>, p: &Problem) -> Result<(), StoreError> {
@@ -424,6 +500,20 @@ pub(crate) async fn text(turn: &mut Turn<'_>, input: &str) -> Result<(), StoreEr
             LongText::parse(input).map(|v| d.stage_notes = Some(v)).map_err(Problem::Text)
         }
         Field::Genres => return genre_text(turn, input, lang),
+        Field::Lineup => match read_lineup(input) {
+            Some(l) => {
+                d.lineup = Some(l);
+                Ok(())
+            }
+            None => return refuse(turn, "err-lineup"),
+        },
+        Field::Audience => match Audience::parse(input) {
+            Ok(a) => {
+                d.audience = Some(a);
+                Ok(())
+            }
+            Err(_) => return refuse(turn, "err-audience"),
+        },
     };
     match result {
         Ok(()) => {
@@ -792,6 +882,20 @@ pub(crate) async fn action(turn: &mut Turn<'_>, action: Action) -> Result<(), St
     ask(turn)
 }
 
+/// The line-up and the audience, stored beside the details (the line-up with the contract
+/// facts), when they changed.
+async fn save_facts(turn: &Turn<'_>, w: &Wizard, p: &Profile) -> Result<(), StoreError> {
+    if let Some(l) =
+        w.draft.lineup.filter(|l| p.lineup != Some(*l) && w.kind == ProfileKind::Artist)
+    {
+        turn.store().save_lineup(p.id, l).await?;
+    }
+    if w.draft.audience != p.audience {
+        turn.store().set_audience(p.id, w.draft.audience).await?;
+    }
+    Ok(())
+}
+
 async fn submit(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     let Some(w) = wiz(turn).map(|w| w.clone()) else { return Ok(()) };
     let Some((details, dates)) = complete(w.kind, &w.draft) else { return ask(turn) };
@@ -805,6 +909,7 @@ async fn submit(turn: &mut Turn<'_>) -> Result<(), StoreError> {
                 return Ok(());
             }
             let p = turn.store().update_profile(id, &details, &dates).await?;
+            save_facts(turn, &w, &p).await?;
             // A rejected profile goes back to review once corrected.
             if matches!(p.status, ProfileStatus::Rejected(_) | ProfileStatus::Draft) {
                 turn.store()
@@ -819,6 +924,7 @@ async fn submit(turn: &mut Turn<'_>) -> Result<(), StoreError> {
                 .store()
                 .create_profile(turn.account(), &details, &dates, &ProfileStatus::Pending)
                 .await?;
+            save_facts(turn, &w, &p).await?;
             turn.say("profile-submitted", &[("name", name), ("id", p.id.to_string())]);
             // In the terminal there is no admin watching: say how to be one.
             if turn.ctx.speaker.identity.platform == Platform::Local && !turn.is_admin() {

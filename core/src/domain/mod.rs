@@ -4,6 +4,7 @@
 //! be invalid; the entities here are built only from those.
 
 pub mod account;
+pub mod audience;
 pub mod genre;
 pub mod legal;
 pub mod places;

@@ -1,10 +1,14 @@
 //! Artist and venue profiles (docs/product-rules.md §2) and their review lifecycle.
 
-use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::audience::Audience;
 use super::genre::GenreSet;
 use super::places::City;
+use super::terms::Lineup;
 use super::values::{
     Address, AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, LicenceNumber, Links,
     LongText, Name, TravelRadius,
@@ -207,7 +211,20 @@ pub struct Profile {
     pub owner: AccountId,
     pub status: ProfileStatus,
     pub details: ProfileDetails,
+    /// The dates the person declared free; [`Profile::free_dates`] is what is still free.
     pub dates: DateSet,
+    /// Days confirmed bookings take (docs/product-rules.md §3): every day an artist is booked, and
+    /// every date whose slots a venue's bookings fill. Read by the store with the profile, never
+    /// written by the person.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub taken: BTreeSet<NaiveDate>,
+    /// Who the show or the room is for; `None` until the person says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Audience>,
+    /// An artist's line-up (performers and crew), the one contracts print too
+    /// (`Store::save_lineup`); `None` until given, and for venues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineup: Option<Lineup>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -216,5 +233,21 @@ impl Profile {
     #[must_use]
     pub fn kind(&self) -> ProfileKind {
         self.details.kind()
+    }
+
+    /// The declared free dates less the days bookings take: what matching, the score and the
+    /// proposal's date picker offer.
+    #[must_use]
+    pub fn free_dates(&self) -> DateSet {
+        if self.taken.is_empty() {
+            return self.dates.clone();
+        }
+        DateSet::from_stored(self.dates.dates().difference(&self.taken).copied())
+    }
+
+    /// Whether `day` is declared free and not taken by a booking.
+    #[must_use]
+    pub fn is_free(&self, day: NaiveDate) -> bool {
+        self.dates.contains(day) && !self.taken.contains(&day)
     }
 }

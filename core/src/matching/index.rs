@@ -3,16 +3,19 @@
 //!
 //! # Layout
 //! Profiles live in buckets keyed by (kind, 1° × 1° grid cell, genre family of their first
-//! genre, band of travel radius), cut into chunks of [`DEFAULT_CHUNK`] slots. A slot is a 48-byte copy of what the score
-//! reads (genres as a 64-bit set, fee or budget, capacity or draw, coordinates, radius); free dates
-//! are a bitmap of 64-day words, days counted from 2020-01-01, in one shared arena. Each chunk
-//! keeps a summary: the union of its genres and dates (with the most days one member has in each
-//! date word) and the extremes of its numbers; distance is bounded by the bucket's grid cell.
+//! genre, band of travel radius), cut into chunks of [`DEFAULT_CHUNK`] slots. A slot is a 48-byte
+//! copy of what the score reads (genres as a 64-bit set, fee or budget, capacity or draw,
+//! coordinates, radius, audience and performers in two bytes); free dates are a bitmap of 64-day
+//! words, days counted from 2020-01-01, in one shared arena. Each chunk keeps a summary: the
+//! union of its genres, dates (with the most days one member has in each date word) and
+//! audiences, and the extremes of its numbers; distance is bounded by the bucket's grid cell.
 //!
 //! # Search
-//! Every criterion is monotonic, so a chunk's summary gives an upper bound of the score any of its
-//! members can reach. Chunks are visited best bound first; a chunk whose bound is below the k-th
-//! best score found so far is never opened, and neither is any later one. Inside a chunk a
+//! Every criterion is monotonic, so a chunk's summary gives an upper bound of the order key
+//! ([`order_key`]: weak criteria, then score) any of its members can reach; a chunk that no
+//! member of could pass the filters or the genre rule is skipped. Chunks are visited best bound
+//! first; a chunk whose bound is below the k-th best key found so far is never opened, and
+//! neither is any later one. Inside a chunk a
 //! candidate's distance (the one costly criterion) is computed only when the other four leave it
 //! a chance. Equal scores are kept in the race (the smaller id wins them), so pruning never changes
 //! the result; the returned breakdowns are computed by the reference [`score`] itself.
@@ -29,12 +32,15 @@ use std::sync::OnceLock;
 use chrono::{Days, NaiveDate};
 
 use super::score::{
-    AskedDays, Candidate, DateBasis, FULL, Match, Query, Side, Weights, budget_value,
-    capacity_value, date_value, distance_km, epoch, genre_value, location_value, score_with,
+    AskedDays, Candidate, Criterion, DateBasis, FULL, Match, Query, Side, Weights, audience_value,
+    budget_value, capacity_value, date_value, distance_km, epoch, genre_value, is_weak,
+    lineup_value, location_value, order_key, score_with,
 };
 use crate::domain::ProfileId;
+use crate::domain::audience::{Ages, Audience, Seating};
 use crate::domain::genre::{GenreId, GenreRelation, GenreSet};
 use crate::domain::profile::ProfileKind;
+use crate::domain::search::FilterKind;
 use crate::domain::values::{AudienceRange, BudgetRange, Capacity, DateSet, Fee, TravelRadius};
 
 /// Slots per chunk: small enough that a chunk's summary stays tight, large enough that visiting
@@ -95,7 +101,31 @@ fn overlap(a_start: u32, a: &[u64], b_start: u32, b: &[u64]) -> u32 {
 }
 
 fn genre_bits(set: &GenreSet) -> u64 {
-    set.ids().iter().filter(|g| g.index() < 64).fold(0, |acc, g| acc | 1 << g.index())
+    ids_bits(set.ids())
+}
+
+fn ids_bits(ids: &[GenreId]) -> u64 {
+    ids.iter().filter(|g| g.index() < 64).fold(0, |acc, g| acc | 1 << g.index())
+}
+
+/// An audience in four bits: 0 when not said, else 1 + 3 × ages + seating.
+fn audience_code(a: Option<Audience>) -> u8 {
+    let Some(a) = a else { return 0 };
+    let ages = match a.ages {
+        Ages::All => 0,
+        Ages::Young => 1,
+        Ages::Adult => 2,
+    };
+    let seating = match a.seating {
+        Seating::Seated => 0,
+        Seating::Standing => 1,
+        Seating::Either => 2,
+    };
+    1 + 3 * ages + seating
+}
+
+fn audience_of(code: u8) -> Option<Audience> {
+    Audience::ALL.get(usize::from(code.checked_sub(1)?)).copied()
 }
 
 /// For each genre, the genres in a parent-or-child and in a sibling relation with it.
@@ -171,10 +201,21 @@ struct Slot {
     dates_start: u16,
     dates_len: u16,
     radius: u16,
-    negotiable: bool,
+    /// Bit 0: the fee is negotiable; bits 1–4: the audience ([`audience_code`]).
+    flags: u8,
+    /// Performers on stage (0: not given; the line-up holds at most 200).
+    performers: u8,
 }
 
 impl Slot {
+    fn negotiable(&self) -> bool {
+        self.flags & 1 == 1
+    }
+
+    fn audience(&self) -> u8 {
+        self.flags >> 1
+    }
+
     fn dates<'w>(&self, arena: &'w [u64]) -> &'w [u64] {
         let off = self.dates_off as usize;
         arena.get(off..off + usize::from(self.dates_len)).unwrap_or(&[])
@@ -188,9 +229,14 @@ struct Summary {
     a_min: u32,
     a_max: u32,
     b_min: u32,
+    c_min: u32,
     c_max: u32,
     radius_max: u16,
     any_negotiable: bool,
+    /// The audience codes present, one bit each.
+    audiences: u16,
+    /// The fewest performers (0 when one is not given).
+    performers_min: u8,
     dates_start: u32,
     dates: Vec<u64>,
     /// Per word of `dates`, the most days one member has in it.
@@ -204,9 +250,12 @@ impl Summary {
             a_min: u32::MAX,
             a_max: 0,
             b_min: u32::MAX,
+            c_min: u32::MAX,
             c_max: 0,
             radius_max: 0,
             any_negotiable: false,
+            audiences: 0,
+            performers_min: u8::MAX,
             dates_start: 0,
             dates: Vec::new(),
             most_per_word: Vec::new(),
@@ -227,9 +276,12 @@ impl Summary {
             s.a_min = s.a_min.min(x.a);
             s.a_max = s.a_max.max(x.a);
             s.b_min = s.b_min.min(x.b);
+            s.c_min = s.c_min.min(x.c);
             s.c_max = s.c_max.max(x.c);
             s.radius_max = s.radius_max.max(x.radius);
-            s.any_negotiable |= x.negotiable;
+            s.any_negotiable |= x.negotiable();
+            s.audiences |= 1 << x.audience();
+            s.performers_min = s.performers_min.min(x.performers);
             if x.dates_len > 0 {
                 let at = u32::from(x.dates_start).saturating_sub(s.dates_start) as usize;
                 let outs = s.dates.iter_mut().zip(s.most_per_word.iter_mut()).skip(at);
@@ -417,12 +469,17 @@ impl MatchIndex {
         let days = candidate.dates.dates().iter().filter_map(|d| day_number(*d));
         let (start, mut words) = words_of(days.filter(|d| d / 64 <= u32::from(u16::MAX)));
         words.truncate(usize::from(u16::MAX));
-        let (a, b, c, radius, negotiable) = match candidate.side {
-            Side::Artist { fee, negotiable, draw, radius } => {
-                (fee.euros(), draw.min().people(), draw.max().people(), radius.km(), negotiable)
-            }
+        let (a, b, c, radius, negotiable, performers) = match candidate.side {
+            Side::Artist { fee, negotiable, draw, radius, performers } => (
+                fee.euros(),
+                draw.min().people(),
+                draw.max().people(),
+                radius.km(),
+                negotiable,
+                performers.map_or(0, |n| u8::try_from(n).unwrap_or(u8::MAX)),
+            ),
             Side::Venue { capacity, budget } => {
-                (capacity.people(), budget.min().euros(), budget.max().euros(), 0, false)
+                (capacity.people(), budget.min().euros(), budget.max().euros(), 0, false, 0)
             }
         };
         let mut slot = Slot {
@@ -437,7 +494,8 @@ impl MatchIndex {
             dates_start: u16::try_from(start).unwrap_or(u16::MAX),
             dates_len: u16::try_from(words.len()).unwrap_or(u16::MAX),
             radius,
-            negotiable,
+            flags: u8::from(negotiable) | audience_code(candidate.audience) << 1,
+            performers,
         };
 
         if let Some(&loc) = self.ids.get(&candidate.id) {
@@ -630,6 +688,7 @@ impl MatchIndex {
                     continue;
                 };
                 let key = (fine, Reverse(slot.id));
+                // `fine` here is the order key: weak criteria first, then the fine score.
                 match floor {
                     None => heap.push(Reverse(key)),
                     Some(worst) if key > worst => {
@@ -650,7 +709,11 @@ impl MatchIndex {
                 let slot = self.buckets[loc.bucket as usize].slots.get(loc.pos as usize)?;
                 let candidate = self.candidate_of(kind, slot)?;
                 let m = score_with(query, &asked, &candidate, &self.weights)?;
-                debug_assert_eq!(m.fine, fine, "index and reference disagree on {id}");
+                debug_assert_eq!(
+                    order_key(u32::from(m.weak), m.fine),
+                    fine,
+                    "index and reference disagree on {id}"
+                );
                 Some(m)
             })
             .collect()
@@ -675,9 +738,10 @@ impl MatchIndex {
         let side = match kind {
             ProfileKind::Artist => Side::Artist {
                 fee: Fee::try_from(i64::from(slot.a)).ok()?,
-                negotiable: slot.negotiable,
+                negotiable: slot.negotiable(),
                 draw: AudienceRange::try_from((i64::from(slot.b), i64::from(slot.c))).ok()?,
                 radius: TravelRadius::try_from(i64::from(slot.radius)).ok()?,
+                performers: (slot.performers > 0).then_some(u16::from(slot.performers)),
             },
             ProfileKind::Venue => Side::Venue {
                 capacity: Capacity::try_from(i64::from(slot.a)).ok()?,
@@ -692,7 +756,36 @@ impl MatchIndex {
             lon: slot.lon,
             side,
             dates: DateSet::from_stored(dates),
+            audience: audience_of(slot.audience()),
         })
+    }
+
+    /// For each active filter, how many results the query gives with that filter alone turned
+    /// off (up to [`Query::MAX_DEPTH`]): what loosening it would show. In
+    /// [`Query::active_filters`] order.
+    #[must_use]
+    pub fn loosen_counts(&self, query: &Query) -> Vec<(FilterKind, usize)> {
+        query
+            .active_filters()
+            .into_iter()
+            .map(|kind| {
+                let wider = query.without(kind).page(0, Query::MAX_DEPTH);
+                (kind, self.search(&wider).len())
+            })
+            .collect()
+    }
+
+    /// When `query` gives nothing: the active filter whose removal alone gives the most
+    /// results, if any does.
+    #[must_use]
+    pub fn loosen_hint(&self, query: &Query) -> Option<FilterKind> {
+        // Reversed, so that of equal counts the first filter in order wins.
+        self.loosen_counts(query)
+            .into_iter()
+            .rev()
+            .filter(|(_, n)| *n > 0)
+            .max_by_key(|(_, n)| *n)
+            .map(|(kind, _)| kind)
     }
 }
 
@@ -700,6 +793,12 @@ impl MatchIndex {
 struct Probe {
     weights: [u32; 5],
     genres: GenreProbe,
+    /// No genre in common leaves a candidate out.
+    needs_common: bool,
+    /// Any genre asked: the genre criterion is weak only by its audience.
+    any_genre: bool,
+    /// The genres the genre filter admits, when one is set.
+    allowed: Option<u64>,
     named: bool,
     asked: u32,
     /// `weight × date value` by number of shared days, so the hot loop does not divide.
@@ -709,13 +808,25 @@ struct Probe {
     lat: f32,
     lon: f32,
     radius_override: Option<u16>,
+    radius_filter: Option<u32>,
+    max_fee: Option<u32>,
+    capacity: Option<(u32, u32)>,
+    /// The audience criterion's value (per mille) for each candidate audience code.
+    audience: [u32; 10],
     seeker: SeekerSide,
 }
 
 #[derive(Clone, Copy)]
 enum SeekerSide {
     /// An artist looks for venues.
-    Artist { fee: u32, negotiable: bool, draw_min: u32, draw_max: u32, radius: u16 },
+    Artist {
+        fee: u32,
+        negotiable: bool,
+        draw_min: u32,
+        draw_max: u32,
+        radius: u16,
+        performers: u32,
+    },
     /// A venue looks for artists.
     Venue { capacity: u32, budget_max: u32 },
 }
@@ -725,17 +836,33 @@ impl Probe {
         let s = &query.seeker;
         let (dates_start, dates) = words_of(asked.days.iter().filter_map(|d| day_number(*d)));
         let seeker = match s.side {
-            Side::Artist { fee, negotiable, draw, radius } => SeekerSide::Artist {
+            Side::Artist { fee, negotiable, draw, radius, performers } => SeekerSide::Artist {
                 fee: fee.euros(),
                 negotiable,
                 draw_min: draw.min().people(),
                 draw_max: draw.max().people(),
                 radius: radius.km(),
+                performers: u32::from(performers.unwrap_or(0)),
             },
             Side::Venue { capacity, budget } => {
                 SeekerSide::Venue { capacity: capacity.people(), budget_max: budget.max().euros() }
             }
         };
+        let audience = std::array::from_fn(|code| {
+            let other = audience_of(u8::try_from(code).unwrap_or(0));
+            match seeker {
+                SeekerSide::Artist { .. } => audience_value(s.audience, other),
+                SeekerSide::Venue { .. } => audience_value(other, s.audience),
+            }
+        });
+        let allowed = query.filters.genres.as_ref().map(|g| {
+            let t = tables();
+            g.genres.iter().filter(|x| x.index() < 64).fold(0u64, |acc, x| {
+                let i = x.index();
+                let related = if g.related { t.sibling[i] } else { 0 };
+                acc | 1 << i | t.parent_or_child[i] | related
+            })
+        });
         Some(Probe {
             weights: [
                 weights.genre,
@@ -745,7 +872,10 @@ impl Probe {
                 weights.capacity,
             ]
             .map(u32::from),
-            genres: GenreProbe::new(genre_bits(&s.genres)),
+            genres: GenreProbe::new(ids_bits(&query.asked_genres())),
+            needs_common: query.needs_a_common_genre(),
+            any_genre: query.filters.any_genre,
+            allowed,
             named: asked.basis == DateBasis::Named,
             asked: u32::try_from(asked.days.len()).ok()?,
             date_points: (0..=asked.days.len())
@@ -760,6 +890,10 @@ impl Probe {
             lat: s.lat,
             lon: s.lon,
             radius_override: query.radius_override,
+            radius_filter: query.filters.radius_km.map(u32::from),
+            max_fee: query.filters.max_fee,
+            capacity: query.filters.capacity,
+            audience,
             seeker,
         })
     }
@@ -768,41 +902,103 @@ impl Probe {
         u32::from(self.radius_override.unwrap_or(artist_radius))
     }
 
-    /// The best fine score any member of the chunk can reach; `None` when none can match.
+    /// The best order key any member of the chunk can reach; `None` when none can match.
     fn bound(&self, s: &Summary, km_lower_bound: u32) -> Option<u32> {
+        if self.allowed.is_some_and(|mask| s.genres & mask == 0)
+            || self.radius_filter.is_some_and(|r| km_lower_bound > r)
+        {
+            return None;
+        }
+        // The filters on numbers, against the chunk's extremes.
+        let passes = match self.seeker {
+            // Venues: budget maximum at most the ceiling; capacity in the range.
+            SeekerSide::Artist { .. } => {
+                self.max_fee.is_none_or(|m| s.c_min <= m)
+                    && self.capacity.is_none_or(|(lo, hi)| s.a_min <= hi && s.a_max >= lo)
+            }
+            // Artists: fee at most the ceiling; draw overlapping the range.
+            SeekerSide::Venue { .. } => {
+                self.max_fee.is_none_or(|m| s.a_min <= m)
+                    && self.capacity.is_none_or(|(lo, hi)| s.b_min <= hi && s.c_max >= lo)
+            }
+        };
+        if !passes {
+            return None;
+        }
+        let relation = self.genres.relation(s.genres);
+        if relation == GenreRelation::Unrelated && self.needs_common {
+            return None;
+        }
         let shared = overlap_capped(self.dates_start, &self.dates, s);
         if self.named && shared == 0 {
             return None;
         }
+        let audience = (0..10)
+            .filter(|code| s.audiences >> code & 1 == 1)
+            .map(|code| self.audience[code])
+            .max()
+            .unwrap_or(FULL);
         let (budget, capacity, radius) = match self.seeker {
-            SeekerSide::Artist { fee, negotiable, draw_min, draw_max, radius } => {
-                let capacity = if s.a_max < draw_min {
+            SeekerSide::Artist { fee, negotiable, draw_min, draw_max, radius, performers } => {
+                let draw = if s.a_max < draw_min {
                     capacity_value(s.a_max, draw_min, draw_max)
                 } else if s.a_min > draw_max {
                     capacity_value(s.a_min, draw_min, draw_max)
                 } else {
                     FULL
                 };
-                (budget_value(fee, negotiable, s.c_max), capacity, self.radius(radius))
+                let crowd = lineup_value(performers, s.a_max);
+                (budget_value(fee, negotiable, s.c_max), draw.min(crowd), self.radius(radius))
             }
             SeekerSide::Venue { capacity, budget_max } => (
                 budget_value(s.a_min, s.any_negotiable, budget_max),
-                capacity_value(capacity, s.b_min, s.c_max),
+                capacity_value(capacity, s.b_min, s.c_max)
+                    .min(lineup_value(u32::from(s.performers_min), capacity)),
                 self.radius(s.radius_max),
             ),
         };
+        let values = [
+            genre_value(relation) * audience / FULL,
+            date_value(shared, self.asked),
+            budget,
+            location_value(km_lower_bound, radius),
+            capacity,
+        ];
         let w = &self.weights;
-        Some(
-            w[0] * genre_value(self.genres.relation(s.genres))
-                + w[1] * date_value(shared, self.asked)
-                + w[2] * budget
-                + w[3] * location_value(km_lower_bound, radius)
-                + w[4] * capacity,
-        )
+        let fine: u32 = w.iter().zip(values).map(|(w, v)| w * v).sum();
+        let weak = Criterion::ALL
+            .into_iter()
+            .zip(values)
+            .filter(|(c, v)| match c {
+                Criterion::Genre if self.any_genre => is_weak(*c, audience),
+                _ => is_weak(*c, *v),
+            })
+            .count();
+        Some(order_key(u32::try_from(weak).unwrap_or(5), fine))
     }
 
-    /// The candidate's fine score, or `None` when it cannot match or cannot reach `floor`.
+    /// The candidate's order key, or `None` when it cannot match or cannot reach `floor`.
     fn fine(&self, slot: &Slot, arena: &[u64], floor: Option<u32>) -> Option<u32> {
+        if self.allowed.is_some_and(|mask| slot.genres & mask == 0) {
+            return None;
+        }
+        let passes = match self.seeker {
+            SeekerSide::Artist { .. } => {
+                self.max_fee.is_none_or(|m| slot.c <= m)
+                    && self.capacity.is_none_or(|(lo, hi)| (lo..=hi).contains(&slot.a))
+            }
+            SeekerSide::Venue { .. } => {
+                self.max_fee.is_none_or(|m| slot.a <= m)
+                    && self.capacity.is_none_or(|(lo, hi)| slot.b <= hi && slot.c >= lo)
+            }
+        };
+        if !passes {
+            return None;
+        }
+        let relation = self.genres.relation(slot.genres);
+        if relation == GenreRelation::Unrelated && self.needs_common {
+            return None;
+        }
         let shared =
             overlap(self.dates_start, &self.dates, u32::from(slot.dates_start), slot.dates(arena));
         if self.named && shared == 0 {
@@ -811,28 +1007,40 @@ impl Probe {
         // Genre and dates are a few bit operations; most candidates end here, before the
         // divisions of budget and capacity and the trigonometry of distance.
         let w = &self.weights;
-        let cheap = w[0] * genre_value(self.genres.relation(slot.genres))
-            + self.date_points.get(shared as usize).copied().unwrap_or(w[1] * FULL);
-        if floor.is_some_and(|f| cheap + (w[2] + w[3] + w[4]) * FULL < f) {
+        let fit = self.audience.get(usize::from(slot.audience())).copied().unwrap_or(FULL);
+        let genre = genre_value(relation) * fit / FULL;
+        let genre_weak = is_weak(Criterion::Genre, if self.any_genre { fit } else { genre });
+        let mut weak = u32::from(genre_weak) + u32::from(shared == 0);
+        let cheap =
+            w[0] * genre + self.date_points.get(shared as usize).copied().unwrap_or(w[1] * FULL);
+        if floor.is_some_and(|f| order_key(weak, cheap + (w[2] + w[3] + w[4]) * FULL) < f) {
             return None;
         }
         let (budget, capacity, radius) = match self.seeker {
-            SeekerSide::Artist { fee, negotiable, draw_min, draw_max, radius } => (
+            SeekerSide::Artist { fee, negotiable, draw_min, draw_max, radius, performers } => (
                 budget_value(fee, negotiable, slot.c),
-                capacity_value(slot.a, draw_min, draw_max),
+                capacity_value(slot.a, draw_min, draw_max).min(lineup_value(performers, slot.a)),
                 self.radius(radius),
             ),
             SeekerSide::Venue { capacity, budget_max } => (
-                budget_value(slot.a, slot.negotiable, budget_max),
-                capacity_value(capacity, slot.b, slot.c),
+                budget_value(slot.a, slot.negotiable(), budget_max),
+                capacity_value(capacity, slot.b, slot.c)
+                    .min(lineup_value(u32::from(slot.performers), capacity)),
                 self.radius(slot.radius),
             ),
         };
+        weak += u32::from(is_weak(Criterion::Budget, budget))
+            + u32::from(is_weak(Criterion::Capacity, capacity));
         let partial = cheap + w[2] * budget + w[4] * capacity;
-        if floor.is_some_and(|f| partial + w[3] * FULL < f) {
+        if floor.is_some_and(|f| order_key(weak, partial + w[3] * FULL) < f) {
             return None;
         }
         let km = distance_km(self.lat, self.lon, slot.lat, slot.lon);
-        Some(partial + w[3] * location_value(km, radius))
+        if self.radius_filter.is_some_and(|r| km > r) {
+            return None;
+        }
+        let location = location_value(km, radius);
+        weak += u32::from(is_weak(Criterion::Location, location));
+        Some(order_key(weak, partial + w[3] * location))
     }
 }

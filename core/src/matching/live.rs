@@ -7,12 +7,12 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use tokio::sync::{Mutex, RwLock};
 
 use super::{Candidate, Match, MatchIndex, Query, Weights, score};
 use crate::domain::ProfileId;
 use crate::domain::profile::{Profile, ProfileStatus};
+use crate::domain::search::SearchFilters;
 use crate::notify::Event;
 use crate::store::{Store, StoreError};
 
@@ -52,13 +52,6 @@ impl Cursor {
             }
         }
     }
-}
-
-/// A saved search as `/match` stores it.
-#[derive(Debug, Deserialize)]
-struct SavedQuery {
-    dates: Option<Vec<chrono::NaiveDate>>,
-    radius_km: Option<u16>,
 }
 
 /// The index and how fresh it is, shared by every task of an instance.
@@ -122,6 +115,19 @@ impl LiveIndex {
             self.refresh().await?;
         }
         Ok(self.index.read().await.search(query))
+    }
+
+    /// For each active filter of `query`, how many results its removal alone gives
+    /// ([`MatchIndex::loosen_counts`]), from an index at most `max_age` old.
+    pub async fn loosen_counts(
+        &self,
+        query: &Query,
+    ) -> Result<Vec<(crate::domain::search::FilterKind, usize)>, StoreError> {
+        let stale = self.feed.lock().await.1.is_none_or(|at| at.elapsed() >= self.max_age);
+        if stale {
+            self.refresh().await?;
+        }
+        Ok(self.index.read().await.loosen_counts(query))
     }
 
     /// Applies the changes of the feed not yet applied; returns the profiles that changed.
@@ -191,17 +197,15 @@ impl LiveIndex {
             if search.account == profile.owner {
                 continue;
             }
-            let Ok(saved) = serde_json::from_str::<SavedQuery>(&search.query) else { continue };
+            // A search as `/match` stores it: its filters' JSON (older rows had only dates and
+            // a radius, which read back the same).
+            let Ok(saved) = serde_json::from_str::<SearchFilters>(&search.query) else { continue };
             let seeker = match self.store.profile(search.profile).await {
                 Ok(s) if s.kind() != profile.kind() && s.status == ProfileStatus::Approved => s,
                 Ok(_) | Err(StoreError::NotFound(_)) => continue,
                 Err(e) => return Err(e),
             };
-            let mut query = Query::new(Candidate::from(&seeker), today);
-            if let Some(dates) = saved.dates.filter(|d| !d.is_empty()) {
-                query = query.on_dates(dates);
-            }
-            query.radius_override = saved.radius_km;
+            let query = Query::new(Candidate::from(&seeker), today).with_search(&saved);
             let Some(m) = score(&query, &candidate, &self.weights) else { continue };
             let owner = self.store.account(search.account).await?;
             if m.score < owner.alert_threshold

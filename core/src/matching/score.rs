@@ -4,10 +4,21 @@
 //!
 //! # Integer arithmetic
 //! Each criterion's value is an integer per mille (0 ..= 1000, [`FULL`]); the fine score is
-//! `Σ weight × value` (0 ..= 100 000 with weights summing to 100) and orders results, ties broken
-//! by the smaller profile id. The shown score is the fine score rounded to 0–100. Integers make the
-//! index and the reference agree bit for bit; the one float, the great-circle distance, is floored
-//! to whole kilometres by one function both call.
+//! `Σ weight × value` (0 ..= 100 000 with weights summing to 100). The shown score is the fine
+//! score rounded to 0–100. Integers make the index and the reference agree bit for bit; the one
+//! float, the great-circle distance, is floored to whole kilometres by one function both call.
+//!
+//! # Order: caveats first, then the score
+//! A criterion under [`WEAK`] (the date criterion: at zero) is a caveat the others cannot hide
+//! (a fee far above the budget, a room far too small, no common date). Results are ordered by
+//! [`order_key`]: fewer weak criteria first, then the fine score, ties to the smaller profile id.
+//! One integer, so the index's bounds stay exact: a chunk's bounds never count more weak
+//! criteria than any of its members has.
+//!
+//! # Filters and the genre rule
+//! [`Filters`] leave out what fails them before anything is scored; named dates
+//! ([`Query::dates`]) are a filter too. No genre in common leaves a profile out unless the query
+//! asks for any genre (then it is no caveat either) or names its genres.
 //!
 //! # Default weights (`genre=30,date=25,budget=20,location=15,capacity=10`)
 //! - **genre 30**: artistic fit is what a programmer reads first; a perfect date with the wrong
@@ -22,9 +33,10 @@
 //! Configuration overrides them with [`Weights::parse`].
 //!
 //! # The criteria (each monotonic in what it measures)
-//! - **genre** — the best relation between any genre of one side and any of the other, through
-//!   the taxonomy: same genre 1.0, parent or child ("indie rock ⊂ rock") 0.9, siblings (same
-//!   family) 0.5, unrelated 0.
+//! - **genre** — the best relation between any genre asked (the seeker's, or those the query
+//!   filters on) and any of the other's, through the taxonomy: same genre 1.0, parent or child
+//!   ("indie rock ⊂ rock": a kind of) 0.9, siblings (same family) 0.5, unrelated 0; times the
+//!   audience fit of the show and the room ([`Audience::fit`]; full when either is not said).
 //! - **date** — the share of the asked dates on which the candidate is free too:
 //!   `shared / asked`, floored to per mille. The asked dates are the query's named dates (naming a
 //!   date says the seeker is free then; no shared date means no match), else the seeker's own free
@@ -42,15 +54,18 @@
 //! - **capacity** — the venue's capacity `c` against the artist's draw range `[lo, hi]`: full
 //!   inside; outside, with the ratio gap `x = c / hi − 1` above or `x = lo / c − 1` below, the
 //!   value is `1 / (1 + x²)`: a room twice the top of the draw, or half its bottom, gives 0.5 (a
-//!   log-symmetric fall-off, without logarithms).
+//!   log-symmetric fall-off, without logarithms). The lower of that and the line-up's value
+//!   ([`lineup_value`]: [`SEATS_PER_PERFORMER`] places per performer on stage).
 
 use std::fmt;
 
 use chrono::{Days, Months, NaiveDate};
 
 use crate::domain::ProfileId;
+use crate::domain::audience::Audience;
 use crate::domain::genre::{GenreId, GenreRelation, GenreSet};
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind};
+use crate::domain::search::{FilterKind, SearchFilters};
 use crate::domain::values::{
     AudienceRange, BudgetRange, Capacity, DateSet, Fee, TravelRadius, group_thousands,
 };
@@ -295,6 +310,56 @@ pub fn capacity_value(capacity: u32, draw_min: u32, draw_max: u32) -> u32 {
     falloff(gap, 1000)
 }
 
+/// Seats a room needs per performer on stage: below it, the room is too small for the line-up
+/// (a ten-piece band in an 80-seat café).
+pub const SEATS_PER_PERFORMER: u32 = 15;
+
+/// Line-up: full when the room has [`SEATS_PER_PERFORMER`] seats per performer, then falling off
+/// steeply with the shortfall `x = need / capacity − 1` (`t = 0.5`): a room at two thirds of
+/// the need gives 0.5, at half of it 0.2. An unknown line-up (`0` performers) fits every room.
+#[must_use]
+pub fn lineup_value(performers: u32, capacity: u32) -> u32 {
+    let need = performers.saturating_mul(SEATS_PER_PERFORMER);
+    if capacity >= need {
+        return FULL;
+    }
+    let gap = u64::from(need - capacity) * 1000 / u64::from(capacity.max(1));
+    falloff(gap, 500)
+}
+
+/// Audience: how a show's audience fits a room's, per mille ([`Audience::fit`]); full when
+/// either side has not said.
+#[must_use]
+pub fn audience_value(show: Option<Audience>, room: Option<Audience>) -> u32 {
+    match (show, room) {
+        (Some(show), Some(room)) => show.fit(room),
+        _ => FULL,
+    }
+}
+
+/// Under this value (per mille) a criterion is a caveat that cannot be hidden by the others: a
+/// result with one ranks below every result with fewer (docs/product-rules.md §3). The date
+/// criterion is weak only at zero: one common date is a date.
+pub const WEAK: u32 = 250;
+
+/// Whether a criterion's value is weak (see [`WEAK`]).
+#[must_use]
+pub fn is_weak(criterion: Criterion, value: u32) -> bool {
+    match criterion {
+        Criterion::Date => value == 0,
+        _ => value < WEAK,
+    }
+}
+
+/// How many tiers apart results with one weak criterion more are: above any fine score.
+pub const TIER: u32 = 2_000_000;
+
+/// The number results are ordered by: fewer weak criteria first, then the fine score.
+#[must_use]
+pub fn order_key(weak: u32, fine: u32) -> u32 {
+    (5u32.saturating_sub(weak)) * TIER + fine.min(TIER - 1)
+}
+
 /// Mean Earth radius, km.
 const EARTH_KM: f64 = 6371.0;
 
@@ -320,8 +385,18 @@ pub fn distance_km(lat1: f32, lon1: f32, lat2: f32, lon2: f32) -> u32 {
 /// The side-specific facts matching reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
-    Artist { fee: Fee, negotiable: bool, draw: AudienceRange, radius: TravelRadius },
-    Venue { capacity: Capacity, budget: BudgetRange },
+    Artist {
+        fee: Fee,
+        negotiable: bool,
+        draw: AudienceRange,
+        radius: TravelRadius,
+        /// Performers on stage (the line-up's, at most 200); `None` until given.
+        performers: Option<u16>,
+    },
+    Venue {
+        capacity: Capacity,
+        budget: BudgetRange,
+    },
 }
 
 /// The matching view of one profile.
@@ -334,8 +409,10 @@ pub struct Candidate {
     pub lat: f32,
     pub lon: f32,
     pub side: Side,
-    /// The artist's availability or the venue's open dates.
+    /// The artist's availability or the venue's open dates, less the days bookings take.
     pub dates: DateSet,
+    /// Who the show or the room is for; `None` until said.
+    pub audience: Option<Audience>,
 }
 
 impl Candidate {
@@ -359,6 +436,7 @@ impl From<&Profile> for Candidate {
                     negotiable: a.negotiable,
                     draw: a.draw,
                     radius: a.radius,
+                    performers: p.lineup.map(crate::domain::terms::Lineup::performers),
                 },
             ),
             ProfileDetails::Venue(v) => {
@@ -372,7 +450,8 @@ impl From<&Profile> for Candidate {
             lat: city.lat() as f32,
             lon: city.lon() as f32,
             side,
-            dates: p.dates.clone(),
+            dates: p.free_dates(),
+            audience: p.audience,
         }
     }
 }
@@ -388,8 +467,140 @@ pub struct Query {
     pub dates: Option<Vec<NaiveDate>>,
     /// Replaces the artist's travel radius in the location criterion, in km.
     pub radius_override: Option<u16>,
+    /// The hard filters: what does not pass is not returned (see [`Filters`]). Dates stay in
+    /// [`Query::dates`], already a hard filter.
+    pub filters: Filters,
     pub limit: usize,
     pub offset: usize,
+}
+
+/// The hard filters of a query (docs/product-rules.md §3), separate from the score: a profile
+/// that fails one is not returned at all; the score ranks those that pass.
+///
+/// Dates are not here: [`Query::dates`] names them, and a profile free on none of them is
+/// already left out. Build them from what the person typed with [`Filters::from_search`] (or
+/// [`Query::with_search`], which also sets the dates and the location criterion's radius).
+///
+/// | filter | an artist passes when | a venue passes when |
+/// |---|---|---|
+/// | `radius_km` | it is at most this far (whole km, city to city) | the same |
+/// | `genres` | one of its genres is one of these, a kind of one, or the family of one (with `related`, also a sibling: same family) | the same, on the genres it welcomes |
+/// | `max_fee` | its fee is at most this | its budget's maximum is at most this (a ceiling) |
+/// | `capacity` | its draw overlaps the range | its capacity is in the range |
+///
+/// `any_genre` is not a filter but lifts the rule that no genre in common is no match: with it
+/// (or with `genres` set, which says what is asked) an unrelated genre may be returned, and
+/// with it no genre in common is no caveat either (an audience that does not fit still is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub radius_km: Option<u16>,
+    pub genres: Option<GenreFilter>,
+    pub any_genre: bool,
+    /// Euros, excluding VAT.
+    pub max_fee: Option<u32>,
+    /// People, both ends included.
+    pub capacity: Option<(u32, u32)>,
+}
+
+/// The genres asked for: a profile passes with one of these, a kind of one, or its family; with
+/// `related`, any genre of the same family too. The genre criterion then compares with these
+/// rather than with the seeker's own genres.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenreFilter {
+    pub genres: Vec<GenreId>,
+    pub related: bool,
+}
+
+impl Filters {
+    /// No filter set (and no genre rule lifted).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.active().is_empty() && !self.any_genre
+    }
+
+    /// The filters that are on, in [`FilterKind::ALL`] order (`Dates` is never among them: see
+    /// [`Query::active_filters`]).
+    #[must_use]
+    pub fn active(&self) -> Vec<FilterKind> {
+        let on = |k: FilterKind| match k {
+            FilterKind::Dates => false,
+            FilterKind::Radius => self.radius_km.is_some(),
+            FilterKind::Genres => self.genres.is_some(),
+            FilterKind::MaxFee => self.max_fee.is_some(),
+            FilterKind::Capacity => self.capacity.is_some(),
+        };
+        FilterKind::ALL.into_iter().filter(|k| on(*k)).collect()
+    }
+
+    /// These filters with one turned off (`Genres` also drops `any_genre`).
+    #[must_use]
+    pub fn without(&self, kind: FilterKind) -> Filters {
+        let mut f = self.clone();
+        match kind {
+            FilterKind::Dates => {}
+            FilterKind::Radius => f.radius_km = None,
+            FilterKind::Genres => {
+                f.genres = None;
+                f.any_genre = false;
+            }
+            FilterKind::MaxFee => f.max_fee = None,
+            FilterKind::Capacity => f.capacity = None,
+        }
+        f
+    }
+
+    /// The filters a `/match` answer set (its dates go to [`Query::dates`]).
+    #[must_use]
+    pub fn from_search(s: &SearchFilters) -> Filters {
+        Filters {
+            radius_km: s.radius_km,
+            genres: (!s.genres.is_empty())
+                .then(|| GenreFilter { genres: s.genres.clone(), related: s.related }),
+            any_genre: s.any_genre,
+            max_fee: s.max_fee.map(Fee::euros),
+            capacity: s.capacity.map(|c| (c.min().people(), c.max().people())),
+        }
+    }
+
+    /// Whether `other` passes every filter, `km` away from the seeker.
+    #[must_use]
+    pub fn admits(&self, other: &Candidate, km: u32) -> bool {
+        if self.radius_km.is_some_and(|r| km > u32::from(r)) {
+            return false;
+        }
+        if let Some(g) = &self.genres
+            && !g.admits(&other.genres)
+        {
+            return false;
+        }
+        match other.side {
+            Side::Artist { fee, draw, .. } => {
+                self.max_fee.is_none_or(|m| fee.euros() <= m)
+                    && self.capacity.is_none_or(|(lo, hi)| {
+                        draw.min().people() <= hi && draw.max().people() >= lo
+                    })
+            }
+            Side::Venue { capacity, budget } => {
+                self.max_fee.is_none_or(|m| budget.max().euros() <= m)
+                    && self.capacity.is_none_or(|(lo, hi)| (lo..=hi).contains(&capacity.people()))
+            }
+        }
+    }
+}
+
+impl GenreFilter {
+    /// The worst relation that still passes.
+    #[must_use]
+    pub fn loosest(&self) -> GenreRelation {
+        if self.related { GenreRelation::Sibling } else { GenreRelation::ParentOrChild }
+    }
+
+    /// Whether a profile with `genres` passes.
+    #[must_use]
+    pub fn admits(&self, genres: &GenreSet) -> bool {
+        let loosest = self.loosest();
+        self.genres.iter().any(|a| genres.ids().iter().any(|b| a.relation(*b) <= loosest))
+    }
 }
 
 impl Query {
@@ -400,7 +611,70 @@ impl Query {
     /// The first ten results over the next three months.
     #[must_use]
     pub fn new(seeker: Candidate, today: NaiveDate) -> Self {
-        Self { seeker, today, dates: None, radius_override: None, limit: 10, offset: 0 }
+        Self {
+            seeker,
+            today,
+            dates: None,
+            radius_override: None,
+            filters: Filters::default(),
+            limit: 10,
+            offset: 0,
+        }
+    }
+
+    /// The query of a `/match` answer: its dates, its filters, and its distance as the location
+    /// criterion's radius too ("within 200 km" says 200 km is fine).
+    #[must_use]
+    pub fn with_search(mut self, s: &SearchFilters) -> Self {
+        self.dates = s.dates.as_ref().map(|d| d.dates().iter().copied().collect());
+        self.radius_override = s.radius_km;
+        self.filters = Filters::from_search(s);
+        self
+    }
+
+    /// The filters that are on, named dates included, in [`FilterKind::ALL`] order.
+    #[must_use]
+    pub fn active_filters(&self) -> Vec<FilterKind> {
+        let mut out = Vec::new();
+        if self.dates.as_ref().is_some_and(|d| !d.is_empty()) {
+            out.push(FilterKind::Dates);
+        }
+        out.extend(self.filters.active());
+        out
+    }
+
+    /// This query with one filter off: what the person would see by loosening it. Turning the
+    /// distance off also drops the radius it set for the location criterion.
+    #[must_use]
+    pub fn without(&self, kind: FilterKind) -> Query {
+        let mut q = self.clone();
+        match kind {
+            FilterKind::Dates => q.dates = None,
+            FilterKind::Radius => {
+                if q.radius_override == q.filters.radius_km {
+                    q.radius_override = None;
+                }
+                q.filters.radius_km = None;
+            }
+            k => q.filters = q.filters.without(k),
+        }
+        q
+    }
+
+    /// The genres the genre criterion compares with: those filtered on, else the seeker's.
+    #[must_use]
+    pub fn asked_genres(&self) -> Vec<GenreId> {
+        match &self.filters.genres {
+            Some(g) if !g.genres.is_empty() => g.genres.clone(),
+            _ => self.seeker.genres.ids().to_vec(),
+        }
+    }
+
+    /// Whether no genre in common leaves a profile out: unless the person asked for any genre
+    /// or named the genres themselves.
+    #[must_use]
+    pub fn needs_a_common_genre(&self) -> bool {
+        !self.filters.any_genre && self.filters.genres.is_none()
     }
 
     #[must_use]
@@ -476,7 +750,7 @@ pub struct AskedDays {
 /// (`Display` gives English).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
-    /// The best pair of genres, the seeker's first.
+    /// The best pair of genres: the one asked (the seeker's, or a filtered one) first.
     Genre {
         relation: GenreRelation,
         seeker: GenreId,
@@ -569,6 +843,29 @@ impl fmt::Display for Reason {
     }
 }
 
+/// What else lowered a criterion besides its [`Reason`]: the audience for genre, the line-up for
+/// capacity. Data for the conversation to render (`Display` gives English).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Note {
+    /// The show's audience does not suit the room's (its value, per mille, multiplies genre's).
+    Audience { show: Audience, room: Audience, value: u16 },
+    /// The room is small for the line-up: fewer than [`SEATS_PER_PERFORMER`] seats per performer.
+    Lineup { performers: u16, capacity: Capacity, value: u16 },
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::Audience { show, room, .. } => {
+                write!(f, "a show for {show} in a room for {room}")
+            }
+            Note::Lineup { performers, capacity, .. } => {
+                write!(f, "{performers} performers for {} places", capacity.people())
+            }
+        }
+    }
+}
+
 /// One criterion's share of a score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CriterionScore {
@@ -580,12 +877,32 @@ pub struct CriterionScore {
     /// The criterion's value, per mille.
     pub value: u16,
     pub reason: Reason,
+    /// What else lowered it, if anything.
+    pub note: Option<Note>,
+}
+
+impl CriterionScore {
+    /// Under the weak line ([`WEAK`]): a caveat that ranks the result below those without.
+    #[must_use]
+    pub fn is_weak(&self) -> bool {
+        is_weak(self.criterion, u32::from(self.value))
+    }
+
+    /// Points missed out of the criterion's weight.
+    #[must_use]
+    pub fn lost(&self) -> u8 {
+        self.max.saturating_sub(self.points)
+    }
 }
 
 impl fmt::Display for CriterionScore {
-    /// "genre 27/30 — indie rock ⊂ rock".
+    /// "genre 27/30 — indie rock ⊂ rock", with its note after a semicolon when there is one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}/{} — {}", self.criterion, self.points, self.max, self.reason)
+        write!(f, "{} {}/{} — {}", self.criterion, self.points, self.max, self.reason)?;
+        match &self.note {
+            Some(n) => write!(f, "; {n}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -595,16 +912,45 @@ pub struct Match {
     pub profile: ProfileId,
     /// 0–100, for people.
     pub score: u8,
-    /// `Σ weight × value`: the exact score results are ordered by.
+    /// `Σ weight × value`: the exact score, which orders results with as many weak criteria.
     pub fine: u32,
+    /// How many criteria are weak ([`WEAK`]): fewer comes first, whatever the fine score.
+    pub weak: u8,
     pub breakdown: [CriterionScore; 5],
 }
 
 impl Match {
-    /// Best first: higher fine score, then smaller profile id.
+    /// Best first: fewer weak criteria, then higher fine score, then smaller profile id.
     #[must_use]
     pub fn rank_key(&self) -> (std::cmp::Reverse<u32>, ProfileId) {
-        (std::cmp::Reverse(self.fine), self.profile)
+        (std::cmp::Reverse(order_key(u32::from(self.weak), self.fine)), self.profile)
+    }
+
+    /// The most decisive reasons, for a result's one line: what fits best, and the main caveat.
+    ///
+    /// - `best` is the criterion that brings the most points among those at least 0.75 met (the
+    ///   heaviest wins a tie, so "genre 30/30" is told before "capacity 10/10"); when none is,
+    ///   the one that brings the most points.
+    /// - `caveat` is the criterion that costs the most points among those under half met, weak
+    ///   ones ([`CriterionScore::is_weak`]) first; `None` when every criterion is at least half
+    ///   met. It is never `best`.
+    ///
+    /// Both point into [`Match::breakdown`], which the detail view lists in full.
+    #[must_use]
+    pub fn headline(&self) -> (&CriterionScore, Option<&CriterionScore>) {
+        let b = &self.breakdown;
+        let strong = |c: &&CriterionScore| c.value >= 750;
+        let best = b
+            .iter()
+            .filter(strong)
+            .max_by_key(|c| (c.points, c.max, std::cmp::Reverse(c.criterion)))
+            .or_else(|| b.iter().max_by_key(|c| (c.points, c.max, std::cmp::Reverse(c.criterion))))
+            .unwrap_or(&b[0]);
+        let caveat = b
+            .iter()
+            .filter(|c| c.value < 500 && c.criterion != best.criterion)
+            .max_by_key(|c| (c.is_weak(), c.lost(), std::cmp::Reverse(c.criterion)));
+        (best, caveat)
     }
 }
 
@@ -654,7 +1000,8 @@ fn shown_score(fine: u32, weights: &Weights) -> u8 {
 /// Scores one candidate against a query, one by one: the reference the index must equal.
 ///
 /// `None` when the candidate cannot match at all: not approved, the seeker itself, the same kind
-/// as the seeker, or no shared date when the query names dates.
+/// as the seeker, no shared date when the query names dates, no genre in common (unless the
+/// query asks for any genre or names its genres), or a filter it fails ([`Filters`]).
 #[must_use]
 pub fn score(query: &Query, other: &Candidate, weights: &Weights) -> Option<Match> {
     score_with(query, &query.asked_days(), other, weights)
@@ -676,26 +1023,37 @@ pub(crate) fn score_with(
         (Side::Artist { .. }, Side::Venue { .. }) => (seeker, other),
         _ => (other, seeker),
     };
-    let Side::Artist { fee, negotiable, draw, radius } = artist.side else { return None };
+    let Side::Artist { fee, negotiable, draw, radius, performers } = artist.side else {
+        return None;
+    };
     let Side::Venue { capacity, budget } = venue.side else { return None };
 
-    let (relation, g_seeker, g_other) = seeker.genres.best_relation(&other.genres);
+    let (relation, g_seeker, g_other) = best_relation(&query.asked_genres(), &other.genres);
+    if relation == GenreRelation::Unrelated && query.needs_a_common_genre() {
+        return None;
+    }
     let shared: Vec<NaiveDate> =
         asked.days.iter().copied().filter(|d| other.dates.contains(*d)).collect();
     if asked.basis == DateBasis::Named && shared.is_empty() {
         return None;
     }
+    let km = distance_km(seeker.lat, seeker.lon, other.lat, other.lon);
+    if !query.filters.admits(other, km) {
+        return None;
+    }
     let asked_n = u32::try_from(asked.days.len()).unwrap_or(u32::MAX);
     let shared_n = u32::try_from(shared.len()).unwrap_or(u32::MAX);
-    let km = distance_km(seeker.lat, seeker.lon, other.lat, other.lon);
     let radius_km = query.radius(radius.km());
 
+    let fit = audience_value(artist.audience, venue.audience);
+    let draw_value = capacity_value(capacity.people(), draw.min().people(), draw.max().people());
+    let crowd = lineup_value(u32::from(performers.unwrap_or(0)), capacity.people());
     let values = [
-        genre_value(relation),
+        genre_value(relation) * fit / FULL,
         date_value(shared_n, asked_n),
         budget_value(fee.euros(), negotiable, budget.max().euros()),
         location_value(km, radius_km),
-        capacity_value(capacity.people(), draw.min().people(), draw.max().people()),
+        draw_value.min(crowd),
     ];
     let reasons = [
         Reason::Genre { relation, seeker: g_seeker, other: g_other },
@@ -709,7 +1067,34 @@ pub(crate) fn score_with(
         Reason::Location { km, radius_km },
         Reason::Capacity { capacity, draw },
     ];
+    let short = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
+    let notes = [
+        match (artist.audience, venue.audience) {
+            (Some(show), Some(room)) if fit < FULL => {
+                Some(Note::Audience { show, room, value: short(fit) })
+            }
+            _ => None,
+        },
+        None,
+        None,
+        None,
+        match performers {
+            Some(n) if crowd < FULL && crowd <= draw_value => {
+                Some(Note::Lineup { performers: n, capacity, value: short(crowd) })
+            }
+            _ => None,
+        },
+    ];
     let fine = weights.fine(values);
+    // Asked for any genre, no genre in common is no caveat; an audience that does not fit is.
+    let weak = Criterion::ALL
+        .into_iter()
+        .zip(values)
+        .filter(|(c, v)| match c {
+            Criterion::Genre if query.filters.any_genre => is_weak(*c, fit),
+            _ => is_weak(*c, *v),
+        })
+        .count();
     let points = apportion(weights, values);
     let mut i = 0;
     let breakdown = Criterion::ALL.map(|criterion| {
@@ -717,13 +1102,37 @@ pub(crate) fn score_with(
             criterion,
             points: points[i],
             max: weights.get(criterion),
-            value: u16::try_from(values[i]).unwrap_or(u16::MAX),
+            value: short(values[i]),
             reason: reasons[i],
+            note: notes[i],
         };
         i += 1;
         s
     });
-    Some(Match { profile: other.id, score: shown_score(fine, weights), fine, breakdown })
+    Some(Match {
+        profile: other.id,
+        score: shown_score(fine, weights),
+        fine,
+        weak: u8::try_from(weak).unwrap_or(5),
+        breakdown,
+    })
+}
+
+/// The best relation between any asked genre and any of `other`, with the first pair that
+/// reaches it (as [`GenreSet::best_relation`], for a list of any length).
+fn best_relation(asked: &[GenreId], other: &GenreSet) -> (GenreRelation, GenreId, GenreId) {
+    let theirs = other.ids();
+    let mut best =
+        (GenreRelation::Unrelated, asked.first().copied().unwrap_or(theirs[0]), theirs[0]);
+    for &a in asked {
+        for &b in theirs {
+            let r = a.relation(b);
+            if r < best.0 {
+                best = (r, a, b);
+            }
+        }
+    }
+    best
 }
 
 /// Every candidate scored one by one, sorted best first, then paged: what the index must return.

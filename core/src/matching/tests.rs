@@ -9,10 +9,15 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::index::MatchIndex;
-use super::score::{Candidate, Criterion, DateBasis, Query, Reason, Side, Weights, brute_force};
+use super::score::{
+    Candidate, Criterion, DateBasis, Filters, GenreFilter, Note, Query, Reason, Side, Weights,
+    brute_force,
+};
+use crate::domain::audience::Audience;
 use crate::domain::genre::{GenreId, GenreRelation, GenreSet};
 use crate::domain::places::{City, Country};
 use crate::domain::profile::{Artist, Profile, ProfileDetails, ProfileStatus, Venue};
+use crate::domain::search::FilterKind;
 use crate::domain::values::{
     AudienceRange, BudgetRange, Capacity, DateSet, Fee, Links, Name, TravelRadius,
 };
@@ -49,8 +54,10 @@ fn artist(
             negotiable: false,
             draw: AudienceRange::try_from((i64::from(draw.0), i64::from(draw.1))).unwrap(),
             radius: TravelRadius::try_from(i64::from(radius)).unwrap(),
+            performers: None,
         },
         dates: DateSet::from_stored((0..90).map(day)),
+        audience: None,
     }
 }
 
@@ -66,6 +73,7 @@ fn venue(id: i64, slugs: &str, capacity: u32, budget: (u32, u32), at: (f32, f32)
             budget: BudgetRange::try_from((i64::from(budget.0), i64::from(budget.1))).unwrap(),
         },
         dates: DateSet::from_stored((0..90).map(day)),
+        audience: None,
     }
 }
 
@@ -175,7 +183,13 @@ fn farther_costlier_and_unrelated_rank_lower() {
     ]);
     let ids: Vec<i64> =
         idx.search(&Query::new(seeker.clone(), today())).iter().map(|m| m.profile.0).collect();
-    assert_eq!(ids, [2, 6, 3, 4, 5]);
+    assert_eq!(ids, [2, 6, 3, 4], "no genre in common is no match");
+    // Asked for any genre, jazz comes, by its score: no genre in common is then no caveat,
+    // while Lyon's distance and 4's fee still are.
+    let mut any = Query::new(seeker.clone(), today());
+    any.filters.any_genre = true;
+    let ids: Vec<i64> = idx.search(&any).iter().map(|m| m.profile.0).collect();
+    assert_eq!(ids, [2, 6, 5, 3, 4]);
     // A wider radius brings Lyon in.
     let mut q = Query::new(seeker, today());
     q.radius_override = Some(500);
@@ -203,6 +217,9 @@ fn candidates_come_from_profiles() {
             email: None,
         }),
         dates: DateSet::from_stored([day(1)]),
+        taken: std::collections::BTreeSet::new(),
+        audience: None,
+        lineup: None,
         created_at: at,
         updated_at: at,
     };
@@ -272,6 +289,7 @@ fn random_candidate(rng: &mut StdRng, ids: i64) -> Candidate {
             negotiable: rng.random_bool(0.5),
             draw: AudienceRange::try_from((lo, lo + rng.random_range(0..2000))).unwrap(),
             radius: TravelRadius::try_from(rng.random_range(0..500_i64)).unwrap(),
+            performers: rng.random_bool(0.7).then(|| rng.random_range(1..=40)),
         }
     } else {
         let lo = rng.random_range(0..3000);
@@ -288,6 +306,9 @@ fn random_candidate(rng: &mut StdRng, ids: i64) -> Candidate {
         lon: rng.random_range(-1.0..6.0),
         side,
         dates: DateSet::from_stored(dates.into_iter().chain([today() - Days::new(3)])),
+        audience: rng
+            .random_bool(0.7)
+            .then(|| Audience::ALL[rng.random_range(0..Audience::ALL.len())]),
     }
 }
 
@@ -303,6 +324,22 @@ fn random_query(rng: &mut StdRng, ids: i64) -> Query {
     }
     if rng.random_bool(0.2) {
         q.radius_override = Some(rng.random_range(0..300));
+    }
+    if rng.random_bool(0.2) {
+        q.filters.radius_km = Some(rng.random_range(0..500));
+    }
+    if rng.random_bool(0.2) {
+        let genres = (0..rng.random_range(1..=7)).map(|_| pick_genre(rng.random_range(0..30)));
+        q.filters.genres =
+            Some(GenreFilter { genres: genres.collect(), related: rng.random_bool(0.5) });
+    }
+    q.filters.any_genre = rng.random_bool(0.3);
+    if rng.random_bool(0.2) {
+        q.filters.max_fee = Some(rng.random_range(0..6000));
+    }
+    if rng.random_bool(0.2) {
+        let lo = rng.random_range(0..2000);
+        q.filters.capacity = Some((lo, lo + rng.random_range(0..2000)));
     }
     q.limit = rng.random_range(0..12);
     q.offset = rng.random_range(0..4);
@@ -361,4 +398,127 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_weak_criterion_ranks_below_every_result_without_one() {
+    let seeker = venue(1, "bebop", 180, (300, 900), PARIS);
+    // A perfect fit but for a fee far above the budget …
+    let dear = artist(2, "bebop", 3000, (100, 300), PARIS, 50);
+    // … and a plainer fit: a sibling genre, somewhat far.
+    let plain = artist(3, "swing", 900, (100, 300), (49.9, 2.3), 50);
+    let idx = index_of(&[dear, plain]);
+    let found = idx.search(&Query::new(seeker, today()));
+    assert_eq!(found.iter().map(|m| m.profile.0).collect::<Vec<_>>(), [3, 2]);
+    assert!(found[1].score > found[0].score, "the dear one scores more, yet ranks below");
+    assert_eq!((found[0].weak, found[1].weak), (0, 1));
+    let (best, caveat) = found[1].headline();
+    assert_eq!(best.criterion, Criterion::Genre);
+    assert_eq!(caveat.map(|c| c.criterion), Some(Criterion::Budget));
+    let (best, caveat) = found[0].headline();
+    assert_eq!(best.criterion, Criterion::Date, "25/25 tells more than capacity 10/10");
+    assert_eq!(caveat.map(|c| c.criterion), Some(Criterion::Location), "36 % of its points");
+}
+
+#[test]
+fn filters_filter() {
+    let seeker = venue(1, "jazz", 200, (300, 900), PARIS);
+    let near = artist(2, "jazz", 800, (100, 300), PARIS, 50);
+    let far = artist(3, "jazz", 800, (100, 300), LYON, 800);
+    let dear = artist(4, "bebop", 2000, (100, 300), PARIS, 50);
+    let big = artist(5, "jazz-manouche", 800, (1000, 3000), PARIS, 50);
+    let swing_near = artist(6, "swing", 500, (100, 300), PARIS, 50);
+    let idx = index_of(&[near, far, dear, big, swing_near]);
+    let ids = |q: &Query| idx.search(q).iter().map(|m| m.profile.0).collect::<Vec<_>>();
+    let base = Query::new(seeker, today());
+    assert_eq!(ids(&base).len(), 5);
+    let mut q = base.clone();
+    q.filters.radius_km = Some(150);
+    assert!(!ids(&q).contains(&3), "nothing beyond the radius");
+    let mut q = base.clone();
+    q.filters.max_fee = Some(900);
+    assert_eq!(ids(&q).iter().filter(|i| **i == 4).count(), 0);
+    let mut q = base.clone();
+    q.filters.capacity = Some((100, 400));
+    assert!(!ids(&q).contains(&5), "a draw of 1000–3000 does not overlap 100–400");
+    let mut q = base.clone();
+    q.filters.genres = Some(GenreFilter { genres: vec![genre("bebop")], related: false });
+    let mut got = ids(&q);
+    got.sort_unstable();
+    assert_eq!(got, [2, 3, 4], "bebop and jazz, its family; not its siblings");
+    q.filters.genres = Some(GenreFilter { genres: vec![genre("bebop")], related: true });
+    let wide = ids(&q);
+    assert!(wide.contains(&6) && wide.contains(&4) && wide.contains(&2), "{wide:?}");
+    // Loosening: alone, which filter empties the list.
+    let mut q = base.clone();
+    q.filters.radius_km = Some(1);
+    q.filters.max_fee = Some(100);
+    assert!(ids(&q).is_empty());
+    assert_eq!(idx.loosen_counts(&q), [(FilterKind::Radius, 0), (FilterKind::MaxFee, 4)]);
+    assert_eq!(idx.loosen_hint(&q), Some(FilterKind::MaxFee));
+    q.filters.radius_km = None;
+    assert_eq!(idx.loosen_counts(&q), [(FilterKind::MaxFee, 5)]);
+    assert_eq!(idx.loosen_hint(&q), Some(FilterKind::MaxFee));
+    assert!(!q.filters.is_empty() && Filters::default().is_empty());
+}
+
+#[test]
+fn audience_and_line_up_count_in_the_score() {
+    use crate::domain::audience::{Ages, Seating};
+    let mut bar = venue(1, "jazz, chanson", 80, (300, 900), PARIS);
+    bar.audience = Some(Audience { ages: Ages::Adult, seating: Seating::Seated });
+    let mut kids = artist(2, "chanson", 600, (50, 200), PARIS, 50);
+    kids.audience = Some(Audience { ages: Ages::Young, seating: Seating::Seated });
+    let mut big_band = artist(3, "jazz", 800, (50, 200), PARIS, 50);
+    if let Side::Artist { performers, .. } = &mut big_band.side {
+        *performers = Some(12);
+    }
+    let mut trio = artist(4, "jazz", 800, (50, 200), PARIS, 50);
+    if let Side::Artist { performers, .. } = &mut trio.side {
+        *performers = Some(3);
+    }
+    trio.audience = Some(Audience { ages: Ages::All, seating: Seating::Either });
+    let idx = index_of(&[kids, big_band, trio]);
+    let found = idx.search(&Query::new(bar, today()));
+    assert_eq!(found.iter().map(|m| m.profile.0).collect::<Vec<_>>(), [4, 3, 2]);
+    let kids = &found[2];
+    assert_eq!(kids.breakdown[0].value, 0, "a children's show in an adults' bar");
+    assert!(matches!(kids.breakdown[0].note, Some(Note::Audience { .. })));
+    let band = &found[1];
+    assert!(band.breakdown[4].is_weak(), "12 performers in 80 places");
+    assert!(matches!(band.breakdown[4].note, Some(Note::Lineup { performers: 12, .. })));
+    assert_eq!(band.headline().1.map(|c| c.criterion), Some(Criterion::Capacity));
+}
+
+fn genre(slug: &str) -> GenreId {
+    GenreId::from_slug(slug).unwrap()
+}
+
+#[test]
+fn a_match_answer_becomes_a_query() {
+    use crate::domain::search::FiltersRead;
+    let read =
+        FiltersRead::parse("2026-12-19 200km jazz et proches max 900 € 100-300 places", today());
+    assert!(read.refused.is_empty(), "{:?}", read.refused);
+    let q =
+        Query::new(venue(1, "rock", 300, (500, 900), PARIS), today()).with_search(&read.filters);
+    assert_eq!(q.dates, Some(vec![NaiveDate::from_ymd_opt(2026, 12, 19).unwrap()]));
+    assert_eq!((q.radius_override, q.filters.radius_km), (Some(200), Some(200)));
+    assert_eq!(q.filters.genres, Some(GenreFilter { genres: vec![genre("jazz")], related: true }));
+    assert_eq!(q.filters.max_fee, Some(900));
+    assert_eq!(q.filters.capacity, Some((100, 300)));
+    assert_eq!(
+        q.active_filters(),
+        [
+            FilterKind::Dates,
+            FilterKind::Radius,
+            FilterKind::Genres,
+            FilterKind::MaxFee,
+            FilterKind::Capacity
+        ]
+    );
+    assert_eq!(q.asked_genres(), [genre("jazz")], "the genre criterion reads the asked genres");
+    let wider = q.without(FilterKind::Radius);
+    assert_eq!((wider.radius_override, wider.filters.radius_km), (None, None));
+    assert_eq!(q.without(FilterKind::Dates).dates, None);
 }

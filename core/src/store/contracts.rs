@@ -84,10 +84,12 @@ impl Store {
         Ok(ArtistSheet { lineup, technical_needs })
     }
 
-    /// Sets an artist's line-up, keeping its technical needs.
+    /// Sets an artist's line-up, keeping its technical needs. Matching reads it too, so the
+    /// change feed tells every instance's index.
     pub async fn save_lineup(&self, profile: ProfileId, lineup: Lineup) -> Result<()> {
         let now = self.clock.now();
         on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
             sqlx::query(
                 "INSERT INTO artist_sheets (profile_id, performers, crew, updated_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (profile_id) DO UPDATE SET \
@@ -98,9 +100,14 @@ impl Store {
             .bind(i64::from(lineup.performers()))
             .bind(i64::from(lineup.crew()))
             .bind(now)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO profile_changes (profile_id, changed_at) VALUES ($1, $2)")
+                .bind(profile.0)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
         })?;
         Ok(())
     }

@@ -6,7 +6,10 @@ use rand::Rng;
 use serde_json::json;
 
 use super::{Result, Store, StoreError, on_pool};
+use crate::domain::audience::Audience;
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind, ProfileStatus};
+use crate::domain::proposal::BookingStatus;
+use crate::domain::terms::Lineup;
 use crate::domain::values::DateSet;
 use crate::domain::{AccountId, ProfileId};
 
@@ -19,10 +22,15 @@ struct ProfileRow {
     details: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    audience: Option<String>,
+    performers: Option<i64>,
+    crew: Option<i64>,
 }
 
-const PROFILE_COLUMNS: &str =
-    "id, owner_id, status, status_reason, details, created_at, updated_at";
+/// A profile's columns, its audience and its line-up (kept in `artist_sheets` with the contract
+/// facts, so there is one line-up per artist).
+const PROFILE_COLUMNS: &str = "p.id, p.owner_id, p.status, p.status_reason, p.details, \
+     p.created_at, p.updated_at, p.audience, s.performers, s.crew";
 
 /// One entry of the change feed: profile `profile` changed; `seq` orders the feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -501,6 +509,30 @@ impl Store {
         Ok(head.unwrap_or(0))
     }
 
+    /// Sets (or clears) who a profile's show or room is for; the match indexes follow.
+    pub async fn set_audience(&self, id: ProfileId, audience: Option<Audience>) -> Result<()> {
+        let now = self.clock.now();
+        let json = audience
+            .map(|a| serde_json::to_string(&a))
+            .transpose()
+            .map_err(|e| StoreError::corrupt("profile audience", e))?;
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE profiles SET audience = $1 WHERE id = $2")
+                .bind(&json)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO profile_changes (profile_id, changed_at) VALUES ($1, $2)")
+                .bind(id.0)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        })?;
+        Ok(())
+    }
+
     /// Counts profiles by kind and status, for `/stats`.
     pub async fn profile_counts(&self) -> Result<Vec<(ProfileKind, String, i64)>> {
         let rows = on_pool!(self, |p| {
@@ -550,25 +582,52 @@ impl Store {
         T: Clone + Send + Sync + 'static,
     {
         let clause = filter.clause();
-        let sql = format!("SELECT {PROFILE_COLUMNS} FROM profiles p WHERE {clause} ORDER BY p.id");
+        let sql = format!(
+            "SELECT {PROFILE_COLUMNS} FROM profiles p LEFT JOIN artist_sheets s ON s.profile_id = p.id \
+             WHERE {clause} ORDER BY p.id"
+        );
         let dates_sql = format!(
             "SELECT d.profile_id, d.day FROM profile_dates d JOIN profiles p ON p.id = d.profile_id WHERE {clause}"
         );
-        let (rows, dates) = on_pool!(self, |p| {
+        // Confirmed bookings per (profile, day), as artist and as venue: what makes a date taken.
+        let confirmed = BookingStatus::Confirmed.as_str();
+        let booked_sql = format!(
+            "SELECT b.artist_id, b.day, COUNT(*) FROM bookings b JOIN profiles p ON p.id = b.artist_id \
+             WHERE {clause} AND b.status = '{confirmed}' GROUP BY b.artist_id, b.day \
+             UNION ALL \
+             SELECT b.venue_id, b.day, COUNT(*) FROM bookings b JOIN profiles p ON p.id = b.venue_id \
+             WHERE {clause} AND b.status = '{confirmed}' GROUP BY b.venue_id, b.day"
+        );
+        let (rows, dates, booked) = on_pool!(self, |p| {
             let rows = sqlx::query_as::<_, ProfileRow>(&sql).bind(arg.clone()).fetch_all(p).await?;
-            let dates =
-                sqlx::query_as::<_, (i64, NaiveDate)>(&dates_sql).bind(arg).fetch_all(p).await?;
-            Ok::<_, sqlx::Error>((rows, dates))
+            let dates = sqlx::query_as::<_, (i64, NaiveDate)>(&dates_sql)
+                .bind(arg.clone())
+                .fetch_all(p)
+                .await?;
+            let booked = sqlx::query_as::<_, (i64, NaiveDate, i64)>(&booked_sql)
+                .bind(arg)
+                .fetch_all(p)
+                .await?;
+            Ok::<_, sqlx::Error>((rows, dates, booked))
         })?;
-        assemble(rows, dates)
+        assemble(rows, dates, booked)
     }
 }
 
-fn assemble(rows: Vec<ProfileRow>, dates: Vec<(i64, NaiveDate)>) -> Result<Vec<Profile>> {
+fn assemble(
+    rows: Vec<ProfileRow>,
+    dates: Vec<(i64, NaiveDate)>,
+    booked: Vec<(i64, NaiveDate, i64)>,
+) -> Result<Vec<Profile>> {
     let mut by_profile: std::collections::HashMap<i64, Vec<NaiveDate>> =
         std::collections::HashMap::new();
     for (id, day) in dates {
         by_profile.entry(id).or_default().push(day);
+    }
+    let mut bookings: std::collections::HashMap<i64, Vec<(NaiveDate, i64)>> =
+        std::collections::HashMap::new();
+    for (id, day, n) in booked {
+        bookings.entry(id).or_default().push((day, n));
     }
     rows.into_iter()
         .map(|r| {
@@ -576,12 +635,43 @@ fn assemble(rows: Vec<ProfileRow>, dates: Vec<(i64, NaiveDate)>) -> Result<Vec<P
                 serde_json::from_str(&r.details).map_err(|e| StoreError::corrupt("profile", e))?;
             let status = ProfileStatus::from_stored(&r.status, r.status_reason)
                 .ok_or_else(|| StoreError::corrupt("profile status", &r.status))?;
+            // An artist is taken by one booking a day; a venue's date when its slots are full.
+            let room = match &details {
+                ProfileDetails::Artist(_) => 1,
+                ProfileDetails::Venue(v) => i64::from(v.slots_per_date.max(1)),
+            };
+            let taken = bookings
+                .remove(&r.id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(_, n)| *n >= room)
+                .map(|(day, _)| day)
+                .collect();
+            let audience = r
+                .audience
+                .map(|a| serde_json::from_str(&a))
+                .transpose()
+                .map_err(|e| StoreError::corrupt("profile audience", e))?;
+            let lineup = match (r.performers, r.crew) {
+                (Some(p), Some(c)) => {
+                    let count =
+                        |n: i64| u16::try_from(n).map_err(|e| StoreError::corrupt("line-up", e));
+                    Some(
+                        Lineup::new(count(p)?, count(c)?)
+                            .map_err(|e| StoreError::corrupt("line-up", e))?,
+                    )
+                }
+                _ => None,
+            };
             Ok(Profile {
                 id: ProfileId(r.id),
                 owner: AccountId(r.owner_id),
                 status,
                 details,
                 dates: DateSet::from_stored(by_profile.remove(&r.id).unwrap_or_default()),
+                taken,
+                audience,
+                lineup,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
             })

@@ -476,6 +476,17 @@ impl Store {
                     if let Some(owed) = owed {
                         super::payments::insert_commission_in!(tx, booking, owed, now);
                     }
+                    // The day is no longer free for either side: every instance's match index
+                    // follows (docs/product-rules.md §3).
+                    for profile in [artist, venue] {
+                        sqlx::query(
+                            "INSERT INTO profile_changes (profile_id, changed_at) VALUES ($1, $2)",
+                        )
+                        .bind(profile)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                     enqueue_in!(tx, &notices(BookingId(booking)), now);
                     tx.commit().await?;
                     return Ok(Decided::Booked(booking));
@@ -562,20 +573,27 @@ impl Store {
         let now = self.clock.now();
         Ok(on_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let n = sqlx::query(
+            let parties: Option<(i64, i64)> = sqlx::query_as(
                 "UPDATE bookings SET status = $1, cancel_reason = $2, cancelled_at = $3 \
-                 WHERE id = $4 AND status = $5",
+                 WHERE id = $4 AND status = $5 RETURNING artist_id, venue_id",
             )
             .bind(BookingStatus::Cancelled.as_str())
             .bind(reason)
             .bind(now)
             .bind(id.0)
             .bind(BookingStatus::Confirmed.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n != 1 {
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((artist, venue)) = parties else {
                 return Ok(false);
+            };
+            // The date is free again for both sides: the match indexes follow.
+            for profile in [artist, venue] {
+                sqlx::query("INSERT INTO profile_changes (profile_id, changed_at) VALUES ($1, $2)")
+                    .bind(profile)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
             }
             // Before payment nothing is owed any more; after it, an admin decides on a refund.
             super::payments::cancel_commission_in!(tx, id.0, now);
