@@ -16,7 +16,7 @@
 //! Recorded figures (46 queries, 208 judgements): with the ranking before issue 11 (main at
 //! 420eef8: the five weighted criteria alone, named dates and the radius as the only query
 //! settings, no audience or line-up), precision@5 0.900, NDCG@10 0.957, 31 judgements failing;
-//! with this ranking, 1.000, 1.000 and none (docs/decisions.md §16).
+//! with this ranking, 1.000, 1.000 and none (docs/decisions.md §18).
 
 #![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
 
