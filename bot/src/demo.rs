@@ -232,8 +232,8 @@ pub async fn run(lang: Option<LangArg>) -> anyhow::Result<PathBuf> {
     }
     demo.turn(&mut lea, Act::Press("btn-skip")).await?;
     // Who is on the road, and for whom the trio plays: the matching and the contract use both.
-    for answer in ["3 + 1", "tout public, debout"] {
-        demo.turn(&mut lea, Act::Type(answer)).await?;
+    for answer in ["3 + 1".to_owned(), t("demo-artist-audience")] {
+        demo.turn(&mut lea, Act::Type(&answer)).await?;
     }
     demo.turn(&mut lea, Act::Press("btn-submit")).await?;
 

@@ -130,3 +130,4 @@ team-off = 📣 The notifications of **{ $name }** no longer come to this channe
 team-no-place = 📣 Run /settings in your server's booking channel to send your notifications there.
 btn-team-here = 📣 Use this channel
 btn-team-off = ✖ Stop using this channel
+demo-artist-audience = all ages, standing

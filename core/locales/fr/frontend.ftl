@@ -130,3 +130,4 @@ team-off = 📣 Les notifications de **{ $name }** n'arrivent plus dans ce salon
 team-no-place = 📣 Lancez /settings dans le salon de programmation de votre serveur pour y recevoir vos notifications.
 btn-team-here = 📣 Utiliser ce salon
 btn-team-off = ✖ Ne plus utiliser ce salon
+demo-artist-audience = tout public, debout
