@@ -32,6 +32,22 @@ pub fn binary() -> PathBuf {
     bin
 }
 
+/// The `flowstage` binary beside the running program (a load run's binary in
+/// `target/<profile>/`), or why it is not there.
+pub fn binary_beside_this_program() -> Result<PathBuf, String> {
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|p| {
+            p.parent().map(|d| d.join(format!("flowstage{}", std::env::consts::EXE_SUFFIX)))
+        })
+        .unwrap_or_else(|| PathBuf::from("flowstage"));
+    if binary.exists() {
+        Ok(binary)
+    } else {
+        Err(format!("{} is missing: run `cargo build -p flowstage` first", binary.display()))
+    }
+}
+
 /// A working directory and environment for one run of the binary.
 pub struct TestDir {
     pub dir: tempfile::TempDir,

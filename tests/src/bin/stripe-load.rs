@@ -5,8 +5,6 @@
 //! rate of the same database (SQLite by default, PostgreSQL at `TEST_DATABASE_URL`) in the same
 //! run. Build the binary beside it first: `cargo build -p flowstage -p flowstage-tests`.
 
-use std::path::PathBuf;
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let usage = || {
@@ -28,16 +26,13 @@ async fn main() -> std::process::ExitCode {
             },
         }
     }
-    let binary = std::env::current_exe()
-        .ok()
-        .and_then(|p| {
-            p.parent().map(|d| d.join(format!("flowstage{}", std::env::consts::EXE_SUFFIX)))
-        })
-        .unwrap_or_else(|| PathBuf::from("flowstage"));
-    if !binary.exists() {
-        eprintln!("{} is missing: run `cargo build -p flowstage` first", binary.display());
-        return std::process::ExitCode::FAILURE;
-    }
+    let binary = match flowstage_tests::binary_beside_this_program() {
+        Ok(b) => b,
+        Err(why) => {
+            eprintln!("{why}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let figures = flowstage_tests::stripe_load::run(&binary, events, concurrency, postgres).await;
     println!("{figures}");
     std::process::ExitCode::SUCCESS

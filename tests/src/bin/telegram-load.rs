@@ -5,8 +5,6 @@
 //! its answer. Build the binary
 //! beside it first: `cargo build --release -p flowstage -p flowstage-tests`.
 
-use std::path::PathBuf;
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let mut users = 1000;
@@ -32,17 +30,13 @@ async fn main() -> std::process::ExitCode {
             },
         }
     }
-    // The `flowstage` binary beside this one, in the same target directory.
-    let binary = std::env::current_exe()
-        .ok()
-        .and_then(|p| {
-            p.parent().map(|d| d.join(format!("flowstage{}", std::env::consts::EXE_SUFFIX)))
-        })
-        .unwrap_or_else(|| PathBuf::from("flowstage"));
-    if !binary.exists() {
-        eprintln!("{} is missing: run `cargo build -p flowstage` first", binary.display());
-        return std::process::ExitCode::FAILURE;
-    }
+    let binary = match flowstage_tests::binary_beside_this_program() {
+        Ok(b) => b,
+        Err(why) => {
+            eprintln!("{why}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let figures = flowstage_tests::telegram_load::run(&binary, users, webhook, think).await;
     println!("{figures}");
     std::process::ExitCode::SUCCESS
