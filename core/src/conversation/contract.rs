@@ -278,11 +278,7 @@ fn question(turn: &Turn<'_>, ask: &ContractAsk) -> Reply {
         ContractAsk::GuestList { .. } => ("cq-guests".into(), &[]),
     };
     // Example dates are computed from today, so none goes stale.
-    let example = crate::domain::values::example_date(turn.ctx.today());
-    let example = match turn.lang {
-        Lang::Fr => example.format("%d/%m/%Y").to_string(),
-        Lang::En => example.format("%Y-%m-%d").to_string(),
-    };
+    let example = errors::d(crate::domain::values::example_date(turn.ctx.today()), turn.lang);
     let mut r = turn.msg(&key, &[("example", example)]);
     let suggestions: Vec<String> = choices.iter().map(|c| turn.t(c)).collect();
     let buttons = turn.suggestions(&suggestions);

@@ -43,7 +43,8 @@ pub enum Problem {
     Zone,
 }
 
-fn d(date: chrono::NaiveDate, lang: Lang) -> String {
+/// A date as the person's language types it, so that an example can be typed back as shown.
+pub(crate) fn d(date: chrono::NaiveDate, lang: Lang) -> String {
     match lang {
         Lang::Fr => date.format("%d/%m/%Y").to_string(),
         Lang::En => date.format("%Y-%m-%d").to_string(),

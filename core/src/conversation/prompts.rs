@@ -6,7 +6,6 @@ use super::errors::{Problem, message};
 use super::payload::Action;
 use super::state::Prompt;
 use super::turn::Turn;
-use crate::domain::Lang;
 use crate::domain::search::FilterKind;
 use crate::domain::values::example_date;
 
@@ -71,10 +70,7 @@ pub(crate) fn problem(turn: &mut Turn<'_>, prompt: &Prompt, p: &Problem) {
 /// person's language types them: `day` a week ahead, `from`–`to` a fortnight from then.
 pub(crate) fn examples(turn: &Turn<'_>) -> [(&'static str, String); 3] {
     let today = turn.ctx.today();
-    let typed = |d: chrono::NaiveDate| match turn.lang {
-        Lang::Fr => d.format("%d/%m/%Y").to_string(),
-        Lang::En => d.format("%Y-%m-%d").to_string(),
-    };
+    let typed = |d: chrono::NaiveDate| super::errors::d(d, turn.lang);
     let from = today + chrono::Duration::days(14);
     [
         ("day", typed(example_date(today))),

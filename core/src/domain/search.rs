@@ -123,9 +123,6 @@ impl SearchFilters {
                 FilterKind::Capacity => out.capacity = newer.capacity,
             }
         }
-        if newer.related && !newer.genres.is_empty() {
-            out.related = true;
-        }
         out
     }
 
