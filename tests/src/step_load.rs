@@ -1,0 +1,363 @@
+//! What one conversation step costs next to one commit of the same database (issue 18): the
+//! core's `Engine` driven in this process by many people at once, on SQLite (a file, WAL,
+//! `synchronous=NORMAL`, as `serve` opens it) or PostgreSQL, and in the same run the raw rate
+//! of single-row transactions of that database from as many writers. Platforms are left out on
+//! purpose: what is measured is the step (identity, state, flow, save), the part every
+//! front-end shares; `telegram-load` measures the whole path through the fake Telegram.
+//!
+//! Three measures, each printed with its figures:
+//! - **burst**: `people` people each take `steps` steps as fast as they can, all at once;
+//!   steps per second against the raw commit rate (their ratio is what holds from machine to
+//!   machine);
+//! - **steady**: the same people each act every `period`; p50 / p99 of a step's latency;
+//! - **memory**: the process's resident set once every conversation is open.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a measurement harness: a failure is a failed run, figures are approximate"
+)]
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use flowstage_core::clock::SystemClock;
+use flowstage_core::config::Rules;
+use flowstage_core::conversation::payload::{Action, decode};
+use flowstage_core::conversation::{Engine, Incoming, Reply, Speaker};
+use flowstage_core::domain::Lang;
+use flowstage_core::domain::account::{Identity, Platform};
+use flowstage_core::domain::profile::ProfileKind;
+use flowstage_core::store::Store;
+
+/// How a run is shaped.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub people: usize,
+    /// Steps each person takes in the burst after opening the conversation.
+    pub steps: usize,
+    /// Concurrent writers of the raw commit loop.
+    pub writers: usize,
+    pub postgres: bool,
+    /// The steady load: each person acts once per period, for `steady_for`.
+    pub period: Option<Duration>,
+    pub steady_for: Duration,
+}
+
+/// What a run measured.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    pub plan: Plan,
+    pub release: bool,
+    pub opened: Duration,
+    pub burst_steps: usize,
+    pub burst: Duration,
+    pub burst_p50: Duration,
+    pub burst_p99: Duration,
+    pub commits: usize,
+    pub commit_elapsed: Duration,
+    pub steady: Option<Steady>,
+    pub rss_kib: Option<u64>,
+}
+
+/// The steady part's figures.
+#[derive(Debug, Clone)]
+pub struct Steady {
+    pub steps: usize,
+    pub rate: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub late: usize,
+}
+
+impl Figures {
+    #[must_use]
+    pub fn steps_per_s(&self) -> f64 {
+        self.burst_steps as f64 / self.burst.as_secs_f64()
+    }
+
+    #[must_use]
+    pub fn commits_per_s(&self) -> f64 {
+        self.commits as f64 / self.commit_elapsed.as_secs_f64()
+    }
+}
+
+impl fmt::Display for Figures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let db = if self.plan.postgres { "PostgreSQL" } else { "SQLite" };
+        let build = if self.release { "release" } else { "debug" };
+        writeln!(
+            f,
+            "step-load on {db} ({build}), {} people: opened in {:.2} s",
+            self.plan.people,
+            self.opened.as_secs_f64()
+        )?;
+        writeln!(
+            f,
+            "  burst: {} steps in {:.2} s: {:.0} steps/s; step p50 {:.1} ms, p99 {:.1} ms",
+            self.burst_steps,
+            self.burst.as_secs_f64(),
+            self.steps_per_s(),
+            ms(self.burst_p50),
+            ms(self.burst_p99)
+        )?;
+        writeln!(
+            f,
+            "  raw single-row commits of the same database, {} writers: {} in {:.2} s: {:.0} commits/s",
+            self.plan.writers,
+            self.commits,
+            self.commit_elapsed.as_secs_f64(),
+            self.commits_per_s()
+        )?;
+        writeln!(
+            f,
+            "  ratio: steps/s are {:.1} % of the raw commit rate",
+            100.0 * self.steps_per_s() / self.commits_per_s()
+        )?;
+        if let Some(s) = &self.steady {
+            writeln!(
+                f,
+                "  steady: each person every {} ms ({:.0} steps/s offered, {:.0} % of the burst rate): \
+                 {} steps, p50 {:.1} ms, p99 {:.1} ms, {} later than their period",
+                self.plan.period.map_or(0, |p| p.as_millis()),
+                s.rate,
+                100.0 * s.rate / self.steps_per_s(),
+                s.steps,
+                ms(s.p50),
+                ms(s.p99),
+                s.late
+            )?;
+        }
+        match self.rss_kib {
+            Some(kib) => write!(
+                f,
+                "  resident memory with {} conversations open: {:.1} MiB",
+                self.plan.people,
+                kib as f64 / 1024.0
+            ),
+            None => write!(f, "  resident memory: not readable here"),
+        }
+    }
+}
+
+fn speaker(n: usize) -> Speaker {
+    Speaker {
+        identity: Identity {
+            platform: Platform::Telegram,
+            external_id: format!("{}", 900_000 + n),
+        },
+        display_name: format!("Person {n}"),
+        lang: if n % 2 == 0 { Lang::Fr } else { Lang::En },
+        is_admin: false,
+    }
+}
+
+/// The payload of the first button whose action `wanted` accepts.
+fn press(replies: &[Reply], wanted: impl Fn(&Action) -> bool) -> Option<String> {
+    replies
+        .iter()
+        .flat_map(|r| r.buttons.iter().flatten())
+        .find(|b| decode(&b.payload).is_some_and(|(_, a)| wanted(&a)))
+        .map(|b| b.payload.clone())
+}
+
+/// Opens one person's conversation as a newcomer does: /start, agree, choose a role, name.
+async fn open(engine: &Engine, who: &Speaker) {
+    let start = Incoming::Command { name: "start".into(), args: String::new() };
+    let out = engine.handle(who, start).await.unwrap();
+    let agree = press(&out.replies, |a| *a == Action::Consent(true)).expect("consent button");
+    let out = engine.handle(who, Incoming::Button(agree)).await.unwrap();
+    let role = press(&out.replies, |a| *a == Action::Role(ProfileKind::Artist)).expect("role");
+    engine.handle(who, Incoming::Button(role)).await.unwrap();
+}
+
+/// The step people repeat: asking where they are, which reads the account and the state and
+/// saves the state, as every step does.
+fn repeated(i: usize) -> Incoming {
+    if i % 2 == 0 {
+        Incoming::Command { name: "help".into(), args: String::new() }
+    } else {
+        Incoming::Open
+    }
+}
+
+fn quantile(times: &mut [Duration], q: f64) -> Duration {
+    if times.is_empty() {
+        return Duration::ZERO;
+    }
+    times.sort();
+    times[((times.len() as f64 - 1.0) * q) as usize]
+}
+
+fn resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// The run.
+pub async fn run(plan: Plan) -> Figures {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(SystemClock);
+    let base = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!("step_load_{}", std::process::id());
+    let store = if plan.postgres {
+        Store::connect_postgres_schema(&base, &schema, clock.clone()).await.unwrap()
+    } else {
+        let url = format!("sqlite://{}", dir.path().join("load.db").display());
+        Store::connect(&url, clock.clone()).await.unwrap()
+    };
+    store.migrate().await.unwrap();
+    let engine = Arc::new(Engine::new(store.clone(), Rules::default()));
+
+    eprintln!("step-load: opening {} conversations…", plan.people);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    let next = Arc::new(AtomicUsize::new(0));
+    for _ in 0..plan.writers.max(1) {
+        let (engine, next, people) = (engine.clone(), next.clone(), plan.people);
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= people {
+                    break;
+                }
+                open(&engine, &speaker(n)).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let opened = started.elapsed();
+    let rss_kib = resident_kib();
+
+    eprintln!("step-load: burst of {} × {} steps…", plan.people, plan.steps);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for n in 0..plan.people {
+        let engine = engine.clone();
+        tasks.push(tokio::spawn(async move {
+            let who = speaker(n);
+            let mut times = Vec::with_capacity(plan.steps);
+            for i in 0..plan.steps {
+                let t = Instant::now();
+                engine.handle(&who, repeated(i)).await.unwrap();
+                times.push(t.elapsed());
+            }
+            times
+        }));
+    }
+    let mut times = Vec::new();
+    for t in tasks {
+        times.extend(t.await.unwrap());
+    }
+    let burst = started.elapsed();
+    let burst_steps = times.len();
+    let burst_p50 = quantile(&mut times, 0.5);
+    let burst_p99 = quantile(&mut times, 0.99);
+
+    let steady = match plan.period {
+        Some(period) => Some(steady(&engine, plan, period).await),
+        None => None,
+    };
+
+    eprintln!("step-load: raw commits of the same database, {} writers…", plan.writers);
+    let commits = burst_steps.max(1000);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..plan.writers.max(1) {
+        let (store, next) = (store.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let details = serde_json::json!({});
+            while next.fetch_add(1, Ordering::Relaxed) < commits {
+                store.audit(None, "load.commit", "load", &details).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let commit_elapsed = started.elapsed();
+
+    drop(engine);
+    if plan.postgres {
+        store.drop_schema(&schema).await.unwrap();
+    }
+    store.close().await;
+    Figures {
+        plan,
+        release: !cfg!(debug_assertions),
+        opened,
+        burst_steps,
+        burst,
+        burst_p50,
+        burst_p99,
+        commits,
+        commit_elapsed,
+        steady,
+        rss_kib,
+    }
+}
+
+/// Each person acts once per `period`, starting at a random-looking offset so the load is
+/// even; a step's latency is from its planned instant (a step that waits for the one before
+/// it counts the wait).
+async fn steady(engine: &Arc<Engine>, plan: Plan, period: Duration) -> Steady {
+    eprintln!(
+        "step-load: steady load, each of {} people every {} ms for {} s…",
+        plan.people,
+        period.as_millis(),
+        plan.steady_for.as_secs()
+    );
+    let started = tokio::time::Instant::now();
+    let end = started + plan.steady_for;
+    let mut tasks = Vec::new();
+    for n in 0..plan.people {
+        let engine = engine.clone();
+        let offset = period.mul_f64(((n * 7919) % plan.people.max(1)) as f64 / plan.people as f64);
+        tasks.push(tokio::spawn(async move {
+            let who = speaker(n);
+            let mut times = Vec::new();
+            let mut late = 0;
+            let mut at = started + offset;
+            let mut i = 0;
+            while at < end {
+                tokio::time::sleep_until(at).await;
+                engine.handle(&who, repeated(i)).await.unwrap();
+                let took = at.elapsed();
+                if took > period {
+                    late += 1;
+                }
+                times.push(took);
+                at += period;
+                i += 1;
+            }
+            (times, late)
+        }));
+    }
+    let (mut times, mut late) = (Vec::new(), 0);
+    for t in tasks {
+        let (t, l) = t.await.unwrap();
+        times.extend(t);
+        late += l;
+    }
+    let steps = times.len();
+    Steady {
+        steps,
+        rate: plan.people as f64 / period.as_secs_f64(),
+        p50: quantile(&mut times, 0.5),
+        p99: quantile(&mut times, 0.99),
+        late,
+    }
+}
