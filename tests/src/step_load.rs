@@ -153,7 +153,7 @@ fn speaker(n: usize) -> Speaker {
             external_id: format!("{}", 900_000 + n),
         },
         display_name: format!("Person {n}"),
-        lang: if n % 2 == 0 { Lang::Fr } else { Lang::En },
+        lang: if n.is_multiple_of(2) { Lang::Fr } else { Lang::En },
         is_admin: false,
     }
 }
@@ -180,7 +180,7 @@ async fn open(engine: &Engine, who: &Speaker) {
 /// The step people repeat: asking where they are, which reads the account and the state and
 /// saves the state, as every step does.
 fn repeated(i: usize) -> Incoming {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         Incoming::Command { name: "help".into(), args: String::new() }
     } else {
         Incoming::Open
