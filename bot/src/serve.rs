@@ -27,7 +27,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .context("building the match index")?;
     let refresher = live.spawn_refresher(Duration::from_secs(2));
     let engine = Arc::new(Engine::new(store.clone(), config.rules.clone()).with_live_index(live));
-    let mut app = flowstage_webhooks::router(flowstage_webhooks::AppState { store: store.clone() });
+    let telemetry = flowstage_webhooks::telemetry::Telemetry::install()
+        .context("installing the metrics recorder")?;
+    let mut app = flowstage_webhooks::router(
+        flowstage_webhooks::AppState::new(store.clone()).with_telemetry(telemetry),
+    );
     let mut workers = Vec::new();
     // Proposal expiry, hold expiry and challenges: each timer fires once across instances.
     let timers = tokio::spawn(flowstage_core::booking::run_timers(
@@ -107,7 +111,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     // Tests and operators read this line to find a port chosen by the system (`:0`).
     println!("listening on http://{addr}");
-    axum_serve(listener, app).await?;
+    axum_serve(listener, flowstage_webhooks::tracked(app)).await?;
     let _ = stop.send(true);
     timers.abort();
     if let Some(p) = payments {

@@ -611,3 +611,66 @@ async fn personal_data_is_exported_as_a_document_and_erased_on_request() {
     let fake = app.stop().await;
     fake.assert_clean();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn metrics_count_steps_requests_and_the_outbox_in_prometheus_text() {
+    let app = App::spawn(Mode::Webhook, &[(444, "Met", "en")]).await;
+    app.says(444, "/start", "Do you agree").await;
+    let http = reqwest::Client::new();
+    // A request id given by the caller is answered back; one is made up otherwise.
+    let health = http
+        .get(format!("http://{}/healthz", app.addr))
+        .header("x-request-id", "probe-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.headers()["x-request-id"], "probe-7");
+    let ready = http.get(format!("http://{}/readyz", app.addr)).send().await.unwrap();
+    assert!(ready.headers().contains_key("x-request-id"));
+    let response = http.get(format!("http://{}/metrics", app.addr)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap();
+    let value = |name: &str, labels: &[(&str, &str)]| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+            .map(|s| s.value.clone())
+            .unwrap_or_else(|| panic!("no {name} {labels:?} in:\n{text}"))
+    };
+    let at_least = |name: &str, labels: &[(&str, &str)], min: f64| match value(name, labels) {
+        prometheus_parse::Value::Counter(v)
+        | prometheus_parse::Value::Gauge(v)
+        | prometheus_parse::Value::Untyped(v) => assert!(v >= min, "{name} {labels:?} = {v}"),
+        other => panic!("{name} is not a number: {other:?}"),
+    };
+    // The person's /start was one step, answered through the Telegram webhook.
+    at_least("flowstage_updates_total", &[("platform", "telegram"), ("outcome", "ok")], 1.0);
+    match value("flowstage_reply_seconds", &[("platform", "telegram")]) {
+        prometheus_parse::Value::Histogram(buckets) => {
+            let total = buckets.last().unwrap();
+            assert!(total.less_than.is_infinite() && total.count >= 1.0, "{buckets:?}");
+        }
+        other => panic!("reply latency is not a histogram: {other:?}"),
+    }
+    at_least(
+        "flowstage_http_requests_total",
+        &[("route", "/webhooks/telegram"), ("status", "200")],
+        1.0,
+    );
+    at_least("flowstage_http_requests_total", &[("route", "/healthz"), ("status", "200")], 1.0);
+    at_least("flowstage_outbox_pending", &[], 0.0);
+    at_least("flowstage_outbox_oldest_seconds", &[], 0.0);
+    at_least("flowstage_db_pool_connections", &[("state", "in_use")], 0.0);
+    at_least("flowstage_db_pool_connections", &[("state", "idle")], 0.0);
+    // Every metric has its help line; no calendar token or chat id leaks into a label.
+    for (name, _, _) in flowstage_webhooks::telemetry::NAMES {
+        if text.contains(name) {
+            assert!(scrape.docs.contains_key(*name), "{name} has no HELP");
+        }
+    }
+    assert!(!text.contains("444"), "a chat id in the metrics:\n{text}");
+    let fake = app.stop().await;
+    fake.assert_clean();
+}

@@ -1,9 +1,11 @@
 //! Flow Stage's HTTP surface (docs/product-rules.md §7): health, readiness, calendar feeds, the
 //! page Stripe's Checkout returns to; Stripe's webhook ([`stripe`]) and Telegram's are merged in
-//! by `serve` when configured; email webhooks and metrics join as their issues land.
+//! by `serve` when configured; `/metrics` and request ids ([`telemetry`]); email webhooks join
+//! as their issue lands.
 
 mod calendar;
 pub mod stripe;
+pub mod telemetry;
 
 use std::future::Future;
 
@@ -18,6 +20,22 @@ pub use axum::Router;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The process's metrics recorder; `/metrics` answers 404 without one.
+    pub telemetry: Option<telemetry::Telemetry>,
+}
+
+impl AppState {
+    /// The state of an application without metrics (tests, tools).
+    pub fn new(store: Store) -> Self {
+        Self { store, telemetry: None }
+    }
+
+    /// With the process's metrics recorder, served at `/metrics`.
+    #[must_use]
+    pub fn with_telemetry(mut self, telemetry: telemetry::Telemetry) -> Self {
+        self.telemetry = Some(telemetry);
+        self
+    }
 }
 
 /// The whole HTTP application, ready to serve or to test with `oneshot`.
@@ -28,7 +46,14 @@ pub fn router(state: AppState) -> Router {
         // One segment `{token}.ics`: axum captures whole segments, the handler strips `.ics`.
         .route("/calendar/{file}", get(calendar::feed))
         .route("/payments/done/{lang}", get(payment_done))
+        .route("/metrics", get(telemetry::metrics))
         .with_state(state)
+}
+
+/// `app` with every route counted and its requests given an id ([`telemetry`]); applied last,
+/// once every route is merged in.
+pub fn tracked(app: Router) -> Router {
+    app.route_layer(axum::middleware::from_fn(telemetry::track))
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.

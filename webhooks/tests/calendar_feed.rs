@@ -172,7 +172,7 @@ async fn the_feed_parses_with_an_independent_reader() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, router(AppState { store: store.clone() }), async {
+    let server = tokio::spawn(serve(listener, router(AppState::new(store.clone())), async {
         let _ = stopped.await;
     }));
     // Renewing the link: the old token is revoked, the feed answers only the new one.

@@ -24,7 +24,7 @@ async fn status(addr: std::net::SocketAddr, path: &str) -> u16 {
 async fn spawn(store: Store) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = router(AppState { store });
+    let app = router(AppState::new(store));
     tokio::spawn(serve(listener, app, std::future::pending()));
     addr
 }

@@ -108,9 +108,27 @@ impl Engine {
         self.handle_in(speaker, input, &Origin::default()).await
     }
 
-    /// As [`Engine::handle`], for an event whose [`Origin`] the platform tells.
+    /// As [`Engine::handle`], for an event whose [`Origin`] the platform tells. Counted in
+    /// `flowstage_updates_total` and timed in `flowstage_reply_seconds`, by platform.
     #[tracing::instrument(skip_all, fields(platform = speaker.identity.platform.as_str()))]
     pub async fn handle_in(
+        &self,
+        speaker: &Speaker,
+        input: Incoming,
+        origin: &Origin,
+    ) -> Result<Outcome, StoreError> {
+        let started = std::time::Instant::now();
+        let platform = speaker.identity.platform.as_str();
+        let result = self.step_in(speaker, input, origin).await;
+        let outcome = if result.is_ok() { "ok" } else { "error" };
+        metrics::counter!("flowstage_updates_total", "platform" => platform, "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("flowstage_reply_seconds", "platform" => platform)
+            .record(started.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn step_in(
         &self,
         speaker: &Speaker,
         input: Incoming,

@@ -109,12 +109,17 @@ impl LiveIndex {
     }
 
     /// The top results for `query`, from an index at most `max_age` old.
+    /// Counted in `flowstage_matches_total`, timed in `flowstage_match_seconds`.
     pub async fn search(&self, query: &Query) -> Result<Vec<Match>, StoreError> {
+        let started = std::time::Instant::now();
         let stale = self.feed.lock().await.1.is_none_or(|at| at.elapsed() >= self.max_age);
         if stale {
             self.refresh().await?;
         }
-        Ok(self.index.read().await.search(query))
+        let found = self.index.read().await.search(query);
+        metrics::counter!("flowstage_matches_total").increment(1);
+        metrics::histogram!("flowstage_match_seconds").record(started.elapsed().as_secs_f64());
+        Ok(found)
     }
 
     /// For each active filter of `query`, how many results its removal alone gives

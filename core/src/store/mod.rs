@@ -216,6 +216,14 @@ impl Store {
         sqlite::restore(from, url, known).await
     }
 
+    /// The connection pool's use: connections open, and how many of them are idle.
+    pub fn pool_use(&self) -> (u32, usize) {
+        match &self.pool {
+            Pool::Sqlite(p) => (p.size(), p.num_idle()),
+            Pool::Postgres(p) => (p.size(), p.num_idle()),
+        }
+    }
+
     /// Whether the database answers: for `/readyz`.
     pub async fn ping(&self) -> Result<()> {
         on_pool!(self, |p| sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;

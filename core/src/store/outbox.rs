@@ -160,6 +160,16 @@ impl Store {
         Ok(())
     }
 
+    /// How many notifications wait to be delivered, and when the oldest of them was queued
+    /// (what `/metrics` reports as the outbox's depth and age).
+    pub async fn outbox_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>)> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE sent_at IS NULL"
+        )
+        .fetch_one(p)
+        .await)?)
+    }
+
     /// Notifications not yet delivered to an account, oldest first (what a terminal shows).
     pub async fn pending_outbox_count(&self) -> Result<i64> {
         let (n,): (i64,) = on_pool!(self, |p| sqlx::query_as(
