@@ -52,8 +52,9 @@ pub async fn run(
         lang,
         is_admin: role == Role::Admin,
     };
-    let engine =
-        Engine::new(store.clone(), config.rules.clone()).with_weights(config.match_weights);
+    let engine = Engine::new(store.clone(), config.rules.clone())
+        .with_weights(config.match_weights)
+        .with_admins(config.admins.clone());
     let mut term = Terminal { buttons: Vec::new(), account: None, lang, inbox: None };
     let title = words(
         lang,

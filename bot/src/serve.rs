@@ -26,7 +26,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .context("building the match index")?;
     let refresher = live.spawn_refresher(Duration::from_secs(2));
-    let engine = Arc::new(Engine::new(store.clone(), config.rules.clone()).with_live_index(live));
+    let engine = Arc::new(
+        Engine::new(store.clone(), config.rules.clone())
+            .with_live_index(live)
+            .with_admins(config.admins.clone()),
+    );
     let telemetry = flowstage_webhooks::telemetry::Telemetry::install()
         .context("installing the metrics recorder")?;
     let mut app = flowstage_webhooks::router(

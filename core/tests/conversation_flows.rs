@@ -435,6 +435,19 @@ fn a_proposal_is_drafted_sent_and_accepted(h: &mut Harness) {
         ),
     );
     assert_eq!(h.rt.block_on(h.store.all_bookings()).unwrap().len(), 1);
+    // The admins see it among the bookings to come, with its contract and payment state.
+    let mut admin = h.admin("root", Lang::En);
+    check(
+        h,
+        &mut admin,
+        "
+        > /bookings
+        Bookings from
+        FS-2026-000001 · Sat 5 Dec 2026 · Arlo → Vera Club
+        📄 Contract: ready, no signed copy back yet
+        💳 Commission: none (free period of the venue
+    ",
+    );
     check(
         h,
         &mut artist,
@@ -1046,6 +1059,144 @@ fn consent_is_asked_whatever_the_door(h: &mut Harness) {
     assert!(matches!(h.mode(&gone), Mode::Consent));
 }
 
+/// Support that answers: the admins are told of a new ticket and of each answer, see who wrote
+/// (name, profiles, platforms) and the conversation in `/tickets`, reply in chat — the person
+/// reads it in their language and answers back into the same ticket, which opens again if it was
+/// closed; `/users` finds people and suspends with a reason; `/bookings` and `/audit` show what
+/// happened, every admin action included.
+fn support_answers_and_admins_see_everything(h: &mut Harness) {
+    h.engine = flowstage_core::conversation::Engine::new(
+        h.store.clone(),
+        flowstage_core::config::Rules::default(),
+    )
+    .with_admins(flowstage_core::config::Admins { telegram_ids: vec![77], ..Default::default() });
+    let mut admin = h.chat_on(Identity::new(Platform::Telegram, "77"), Lang::Fr, true);
+    h.send(&mut admin, Incoming::Open);
+    let admin_account = h.account(&admin).id;
+    let mut c = h.consented("zoé", Lang::En);
+    let profile = h.give_artist(&c, "Zoé Trio", "Nantes");
+    check(
+        h,
+        &mut c,
+        "
+        > /support My contract shows the wrong address.
+        Ticket #1 opened
+    ",
+    );
+    let told = h.inbox(admin_account);
+    assert!(
+        matches!(&told[..], [Event::SupportAsked { from_name, again: false, .. }] if from_name == "zoé"),
+        "{told:?}"
+    );
+    let text = render_event(&told[0], Lang::Fr, Zone::default()).plain_text();
+    assert!(
+        text.contains("Nouveau ticket n° 1 de zoé : My contract shows the wrong address."),
+        "{text}"
+    );
+    check(
+        h,
+        &mut admin,
+        &format!(
+            "
+        > /tickets
+        1 ticket ouvert
+        #1 zoé · Zoé Trio #{id} (artiste) · terminal
+        My contract shows the wrong address.
+        > [Répondre]
+        Votre réponse au ticket n° 1 ?
+        > Which address should it show?
+        Réponse envoyée dans le ticket n° 1.
+    ",
+            id = profile.id
+        ),
+    );
+    let person = h.account(&c).id;
+    let told = h.inbox(person);
+    assert!(
+        matches!(&told[..], [Event::SupportAnswered { body, .. }] if body == "Which address should it show?"),
+        "{told:?}"
+    );
+    let text = render_event(&told[0], Lang::En, Zone::default()).plain_text();
+    assert!(text.contains("The Flow Stage team answered your ticket #1: Which address"), "{text}");
+    // The admin closes it; the person's answer opens it again and reaches the admins.
+    check(
+        h,
+        &mut admin,
+        "
+        > /tickets
+        ↩️ Équipe
+        Which address should it show?
+        > [Fermer le n° 1]
+        Ticket n° 1 fermé.
+    ",
+    );
+    let answer = payload::encode(0, &Action::AnswerTicket(flowstage_core::domain::TicketId(1)));
+    let said = h.send(&mut c, Incoming::Button(answer.clone()));
+    assert!(said.contains("Your answer in ticket #1?"), "{said}");
+    let said = h.send(&mut c, Incoming::from_line("12 rue des Olivettes, Nantes"));
+    assert!(said.contains("Ticket #1 is open again with your answer"), "{said}");
+    let told = h.inbox(admin_account);
+    assert!(
+        matches!(&told[..], [Event::SupportAsked { again: true, body, .. }] if body == "12 rue des Olivettes, Nantes"),
+        "{told:?}"
+    );
+    // Someone else cannot write into that ticket, even with a forged button.
+    let mut other = h.consented("otto", Lang::En);
+    let said = h.send(&mut other, Incoming::Button(answer));
+    assert!(said.contains("Ticket #1 is not one of yours."), "{said}");
+    // A person cannot reply as the team.
+    let reply = payload::encode(0, &Action::ReplyTicket(flowstage_core::domain::TicketId(1)));
+    let said = h.send(&mut other, Incoming::Button(reply));
+    assert!(said.contains("This command is for administrators."), "{said}");
+    check(
+        h,
+        &mut admin,
+        &format!(
+            "
+        > /users
+        /users NOM
+        > /users zo
+        1 personne correspond à « zo »
+        zoé
+        #{id} Zoé Trio (artiste) — validé
+        > [Suspendre le n° {id}]
+        Pourquoi suspendre le profil n° {id} ?
+        > Adresse fausse sur les contrats
+        suspendu
+        > /users {id}
+        #{id} Zoé Trio (artiste) — suspendu
+        > [Rétablir le n° {id}]
+        > Adresse corrigée
+        de nouveau public
+        > /users personne-de-ce-nom
+        Personne ne correspond
+        > /bookings
+        Aucune réservation à venir.
+        > /audit
+        Journal d'audit
+        profile.reinstated profile:{id} — Adresse corrigée
+        Adresse fausse sur les contrats
+        ticket.closed ticket:1
+        ticket.replied ticket:1 — Which address should it show?
+        > /audit ticket:
+        Journal d'audit sur ticket:
+        ticket.closed ticket:1
+        !profile:{id}
+    ",
+            id = profile.id
+        ),
+    );
+    // What the person wrote in the ticket is theirs: in /mydata, and gone with the account.
+    let replies = h.send_raw(&mut c, Incoming::from_line("/mydata"));
+    let data: serde_json::Value = serde_json::from_slice(&replies[0].attachments[0].bytes).unwrap();
+    let conversation = &data["tickets"][0]["conversation"];
+    assert_eq!(conversation[0]["body"], "Which address should it show?");
+    assert_eq!(conversation[1]["body"], "12 rue des Olivettes, Nantes");
+    h.rt.block_on(h.store.erase_account(person)).unwrap();
+    let left = h.rt.block_on(h.store.ticket_messages(flowstage_core::domain::TicketId(1))).unwrap();
+    assert!(left.iter().all(|m| m.body == "[erased]"), "{left:?}");
+}
+
 stories!(
     suspending_a_profile_closes_its_open_proposals,
     consent_is_asked_whatever_the_door,
@@ -1062,4 +1213,5 @@ stories!(
     a_venue_proposes_to_an_artist,
     the_account_commands_in_french,
     a_profile_under_review_can_search_but_not_propose,
+    support_answers_and_admins_see_everything,
 );

@@ -25,10 +25,10 @@ use flowstage_core::domain::values::{
     AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, Links, Name, TravelRadius,
 };
 use flowstage_core::domain::when::Zone;
-use flowstage_core::domain::{AccountId, Lang, ProfileId};
+use flowstage_core::domain::{AccountId, Lang, ProfileId, TicketId};
 use flowstage_core::store::{
     AcceptOutcome, Backend, EditDecision, EditReviewed, Move, NewProposal, Recipients, Reinstated,
-    Settings, Store, StoreError,
+    Settings, Store, StoreError, TicketPost,
 };
 
 mod support;
@@ -332,10 +332,42 @@ async fn tickets_open_and_close(h: &Harness) {
     let a = account(h, "5").await;
     let t = h.store.open_ticket(a, "Le bouton ne marche pas").await.unwrap();
     assert_eq!(h.store.open_tickets().await.unwrap().len(), 1);
-    assert!(h.store.close_ticket(t).await.unwrap());
-    assert!(!h.store.close_ticket(t).await.unwrap());
+    let admin = account(h, "50").await;
+    // An admin's reply is posted in an open ticket with its notice, in one transaction.
+    let notice = [(a, "{}".to_owned(), format!("ticket:{t}:reply"))];
+    let posted = h.store.post_on_ticket(t, admin, true, "Which button?", &notice).await.unwrap();
+    assert_eq!(posted, TicketPost::Posted { reopened: false });
+    assert!(h.store.close_ticket(t, admin).await.unwrap());
+    assert!(!h.store.close_ticket(t, admin).await.unwrap());
     assert!(h.store.open_tickets().await.unwrap().is_empty());
+    // No reply into a closed ticket; the person's answer opens it again.
+    let late = h.store.post_on_ticket(t, admin, true, "Too late", &[]).await.unwrap();
+    assert_eq!(late, TicketPost::Closed);
+    let answer = h.store.post_on_ticket(t, a, false, "The blue one", &[]).await.unwrap();
+    assert_eq!(answer, TicketPost::Posted { reopened: true });
+    assert_eq!(h.store.open_tickets().await.unwrap().len(), 1);
+    let unknown = TicketId(t.0 + 100);
+    assert_eq!(
+        h.store.post_on_ticket(unknown, a, false, "?", &[]).await.unwrap(),
+        TicketPost::Unknown
+    );
+    let said: Vec<(bool, String)> = h
+        .store
+        .ticket_messages(t)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.from_admin, m.body))
+        .collect();
+    assert_eq!(said, vec![(true, "Which button?".to_owned()), (false, "The blue one".to_owned())]);
     assert_eq!(h.store.tickets_of(a).await.unwrap().len(), 1);
+    // The reply's notice was queued with it; replies and closings are in the audit log.
+    let queued = h.store.claim_outbox(10, Duration::seconds(30)).await.unwrap();
+    assert!(queued.iter().any(|i| i.account == a), "{queued:?}");
+    let audit = h.store.recent_audit(Some("ticket:"), 10).await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["ticket.closed", "ticket.replied"]);
+    assert!(audit.iter().all(|e| e.actor == Some(admin)));
 }
 
 async fn outbox_dedupes_and_leases(h: &Harness) {

@@ -28,6 +28,7 @@ pub enum Kind {
 
 /// Every metric Flow Stage exports: its name, kind and what it measures.
 pub const NAMES: &[(&str, Kind, &str)] = &[
+    // Prometheus' HELP lines, English for operators like the logs.
     (
         "flowstage_updates_total",
         Kind::Counter,

@@ -107,6 +107,14 @@ cmd-reinstate = Reinstate a suspended profile
 cmd-reinstate-long = make a suspended profile public again: /reinstate NUMBER reason
 cmd-reinstate-id = The profile's number
 cmd-reinstate-reason = The reason, kept in the audit trail and told to the person
+cmd-bookings = Bookings to come
+cmd-bookings-long = confirmed bookings from today, with their payment and contract state
+cmd-users = Find people
+cmd-users-long = find people by name or number, see their profiles, suspend or reinstate
+cmd-users-query = A name or a number
+cmd-audit = Audit log
+cmd-audit-long = the latest entries of the audit log: /audit profile:12 narrows it
+cmd-audit-subject = What it is about, e.g. profile:12 or ticket:
 
 demo-scene-6 = 6. Both sides complete the contract in the chat
 demo-artist-legal-name = Les Ondes Productions

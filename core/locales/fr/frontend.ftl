@@ -107,6 +107,14 @@ cmd-reinstate = Rétablir un profil suspendu
 cmd-reinstate-long = rendre public un profil suspendu : /reinstate NUMÉRO motif
 cmd-reinstate-id = Le numéro du profil
 cmd-reinstate-reason = Le motif, gardé dans le journal d'audit et transmis à la personne
+cmd-bookings = Réservations à venir
+cmd-bookings-long = les réservations confirmées à partir d'aujourd'hui, avec l'état du paiement et du contrat
+cmd-users = Trouver des personnes
+cmd-users-long = trouver des personnes par nom ou numéro, voir leurs profils, suspendre ou rétablir
+cmd-users-query = Un nom ou un numéro
+cmd-audit = Journal d'audit
+cmd-audit-long = les dernières entrées du journal d'audit : /audit profile:12 le restreint
+cmd-audit-subject = Ce qu'elle concerne, par ex. profile:12 ou ticket:
 
 demo-scene-6 = 6. Les deux parties complètent le contrat dans le chat
 demo-artist-legal-name = Les Ondes Productions

@@ -155,7 +155,7 @@ impl Sides {
 }
 
 /// `event` for `account`, keyed so that a retried move tells nobody twice.
-fn notice(account: AccountId, event: &Event, key: &str) -> Notice {
+pub(crate) fn notice(account: AccountId, event: &Event, key: &str) -> Notice {
     // An `Event` is plain data (strings, numbers, dates): serialising it cannot fail.
     let payload = serde_json::to_string(event).unwrap_or_default();
     (account, payload, format!("{key}:{account}"))

@@ -216,25 +216,6 @@ fn new_code() -> String {
     (0..8).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
 }
 
-/// `/support [text]`.
-pub(crate) async fn support(turn: &mut Turn<'_>, args: &str) -> Result<(), StoreError> {
-    if args.trim().is_empty() {
-        turn.state.mode = Mode::Await(Prompt::Support);
-        prompts::ask(turn, &Prompt::Support);
-        return Ok(());
-    }
-    open_ticket(turn, args).await
-}
-
-pub(crate) async fn open_ticket(turn: &mut Turn<'_>, body: &str) -> Result<(), StoreError> {
-    turn.state.mode = Mode::Idle;
-    let body: String =
-        body.trim().chars().filter(|c| !c.is_control() || *c == '\n').take(4000).collect();
-    let id = turn.store().open_ticket(turn.account(), &body).await?;
-    turn.say("ticket-opened", &[("id", id.to_string())]);
-    Ok(())
-}
-
 /// `/mydata`: everything personal, as a JSON file.
 pub(crate) async fn mydata(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     let data = turn.store().export_account(turn.account()).await?;

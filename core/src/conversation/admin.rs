@@ -7,12 +7,13 @@
 
 use super::errors::flow_to_store;
 use super::payload::Action;
+use super::prompts;
 use super::reply::{Reply, Span};
 use super::show;
-use super::state::Mode;
+use super::state::{Mode, Prompt};
 use super::turn::Turn;
+use crate::domain::ProfileId;
 use crate::domain::profile::ProfileStatus;
-use crate::domain::{ProfileId, TicketId};
 use crate::notify::Event;
 use crate::store::{EditDecision, EditReviewed, Reinstated, StoreError};
 
@@ -102,6 +103,32 @@ pub(crate) async fn suspend_cmd(turn: &mut Turn<'_>, args: &str) -> Result<(), S
         return Ok(());
     };
     moderate(turn, id, Decision::Suspend(reason)).await
+}
+
+/// A Suspend or Reinstate button (from `/users`): asks an admin for the reason.
+pub(crate) fn ask_reason(turn: &mut Turn<'_>, prompt: Prompt) -> Result<(), StoreError> {
+    turn.state.mode = Mode::Idle;
+    if turn.is_admin() {
+        turn.state.mode = Mode::Await(prompt.clone());
+        prompts::ask(turn, &prompt);
+    } else {
+        turn.say("admin-only", &[]);
+    }
+    Ok(())
+}
+
+/// The reason typed after Suspend: the profile is suspended as `/suspend ID reason` does.
+pub(crate) async fn suspend(
+    turn: &mut Turn<'_>,
+    id: ProfileId,
+    reason: &str,
+) -> Result<(), StoreError> {
+    turn.state.mode = Mode::Idle;
+    if !turn.is_admin() {
+        turn.say("admin-only", &[]);
+        return Ok(());
+    }
+    moderate(turn, id, Decision::Suspend(reason.to_owned())).await
 }
 
 /// What an admin decides about a profile.
@@ -196,42 +223,6 @@ pub(crate) async fn stats(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(crate) async fn tickets(turn: &mut Turn<'_>) -> Result<(), StoreError> {
-    let list = turn.store().open_tickets().await?;
-    if list.is_empty() {
-        turn.say("tickets-none", &[]);
-        return Ok(());
-    }
-    let mut r = turn.msg_n("tickets-title", list.len(), &[]);
-    for t in list.iter().take(20) {
-        let who = t.account.map_or_else(|| "—".to_owned(), |a| a.to_string());
-        r = r.para(vec![
-            Span::Bold(format!("#{} ", t.id)),
-            Span::Italic(format!("({who}) ")),
-            Span::Plain(t.body.clone()),
-        ]);
-        r = r.row(vec![turn.button_text(
-            turn.ta("btn-close-ticket", &[("id", t.id.to_string())]),
-            &Action::CloseTicket(t.id),
-        )]);
-    }
-    turn.push(r);
-    Ok(())
-}
-
-pub(crate) async fn close_ticket(turn: &mut Turn<'_>, id: TicketId) -> Result<(), StoreError> {
-    if !turn.is_admin() {
-        turn.say("admin-only", &[]);
-        return Ok(());
-    }
-    let closed = turn.store().close_ticket(id).await?;
-    turn.say(
-        if closed { "ticket-closed" } else { "ticket-already-closed" },
-        &[("id", id.to_string())],
-    );
-    Ok(())
-}
-
 /// `/edits`: approved profiles whose public fields were changed, the published version (still
 /// shown and matched) beside the edit waiting, with Approve and Refuse.
 pub(crate) async fn edits(turn: &mut Turn<'_>) -> Result<(), StoreError> {
@@ -320,6 +311,21 @@ pub(crate) async fn reinstate_cmd(turn: &mut Turn<'_>, args: &str) -> Result<(),
         turn.say("usage-reinstate", &[]);
         return Ok(());
     };
+    reinstate(turn, id, &reason).await
+}
+
+/// Reinstates a suspended profile with `reason` (`/reinstate`, or the button of `/users`).
+pub(crate) async fn reinstate(
+    turn: &mut Turn<'_>,
+    id: ProfileId,
+    reason: &str,
+) -> Result<(), StoreError> {
+    turn.state.mode = Mode::Idle;
+    if !turn.is_admin() {
+        turn.say("admin-only", &[]);
+        return Ok(());
+    }
+    let reason = reason.to_owned();
     let outcome = match turn.store().reinstate_profile(id, turn.account(), &reason).await {
         Ok(o) => o,
         Err(StoreError::NotFound(_)) => {

@@ -95,6 +95,9 @@ pub const CATALOGUE: &[Command] = &[
     admin("tickets", &[]),
     admin("edits", &[]),
     admin("reinstate", &[PROFILE_ID, REASON]),
+    admin("bookings", &[]),
+    admin("users", &[Arg { name: "query", kind: ArgKind::Text, required: false }]),
+    admin("audit", &[Arg { name: "subject", kind: ArgKind::Text, required: false }]),
 ];
 
 /// Other spellings people type.

@@ -35,6 +35,7 @@ pub struct Engine {
     rules: Rules,
     weights: Weights,
     matcher: Matcher,
+    admins: crate::config::Admins,
     locks: Mutex<HashMap<AccountId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -69,6 +70,7 @@ impl Engine {
             rules,
             weights: Weights::default(),
             matcher: Matcher::default(),
+            admins: crate::config::Admins::default(),
             locks: Mutex::new(HashMap::new()),
         }
     }
@@ -79,6 +81,13 @@ impl Engine {
     pub fn with_live_index(mut self, live: Arc<crate::matching::LiveIndex>) -> Self {
         self.weights = live.weights();
         self.matcher = Matcher::shared(live);
+        self
+    }
+
+    /// The admins of the configuration: support requests are sent to them.
+    #[must_use]
+    pub fn with_admins(mut self, admins: crate::config::Admins) -> Self {
+        self.admins = admins;
         self
     }
 
@@ -172,6 +181,7 @@ impl Engine {
                 weights: self.weights,
                 matcher: &self.matcher,
                 now: self.store.clock().now(),
+                admins: &self.admins,
             };
             let mut step = step(&ctx, state, input.clone()).await;
             if reset {

@@ -254,6 +254,21 @@ pub fn render_event(event: &Event, lang: Lang, zone: Zone) -> Reply {
             msg("ev-alert", &[("name", name.clone()), ("score", score.to_string())])
         }
         Event::Payment(notice) => super::payments::render(notice, lang),
+        Event::SupportAsked { ticket, from_name, body, again } => msg(
+            if *again { "ev-support-again" } else { "ev-support-new" },
+            &[("id", ticket.to_string()), ("name", from_name.clone()), ("body", body.clone())],
+        )
+        .row(vec![
+            button(lang, "btn-reply-ticket", &Action::ReplyTicket(*ticket)),
+            Button {
+                label: tr(lang, "btn-close-ticket", &[("id", ticket.to_string())]),
+                payload: payload::encode(0, &Action::CloseTicket(*ticket)),
+            },
+        ]),
+        Event::SupportAnswered { ticket, body } => {
+            msg("ev-support-answered", &[("id", ticket.to_string()), ("body", body.clone())])
+                .row(vec![button(lang, "btn-answer-ticket", &Action::AnswerTicket(*ticket))])
+        }
     }
 }
 

@@ -154,6 +154,27 @@ mod tests {
         assert!(missing_fr.is_empty(), "missing in fr: {missing_fr:?}");
     }
 
+    /// A key written twice in the files would silently lose one of its two texts.
+    #[test]
+    fn no_key_is_written_twice() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
+        for lang in ["fr", "en"] {
+            let mut seen = std::collections::HashMap::new();
+            for file in ["main.ftl", "frontend.ftl"] {
+                let text = std::fs::read_to_string(dir.join(lang).join(file)).unwrap();
+                for line in text.lines() {
+                    let Some((key, _)) = line.split_once(" =") else { continue };
+                    if key.is_empty() || key.starts_with([' ', '#']) {
+                        continue;
+                    }
+                    if let Some(first) = seen.insert(key.to_owned(), file) {
+                        panic!("{lang}: {key} is written in {first} and again in {file}");
+                    }
+                }
+            }
+        }
+    }
+
     /// Every kebab-case literal of the flows names a message: a key typed wrong in the code fails
     /// here, not in front of a user. (`payload.rs` holds button codes, not keys.)
     #[test]

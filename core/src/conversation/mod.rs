@@ -22,10 +22,12 @@ mod deals;
 mod engine;
 mod events;
 mod find;
+mod oversight;
 pub mod payments;
 mod prompts;
 mod propose;
 mod show;
+mod support;
 mod team;
 mod turn;
 mod wizard;
@@ -132,6 +134,8 @@ pub struct Ctx<'a> {
     pub weights: Weights,
     pub matcher: &'a Matcher,
     pub now: DateTime<Utc>,
+    /// The admins of the configuration: support requests reach them.
+    pub admins: &'a crate::config::Admins,
     /// The platform's address of the place the event came from, when that place can serve a
     /// team (a Discord server channel): see `team.rs`.
     pub place: Option<&'a str>,
@@ -304,6 +308,9 @@ fn allowed_without_consent(input: &Incoming, mode: &Mode, admin: bool) -> bool {
                 Action::Approve(_)
                 | Action::Reject(_)
                 | Action::CloseTicket(_)
+                | Action::ReplyTicket(_)
+                | Action::AskSuspend(_)
+                | Action::AskReinstate(_)
                 | Action::ApproveEdit(_)
                 | Action::RefuseEdit(_),
             )) => admin,
@@ -314,7 +321,13 @@ fn allowed_without_consent(input: &Incoming, mode: &Mode, admin: bool) -> bool {
                 || admin
                     && matches!(
                         mode,
-                        Mode::Await(Prompt::RejectReason { .. } | Prompt::EditRefuseReason { .. })
+                        Mode::Await(
+                            Prompt::RejectReason { .. }
+                                | Prompt::EditRefuseReason { .. }
+                                | Prompt::TicketReply { .. }
+                                | Prompt::SuspendReason { .. }
+                                | Prompt::ReinstateReason { .. }
+                        )
                     )
         }
         Incoming::Location { .. } | Incoming::Document { .. } => false,
@@ -393,7 +406,7 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
             team::offer(turn).await
         }
         "link" => account::link(turn, args).await,
-        "support" => account::support(turn, args).await,
+        "support" => support::support(turn, args).await,
         "mydata" => account::mydata(turn).await,
         "deleteme" => {
             turn.state.mode = Mode::ConfirmErase;
@@ -405,7 +418,10 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
         "reject" => admin::reject_cmd(turn, args).await,
         "suspend" => admin::suspend_cmd(turn, args).await,
         "stats" => admin::stats(turn).await,
-        "tickets" => admin::tickets(turn).await,
+        "tickets" => support::tickets(turn).await,
+        "bookings" => oversight::bookings(turn).await,
+        "users" => oversight::users(turn, args).await,
+        "audit" => oversight::audit(turn, args).await,
         "edits" => admin::edits(turn).await,
         "reinstate" => admin::reinstate_cmd(turn, args).await,
         _ => {
@@ -580,7 +596,15 @@ async fn global_action(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreE
             }
             Ok(())
         }
-        Action::CloseTicket(id) => admin::close_ticket(turn, id).await,
+        Action::CloseTicket(id) => support::close_ticket(turn, id).await,
+        Action::ReplyTicket(id) => support::ask_reply(turn, id).await,
+        Action::AnswerTicket(id) => support::ask_answer(turn, id).await,
+        Action::AskSuspend(id) => {
+            admin::ask_reason(turn, state::Prompt::SuspendReason { profile: id })
+        }
+        Action::AskReinstate(id) => {
+            admin::ask_reason(turn, state::Prompt::ReinstateReason { profile: id })
+        }
         Action::Unfollow(id) => find::unfollow(turn, id).await,
         Action::FillContract(id) => contract::fill(turn, id).await,
         Action::ContractDetails(id) => contract::details(turn, id).await,
@@ -645,7 +669,15 @@ async fn answer_prompt(turn: &mut Turn<'_>, text: Option<&str>) -> Result<(), St
         (Prompt::CancelReason { booking }, Some(reason)) => {
             deals::cancel_booking(turn, *booking, reason).await
         }
-        (Prompt::Support, Some(body)) => account::open_ticket(turn, body).await,
+        (Prompt::Support, Some(body)) => support::open_ticket(turn, body).await,
+        (Prompt::TicketReply { ticket }, Some(body)) => support::reply(turn, *ticket, body).await,
+        (Prompt::TicketAnswer { ticket }, Some(body)) => support::answer(turn, *ticket, body).await,
+        (Prompt::SuspendReason { profile }, Some(reason)) => {
+            admin::suspend(turn, *profile, reason).await
+        }
+        (Prompt::ReinstateReason { profile }, Some(reason)) => {
+            admin::reinstate(turn, *profile, reason).await
+        }
         (Prompt::TimeZone, Some(t)) => account::set_zone(turn, &prompt, t).await,
         (Prompt::EditRefuseReason { profile }, Some(reason)) => {
             admin::review_edit(turn, *profile, Some(reason.to_owned())).await

@@ -198,6 +198,14 @@ pub enum Action {
     Approve(ProfileId),
     Reject(ProfileId),
     CloseTicket(TicketId),
+    /// An admin replies to a ticket: the reply reaches the person who opened it.
+    ReplyTicket(TicketId),
+    /// The person who opened a ticket answers in it.
+    AnswerTicket(TicketId),
+    /// An admin suspends an approved profile (from `/users`): asks the reason.
+    AskSuspend(ProfileId),
+    /// An admin reinstates a suspended profile (from `/users`): asks the reason.
+    AskReinstate(ProfileId),
     // Holds, bookings and the calendar (issue 19).
     /// The artist side asks the venue to hold the date.
     AskHold(ProposalId),
@@ -261,6 +269,10 @@ impl Action {
                 | Action::Approve(_)
                 | Action::Reject(_)
                 | Action::CloseTicket(_)
+                | Action::ReplyTicket(_)
+                | Action::AnswerTicket(_)
+                | Action::AskSuspend(_)
+                | Action::AskReinstate(_)
                 | Action::Unfollow(_)
                 | Action::AskHold(_)
                 | Action::Confirm(_)
@@ -330,6 +342,10 @@ impl Action {
             Action::Approve(p) => format!("ap:{p}"),
             Action::Reject(p) => format!("rj:{p}"),
             Action::CloseTicket(t) => format!("tc:{t}"),
+            Action::ReplyTicket(t) => format!("tr:{t}"),
+            Action::AnswerTicket(t) => format!("ta:{t}"),
+            Action::AskSuspend(p) => format!("su:{p}"),
+            Action::AskReinstate(p) => format!("ri:{p}"),
             Action::AskHold(p) => format!("pq:{p}"),
             Action::Confirm(p) => format!("pk:{p}"),
             Action::Board(p, d) => format!("bd:{p}:{d}"),
@@ -406,6 +422,10 @@ impl Action {
             "ap" => Action::Approve(ProfileId(id()?)),
             "rj" => Action::Reject(ProfileId(id()?)),
             "tc" => Action::CloseTicket(TicketId(id()?)),
+            "tr" => Action::ReplyTicket(TicketId(id()?)),
+            "ta" => Action::AnswerTicket(TicketId(id()?)),
+            "su" => Action::AskSuspend(ProfileId(id()?)),
+            "ri" => Action::AskReinstate(ProfileId(id()?)),
             "pq" => Action::AskHold(ProposalId(id()?)),
             "pk" => Action::Confirm(ProposalId(id()?)),
             "bd" => {
@@ -499,6 +519,10 @@ mod tests {
             Action::Add(ProfileKind::Artist),
             Action::Lang(Lang::En),
             Action::CloseTicket(TicketId(big)),
+            Action::ReplyTicket(TicketId(big)),
+            Action::AnswerTicket(TicketId(big)),
+            Action::AskSuspend(ProfileId(big)),
+            Action::AskReinstate(ProfileId(big)),
             Action::FillContract(BookingId(big)),
             Action::ContractDetails(ProfileId(big)),
             Action::EditDetail(MissingField::TechnicalNeeds),

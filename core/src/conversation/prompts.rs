@@ -39,8 +39,21 @@ pub(crate) fn ask(turn: &mut Turn<'_>, prompt: &Prompt) {
         Prompt::MatchFilters { .. } => ("prompt-match-filters", false),
         Prompt::TimeZone => ("prompt-zone", false),
         Prompt::EditRefuseReason { .. } => ("prompt-edit-refuse-reason", false),
+        Prompt::TicketReply { .. } => ("prompt-ticket-reply", false),
+        Prompt::TicketAnswer { .. } => ("prompt-ticket-answer", false),
+        Prompt::SuspendReason { .. } => ("prompt-suspend-reason", false),
+        Prompt::ReinstateReason { .. } => ("prompt-reinstate-reason", false),
     };
-    let examples = examples(turn);
+    let mut examples = examples(turn).to_vec();
+    match prompt {
+        Prompt::TicketReply { ticket } | Prompt::TicketAnswer { ticket } => {
+            examples.push(("id", ticket.to_string()));
+        }
+        Prompt::SuspendReason { profile } | Prompt::ReinstateReason { profile } => {
+            examples.push(("id", profile.to_string()));
+        }
+        _ => {}
+    }
     let mut buttons = Vec::new();
     if *prompt == Prompt::TimeZone {
         let zones: Vec<String> = COMMON_ZONES.iter().map(|z| (*z).to_owned()).collect();

@@ -17,7 +17,7 @@ use crate::domain::values::{
     Address, AudienceRange, BudgetRange, Capacity, DateSet, Email, Fee, LicenceNumber, Links,
     LongText, Name, TravelRadius,
 };
-use crate::domain::{BookingId, ProfileId, ProposalId};
+use crate::domain::{BookingId, ProfileId, ProposalId, TicketId};
 
 /// Bump when a change to these types cannot read older states, and teach [`State::decode`] the
 /// way from the old shape.
@@ -165,6 +165,22 @@ pub enum Prompt {
     TimeZone,
     /// An admin refuses an approved profile's edit: the reason told to its owner.
     EditRefuseReason {
+        profile: ProfileId,
+    },
+    /// An admin's reply to a support ticket, sent to the person who opened it.
+    TicketReply {
+        ticket: TicketId,
+    },
+    /// The person's answer in their own ticket, sent to the admins.
+    TicketAnswer {
+        ticket: TicketId,
+    },
+    /// Why an admin suspends a profile (from `/users`): told to its owner.
+    SuspendReason {
+        profile: ProfileId,
+    },
+    /// Why an admin reinstates a profile (from `/users`): told to its owner.
+    ReinstateReason {
         profile: ProfileId,
     },
 }

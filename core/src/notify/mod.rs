@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::proposal::Party;
-use crate::domain::{AccountId, BookingId, ProfileId, ProposalId, SavedSearchId};
+use crate::domain::{AccountId, BookingId, ProfileId, ProposalId, SavedSearchId, TicketId};
 use crate::store::{Result, Store};
 
 /// Why an open proposal was closed without an answer.
@@ -207,6 +207,18 @@ pub enum Event {
         profile: ProfileId,
         name: String,
         reason: String,
+    },
+    /// A person wrote to support: a new ticket, or (`again`) an answer in one. For the admins.
+    SupportAsked {
+        ticket: TicketId,
+        from_name: String,
+        body: String,
+        again: bool,
+    },
+    /// An admin replied in the person's ticket.
+    SupportAnswered {
+        ticket: TicketId,
+        body: String,
     },
     /// The platform's commission on a booking: a link to pay, a receipt, or, for the admins, a
     /// refund or dispute (docs/product-rules.md §8).

@@ -136,6 +136,32 @@ impl Store {
         row.map(Account::try_from).transpose()
     }
 
+    /// Accounts not erased whose name, or one of whose profiles' names, holds `query` (case
+    /// aside), or whose number, or one of whose profiles' numbers, it is: `/users`. Newest first.
+    pub async fn find_accounts(&self, query: &str, limit: i64) -> Result<Vec<Account>> {
+        let query = query.trim().trim_start_matches('#');
+        let number = query.parse::<i64>().unwrap_or(-1);
+        let pattern = format!(
+            "%{}%",
+            query.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        );
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE erased_at IS NULL AND (id = $1 \
+             OR LOWER(display_name) LIKE $2 ESCAPE '\\' \
+             OR id IN (SELECT owner_id FROM profiles WHERE id = $1 OR LOWER(name) LIKE $2 ESCAPE '\\')) \
+             ORDER BY id DESC LIMIT $3"
+        );
+        let rows = on_pool!(self, |p| {
+            sqlx::query_as::<_, AccountRow>(&sql)
+                .bind(number)
+                .bind(&pattern)
+                .bind(limit)
+                .fetch_all(p)
+                .await
+        })?;
+        rows.into_iter().map(Account::try_from).collect()
+    }
+
     pub async fn account(&self, id: AccountId) -> Result<Account> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
         let row = on_pool!(self, |p| sqlx::query_as::<_, AccountRow>(&sql)
@@ -312,7 +338,11 @@ impl Store {
         let profiles = self.profiles_of(id).await?;
         let favourites = self.favourites(id).await?;
         let searches = self.saved_searches(id).await?;
-        let tickets = self.tickets_of(id).await?;
+        let mut tickets = Vec::new();
+        for t in self.tickets_of(id).await? {
+            let conversation = self.ticket_messages(t.id).await?;
+            tickets.push(json!({"ticket": t, "conversation": conversation}));
+        }
         let messages = on_pool!(self, |p| {
             sqlx::query_as::<_, (i64, String, DateTime<Utc>)>(
                 "SELECT proposal_id, body, created_at FROM thread_messages WHERE author_id = $1 ORDER BY id",
@@ -357,6 +387,9 @@ impl Store {
                 "DELETE FROM saved_searches WHERE account_id = $1",
                 "DELETE FROM conversations WHERE account_id = $1",
                 "DELETE FROM outbox WHERE account_id = $1",
+                // A ticket's conversation is about the person, the admins' replies included.
+                "UPDATE ticket_messages SET body = '[erased]' WHERE ticket_id IN \
+                 (SELECT id FROM tickets WHERE account_id = $1)",
                 "UPDATE tickets SET account_id = NULL, body = '[erased]' WHERE account_id = $1",
                 "UPDATE thread_messages SET body = '[erased]' WHERE author_id = $1",
                 // The structure behind each profile and its signatory: contracts already signed

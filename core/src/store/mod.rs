@@ -32,7 +32,7 @@ pub use proposals::{
     AcceptOutcome, ChallengeOutcome, DayLoad, HoldTimersDue, Move, NewProposal, Notice,
     ThreadMessage,
 };
-pub use social::{SavedSearch, Ticket};
+pub use social::{SavedSearch, Ticket, TicketMessage, TicketPost};
 pub use team::{TeamOutlet, TeamOutletSet};
 
 /// Runs `$body` with `$pool` bound to the backend's pool; the body is compiled once per backend.
@@ -46,6 +46,19 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// One line of the audit log: who did what to what, and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// `None` for what the system did (a timer, an erasure's aftermath).
+    pub actor: Option<crate::domain::AccountId>,
+    /// E.g. "profile.suspended", "ticket.replied".
+    pub action: String,
+    /// E.g. "profile:12", "ticket:3".
+    pub subject: String,
+    pub details: serde_json::Value,
+}
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,6 +212,37 @@ impl Store {
             .fetch_all(p)
             .await
         })?)
+    }
+
+    /// The latest audit entries, newest first, about subjects starting with `about` when given
+    /// ("profile:12", "ticket:", "account:4"): `/audit`.
+    pub async fn recent_audit(&self, about: Option<&str>, limit: i64) -> Result<Vec<AuditEntry>> {
+        // LIKE's own characters in what the admin typed are matched as themselves.
+        let pattern = about.map_or_else(
+            || "%".to_owned(),
+            |a| format!("{}%", a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")),
+        );
+        let rows = on_pool!(self, |p| {
+            sqlx::query_as::<_, (chrono::DateTime<chrono::Utc>, Option<i64>, String, String, String)>(
+                "SELECT at, actor_id, action, subject, details FROM audit_log \
+                 WHERE subject LIKE $1 ESCAPE '\\' ORDER BY id DESC LIMIT $2",
+            )
+            .bind(&pattern)
+            .bind(limit)
+            .fetch_all(p)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, actor, action, subject, details)| AuditEntry {
+                at,
+                actor: actor.map(crate::domain::AccountId),
+                action,
+                subject,
+                details: serde_json::from_str(&details)
+                    .unwrap_or(serde_json::Value::String(details)),
+            })
+            .collect())
     }
 
     /// Writes a consistent copy of the database to `path` while it stays in use.

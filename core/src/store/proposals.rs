@@ -541,6 +541,21 @@ impl Store {
         rows.into_iter().map(booking).collect()
     }
 
+    /// Confirmed bookings from `from` on, by date then number, at most `limit` (`/bookings`).
+    pub async fn upcoming_bookings(&self, from: NaiveDate, limit: i64) -> Result<Vec<Booking>> {
+        let sql = format!(
+            "SELECT {BOOKING_COLUMNS} FROM bookings WHERE status = $1 AND day >= $2 \
+             ORDER BY day, id LIMIT $3"
+        );
+        let rows = on_pool!(self, |p| sqlx::query_as::<_, BookingRow>(&sql)
+            .bind(BookingStatus::Confirmed.as_str())
+            .bind(from)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        rows.into_iter().map(booking).collect()
+    }
+
     /// Confirmed bookings whose contract was not generated yet, oldest first.
     pub async fn bookings_without_contract(&self, limit: i64) -> Result<Vec<Booking>> {
         let sql = format!(

@@ -29,6 +29,28 @@ pub struct Ticket {
     pub created_at: DateTime<Utc>,
 }
 
+/// One message of a ticket's conversation after its first (`Ticket::body`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TicketMessage {
+    /// The admin who replied, or the person who answered; `None` once erased.
+    pub author: Option<AccountId>,
+    pub from_admin: bool,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What posting on a ticket gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketPost {
+    /// Posted; `reopened` when the person's answer opened a closed ticket again.
+    Posted {
+        reopened: bool,
+    },
+    /// An admin's reply to a ticket closed meanwhile: nothing was posted.
+    Closed,
+    Unknown,
+}
+
 /// A support ticket's stored status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TicketStatus {
@@ -267,7 +289,103 @@ impl Store {
         Ok(rows.into_iter().map(ticket).collect())
     }
 
-    pub async fn close_ticket(&self, id: TicketId) -> Result<bool> {
+    pub async fn ticket(&self, id: TicketId) -> Result<Option<Ticket>> {
+        let row: Option<TicketRow> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT id, account_id, body, status, created_at FROM tickets WHERE id = $1",
+            )
+            .bind(id.0)
+            .fetch_optional(p)
+            .await
+        })?;
+        Ok(row.map(ticket))
+    }
+
+    /// A ticket's conversation after its first message, oldest first.
+    pub async fn ticket_messages(&self, id: TicketId) -> Result<Vec<TicketMessage>> {
+        let rows: Vec<(Option<i64>, bool, String, DateTime<Utc>)> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT author_id, from_admin, body, created_at FROM ticket_messages WHERE ticket_id = $1 ORDER BY id",
+            )
+            .bind(id.0)
+            .fetch_all(p)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(author, from_admin, body, at)| TicketMessage {
+                author: author.map(AccountId),
+                from_admin,
+                body,
+                at,
+            })
+            .collect())
+    }
+
+    /// Adds `body` to ticket `id`'s conversation and queues `notices` (who must read it) in the
+    /// same transaction. An admin's reply needs the ticket open; the person's answer opens a
+    /// closed ticket again. An admin's reply is written in the audit log.
+    pub async fn post_on_ticket(
+        &self,
+        id: TicketId,
+        author: AccountId,
+        from_admin: bool,
+        body: &str,
+        notices: &[super::Notice],
+    ) -> Result<TicketPost> {
+        let now = self.clock.now();
+        let outcome = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let status: Option<(String,)> =
+                sqlx::query_as("SELECT status FROM tickets WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((status,)) = status else {
+                return Ok::<_, sqlx::Error>(TicketPost::Unknown);
+            };
+            let closed = status != TicketStatus::Open.as_str();
+            if closed && from_admin {
+                return Ok(TicketPost::Closed);
+            }
+            if closed {
+                sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
+                    .bind(TicketStatus::Open.as_str())
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query(
+                "INSERT INTO ticket_messages (ticket_id, author_id, from_admin, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id.0)
+            .bind(author.0)
+            .bind(from_admin)
+            .bind(body)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if from_admin {
+                sqlx::query(
+                    "INSERT INTO audit_log (at, actor_id, action, subject, details) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(now)
+                .bind(author.0)
+                .bind("ticket.replied")
+                .bind(format!("ticket:{}", id.0))
+                .bind(serde_json::json!({ "body": body }).to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+            super::proposals::enqueue_in!(tx, notices, now);
+            tx.commit().await?;
+            Ok(TicketPost::Posted { reopened: closed })
+        })?;
+        Ok(outcome)
+    }
+
+    /// Closes an open ticket; `false` if it was closed already. Written in the audit log.
+    pub async fn close_ticket(&self, id: TicketId, by: AccountId) -> Result<bool> {
         let done = on_pool!(self, |p| sqlx::query(
             "UPDATE tickets SET status = $1 WHERE id = $2 AND status = $3"
         )
@@ -277,6 +395,10 @@ impl Store {
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
+        if done == 1 {
+            let subject = format!("ticket:{}", id.0);
+            self.audit(Some(by), "ticket.closed", &subject, &serde_json::json!({})).await?;
+        }
         Ok(done == 1)
     }
 }
