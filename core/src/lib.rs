@@ -13,4 +13,5 @@ pub mod domain;
 pub mod matching;
 pub mod notify;
 pub mod payments;
+pub mod stats;
 pub mod store;

@@ -1197,6 +1197,52 @@ fn support_answers_and_admins_see_everything(h: &mut Harness) {
     assert!(left.iter().all(|m| m.body == "[erased]"), "{left:?}");
 }
 
+/// `/stats` is the seed's beta funnel: the figures in text in the admin's language, and the same
+/// week by week as a PNG picture.
+fn stats_show_the_beta_funnel(h: &mut Harness) {
+    let mut mia = h.consented("mia", Lang::En);
+    h.give_artist(&mia, "Mia Rock", "Lyon");
+    h.send(&mut mia, Incoming::from_line("/match"));
+    let mut admin = h.admin("root", Lang::En);
+    check(
+        h,
+        &mut admin,
+        "
+        > /stats
+        Statistics
+        Funnel of the last 8 weeks' sign-ups
+        signed up: 2
+        profile sent: 1 (50% of the step before)
+        approved: 1 (100% of the step before)
+        searched: 1 (100% of the step before)
+        proposed: 0 (0% of the step before)
+        booked: 0 (— of the step before)
+        Activation (approved among sign-ups): 50%
+        Conversion (search → proposal): 0%
+        This week: 1 person active, 1.0 days on average
+        Response rate: — of the proposals that ended (0 answered, 0 expired unanswered)
+        Now:
+        artist · approved : 1
+    ",
+    );
+    let replies = h.send_raw(&mut admin, Incoming::from_line("/stats"));
+    let picture = replies.iter().flat_map(|r| &r.attachments).next().expect("a picture");
+    assert_eq!(picture.mime_type, "image/png");
+    assert!(picture.bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG file");
+    let mut french = h.admin("racine", Lang::Fr);
+    check(
+        h,
+        &mut french,
+        "
+        > /stats
+        Entonnoir des inscrits des 8 dernières semaines
+        inscrits : 3
+        profil envoyé : 1 (33 % de l'étape précédente)
+        Cette semaine : 2 personnes actives, 1,0 jours chacune en moyenne
+    ",
+    );
+}
+
 stories!(
     suspending_a_profile_closes_its_open_proposals,
     consent_is_asked_whatever_the_door,
@@ -1214,4 +1260,5 @@ stories!(
     the_account_commands_in_french,
     a_profile_under_review_can_search_but_not_propose,
     support_answers_and_admins_see_everything,
+    stats_show_the_beta_funnel,
 );

@@ -724,3 +724,22 @@ audit-none = The audit log has nothing here.
 audit-system = Flow Stage
 audit-title = **Audit log, newest first:**
 audit-title-about = **Audit log about { $about }, newest first:**
+
+## /stats: the beta's funnel (admin.rs, stats/)
+stats-chart-title = Beta funnel, by week of sign-up
+stats-week = W{ $week }
+funnel-signed-up = signed up
+funnel-profile = profile sent
+funnel-approved = approved
+funnel-searched = searched
+funnel-proposed = proposed
+funnel-booked = booked
+stats-funnel-title = **Funnel of the last { $weeks } weeks' sign-ups** (the picture shows it week by week):
+stats-funnel-first = { $stage }: { $count }
+stats-funnel-step = { $stage }: { $count } ({ $share } of the step before)
+stats-activation = Activation (approved among sign-ups): { $share }
+stats-conversion = Conversion (search → proposal): { $share }
+stats-engagement = This week: { $people } people active, { $days } days each on average
+stats-engagement-one = This week: { $people } person active, { $days } days on average
+stats-response = Response rate: { $share } of the proposals that ended ({ $answered } answered, { $expired } expired unanswered)
+stats-state-title = **Now:**

@@ -724,3 +724,22 @@ audit-none = Le journal d'audit n'a rien ici.
 audit-system = Flow Stage
 audit-title = **Journal d'audit, du plus récent au plus ancien :**
 audit-title-about = **Journal d'audit sur { $about }, du plus récent au plus ancien :**
+
+## /stats : l'entonnoir de la bêta (admin.rs, stats/)
+stats-chart-title = Entonnoir de la bêta, par semaine d'inscription
+stats-week = S{ $week }
+funnel-signed-up = inscrits
+funnel-profile = profil envoyé
+funnel-approved = validés
+funnel-searched = ont cherché
+funnel-proposed = ont proposé
+funnel-booked = ont réservé
+stats-funnel-title = **Entonnoir des inscrits des { $weeks } dernières semaines** (l'image le montre semaine par semaine) :
+stats-funnel-first = { $stage } : { $count }
+stats-funnel-step = { $stage } : { $count } ({ $share } de l'étape précédente)
+stats-activation = Activation (validés parmi les inscrits) : { $share }
+stats-conversion = Conversion (recherche → proposition) : { $share }
+stats-engagement = Cette semaine : { $people } personnes actives, { $days } jours chacune en moyenne
+stats-engagement-one = Cette semaine : { $people } personne active, { $days } jours en moyenne
+stats-response = Taux de réponse : { $share } des propositions arrivées à terme ({ $answered } avec réponse, { $expired } expirées sans réponse)
+stats-state-title = **En ce moment :**

@@ -13,8 +13,8 @@ use allsorts::subset::{CmapTarget, SubsetProfile};
 use printpdf::ParsedFont;
 use sha2::{Digest, Sha256};
 
-const REGULAR_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
-const BOLD_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
+pub(crate) const REGULAR_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
+pub(crate) const BOLD_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
 
 /// The regular and bold cuts the contract uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

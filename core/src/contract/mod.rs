@@ -8,6 +8,7 @@
 //! embedded and subset ([`fonts`] keeps every character printable).
 
 mod fonts;
+pub(crate) use fonts::{BOLD_TTF, REGULAR_TTF};
 mod money;
 mod pdf;
 mod text;

@@ -8,13 +8,16 @@
 use super::errors::flow_to_store;
 use super::payload::Action;
 use super::prompts;
-use super::reply::{Reply, Span};
+use chrono::Datelike as _;
+
+use super::reply::{Attachment, Reply, Span};
 use super::show;
 use super::state::{Mode, Prompt};
 use super::turn::Turn;
 use crate::domain::ProfileId;
 use crate::domain::profile::ProfileStatus;
 use crate::notify::Event;
+use crate::stats::{Stage, chart, percent};
 use crate::store::{EditDecision, EditReviewed, Reinstated, StoreError};
 
 pub(crate) async fn pending(turn: &mut Turn<'_>) -> Result<(), StoreError> {
@@ -195,9 +198,69 @@ async fn moderate(
     Ok(())
 }
 
+/// How many weeks of sign-ups `/stats` shows.
+const STATS_WEEKS: u32 = 8;
+
+/// `/stats`: the beta's funnel by week of sign-up as a picture, with the figures in text beside
+/// it — the funnel of those weeks with each step's share of the one before, activation,
+/// conversion, this week's engagement, the response rate — then the state of the platform.
 pub(crate) async fn stats(turn: &mut Turn<'_>) -> Result<(), StoreError> {
-    let counts = turn.store().profile_counts().await?;
+    turn.state.mode = Mode::Idle;
     let lang = turn.lang;
+    let today = turn.ctx.today();
+    let beta = turn.store().beta(today, STATS_WEEKS).await?;
+    let total = beta.total();
+    let pct = |p: Option<u32>| {
+        p.map_or_else(
+            || "—".to_owned(),
+            |p| match lang {
+                crate::domain::Lang::Fr => format!("{p}\u{a0}%"),
+                crate::domain::Lang::En => format!("{p}%"),
+            },
+        )
+    };
+    let mut funnel: Vec<Vec<Span>> = Vec::new();
+    for (i, stage) in Stage::ALL.iter().enumerate() {
+        let mut args = vec![("stage", turn.t(stage.key())), ("count", total[i].to_string())];
+        let key = if i == 0 {
+            "stats-funnel-first"
+        } else {
+            args.push(("share", pct(percent(total[i], total[i - 1]))));
+            "stats-funnel-step"
+        };
+        funnel.push(turn.s(key, &args));
+    }
+    let r = turn
+        .msg("stats-title", &[])
+        .para(turn.s("stats-funnel-title", &[("weeks", STATS_WEEKS.to_string())]))
+        .list(funnel);
+    let this_week = beta.weeks.last().cloned().unwrap_or_default();
+    let per_person = if this_week.active_people == 0 {
+        "—".to_owned()
+    } else {
+        let days =
+            format!("{:.1}", f64::from(this_week.active_days) / f64::from(this_week.active_people));
+        if lang == crate::domain::Lang::Fr { days.replace('.', ",") } else { days }
+    };
+    let people = usize::try_from(this_week.active_people).unwrap_or(usize::MAX);
+    let rates = vec![
+        turn.s("stats-activation", &[("share", pct(percent(total[2], total[0])))]),
+        turn.s("stats-conversion", &[("share", pct(percent(total[4], total[3])))]),
+        turn.s(
+            &super::i18n::counted(lang, "stats-engagement", people),
+            &[("people", this_week.active_people.to_string()), ("days", per_person)],
+        ),
+        turn.s(
+            "stats-response",
+            &[
+                ("share", pct(percent(beta.answered, beta.answered + beta.unanswered))),
+                ("answered", beta.answered.to_string()),
+                ("expired", beta.unanswered.to_string()),
+            ],
+        ),
+    ];
+    let mut r = r.list(rates);
+    let counts = turn.store().profile_counts().await?;
     let mut items: Vec<Vec<Span>> = counts
         .iter()
         .map(|(kind, status, n)| {
@@ -218,7 +281,27 @@ pub(crate) async fn stats(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     items.push(vec![Span::Plain(turn.ta("stats-outbox", &[("count", outbox.to_string())]))]);
     let commission = turn.store().commission_totals().await?;
     items.extend(super::payments::stats_lines(lang, &commission));
-    let r = turn.msg("stats-title", &[]).list(items);
+    r = r.para(turn.s("stats-state-title", &[])).list(items);
+    let labels = chart::Labels {
+        title: turn.ta("stats-chart-title", &[]),
+        stages: Stage::ALL.map(|s| turn.t(s.key())),
+        weeks: beta
+            .weeks
+            .iter()
+            .map(|w| turn.ta("stats-week", &[("week", w.monday.iso_week().week().to_string())]))
+            .collect(),
+    };
+    // Without the picture the figures still stand: said in the logs, not to the admin.
+    match chart::funnel_png(&beta, &labels) {
+        Ok(bytes) => {
+            r = r.attach(Attachment {
+                file_name: format!("flowstage-stats-{today}.png"),
+                mime_type: "image/png".to_owned(),
+                bytes,
+            });
+        }
+        Err(e) => tracing::warn!(error = %e, "the statistics chart could not be drawn"),
+    }
     turn.push(r);
     Ok(())
 }

@@ -155,9 +155,13 @@ impl Engine {
         let _guard = lock.lock().await;
         let channel = speaker.identity.platform.as_str();
         let mut attempts = 0;
+        // The first step of a day marks the day active (the beta's engagement, `/stats`).
+        let mut first_today;
         let step = loop {
             attempts += 1;
             let record = self.store.load_conversation(account.id, channel).await?;
+            let today = self.store.clock().now().date_naive();
+            first_today = record.as_ref().is_none_or(|r| r.updated_at.date_naive() != today);
             let (state, reset, version) = match &record {
                 Some(r) => {
                     let (s, reset) = State::decode(&r.state);
@@ -213,6 +217,10 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         };
+        if first_today && !step.effects.contains(&Effect::AccountErased) {
+            let today = self.store.clock().now().date_naive();
+            self.store.record_active_day(account.id, today).await?;
+        }
         let lang = if step.effects.contains(&Effect::AccountErased) || lang.is_some() {
             account.lang
         } else {

@@ -386,6 +386,7 @@ impl Store {
                 "DELETE FROM favourites WHERE account_id = $1",
                 "DELETE FROM saved_searches WHERE account_id = $1",
                 "DELETE FROM conversations WHERE account_id = $1",
+                "DELETE FROM active_days WHERE account_id = $1",
                 "DELETE FROM outbox WHERE account_id = $1",
                 // A ticket's conversation is about the person, the admins' replies included.
                 "UPDATE ticket_messages SET body = '[erased]' WHERE ticket_id IN \

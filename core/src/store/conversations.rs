@@ -1,6 +1,8 @@
 //! Stored conversation state, per account and channel, so a restart or another instance continues
 //! each conversation at the same question. Writes are optimistic: a stale version loses.
 
+use chrono::{DateTime, Utc};
+
 use super::{Result, Store, StoreError, on_pool};
 use crate::domain::AccountId;
 
@@ -9,6 +11,8 @@ use crate::domain::AccountId;
 pub struct ConversationRecord {
     pub state: String,
     pub version: i64,
+    /// When it was last saved: the first step of a day records the day as active.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl Store {
@@ -17,16 +21,20 @@ impl Store {
         account: AccountId,
         channel: &str,
     ) -> Result<Option<ConversationRecord>> {
-        let row: Option<(String, i64)> = on_pool!(self, |p| {
+        let row: Option<(String, i64, DateTime<Utc>)> = on_pool!(self, |p| {
             sqlx::query_as(
-                "SELECT state, version FROM conversations WHERE account_id = $1 AND channel = $2",
+                "SELECT state, version, updated_at FROM conversations WHERE account_id = $1 AND channel = $2",
             )
             .bind(account.0)
             .bind(channel)
             .fetch_optional(p)
             .await
         })?;
-        Ok(row.map(|(state, version)| ConversationRecord { state, version }))
+        Ok(row.map(|(state, version, updated_at)| ConversationRecord {
+            state,
+            version,
+            updated_at,
+        }))
     }
 
     /// Saves `state` if the stored version is still `read_version` (0 when there was none);

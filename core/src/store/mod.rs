@@ -15,6 +15,7 @@ mod profiles;
 mod proposals;
 mod social;
 mod sqlite;
+mod stats;
 mod team;
 pub use sqlite::Restored;
 
