@@ -27,8 +27,8 @@ use flowstage_core::domain::values::{
 use flowstage_core::domain::when::Zone;
 use flowstage_core::domain::{AccountId, Lang, ProfileId, TicketId};
 use flowstage_core::store::{
-    AcceptOutcome, Backend, EditDecision, EditReviewed, Move, NewProposal, Recipients, Reinstated,
-    Settings, Store, StoreError, TicketPost,
+    AcceptOutcome, Arrival, Backend, EditDecision, EditReviewed, Handled, Move, NewProposal,
+    Recipients, Reinstated, Settings, StepSave, Store, StoreError, TicketPost,
 };
 
 mod support;
@@ -46,6 +46,7 @@ on_both_backends!(Harness;
     outbox_dedupes_and_leases,
     each_front_end_claims_only_its_own_recipients,
     conversation_saves_are_optimistic,
+    the_inbox_records_once_and_keeps_replies_with_the_step,
     proposals_move_by_compare_and_set,
     fifty_racing_accepts_give_one_booking,
     an_artist_plays_once_a_day,
@@ -448,6 +449,67 @@ async fn conversation_saves_are_optimistic(h: &Harness) {
     ));
     assert_eq!(h.store.load_conversation(a, "telegram:7").await.unwrap().unwrap().version, v2);
     assert!(h.store.load_conversation(a, "discord:7").await.unwrap().is_none(), "per channel");
+}
+
+async fn the_inbox_records_once_and_keeps_replies_with_the_step(h: &Harness) {
+    let tg = Platform::Telegram;
+    let lease = Duration::seconds(10);
+    let arrival = |n: u32| Arrival {
+        external_id: n.to_string(),
+        chat: "42".into(),
+        payload: format!("update {n}"),
+    };
+    let first = h.store.record_arrivals(tg, &[arrival(1), arrival(2)], "a:1", lease).await.unwrap();
+    assert_eq!(first.iter().map(|i| i.external_id.as_str()).collect::<Vec<_>>(), ["1", "2"]);
+    // Delivered again (a lost confirmation, a webhook retried): not recorded twice.
+    let again = h.store.record_arrivals(tg, &[arrival(2), arrival(3)], "a:1", lease).await.unwrap();
+    assert_eq!(again.iter().map(|i| i.external_id.as_str()).collect::<Vec<_>>(), ["3"]);
+    let other = h.store.record_arrivals(Platform::Discord, &[arrival(1)], "a:1", lease).await;
+    assert_eq!(other.unwrap().len(), 1, "ids are the platform's own");
+
+    // Update 1's step: the conversation and its replies in one transaction.
+    let a = account(h, "42").await;
+    let replies = ["first reply".to_owned(), "second reply".to_owned()];
+    let save = StepSave { account: a, channel: "telegram", state: "{}", read_version: 0 };
+    let handled = Handled { arrival: first[0].id, replies: &replies };
+    assert_eq!(h.store.commit_step(Some(save), Some(handled)).await.unwrap(), 1);
+    // A stale save writes nothing, not even the update's mark.
+    let stale = StepSave { read_version: 0, ..save };
+    let handled2 = Handled { arrival: first[1].id, replies: &[] };
+    assert!(matches!(
+        h.store.commit_step(Some(stale), Some(handled2)).await,
+        Err(StoreError::Conflict)
+    ));
+    h.store.arrival_sent(first[0].id, 1, false).await.unwrap();
+
+    // Another instance takes nothing while the claims hold; the same instance restarted takes
+    // back its own at once: update 1 with its one unsent reply, 2 and 3 to handle.
+    assert!(h.store.claim_arrivals(tg, "b:1", false, lease, 10).await.unwrap().is_empty());
+    let back = h.store.claim_arrivals(tg, "a:1", true, lease, 10).await.unwrap();
+    let summary: Vec<_> =
+        back.iter().map(|i| (i.external_id.as_str(), i.handled, i.sent)).collect();
+    assert_eq!(summary, [("1", true, 1), ("2", false, 0), ("3", false, 0)]);
+    assert_eq!(back[0].replies, replies, "in order, for the rest to be sent");
+    assert!(back[1].replies.is_empty());
+    assert_eq!(back[1].payload, "update 2");
+    h.store.arrival_sent(first[0].id, 2, true).await.unwrap();
+    h.store.skip_arrival(back[1].id).await.unwrap();
+    assert_eq!(h.store.inbox_depth().await.unwrap().0, 2, "update 3 and Discord's");
+
+    // The claim lapses unrenewed: another instance takes it over; renewed, it does not.
+    h.clock.advance(Duration::seconds(11));
+    assert_eq!(h.store.renew_arrivals(tg, "a:1", lease).await.unwrap(), 1);
+    assert!(h.store.claim_arrivals(tg, "b:1", false, lease, 10).await.unwrap().is_empty());
+    h.clock.advance(Duration::seconds(11));
+    let taken = h.store.claim_arrivals(tg, "b:1", false, lease, 10).await.unwrap();
+    assert_eq!(taken.iter().map(|i| i.external_id.as_str()).collect::<Vec<_>>(), ["3"]);
+    assert!(h.store.claim_arrivals(tg, "a:1", true, lease, 10).await.unwrap().is_empty());
+    h.store.commit_step(None, Some(Handled { arrival: taken[0].id, replies: &[] })).await.unwrap();
+
+    // Done records are forgotten after a while, and only they.
+    h.clock.advance(Duration::days(3));
+    assert_eq!(h.store.purge_inbox(h.clock.now() - Duration::days(2)).await.unwrap(), 3);
+    assert_eq!(h.store.inbox_depth().await.unwrap().0, 1);
 }
 
 async fn proposals_move_by_compare_and_set(h: &Harness) {

@@ -185,6 +185,50 @@ struct St {
     told_blocked: HashMap<i64, u32>,
     /// Files users sent, by file id, served by `getFile` and the file download path.
     uploads: HashMap<String, Vec<u8>>,
+    /// Telegram's own sending limits, when enforced ([`FakeTelegram::enforce_limits`]).
+    limits: Option<Limits>,
+}
+
+/// Telegram's limits on a bot's messages: about 30 a second over all chats, and about one a
+/// second in one chat beyond a short burst. Each is a cell rate: the theoretical arrival time of
+/// the next message, with some messages of slack.
+#[derive(Debug)]
+struct Limits {
+    bot: Instant,
+    chats: HashMap<i64, Instant>,
+    /// Messages refused with 429 because of these limits, and messages accepted under them.
+    refused: u32,
+    accepted: u32,
+}
+
+const LIMIT_BOT_RATE: f64 = 30.0;
+const LIMIT_BOT_BURST: f64 = 30.0;
+const LIMIT_CHAT_RATE: f64 = 1.0;
+const LIMIT_CHAT_BURST: f64 = 20.0;
+
+impl Limits {
+    /// Admits a message to `chat` now, or says how long to wait.
+    fn admit(&mut self, chat: i64) -> Result<(), Duration> {
+        let now = Instant::now();
+        let wait = |tat: Instant, rate: f64, burst: f64| {
+            let slack = Duration::from_secs_f64((burst - 1.0) / rate);
+            tat.checked_sub(slack).map_or(Duration::ZERO, |t| t.saturating_duration_since(now))
+        };
+        let chat_tat = self.chats.get(&chat).copied().unwrap_or(now);
+        let wait = wait(self.bot, LIMIT_BOT_RATE, LIMIT_BOT_BURST).max(wait(
+            chat_tat,
+            LIMIT_CHAT_RATE,
+            LIMIT_CHAT_BURST,
+        ));
+        if !wait.is_zero() {
+            self.refused += 1;
+            return Err(wait);
+        }
+        self.accepted += 1;
+        self.bot = self.bot.max(now) + Duration::from_secs_f64(1.0 / LIMIT_BOT_RATE);
+        self.chats.insert(chat, chat_tat.max(now) + Duration::from_secs_f64(1.0 / LIMIT_CHAT_RATE));
+        Ok(())
+    }
 }
 
 struct Inner {
@@ -252,6 +296,7 @@ impl FakeTelegram {
                 latencies: Vec::new(),
                 told_blocked: HashMap::new(),
                 uploads: HashMap::new(),
+                limits: None,
             }),
             changed: Notify::new(),
             down_until: Mutex::new(None),
@@ -332,6 +377,20 @@ impl FakeTelegram {
         for c in conns {
             c.abort();
         }
+    }
+
+    /// From now on, refuses messages beyond Telegram's limits with 429, as Telegram does: about
+    /// 30 a second from the bot over all chats, and one a second in a chat after a burst of 20.
+    pub fn enforce_limits(&self) {
+        let now = Instant::now();
+        self.inner.st().limits =
+            Some(Limits { bot: now, chats: HashMap::new(), refused: 0, accepted: 0 });
+    }
+
+    /// Messages refused for going beyond the limits, and messages accepted, since they were
+    /// enforced.
+    pub fn limit_counts(&self) -> (u32, u32) {
+        self.inner.st().limits.as_ref().map_or((0, 0), |l| (l.refused, l.accepted))
     }
 
     pub fn set_callback_timeout(&self, timeout: Duration) {
@@ -937,9 +996,10 @@ async fn handle(
         r
     };
     if let Err(e) = &result {
-        // An injected 429 is the bot meeting Telegram's limits, not a mistake; the refusal log
-        // keeps the rest (including a 429 for calling again before `retry_after` was over).
-        let injected = e.description.ends_with("(injected)");
+        // An injected 429 is the bot meeting Telegram's limits, not a mistake, and so is one of
+        // the enforced limits (counted apart, `limit_counts`); the refusal log keeps the rest
+        // (including a 429 for calling again before `retry_after` was over).
+        let injected = e.description.ends_with("(injected)") || e.description.ends_with("(limits)");
         if e.code == 403 {
             let chat = params.i64("chat_id").unwrap_or_default();
             *inner.st().told_blocked.entry(chat).or_insert(0) += 1;
@@ -954,7 +1014,11 @@ async fn handle(
         }
     }
     reply(result.map_err(|mut e| {
-        if let Some(d) = e.description.strip_suffix(" (injected)") {
+        if let Some(d) = e
+            .description
+            .strip_suffix(" (injected)")
+            .or_else(|| e.description.strip_suffix(" (limits)"))
+        {
             e.description = d.to_owned();
         }
         e
@@ -1016,6 +1080,17 @@ fn call(inner: &Inner, method: &str, p: &Params) -> ApiResult {
     let mut st = inner.st();
     if SENDING.contains(&method) {
         flood_check(&mut st)?;
+    }
+    if ["sendmessage", "senddocument", "sendphoto"].contains(&method)
+        && let (Some(limits), Some(chat)) = (st.limits.as_mut(), p.i64("chat_id"))
+        && let Err(wait) = limits.admit(chat)
+    {
+        let left = wait.as_secs() + 1;
+        return Err(ApiError {
+            code: 429,
+            description: format!("Too Many Requests: retry after {left} (limits)"),
+            retry_after: Some(left),
+        });
     }
     match method {
         "getfile" => {

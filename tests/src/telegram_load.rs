@@ -19,10 +19,35 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::fake_telegram::FakeTelegram;
 
+/// What a run does.
+#[derive(Debug, Clone, Copy)]
+pub struct Load {
+    pub users: usize,
+    /// Updates come by webhook (else by long polling).
+    pub webhook: bool,
+    /// How long each person reads an answer before acting again (zero: a burst).
+    pub think: Duration,
+    /// Each person creates a venue profile through the whole wizard (else a few commands).
+    pub wizard: bool,
+    /// The fake refuses messages beyond Telegram's limits with 429, as Telegram does.
+    pub limits: bool,
+}
+
+impl Load {
+    /// `users` people acting at once, a few commands each, by long polling, no limits.
+    #[must_use]
+    pub fn burst(users: usize) -> Self {
+        Self { users, webhook: false, think: Duration::ZERO, wizard: false, limits: false }
+    }
+}
+
 /// What a run measured.
 #[derive(Debug, Clone)]
 pub struct Figures {
     pub users: usize,
+    pub wizard: bool,
+    /// Messages refused with 429 under Telegram's limits (when enforced).
+    pub rate_limited: Option<u32>,
     /// Updates came by webhook (else by long polling).
     pub webhook: bool,
     /// The binary measured was an optimised build.
@@ -50,7 +75,7 @@ impl fmt::Display for Figures {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} ({}, {}): {} users, {} actions, {} bot messages in {:.2} s: {:.0} replies/s; message→answer p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            "{} ({}, {}{}): {} users, {} actions, {} bot messages in {:.2} s: {:.0} replies/s; message→answer p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms{}",
             if self.webhook { "webhook" } else { "long polling" },
             if self.release { "release build" } else { "debug build" },
             if self.think.is_zero() {
@@ -58,6 +83,7 @@ impl fmt::Display for Figures {
             } else {
                 format!("steady: {} ms between actions per person", self.think.as_millis())
             },
+            if self.wizard { ", each through the venue wizard" } else { "" },
             self.users,
             self.actions,
             self.replies,
@@ -66,6 +92,13 @@ impl fmt::Display for Figures {
             self.p50.as_secs_f64() * 1000.0,
             self.p99.as_secs_f64() * 1000.0,
             self.max.as_secs_f64() * 1000.0,
+            match self.rate_limited {
+                Some(n) => format!(
+                    "; under Telegram's limits: {n} messages refused with 429 ({:.2} % of those sent)",
+                    f64::from(n) * 100.0 / self.replies.max(1) as f64
+                ),
+                None => String::new(),
+            },
         )
     }
 }
@@ -127,6 +160,67 @@ async fn chat(
     actions
 }
 
+/// Waits until the newest message to `user` contains `text`.
+async fn says(fake: &FakeTelegram, user: i64, text: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while !fake.last_message_to(user).is_some_and(|m| m.text.contains(text)) {
+        assert!(Instant::now() < deadline, "user {user} never read {text:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// One person creating a venue profile: /start, consent, "Venue", each question answered (typed
+/// or skipped), the profile submitted; reading each answer for `think`.
+async fn wizard(
+    fake: Arc<FakeTelegram>,
+    user: i64,
+    en: bool,
+    start: Duration,
+    think: Duration,
+) -> usize {
+    let timeout = Duration::from_secs(600);
+    let w = |fr: &'static str, e: &'static str| if en { e } else { fr };
+    let q = |n: u8| if en { format!("Question {n} of 11") } else { format!("Question {n} sur 11") };
+    tokio::time::sleep(start).await;
+    let mut actions = 0;
+    let mut step = |act: Box<dyn FnOnce(&FakeTelegram) + Send>, expect: String| {
+        actions += 1;
+        let fake = fake.clone();
+        async move {
+            tokio::time::sleep(think).await;
+            act(&fake);
+            says(&fake, user, &expect, timeout).await;
+        }
+    };
+    let send = |text: &'static str| -> Box<dyn FnOnce(&FakeTelegram) + Send> {
+        Box::new(move |f: &FakeTelegram| f.user_sends(user, text))
+    };
+    let press = |label: &'static str| -> Box<dyn FnOnce(&FakeTelegram) + Send> {
+        Box::new(move |f: &FakeTelegram| f.user_presses(user, label).unwrap())
+    };
+    step(send("/start"), w("Acceptez-vous", "Do you agree").into()).await;
+    step(press(w("J'accepte", "I agree")), w("Vous êtes plutôt", "Are you").into()).await;
+    step(press(w("Lieu", "Venue")), q(1)).await;
+    let name: &'static str = Box::leak(format!("Salle {user}").into_boxed_str());
+    step(send(name), q(2)).await;
+    step(send("Lyon"), q(3)).await;
+    step(send("13 rue Delandine, 69002 Lyon"), q(4)).await;
+    step(send("250"), q(5)).await;
+    step(send("rock"), q(6)).await;
+    step(send("500-1500"), q(7)).await;
+    step(send(w("05/12/2027", "2027-12-05")), q(8)).await;
+    for n in 9..=11 {
+        step(press(w("Passer", "Skip")), q(n)).await;
+    }
+    step(press(w("Passer", "Skip")), w("Voici votre profil", "Here is your profile").into()).await;
+    step(
+        press(w("Envoyer pour validation", "Submit for review")),
+        w("envoyé pour validation", "submitted for review").into(),
+    )
+    .await;
+    actions
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -135,12 +229,16 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[(rank as usize).min(sorted.len() - 1)]
 }
 
-/// Runs `flowstage serve` (the binary at `binary`) against a fake Telegram with `users` people
-/// chatting at once, and measures. The refusal log must stay empty.
+/// Runs `flowstage serve` (the binary at `binary`) against a fake Telegram with `load.users`
+/// people chatting at once, and measures. The refusal log must stay empty.
 /// With `think` zero, everyone acts at once and as fast as answered (a burst); otherwise each
 /// person reads each answer for `think`, starting at a random moment within it (a steady load).
-pub async fn run(binary: &Path, users: usize, webhook: bool, think: Duration) -> Figures {
+pub async fn run(binary: &Path, load: Load) -> Figures {
+    let Load { users, webhook, think, wizard: through_wizard, limits } = load;
     let fake = Arc::new(FakeTelegram::start().await);
+    if limits {
+        fake.enforce_limits();
+    }
     let first_id = 10_000_i64;
     let ids: Vec<i64> = (0..users).map(|i| first_id + i64::try_from(i).unwrap()).collect();
     for &id in &ids {
@@ -179,7 +277,11 @@ pub async fn run(binary: &Path, users: usize, webhook: bool, think: Duration) ->
         .enumerate()
         .map(|(i, &id)| {
             let start = think.mul_f64(i as f64 / users as f64);
-            tokio::spawn(chat(fake.clone(), id, id % 2 == 0, start, think))
+            if through_wizard {
+                tokio::spawn(wizard(fake.clone(), id, id % 2 == 0, start, think))
+            } else {
+                tokio::spawn(chat(fake.clone(), id, id % 2 == 0, start, think))
+            }
         })
         .collect();
     let mut actions = 0;
@@ -195,6 +297,8 @@ pub async fn run(binary: &Path, users: usize, webhook: bool, think: Duration) ->
     fake.assert_clean();
     Figures {
         users,
+        wizard: through_wizard,
+        rate_limited: limits.then(|| fake.limit_counts().0),
         webhook,
         release: binary.components().any(|c| c.as_os_str() == "release"),
         think,

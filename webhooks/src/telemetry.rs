@@ -3,7 +3,7 @@
 //!
 //! The counters and histograms are recorded where things happen, through the `metrics` facade
 //! (the engine's steps and matches in the core, requests here); the gauges that describe the
-//! database — the outbox's depth and age, the pool's use — are read from the store at each scrape.
+//! database — the outbox's and the inbox's depth and age, the pool's use — are read from the store at each scrape.
 //! Names are listed in [`NAMES`] so that a test and the README can hold them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,6 +41,8 @@ pub const NAMES: &[(&str, Kind, &str)] = &[
     ("flowstage_http_request_seconds", Kind::Histogram, "time to answer an HTTP request, by route"),
     ("flowstage_outbox_pending", Kind::Gauge, "notifications waiting to be delivered"),
     ("flowstage_outbox_oldest_seconds", Kind::Gauge, "age of the oldest notification waiting"),
+    ("flowstage_inbox_pending", Kind::Gauge, "updates recorded and not yet answered"),
+    ("flowstage_inbox_oldest_seconds", Kind::Gauge, "age of the oldest update not yet answered"),
     ("flowstage_db_pool_connections", Kind::Gauge, "database connections open, by state"),
 ];
 
@@ -90,6 +92,16 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
             metrics::gauge!("flowstage_outbox_oldest_seconds").set(age);
         }
         Err(e) => tracing::warn!(error = %e, "metrics: the outbox could not be read"),
+    }
+    match state.store.inbox_depth().await {
+        Ok((pending, age)) => {
+            #[allow(clippy::cast_precision_loss)] // counts and seconds, far below 2^52
+            {
+                metrics::gauge!("flowstage_inbox_pending").set(pending as f64);
+                metrics::gauge!("flowstage_inbox_oldest_seconds").set(age as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: the inbox could not be read"),
     }
     let (open, idle) = state.store.pool_use();
     let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(open);

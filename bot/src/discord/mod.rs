@@ -380,7 +380,8 @@ impl Discord {
             is_admin: work.is_admin,
         };
         let mut reply_lang = lang;
-        let origin = Origin { lang: locale, place: work.place.map(|c| c.to_string()) };
+        let origin =
+            Origin { lang: locale, place: work.place.map(|c| c.to_string()), ..Origin::default() };
         let mut replies = match self.engine.handle_in(&speaker, work.incoming, &origin).await {
             Ok(outcome) => {
                 reply_lang = outcome.lang;

@@ -1,10 +1,11 @@
 //! What every chat front-end shares, written once behind small platform traits: the outbox
-//! deliverer ([`deliver`]), the per-person ordered dispatcher ([`dispatch`]) and reachability
-//! ([`reach`]). Telegram, the terminal and the demo stand on it; a new platform implements
+//! deliverer ([`deliver`]), the per-person ordered dispatcher ([`dispatch`]), the stored inbox's
+//! claims ([`inbox`]) and reachability ([`reach`]). Telegram, the terminal and the demo stand on it; a new platform implements
 //! [`deliver::Outlet`] and [`dispatch::Handler`] and gets the rest.
 
 pub mod deliver;
 pub mod dispatch;
+pub mod inbox;
 pub mod reach;
 
 use flowstage_core::conversation::i18n::tr;

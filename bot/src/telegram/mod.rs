@@ -4,6 +4,7 @@
 
 mod commands;
 mod outbox;
+mod pace;
 mod render;
 mod send;
 
@@ -15,10 +16,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use flowstage_core::config::{Admins, Rules, Secret, TelegramConfig};
-use flowstage_core::conversation::{Effect, Engine, Incoming, Reply, Speaker};
-use flowstage_core::domain::Lang;
+use flowstage_core::conversation::{Effect, Engine, Incoming, Origin, Reply, Speaker};
 use flowstage_core::domain::account::{Identity, Platform};
-use flowstage_core::store::Store;
+use flowstage_core::domain::{InboxId, Lang};
+use flowstage_core::store::{Arrival, InboxItem, Store, StoreError};
 use teloxide::Bot;
 use teloxide::payloads::{
     AnswerCallbackQuerySetters as _, EditMessageReplyMarkupSetters as _, GetUpdatesSetters as _,
@@ -34,6 +35,7 @@ use tokio::sync::watch;
 
 use self::send::{SendError, Sender};
 use crate::frontend::dispatch::{Dispatcher, Handler};
+use crate::frontend::inbox::{Intake, Keeper, LEASE, Pending};
 use crate::frontend::words;
 
 /// Long polling waits this long for updates; below reqwest's 17-second client timeout.
@@ -54,8 +56,12 @@ pub struct Telegram {
     admin_menus: Mutex<HashSet<i64>>,
     rules: Rules,
     sender: Sender,
-    /// Each chat's queue of updates, so one chat is handled in order.
-    chats: Arc<Dispatcher<i64, Update>>,
+    /// Each chat's queue of recorded updates, so one chat is handled in order.
+    chats: Arc<Dispatcher<i64, Work>>,
+    /// This instance's claims on the stored inbox.
+    keeper: Keeper,
+    /// Records queued here and not finished.
+    pending: Pending,
     /// Chats that show the "share my location" keyboard.
     location_shown: Mutex<HashSet<i64>>,
     /// What Telegram must send back with each update (webhook mode).
@@ -68,15 +74,26 @@ impl std::fmt::Debug for Telegram {
     }
 }
 
-/// Starts the front-end: registers the commands, then polls (or sets the webhook, and returns
-/// the route to mount on the HTTP server), and runs the outbox delivery worker. Everything stops
-/// when `shutdown` turns true.
+/// A recorded update in its chat's queue: to handle (with the update already read, when it just
+/// came), or whose stored replies are still to send.
+#[derive(Debug)]
+pub(crate) struct Work {
+    item: InboxItem,
+    update: Option<Update>,
+}
+
+/// Starts the front-end: registers the commands, takes back what this instance (`owner`, see
+/// `frontend::inbox::owner`) left in the inbox, then polls (or sets the webhook, and returns
+/// the route to mount on the HTTP server), and runs the outbox delivery worker and the inbox's
+/// keeper. Everything stops when `shutdown` turns true.
+#[allow(clippy::too_many_arguments)]
 pub async fn start(
     config: &TelegramConfig,
     admins: &Admins,
     rules: Rules,
     store: Store,
     engine: Arc<Engine>,
+    owner: String,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<(Option<axum::Router>, Vec<tokio::task::JoinHandle<()>>)> {
     let api_url = config
@@ -99,8 +116,10 @@ pub async fn start(
         admins: admins.telegram_ids.iter().copied().collect(),
         admin_menus: Mutex::new(HashSet::new()),
         rules,
-        sender: Sender::new(store),
+        sender: Sender::new(store.clone()),
         chats: Arc::new(Dispatcher::new(CHAT_IDLE)),
+        keeper: Keeper { store, platform: Platform::Telegram, owner },
+        pending: Pending::default(),
         location_shown: Mutex::new(HashSet::new()),
         webhook_secret,
     });
@@ -138,8 +157,11 @@ pub async fn start(
             false
         }
     };
+    // What this instance left when it last stopped goes first, before any new update.
+    tg.keeper.take_back(&tg).await;
     let mut tasks =
         vec![tokio::spawn(tg.clone().run(ready, webhook_url.clone(), shutdown.clone()))];
+    tasks.push(tokio::spawn(tg.keeper.clone().run(tg.clone(), shutdown.clone())));
     tasks.push(tokio::spawn(outbox::run(tg.clone(), shutdown)));
     let router = webhook_url.map(|_| {
         axum::Router::new().route("/webhooks/telegram", post(webhook)).with_state(tg.clone())
@@ -160,7 +182,9 @@ fn random_secret() -> String {
     out
 }
 
-/// `POST /webhooks/telegram`: only Telegram knows the secret; anything else changes nothing.
+/// `POST /webhooks/telegram`: only Telegram knows the secret; anything else changes nothing. An
+/// update is answered 200 once recorded in the inbox (500 if it could not be: Telegram sends it
+/// again); one already recorded is not handled again.
 async fn webhook(
     State(tg): State<Arc<Telegram>>,
     headers: HeaderMap,
@@ -172,10 +196,13 @@ async fn webhook(
         _ => return StatusCode::UNAUTHORIZED,
     }
     match serde_json::from_slice::<Update>(&body) {
-        Ok(update) => {
-            tg.dispatch(update);
-            StatusCode::OK
-        }
+        Ok(update) => match tg.record(vec![update]).await {
+            Ok(()) => StatusCode::OK,
+            Err(e) => {
+                tracing::error!(error = %e, "a Telegram update could not be recorded");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        },
         Err(e) => {
             // Telegram would resend it forever: log it once and accept it.
             tracing::warn!(error = %e, "an unreadable Telegram update was skipped");
@@ -280,9 +307,11 @@ impl Telegram {
         Ok(())
     }
 
-    /// Long polling. A batch is confirmed (by asking again from past its last update) with a
-    /// quick call that is always awaited; only the long wait that follows is given up when
-    /// stopping, and its offset is already confirmed: a restart never gets a handled update again.
+    /// Long polling. A batch is recorded in the inbox, then confirmed (by asking again from past
+    /// its last update) with a quick call that is always awaited; only the long wait that follows
+    /// is given up when stopping. A batch that cannot be recorded is not confirmed: Telegram
+    /// gives it again. A crash between recording and confirming gets the batch again, and the
+    /// inbox recognises it.
     async fn poll(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let mut offset: i32 = 0;
         let mut failures: u32 = 0;
@@ -306,11 +335,25 @@ impl Telegram {
             };
             match result {
                 Ok(updates) => {
-                    failures = 0;
-                    confirming = !updates.is_empty();
-                    for update in updates {
-                        offset = i32::try_from(update.id.0).unwrap_or(i32::MAX).saturating_add(1);
-                        self.dispatch(update);
+                    let next = updates
+                        .last()
+                        .map(|u| i32::try_from(u.id.0).unwrap_or(i32::MAX).saturating_add(1));
+                    match self.record(updates).await {
+                        Ok(()) => {
+                            failures = 0;
+                            confirming = next.is_some();
+                            offset = next.unwrap_or(offset);
+                        }
+                        Err(e) => {
+                            failures += 1;
+                            confirming = false;
+                            let wait = send::backoff(failures);
+                            tracing::error!(error = %e, ?wait, "updates not recorded; asking again");
+                            tokio::select! {
+                                _ = shutdown.changed() => return self.drain().await,
+                                () = tokio::time::sleep(wait) => {}
+                            }
+                        }
                     }
                 }
                 Err(teloxide::RequestError::RetryAfter(s)) => {
@@ -356,42 +399,134 @@ impl Telegram {
         self.chats.drain(Duration::from_secs(8)).await;
     }
 
-    /// Queues an update behind the others of its chat; answers a button press at once.
-    fn dispatch(self: &Arc<Self>, update: Update) {
-        if let UpdateKind::CallbackQuery(q) = &update.kind {
-            let tg = self.clone();
-            let q = q.clone();
-            tokio::spawn(async move { tg.answer_callback(&q).await });
+    /// Records updates in the inbox, then queues those not seen before behind the others of
+    /// their chat and answers their button presses at once. An update of no chat is not kept.
+    async fn record(self: &Arc<Self>, updates: Vec<Update>) -> Result<(), StoreError> {
+        let mut kept = Vec::with_capacity(updates.len());
+        let mut arrivals = Vec::with_capacity(updates.len());
+        for update in updates {
+            let Some(chat) = chat_of(&update) else { continue };
+            let payload = match serde_json::to_string(&update) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "an update could not be written down; skipped");
+                    continue;
+                }
+            };
+            arrivals.push(Arrival {
+                external_id: update.id.0.to_string(),
+                chat: chat.to_string(),
+                payload,
+            });
+            kept.push(update);
         }
-        let Some(chat) = chat_of(&update) else { return };
-        self.chats.dispatch(self, chat, update);
+        if arrivals.is_empty() {
+            return Ok(());
+        }
+        let recorded = self
+            .store
+            .record_arrivals(Platform::Telegram, &arrivals, &self.keeper.owner, LEASE)
+            .await?;
+        let mut updates: std::collections::HashMap<String, Update> =
+            kept.into_iter().map(|u| (u.id.0.to_string(), u)).collect();
+        for item in recorded {
+            let update = updates.remove(&item.external_id);
+            if let Some(UpdateKind::CallbackQuery(q)) = update.as_ref().map(|u| &u.kind) {
+                let tg = self.clone();
+                let q = q.clone();
+                tokio::spawn(async move { tg.answer_callback(&q).await });
+            }
+            self.queue(Work { item, update });
+        }
+        Ok(())
     }
 
-    #[tracing::instrument(skip_all, fields(platform = "telegram", chat = chat, account))]
-    async fn handle_update(&self, chat: i64, update: Update, collapsed: &mut HashSet<i32>) {
-        let (user, incoming) = match update.kind {
-            UpdateKind::Message(m) => {
-                let Some(user) = m.from.clone() else { return };
-                let incoming = match m.document() {
+    /// Queues recorded work behind the others of its chat, unless it is queued already.
+    fn queue(self: &Arc<Self>, work: Work) {
+        let Ok(chat) = work.item.chat.parse::<i64>() else {
+            tracing::warn!(chat = work.item.chat, "an inbox record names no Telegram chat");
+            return;
+        };
+        if self.pending.start(work.item.id) {
+            self.chats.dispatch(self, chat, work);
+        }
+    }
+
+    /// Handles recorded work: the update, or the replies still to send.
+    async fn work(&self, chat: i64, work: Work, collapsed: &mut HashSet<i32>) {
+        let id = work.item.id;
+        if work.item.handled {
+            let replies: Vec<Reply> = work
+                .item
+                .replies
+                .iter()
+                .filter_map(|text| match serde_json::from_str(text) {
+                    Ok(reply) => Some(reply),
+                    Err(e) => {
+                        tracing::error!(error = %e, "a stored reply could not be read; skipped");
+                        None
+                    }
+                })
+                .collect();
+            self.send_stored(chat, id, &replies, work.item.sent, None).await;
+        } else {
+            // Taken back from the inbox: its button was answered, its keyboard collapsed, when
+            // it first came (or too long ago for Telegram to take either now).
+            let (update, fresh) = match work.update {
+                Some(u) => (Some(u), true),
+                None => (serde_json::from_str::<Update>(&work.item.payload).ok(), false),
+            };
+            match update {
+                Some(update) => self.handle_update(chat, id, update, fresh, collapsed).await,
+                None => {
+                    tracing::warn!("an inbox record could not be read; skipped");
+                    self.skip(id).await;
+                }
+            }
+        }
+        self.pending.finish(id);
+    }
+
+    /// Marks a record done with nothing to send.
+    async fn skip(&self, id: InboxId) {
+        if let Err(e) = self.store.skip_arrival(id).await {
+            tracing::warn!(error = %e, "an inbox record could not be marked done");
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(platform = "telegram", chat = chat, update = update.id.0, account))]
+    async fn handle_update(
+        &self,
+        chat: i64,
+        arrival: InboxId,
+        update: Update,
+        fresh: bool,
+        collapsed: &mut HashSet<i32>,
+    ) {
+        let read = match update.kind {
+            UpdateKind::Message(m) => match m.from.clone() {
+                Some(user) => match m.document() {
                     Some(doc) => self.document(doc).await,
                     None => incoming_of(&m),
-                };
-                let Some(incoming) = incoming else { return };
-                (user, incoming)
-            }
-            UpdateKind::CallbackQuery(q) => {
-                let Some(data) = q.data.clone() else { return };
-                if data == render::CHOSEN {
-                    return;
                 }
-                self.collapse_keyboard(&q, &data, collapsed).await;
-                (q.from, Incoming::Button(data))
-            }
-            _ => return,
+                .map(|incoming| (user, incoming)),
+                None => None,
+            },
+            UpdateKind::CallbackQuery(q) => match q.data.clone() {
+                Some(data) if data != render::CHOSEN => {
+                    if fresh {
+                        self.collapse_keyboard(&q, &data, collapsed).await;
+                    }
+                    Some((q.from, Incoming::Button(data)))
+                }
+                _ => None,
+            },
+            _ => None,
         };
+        let Some((user, incoming)) = read else { return self.skip(arrival).await };
         if user.is_bot || !chat.is_positive() {
             // Flow Stage talks with people in private chats only.
-            return;
+            return self.skip(arrival).await;
         }
         let admin = self.admins.contains(&chat);
         if admin
@@ -409,13 +544,14 @@ impl Telegram {
             lang: lang_of(&user),
             is_admin: self.admins.contains(&user.id.0.cast_signed()),
         };
-        let outcome = match self.engine.handle(&speaker, incoming).await {
+        let origin = Origin { arrival: Some(arrival), ..Origin::default() };
+        let outcome = match self.engine.handle_in(&speaker, incoming, &origin).await {
             Ok(o) => o,
             Err(e) => {
                 tracing::error!(error = %e, "the conversation could not be loaded or saved");
                 let sorry = words(speaker.lang, "frontend-sorry", &[]);
                 let _ = self.send_reply(chat, &Reply::new().text(sorry), Extra::None).await;
-                return;
+                return self.skip(arrival).await;
             }
         };
         tracing::Span::current().record("account", outcome.account.0);
@@ -425,23 +561,61 @@ impl Telegram {
         // The "share my location" keyboard comes with the city question and goes after it.
         let shown =
             self.location_shown.lock().unwrap_or_else(PoisonError::into_inner).contains(&chat);
-        for (i, reply) in outcome.replies.iter().enumerate() {
-            let extra = if reply.accepts_location && !erased {
-                Extra::ShareLocation(outcome.lang)
-            } else if shown && !asks_location && i == 0 {
-                Extra::RemoveKeyboard
-            } else {
-                Extra::None
-            };
-            if let Err(SendError::Unreachable) = self.send_reply(chat, reply, extra).await {
-                return;
-            }
-        }
+        let remove = shown && !asks_location;
+        let keyboards = Some((outcome.lang, erased, remove));
+        self.send_stored(chat, arrival, &outcome.replies, 0, keyboards).await;
         let mut shown = self.location_shown.lock().unwrap_or_else(PoisonError::into_inner);
         if asks_location {
             shown.insert(chat);
         } else {
             shown.remove(&chat);
+        }
+    }
+
+    /// Sends a step's stored replies in order, past the `sent` messages already sent, recording
+    /// the count after each message and the record done after the last. `keyboards` (the step's
+    /// language, whether it erased the account, whether the location keyboard goes) comes with a
+    /// step just taken; replies taken back from the inbox go without a reply keyboard (a city can
+    /// be typed). A person who blocked the bot, or a reply Telegram refuses, ends the sending
+    /// (the record is done); an outage leaves the rest for the next start.
+    async fn send_stored(
+        &self,
+        chat: i64,
+        arrival: InboxId,
+        replies: &[Reply],
+        sent: i64,
+        keyboards: Option<(Lang, bool, bool)>,
+    ) {
+        let mut progress = Progress { arrival, skip: sent, sent };
+        let outcome = async {
+            for (i, reply) in replies.iter().enumerate() {
+                let extra = match keyboards {
+                    Some((lang, erased, _)) if reply.accepts_location && !erased => {
+                        Extra::ShareLocation(lang)
+                    }
+                    Some((_, _, true)) if i == 0 => Extra::RemoveKeyboard,
+                    _ => Extra::None,
+                };
+                self.send_reply_in(chat, reply, extra, Some(&mut progress)).await?;
+            }
+            Ok(())
+        };
+        match outcome.await {
+            Ok(()) | Err(SendError::Unreachable | SendError::Refused(_)) => {}
+            Err(SendError::Network(_)) => return,
+        }
+        if let Err(e) = self.store.arrival_sent(arrival, progress.sent, true).await {
+            tracing::warn!(error = %e, "an inbox record could not be marked done");
+        }
+    }
+
+    /// After a message of a stored reply was sent: counts it, durably.
+    async fn sent_one(&self, progress: &mut Option<&mut Progress>) {
+        if let Some(p) = progress {
+            p.sent += 1;
+            if let Err(e) = self.store.arrival_sent(p.arrival, p.sent, false).await {
+                tracing::warn!(error = %e, "a sent message could not be recorded");
+            }
         }
     }
 
@@ -495,6 +669,18 @@ impl Telegram {
         reply: &Reply,
         extra: Extra,
     ) -> Result<(), SendError> {
+        self.send_reply_in(chat, reply, extra, None).await
+    }
+
+    /// [`Telegram::send_reply`], counting the messages of a stored reply in `progress`: those
+    /// it says were sent already are skipped.
+    async fn send_reply_in(
+        &self,
+        chat: i64,
+        reply: &Reply,
+        extra: Extra,
+        mut progress: Option<&mut Progress>,
+    ) -> Result<(), SendError> {
         if self.sender.is_unreachable(chat) {
             return Err(SendError::Unreachable);
         }
@@ -507,8 +693,11 @@ impl Telegram {
         // A message holds one keyboard: the removal goes on the first without buttons, or alone.
         let mut remove = extra == Extra::RemoveKeyboard;
         if remove && messages.iter().all(|m| m.keyboard.is_some()) {
-            self.send_html(chat, "✓", Some(ReplyMarkup::KeyboardRemove(KeyboardRemove::new())))
-                .await?;
+            if !Progress::skips(&mut progress) {
+                let markup = ReplyMarkup::KeyboardRemove(KeyboardRemove::new());
+                self.send_html(chat, "✓", Some(markup)).await?;
+                self.sent_one(&mut progress).await;
+            }
             remove = false;
         }
         for (i, m) in messages.into_iter().enumerate() {
@@ -522,12 +711,18 @@ impl Telegram {
                 }
                 _ => None,
             };
-            self.send_html(chat, &m.html, markup).await?;
+            if !Progress::skips(&mut progress) {
+                self.send_html(chat, &m.html, markup).await?;
+                self.sent_one(&mut progress).await;
+            }
         }
         if let (Some(lang), true) = (location, render::keyboard(&reply.buttons).is_some()) {
             // The inline keyboard took the last message: the location button needs its own.
             let text = render::escape(&words(lang, "frontend-or-share-location", &[]));
-            self.send_html(chat, &text, Some(location_keyboard(lang))).await?;
+            if !Progress::skips(&mut progress) {
+                self.send_html(chat, &text, Some(location_keyboard(lang))).await?;
+                self.sent_one(&mut progress).await;
+            }
         }
         if reply.document_follows() {
             // The file takes a moment to upload: show it is coming.
@@ -545,7 +740,10 @@ impl Telegram {
             } else {
                 None
             };
-            self.send_document(chat, a, keyboard).await?;
+            if !Progress::skips(&mut progress) {
+                self.send_document(chat, a, keyboard).await?;
+                self.sent_one(&mut progress).await;
+            }
         }
         Ok(())
     }
@@ -587,6 +785,29 @@ impl Telegram {
                 r.send()
             })
             .await
+    }
+}
+
+/// Where the sending of a step's stored replies stands, in messages.
+#[derive(Debug)]
+struct Progress {
+    arrival: InboxId,
+    /// Messages still to pass over: sent before a restart.
+    skip: i64,
+    /// Messages sent in all.
+    sent: i64,
+}
+
+impl Progress {
+    /// Whether the next message was sent already (and is passed over now).
+    fn skips(progress: &mut Option<&mut Progress>) -> bool {
+        match progress {
+            Some(p) if p.skip > 0 => {
+                p.skip -= 1;
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -647,12 +868,18 @@ fn incoming_of(m: &Message) -> Option<Incoming> {
     }
 }
 
-impl Handler<i64, Update> for Telegram {
+impl Handler<i64, Work> for Telegram {
     /// Messages whose keyboard this chat's worker already collapsed: a second press queued on
     /// the same keyboard must not edit it again to the same content.
     type Local = HashSet<i32>;
 
-    async fn handle(&self, chat: i64, update: Update, collapsed: &mut HashSet<i32>) {
-        self.handle_update(chat, update, collapsed).await;
+    async fn handle(&self, chat: i64, work: Work, collapsed: &mut HashSet<i32>) {
+        self.work(chat, work, collapsed).await;
+    }
+}
+
+impl Intake for Telegram {
+    fn resume(self: &Arc<Self>, item: InboxItem) {
+        self.queue(Work { item, update: None });
     }
 }

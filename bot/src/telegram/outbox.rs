@@ -12,9 +12,10 @@ use super::Telegram;
 use super::send::SendError;
 use crate::frontend::deliver::{Deliverer, DeliveryError, Outlet, Recipient};
 
-/// Notifications are a broadcast in Telegram's eyes: kept under its ~30 messages a second, so a
-/// burst of alerts does not trip flood limits for everyone's replies.
-const PACE: Duration = Duration::from_millis(40);
+/// Notifications are a broadcast in Telegram's eyes: they take at most a third of the bot's ~30
+/// messages a second (the pace every message keeps, `pace.rs`), so a burst of alerts leaves
+/// room for the replies to people who are writing.
+const PACE: Duration = Duration::from_millis(100);
 const IDLE: Duration = Duration::from_millis(500);
 
 impl Outlet for Telegram {

@@ -1,5 +1,7 @@
 //! Every call to the Bot API goes through here, so Telegram's limits are respected in one place:
-//! a 429 pauses all sending for its `retry_after` and retries, so nothing is lost under load; a
+//! messages go at one pace for the whole bot ([`Pace`]); a 429 slows it, pauses all sending for
+//! its `retry_after` (each sender then starts again at a random moment of the following second)
+//! and retries, so nothing is lost under load; a
 //! user who blocked the bot is marked unreachable and not messaged again; network errors back off
 //! and retry until the peer is back.
 
@@ -13,6 +15,7 @@ use flowstage_core::store::Store;
 use teloxide::{ApiError, RequestError};
 use tokio::time::Instant;
 
+use super::pace::{Pace, jitter};
 use crate::frontend::reach::Reachability;
 
 /// Why a call was given up.
@@ -45,13 +48,21 @@ const FLOOD_ATTEMPTS: u32 = 30;
 pub struct Sender {
     /// Sending is paused until then (Telegram's `retry_after` applies to the bot, not a call).
     pause_until: Mutex<Option<Instant>>,
+    pace: Pace,
     reach: Reachability,
 }
+
+/// The calls that put a message in a chat, which Telegram counts against its limits.
+const MESSAGES: &[&str] = &["sendMessage", "sendDocument", "sendPhoto"];
 
 impl Sender {
     #[must_use]
     pub fn new(store: Store) -> Self {
-        Self { pause_until: Mutex::new(None), reach: Reachability::new(store, Platform::Telegram) }
+        Self {
+            pause_until: Mutex::new(None),
+            pace: Pace::default(),
+            reach: Reachability::new(store, Platform::Telegram),
+        }
     }
 
     fn paused_until(&self) -> Option<Instant> {
@@ -89,11 +100,15 @@ impl Sender {
     {
         let mut network = 0;
         let mut floods = 0;
+        let message = MESSAGES.contains(&what);
         loop {
             if let Some(until) = self.paused_until()
                 && until > Instant::now()
             {
-                tokio::time::sleep_until(until).await;
+                tokio::time::sleep_until(until + jitter(Duration::from_secs(1))).await;
+            }
+            if message {
+                self.pace.message(chat).await;
             }
             match call().await {
                 Ok(v) => return Ok(v),
@@ -101,6 +116,7 @@ impl Sender {
                     floods += 1;
                     tracing::info!(retry_after = s.seconds(), what, "Telegram asks to slow down");
                     self.pause(s.duration());
+                    self.pace.flooded(chat.filter(|_| message));
                 }
                 // An HTML error page from a proxy in front of the Bot API is an outage too.
                 Err(

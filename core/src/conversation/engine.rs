@@ -13,9 +13,9 @@ use super::{Ctx, Effect, Incoming, Speaker, step};
 use crate::config::Rules;
 use crate::domain::account::Account;
 use crate::domain::proposal::ProposalStatus;
-use crate::domain::{AccountId, Lang, ProposalId};
+use crate::domain::{AccountId, InboxId, Lang, ProposalId};
 use crate::matching::Weights;
-use crate::store::{Store, StoreError};
+use crate::store::{Handled, StepSave, Store, StoreError};
 
 /// A member of a profile's team answering one of its proposals in the team's place.
 #[derive(Debug)]
@@ -50,6 +50,10 @@ pub struct Origin {
     /// team (a Discord server channel, not a direct message): a profile's team may answer its
     /// proposals there (see `team.rs`).
     pub place: Option<String>,
+    /// The stored inbox's record of the update this event comes from: the step marks it handled
+    /// and stores its replies in the transaction that saves the conversation, for the front-end
+    /// to send from there (see `store/inbox.rs`).
+    pub arrival: Option<InboxId>,
 }
 
 /// What the adapter gets back from [`Engine::handle`].
@@ -198,20 +202,24 @@ impl Engine {
                     self.store.record_answer(s.proposal, account.id).await?;
                 }
             }
+            let replies = if origin.arrival.is_some() { stored(&step.replies) } else { Vec::new() };
+            let handled = origin.arrival.map(|arrival| Handled { arrival, replies: &replies });
             if step.effects.contains(&Effect::AccountErased) {
+                if handled.is_some() {
+                    self.store.commit_step(None, handled).await?;
+                }
                 break step;
             }
-            match self
-                .store
-                .save_conversation(account.id, channel, &step.state.encode(), version)
-                .await
-            {
+            let state = step.state.encode();
+            let save =
+                StepSave { account: account.id, channel, state: &state, read_version: version };
+            match self.store.commit_step(Some(save), handled).await {
                 Ok(_) => break step,
                 // Another instance moved this conversation on: a pure step is replayed on its
                 // state; one that already acted in the store keeps its state (see `save`).
                 Err(StoreError::Conflict) if step.pure && attempts < 5 => {}
                 Err(StoreError::Conflict) => {
-                    self.save(account.id, channel, &step.state).await?;
+                    self.save(account.id, channel, &state, handled).await?;
                     break step;
                 }
                 Err(e) => return Err(e),
@@ -267,17 +275,33 @@ impl Engine {
         &self,
         account: AccountId,
         channel: &str,
-        state: &State,
+        state: &str,
+        handled: Option<Handled<'_>>,
     ) -> Result<(), StoreError> {
-        let text = state.encode();
         for _ in 0..10 {
-            let version =
+            let read_version =
                 self.store.load_conversation(account, channel).await?.map_or(0, |r| r.version);
-            match self.store.save_conversation(account, channel, &text, version).await {
+            let save = StepSave { account, channel, state, read_version };
+            match self.store.commit_step(Some(save), handled).await {
                 Err(StoreError::Conflict) => {}
                 other => return other.map(|_| ()),
             }
         }
         Err(StoreError::Conflict)
     }
+}
+
+/// A step's replies as the inbox stores them (JSON); one that cannot be written is logged and
+/// left out, which cannot happen with the reply model's plain fields.
+fn stored(replies: &[Reply]) -> Vec<String> {
+    replies
+        .iter()
+        .filter_map(|r| match serde_json::to_string(r) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                tracing::error!(error = %e, "a reply could not be stored");
+                None
+            }
+        })
+        .collect()
 }

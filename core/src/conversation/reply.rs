@@ -41,7 +41,22 @@ pub struct Button {
 pub struct Attachment {
     pub file_name: String,
     pub mime_type: String,
+    /// Stored as hex with the step's replies (the inbox), not as a list of numbers.
+    #[serde(with = "hex_bytes")]
     pub bytes: Vec<u8>,
+}
+
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        hex::decode(text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Where a reply goes on the person's screen.

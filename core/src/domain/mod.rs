@@ -80,4 +80,6 @@ id_type! {
     TicketId,
     SavedSearchId,
     OutboxId,
+    /// An update from a platform, recorded before it is acknowledged (the stored inbox).
+    InboxId,
 }

@@ -381,6 +381,14 @@ impl Store {
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             for sql in [
+                // What the person sent and was answered, kept by the inbox until done: what is
+                // handled needs neither (on the platforms where a person's chat is their id).
+                "DELETE FROM inbox_replies WHERE inbox_id IN (SELECT x.id FROM inbox x \
+                 JOIN identities i ON i.platform = x.platform AND i.external_id = x.chat \
+                 WHERE i.account_id = $1 AND x.done_at IS NOT NULL)",
+                "UPDATE inbox SET payload = '' WHERE handled_at IS NOT NULL AND id IN \
+                 (SELECT x.id FROM inbox x JOIN identities i ON i.platform = x.platform \
+                 AND i.external_id = x.chat WHERE i.account_id = $1)",
                 "DELETE FROM identities WHERE account_id = $1",
                 "DELETE FROM link_codes WHERE account_id = $1",
                 "DELETE FROM favourites WHERE account_id = $1",

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Result, Store, StoreError, on_pool};
+use super::{Result, Store, on_pool};
 use crate::domain::AccountId;
 
 /// A conversation's serialized state and the version it was read at.
@@ -46,22 +46,7 @@ impl Store {
         state: &str,
         read_version: i64,
     ) -> Result<i64> {
-        let now = self.clock.now();
-        let done = on_pool!(self, |p| {
-            sqlx::query(
-                "INSERT INTO conversations (account_id, channel, state, version, updated_at) VALUES ($1, $2, $3, 1, $4) \
-                 ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
-                 version = conversations.version + 1, updated_at = excluded.updated_at \
-                 WHERE conversations.version = $5",
-            )
-            .bind(account.0)
-            .bind(channel)
-            .bind(state)
-            .bind(now)
-            .bind(read_version)
-            .execute(p)
-            .await.map(|r| r.rows_affected())
-        })?;
-        if done == 1 { Ok(read_version + 1) } else { Err(StoreError::Conflict) }
+        self.commit_step(Some(super::StepSave { account, channel, state, read_version }), None)
+            .await
     }
 }

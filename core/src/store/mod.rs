@@ -8,6 +8,7 @@
 mod accounts;
 mod contracts;
 mod conversations;
+mod inbox;
 mod outbox;
 pub(crate) mod payments;
 mod postgres;
@@ -27,6 +28,7 @@ use crate::clock::Clock;
 
 pub use accounts::{LinkError, Settings};
 pub use conversations::ConversationRecord;
+pub use inbox::{Arrival, Handled, InboxItem, StepSave};
 pub use outbox::{OutboxItem, Recipients};
 pub use profiles::{EditDecision, EditReviewed, ProfileChange, Reinstated};
 pub use proposals::{

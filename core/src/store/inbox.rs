@@ -1,0 +1,307 @@
+//! The stored inbox (docs/product-rules.md §6): each update a platform sends is recorded under
+//! its platform id before the platform is told it arrived; the step that handles it saves the
+//! conversation, marks the update handled and stores the step's replies in one transaction; the
+//! replies are then sent from here. A crash at any moment leaves either an update to handle or
+//! replies to send, never both done twice: a second delivery of the same update is not recorded.
+//!
+//! Each recorded update is claimed by the instance that works on it (`owner`, stable across a
+//! restart of the same instance) for a short lease that instance renews; a restarted instance
+//! takes its own back at once, another takes them when the lease lapses.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Result, Store, StoreError, on_pool};
+use crate::domain::account::Platform;
+use crate::domain::{AccountId, InboxId};
+
+/// An update as a platform sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrival {
+    /// The platform's own id of the update (Telegram's `update_id`): the same id is recorded once.
+    pub external_id: String,
+    /// The conversation it belongs to on the platform (a chat): one chat's updates are handled
+    /// in the order they were recorded.
+    pub chat: String,
+    /// The update as the platform sent it, read again by its front-end.
+    pub payload: String,
+}
+
+/// A recorded update claimed by this instance: to handle, or (`handled`) whose replies are still
+/// to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxItem {
+    pub id: InboxId,
+    /// The platform's id of the update ([`Arrival::external_id`]).
+    pub external_id: String,
+    pub chat: String,
+    pub payload: String,
+    pub handled: bool,
+    /// The step's replies, in order, as [`Store::commit_step`] stored them (when `handled`).
+    pub replies: Vec<String>,
+    /// How many of the platform's messages were sent for them already ([`Store::arrival_sent`]).
+    pub sent: i64,
+}
+
+/// The update a step handled and the replies it produced (serialised), stored with the step.
+#[derive(Debug, Clone, Copy)]
+pub struct Handled<'a> {
+    pub arrival: InboxId,
+    pub replies: &'a [String],
+}
+
+/// The conversation a step saves, if it saves one: written only if still at `read_version`.
+#[derive(Debug, Clone, Copy)]
+pub struct StepSave<'a> {
+    pub account: AccountId,
+    pub channel: &'a str,
+    pub state: &'a str,
+    pub read_version: i64,
+}
+
+impl Store {
+    /// Records the updates not seen before, claimed by `owner` for `lease`, in one transaction;
+    /// returns those recorded now, in the order given (a second delivery returns nothing).
+    pub async fn record_arrivals(
+        &self,
+        platform: Platform,
+        arrivals: &[Arrival],
+        owner: &str,
+        lease: Duration,
+    ) -> Result<Vec<InboxItem>> {
+        let now = self.clock.now();
+        let until = now + lease;
+        let ids = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let mut ids = Vec::with_capacity(arrivals.len());
+            for a in arrivals {
+                let id: Option<(i64,)> = sqlx::query_as(
+                    "INSERT INTO inbox (platform, external_id, chat, payload, received_at, claimed_by, claimed_until) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (platform, external_id) DO NOTHING RETURNING id",
+                )
+                .bind(platform.as_str())
+                .bind(&a.external_id)
+                .bind(&a.chat)
+                .bind(&a.payload)
+                .bind(now)
+                .bind(owner)
+                .bind(until)
+                .fetch_optional(&mut *tx)
+                .await?;
+                ids.push(id.map(|(id,)| id));
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(ids)
+        })?;
+        Ok(arrivals
+            .iter()
+            .zip(ids)
+            .filter_map(|(a, id)| {
+                Some(InboxItem {
+                    id: InboxId(id?),
+                    external_id: a.external_id.clone(),
+                    chat: a.chat.clone(),
+                    payload: a.payload.clone(),
+                    handled: false,
+                    replies: Vec::new(),
+                    sent: 0,
+                })
+            })
+            .collect())
+    }
+
+    /// Claims for `owner` the recorded updates not done whose claim lapsed, and also, when
+    /// `restarted`, those `owner` held before (a restarted instance takes its own back at once).
+    /// Oldest first; each with its unsent replies.
+    pub async fn claim_arrivals(
+        &self,
+        platform: Platform,
+        owner: &str,
+        restarted: bool,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<InboxItem>> {
+        let now = self.clock.now();
+        let mine = if restarted { owner } else { "" };
+        let rows: Vec<(i64, String, String, String, bool, i64)> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "UPDATE inbox SET claimed_by = $1, claimed_until = $2 WHERE id IN \
+                 (SELECT id FROM inbox WHERE platform = $3 AND done_at IS NULL \
+                  AND (claimed_until < $4 OR claimed_by = $5) ORDER BY id LIMIT $6) \
+                 AND done_at IS NULL AND (claimed_until < $4 OR claimed_by = $5) \
+                 RETURNING id, external_id, chat, payload, handled_at IS NOT NULL, sent",
+            )
+            .bind(owner)
+            .bind(now + lease)
+            .bind(platform.as_str())
+            .bind(now)
+            .bind(mine)
+            .bind(limit)
+            .fetch_all(p)
+            .await
+        })?;
+        let mut items = Vec::with_capacity(rows.len());
+        for (id, external_id, chat, payload, handled, sent) in rows {
+            let replies: Vec<(String,)> = if handled {
+                on_pool!(self, |p| {
+                    sqlx::query_as(
+                        "SELECT reply FROM inbox_replies WHERE inbox_id = $1 ORDER BY position",
+                    )
+                    .bind(id)
+                    .fetch_all(p)
+                    .await
+                })?
+            } else {
+                Vec::new()
+            };
+            let replies = replies.into_iter().map(|(r,)| r).collect();
+            items.push(InboxItem {
+                id: InboxId(id),
+                external_id,
+                chat,
+                payload,
+                handled,
+                replies,
+                sent,
+            });
+        }
+        items.sort_by_key(|i| i.id);
+        Ok(items)
+    }
+
+    /// Extends `owner`'s claims on updates not done yet: it is alive and working on them.
+    pub async fn renew_arrivals(
+        &self,
+        platform: Platform,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<u64> {
+        let until = self.clock.now() + lease;
+        Ok(on_pool!(self, |p| {
+            sqlx::query(
+                "UPDATE inbox SET claimed_until = $1 WHERE platform = $2 AND claimed_by = $3 \
+                 AND done_at IS NULL",
+            )
+            .bind(until)
+            .bind(platform.as_str())
+            .bind(owner)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })?)
+    }
+
+    /// Saves a step in one transaction: the conversation (if `save`, only if still at its read
+    /// version, else [`StoreError::Conflict`] and nothing is written), and the update it handled
+    /// (if `handled`) marked so, with its replies stored to send. Returns the conversation's new
+    /// version (0 when none was saved).
+    pub async fn commit_step(
+        &self,
+        save: Option<StepSave<'_>>,
+        handled: Option<Handled<'_>>,
+    ) -> Result<i64> {
+        let now = self.clock.now();
+        let saved = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            if let Some(s) = &save {
+                let done = sqlx::query(
+                    "INSERT INTO conversations (account_id, channel, state, version, updated_at) VALUES ($1, $2, $3, 1, $4) \
+                     ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
+                     version = conversations.version + 1, updated_at = excluded.updated_at \
+                     WHERE conversations.version = $5",
+                )
+                .bind(s.account.0)
+                .bind(s.channel)
+                .bind(s.state)
+                .bind(now)
+                .bind(s.read_version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if done != 1 {
+                    return Ok::<_, sqlx::Error>(false);
+                }
+            }
+            if let Some(h) = &handled {
+                let done_at = h.replies.is_empty().then_some(now);
+                sqlx::query("UPDATE inbox SET handled_at = $1, done_at = $2 WHERE id = $3")
+                    .bind(now)
+                    .bind(done_at)
+                    .bind(h.arrival.0)
+                    .execute(&mut *tx)
+                    .await?;
+                for (position, reply) in h.replies.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO inbox_replies (inbox_id, position, reply) VALUES ($1, $2, $3) \
+                         ON CONFLICT (inbox_id, position) DO NOTHING",
+                    )
+                    .bind(h.arrival.0)
+                    .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                    .bind(reply)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(true)
+        })?;
+        match (saved, save) {
+            (false, _) => Err(StoreError::Conflict),
+            (true, Some(s)) => Ok(s.read_version + 1),
+            (true, None) => Ok(0),
+        }
+    }
+
+    /// Records that `sent` of the platform's messages for `arrival`'s replies are sent (one
+    /// statement, written right after each message, so a crash repeats at most the message in
+    /// flight); `done` also marks the update done.
+    pub async fn arrival_sent(&self, arrival: InboxId, sent: i64, done: bool) -> Result<()> {
+        let done_at = done.then(|| self.clock.now());
+        on_pool!(self, |p| {
+            sqlx::query("UPDATE inbox SET sent = $1, done_at = $2 WHERE id = $3")
+                .bind(sent)
+                .bind(done_at)
+                .bind(arrival.0)
+                .execute(p)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Marks an update done with nothing to send (not for the conversation: a group's message,
+    /// a bot's, one that could not be read).
+    pub async fn skip_arrival(&self, arrival: InboxId) -> Result<()> {
+        self.commit_step(None, Some(Handled { arrival, replies: &[] })).await.map(|_| ())
+    }
+
+    /// Forgets the updates done before `before` (their replies with them); returns how many.
+    pub async fn purge_inbox(&self, before: DateTime<Utc>) -> Result<u64> {
+        Ok(on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "DELETE FROM inbox_replies WHERE inbox_id IN (SELECT id FROM inbox WHERE done_at < $1)",
+            )
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
+            let n = sqlx::query("DELETE FROM inbox WHERE done_at < $1")
+                .bind(before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n)
+        })?)
+    }
+
+    /// How many recorded updates are not done, and the age in seconds of the oldest (metrics).
+    pub async fn inbox_depth(&self) -> Result<(i64, i64)> {
+        let now = self.clock.now();
+        let row: (i64, Option<DateTime<Utc>>) = on_pool!(self, |p| {
+            sqlx::query_as("SELECT COUNT(*), MIN(received_at) FROM inbox WHERE done_at IS NULL")
+                .fetch_one(p)
+                .await
+        })?;
+        Ok((row.0, row.1.map_or(0, |t| (now - t).num_seconds().max(0))))
+    }
+}
