@@ -1243,6 +1243,52 @@ fn stats_show_the_beta_funnel(h: &mut Harness) {
     );
 }
 
+/// `/deleteme` with a confirmed booking to come: the confirmation names it and says erasure
+/// cancels it; confirmed, the booking is cancelled, the venue told why, then the account erased.
+fn erasing_with_a_booking_to_come_names_it_and_tells_the_other_side(h: &mut Harness) {
+    let (mut artist, mut venue) = two_sides(h);
+    let id = propose(h, &mut artist);
+    check(
+        h,
+        &mut venue,
+        &format!(
+            "
+        > /proposals
+        > [#{id}]
+        > [Accept]
+        Proposal #{id} accepted: booked for Sat 5 Dec 2026
+    "
+        ),
+    );
+    check(
+        h,
+        &mut artist,
+        "
+        > /deleteme
+        Tout effacer ?
+        Vous avez une date confirmée à venir :
+        FS-2026-000001
+        Arlo → Vera Club
+        l'autre partie est prévenue aussitôt
+        > [Non, garder]
+        Rien n'a été effacé.
+        > /deleteme
+        > [Oui, tout effacer]
+        1 date à venir a été annulée et l'autre partie prévenue.
+        Vos données sont effacées.
+    ",
+    );
+    let bookings = h.rt.block_on(h.store.all_bookings()).unwrap();
+    assert_eq!(bookings[0].status, flowstage_core::domain::proposal::BookingStatus::Cancelled);
+    let events = h.inbox(h.account(&venue).id);
+    let told = events
+        .iter()
+        .find(|e| matches!(e, Event::BookingCancelled { .. }))
+        .map(|e| render_event(e, Lang::En, Zone::default()).plain_text());
+    let told = told.unwrap_or_default();
+    assert!(told.contains("cancelled by Arlo") && told.contains("supprimé son compte"), "{told}");
+}
+
 stories!(
     suspending_a_profile_closes_its_open_proposals,
     consent_is_asked_whatever_the_door,
@@ -1261,4 +1307,5 @@ stories!(
     a_profile_under_review_can_search_but_not_propose,
     support_answers_and_admins_see_everything,
     stats_show_the_beta_funnel,
+    erasing_with_a_booking_to_come_names_it_and_tells_the_other_side,
 );

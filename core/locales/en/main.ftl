@@ -326,6 +326,12 @@ mydata = Here is all your personal data (JSON).
 erase-confirm = **Erase everything?** Your profiles, favourites, searches and messages will be deleted; signed contracts are kept in anonymous form, as the law requires. This is final.
 btn-erase-yes = Yes, erase everything
 btn-erase-no = No, keep
+erase-bookings = **You have { $count } confirmed bookings to come:**
+erase-bookings-one = **You have a confirmed booking to come:**
+erase-bookings-cancelled = Erasing your account cancels them: the other side is told at once, and each contract's cancellation clause applies between you.
+erase-cancel-reason = the other side erased their Flow Stage account; the contract's cancellation clause applies
+erased-bookings = { $count } bookings to come were cancelled and the other side of each told.
+erased-bookings-one = { $count } booking to come was cancelled and the other side told.
 erase-kept = Nothing was erased.
 erased = Your data is erased. Goodbye! Type /start to come back one day.
 

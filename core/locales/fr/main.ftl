@@ -326,6 +326,12 @@ mydata = Voici toutes vos données personnelles (JSON).
 erase-confirm = **Tout effacer ?** Vos profils, favoris, recherches et messages seront supprimés ; les contrats signés sont gardés sous forme anonyme, comme la loi l'exige. C'est définitif.
 btn-erase-yes = Oui, tout effacer
 btn-erase-no = Non, garder
+erase-bookings = **Vous avez { $count } dates confirmées à venir :**
+erase-bookings-one = **Vous avez une date confirmée à venir :**
+erase-bookings-cancelled = Supprimer votre compte les annule : l'autre partie est prévenue aussitôt, et la clause d'annulation de chaque contrat s'applique entre vous.
+erase-cancel-reason = l'autre partie a supprimé son compte Flow Stage ; la clause d'annulation du contrat s'applique
+erased-bookings = { $count } dates à venir ont été annulées et l'autre partie de chacune prévenue.
+erased-bookings-one = { $count } date à venir a été annulée et l'autre partie prévenue.
 erase-kept = Rien n'a été effacé.
 erased = Vos données sont effacées. Au revoir ! Tapez /start pour revenir un jour.
 

@@ -230,12 +230,45 @@ pub(crate) async fn mydata(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(crate) fn confirm_erase(turn: &mut Turn<'_>) {
-    let r = turn.msg("erase-confirm", &[]).row(vec![
+/// `/deleteme`: asks first, naming the confirmed bookings still to come, which erasure cancels.
+pub(crate) async fn confirm_erase(turn: &mut Turn<'_>) -> Result<(), StoreError> {
+    let upcoming = upcoming_bookings(turn).await?;
+    let mut r = turn.msg("erase-confirm", &[]);
+    if !upcoming.is_empty() {
+        let key = crate::conversation::i18n::counted(turn.lang, "erase-bookings", upcoming.len());
+        r = r.para(turn.s(&key, &[("count", upcoming.len().to_string())]));
+        let mut lines = Vec::with_capacity(upcoming.len());
+        for b in &upcoming {
+            lines.push(show::booking_line(turn, b).await?);
+        }
+        r = r.list(lines);
+        r = r.para(turn.s("erase-bookings-cancelled", &[]));
+    }
+    let r = r.row(vec![
         turn.button("btn-erase-yes", &Action::Yes),
         turn.button("btn-erase-no", &Action::No),
     ]);
     turn.push(r);
+    Ok(())
+}
+
+/// The confirmed bookings of the person's profiles from today on, by date.
+async fn upcoming_bookings(
+    turn: &Turn<'_>,
+) -> Result<Vec<crate::domain::proposal::Booking>, StoreError> {
+    let today = turn.ctx.today();
+    let mut all = Vec::new();
+    for p in turn.store().profiles_of(turn.account()).await? {
+        for b in turn.store().bookings_of_profile(p.id).await? {
+            if b.day >= today
+                && !all.iter().any(|x: &crate::domain::proposal::Booking| x.id == b.id)
+            {
+                all.push(b);
+            }
+        }
+    }
+    all.sort_by_key(|b| (b.day, b.id));
+    Ok(all)
 }
 
 pub(crate) async fn erase(turn: &mut Turn<'_>, yes: bool) -> Result<(), StoreError> {
@@ -244,14 +277,28 @@ pub(crate) async fn erase(turn: &mut Turn<'_>, yes: bool) -> Result<(), StoreErr
         turn.say("erase-kept", &[]);
         return Ok(());
     }
-    // Open proposals close first, so the other side is told while the names still stand.
+    // Bookings to come are cancelled, and open proposals closed, first: the other side is told
+    // while the names still stand (docs/product-rules.md §6).
     let service = turn.bookings();
+    let reason = crate::conversation::i18n::tr(turn.lang, "erase-cancel-reason", &[]);
+    let mut cancelled = 0;
+    for b in upcoming_bookings(turn).await? {
+        match service.cancel_booking(turn.account(), b.id, &reason).await {
+            Ok(_) => cancelled += 1,
+            Err(crate::booking::BookingFlowError::BookingCancelled) => {}
+            Err(e) => return Err(flow_to_store(e)),
+        }
+    }
     for p in turn.store().profiles_of(turn.account()).await? {
         service.close_for_profile(p.id).await.map_err(flow_to_store)?;
     }
     turn.store().erase_account(turn.account()).await?;
     turn.state = super::State::default();
     turn.effects.push(Effect::AccountErased);
+    if cancelled > 0 {
+        let key = crate::conversation::i18n::counted(turn.lang, "erased-bookings", cancelled);
+        turn.say(&key, &[("count", cancelled.to_string())]);
+    }
     turn.say("erased", &[]);
     Ok(())
 }

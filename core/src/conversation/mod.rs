@@ -283,10 +283,7 @@ pub(crate) async fn reprompt(turn: &mut Turn<'_>) -> Result<(), StoreError> {
             prompts::ask(turn, &prompt);
             Ok(())
         }
-        Mode::ConfirmErase => {
-            account::confirm_erase(turn);
-            Ok(())
-        }
+        Mode::ConfirmErase => account::confirm_erase(turn).await,
         Mode::Contract(_) => contract::ask(turn).await,
     }
 }
@@ -410,8 +407,7 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
         "mydata" => account::mydata(turn).await,
         "deleteme" => {
             turn.state.mode = Mode::ConfirmErase;
-            account::confirm_erase(turn);
-            Ok(())
+            account::confirm_erase(turn).await
         }
         "pending" => admin::pending(turn).await,
         "approve" => admin::approve_cmd(turn, args).await,
@@ -641,8 +637,7 @@ async fn text_in(turn: &mut Turn<'_>, text: &str) -> Result<(), StoreError> {
         }
         Mode::ConfirmErase => {
             turn.say("err-choose", &[]);
-            account::confirm_erase(turn);
-            Ok(())
+            account::confirm_erase(turn).await
         }
         Mode::Idle | Mode::Results(_) => {
             turn.say("not-understood", &[]);

@@ -29,7 +29,7 @@ pub(crate) async fn bookings(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     let shown = list.len().min(usize::try_from(SHOWN).unwrap_or(usize::MAX));
     let mut r = turn.msg("upcoming-title", &[("from", show::day(turn.lang, today))]);
     for b in &list[..shown] {
-        r = r.para(booking_line(turn, b).await?);
+        r = r.para(show::booking_line(turn, b).await?);
         r = r.para(contract_state(turn, b));
         let pay = match turn.store().commission(b.id).await? {
             Some(c) => super::payments::state_line(turn.lang, &c),
@@ -42,21 +42,6 @@ pub(crate) async fn bookings(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     }
     turn.push(r);
     Ok(())
-}
-
-/// "FS-2027-000003 · Fri 12 Mar 2027 · Artist → Venue".
-async fn booking_line(turn: &Turn<'_>, b: &Booking) -> Result<Vec<Span>, StoreError> {
-    let artist = turn.store().profile(b.artist).await?;
-    let venue = turn.store().profile(b.venue).await?;
-    Ok(vec![
-        Span::Bold(b.reference()),
-        Span::Plain(format!(
-            " · {} · {} → {}",
-            show::day(turn.lang, b.day),
-            artist.details.name(),
-            venue.details.name()
-        )),
-    ])
 }
 
 /// Where the contract stands: waiting for details, generated, signed by whom.

@@ -334,3 +334,21 @@ pub fn hold_lines(
     }
     out
 }
+
+/// "FS-2027-000003 · Fri 12 Mar 2027 · Artist → Venue".
+pub(crate) async fn booking_line(
+    turn: &super::turn::Turn<'_>,
+    b: &crate::domain::proposal::Booking,
+) -> Result<Vec<Span>, crate::store::StoreError> {
+    let artist = turn.store().profile(b.artist).await?;
+    let venue = turn.store().profile(b.venue).await?;
+    Ok(vec![
+        Span::Bold(b.reference()),
+        Span::Plain(format!(
+            " · {} · {} → {}",
+            day(turn.lang, b.day),
+            artist.details.name(),
+            venue.details.name()
+        )),
+    ])
+}
