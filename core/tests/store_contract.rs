@@ -504,6 +504,10 @@ async fn the_inbox_records_once_and_keeps_replies_with_the_step(h: &Harness) {
     let taken = h.store.claim_arrivals(tg, "b:1", false, lease, 10).await.unwrap();
     assert_eq!(taken.iter().map(|i| i.external_id.as_str()).collect::<Vec<_>>(), ["3"]);
     assert!(h.store.claim_arrivals(tg, "a:1", true, lease, 10).await.unwrap().is_empty());
+    // A clean stop lets go at once.
+    assert_eq!(h.store.release_arrivals(tg, "b:1").await.unwrap(), 1);
+    let taken = h.store.claim_arrivals(tg, "c:1", false, lease, 10).await.unwrap();
+    assert_eq!(taken.len(), 1);
     h.store.commit_step(None, Some(Handled { arrival: taken[0].id, replies: &[] })).await.unwrap();
 
     // Done records are forgotten after a while, and only they.

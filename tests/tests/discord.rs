@@ -13,7 +13,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use flowstage_tests::TestDir;
-use flowstage_tests::fake_discord::{CHANNEL_ID, DiscordMessage, FakeDiscord, GUILD_ID};
+use flowstage_tests::fake_discord::{
+    CHANNEL_ID, DiscordMessage, FakeDiscord, GUILD_ID, GatewayEvent,
+};
 use flowstage_tests::fake_telegram::FakeTelegram;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -673,5 +675,68 @@ async fn a_member_with_the_admin_role_moderates_and_loses_it_with_the_role() {
     app.fake.set_roles(MODERATOR, &[]);
     app.command(MODERATOR, "pending", json!([]), "for administrators").await;
     let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+/// Issue 16: two instances with Discord share one PostgreSQL: only one opens a gateway session
+/// (an advisory lock decides); when its process dies (SIGKILL), the other takes the gateway over
+/// within seconds and answers the next command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_gateway_for_two_instances_and_the_other_takes_over() {
+    use std::sync::Arc;
+    let fake = FakeDiscord::start().await;
+    fake.add_user(VENUE, "Vee", "en-US");
+    let base = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!("e2e_dc_gateway_{}", std::process::id());
+    let clock = Arc::new(flowstage_core::clock::SystemClock);
+    let store =
+        flowstage_core::store::Store::connect_postgres_schema(&base, &schema, clock).await.unwrap();
+    store.migrate().await.unwrap();
+    store.close().await;
+    let db = format!("{base}?options=-c%20search_path%3D{schema}");
+    let launch = |dir: TestDir| {
+        let t = dir
+            .env("DATABASE_URL", &db)
+            .env("FLOWSTAGE_HTTP_ADDR", "127.0.0.1:0")
+            .env("DISCORD_TOKEN", fake.token())
+            .env("DISCORD_API_URL", &fake.api_url())
+            .env("DISCORD_GUILD_ID", &GUILD_ID.to_string());
+        let mut cmd = tokio::process::Command::from(t.command(&["serve"]));
+        let mut child =
+            cmd.stdout(Stdio::piped()).stderr(Stdio::null()).kill_on_drop(true).spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        (t, child, stdout)
+    };
+    let listening = |stdout| async move {
+        let mut line = String::new();
+        let mut stdout = BufReader::new(stdout);
+        tokio::time::timeout(WAIT, stdout.read_line(&mut line)).await.unwrap().unwrap();
+        assert!(line.starts_with("listening on http://"), "unexpected: {line:?}");
+    };
+    let (_a_dir, mut a, a_out) = launch(TestDir::new());
+    listening(a_out).await;
+    fake.wait_ready(WAIT).await;
+    let (_b_dir, _b, b_out) = launch(TestDir::new());
+    listening(b_out).await;
+    // The second instance asks every 2 s: give it several tries.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let sessions = |fake: &FakeDiscord| {
+        let events = fake.gateway_events();
+        events.iter().filter(|e| matches!(e, GatewayEvent::Identify { .. })).count()
+    };
+    assert_eq!(sessions(&fake), 1, "one gateway session for the two instances");
+    a.start_kill().unwrap();
+    let _ = a.wait().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while sessions(&fake) < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "nobody took the gateway over");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Commands are registered again on READY; then the new owner answers.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let i = fake.send_command(VENUE, CHANNEL_ID, "help", json!([]));
+    let reply = fake.wait_reply(&i, WAIT).await;
+    assert!(reply.text().contains("/start"), "{}", reply.text());
     fake.assert_clean();
 }

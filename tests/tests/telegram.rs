@@ -91,8 +91,10 @@ impl App {
         let pid = self.child.id().unwrap();
         let status = std::process::Command::new("kill").arg(pid.to_string()).status().unwrap();
         assert!(status.success());
+        let asked = Instant::now();
         let exit = tokio::time::timeout(WAIT, self.child.wait()).await.unwrap().unwrap();
         assert!(exit.success(), "a clean stop: {exit:?}");
+        assert!(asked.elapsed() < Duration::from_secs(10), "stopped in {:?}", asked.elapsed());
         let (child, addr) = launch(&self._dir).await;
         App { child, addr, ..self }
     }

@@ -18,7 +18,7 @@ use flowstage_core::conversation::{Engine, Incoming, Origin, Placement, Reply, S
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::{AccountId, Lang};
 use flowstage_core::notify::Event;
-use flowstage_core::store::Store;
+use flowstage_core::store::{Singleton, Store};
 use serde_json::{Value, json};
 use serenity::all::{
     ApplicationId, ChannelId, Client, ClientBuilder, CommandInteraction, ComponentInteraction,
@@ -41,6 +41,9 @@ const PERSON_IDLE: Duration = Duration::from_secs(60);
 const STARTUP_WAIT: Duration = Duration::from_secs(8);
 /// The outbox looks again this often when nothing waits.
 const OUTBOX_IDLE: Duration = Duration::from_millis(500);
+/// How often an instance that does not run the gateway asks to, and how often the one that
+/// does checks it still may: a dead owner is replaced within about this long.
+const OWN_EVERY: Duration = Duration::from_secs(2);
 const EPHEMERAL: u64 = 64;
 
 /// Where the answer to one event goes.
@@ -109,6 +112,90 @@ fn proxy_of(api_url: &str) -> String {
     url.strip_suffix("/api").unwrap_or(url).to_owned()
 }
 
+/// Runs the gateway while this instance owns it (`Singleton::DiscordGateway`: one session for
+/// all the instances sharing a database, or each interaction would be handled twice); stands by
+/// otherwise, and takes over within seconds when the owner goes. Returns when told to stop.
+async fn run_gateway(dc: Arc<Discord>, config: DiscordConfig, mut shutdown: watch::Receiver<bool>) {
+    let pause = |shutdown: &mut watch::Receiver<bool>| {
+        let mut shutdown = shutdown.clone();
+        async move {
+            tokio::select! {
+                _ = shutdown.changed() => true,
+                () = tokio::time::sleep(OWN_EVERY) => false,
+            }
+        }
+    };
+    let mut standing_by = false;
+    loop {
+        let mut own = match dc.store.try_own(Singleton::DiscordGateway).await {
+            Ok(Some(own)) => own,
+            Ok(None) => {
+                if !standing_by {
+                    tracing::info!("another instance runs the Discord gateway: standing by");
+                    standing_by = true;
+                }
+                if pause(&mut shutdown).await {
+                    return;
+                }
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not ask for the Discord gateway");
+                if pause(&mut shutdown).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        standing_by = false;
+        // Direct messages only: interactions come whatever the intents, and no privileged
+        // intent (message content in servers) is needed.
+        let intents = GatewayIntents::DIRECT_MESSAGES;
+        let mut client: Client = match ClientBuilder::new_with_http(http(&config), intents)
+            .event_handler(Events(dc.clone()))
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "the Discord client could not be built");
+                if pause(&mut shutdown).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        tracing::info!("this instance runs the Discord gateway");
+        let shards = client.shard_manager.clone();
+        let mut running = tokio::spawn(async move {
+            if let Err(e) = client.start().await {
+                tracing::error!(error = %e, "the Discord gateway stopped");
+            }
+        });
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => {
+                    shards.shutdown_all().await;
+                    let _ = running.await;
+                    return;
+                }
+                _ = &mut running => break,
+                () = tokio::time::sleep(OWN_EVERY) => {
+                    if !own.still_held().await {
+                        tracing::warn!("the Discord gateway's lock was lost with its database connection: stopping it here");
+                        shards.shutdown_all().await;
+                        let _ = running.await;
+                        break;
+                    }
+                }
+            }
+        }
+        drop(own);
+        if pause(&mut shutdown).await {
+            return;
+        }
+    }
+}
+
 fn http(config: &DiscordConfig) -> serenity::http::Http {
     // serenity's rate limiter ignores the proxy: we pace ourselves (see `rest`).
     HttpBuilder::new(config.token.expose())
@@ -152,27 +239,14 @@ pub async fn start(
         Ok(Err(e)) => tracing::warn!(error = %e, "Discord unreachable at start-up; retrying"),
         Err(_) => tracing::warn!("Discord unreachable at start-up; retrying"),
     }
-    // Direct messages only: interactions come whatever the intents, and no privileged intent
-    // (message content in servers) is needed.
-    let intents = GatewayIntents::DIRECT_MESSAGES;
-    let mut client: Client = ClientBuilder::new_with_http(http(config), intents)
-        .event_handler(Events(dc.clone()))
-        .await
-        .map_err(|e| anyhow::anyhow!("building the Discord client: {e}"))?;
-    let shards = client.shard_manager.clone();
-    let gateway = tokio::spawn(async move {
-        if let Err(e) = client.start().await {
-            tracing::error!(error = %e, "the Discord gateway stopped");
-        }
-    });
+    let gateway = tokio::spawn(run_gateway(dc.clone(), config.clone(), shutdown.clone()));
     let stopper = {
         let dc = dc.clone();
         let mut shutdown = shutdown.clone();
         tokio::spawn(async move {
             let _ = shutdown.changed().await;
-            shards.shutdown_all().await;
-            dc.people.drain(Duration::from_secs(8)).await;
             let _ = gateway.await;
+            dc.people.drain(Duration::from_secs(8)).await;
         })
     };
     let outbox = tokio::spawn(async move {

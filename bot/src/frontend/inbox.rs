@@ -72,6 +72,15 @@ impl Keeper {
         self.claim(intake, true).await;
     }
 
+    /// A clean stop: what this instance still holds goes to the others at once.
+    pub async fn release(&self) {
+        match self.store.release_arrivals(self.platform, &self.owner).await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "inbox claims released for the others"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "inbox claims not released"),
+        }
+    }
+
     /// Claims up to a batch; returns how many.
     async fn claim<I: Intake>(&self, intake: &Arc<I>, restarted: bool) -> usize {
         let mut total = 0;

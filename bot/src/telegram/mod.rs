@@ -394,9 +394,11 @@ impl Telegram {
         Some(Incoming::Document { file_name, bytes })
     }
 
-    /// Waits (a while at most) until every update dispatched has been handled.
+    /// Waits (a while at most) until every update dispatched has been handled, then lets go of
+    /// what is left for another instance.
     async fn drain(&self) {
         self.chats.drain(Duration::from_secs(8)).await;
+        self.keeper.release().await;
     }
 
     /// Records updates in the inbox, then queues those not seen before behind the others of

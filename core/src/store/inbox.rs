@@ -58,6 +58,11 @@ pub struct StepSave<'a> {
     pub read_version: i64,
 }
 
+/// Saves a conversation if still at its read version ($5): (account, channel, state, now, read).
+const SAVE_CONVERSATION: &str = "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
+     VALUES ($1, $2, $3, 1, $4) ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
+     version = conversations.version + 1, updated_at = excluded.updated_at WHERE conversations.version = $5";
+
 impl Store {
     /// Records the updates not seen before, claimed by `owner` for `lease`, in one transaction;
     /// returns those recorded now, in the order given (a second delivery returns nothing).
@@ -190,6 +195,24 @@ impl Store {
         })?)
     }
 
+    /// Lets go of `owner`'s claims on updates not done (a clean stop): another instance takes
+    /// them at its next look instead of waiting for the lease to lapse.
+    pub async fn release_arrivals(&self, platform: Platform, owner: &str) -> Result<u64> {
+        let now = self.clock.now() - Duration::seconds(1);
+        Ok(on_pool!(self, |p| {
+            sqlx::query(
+                "UPDATE inbox SET claimed_until = $1 WHERE platform = $2 AND claimed_by = $3 \
+                 AND done_at IS NULL",
+            )
+            .bind(now)
+            .bind(platform.as_str())
+            .bind(owner)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })?)
+    }
+
     /// Saves a step in one transaction: the conversation (if `save`, only if still at its read
     /// version, else [`StoreError::Conflict`] and nothing is written), and the update it handled
     /// (if `handled`) marked so, with its replies stored to send. Returns the conversation's new
@@ -200,23 +223,33 @@ impl Store {
         handled: Option<Handled<'_>>,
     ) -> Result<i64> {
         let now = self.clock.now();
+        if let (Some(s), None) = (&save, &handled) {
+            // A step of no recorded update (the terminal, Discord, tests): one statement.
+            let done = on_pool!(self, |p| {
+                sqlx::query(SAVE_CONVERSATION)
+                    .bind(s.account.0)
+                    .bind(s.channel)
+                    .bind(s.state)
+                    .bind(now)
+                    .bind(s.read_version)
+                    .execute(p)
+                    .await
+                    .map(|r| r.rows_affected())
+            })?;
+            return if done == 1 { Ok(s.read_version + 1) } else { Err(StoreError::Conflict) };
+        }
         let saved = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             if let Some(s) = &save {
-                let done = sqlx::query(
-                    "INSERT INTO conversations (account_id, channel, state, version, updated_at) VALUES ($1, $2, $3, 1, $4) \
-                     ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
-                     version = conversations.version + 1, updated_at = excluded.updated_at \
-                     WHERE conversations.version = $5",
-                )
-                .bind(s.account.0)
-                .bind(s.channel)
-                .bind(s.state)
-                .bind(now)
-                .bind(s.read_version)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                let done = sqlx::query(SAVE_CONVERSATION)
+                    .bind(s.account.0)
+                    .bind(s.channel)
+                    .bind(s.state)
+                    .bind(now)
+                    .bind(s.read_version)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
                 if done != 1 {
                     return Ok::<_, sqlx::Error>(false);
                 }

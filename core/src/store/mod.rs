@@ -10,6 +10,7 @@ mod contracts;
 mod conversations;
 mod inbox;
 mod outbox;
+mod ownership;
 pub(crate) mod payments;
 mod postgres;
 mod profiles;
@@ -30,6 +31,7 @@ pub use accounts::{LinkError, Settings};
 pub use conversations::ConversationRecord;
 pub use inbox::{Arrival, Handled, InboxItem, StepSave};
 pub use outbox::{OutboxItem, Recipients};
+pub use ownership::{Ownership, Singleton};
 pub use profiles::{EditDecision, EditReviewed, ProfileChange, Reinstated};
 pub use proposals::{
     AcceptOutcome, ChallengeOutcome, DayLoad, HoldTimersDue, Move, NewProposal, Notice,
