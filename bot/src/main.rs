@@ -4,6 +4,7 @@
 mod chat;
 mod demo;
 mod discord;
+mod email;
 mod frontend;
 mod serve;
 mod telegram;

@@ -29,7 +29,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let engine = Arc::new(
         Engine::new(store.clone(), config.rules.clone())
             .with_live_index(live)
-            .with_admins(config.admins.clone()),
+            .with_admins(config.admins.clone())
+            .with_email(config.mail.is_some()),
     );
     let telemetry = flowstage_webhooks::telemetry::Telemetry::install()
         .context("installing the metrics recorder")?;
@@ -37,6 +38,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         flowstage_webhooks::AppState::new(store.clone()).with_telemetry(telemetry),
     );
     let mut workers = Vec::new();
+    // Email (docs/product-rules.md §6): codes and notifications to verified addresses.
+    let mailer = match &config.mail {
+        None => {
+            tracing::info!("SMTP_URL is not set: no email is sent, addresses are not verified");
+            None
+        }
+        Some(mail) => {
+            let mailer = crate::email::Mailer::new(mail, store.clone(), config.rules.clone())?;
+            Some(tokio::spawn(mailer.run(stopped.clone())))
+        }
+    };
     // Proposal expiry, hold expiry and challenges: each timer fires once across instances.
     let timers = tokio::spawn(flowstage_core::booking::run_timers(
         flowstage_core::booking::BookingService::new(store.clone(), config.rules.clone()),
@@ -123,6 +135,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         p.abort();
     }
     refresher.abort();
+    if let Some(m) = mailer {
+        // The email in hand is finished; a stuck server does not hold the exit for long.
+        let _ = tokio::time::timeout(Duration::from_secs(10), m).await;
+    }
     for w in workers {
         // Workers finish the delivery in hand; a stuck one does not hold the exit for long.
         let _ = tokio::time::timeout(Duration::from_secs(10), w).await;

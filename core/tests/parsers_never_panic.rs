@@ -56,6 +56,26 @@ proptest! {
         let _ = flowstage_core::notify::decode(&s);
     }
 
+    /// What webhooks receive: Stripe's signature header and event body (signed for real, so
+    /// the body parser is reached too), and a Telegram update's JSON as the front-end reads it.
+    #[test]
+    fn webhook_headers_and_bodies_never_panic(
+        header in text(),
+        body in prop::collection::vec(any::<u8>(), 0..600),
+        stamp in any::<i64>(),
+    ) {
+        use flowstage_core::config::Secret;
+        use flowstage_core::payments::{StripeEvent, signature};
+        let secret = Secret::new("whsec_test".to_owned());
+        let now = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default();
+        let _ = signature::verify(Some(&header), &body, std::slice::from_ref(&secret), now);
+        let signed = signature::header(&secret, stamp, &body);
+        let _ = signature::verify(Some(&signed), &body, &[secret], now);
+        let _ = StripeEvent::parse(&body);
+        let _ = StripeEvent::parse(header.as_bytes());
+        let _ = serde_json::from_slice::<serde_json::Value>(&body);
+    }
+
     #[test]
     fn configuration_values_never_panic(s in text(), which in 0usize..24) {
         const VARS: [&str; 24] = [

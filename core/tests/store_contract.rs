@@ -47,6 +47,7 @@ on_both_backends!(Harness;
     each_front_end_claims_only_its_own_recipients,
     conversation_saves_are_optimistic,
     the_inbox_records_once_and_keeps_replies_with_the_step,
+    an_email_address_is_verified_by_code_and_then_receives_notices,
     proposals_move_by_compare_and_set,
     fifty_racing_accepts_give_one_booking,
     an_artist_plays_once_a_day,
@@ -514,6 +515,103 @@ async fn the_inbox_records_once_and_keeps_replies_with_the_step(h: &Harness) {
     h.clock.advance(Duration::days(3));
     assert_eq!(h.store.purge_inbox(h.clock.now() - Duration::days(2)).await.unwrap(), 3);
     assert_eq!(h.store.inbox_depth().await.unwrap().0, 1);
+}
+
+async fn an_email_address_is_verified_by_code_and_then_receives_notices(h: &Harness) {
+    use flowstage_core::domain::ProfileId;
+    use flowstage_core::notify::Event;
+    use flowstage_core::store::{CodeCheck, CodeSent};
+    let a = account(h, "51").await;
+    let email = Email::parse("band@example.fr").unwrap();
+    let settings = Settings {
+        lang: Lang::Fr,
+        email_alerts: false,
+        alert_threshold: 70,
+        contact_email: Some(email.clone()),
+    };
+    h.store.update_settings(a, &settings).await.unwrap();
+    let received = Event::ProposalReceived {
+        proposal: flowstage_core::domain::ProposalId(1),
+        from_name: "Vera".into(),
+        day: day(5),
+        fee_euros: 500,
+    };
+    let approved = Event::ProfileApproved { profile: ProfileId(1), name: "Arlo".into() };
+    // Not verified yet: nothing goes by email.
+    h.store.notify(a, &received, "n:1").await.unwrap();
+    assert_eq!(h.store.pending_email_count().await.unwrap(), 0);
+
+    assert_eq!(
+        h.store.send_email_code(a, &email, "123456", Lang::Fr).await.unwrap(),
+        CodeSent::Sent
+    );
+    let claimed = h.store.claim_emails(10, Duration::seconds(60)).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!((claimed[0].kind.as_str(), claimed[0].to.as_str()), ("code", "band@example.fr"));
+    assert!(claimed[0].payload.contains("123456"));
+    assert!(h.store.claim_emails(10, Duration::seconds(60)).await.unwrap().is_empty(), "leased");
+    h.store.email_sent(claimed[0].id).await.unwrap();
+
+    assert_eq!(
+        h.store.check_email_code(a, "654321").await.unwrap(),
+        CodeCheck::Wrong { tries_left: 4 }
+    );
+    assert_eq!(
+        h.store.check_email_code(a, " 123456 ").await.unwrap(),
+        CodeCheck::Verified("band@example.fr".into())
+    );
+    assert!(h.store.account(a).await.unwrap().email_verified);
+    assert_eq!(
+        h.store.check_email_code(a, "123456").await.unwrap(),
+        CodeCheck::NoneWaiting,
+        "used"
+    );
+
+    // Verified: what goes by email is copied with the notice, once; the rest is not.
+    h.store.notify(a, &received, "n:2").await.unwrap();
+    h.store.notify(a, &received, "n:2").await.unwrap();
+    h.store.notify(a, &approved, "n:3").await.unwrap();
+    let notices = h.store.claim_emails(10, Duration::seconds(60)).await.unwrap();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].kind, "notice");
+    assert!(notices[0].payload.contains("Vera"));
+    // Refused for good: given up, and the address no longer used.
+    assert!(h.store.email_failed(&notices[0], "550 no such user").await.unwrap());
+    assert!(!h.store.account(a).await.unwrap().email_verified);
+    h.store.notify(a, &received, "n:4").await.unwrap();
+    assert_eq!(h.store.pending_email_count().await.unwrap(), 0);
+
+    // Codes: three an hour (the first was 123456); each expires; five wrong tries void one.
+    assert_eq!(
+        h.store.send_email_code(a, &email, "111111", Lang::Fr).await.unwrap(),
+        CodeSent::Sent
+    );
+    assert_eq!(
+        h.store.send_email_code(a, &email, "222222", Lang::Fr).await.unwrap(),
+        CodeSent::Sent
+    );
+    assert_eq!(
+        h.store.send_email_code(a, &email, "555555", Lang::Fr).await.unwrap(),
+        CodeSent::TooMany
+    );
+    h.clock.advance(Duration::minutes(61));
+    assert_eq!(
+        h.store.send_email_code(a, &email, "333333", Lang::Fr).await.unwrap(),
+        CodeSent::Sent
+    );
+    h.clock.advance(Duration::minutes(16));
+    assert_eq!(h.store.check_email_code(a, "333333").await.unwrap(), CodeCheck::Expired);
+    assert_eq!(
+        h.store.send_email_code(a, &email, "444444", Lang::Fr).await.unwrap(),
+        CodeSent::Sent
+    );
+    for left in (1..=4).rev() {
+        let check = h.store.check_email_code(a, "000000").await.unwrap();
+        assert_eq!(check, CodeCheck::Wrong { tries_left: left });
+    }
+    assert_eq!(h.store.check_email_code(a, "000000").await.unwrap(), CodeCheck::TooManyTries);
+    assert_eq!(h.store.check_email_code(a, "444444").await.unwrap(), CodeCheck::NoneWaiting);
+    assert!(!h.store.account(a).await.unwrap().email_verified);
 }
 
 async fn proposals_move_by_compare_and_set(h: &Harness) {

@@ -16,7 +16,7 @@ use crate::domain::profile::ProfileKind;
 use crate::domain::values::Email;
 use crate::domain::when::Zone;
 use crate::domain::{Lang, ProfileId};
-use crate::store::{LinkError, Settings, StoreError};
+use crate::store::{CODES_PER_HOUR, CodeCheck, CodeSent, LinkError, Settings, StoreError};
 
 /// `/profile`: the active profile, its status, and what can be done with it.
 pub(crate) async fn profile(turn: &mut Turn<'_>) -> Result<(), StoreError> {
@@ -110,7 +110,12 @@ pub(crate) async fn settings(turn: &mut Turn<'_>) -> Result<(), StoreError> {
 
 async fn show_settings(turn: &mut Turn<'_>, s: &Settings) -> Result<(), StoreError> {
     let on_off = |b: bool| turn.t(if b { "on" } else { "off" });
-    let email = s.contact_email.as_ref().map_or_else(|| "—".to_owned(), ToString::to_string);
+    let verified = turn.store().account(turn.account()).await?.email_verified;
+    let email = match &s.contact_email {
+        None => "—".to_owned(),
+        Some(e) if verified || !turn.ctx.email => e.to_string(),
+        Some(e) => turn.ta("email-unverified", &[("address", e.to_string())]),
+    };
     let r = turn
         .msg(
             "settings",
@@ -336,8 +341,51 @@ pub(crate) async fn set_email(
         }
     };
     turn.state.mode = Mode::Idle;
-    let s = Settings { contact_email: email, ..settings_of(turn) };
-    save_settings(turn, &s).await
+    let before = turn.ctx.account;
+    let unchanged = before.contact_email == email && before.email_verified;
+    let s = Settings { contact_email: email.clone(), ..settings_of(turn) };
+    let Some(email) = email.filter(|_| turn.ctx.email && !unchanged) else {
+        return save_settings(turn, &s).await;
+    };
+    // A new address is used only once the code sent to it comes back.
+    turn.store().update_settings(turn.account(), &s).await?;
+    let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
+    match turn.store().send_email_code(turn.account(), &email, &code, turn.lang).await? {
+        CodeSent::Sent => {
+            turn.say("email-code-sent", &[("address", email.to_string())]);
+            turn.state.mode = Mode::Await(Prompt::EmailCode);
+        }
+        CodeSent::TooMany => {
+            turn.say("email-code-too-many", &[("count", CODES_PER_HOUR.to_string())]);
+        }
+    }
+    Ok(())
+}
+
+/// The code emailed to verify an address, typed back.
+pub(crate) async fn check_email_code(turn: &mut Turn<'_>, t: &str) -> Result<(), StoreError> {
+    match turn.store().check_email_code(turn.account(), t).await? {
+        CodeCheck::Verified(address) => {
+            turn.state.mode = Mode::Idle;
+            turn.say("email-verified", &[("address", address)]);
+        }
+        CodeCheck::Wrong { tries_left } => {
+            turn.say("email-code-wrong", &[("left", tries_left.to_string())]);
+        }
+        CodeCheck::Expired => {
+            turn.state.mode = Mode::Idle;
+            turn.say("email-code-expired", &[]);
+        }
+        CodeCheck::TooManyTries => {
+            turn.state.mode = Mode::Idle;
+            turn.say("email-code-void", &[]);
+        }
+        CodeCheck::NoneWaiting => {
+            turn.state.mode = Mode::Idle;
+            turn.say("email-code-none", &[]);
+        }
+    }
+    Ok(())
 }
 
 /// `/settings` → time zone: an IANA name; every moment is then written in its time.

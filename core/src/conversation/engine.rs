@@ -36,6 +36,7 @@ pub struct Engine {
     weights: Weights,
     matcher: Matcher,
     admins: crate::config::Admins,
+    email: bool,
     locks: Mutex<HashMap<AccountId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -75,6 +76,7 @@ impl Engine {
             weights: Weights::default(),
             matcher: Matcher::default(),
             admins: crate::config::Admins::default(),
+            email: false,
             locks: Mutex::new(HashMap::new()),
         }
     }
@@ -92,6 +94,14 @@ impl Engine {
     #[must_use]
     pub fn with_admins(mut self, admins: crate::config::Admins) -> Self {
         self.admins = admins;
+        self
+    }
+
+    /// This instance sends email (`SMTP_URL` is set): an address given in `/settings` is
+    /// verified by a code sent to it.
+    #[must_use]
+    pub fn with_email(mut self, email: bool) -> Self {
+        self.email = email;
         self
     }
 
@@ -190,6 +200,7 @@ impl Engine {
                 matcher: &self.matcher,
                 now: self.store.clock().now(),
                 admins: &self.admins,
+                email: self.email,
             };
             let mut step = step(&ctx, state, input.clone()).await;
             if reset {

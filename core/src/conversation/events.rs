@@ -43,6 +43,9 @@ pub fn render_event(event: &Event, lang: Lang, zone: Zone) -> Reply {
         Event::ProfileSuspended { name, reason, .. } => {
             msg("ev-suspended", &[("name", name.clone()), ("reason", reason.clone())])
         }
+        Event::EmailUndeliverable { address } => {
+            msg("ev-email-undeliverable", &[("address", address.clone())])
+        }
         Event::ProfileReinstated { name, reason, .. } => {
             msg("ev-reinstated", &[("name", name.clone()), ("reason", reason.clone())])
         }

@@ -139,6 +139,8 @@ pub struct Ctx<'a> {
     /// The platform's address of the place the event came from, when that place can serve a
     /// team (a Discord server channel): see `team.rs`.
     pub place: Option<&'a str>,
+    /// This instance sends email (`SMTP_URL` is set): addresses are verified by a code.
+    pub email: bool,
 }
 
 impl Ctx<'_> {
@@ -679,6 +681,7 @@ async fn answer_prompt(turn: &mut Turn<'_>, text: Option<&str>) -> Result<(), St
         }
         (Prompt::Threshold, Some(t)) => account::set_threshold(turn, &prompt, t).await,
         (Prompt::Email, t) => account::set_email(turn, &prompt, t).await,
+        (Prompt::EmailCode, Some(t)) => account::check_email_code(turn, t).await,
         (Prompt::MatchDates { radius_km }, Some(t)) => {
             let filters = SearchFilters { radius_km: *radius_km, ..SearchFilters::default() };
             find::filters_answer(turn, &filters, Some(FilterKind::Dates), t).await

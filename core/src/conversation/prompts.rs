@@ -29,6 +29,7 @@ pub(crate) fn ask(turn: &mut Turn<'_>, prompt: &Prompt) {
         Prompt::Support => ("prompt-support", false),
         Prompt::Threshold => ("prompt-threshold", false),
         Prompt::Email => ("prompt-email", true),
+        Prompt::EmailCode => ("prompt-email-code", false),
         Prompt::MatchDates { .. } | Prompt::MatchFilters { asked: Some(FilterKind::Dates), .. } => {
             ("prompt-match-dates", false)
         }

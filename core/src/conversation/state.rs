@@ -144,6 +144,8 @@ pub enum Prompt {
     Support,
     Threshold,
     Email,
+    /// The 6-digit code emailed to verify the address just given.
+    EmailCode,
     /// New dates for the search; the radius is kept. (States saved before typed filters; new
     /// states ask with `MatchFilters`.)
     MatchDates {

@@ -168,6 +168,11 @@ pub enum Event {
         #[serde(default)]
         challenger_rank: u8,
     },
+    /// Email to the account's address was refused for good (a bounce): it is no longer used
+    /// until verified again.
+    EmailUndeliverable {
+        address: String,
+    },
     /// A profile an admin suspended is public again.
     ProfileReinstated {
         profile: ProfileId,
@@ -274,6 +279,29 @@ impl Store {
             .map_err(|e| crate::store::StoreError::corrupt("notification", e))?;
         self.enqueue(account, &payload, dedupe_key).await
     }
+}
+
+impl Event {
+    /// Whether it also goes by email to an account with a verified address: what a person acts
+    /// on or keeps (a proposal received or answered, a booking's contract, a cancellation).
+    #[must_use]
+    pub fn by_email(&self) -> bool {
+        matches!(
+            self,
+            Event::ProposalReceived { .. }
+                | Event::ProposalAccepted { .. }
+                | Event::ProposalRefused { .. }
+                | Event::ProposalCountered { .. }
+                | Event::ContractReady { .. }
+                | Event::BookingCancelled { .. }
+        )
+    }
+}
+
+/// Whether a stored payload goes by email too (see [`Event::by_email`]).
+#[must_use]
+pub fn goes_by_email(payload: &str) -> bool {
+    decode(payload).is_some_and(|e| e.by_email())
 }
 
 /// Reads a stored payload back; `None` for one this version cannot read (logged by the worker).

@@ -390,6 +390,8 @@ impl Store {
                  (SELECT x.id FROM inbox x JOIN identities i ON i.platform = x.platform \
                  AND i.external_id = x.chat WHERE i.account_id = $1)",
                 "DELETE FROM identities WHERE account_id = $1",
+                "DELETE FROM email_codes WHERE account_id = $1",
+                "DELETE FROM emails WHERE account_id = $1",
                 "DELETE FROM link_codes WHERE account_id = $1",
                 "DELETE FROM favourites WHERE account_id = $1",
                 "DELETE FROM saved_searches WHERE account_id = $1",

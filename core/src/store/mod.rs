@@ -8,6 +8,7 @@
 mod accounts;
 mod contracts;
 mod conversations;
+mod email;
 mod inbox;
 mod outbox;
 mod ownership;
@@ -29,6 +30,9 @@ use crate::clock::Clock;
 
 pub use accounts::{LinkError, Settings};
 pub use conversations::ConversationRecord;
+pub use email::{
+    CODE_LIFETIME, CODE_TRIES, CODES_PER_HOUR, CodeCheck, CodePayload, CodeSent, EmailItem,
+};
 pub use inbox::{Arrival, Handled, InboxItem, StepSave};
 pub use outbox::{OutboxItem, Recipients};
 pub use ownership::{Ownership, Singleton};

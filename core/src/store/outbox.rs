@@ -13,6 +13,13 @@ use crate::domain::{AccountId, OutboxId};
 pub(super) const INSERT_OUTBOX: &str = "INSERT INTO outbox (account_id, payload, dedupe_key, \
      created_at, available_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING";
 
+/// Copies a notification just queued (same binds as [`INSERT_OUTBOX`], and $5: whether its
+/// kind goes by email) to the emails to send, if the account has a verified address.
+pub(super) const COPY_TO_EMAIL: &str = "INSERT INTO emails (account_id, to_address, kind, payload, \
+     dedupe_key, created_at, available_at) SELECT id, contact_email, 'notice', $2, 'email:' || $3, $4, $4 \
+     FROM accounts WHERE id = $1 AND $5 AND email_verified AND contact_email IS NOT NULL \
+     AND erased_at IS NULL ON CONFLICT (dedupe_key) DO NOTHING";
+
 /// Whose notifications a worker claims.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recipients {
@@ -44,15 +51,29 @@ impl Store {
         dedupe_key: &str,
     ) -> Result<bool> {
         let now = self.clock.now();
+        let email = crate::notify::goes_by_email(payload);
         let done = on_pool!(self, |p| {
-            sqlx::query(INSERT_OUTBOX)
+            let mut tx = p.begin().await?;
+            let done = sqlx::query(INSERT_OUTBOX)
                 .bind(account.0)
                 .bind(payload)
                 .bind(dedupe_key)
                 .bind(now)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if email {
+                sqlx::query(COPY_TO_EMAIL)
+                    .bind(account.0)
+                    .bind(payload)
+                    .bind(dedupe_key)
+                    .bind(now)
+                    .bind(email)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(done)
         })?;
         Ok(done == 1)
     }

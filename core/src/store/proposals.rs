@@ -30,6 +30,17 @@ macro_rules! enqueue_in {
                 .bind($now)
                 .execute(&mut *$tx)
                 .await?;
+            // What goes by email too is copied for a verified address, in the same breath.
+            if $crate::notify::goes_by_email(payload) {
+                sqlx::query($crate::store::outbox::COPY_TO_EMAIL)
+                    .bind(account.0)
+                    .bind(payload.as_str())
+                    .bind(key.as_str())
+                    .bind($now)
+                    .bind(true)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
         }
     };
 }
