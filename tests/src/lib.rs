@@ -11,6 +11,7 @@ pub mod discord_load;
 pub mod fake_discord;
 pub mod fake_stripe;
 pub mod fake_telegram;
+pub mod smtp;
 pub mod step_load;
 pub mod stripe_load;
 pub mod telegram_load;

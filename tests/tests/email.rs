@@ -8,7 +8,6 @@
 
 #![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
 
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,55 +19,10 @@ use flowstage_core::notify::Event;
 use flowstage_core::store::Store;
 use flowstage_tests::TestDir;
 use flowstage_tests::fake_telegram::FakeTelegram;
-use serde_json::Value;
+use flowstage_tests::smtp::SmtpServer;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-fn smtp_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("smtp")
-}
-
-/// The SMTP server, and the folder it writes messages to.
-async fn smtp_server(folder: &Path) -> (tokio::process::Child, u16) {
-    let mut child = tokio::process::Command::new("python3")
-        .arg(smtp_dir().join("server.py"))
-        .arg(folder)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    tokio::time::timeout(WAIT, out.read_line(&mut line)).await.unwrap().unwrap();
-    let port = line.trim().strip_prefix("ready ").unwrap_or_else(|| panic!("{line:?}"));
-    (child, port.parse().unwrap())
-}
-
-/// The `n`th message the server received (1-based), read back as JSON, waiting for it.
-async fn message(folder: &Path, n: usize) -> Value {
-    let path = folder.join(format!("{n:04}.eml"));
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !path.exists() {
-        assert!(tokio::time::Instant::now() < deadline, "message {n} never arrived");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let out = std::process::Command::new("python3")
-        .arg(smtp_dir().join("read.py"))
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn count(folder: &Path) -> usize {
-    std::fs::read_dir(folder)
-        .unwrap()
-        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "eml")))
-        .count()
-}
 
 struct App {
     fake: FakeTelegram,
@@ -104,11 +58,9 @@ impl App {
     }
 }
 
-async fn start() -> (App, tokio::process::Child, PathBuf) {
+async fn start() -> (App, SmtpServer) {
     let dir = TestDir::new();
-    let folder = dir.path().join("mail");
-    std::fs::create_dir_all(&folder).unwrap();
-    let (smtp, port) = smtp_server(&folder).await;
+    let smtp = SmtpServer::start(&dir.path().join("mail")).await;
     let fake = FakeTelegram::start().await;
     for (id, name) in [(4001, "Léa"), (4002, "Tom"), (4003, "Zoé")] {
         fake.add_user(id, name, Some("fr"));
@@ -119,7 +71,7 @@ async fn start() -> (App, tokio::process::Child, PathBuf) {
         .env("FLOWSTAGE_HTTP_ADDR", "127.0.0.1:0")
         .env("TELEGRAM_BOT_TOKEN", fake.token())
         .env("TELEGRAM_API_URL", &fake.api_url())
-        .env("SMTP_URL", &format!("smtp://127.0.0.1:{port}"))
+        .env("SMTP_URL", &smtp.url())
         .env("MAIL_FROM", "Flow Stage <bookings@flowstage.test>");
     let mut cmd = tokio::process::Command::from(t.command(&["serve"]));
     let mut child =
@@ -128,16 +80,16 @@ async fn start() -> (App, tokio::process::Child, PathBuf) {
     let mut out = BufReader::new(child.stdout.take().unwrap());
     tokio::time::timeout(WAIT, out.read_line(&mut line)).await.unwrap().unwrap();
     assert!(line.starts_with("listening on"), "{line:?}");
-    (App { fake, child, db, _dir: t }, smtp, folder)
+    (App { fake, child, db, _dir: t }, smtp)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_address_is_verified_by_code_then_receives_proposals_and_refusals_are_handled() {
-    let (mut app, _smtp, folder) = start().await;
+    let (mut app, smtp) = start().await;
 
     // The code reaches the address; a wrong one is counted, the right one verifies it.
     app.gives_address(4001, "lea@example.fr").await;
-    let code_mail = message(&folder, 1).await;
+    let code_mail = smtp.message(1).await;
     assert_eq!(code_mail["to"], "lea@example.fr");
     assert!(code_mail["from"].as_str().unwrap().contains("bookings@flowstage.test"));
     let subject = code_mail["subject"].as_str().unwrap();
@@ -161,7 +113,7 @@ async fn an_address_is_verified_by_code_then_receives_proposals_and_refusals_are
     };
     store.notify(account.id, &event, "test:proposal:7").await.unwrap();
     app.fake.wait_for_text(4001, "Le Sonar").await;
-    let proposal_mail = message(&folder, 2).await;
+    let proposal_mail = smtp.message(2).await;
     assert_eq!(proposal_mail["to"], "lea@example.fr");
     assert!(proposal_mail["subject"].as_str().unwrap().starts_with("Flow Stage"));
     assert!(proposal_mail["text"].as_str().unwrap().contains("Le Sonar"));
@@ -174,14 +126,14 @@ async fn an_address_is_verified_by_code_then_receives_proposals_and_refusals_are
 
     // 451: tried again (about 10 s later), delivered once.
     app.gives_address(4002, "tempfail-tom@example.fr").await;
-    let retried = message(&folder, 3).await;
+    let retried = smtp.message(3).await;
     assert_eq!(retried["to"], "tempfail-tom@example.fr");
 
     // 550: given up, and the person told in chat.
     app.gives_address(4003, "bounce-zoe@example.fr").await;
     app.fake.wait_for_text(4003, "refusés par son serveur").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(count(&folder), 3, "nothing else was sent");
+    assert_eq!(smtp.count(), 3, "nothing else was sent");
     assert_eq!(store.pending_email_count().await.unwrap(), 0);
     lea = store.account(account.id).await.unwrap();
     assert!(lea.email_verified, "Léa's address is untouched");

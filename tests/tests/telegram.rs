@@ -58,6 +58,17 @@ impl App {
         before: impl FnOnce(&FakeTelegram),
         db: Option<String>,
     ) -> App {
+        Self::spawn_env(mode, users, before, db, &[]).await
+    }
+
+    /// As [`App::spawn_on`], with more of `serve`'s environment.
+    async fn spawn_env(
+        mode: Mode,
+        users: &[(i64, &str, &str)],
+        before: impl FnOnce(&FakeTelegram),
+        db: Option<String>,
+        env: &[(&str, &str)],
+    ) -> App {
         let fake = FakeTelegram::start().await;
         before(&fake);
         fake.add_user(ADMIN, "Root", Some("en"));
@@ -81,6 +92,9 @@ impl App {
         }
         if let Ok(filter) = std::env::var("RUST_LOG") {
             t = t.env("RUST_LOG", &filter);
+        }
+        for (k, v) in env {
+            t = t.env(k, v);
         }
         let (child, addr) = launch(&t).await;
         App { fake, child, addr, db, _dir: t }
@@ -933,6 +947,67 @@ async fn two_instances_on_postgres_lose_nothing_when_one_is_killed() {
         }
     }
     eprintln!("two instances, one killed: {in_flight_again} message(s) in flight sent again");
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+/// Issue 15: an artist whose address is verified gets, beside the chat, the venue's acceptance
+/// and the contract by email — a real SMTP server receives it, and the PDF attached is byte for
+/// byte the document the chat delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_contract_also_reaches_a_verified_address_by_email() {
+    use flowstage_core::domain::Lang;
+    use flowstage_core::domain::values::Email;
+    use flowstage_core::store::{CodeCheck, Settings};
+    use sha2::Digest as _;
+    let dir = TestDir::new();
+    let smtp = flowstage_tests::smtp::SmtpServer::start(&dir.path().join("mail")).await;
+    let env = [("SMTP_URL", smtp.url()), ("MAIL_FROM", "bookings@flowstage.test".to_owned())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let users = [(101, "Arlo", "fr"), (202, "Vera", "en")];
+    let app = App::spawn_env(Mode::Polling, &users, |_| {}, None, &env).await;
+    // The artist's address, verified as /settings does it: a code sent, then typed back.
+    let store = app.store().await;
+    let identity = Identity { platform: Platform::Telegram, external_id: "101".into() };
+    let (arlo, _) = store.account_for_identity(&identity, "Arlo", Lang::Fr).await.unwrap();
+    let email = Email::parse("arlo@example.fr").unwrap();
+    let settings = Settings {
+        lang: Lang::Fr,
+        email_alerts: false,
+        alert_threshold: 70,
+        contact_email: Some(email.clone()),
+    };
+    store.update_settings(arlo.id, &settings).await.unwrap();
+    store.send_email_code(arlo.id, &email, "424242", Lang::Fr).await.unwrap();
+    let verified = store.check_email_code(arlo.id, "424242").await.unwrap();
+    assert_eq!(verified, CodeCheck::Verified("arlo@example.fr".into()));
+
+    story(&app, 101, Words { en: false }, 202, Words { en: true }).await;
+    let contract = app.fake.messages_to(101).into_iter().find_map(|m| m.document).unwrap();
+    let chat_sha = hex::encode(sha2::Sha256::digest(&contract.bytes));
+    // The code (1), then what the artist acts on or keeps, in French.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let with_pdf = loop {
+        let mut found = None;
+        for n in 2..=smtp.count() {
+            let m = smtp.message(n).await;
+            assert_eq!(m["to"], "arlo@example.fr", "nothing to the venue, not verified: {m}");
+            if m["attachments"].as_array().is_some_and(|a| !a.is_empty()) {
+                found = Some(m);
+            }
+        }
+        if let Some(m) = found {
+            break m;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the contract never came by email");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let pdf = &with_pdf["attachments"][0];
+    assert_eq!(pdf["type"], "application/pdf");
+    assert_eq!(pdf["name"], contract.file_name.as_str());
+    assert_eq!(pdf["sha256"], chat_sha.as_str(), "the same PDF as in the chat");
+    assert!(with_pdf["text"].as_str().unwrap().contains("contrat"), "{with_pdf}");
+    store.close().await;
     let fake = app.stop().await;
     fake.assert_clean();
 }
