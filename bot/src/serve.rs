@@ -86,6 +86,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             Some(tokio::spawn(service.run(api, Duration::from_secs(2))))
         }
     };
+    // The email provider's delivery events (docs/product-rules.md §6).
+    if let Some(key) = &config.email_webhook_key {
+        let Some(route) = flowstage_webhooks::email::router(store.clone(), key.expose()) else {
+            anyhow::bail!(
+                "EMAIL_WEBHOOK_KEY is not a P-256 public key in base64 DER, as the email provider shows it"
+            );
+        };
+        app = app.merge(route);
+    }
     match &config.telegram {
         None => {
             tracing::info!("TELEGRAM_BOT_TOKEN is not set: the Telegram front-end is not started");

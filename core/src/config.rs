@@ -451,12 +451,6 @@ impl Config {
     pub fn unbuilt(&self, is_set: impl Fn(&str) -> bool) -> Vec<Unbuilt> {
         let any = |names: &[&str]| names.iter().any(|n| is_set(n));
         let mut out = Vec::new();
-        if self.email_webhook_key.is_some() {
-            out.push(Unbuilt {
-                variables: "EMAIL_WEBHOOK_KEY",
-                part: "the email provider's webhooks",
-            });
-        }
         if self.stripe.is_none() && any(&["STRIPE_API_URL"]) {
             out.push(Unbuilt {
                 variables: "STRIPE_API_URL",
@@ -525,10 +519,10 @@ mod tests {
         let c = config(&vars).unwrap();
         let unbuilt = c.unbuilt(|name| vars.iter().any(|(k, _)| *k == name));
         let parts: Vec<&str> = unbuilt.iter().map(|u| u.part).collect();
-        assert_eq!(parts, ["the email provider's webhooks", "Stripe without STRIPE_API_KEY"]);
+        assert_eq!(parts, ["Stripe without STRIPE_API_KEY"]);
         assert_eq!(
             unbuilt[0].to_string(),
-            "EMAIL_WEBHOOK_KEY set, but the email provider's webhooks is not built yet: ignored"
+            "STRIPE_API_URL set, but Stripe without STRIPE_API_KEY is not built yet: ignored"
         );
         let telegram_only = [("TELEGRAM_BOT_TOKEN", "1:x"), ("LOG_FORMAT", "json")];
         let c = config(&telegram_only).unwrap();

@@ -10,6 +10,7 @@ pub mod contract;
 pub mod conversation;
 pub mod demo;
 pub mod domain;
+pub mod email_events;
 pub mod matching;
 pub mod notify;
 pub mod payments;

@@ -551,6 +551,27 @@ async fn an_email_address_is_verified_by_code_and_then_receives_notices(h: &Harn
     assert!(claimed[0].payload.contains("123456"));
     assert!(h.store.claim_emails(10, Duration::seconds(60)).await.unwrap().is_empty(), "leased");
     h.store.email_sent(claimed[0].id).await.unwrap();
+    // Two workers at once (two instances on one database) never claim the same email.
+    for n in 0..12 {
+        let other = account(h, &format!("52{n}")).await;
+        let to = Email::parse(&format!("p{n}@example.fr")).unwrap();
+        h.store.send_email_code(other, &to, "999999", Lang::En).await.unwrap();
+    }
+    let (x, y) = tokio::join!(
+        h.store.claim_emails(8, Duration::seconds(60)),
+        h.store.claim_emails(8, Duration::seconds(60))
+    );
+    let mut both: Vec<i64> = x.unwrap().iter().chain(y.unwrap().iter()).map(|e| e.id).collect();
+    both.extend(
+        h.store.claim_emails(20, Duration::seconds(60)).await.unwrap().iter().map(|e| e.id),
+    );
+    let all = both.len();
+    both.sort_unstable();
+    both.dedup();
+    assert_eq!((all, both.len()), (12, 12), "each email claimed by one worker");
+    for id in both {
+        h.store.email_sent(id).await.unwrap();
+    }
 
     assert_eq!(
         h.store.check_email_code(a, "654321").await.unwrap(),

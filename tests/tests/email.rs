@@ -27,6 +27,7 @@ const WAIT: Duration = Duration::from_secs(30);
 struct App {
     fake: FakeTelegram,
     child: tokio::process::Child,
+    addr: String,
     db: String,
     _dir: TestDir,
 }
@@ -59,6 +60,10 @@ impl App {
 }
 
 async fn start() -> (App, SmtpServer) {
+    start_with(&[]).await
+}
+
+async fn start_with(env: &[(&str, &str)]) -> (App, SmtpServer) {
     let dir = TestDir::new();
     let smtp = SmtpServer::start(&dir.path().join("mail")).await;
     let fake = FakeTelegram::start().await;
@@ -73,14 +78,15 @@ async fn start() -> (App, SmtpServer) {
         .env("TELEGRAM_API_URL", &fake.api_url())
         .env("SMTP_URL", &smtp.url())
         .env("MAIL_FROM", "Flow Stage <bookings@flowstage.test>");
+    let t = env.iter().fold(t, |t, (k, v)| t.env(k, v));
     let mut cmd = tokio::process::Command::from(t.command(&["serve"]));
     let mut child =
         cmd.stdout(Stdio::piped()).stderr(Stdio::null()).kill_on_drop(true).spawn().unwrap();
     let mut line = String::new();
     let mut out = BufReader::new(child.stdout.take().unwrap());
     tokio::time::timeout(WAIT, out.read_line(&mut line)).await.unwrap().unwrap();
-    assert!(line.starts_with("listening on"), "{line:?}");
-    (App { fake, child, db, _dir: t }, smtp)
+    let addr = line.trim().strip_prefix("listening on http://").unwrap().to_owned();
+    (App { fake, child, addr, db, _dir: t }, smtp)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -137,6 +143,93 @@ async fn an_address_is_verified_by_code_then_receives_proposals_and_refusals_are
     assert_eq!(store.pending_email_count().await.unwrap(), 0);
     lea = store.account(account.id).await.unwrap();
     assert!(lea.email_verified, "Léa's address is untouched");
+    store.close().await;
+    let _ = app.child.start_kill();
+    let _ = app.child.wait().await;
+    app.fake.assert_clean();
+}
+
+/// Signs `posts` (timestamp, body) with a fresh P-256 key as the provider does; returns the
+/// public key (what `EMAIL_WEBHOOK_KEY` holds) and each signature.
+fn sign(posts: &[(String, String)]) -> (String, Vec<String>) {
+    use std::io::Write as _;
+    let request = serde_json::json!({
+        "posts": posts.iter().map(|(t, b)| serde_json::json!({"timestamp": t, "body": b})).collect::<Vec<_>>()
+    });
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("smtp/sign_events.py");
+    let mut child = std::process::Command::new("python3")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let signatures = v["signatures"].as_array().unwrap();
+    (
+        v["key"].as_str().unwrap().to_owned(),
+        signatures.iter().map(|s| s.as_str().unwrap().to_owned()).collect(),
+    )
+}
+
+/// The provider's events: a signed bounce stops the address and the person is told in chat,
+/// once even when the provider posts it again; a forged signature and a replayed (stale) post
+/// are refused with 403 and change nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_signed_bounce_stops_the_address_and_forged_or_replayed_posts_do_nothing() {
+    use flowstage_core::clock::Clock as _;
+    let now = SystemClock.now().timestamp();
+    let bounce = r#"[{"email": "lea@example.fr", "event": "bounce", "sg_event_id": "ev-1", "reason": "550 mailbox full"}]"#;
+    let delivered = r#"[{"email": "lea@example.fr", "event": "delivered", "sg_event_id": "ev-0"}]"#;
+    let posts = [
+        (now.to_string(), delivered.to_owned()),
+        (now.to_string(), bounce.to_owned()),
+        ((now - 3600).to_string(), bounce.to_owned()),
+    ];
+    let (key, signatures) = sign(&posts);
+    let (mut app, smtp) = start_with(&[("EMAIL_WEBHOOK_KEY", &key)]).await;
+    app.gives_address(4001, "lea@example.fr").await;
+    let code: String = smtp.message(1).await["subject"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    app.says(4001, &code, "est vérifiée").await;
+    let store = Store::connect(&app.db, Arc::new(SystemClock)).await.unwrap();
+    let identity = Identity { platform: Platform::Telegram, external_id: "4001".into() };
+    let lea = store.account_by_identity(&identity).await.unwrap().unwrap().id;
+
+    let http = reqwest::Client::new();
+    let url = format!("http://{}/webhooks/email/events", app.addr);
+    let post = |timestamp: &str, body: &str, signature: &str| {
+        http.post(&url)
+            .header("X-Twilio-Email-Event-Webhook-Timestamp", timestamp)
+            .header("X-Twilio-Email-Event-Webhook-Signature", signature)
+            .header("Content-Type", "application/json")
+            .body(body.to_owned())
+            .send()
+    };
+    let status = |r: reqwest::Result<reqwest::Response>| r.unwrap().status().as_u16();
+    // Forged: a signature of another body; replayed: an hour-old timestamp; unsigned.
+    assert_eq!(status(post(&posts[1].0, bounce, &signatures[0]).await), 403);
+    assert_eq!(status(post(&posts[2].0, bounce, &signatures[2]).await), 403);
+    let unsigned = http.post(&url).body(bounce.to_owned()).send().await;
+    assert_eq!(status(unsigned), 403);
+    assert!(store.account(lea).await.unwrap().email_verified, "nothing changed");
+    // Delivered changes nothing; the bounce stops the address and Léa is told, once.
+    assert_eq!(status(post(&posts[0].0, delivered, &signatures[0]).await), 200);
+    assert!(store.account(lea).await.unwrap().email_verified);
+    assert_eq!(status(post(&posts[1].0, bounce, &signatures[1]).await), 200);
+    app.fake.wait_for_text(4001, "refusés par son serveur").await;
+    assert!(!store.account(lea).await.unwrap().email_verified);
+    assert_eq!(status(post(&posts[1].0, bounce, &signatures[1]).await), 200, "a retry");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let told = app.fake.messages_to(4001);
+    let told = told.iter().filter(|m| m.text.contains("refusés par son serveur")).count();
+    assert_eq!(told, 1);
     store.close().await;
     let _ = app.child.start_kill();
     let _ = app.child.wait().await;

@@ -4,6 +4,7 @@
 //! as their issue lands.
 
 mod calendar;
+pub mod email;
 pub mod stripe;
 pub mod telemetry;
 

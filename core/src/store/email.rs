@@ -265,6 +265,55 @@ impl Store {
         })?)
     }
 
+    /// Applies the provider's event `id` about `address` once (recorded in the inbox under the
+    /// `email` platform): if it `stops` the address, every account using it verified stops
+    /// (verified no more) and is told in chat, in the same transaction. Returns whether the
+    /// event was new.
+    pub async fn apply_email_event(&self, id: &str, address: &str, stops: bool) -> Result<bool> {
+        let now = self.clock.now();
+        let event = |address: &str| {
+            serde_json::to_string(&crate::notify::Event::EmailUndeliverable {
+                address: address.to_owned(),
+            })
+            .map_err(|e| super::StoreError::corrupt("notification", e))
+        };
+        let payload = event(address)?;
+        Ok(on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let new: Option<(i64,)> = sqlx::query_as(
+                "INSERT INTO inbox (platform, external_id, chat, payload, received_at, claimed_by, \
+                 claimed_until, handled_at, done_at) VALUES ('email', $1, $2, '', $3, 'webhook', $3, $3, $3) \
+                 ON CONFLICT (platform, external_id) DO NOTHING RETURNING id",
+            )
+            .bind(id)
+            .bind(address)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if new.is_none() {
+                return Ok::<_, sqlx::Error>(false);
+            }
+            if stops {
+                let stopped: Vec<(i64,)> = sqlx::query_as(
+                    "UPDATE accounts SET email_verified = FALSE WHERE contact_email = $1 \
+                     AND email_verified RETURNING id",
+                )
+                .bind(address)
+                .fetch_all(&mut *tx)
+                .await?;
+                let notices: Vec<super::Notice> = stopped
+                    .into_iter()
+                    .map(|(account,)| {
+                        (AccountId(account), payload.clone(), format!("email-event:{id}:{account}"))
+                    })
+                    .collect();
+                super::proposals::enqueue_in!(tx, &notices, now);
+            }
+            tx.commit().await?;
+            Ok(true)
+        })?)
+    }
+
     /// Emails not sent nor given up.
     pub async fn pending_email_count(&self) -> Result<i64> {
         let (n,): (i64,) = on_pool!(self, |p| {

@@ -1,0 +1,74 @@
+//! `POST /webhooks/email/events` (issue 15, docs/product-rules.md §6): the email provider's
+//! delivery events, in SendGrid's Event Webhook format. The ECDSA P-256 signature
+//! (`X-Twilio-Email-Event-Webhook-Signature`, over the `X-Twilio-Email-Event-Webhook-Timestamp`
+//! header followed by the raw body) is checked against `EMAIL_WEBHOOK_KEY` first, and the
+//! timestamp must be within the replay window: 403 otherwise, nothing applied. Each event is
+//! applied once by its id (recorded in the stored inbox in the transaction of its effect); the
+//! answer is 200 only once all are committed, so the provider's retries change nothing twice.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use flowstage_core::email_events::{self, EventsError};
+use flowstage_core::store::Store;
+use p256::ecdsa::VerifyingKey;
+
+/// The largest body read: the provider batches events, a few hundred kilobytes at most.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What the endpoint needs.
+#[derive(Debug)]
+pub struct EmailHook {
+    pub store: Store,
+    pub key: VerifyingKey,
+}
+
+/// The route, to merge into the application's router; `None` if `key` (`EMAIL_WEBHOOK_KEY`) is
+/// not a base64 DER P-256 public key.
+pub fn router(store: Store, key: &str) -> Option<axum::Router> {
+    let key = email_events::key(key)?;
+    Some(
+        axum::Router::new()
+            .route("/webhooks/email/events", post(events))
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .with_state(Arc::new(EmailHook { store, key })),
+    )
+}
+
+async fn events(State(hook): State<Arc<EmailHook>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let signature = header("x-twilio-email-event-webhook-signature");
+    let timestamp = header("x-twilio-email-event-webhook-timestamp");
+    let now = hook.store.clock().now();
+    if let Err(e) = email_events::verify(&hook.key, signature, timestamp, &body, now) {
+        tracing::warn!(error = %e, "email events refused");
+        return StatusCode::FORBIDDEN;
+    }
+    let events = match email_events::parse(&body) {
+        Ok(events) => events,
+        Err(e @ EventsError::Body(_)) => {
+            tracing::warn!(error = %e, "signed email events could not be read");
+            return StatusCode::BAD_REQUEST;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "email events refused");
+            return StatusCode::BAD_REQUEST;
+        }
+    };
+    for e in &events {
+        match hook.store.apply_email_event(&e.id, &e.email, e.stops_address).await {
+            Ok(true) if e.stops_address => {
+                tracing::info!(event = e.id, "an address was stopped by the email provider");
+            }
+            Ok(_) => {}
+            Err(err) => {
+                tracing::error!(error = %err, "an email event could not be applied");
+                return StatusCode::INTERNAL_SERVER_ERROR;
+            }
+        }
+    }
+    StatusCode::OK
+}
