@@ -13,8 +13,8 @@ use flowstage_core::config::{MailConfig, Rules};
 use flowstage_core::conversation::i18n::tr;
 use flowstage_core::conversation::{Block, Reply, Span, render_delivery};
 use flowstage_core::notify::{Event, decode};
-use flowstage_core::store::{CodePayload, EmailItem, Store};
-use lettre::message::header::ContentType;
+use flowstage_core::store::{CodePayload, EmailItem, Store, StoreError};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::watch;
@@ -87,7 +87,12 @@ impl Mailer {
     }
 
     /// Claims a batch and sends it; returns how many were claimed.
-    pub async fn round(&self) -> Result<usize, flowstage_core::store::StoreError> {
+    pub async fn round(&self) -> Result<usize, StoreError> {
+        let mut claimed = 0;
+        for digest in self.store.claim_digests(LEASE).await? {
+            claimed += digest.len();
+            self.send_digest(&digest).await?;
+        }
         let items = self.store.claim_emails(BATCH, LEASE).await?;
         for item in &items {
             match self.send(item).await {
@@ -114,7 +119,68 @@ impl Mailer {
                 }
             }
         }
-        Ok(items.len())
+        Ok(claimed + items.len())
+    }
+
+    /// One account's waiting search alerts, in one email with a one-click unsubscribe link
+    /// (`List-Unsubscribe`, RFC 8058) when `PUBLIC_BASE_URL` is set.
+    async fn send_digest(&self, items: &[EmailItem]) -> Result<(), StoreError> {
+        let Some(first) = items.first() else { return Ok(()) };
+        let account = self.store.account(first.account).await?;
+        let lang = account.lang;
+        let alerts: Vec<Event> = items.iter().filter_map(|i| decode(&i.payload)).collect();
+        let count = alerts.len().to_string();
+        let mut reply = Reply::new().para(vec![Span::Bold(tr(
+            lang,
+            "email-digest-intro",
+            &[("count", count.clone())],
+        ))]);
+        for event in &alerts {
+            let one = render_delivery(&self.store, &self.rules, event, &account).await;
+            reply.blocks.extend(one.blocks);
+        }
+        let unsubscribe = match &self.rules.public_base_url {
+            Some(base) => {
+                let token = self.store.unsubscribe_token(account.id).await?;
+                Some(format!("{}/email/unsubscribe/{token}", base.trim_end_matches('/')))
+            }
+            None => None,
+        };
+        let stop = match &unsubscribe {
+            Some(url) => tr(lang, "email-digest-stop-link", &[("url", url.clone())]),
+            None => tr(lang, "email-digest-stop", &[]),
+        };
+        reply = reply.text(stop);
+        let subject = tr(lang, "email-digest-subject", &[("count", count)]);
+        let outcome = match first.to.parse::<Mailbox>() {
+            // For operators (the email's last error).
+            Err(_) => Sent::Never(format!("not an address: {}", first.to)),
+            Ok(to) => match self.message(to, lang, subject, &reply, unsubscribe.as_deref()) {
+                Err(e) => Sent::Later(e),
+                Ok(m) => match self.smtp.send(m).await {
+                    Ok(_) => Sent::Done,
+                    Err(e) if e.is_permanent() => Sent::Never(e.to_string()),
+                    Err(e) => Sent::Later(e.to_string()),
+                },
+            },
+        };
+        for item in items {
+            match &outcome {
+                Sent::Done => self.store.email_sent(item.id).await?,
+                Sent::Later(why) => {
+                    let at = self.store.clock().now() + retry_wait(item.attempts);
+                    self.store.email_retry(item.id, at, why).await?;
+                }
+                Sent::Never(why) => {
+                    if self.store.email_failed(item, why).await? {
+                        let event = Event::EmailUndeliverable { address: item.to.clone() };
+                        let key = format!("email-undeliverable:{}", item.id);
+                        self.store.notify(item.account, &event, &key).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn send(&self, item: &EmailItem) -> Sent {
@@ -154,11 +220,24 @@ impl Mailer {
             let what: String = what.chars().take(90).collect();
             (tr(lang, "email-subject", &[("what", what)]), reply)
         };
+        self.message(to, lang, subject, &reply, None).map(Some)
+    }
+
+    /// A message: text and HTML from `reply` with the footer, its attachments, and the
+    /// one-click unsubscribe headers when `unsubscribe` is given.
+    fn message(
+        &self,
+        to: Mailbox,
+        lang: flowstage_core::domain::Lang,
+        subject: String,
+        reply: &Reply,
+        unsubscribe: Option<&str>,
+    ) -> Result<Message, String> {
         let footer = tr(lang, "email-footer", &[]);
         let text = format!("{}\n\n-- \n{footer}\n", reply.plain_text());
         let html = format!(
             "<!DOCTYPE html><html><body>{}<hr><p style=\"color:#666;font-size:small\">{}</p></body></html>",
-            html_of(&reply),
+            html_of(reply),
             escape(&footer)
         );
         let body = MultiPart::alternative_plain_html(text, html);
@@ -176,13 +255,20 @@ impl Mailer {
             }
             mixed
         };
-        Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
-            .multipart(body)
-            .map(Some)
-            .map_err(|e| e.to_string())
+        let mut builder =
+            Message::builder().from(self.from.clone()).to(to).subject(subject).message_id(None);
+        if let Some(url) = unsubscribe {
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        builder.multipart(body).map_err(|e| e.to_string())
     }
 }
 

@@ -46,6 +46,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         }
         Some(mail) => {
             let mailer = crate::email::Mailer::new(mail, store.clone(), config.rules.clone())?;
+            app = app.merge(flowstage_webhooks::email::unsubscribe_router(store.clone()));
             Some(tokio::spawn(mailer.run(stopped.clone())))
         }
     };

@@ -525,7 +525,7 @@ async fn an_email_address_is_verified_by_code_and_then_receives_notices(h: &Harn
     let email = Email::parse("band@example.fr").unwrap();
     let settings = Settings {
         lang: Lang::Fr,
-        email_alerts: false,
+        email_alerts: true,
         alert_threshold: 70,
         contact_email: Some(email.clone()),
     };
@@ -596,13 +596,42 @@ async fn an_email_address_is_verified_by_code_and_then_receives_notices(h: &Harn
     assert_eq!(notices.len(), 1);
     assert_eq!(notices[0].kind, "notice");
     assert!(notices[0].payload.contains("Vera"));
+    // Search alerts wait for the daily digest: claimed together, then none until a day later.
+    let alert = |n: i64| Event::SearchAlert {
+        search: flowstage_core::domain::SavedSearchId(1),
+        profile: ProfileId(n),
+        name: format!("Salle {n}"),
+        score: 80,
+    };
+    h.store.notify(a, &alert(1), "alert:1").await.unwrap();
+    h.store.notify(a, &alert(2), "alert:2").await.unwrap();
+    assert!(h.store.claim_emails(10, Duration::seconds(60)).await.unwrap().is_empty());
+    let digests = h.store.claim_digests(Duration::seconds(60)).await.unwrap();
+    assert_eq!(digests.iter().map(Vec::len).collect::<Vec<_>>(), [2]);
+    for item in &digests[0] {
+        h.store.email_sent(item.id).await.unwrap();
+    }
+    h.store.notify(a, &alert(3), "alert:3").await.unwrap();
+    assert!(h.store.claim_digests(Duration::seconds(60)).await.unwrap().is_empty(), "tomorrow");
+    h.clock.advance(Duration::hours(25));
+    let next = h.store.claim_digests(Duration::seconds(60)).await.unwrap();
+    assert_eq!(next.iter().map(Vec::len).collect::<Vec<_>>(), [1]);
+    h.store.email_sent(next[0][0].id).await.unwrap();
+    let token = h.store.unsubscribe_token(a).await.unwrap();
+    assert_eq!(h.store.unsubscribe_token(a).await.unwrap(), token, "one token per account");
+    assert!(h.store.unsubscribe(&token).await.unwrap());
+    assert!(!h.store.unsubscribe("nope").await.unwrap());
+    assert!(!h.store.account(a).await.unwrap().email_alerts);
+    h.store.notify(a, &alert(4), "alert:4").await.unwrap();
+    assert!(h.store.claim_digests(Duration::seconds(60)).await.unwrap().is_empty(), "alerts off");
     // Refused for good: given up, and the address no longer used.
     assert!(h.store.email_failed(&notices[0], "550 no such user").await.unwrap());
     assert!(!h.store.account(a).await.unwrap().email_verified);
     h.store.notify(a, &received, "n:4").await.unwrap();
     assert_eq!(h.store.pending_email_count().await.unwrap(), 0);
 
-    // Codes: three an hour (the first was 123456); each expires; five wrong tries void one.
+    // Codes: three an hour (a day has passed since 123456); each expires; five wrong tries void
+    // one.
     assert_eq!(
         h.store.send_email_code(a, &email, "111111", Lang::Fr).await.unwrap(),
         CodeSent::Sent
@@ -613,6 +642,10 @@ async fn an_email_address_is_verified_by_code_and_then_receives_notices(h: &Harn
     );
     assert_eq!(
         h.store.send_email_code(a, &email, "555555", Lang::Fr).await.unwrap(),
+        CodeSent::Sent
+    );
+    assert_eq!(
+        h.store.send_email_code(a, &email, "666666", Lang::Fr).await.unwrap(),
         CodeSent::TooMany
     );
     h.clock.advance(Duration::minutes(61));

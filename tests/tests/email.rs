@@ -126,6 +126,7 @@ async fn an_address_is_verified_by_code_then_receives_proposals_and_refusals_are
     assert!(proposal_mail["html"].as_str().unwrap().contains("Le Sonar"));
     assert!(proposal_mail["text"].as_str().unwrap().contains("/settings"), "the footer");
     assert!(proposal_mail["list_unsubscribe"].is_null(), "a proposal is not a newsletter");
+    assert!(proposal_mail["message_id"].as_str().unwrap().contains('@'), "{proposal_mail}");
     let mut lea = store.account(account.id).await.unwrap();
     assert!(lea.email_verified);
     assert_eq!(lea.lang, Lang::Fr);
@@ -230,6 +231,63 @@ async fn a_signed_bounce_stops_the_address_and_forged_or_replayed_posts_do_nothi
     let told = app.fake.messages_to(4001);
     let told = told.iter().filter(|m| m.text.contains("refusés par son serveur")).count();
     assert_eq!(told, 1);
+    store.close().await;
+    let _ = app.child.start_kill();
+    let _ = app.child.wait().await;
+    app.fake.assert_clean();
+}
+
+/// Search alerts go by email as one digest a day per account, with a one-click unsubscribe link
+/// (`List-Unsubscribe`, RFC 8058) that turns them off when posted to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn alerts_come_as_one_daily_digest_with_a_one_click_unsubscribe() {
+    use flowstage_core::domain::{ProfileId, SavedSearchId};
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let addr = format!("127.0.0.1:{port}");
+    let (mut app, smtp) =
+        start_with(&[("FLOWSTAGE_HTTP_ADDR", &addr), ("PUBLIC_BASE_URL", &base)]).await;
+    app.gives_address(4001, "lea@example.fr").await;
+    let code: String = smtp.message(1).await["subject"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    app.says(4001, &code, "est vérifiée").await;
+    let store = Store::connect(&app.db, Arc::new(SystemClock)).await.unwrap();
+    let identity = Identity { platform: Platform::Telegram, external_id: "4001".into() };
+    let lea = store.account_by_identity(&identity).await.unwrap().unwrap().id;
+    let alert = |n: i64, name: &str| Event::SearchAlert {
+        search: SavedSearchId(1),
+        profile: ProfileId(n),
+        name: name.to_owned(),
+        score: 88,
+    };
+    // Two alerts at once: one email carrying both.
+    store.notify(lea, &alert(1, "Le Sonar"), "alert:1:1").await.unwrap();
+    store.notify(lea, &alert(2, "La Cigale"), "alert:1:2").await.unwrap();
+    let digest = smtp.message(2).await;
+    let text = digest["text"].as_str().unwrap();
+    assert!(text.contains("Le Sonar") && text.contains("La Cigale"), "{text}");
+    assert!(digest["subject"].as_str().unwrap().contains("nouveaux profils"), "{digest}");
+    let link = digest["list_unsubscribe"].as_str().unwrap().trim_matches(['<', '>']).to_owned();
+    assert!(link.starts_with(&format!("{base}/email/unsubscribe/")), "{link}");
+    assert!(text.contains(&link), "the link is in the text too");
+    // A third the same day waits for tomorrow's digest.
+    store.notify(lea, &alert(3, "Le Petit Bain"), "alert:1:3").await.unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(smtp.count(), 2);
+    assert_eq!(store.pending_email_count().await.unwrap(), 1);
+    // One click (what mail clients post): alerts off, none copied any more.
+    let http = reqwest::Client::new();
+    let clicked = http.post(&link).body("List-Unsubscribe=One-Click").send().await.unwrap();
+    assert_eq!(clicked.status().as_u16(), 200);
+    assert!(!store.account(lea).await.unwrap().email_alerts);
+    let bogus = http.post(format!("{base}/email/unsubscribe/nope")).send().await.unwrap();
+    assert_eq!(bogus.status().as_u16(), 404);
+    store.notify(lea, &alert(4, "Le Trabendo"), "alert:1:4").await.unwrap();
+    assert_eq!(store.pending_email_count().await.unwrap(), 1, "not copied once unsubscribed");
     store.close().await;
     let _ = app.child.start_kill();
     let _ = app.child.wait().await;

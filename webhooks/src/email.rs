@@ -38,6 +38,30 @@ pub fn router(store: Store, key: &str) -> Option<axum::Router> {
     )
 }
 
+/// `POST /email/unsubscribe/{token}`: the one-click unsubscribe of an alert digest (RFC 8058:
+/// mail clients post `List-Unsubscribe=One-Click` to the `List-Unsubscribe` link). The token's
+/// account gets no more digests; 200, or 404 for a token that names no one.
+pub fn unsubscribe_router(store: Store) -> axum::Router {
+    axum::Router::new()
+        .route("/email/unsubscribe/{token}", post(unsubscribe))
+        .layer(DefaultBodyLimit::max(4096))
+        .with_state(store)
+}
+
+async fn unsubscribe(
+    State(store): State<Store>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> StatusCode {
+    match store.unsubscribe(&token).await {
+        Ok(true) => StatusCode::OK,
+        Ok(false) => StatusCode::NOT_FOUND,
+        Err(e) => {
+            tracing::error!(error = %e, "an unsubscribe could not be recorded");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}
+
 async fn events(State(hook): State<Arc<EmailHook>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let signature = header("x-twilio-email-event-webhook-signature");

@@ -330,6 +330,10 @@ email-code-subject = Your Flow Stage code: { $code }
 email-code-body = Your code to verify this address on Flow Stage: { $code }
     It is valid 15 minutes. If you did not ask for it, ignore this email.
 email-footer = You receive this email because this address is verified on your Flow Stage account. /settings in the chat changes it.
+email-digest-subject = Flow Stage: { $count } new profiles for your searches
+email-digest-intro = New profiles for the searches you follow (today: { $count }):
+email-digest-stop = To stop these emails: /settings → Alerts in the chat.
+email-digest-stop-link = To stop these emails: { $url } (or /settings → Alerts in the chat).
 link-code = Your code: **{ $code }** (valid 15 minutes). On your other messaging app, send: /link { $code }
 link-done = Linked: your accounts are now one.
 link-unknown = That code is unknown or expired. Ask for a new one with /link on the other app.

@@ -330,6 +330,10 @@ email-code-subject = Votre code Flow Stage : { $code }
 email-code-body = Votre code pour vérifier cette adresse sur Flow Stage : { $code }
     Il est valable 15 minutes. Si vous ne l'avez pas demandé, ignorez cet email.
 email-footer = Vous recevez cet email parce que cette adresse est vérifiée sur votre compte Flow Stage. /settings dans la conversation la change.
+email-digest-subject = Flow Stage : { $count } nouveaux profils pour vos recherches
+email-digest-intro = Nouveaux profils pour les recherches que vous suivez (aujourd'hui : { $count }) :
+email-digest-stop = Pour ne plus recevoir ces emails : /settings → Alertes dans la conversation.
+email-digest-stop-link = Pour ne plus recevoir ces emails : { $url } (ou /settings → Alertes dans la conversation).
 link-code = Votre code : **{ $code }** (valable 15 minutes). Sur votre autre messagerie, envoyez : /link { $code }
 link-done = C'est relié : vos comptes n'en font plus qu'un.
 link-unknown = Ce code est inconnu ou expiré. Demandez-en un nouveau avec /link sur l'autre messagerie.

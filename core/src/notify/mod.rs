@@ -301,7 +301,18 @@ impl Event {
 /// Whether a stored payload goes by email too (see [`Event::by_email`]).
 #[must_use]
 pub fn goes_by_email(payload: &str) -> bool {
-    decode(payload).is_some_and(|e| e.by_email())
+    !email_kind(payload).is_empty()
+}
+
+/// How a stored payload goes by email: `notice` at once, `alert` in the daily digest (to an
+/// account with alerts on), or `""` not at all.
+#[must_use]
+pub fn email_kind(payload: &str) -> &'static str {
+    match decode(payload) {
+        Some(e) if e.by_email() => "notice",
+        Some(Event::SearchAlert { .. }) => "alert",
+        _ => "",
+    }
 }
 
 /// Reads a stored payload back; `None` for one this version cannot read (logged by the worker).

@@ -392,6 +392,7 @@ impl Store {
                 "DELETE FROM identities WHERE account_id = $1",
                 "DELETE FROM email_codes WHERE account_id = $1",
                 "DELETE FROM emails WHERE account_id = $1",
+                "DELETE FROM email_unsubscribe WHERE account_id = $1",
                 "DELETE FROM link_codes WHERE account_id = $1",
                 "DELETE FROM favourites WHERE account_id = $1",
                 "DELETE FROM saved_searches WHERE account_id = $1",

@@ -173,13 +173,13 @@ impl Store {
         })?)
     }
 
-    /// Claims up to `limit` emails due, for `lease`.
+    /// Claims up to `limit` emails due, for `lease` (alerts wait for [`Store::claim_digests`]).
     pub async fn claim_emails(&self, limit: i64, lease: Duration) -> Result<Vec<EmailItem>> {
         let now = self.clock.now();
         let rows: Vec<(i64, i64, String, String, String, i64)> = on_pool!(self, |p| {
             sqlx::query_as(
                 "UPDATE emails SET claimed_until = $1, attempts = attempts + 1 WHERE id IN \
-                 (SELECT id FROM emails WHERE sent_at IS NULL AND failed_at IS NULL AND available_at <= $2 \
+                 (SELECT id FROM emails WHERE kind <> 'alert' AND sent_at IS NULL AND failed_at IS NULL AND available_at <= $2 \
                   AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT $3) \
                  AND sent_at IS NULL AND failed_at IS NULL AND (claimed_until IS NULL OR claimed_until < $2) \
                  RETURNING id, account_id, to_address, kind, payload, attempts",
@@ -312,6 +312,86 @@ impl Store {
             tx.commit().await?;
             Ok(true)
         })?)
+    }
+
+    /// Claims the search alerts waiting for their digest, for the accounts whose last digest
+    /// went a day ago or more (or never): every waiting alert of such an account, so one email
+    /// carries them all. Grouped by account, oldest first.
+    pub async fn claim_digests(&self, lease: Duration) -> Result<Vec<Vec<EmailItem>>> {
+        let now = self.clock.now();
+        let rows: Vec<(i64, i64, String, String, String, i64)> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "UPDATE emails SET claimed_until = $1, attempts = attempts + 1 WHERE kind = 'alert' \
+                 AND sent_at IS NULL AND failed_at IS NULL AND available_at <= $2 \
+                 AND (claimed_until IS NULL OR claimed_until < $2) AND account_id NOT IN \
+                 (SELECT account_id FROM emails WHERE kind = 'alert' AND sent_at > $3) \
+                 RETURNING id, account_id, to_address, kind, payload, attempts",
+            )
+            .bind(now + lease)
+            .bind(now)
+            .bind(now - Duration::days(1))
+            .fetch_all(p)
+            .await
+        })?;
+        let mut items: Vec<EmailItem> = rows
+            .into_iter()
+            .map(|(id, account, to, kind, payload, attempts)| EmailItem {
+                id,
+                account: AccountId(account),
+                to,
+                kind,
+                payload,
+                attempts,
+            })
+            .collect();
+        items.sort_by_key(|i| (i.account, i.id));
+        let mut groups: Vec<Vec<EmailItem>> = Vec::new();
+        for item in items {
+            match groups.last_mut() {
+                Some(g) if g[0].account == item.account && g[0].to == item.to => g.push(item),
+                _ => groups.push(vec![item]),
+            }
+        }
+        Ok(groups)
+    }
+
+    /// The account's token for the one-click unsubscribe link of its digests (made once).
+    pub async fn unsubscribe_token(&self, account: AccountId) -> Result<String> {
+        let fresh = hex::encode(rand::random::<[u8; 16]>());
+        let (token,): (String,) = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO email_unsubscribe (token, account_id) VALUES ($1, $2) \
+                 ON CONFLICT (account_id) DO NOTHING",
+            )
+            .bind(&fresh)
+            .bind(account.0)
+            .execute(&mut *tx)
+            .await?;
+            let row = sqlx::query_as("SELECT token FROM email_unsubscribe WHERE account_id = $1")
+                .bind(account.0)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(row)
+        })?;
+        Ok(token)
+    }
+
+    /// The one-click unsubscribe: the token's account gets no more alert digests (alerts off,
+    /// as `/settings` turns them off). Returns whether the token named an account.
+    pub async fn unsubscribe(&self, token: &str) -> Result<bool> {
+        let done = on_pool!(self, |p| {
+            sqlx::query(
+                "UPDATE accounts SET email_alerts = FALSE WHERE id = \
+                 (SELECT account_id FROM email_unsubscribe WHERE token = $1)",
+            )
+            .bind(token)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(done > 0)
     }
 
     /// Emails not sent nor given up.

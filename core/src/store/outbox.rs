@@ -13,12 +13,13 @@ use crate::domain::{AccountId, OutboxId};
 pub(super) const INSERT_OUTBOX: &str = "INSERT INTO outbox (account_id, payload, dedupe_key, \
      created_at, available_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING";
 
-/// Copies a notification just queued (same binds as [`INSERT_OUTBOX`], and $5: whether its
-/// kind goes by email) to the emails to send, if the account has a verified address.
+/// Copies a notification just queued (same binds as [`INSERT_OUTBOX`], and $5: how it goes by
+/// email, `notify::email_kind`) to the emails to send, if the account has a verified address
+/// (and, for an alert, alerts on).
 pub(super) const COPY_TO_EMAIL: &str = "INSERT INTO emails (account_id, to_address, kind, payload, \
-     dedupe_key, created_at, available_at) SELECT id, contact_email, 'notice', $2, 'email:' || $3, $4, $4 \
-     FROM accounts WHERE id = $1 AND $5 AND email_verified AND contact_email IS NOT NULL \
-     AND erased_at IS NULL ON CONFLICT (dedupe_key) DO NOTHING";
+     dedupe_key, created_at, available_at) SELECT id, contact_email, $5, $2, 'email:' || $3, $4, $4 \
+     FROM accounts WHERE id = $1 AND $5 <> '' AND email_verified AND contact_email IS NOT NULL \
+     AND erased_at IS NULL AND ($5 <> 'alert' OR email_alerts) ON CONFLICT (dedupe_key) DO NOTHING";
 
 /// Whose notifications a worker claims.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +52,7 @@ impl Store {
         dedupe_key: &str,
     ) -> Result<bool> {
         let now = self.clock.now();
-        let email = crate::notify::goes_by_email(payload);
+        let email = crate::notify::email_kind(payload);
         let done = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let done = sqlx::query(INSERT_OUTBOX)
@@ -62,7 +63,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            if email {
+            if !email.is_empty() {
                 sqlx::query(COPY_TO_EMAIL)
                     .bind(account.0)
                     .bind(payload)

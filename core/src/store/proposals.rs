@@ -31,13 +31,14 @@ macro_rules! enqueue_in {
                 .execute(&mut *$tx)
                 .await?;
             // What goes by email too is copied for a verified address, in the same breath.
-            if $crate::notify::goes_by_email(payload) {
+            let kind = $crate::notify::email_kind(payload);
+            if !kind.is_empty() {
                 sqlx::query($crate::store::outbox::COPY_TO_EMAIL)
                     .bind(account.0)
                     .bind(payload.as_str())
                     .bind(key.as_str())
                     .bind($now)
-                    .bind(true)
+                    .bind(kind)
                     .execute(&mut *$tx)
                     .await?;
             }
