@@ -240,10 +240,12 @@ impl Engine {
             let today = self.store.clock().now().date_naive();
             self.store.record_active_day(account.id, today).await?;
         }
+        // The step says its language (no read again): the interaction's when the platform
+        // gave one, the account's as it left it otherwise.
         let lang = if step.effects.contains(&Effect::AccountErased) || lang.is_some() {
             account.lang
         } else {
-            self.store.account(account.id).await.map(|a| a.lang).unwrap_or(account.lang)
+            step.lang
         };
         Ok(Outcome { account: account.id, lang, replies: step.replies, effects: step.effects })
     }

@@ -122,6 +122,8 @@ pub struct Step {
     /// The step changed nothing but the conversation (a wizard answer, a page turned): it may be
     /// replayed on a fresher state if another instance saved meanwhile.
     pub pure: bool,
+    /// The account's language after the step (`/settings` may have changed it).
+    pub lang: Lang,
 }
 
 /// What a step may read: the store, the speaker's account, the rules and the time.
@@ -190,12 +192,19 @@ pub async fn step(ctx: &Ctx<'_>, state: State, input: Incoming) -> Step {
                 replies: turn.replies,
                 effects: turn.effects,
                 pure: turn.pure,
+                lang: turn.lang,
             }
         }
         Err(e) => {
             tracing::error!(error = %e, account = %ctx.account.id, "conversation step failed");
             let reply = Reply::new().para(spans(ctx.account.lang, "err-internal", &[]));
-            Step { state: before, replies: vec![reply], effects: Vec::new(), pure: true }
+            Step {
+                state: before,
+                replies: vec![reply],
+                effects: Vec::new(),
+                pure: true,
+                lang: ctx.account.lang,
+            }
         }
     }
 }
