@@ -198,7 +198,7 @@ impl LiveIndex {
     async fn alert(&self, profile: &Profile) -> Result<(), StoreError> {
         let candidate = Candidate::from(profile);
         let today = self.store.clock().today();
-        for search in self.store.all_followed_searches().await? {
+        for search in self.store.followed_searches_for(profile).await? {
             if search.account == profile.owner {
                 continue;
             }

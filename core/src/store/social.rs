@@ -225,12 +225,25 @@ impl Store {
         Ok(done == 1)
     }
 
-    /// Every followed search, for alerting when a profile appears or changes.
-    pub async fn all_followed_searches(&self) -> Result<Vec<SavedSearch>> {
+    /// The followed searches `profile` may answer: made for an approved profile of the other
+    /// kind, by someone else, and not yet alerted about it — decided by the database through
+    /// `saved_searches_following`, so a change reads only those.
+    pub async fn followed_searches_for(
+        &self,
+        profile: &crate::domain::profile::Profile,
+    ) -> Result<Vec<SavedSearch>> {
         let rows: Vec<SearchRow> = on_pool!(self, |p| {
             sqlx::query_as(
-                "SELECT id, account_id, profile_id, query, followed, created_at FROM saved_searches WHERE followed ORDER BY id",
+                "SELECT s.id, s.account_id, s.profile_id, s.query, s.followed, s.created_at \
+                 FROM saved_searches s JOIN profiles p ON p.id = s.profile_id \
+                 WHERE s.followed AND p.kind <> $1 AND p.status = $2 AND s.account_id <> $3 \
+                 AND NOT EXISTS (SELECT 1 FROM search_alerts a WHERE a.saved_search_id = s.id \
+                 AND a.profile_id = $4) ORDER BY s.id",
             )
+            .bind(profile.kind().as_str())
+            .bind(crate::domain::profile::ProfileStatus::Approved.as_str())
+            .bind(profile.owner.0)
+            .bind(profile.id.0)
             .fetch_all(p)
             .await
         })?;
