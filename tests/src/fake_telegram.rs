@@ -747,6 +747,16 @@ fn bot_user(bot_id: i64) -> Value {
 }
 
 /// The Message object Telegram returns for a bot message.
+/// A PNG's width and height, from its IHDR chunk.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.get(..8)? != b"\x89PNG\r\n\x1a\n" || bytes.get(12..16)? != b"IHDR" {
+        return None;
+    }
+    let w = u32::from_be_bytes(bytes.get(16..20)?.try_into().ok()?);
+    let h = u32::from_be_bytes(bytes.get(20..24)?.try_into().ok()?);
+    Some((w, h))
+}
+
 fn message_json(bot_id: i64, st: &St, m: &BotMessage) -> Value {
     let mut v = json!({
         "message_id": m.message_id, "date": now_unix(),
@@ -763,7 +773,17 @@ fn message_json(bot_id: i64, st: &St, m: &BotMessage) -> Value {
             x
         })
         .collect();
-    if let Some(d) = &m.document {
+    if let Some(d) = m.document.as_ref().filter(|d| d.file_name.is_empty()) {
+        let (w, h) = png_size(&d.bytes).unwrap_or((0, 0));
+        v["photo"] = json!([{
+            "file_id": format!("photo{}-{}", m.chat, m.message_id),
+            "file_unique_id": format!("p{}-{}", m.chat, m.message_id),
+            "width": w, "height": h, "file_size": d.bytes.len(),
+        }]);
+        if !m.text.is_empty() {
+            v["caption"] = json!(m.text);
+        }
+    } else if let Some(d) = &m.document {
         v["document"] = json!({
             "file_id": format!("file{}-{}", m.chat, m.message_id),
             "file_unique_id": format!("u{}-{}", m.chat, m.message_id),
@@ -1073,8 +1093,14 @@ async fn get_updates(inner: &Arc<Inner>, p: &Params) -> ApiResult {
     }
 }
 
-const SENDING: &[&str] =
-    &["sendmessage", "senddocument", "editmessagetext", "editmessagereplymarkup", "sendchataction"];
+const SENDING: &[&str] = &[
+    "sendmessage",
+    "senddocument",
+    "sendphoto",
+    "editmessagetext",
+    "editmessagereplymarkup",
+    "sendchataction",
+];
 
 fn call(inner: &Inner, method: &str, p: &Params) -> ApiResult {
     let mut st = inner.st();
@@ -1175,6 +1201,45 @@ fn call(inner: &Inner, method: &str, p: &Params) -> ApiResult {
                 entities,
                 reply_markup: markup,
                 document: None,
+                edits: 0,
+            };
+            let v = message_json(inner.bot_id, &st, &m);
+            record_sent(&mut st, chat);
+            st.messages.entry(chat).or_default().push(m);
+            Ok(v)
+        }
+        "sendphoto" => {
+            let chat = reachable_chat(&st, p)?;
+            let Some((_, _, bytes)) = p.file.clone() else {
+                return Err(bad("Bad Request: there is no photo in the request"));
+            };
+            if bytes.len() > 10 * 1024 * 1024 {
+                return Err(bad("Bad Request: PHOTO_INVALID_DIMENSIONS"));
+            }
+            // Telegram reads the picture: a PNG's size is in its header.
+            let Some((w, h)) = png_size(&bytes) else {
+                return Err(bad("Bad Request: IMAGE_PROCESS_FAILED"));
+            };
+            if w + h > 10_000 || w.max(h) > 20 * w.min(h).max(1) {
+                return Err(bad("Bad Request: PHOTO_INVALID_DIMENSIONS"));
+            }
+            let caption = p.str("caption").unwrap_or_default();
+            let (text, entities) = parse_text(&caption, p.str("parse_mode").as_deref())?;
+            if utf16_len(&text) > MAX_CAPTION_UTF16 {
+                return Err(bad("Bad Request: message caption is too long"));
+            }
+            let markup = p.json("reply_markup")?;
+            check_markup(markup.as_ref())?;
+            let message_id = next_message_id(&mut st, chat);
+            // A photo has no file name: that is how it is told from a document here.
+            let photo = Document { file_name: String::new(), mime_type: "image/png".into(), bytes };
+            let m = BotMessage {
+                chat,
+                message_id,
+                text,
+                entities,
+                reply_markup: markup,
+                document: Some(photo),
                 edits: 0,
             };
             let v = message_json(inner.bot_id, &st, &m);

@@ -1011,3 +1011,26 @@ async fn the_contract_also_reaches_a_verified_address_by_email() {
     let fake = app.stop().await;
     fake.assert_clean();
 }
+
+/// Issue 16: `/stats` reaches an admin on Telegram as a picture shown in the chat (`sendPhoto`,
+/// a PNG Telegram reads: 1200×800), with the figures in text beside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stats_reach_an_admin_as_a_photo() {
+    let app = App::spawn(Mode::Polling, &[]).await;
+    consent(&app, ADMIN, Words { en: true }).await;
+    app.fake.user_sends(ADMIN, "/stats");
+    let photo = app
+        .fake
+        .wait_for(ADMIN, WAIT, "the chart as a photo", |m| {
+            m.document.as_ref().is_some_and(|d| d.file_name.is_empty())
+        })
+        .await;
+    let png = photo.document.unwrap().bytes;
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1200);
+    assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 800);
+    let texts: Vec<String> = app.fake.messages_to(ADMIN).into_iter().map(|m| m.text).collect();
+    assert!(texts.iter().any(|t| t.contains("Activation")), "{texts:#?}");
+    let fake = app.stop().await;
+    fake.assert_clean();
+}

@@ -23,7 +23,7 @@ use flowstage_core::store::{Arrival, InboxItem, Store, StoreError};
 use teloxide::Bot;
 use teloxide::payloads::{
     AnswerCallbackQuerySetters as _, EditMessageReplyMarkupSetters as _, GetUpdatesSetters as _,
-    SendDocumentSetters as _, SendMessageSetters as _,
+    SendDocumentSetters as _, SendMessageSetters as _, SendPhotoSetters as _,
 };
 use teloxide::requests::{Request as _, Requester as _};
 use teloxide::types::{
@@ -771,12 +771,27 @@ impl Telegram {
             .await
     }
 
+    /// A file: a PNG picture (a chart) as a photo, shown in the chat; anything else (a
+    /// contract, an export) as a document.
     async fn send_document(
         &self,
         chat: i64,
         a: &flowstage_core::conversation::Attachment,
         keyboard: Option<InlineKeyboardMarkup>,
     ) -> Result<Message, SendError> {
+        if a.mime_type == "image/png" {
+            return self
+                .sender
+                .call(Some(chat), "sendPhoto", || {
+                    let file = InputFile::memory(a.bytes.clone()).file_name(a.file_name.clone());
+                    let mut r = self.bot.send_photo(ChatId(chat), file);
+                    if let Some(k) = &keyboard {
+                        r = r.reply_markup(k.clone());
+                    }
+                    r.send()
+                })
+                .await;
+        }
         self.sender
             .call(Some(chat), "sendDocument", || {
                 let file = InputFile::memory(a.bytes.clone()).file_name(a.file_name.clone());
