@@ -4,7 +4,7 @@
 ## Welcome and consent
 welcome = **Welcome to Flow Stage!** I connect artists and live venues: you create your profile, I find who fits you, you send date proposals.
 welcome-back = Welcome back, { $name }!
-privacy = **Your data.** To work, Flow Stage stores your messaging id, your profile (public once approved) and your proposal exchanges. Nothing is sold. /mydata exports your data, /deleteme erases it.
+privacy = **Your data.** To work, Flow Stage stores your messaging id, your profile (public once approved), your proposal exchanges and, if you give one, your email address (used once verified). Nothing is sold. /mydata exports your data, /deleteme erases it: only what contracts and accounting require stays (confirmed bookings and the names on contracts), with no way left to reach you.
     Do you agree to this processing?
 btn-consent-yes = I agree
 btn-consent-no = No thanks

@@ -4,7 +4,7 @@
 ## Accueil et consentement
 welcome = **Bienvenue sur Flow Stage !** Je mets en relation artistes et lieux de concert : vous créez votre profil, je trouve qui vous correspond, vous envoyez des propositions de date.
 welcome-back = Bon retour, { $name } !
-privacy = **Vos données.** Pour fonctionner, Flow Stage enregistre votre identifiant de messagerie, votre profil (public une fois validé) et vos échanges de propositions. Rien n'est revendu. /mydata exporte vos données, /deleteme les efface.
+privacy = **Vos données.** Pour fonctionner, Flow Stage enregistre votre identifiant de messagerie, votre profil (public une fois validé), vos échanges de propositions et, si vous la donnez, votre adresse email (utilisée une fois vérifiée). Rien n'est revendu. /mydata exporte vos données, /deleteme les efface : seul reste ce que les contrats et la comptabilité exigent (les dates confirmées et les noms sur les contrats), sans plus aucun moyen de vous joindre.
     Acceptez-vous ce traitement ?
 btn-consent-yes = J'accepte
 btn-consent-no = Non merci
