@@ -95,31 +95,33 @@ impl Mailer {
         }
         let items = self.store.claim_emails(BATCH, LEASE).await?;
         for item in &items {
-            match self.send(item).await {
-                Sent::Done => self.store.email_sent(item.id).await?,
-                Sent::Later(why) => {
-                    tracing::info!(
-                        email = item.id,
-                        error = why,
-                        "email refused for now; trying later"
-                    );
-                    let at = self.store.clock().now() + retry_wait(item.attempts);
-                    self.store.email_retry(item.id, at, &why).await?;
-                }
-                Sent::Never(why) => {
-                    tracing::warn!(email = item.id, error = why, "email refused for good");
-                    // The person is told when an address they use, or the one they asked
-                    // to verify, is refused.
-                    let suppressed = self.store.email_failed(item, &why).await?;
-                    if suppressed || item.kind == "code" {
-                        let event = Event::EmailUndeliverable { address: item.to.clone() };
-                        let key = format!("email-undeliverable:{}", item.id);
-                        self.store.notify(item.account, &event, &key).await?;
-                    }
-                }
-            }
+            let outcome = self.send(item).await;
+            self.settle(item, &outcome).await?;
         }
         Ok(claimed + items.len())
+    }
+
+    /// Records what became of an item: sent, tried again later, or given up (the person is
+    /// told when an address they use, or the one they asked to verify, is refused).
+    async fn settle(&self, item: &EmailItem, outcome: &Sent) -> Result<(), StoreError> {
+        match outcome {
+            Sent::Done => self.store.email_sent(item.id).await,
+            Sent::Later(why) => {
+                tracing::info!(email = item.id, error = why, "email refused for now; trying later");
+                let at = self.store.clock().now() + retry_wait(item.attempts);
+                self.store.email_retry(item.id, at, why).await
+            }
+            Sent::Never(why) => {
+                tracing::warn!(email = item.id, error = why, "email refused for good");
+                let suppressed = self.store.email_failed(item, why).await?;
+                if suppressed || item.kind == "code" {
+                    let event = Event::EmailUndeliverable { address: item.to.clone() };
+                    let key = format!("email-undeliverable:{}", item.id);
+                    self.store.notify(item.account, &event, &key).await?;
+                }
+                Ok(())
+            }
+        }
     }
 
     /// One account's waiting search alerts, in one email with a one-click unsubscribe link
@@ -152,47 +154,33 @@ impl Mailer {
         };
         reply = reply.text(stop);
         let subject = tr(lang, "email-digest-subject", &[("count", count)]);
-        let outcome = match first.to.parse::<Mailbox>() {
-            // For operators (the email's last error).
-            Err(_) => Sent::Never(format!("not an address: {}", first.to)),
+        let outcome = match recipient(&first.to) {
+            Err(never) => never,
             Ok(to) => match self.message(to, lang, subject, &reply, unsubscribe.as_deref()) {
                 Err(e) => Sent::Later(e),
-                Ok(m) => match self.smtp.send(m).await {
-                    Ok(_) => Sent::Done,
-                    Err(e) if e.is_permanent() => Sent::Never(e.to_string()),
-                    Err(e) => Sent::Later(e.to_string()),
-                },
+                Ok(m) => self.transmit(m).await,
             },
         };
         for item in items {
-            match &outcome {
-                Sent::Done => self.store.email_sent(item.id).await?,
-                Sent::Later(why) => {
-                    let at = self.store.clock().now() + retry_wait(item.attempts);
-                    self.store.email_retry(item.id, at, why).await?;
-                }
-                Sent::Never(why) => {
-                    if self.store.email_failed(item, why).await? {
-                        let event = Event::EmailUndeliverable { address: item.to.clone() };
-                        let key = format!("email-undeliverable:{}", item.id);
-                        self.store.notify(item.account, &event, &key).await?;
-                    }
-                }
-            }
+            self.settle(item, &outcome).await?;
         }
         Ok(())
     }
 
     async fn send(&self, item: &EmailItem) -> Sent {
-        let Ok(to) = item.to.parse::<Mailbox>() else {
-            // For operators (the email's last error).
-            return Sent::Never(format!("not an address: {}", item.to));
+        let to = match recipient(&item.to) {
+            Ok(to) => to,
+            Err(never) => return never,
         };
-        let message = match self.compose(item, to).await {
-            Ok(Some(m)) => m,
-            Ok(None) => return Sent::Done,
-            Err(e) => return Sent::Later(e),
-        };
+        match self.compose(item, to).await {
+            Ok(Some(m)) => self.transmit(m).await,
+            Ok(None) => Sent::Done,
+            Err(e) => Sent::Later(e),
+        }
+    }
+
+    /// Hands a message to the SMTP server: 5xx is for good, anything else may pass later.
+    async fn transmit(&self, message: Message) -> Sent {
         match self.smtp.send(message).await {
             Ok(_) => Sent::Done,
             Err(e) if e.is_permanent() => Sent::Never(e.to_string()),
@@ -270,6 +258,12 @@ impl Mailer {
         }
         builder.multipart(body).map_err(|e| e.to_string())
     }
+}
+
+/// The address an email goes to, or the email given up if it is not one.
+fn recipient(to: &str) -> Result<Mailbox, Sent> {
+    // For operators (the email's last error).
+    to.parse().map_err(|_| Sent::Never(format!("not an address: {to}")))
 }
 
 /// The reply as HTML: paragraphs, lists, bold, italics, links; buttons stay in the chat.

@@ -747,6 +747,32 @@ fn bot_user(bot_id: i64) -> Value {
 }
 
 /// The Message object Telegram returns for a bot message.
+/// A file message (a document or a photo) with its caption and keyboard, checked as Telegram
+/// checks them, then kept.
+fn send_file(inner: &Inner, st: &mut St, p: &Params, chat: i64, file: Document) -> ApiResult {
+    let caption = p.str("caption").unwrap_or_default();
+    let (text, entities) = parse_text(&caption, p.str("parse_mode").as_deref())?;
+    if utf16_len(&text) > MAX_CAPTION_UTF16 {
+        return Err(bad("Bad Request: message caption is too long"));
+    }
+    let markup = p.json("reply_markup")?;
+    check_markup(markup.as_ref())?;
+    let message_id = next_message_id(st, chat);
+    let m = BotMessage {
+        chat,
+        message_id,
+        text,
+        entities,
+        reply_markup: markup,
+        document: Some(file),
+        edits: 0,
+    };
+    let v = message_json(inner.bot_id, st, &m);
+    record_sent(st, chat);
+    st.messages.entry(chat).or_default().push(m);
+    Ok(v)
+}
+
 /// A PNG's width and height, from its IHDR chunk.
 fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
     if bytes.get(..8)? != b"\x89PNG\r\n\x1a\n" || bytes.get(12..16)? != b"IHDR" {
@@ -1223,29 +1249,9 @@ fn call(inner: &Inner, method: &str, p: &Params) -> ApiResult {
             if w + h > 10_000 || w.max(h) > 20 * w.min(h).max(1) {
                 return Err(bad("Bad Request: PHOTO_INVALID_DIMENSIONS"));
             }
-            let caption = p.str("caption").unwrap_or_default();
-            let (text, entities) = parse_text(&caption, p.str("parse_mode").as_deref())?;
-            if utf16_len(&text) > MAX_CAPTION_UTF16 {
-                return Err(bad("Bad Request: message caption is too long"));
-            }
-            let markup = p.json("reply_markup")?;
-            check_markup(markup.as_ref())?;
-            let message_id = next_message_id(&mut st, chat);
             // A photo has no file name: that is how it is told from a document here.
             let photo = Document { file_name: String::new(), mime_type: "image/png".into(), bytes };
-            let m = BotMessage {
-                chat,
-                message_id,
-                text,
-                entities,
-                reply_markup: markup,
-                document: Some(photo),
-                edits: 0,
-            };
-            let v = message_json(inner.bot_id, &st, &m);
-            record_sent(&mut st, chat);
-            st.messages.entry(chat).or_default().push(m);
-            Ok(v)
+            send_file(inner, &mut st, p, chat, photo)
         }
         "senddocument" => {
             let chat = reachable_chat(&st, p)?;
@@ -1255,32 +1261,12 @@ fn call(inner: &Inner, method: &str, p: &Params) -> ApiResult {
             if bytes.is_empty() {
                 return Err(bad("Bad Request: file must be non-empty"));
             }
-            let caption = p.str("caption").unwrap_or_default();
-            let (text, entities) = parse_text(&caption, p.str("parse_mode").as_deref())?;
-            if utf16_len(&text) > MAX_CAPTION_UTF16 {
-                return Err(bad("Bad Request: message caption is too long"));
-            }
-            let markup = p.json("reply_markup")?;
-            check_markup(markup.as_ref())?;
             let mime_type = if mime.is_empty() || mime == "application/octet-stream" {
                 guess_mime(&file_name)
             } else {
                 mime
             };
-            let message_id = next_message_id(&mut st, chat);
-            let m = BotMessage {
-                chat,
-                message_id,
-                text,
-                entities,
-                reply_markup: markup,
-                document: Some(Document { file_name, mime_type, bytes }),
-                edits: 0,
-            };
-            let v = message_json(inner.bot_id, &st, &m);
-            record_sent(&mut st, chat);
-            st.messages.entry(chat).or_default().push(m);
-            Ok(v)
+            send_file(inner, &mut st, p, chat, Document { file_name, mime_type, bytes })
         }
         "editmessagetext" | "editmessagereplymarkup" => {
             let chat = reachable_chat(&st, p)?;

@@ -112,19 +112,27 @@ async fn answered(fake: &FakeTelegram, user: i64, before: usize, timeout: Durati
     }
 }
 
-/// Waits until the newest message to `user` shows a button containing `label`.
-async fn shows(fake: &FakeTelegram, user: i64, label: &str, timeout: Duration) {
+/// Waits until the newest message to `user` satisfies `pred` (`what` names it if it never does).
+async fn newest(
+    fake: &FakeTelegram,
+    user: i64,
+    timeout: Duration,
+    what: &str,
+    pred: impl Fn(&crate::fake_telegram::BotMessage) -> bool,
+) {
     let deadline = Instant::now() + timeout;
-    loop {
-        let ok = fake
-            .last_message_to(user)
-            .is_some_and(|m| m.inline_buttons().iter().flatten().any(|(l, _)| l.contains(label)));
-        if ok {
-            return;
-        }
-        assert!(Instant::now() < deadline, "user {user} never saw the button {label:?}");
+    while !fake.last_message_to(user).is_some_and(|m| pred(&m)) {
+        assert!(Instant::now() < deadline, "user {user} never saw {what}");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// Waits until the newest message to `user` shows a button containing `label`.
+async fn shows(fake: &FakeTelegram, user: i64, label: &str, timeout: Duration) {
+    newest(fake, user, timeout, &format!("the button {label:?}"), |m| {
+        m.inline_buttons().iter().flatten().any(|(l, _)| l.contains(label))
+    })
+    .await;
 }
 
 /// One person's chat: /start, consent by button, then questions to the bot, reading each
@@ -162,11 +170,7 @@ async fn chat(
 
 /// Waits until the newest message to `user` contains `text`.
 async fn says(fake: &FakeTelegram, user: i64, text: &str, timeout: Duration) {
-    let deadline = Instant::now() + timeout;
-    while !fake.last_message_to(user).is_some_and(|m| m.text.contains(text)) {
-        assert!(Instant::now() < deadline, "user {user} never read {text:?}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    newest(fake, user, timeout, &format!("{text:?}"), |m| m.text.contains(text)).await;
 }
 
 /// One person creating a venue profile: /start, consent, "Venue", each question answered (typed

@@ -49,6 +49,19 @@ impl App {
             .await;
     }
 
+    /// Léa (4001) gives lea@example.fr and types back the code the first email brought; the
+    /// application's database and her account.
+    async fn lea_verifies(&self, smtp: &SmtpServer) -> (Store, flowstage_core::domain::AccountId) {
+        self.gives_address(4001, "lea@example.fr").await;
+        let subject = smtp.message(1).await["subject"].as_str().unwrap().to_owned();
+        let code: String = subject.chars().filter(char::is_ascii_digit).collect();
+        self.says(4001, &code, "est vérifiée").await;
+        let store = Store::connect(&self.db, Arc::new(SystemClock)).await.unwrap();
+        let identity = Identity { platform: Platform::Telegram, external_id: "4001".into() };
+        let lea = store.account_by_identity(&identity).await.unwrap().unwrap().id;
+        (store, lea)
+    }
+
     /// The person consents and gives `address` in `/settings`.
     async fn gives_address(&self, user: i64, address: &str) {
         self.says(user, "/start", "Acceptez-vous").await;
@@ -191,17 +204,7 @@ async fn a_signed_bounce_stops_the_address_and_forged_or_replayed_posts_do_nothi
     ];
     let (key, signatures) = sign(&posts);
     let (mut app, smtp) = start_with(&[("EMAIL_WEBHOOK_KEY", &key)]).await;
-    app.gives_address(4001, "lea@example.fr").await;
-    let code: String = smtp.message(1).await["subject"]
-        .as_str()
-        .unwrap()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    app.says(4001, &code, "est vérifiée").await;
-    let store = Store::connect(&app.db, Arc::new(SystemClock)).await.unwrap();
-    let identity = Identity { platform: Platform::Telegram, external_id: "4001".into() };
-    let lea = store.account_by_identity(&identity).await.unwrap().unwrap().id;
+    let (store, lea) = app.lea_verifies(&smtp).await;
 
     let http = reqwest::Client::new();
     let url = format!("http://{}/webhooks/email/events", app.addr);
@@ -247,17 +250,7 @@ async fn alerts_come_as_one_daily_digest_with_a_one_click_unsubscribe() {
     let addr = format!("127.0.0.1:{port}");
     let (mut app, smtp) =
         start_with(&[("FLOWSTAGE_HTTP_ADDR", &addr), ("PUBLIC_BASE_URL", &base)]).await;
-    app.gives_address(4001, "lea@example.fr").await;
-    let code: String = smtp.message(1).await["subject"]
-        .as_str()
-        .unwrap()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    app.says(4001, &code, "est vérifiée").await;
-    let store = Store::connect(&app.db, Arc::new(SystemClock)).await.unwrap();
-    let identity = Identity { platform: Platform::Telegram, external_id: "4001".into() };
-    let lea = store.account_by_identity(&identity).await.unwrap().unwrap().id;
+    let (store, lea) = app.lea_verifies(&smtp).await;
     let alert = |n: i64, name: &str| Event::SearchAlert {
         search: SavedSearchId(1),
         profile: ProfileId(n),

@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use flowstage_core::email_events::{self, EventsError};
+use flowstage_core::email_events;
 use flowstage_core::store::Store;
 use p256::ecdsa::VerifyingKey;
 
@@ -73,12 +73,8 @@ async fn events(State(hook): State<Arc<EmailHook>>, headers: HeaderMap, body: By
     }
     let events = match email_events::parse(&body) {
         Ok(events) => events,
-        Err(e @ EventsError::Body(_)) => {
-            tracing::warn!(error = %e, "signed email events could not be read");
-            return StatusCode::BAD_REQUEST;
-        }
         Err(e) => {
-            tracing::warn!(error = %e, "email events refused");
+            tracing::warn!(error = %e, "signed email events could not be read");
             return StatusCode::BAD_REQUEST;
         }
     };

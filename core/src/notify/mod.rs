@@ -298,12 +298,6 @@ impl Event {
     }
 }
 
-/// Whether a stored payload goes by email too (see [`Event::by_email`]).
-#[must_use]
-pub fn goes_by_email(payload: &str) -> bool {
-    !email_kind(payload).is_empty()
-}
-
 /// How a stored payload goes by email: `notice` at once, `alert` in the daily digest (to an
 /// account with alerts on), or `""` not at all.
 #[must_use]

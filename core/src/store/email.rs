@@ -57,6 +57,13 @@ pub struct CodePayload {
     pub lang: Lang,
 }
 
+/// An `emails` row as claims return it: id, account, address, kind, payload, attempts.
+type EmailRow = (i64, i64, String, String, String, i64);
+
+fn email_item((id, account, to, kind, payload, attempts): EmailRow) -> EmailItem {
+    EmailItem { id, account: AccountId(account), to, kind, payload, attempts }
+}
+
 fn code_hash(account: AccountId, code: &str) -> String {
     hex::encode(Sha256::digest(format!("{}:{}", account.0, code.trim()).as_bytes()))
 }
@@ -176,7 +183,7 @@ impl Store {
     /// Claims up to `limit` emails due, for `lease` (alerts wait for [`Store::claim_digests`]).
     pub async fn claim_emails(&self, limit: i64, lease: Duration) -> Result<Vec<EmailItem>> {
         let now = self.clock.now();
-        let rows: Vec<(i64, i64, String, String, String, i64)> = on_pool!(self, |p| {
+        let rows: Vec<EmailRow> = on_pool!(self, |p| {
             sqlx::query_as(
                 "UPDATE emails SET claimed_until = $1, attempts = attempts + 1 WHERE id IN \
                  (SELECT id FROM emails WHERE kind <> 'alert' AND sent_at IS NULL AND failed_at IS NULL AND available_at <= $2 \
@@ -190,17 +197,7 @@ impl Store {
             .fetch_all(p)
             .await
         })?;
-        let mut items: Vec<EmailItem> = rows
-            .into_iter()
-            .map(|(id, account, to, kind, payload, attempts)| EmailItem {
-                id,
-                account: AccountId(account),
-                to,
-                kind,
-                payload,
-                attempts,
-            })
-            .collect();
+        let mut items: Vec<EmailItem> = rows.into_iter().map(email_item).collect();
         items.sort_by_key(|i| i.id);
         Ok(items)
     }
@@ -319,7 +316,7 @@ impl Store {
     /// carries them all. Grouped by account, oldest first.
     pub async fn claim_digests(&self, lease: Duration) -> Result<Vec<Vec<EmailItem>>> {
         let now = self.clock.now();
-        let rows: Vec<(i64, i64, String, String, String, i64)> = on_pool!(self, |p| {
+        let rows: Vec<EmailRow> = on_pool!(self, |p| {
             sqlx::query_as(
                 "UPDATE emails SET claimed_until = $1, attempts = attempts + 1 WHERE kind = 'alert' \
                  AND sent_at IS NULL AND failed_at IS NULL AND available_at <= $2 \
@@ -333,17 +330,7 @@ impl Store {
             .fetch_all(p)
             .await
         })?;
-        let mut items: Vec<EmailItem> = rows
-            .into_iter()
-            .map(|(id, account, to, kind, payload, attempts)| EmailItem {
-                id,
-                account: AccountId(account),
-                to,
-                kind,
-                payload,
-                attempts,
-            })
-            .collect();
+        let mut items: Vec<EmailItem> = rows.into_iter().map(email_item).collect();
         items.sort_by_key(|i| (i.account, i.id));
         let mut groups: Vec<Vec<EmailItem>> = Vec::new();
         for item in items {

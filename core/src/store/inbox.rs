@@ -180,31 +180,28 @@ impl Store {
         owner: &str,
         lease: Duration,
     ) -> Result<u64> {
-        let until = self.clock.now() + lease;
+        self.claims_until(platform, owner, self.clock.now() + lease).await
+    }
+
+    /// Lets go of `owner`'s claims on updates not done (a clean stop): another instance takes
+    /// them at its next look instead of waiting for the lease to lapse.
+    pub async fn release_arrivals(&self, platform: Platform, owner: &str) -> Result<u64> {
+        self.claims_until(platform, owner, self.clock.now() - Duration::seconds(1)).await
+    }
+
+    /// Sets until when `owner`'s claims on updates not done hold; returns how many there are.
+    async fn claims_until(
+        &self,
+        platform: Platform,
+        owner: &str,
+        until: DateTime<Utc>,
+    ) -> Result<u64> {
         Ok(on_pool!(self, |p| {
             sqlx::query(
                 "UPDATE inbox SET claimed_until = $1 WHERE platform = $2 AND claimed_by = $3 \
                  AND done_at IS NULL",
             )
             .bind(until)
-            .bind(platform.as_str())
-            .bind(owner)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
-        })?)
-    }
-
-    /// Lets go of `owner`'s claims on updates not done (a clean stop): another instance takes
-    /// them at its next look instead of waiting for the lease to lapse.
-    pub async fn release_arrivals(&self, platform: Platform, owner: &str) -> Result<u64> {
-        let now = self.clock.now() - Duration::seconds(1);
-        Ok(on_pool!(self, |p| {
-            sqlx::query(
-                "UPDATE inbox SET claimed_until = $1 WHERE platform = $2 AND claimed_by = $3 \
-                 AND done_at IS NULL",
-            )
-            .bind(now)
             .bind(platform.as_str())
             .bind(owner)
             .execute(p)
