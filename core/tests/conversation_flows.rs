@@ -1257,8 +1257,35 @@ fn erasing_with_a_booking_to_come_names_it_and_tells_the_other_side(h: &mut Harn
         > [#{id}]
         > [Accept]
         Proposal #{id} accepted: booked for Sat 5 Dec 2026
+        > /proposals
+        > [#{id}]
     "
         ),
+    );
+    // Buttons the venue still holds from before the erasure.
+    let write = h.payload(&venue, "Write");
+    let erased = h.account(&artist).id;
+    check(
+        h,
+        &mut venue,
+        "
+        > /match
+        1. Arlo
+    ",
+    );
+    let view = h.payload(&venue, "1. Arlo");
+    h.press(&mut venue, "1. Arlo");
+    let write_to_profile = h.payload(&venue, "Propose");
+    // The venue's data holds what it received, its booking and contract, and when it agreed.
+    let replies = h.send_raw(&mut venue, Incoming::from_line("/mydata"));
+    let data: serde_json::Value = serde_json::from_slice(&replies[0].attachments[0].bytes).unwrap();
+    assert_eq!(data["proposals_received"][0]["id"], id.0, "{data}");
+    assert_eq!(data["bookings"][0]["proposal"], id.0, "{data}");
+    assert_eq!(data["contracts"][0]["booking"], "FS-2026-000001", "{data}");
+    assert_eq!(
+        data["consent"]["privacy_notice_agreed_at"],
+        serde_json::json!(conversation_harness::start()),
+        "{data}"
     );
     check(
         h,
@@ -1287,6 +1314,15 @@ fn erasing_with_a_booking_to_come_names_it_and_tells_the_other_side(h: &mut Harn
         .map(|e| render_event(e, Lang::En, Zone::default()).plain_text());
     let told = told.unwrap_or_default();
     assert!(told.contains("cancelled by Arlo") && told.contains("supprimé son compte"), "{told}");
+    // Later, whatever the venue tries to send the erased side says it no longer reaches them.
+    for button in [write, view, write_to_profile] {
+        let said = h.send(&mut venue, Incoming::Button(button));
+        assert!(said.contains("erased their Flow Stage account"), "{said}");
+    }
+    assert!(
+        !h.inbox(erased).iter().any(|e| matches!(e, Event::ThreadMessage { .. })),
+        "nothing queued for the erased side"
+    );
 }
 
 stories!(

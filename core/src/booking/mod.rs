@@ -62,6 +62,9 @@ pub enum BookingFlowError {
     NeedsArtistAndVenue,
     #[error("profile {0} is not approved")]
     ProfileNotApproved(ProfileId),
+    /// The other side erased their account: nothing reaches them any more.
+    #[error("the other side erased their account and can no longer be reached")]
+    NoLongerReachable,
     #[error("this date is already past")]
     DateInPast,
     #[error("the venue's date is already fully booked")]
@@ -248,6 +251,9 @@ impl BookingService {
     /// The checks a new set of terms must pass, for a first proposal as for a counter.
     async fn check_terms(&self, artist: &Profile, venue: &Profile, terms: &Terms) -> Result<()> {
         for p in [artist, venue] {
+            if p.status.is_erased() {
+                return Err(BookingFlowError::NoLongerReachable);
+            }
             if !p.status.is_public() {
                 return Err(BookingFlowError::ProfileNotApproved(p.id));
             }
@@ -594,6 +600,9 @@ impl BookingService {
         } else {
             return Err(BookingFlowError::NotAParty);
         };
+        if other.status.is_erased() {
+            return Err(BookingFlowError::NoLongerReachable);
+        }
         let event = Event::ThreadMessage {
             proposal: id,
             from_name: Sides::name(me),

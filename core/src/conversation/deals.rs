@@ -559,7 +559,13 @@ pub(crate) async fn withdraw(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), 
 }
 
 pub(crate) async fn message(turn: &mut Turn<'_>, id: ProposalId) -> Result<(), StoreError> {
-    if load(turn, id).await?.is_none() {
+    let Some((p, sent)) = load(turn, id).await? else {
+        return Ok(());
+    };
+    let other = turn.store().profile(if sent { p.to_profile } else { p.from_profile }).await?;
+    if other.status.is_erased() {
+        // Say it before the person writes anything.
+        turn.say("profile-erased", &[]);
         return Ok(());
     }
     let prompt = Prompt::ThreadMessage { proposal: id };

@@ -178,6 +178,7 @@ pub fn booking(lang: Lang, e: &BookingFlowError) -> String {
         BookingFlowError::SameProfile => t("err-bk-same"),
         BookingFlowError::NeedsArtistAndVenue => t("err-bk-kinds"),
         BookingFlowError::ProfileNotApproved(_) => t("err-bk-not-approved"),
+        BookingFlowError::NoLongerReachable => t("err-bk-unreachable"),
         BookingFlowError::DateInPast => t("err-bk-past"),
         BookingFlowError::DateNotFree => t("err-bk-date-not-free"),
         BookingFlowError::Closed(CloseReason::DateFull) => t("err-bk-closed-date-full"),

@@ -542,6 +542,10 @@ pub(crate) async fn details(turn: &mut Turn<'_>, id: ProfileId) -> Result<(), St
     let lang = turn.lang;
     let other = match turn.store().profile(id).await {
         Ok(p) if p.status.is_public() => p,
+        Ok(p) if p.status.is_erased() => {
+            turn.say("profile-erased", &[]);
+            return Ok(());
+        }
         Ok(_) | Err(StoreError::NotFound(_)) => {
             turn.say("profile-gone", &[]);
             return Ok(());

@@ -463,6 +463,7 @@ async fn act(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
         Action::Consent(yes) if turn.state.mode == Mode::Consent => {
             if yes {
                 turn.state.consented = true;
+                turn.store().record_consent(turn.account()).await?;
                 // What the person was doing when asked goes on.
                 if let Some((_, action)) =
                     turn.state.resume.take().and_then(|p| payload::decode(&p))

@@ -48,6 +48,10 @@ pub(crate) async fn begin(
     };
     let target = match turn.store().profile(to).await {
         Ok(p) if p.status.is_public() => p,
+        Ok(p) if p.status.is_erased() => {
+            turn.say("profile-erased", &[]);
+            return Ok(());
+        }
         Ok(_) | Err(StoreError::NotFound(_)) => {
             turn.say("profile-gone", &[]);
             return Ok(());
@@ -486,6 +490,7 @@ async fn send(turn: &mut Turn<'_>) -> Result<(), StoreError> {
                 BookingFlowError::AlreadyAnswered(_)
                     | BookingFlowError::QuotaReached { .. }
                     | BookingFlowError::ProfileNotApproved(_)
+                    | BookingFlowError::NoLongerReachable
             ) {
                 turn.state.mode = Mode::Idle;
                 return Ok(());

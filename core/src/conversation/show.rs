@@ -90,11 +90,7 @@ pub fn status(lang: Lang, s: &ProfileStatus) -> String {
     match s {
         ProfileStatus::Rejected(r) | ProfileStatus::Suspended(r) if !r.is_empty() => {
             // The store writes this reason itself when an account is erased: say it in words.
-            let r = if r == "account erased" {
-                tr(lang, "status-reason-erased", &[])
-            } else {
-                r.clone()
-            };
+            let r = if s.is_erased() { tr(lang, "status-reason-erased", &[]) } else { r.clone() };
             format!("{} ({r})", tr(lang, &format!("status-{}", s.as_str()), &[]))
         }
         _ => tr(lang, &format!("status-{}", s.as_str()), &[]),

@@ -90,7 +90,23 @@ impl ProfileStatus {
     pub fn is_public(&self) -> bool {
         matches!(self, ProfileStatus::Approved)
     }
+
+    /// The status of a profile whose owner erased their account, for good: the one place its
+    /// reason is spelled.
+    #[must_use]
+    pub fn erased() -> Self {
+        ProfileStatus::Suspended(ERASED_REASON.to_owned())
+    }
+
+    /// Its owner erased their account: nobody can reach them through it any more.
+    #[must_use]
+    pub fn is_erased(&self) -> bool {
+        matches!(self, ProfileStatus::Suspended(r) if r == ERASED_REASON)
+    }
 }
+
+/// The reason the store writes on the profiles of an erased account.
+const ERASED_REASON: &str = "account erased";
 
 /// What an artist publishes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

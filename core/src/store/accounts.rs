@@ -227,6 +227,32 @@ impl Store {
         Ok(())
     }
 
+    /// Records that the person agreed to the privacy notice, now: `/mydata` gives the time back.
+    pub async fn record_consent(&self, id: AccountId) -> Result<()> {
+        let now = self.clock.now();
+        on_pool!(self, |p| {
+            sqlx::query("UPDATE accounts SET consented_at = $1 WHERE id = $2 AND erased_at IS NULL")
+                .bind(now)
+                .bind(id.0)
+                .execute(p)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// When the person agreed to the privacy notice (`None` if before it was recorded).
+    pub async fn consented_at(&self, id: AccountId) -> Result<Option<DateTime<Utc>>> {
+        let (at,): (Option<DateTime<Utc>>,) = on_pool!(self, |p| {
+            sqlx::query_as("SELECT consented_at FROM accounts WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(p)
+                .await
+        })?
+        .ok_or(StoreError::NotFound("account"))?;
+        Ok(at)
+    }
+
     /// Sets the zone an account's dates and deadlines are written in.
     pub async fn set_time_zone(&self, id: AccountId, zone: Zone) -> Result<()> {
         let done = on_pool!(self, |p| {
@@ -352,6 +378,41 @@ impl Store {
             .await
         })?;
         let proposals = self.proposals_sent_by(id).await?;
+        let mut received = Vec::new();
+        let mut bookings = Vec::new();
+        for profile in &profiles {
+            received.extend(
+                self.proposals_of_profile(profile.id)
+                    .await?
+                    .into_iter()
+                    .filter(|p| p.to_profile == profile.id),
+            );
+            bookings.extend(self.bookings_of_profile(profile.id).await?);
+        }
+        bookings.sort_by_key(|b| b.id);
+        bookings.dedup_by_key(|b| b.id);
+        let mut contracts = Vec::new();
+        for b in &bookings {
+            // The platform's commission, to the one who pays it.
+            let commission =
+                self.commission(b.id).await?.filter(|c| c.owed.payer_account == id).map(|c| {
+                    json!({
+                        "total_cents": c.owed.total_cents,
+                        "vat_cents": c.owed.vat_cents,
+                        "status": c.status.as_str(),
+                        "paid_at": c.paid_at,
+                        "refunded_cents": c.refunded_cents,
+                    })
+                });
+            contracts.push(json!({
+                "booking": b.reference(),
+                "contract_sha256": b.contract_sha256,
+                "copies": b.contract_copies,
+                "signed": b.signed,
+                "commission": commission,
+            }));
+        }
+        let consent = json!({"privacy_notice_agreed_at": self.consented_at(id).await?});
         let mut legal = Vec::new();
         for profile in &profiles {
             let identity = self.legal_identity(profile.id).await?;
@@ -367,7 +428,11 @@ impl Store {
             "favourites": favourites,
             "saved_searches": searches,
             "tickets": tickets,
+            "consent": consent,
             "proposals_sent": proposals,
+            "proposals_received": received,
+            "bookings": bookings,
+            "contracts": contracts,
             "contract_details": legal,
             "messages": messages.into_iter().map(|(proposal, body, at)| json!({"proposal": proposal, "body": body, "at": at})).collect::<Vec<_>>(),
         }))
@@ -415,7 +480,7 @@ impl Store {
             }
             sqlx::query(
                 "UPDATE accounts SET display_name = $1, contact_email = NULL, email_verified = FALSE, \
-                 email_alerts = FALSE, erased_at = $2 WHERE id = $3",
+                 email_alerts = FALSE, consented_at = NULL, erased_at = $2 WHERE id = $3",
             )
             .bind(format!("erased account {}", id.0))
             .bind(now)

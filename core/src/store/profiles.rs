@@ -567,12 +567,7 @@ impl Store {
             }
         }
         self.update_profile(profile.id, &profile.details, &DateSet::default()).await?;
-        self.set_profile_status(
-            profile.id,
-            &ProfileStatus::Suspended("account erased".into()),
-            Some(profile.owner),
-        )
-        .await
+        self.set_profile_status(profile.id, &ProfileStatus::erased(), Some(profile.owner)).await
     }
 
     async fn list_profiles<T>(&self, filter: Filter, arg: T) -> Result<Vec<Profile>>
