@@ -230,6 +230,83 @@ fn restore_puts_a_backup_back_and_keeps_what_it_replaces() {
     rt.block_on(restored.close());
 }
 
+/// On PostgreSQL, as the README says: `flowstage backup` (`pg_dump`) while another process
+/// writes, more writes after it, then `pg_restore --clean` into the same database: it holds
+/// exactly what the backup held (a prefix of what was written, nothing after), and
+/// `flowstage migrate` finds the schema at this binary's migration. A database of its own, since
+/// `--clean` replaces everything in the database it restores into.
+#[test]
+fn a_postgres_backup_taken_during_writes_restores_with_pg_restore() {
+    let base = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let name = format!("flowstage_backup_{}", std::process::id());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let admin = |sql: String| {
+        let out = std::process::Command::new("psql")
+            .args([base.as_str(), "-v", "ON_ERROR_STOP=1", "-c", &sql])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", transcript(&out));
+    };
+    admin(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    admin(format!("CREATE DATABASE {name}"));
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    let url = format!("{prefix}/{name}");
+    let t = TestDir::new().env("DATABASE_URL", &url);
+    let out = t.run(&["seed", "--demo"], "");
+    assert!(out.status.success(), "{}", transcript(&out));
+    let tickets = |store: &Store| {
+        let id = Identity::new(Platform::Local, "writer");
+        rt.block_on(async {
+            let (account, _) = store.account_for_identity(&id, "writer", Lang::Fr).await.unwrap();
+            store.tickets_of(account.id).await.unwrap()
+        })
+    };
+    let store = rt.block_on(Store::connect(&url, Arc::new(SystemClock))).unwrap();
+    let id = Identity::new(Platform::Local, "writer");
+    let account = rt.block_on(store.account_for_identity(&id, "writer", Lang::Fr)).unwrap().0.id;
+    let writer = rt.spawn({
+        let store = store.clone();
+        async move {
+            for i in 0..300 {
+                store.open_ticket(account, &format!("ticket {i}")).await.unwrap();
+            }
+        }
+    });
+    let backup = t.path().join("copy.dump");
+    let out = t.run(&["backup", backup.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", transcript(&out));
+    rt.block_on(writer).unwrap();
+    rt.block_on(async {
+        store.open_ticket(account, "after the backup").await.unwrap();
+        let late = Identity::new(Platform::Local, "late");
+        store.account_for_identity(&late, "late", Lang::Fr).await.unwrap();
+    });
+    assert_eq!(tickets(&store).len(), 301);
+    rt.block_on(store.close());
+
+    let out = std::process::Command::new("pg_restore")
+        .args(["--clean", "--if-exists", "--no-owner", "--dbname", &url])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", transcript(&out));
+    let out = t.run(&["migrate"], "");
+    assert!(out.status.success(), "{}", transcript(&out));
+    let restored = rt.block_on(Store::connect(&url, Arc::new(SystemClock))).unwrap();
+    let held = tickets(&restored);
+    assert!(held.len() <= 300, "nothing written after the backup: {}", held.len());
+    for (i, t) in held.iter().enumerate() {
+        assert_eq!(t.body, format!("ticket {i}"), "a snapshot: a prefix of what was written");
+    }
+    let counts = rt.block_on(restored.profile_counts()).unwrap();
+    assert_eq!(counts.iter().map(|(_, _, n)| n).sum::<i64>(), 40);
+    let late = rt.block_on(restored.find_accounts("late", 10)).unwrap();
+    assert!(late.is_empty(), "the account made after the backup is not in it");
+    rt.block_on(restored.close());
+    admin(format!("DROP DATABASE {name} WITH (FORCE)"));
+}
+
 #[test]
 fn serve_answers_health_and_readiness() {
     use std::io::{BufRead, BufReader, Read, Write};
