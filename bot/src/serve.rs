@@ -129,6 +129,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 config.rules.clone(),
                 store.clone(),
                 engine.clone(),
+                crate::frontend::inbox::owner(addr),
                 stopped.clone(),
             )
             .await

@@ -459,14 +459,24 @@ async fn the_inbox_records_once_and_keeps_replies_with_the_step(h: &Harness) {
         external_id: n.to_string(),
         chat: "42".into(),
         payload: format!("update {n}"),
+        acknowledged: true,
     };
     let first = h.store.record_arrivals(tg, &[arrival(1), arrival(2)], "a:1", lease).await.unwrap();
     assert_eq!(first.iter().map(|i| i.external_id.as_str()).collect::<Vec<_>>(), ["1", "2"]);
     // Delivered again (a lost confirmation, a webhook retried): not recorded twice.
     let again = h.store.record_arrivals(tg, &[arrival(2), arrival(3)], "a:1", lease).await.unwrap();
     assert_eq!(again.iter().map(|i| i.external_id.as_str()).collect::<Vec<_>>(), ["3"]);
-    let other = h.store.record_arrivals(Platform::Discord, &[arrival(1)], "a:1", lease).await;
-    assert_eq!(other.unwrap().len(), 1, "ids are the platform's own");
+    // An interaction is told after it is recorded: until then it is not acknowledged.
+    let told_after = Arrival { acknowledged: false, ..arrival(1) };
+    let other = h.store.record_arrivals(Platform::Discord, &[told_after], "a:1", lease).await;
+    let other = other.unwrap();
+    assert_eq!(other.len(), 1, "ids are the platform's own");
+    assert!(!other[0].acknowledged);
+    let taken = h.store.claim_arrivals(Platform::Discord, "a:1", true, lease, 10).await.unwrap();
+    assert!(!taken[0].acknowledged, "a restart sees it was never told");
+    h.store.arrival_acknowledged(other[0].id).await.unwrap();
+    let taken = h.store.claim_arrivals(Platform::Discord, "a:1", true, lease, 10).await.unwrap();
+    assert!(taken[0].acknowledged);
 
     // Update 1's step: the conversation and its replies in one transaction.
     let a = account(h, "42").await;

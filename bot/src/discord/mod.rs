@@ -1,9 +1,10 @@
 //! The Discord front-end (issue 10): it only translates. A serenity gateway client receives
-//! slash commands, button presses and direct messages; each is acknowledged at once (Discord
-//! wants an answer within 3 s), then handled in order per person by the engine, whose neutral
-//! replies become follow-ups, edits of the pressed message or direct messages. The outbox reaches
-//! people by direct message; a person whose DMs are closed is marked unreachable and told in the
-//! server the next time they act there.
+//! slash commands, button presses and direct messages; each is recorded in the stored inbox,
+//! then acknowledged (Discord wants an answer within 3 s), then handled in order per person by
+//! the engine, whose neutral replies (stored with the step) become follow-ups, edits of the
+//! pressed message or direct messages, counted as they go so that a restart sends the rest and
+//! nothing twice. The outbox reaches people by direct message; a person whose DMs are closed is
+//! marked unreachable and told in the server the next time they act there.
 
 mod commands;
 mod render;
@@ -16,9 +17,10 @@ use std::time::Duration;
 use flowstage_core::config::{Admins, DiscordConfig, Rules};
 use flowstage_core::conversation::{Engine, Incoming, Origin, Placement, Reply, Speaker};
 use flowstage_core::domain::account::{Identity, Platform};
-use flowstage_core::domain::{AccountId, Lang};
+use flowstage_core::domain::{AccountId, InboxId, Lang};
 use flowstage_core::notify::Event;
-use flowstage_core::store::{Singleton, Store};
+use flowstage_core::store::{Arrival, InboxItem, Singleton, Store};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use serenity::all::{
     ApplicationId, ChannelId, Client, ClientBuilder, CommandInteraction, ComponentInteraction,
@@ -32,6 +34,7 @@ use self::render::Outgoing;
 use self::rest::{Rest, RestError};
 use crate::frontend::deliver::{Deliverer, DeliveryError, Outlet, Recipient};
 use crate::frontend::dispatch::{Dispatcher, Handler};
+use crate::frontend::inbox::{Intake, Keeper, LEASE, Pending, Progress};
 use crate::frontend::reach::Reachability;
 use crate::frontend::words;
 
@@ -47,7 +50,7 @@ const OWN_EVERY: Duration = Duration::from_secs(2);
 const EPHEMERAL: u64 = 64;
 
 /// Where the answer to one event goes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 enum Answer {
     /// An acknowledged interaction: its token serves follow-ups and edits for 15 minutes.
     Interaction {
@@ -63,18 +66,44 @@ enum Answer {
     Dm { channel: u64 },
 }
 
-/// One event of one person, acknowledged already.
-#[derive(Debug)]
-struct Work {
-    user: User,
+/// One event of one person, as the inbox keeps it (its payload) and gives it back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Recorded {
+    user: u64,
+    name: String,
     locale: String,
     is_admin: bool,
     /// Acted in a server channel (not a DM).
     in_guild: bool,
     /// That server channel: a place a venue's team may share (see the core's `team.rs`).
     place: Option<u64>,
-    incoming: Incoming,
+    said: Said,
     answer: Answer,
+}
+
+/// What the person did, as the engine will read it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Said {
+    Command { name: String, args: String },
+    Button(String),
+    Line(String),
+}
+
+impl Said {
+    fn incoming(self) -> Incoming {
+        match self {
+            Said::Command { name, args } => Incoming::Command { name, args },
+            Said::Button(payload) => Incoming::Button(payload),
+            Said::Line(line) => Incoming::from_line(&line),
+        }
+    }
+}
+
+/// Recorded work of one person: an event to handle, or the replies of one handled still to send.
+#[derive(Debug)]
+struct Work {
+    item: InboxItem,
+    recorded: Recorded,
 }
 
 /// The running front-end.
@@ -87,6 +116,10 @@ pub struct Discord {
     admin_role: Option<u64>,
     guild: Option<u64>,
     people: Arc<Dispatcher<u64, Work>>,
+    /// This instance's claims on the stored inbox.
+    keeper: Keeper,
+    /// Records queued and not finished.
+    pending: Pending,
     reach: Reachability,
     /// Each person's DM channel, once opened.
     dm_channels: Mutex<HashMap<u64, u64>>,
@@ -165,6 +198,11 @@ async fn run_gateway(dc: Arc<Discord>, config: DiscordConfig, mut shutdown: watc
             }
         };
         tracing::info!("this instance runs the Discord gateway");
+        // What this instance left (a restart) comes first; then its claims are kept alive and
+        // what a dead owner left is taken over once its lease lapses.
+        dc.keeper.take_back(&dc).await;
+        let (keeping, kept) = watch::channel(false);
+        tokio::spawn(dc.keeper.clone().run(dc.clone(), kept));
         let shards = client.shard_manager.clone();
         let mut running = tokio::spawn(async move {
             if let Err(e) = client.start().await {
@@ -176,6 +214,7 @@ async fn run_gateway(dc: Arc<Discord>, config: DiscordConfig, mut shutdown: watc
                 _ = shutdown.changed() => {
                     shards.shutdown_all().await;
                     let _ = running.await;
+                    let _ = keeping.send(true);
                     return;
                 }
                 _ = &mut running => break,
@@ -189,6 +228,7 @@ async fn run_gateway(dc: Arc<Discord>, config: DiscordConfig, mut shutdown: watc
                 }
             }
         }
+        let _ = keeping.send(true);
         drop(own);
         if pause(&mut shutdown).await {
             return;
@@ -212,6 +252,7 @@ pub async fn start(
     rules: Rules,
     store: Store,
     engine: Arc<Engine>,
+    owner: String,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let dc = Arc::new(Discord {
@@ -223,6 +264,8 @@ pub async fn start(
         admin_role: admins.discord_role,
         guild: config.guild_id,
         people: Arc::new(Dispatcher::new(PERSON_IDLE)),
+        keeper: Keeper { store: store.clone(), platform: Platform::Discord, owner },
+        pending: Pending::default(),
         reach: Reachability::new(store, Platform::Discord),
         dm_channels: Mutex::new(HashMap::new()),
         told_closed: Mutex::new(HashSet::new()),
@@ -247,6 +290,7 @@ pub async fn start(
             let _ = shutdown.changed().await;
             let _ = gateway.await;
             dc.people.drain(Duration::from_secs(8)).await;
+            dc.keeper.release().await;
         })
     };
     let outbox = tokio::spawn(async move {
@@ -277,7 +321,7 @@ impl EventHandler for Events {
     }
 
     async fn message(&self, _ctx: Context, m: Message) {
-        self.0.on_message(m);
+        self.0.on_message(m).await;
     }
 }
 
@@ -354,27 +398,99 @@ impl Discord {
 
     async fn on_command(&self, c: CommandInteraction) {
         let in_guild = c.guild_id.is_some();
-        let data = if in_guild { json!({"flags": EPHEMERAL}) } else { json!({}) };
-        if !self.acknowledge(c.id, &c.token, &json!({"type": 5, "data": data})).await {
-            return;
-        }
         let name = c.data.name.clone();
         let args = commands::args_of(&name, &c.data.options);
-        let work = Work {
+        let recorded = Recorded {
             is_admin: self.is_admin(&c.user, c.member.as_deref()),
-            user: c.user,
+            user: c.user.id.get(),
+            name: display_name(&c.user),
             locale: c.locale,
             in_guild,
             place: in_guild.then_some(c.channel_id.get()),
-            incoming: Incoming::Command { name, args },
+            said: Said::Command { name, args },
             answer: Answer::Interaction {
                 application: c.application_id,
-                token: c.token,
+                token: c.token.clone(),
                 ephemeral: in_guild,
                 pressed: false,
             },
         };
-        self.queue(work);
+        let data = if in_guild { json!({"flags": EPHEMERAL}) } else { json!({}) };
+        let ack = json!({"type": 5, "data": data});
+        self.take(&c.id.to_string(), recorded, Some((c.id, &c.token, &ack))).await;
+    }
+
+    /// Records an event in the inbox, then acknowledges it (an interaction), then queues it.
+    /// Not recorded (the database is down), it is not acknowledged: Discord tells the person it
+    /// failed and nothing was done. Recorded before (a second delivery), it is left alone. Not
+    /// acknowledged, it is not handled.
+    async fn take(
+        &self,
+        external_id: &str,
+        recorded: Recorded,
+        ack: Option<(InteractionId, &str, &Value)>,
+    ) {
+        let payload = match serde_json::to_string(&recorded) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "a Discord event could not be written down");
+                return;
+            }
+        };
+        let arrival = Arrival {
+            external_id: external_id.to_owned(),
+            chat: recorded.user.to_string(),
+            payload,
+            acknowledged: ack.is_none(),
+        };
+        let mut item = match self
+            .store
+            .record_arrivals(Platform::Discord, &[arrival], &self.keeper.owner, LEASE)
+            .await
+        {
+            Ok(mut items) => match items.pop() {
+                Some(item) => item,
+                None => return,
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "a Discord event could not be recorded");
+                return;
+            }
+        };
+        if let Some((id, token, body)) = ack {
+            if !self.acknowledge(id, token, body).await {
+                self.skip(item.id).await;
+                return;
+            }
+            if let Err(e) = self.store.arrival_acknowledged(item.id).await {
+                // Handled all the same; only a crash before the step would lose it.
+                tracing::warn!(error = %e, "an acknowledgement could not be recorded");
+            }
+            item.acknowledged = true;
+        }
+        self.queue(Work { item, recorded });
+    }
+
+    /// Whether Discord took the acknowledgement of a recorded interaction whose note a stop cut
+    /// short (the process stopped between Discord's answer and the note): its token serves the
+    /// original response only once acknowledged. Discord answers 404 otherwise, the one refusal
+    /// this asks for, after a crash only; an interaction past its token's life, or an answer
+    /// that does not say, counts as not acknowledged (the person was shown it failed).
+    async fn was_acknowledged(&self, answer: &Answer) -> bool {
+        let Answer::Interaction { application, token, .. } = answer else { return true };
+        let route =
+            Route::WebhookOriginalInteractionResponse { application_id: *application, token };
+        self.rest
+            .call(&format!("webhook {token}"), || Request::new(route, LightMethod::Get))
+            .await
+            .is_ok()
+    }
+
+    /// Marks a record done with nothing to send.
+    async fn skip(&self, id: InboxId) {
+        if let Err(e) = self.store.skip_arrival(id).await {
+            tracing::warn!(error = %e, "an inbox record could not be marked done");
+        }
     }
 
     /// Choices for an option being typed, from the core's taxonomy: answered at once, since
@@ -391,29 +507,31 @@ impl Discord {
             ComponentInteractionDataKind::Button => Some(c.data.custom_id.clone()),
             _ => None,
         };
-        if !self.acknowledge(c.id, &c.token, &json!({"type": 6})).await {
+        let ack = json!({"type": 6});
+        let Some(payload) = payload else {
+            self.acknowledge(c.id, &c.token, &ack).await;
             return;
-        }
-        let Some(payload) = payload else { return };
+        };
         let in_guild = c.guild_id.is_some();
-        let work = Work {
+        let recorded = Recorded {
             is_admin: self.is_admin(&c.user, c.member.as_ref()),
-            user: c.user,
+            user: c.user.id.get(),
+            name: display_name(&c.user),
             locale: c.locale,
             in_guild,
             place: in_guild.then_some(c.channel_id.get()),
-            incoming: Incoming::Button(payload),
+            said: Said::Button(payload),
             answer: Answer::Interaction {
                 application: c.application_id,
-                token: c.token,
+                token: c.token.clone(),
                 ephemeral: in_guild,
                 pressed: true,
             },
         };
-        self.queue(work);
+        self.take(&c.id.to_string(), recorded, Some((c.id, &c.token, &ack))).await;
     }
 
-    fn on_message(&self, m: Message) {
+    async fn on_message(&self, m: Message) {
         // Flow Stage talks in direct messages; server messages are for slash commands.
         if m.author.bot || m.guild_id.is_some() {
             return;
@@ -423,60 +541,124 @@ impl Discord {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(m.author.id.get(), channel);
-        let work = Work {
+        let recorded = Recorded {
             is_admin: self.is_admin(&m.author, None),
             locale: String::new(),
-            user: m.author,
+            user: m.author.id.get(),
+            name: display_name(&m.author),
             in_guild: false,
             place: None,
-            incoming: Incoming::from_line(&m.content),
+            said: Said::Line(m.content.clone()),
             answer: Answer::Dm { channel },
         };
-        self.queue(work);
+        // A message's id and an interaction's are both snowflakes, never equal.
+        self.take(&m.id.to_string(), recorded, None).await;
     }
 
+    /// Queues recorded work behind the others of its person, unless it is queued already.
     fn queue(&self, work: Work) {
-        if let Some(me) = self.arc() {
-            self.people.dispatch(&me, work.user.id.get(), work);
+        if let Some(me) = self.arc()
+            && self.pending.start(work.item.id)
+        {
+            self.people.dispatch(&me, work.recorded.user, work);
         }
     }
 
+    /// Handles recorded work: the event, or the replies still to send.
+    async fn work(&self, work: Work) {
+        let id = work.item.id;
+        if work.item.handled {
+            let lang = lang_of_record(&work.recorded);
+            let mut replies: Vec<Reply> = work
+                .item
+                .replies
+                .iter()
+                .filter_map(|text| match serde_json::from_str(text) {
+                    Ok(reply) => Some(reply),
+                    Err(e) => {
+                        tracing::error!(error = %e, "a stored reply could not be read; skipped");
+                        None
+                    }
+                })
+                .collect();
+            let mut progress = Progress::new(id, work.item.sent);
+            self.answer_stored(&work.recorded.answer, &mut replies, lang, &mut progress).await;
+        } else if work.item.acknowledged || self.was_acknowledged(&work.recorded.answer).await {
+            self.handle_work(id, work.recorded).await;
+        } else {
+            // Recorded, then the process stopped before Discord was told: the person was shown
+            // that it failed, so it is not done behind their back.
+            tracing::info!("an interaction never acknowledged before a stop is not handled");
+            self.skip(id).await;
+        }
+        self.pending.finish(id);
+    }
+
     #[tracing::instrument(skip_all, fields(platform = "discord", account))]
-    async fn handle_work(&self, work: Work) {
-        let user_id = work.user.id.get();
+    async fn handle_work(&self, arrival: InboxId, work: Recorded) {
+        let user_id = work.user;
         // An interaction says the language the person's client shows; a DM says none.
         let locale = (!work.locale.is_empty()).then(|| lang_of(&work.locale));
         let lang = locale.unwrap_or(Lang::Fr);
         let speaker = Speaker {
             identity: Identity { platform: Platform::Discord, external_id: user_id.to_string() },
-            display_name: work.user.global_name.clone().unwrap_or_else(|| work.user.name.clone()),
+            display_name: work.name.clone(),
             lang,
             is_admin: work.is_admin,
         };
-        let mut reply_lang = lang;
-        let origin =
-            Origin { lang: locale, place: work.place.map(|c| c.to_string()), ..Origin::default() };
-        let mut replies = match self.engine.handle_in(&speaker, work.incoming, &origin).await {
+        let origin = Origin {
+            lang: locale,
+            place: work.place.map(|c| c.to_string()),
+            arrival: Some(arrival),
+        };
+        let mut progress = Progress::new(arrival, 0);
+        match self.engine.handle_in(&speaker, work.said.incoming(), &origin).await {
             Ok(outcome) => {
-                reply_lang = outcome.lang;
                 tracing::Span::current().record("account", outcome.account.0);
                 let mut replies = outcome.replies;
                 if work.in_guild {
+                    // Said at once and not kept: the note is for this run's first act.
                     if let Some(note) = self.dms_closed_note(user_id, outcome.account).await {
                         replies.push(Reply::new().text(words(outcome.lang, note, &[])));
                     }
                 } else {
                     self.reach.heard_from(&user_id.to_string(), outcome.account).await;
                 }
-                replies
+                self.answer_stored(&work.answer, &mut replies, outcome.lang, &mut progress).await;
             }
             Err(e) => {
                 tracing::error!(error = %e, "the conversation could not be loaded or saved");
-                vec![Reply::new().text(words(lang, "frontend-sorry", &[]))]
+                let mut sorry = vec![Reply::new().text(words(lang, "frontend-sorry", &[]))];
+                if let Err(e) = self.answer(&work.answer, &mut sorry, lang, None).await {
+                    tracing::warn!(error = %e, "answering on Discord failed");
+                }
+                self.skip(arrival).await;
             }
-        };
-        if let Err(e) = self.answer(&work.answer, &mut replies, reply_lang).await {
-            tracing::warn!(error = %e, "answering on Discord failed");
+        }
+    }
+
+    /// Sends a step's stored replies past those sent already, counting each message, and marks
+    /// the record done after the last. A refusal ends the sending (the record is done, as
+    /// nothing would change by trying again); an outage leaves the rest for the next start.
+    async fn answer_stored(
+        &self,
+        to: &Answer,
+        replies: &mut [Reply],
+        lang: Lang,
+        progress: &mut Progress,
+    ) {
+        match self.answer(to, replies, lang, Some(progress)).await {
+            Ok(()) => {}
+            Err(e @ RestError::Refused { .. }) => {
+                tracing::warn!(error = %e, "answering on Discord was refused");
+            }
+            Err(e @ RestError::Unreachable(_)) => {
+                tracing::warn!(error = %e, "answering on Discord failed; left for the next start");
+                return;
+            }
+        }
+        if let Err(e) = self.store.arrival_sent(progress.arrival, progress.sent, true).await {
+            tracing::warn!(error = %e, "an inbox record could not be marked done");
         }
     }
 
@@ -494,17 +676,19 @@ impl Discord {
         first.then_some("frontend-discord-dms-closed")
     }
 
-    /// Sends the replies where the event asks.
+    /// Sends the replies where the event asks, passing over (and counting) with `progress`
+    /// the messages a previous run sent.
     async fn answer(
         &self,
         to: &Answer,
         replies: &mut [Reply],
         lang: Lang,
+        mut progress: Option<&mut Progress>,
     ) -> Result<(), RestError> {
         match to {
             Answer::Dm { channel } => {
                 for reply in replies.iter() {
-                    self.send_to_channel(*channel, reply, lang).await?;
+                    self.send_to_channel(*channel, reply, lang, progress.as_deref_mut()).await?;
                 }
                 Ok(())
             }
@@ -513,6 +697,10 @@ impl Discord {
                 for (i, reply) in replies.iter().enumerate() {
                     let messages = render::render(reply, lang);
                     for (j, m) in messages.iter().enumerate() {
+                        sent += 1;
+                        if Progress::skips(&mut progress) {
+                            continue;
+                        }
                         let replace = *pressed
                             && i == 0
                             && j == 0
@@ -522,9 +710,13 @@ impl Discord {
                         } else {
                             self.follow_up(*application, token, &m.body(*ephemeral)).await?;
                         }
-                        sent += 1;
+                        Progress::sent_one(&mut progress, &self.store).await;
                     }
                     for a in &reply.attachments {
+                        sent += 1;
+                        if Progress::skips(&mut progress) {
+                            continue;
+                        }
                         let body = json!({
                             "attachments": [{"id": 0, "filename": a.file_name}],
                             "allowed_mentions": {"parse": []},
@@ -538,10 +730,10 @@ impl Discord {
                         self.rest
                             .call(&format!("webhook {token}"), || with_file(route, &body, a))
                             .await?;
-                        sent += 1;
+                        Progress::sent_one(&mut progress, &self.store).await;
                     }
                 }
-                if sent == 0 && !*pressed {
+                if sent == 0 && !*pressed && !Progress::skips(&mut progress) {
                     // Nothing to say: "thinking…" must not stay.
                     let route = Route::WebhookOriginalInteractionResponse {
                         application_id: *application,
@@ -552,6 +744,7 @@ impl Discord {
                             Request::new(route, LightMethod::Delete)
                         })
                         .await?;
+                    Progress::sent_one(&mut progress, &self.store).await;
                 }
                 Ok(())
             }
@@ -585,24 +778,33 @@ impl Discord {
             .map(|_| ())
     }
 
-    /// Sends a reply as messages in a channel (a DM).
+    /// Sends a reply as messages in a channel (a DM), counted with `progress` when it is a
+    /// step's stored reply.
     async fn send_to_channel(
         &self,
         channel: u64,
         reply: &Reply,
         lang: Lang,
+        mut progress: Option<&mut Progress>,
     ) -> Result<(), RestError> {
         let channel_id = ChannelId::new(channel);
         let key = format!("channel {channel} messages");
         for m in render::render(reply, lang) {
+            if Progress::skips(&mut progress) {
+                continue;
+            }
             let body = m.body(false);
             self.rest
                 .call(&key, || {
                     rest::json(Route::ChannelMessages { channel_id }, LightMethod::Post, &body)
                 })
                 .await?;
+            Progress::sent_one(&mut progress, &self.store).await;
         }
         for a in &reply.attachments {
+            if Progress::skips(&mut progress) {
+                continue;
+            }
             let body = json!({
                 "attachments": [{"id": 0, "filename": a.file_name}],
                 "allowed_mentions": {"parse": []},
@@ -610,6 +812,7 @@ impl Discord {
             self.rest
                 .call(&key, || with_file(Route::ChannelMessages { channel_id }, &body, a))
                 .await?;
+            Progress::sent_one(&mut progress, &self.store).await;
         }
         Ok(())
     }
@@ -656,8 +859,31 @@ impl Handler<u64, Work> for Discord {
     type Local = ();
 
     async fn handle(&self, _user: u64, work: Work, (): &mut ()) {
-        self.handle_work(work).await;
+        self.work(work).await;
     }
+}
+
+impl Intake for Discord {
+    fn resume(self: &Arc<Self>, item: InboxItem) {
+        match serde_json::from_str::<Recorded>(&item.payload) {
+            Ok(recorded) => self.queue(Work { item, recorded }),
+            Err(e) => {
+                tracing::warn!(error = %e, "an inbox record could not be read; skipped");
+                let me = self.clone();
+                tokio::spawn(async move { me.skip(item.id).await });
+            }
+        }
+    }
+}
+
+/// The name a person goes by on Discord.
+fn display_name(user: &User) -> String {
+    user.global_name.clone().unwrap_or_else(|| user.name.clone())
+}
+
+/// The language of a recorded event's stored replies: its locale's, else the engine's default.
+fn lang_of_record(r: &Recorded) -> Lang {
+    if r.locale.is_empty() { Lang::Fr } else { lang_of(&r.locale) }
 }
 
 impl Outlet for Discord {
@@ -675,7 +901,7 @@ impl Outlet for Discord {
         }
         let lang = self.store.account(to.account).await.map_or(Lang::Fr, |a| a.lang);
         let result = match self.dm_channel(user).await {
-            Ok(channel) => self.send_to_channel(channel, reply, lang).await,
+            Ok(channel) => self.send_to_channel(channel, reply, lang, None).await,
             Err(e) => Err(e),
         };
         match result {
@@ -706,7 +932,7 @@ impl Outlet for Discord {
                 continue;
             };
             let lang = self.store.account(to.account).await.map_or(Lang::Fr, |a| a.lang);
-            if let Err(e) = self.send_to_channel(channel, reply, lang).await {
+            if let Err(e) = self.send_to_channel(channel, reply, lang, None).await {
                 tracing::warn!(error = %e, "a team channel could not be told");
             }
         }

@@ -137,3 +137,43 @@ impl Keeper {
         }
     }
 }
+
+/// Where the sending of a step's stored replies stands, in the platform's messages: after a
+/// restart, those sent before are passed over, and each one sent is counted durably.
+#[derive(Debug)]
+pub struct Progress {
+    pub arrival: InboxId,
+    /// Messages still to pass over: sent before a restart.
+    skip: i64,
+    /// Messages sent in all.
+    pub sent: i64,
+}
+
+impl Progress {
+    /// For a record of which `sent` messages went already.
+    #[must_use]
+    pub fn new(arrival: InboxId, sent: i64) -> Self {
+        Self { arrival, skip: sent, sent }
+    }
+
+    /// Whether the next message was sent already (and is passed over now).
+    pub fn skips(progress: &mut Option<&mut Progress>) -> bool {
+        match progress {
+            Some(p) if p.skip > 0 => {
+                p.skip -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// After a message of a stored reply was sent: counts it, durably.
+    pub async fn sent_one(progress: &mut Option<&mut Progress>, store: &Store) {
+        if let Some(p) = progress {
+            p.sent += 1;
+            if let Err(e) = store.arrival_sent(p.arrival, p.sent, false).await {
+                tracing::warn!(error = %e, "a sent message could not be recorded");
+            }
+        }
+    }
+}

@@ -35,7 +35,7 @@ use tokio::sync::watch;
 
 use self::send::{SendError, Sender};
 use crate::frontend::dispatch::{Dispatcher, Handler};
-use crate::frontend::inbox::{Intake, Keeper, LEASE, Pending};
+use crate::frontend::inbox::{Intake, Keeper, LEASE, Pending, Progress};
 use crate::frontend::words;
 
 /// Long polling waits this long for updates; below reqwest's 17-second client timeout.
@@ -419,6 +419,7 @@ impl Telegram {
                 external_id: update.id.0.to_string(),
                 chat: chat.to_string(),
                 payload,
+                acknowledged: true,
             });
             kept.push(update);
         }
@@ -588,7 +589,7 @@ impl Telegram {
         sent: i64,
         keyboards: Option<(Lang, bool, bool)>,
     ) {
-        let mut progress = Progress { arrival, skip: sent, sent };
+        let mut progress = Progress::new(arrival, sent);
         let outcome = async {
             for (i, reply) in replies.iter().enumerate() {
                 let extra = match keyboards {
@@ -608,16 +609,6 @@ impl Telegram {
         }
         if let Err(e) = self.store.arrival_sent(arrival, progress.sent, true).await {
             tracing::warn!(error = %e, "an inbox record could not be marked done");
-        }
-    }
-
-    /// After a message of a stored reply was sent: counts it, durably.
-    async fn sent_one(&self, progress: &mut Option<&mut Progress>) {
-        if let Some(p) = progress {
-            p.sent += 1;
-            if let Err(e) = self.store.arrival_sent(p.arrival, p.sent, false).await {
-                tracing::warn!(error = %e, "a sent message could not be recorded");
-            }
         }
     }
 
@@ -698,7 +689,7 @@ impl Telegram {
             if !Progress::skips(&mut progress) {
                 let markup = ReplyMarkup::KeyboardRemove(KeyboardRemove::new());
                 self.send_html(chat, "✓", Some(markup)).await?;
-                self.sent_one(&mut progress).await;
+                Progress::sent_one(&mut progress, &self.store).await;
             }
             remove = false;
         }
@@ -715,7 +706,7 @@ impl Telegram {
             };
             if !Progress::skips(&mut progress) {
                 self.send_html(chat, &m.html, markup).await?;
-                self.sent_one(&mut progress).await;
+                Progress::sent_one(&mut progress, &self.store).await;
             }
         }
         if let (Some(lang), true) = (location, render::keyboard(&reply.buttons).is_some()) {
@@ -723,7 +714,7 @@ impl Telegram {
             let text = render::escape(&words(lang, "frontend-or-share-location", &[]));
             if !Progress::skips(&mut progress) {
                 self.send_html(chat, &text, Some(location_keyboard(lang))).await?;
-                self.sent_one(&mut progress).await;
+                Progress::sent_one(&mut progress, &self.store).await;
             }
         }
         if reply.document_follows() {
@@ -744,7 +735,7 @@ impl Telegram {
             };
             if !Progress::skips(&mut progress) {
                 self.send_document(chat, a, keyboard).await?;
-                self.sent_one(&mut progress).await;
+                Progress::sent_one(&mut progress, &self.store).await;
             }
         }
         Ok(())
@@ -802,29 +793,6 @@ impl Telegram {
                 r.send()
             })
             .await
-    }
-}
-
-/// Where the sending of a step's stored replies stands, in messages.
-#[derive(Debug)]
-struct Progress {
-    arrival: InboxId,
-    /// Messages still to pass over: sent before a restart.
-    skip: i64,
-    /// Messages sent in all.
-    sent: i64,
-}
-
-impl Progress {
-    /// Whether the next message was sent already (and is passed over now).
-    fn skips(progress: &mut Option<&mut Progress>) -> bool {
-        match progress {
-            Some(p) if p.skip > 0 => {
-                p.skip -= 1;
-                true
-            }
-            _ => false,
-        }
     }
 }
 

@@ -24,6 +24,9 @@ pub struct Arrival {
     pub chat: String,
     /// The update as the platform sent it, read again by its front-end.
     pub payload: String,
+    /// The platform is told by recording it (Telegram). `false`: it is told after, by a call
+    /// that can fail (a Discord interaction), and [`Store::arrival_acknowledged`] says it was.
+    pub acknowledged: bool,
 }
 
 /// A recorded update claimed by this instance: to handle, or (`handled`) whose replies are still
@@ -35,6 +38,8 @@ pub struct InboxItem {
     pub external_id: String,
     pub chat: String,
     pub payload: String,
+    /// The platform was told it arrived ([`Arrival::acknowledged`]).
+    pub acknowledged: bool,
     pub handled: bool,
     /// The step's replies, in order, as [`Store::commit_step`] stored them (when `handled`).
     pub replies: Vec<String>,
@@ -80,8 +85,8 @@ impl Store {
             let mut ids = Vec::with_capacity(arrivals.len());
             for a in arrivals {
                 let id: Option<(i64,)> = sqlx::query_as(
-                    "INSERT INTO inbox (platform, external_id, chat, payload, received_at, claimed_by, claimed_until) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (platform, external_id) DO NOTHING RETURNING id",
+                    "INSERT INTO inbox (platform, external_id, chat, payload, received_at, claimed_by, claimed_until, acknowledged) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (platform, external_id) DO NOTHING RETURNING id",
                 )
                 .bind(platform.as_str())
                 .bind(&a.external_id)
@@ -90,6 +95,7 @@ impl Store {
                 .bind(now)
                 .bind(owner)
                 .bind(until)
+                .bind(a.acknowledged)
                 .fetch_optional(&mut *tx)
                 .await?;
                 ids.push(id.map(|(id,)| id));
@@ -106,6 +112,7 @@ impl Store {
                     external_id: a.external_id.clone(),
                     chat: a.chat.clone(),
                     payload: a.payload.clone(),
+                    acknowledged: a.acknowledged,
                     handled: false,
                     replies: Vec::new(),
                     sent: 0,
@@ -127,13 +134,13 @@ impl Store {
     ) -> Result<Vec<InboxItem>> {
         let now = self.clock.now();
         let mine = if restarted { owner } else { "" };
-        let rows: Vec<(i64, String, String, String, bool, i64)> = on_pool!(self, |p| {
+        let rows: Vec<(i64, String, String, String, bool, i64, bool)> = on_pool!(self, |p| {
             sqlx::query_as(
                 "UPDATE inbox SET claimed_by = $1, claimed_until = $2 WHERE id IN \
                  (SELECT id FROM inbox WHERE platform = $3 AND done_at IS NULL \
                   AND (claimed_until < $4 OR claimed_by = $5) ORDER BY id LIMIT $6) \
                  AND done_at IS NULL AND (claimed_until < $4 OR claimed_by = $5) \
-                 RETURNING id, external_id, chat, payload, handled_at IS NOT NULL, sent",
+                 RETURNING id, external_id, chat, payload, handled_at IS NOT NULL, sent, acknowledged",
             )
             .bind(owner)
             .bind(now + lease)
@@ -145,7 +152,7 @@ impl Store {
             .await
         })?;
         let mut items = Vec::with_capacity(rows.len());
-        for (id, external_id, chat, payload, handled, sent) in rows {
+        for (id, external_id, chat, payload, handled, sent, acknowledged) in rows {
             let replies: Vec<(String,)> = if handled {
                 on_pool!(self, |p| {
                     sqlx::query_as(
@@ -164,6 +171,7 @@ impl Store {
                 external_id,
                 chat,
                 payload,
+                acknowledged,
                 handled,
                 replies,
                 sent,
@@ -290,6 +298,18 @@ impl Store {
             sqlx::query("UPDATE inbox SET sent = $1, done_at = $2 WHERE id = $3")
                 .bind(sent)
                 .bind(done_at)
+                .bind(arrival.0)
+                .execute(p)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// The platform was told `arrival` arrived (see [`Arrival::acknowledged`]).
+    pub async fn arrival_acknowledged(&self, arrival: InboxId) -> Result<()> {
+        on_pool!(self, |p| {
+            sqlx::query("UPDATE inbox SET acknowledged = TRUE WHERE id = $1")
                 .bind(arrival.0)
                 .execute(p)
                 .await
