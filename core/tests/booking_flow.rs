@@ -73,6 +73,7 @@ on_both_backends!(Harness;
     only_the_receiver_answers_and_only_the_sender_withdraws,
     final_states_are_final,
     accepting_books_closes_what_cannot_be_honoured_and_issues_the_contract,
+    an_accept_handled_again_after_a_crash_finishes_what_it_started,
     a_contract_waits_for_every_detail_then_goes_to_both,
     a_counter_is_a_new_proposal_and_the_thread_follows,
     cancelling_a_booking_tells_both_and_frees_the_date,
@@ -367,7 +368,14 @@ async fn final_states_are_final(h: &Harness) {
         (countered.id, ProposalStatus::Countered),
     ] {
         let answered = |r: Result<_, BookingFlowError>| matches!(r, Err(BookingFlowError::AlreadyAnswered(s)) if s == was);
-        assert!(answered(b.accept(v, id).await.map(|_| ())), "{was:?}");
+        if was == ProposalStatus::Accepted {
+            // The one who accepted, accepting again, reads the same booking and changes nothing.
+            let again = b.accept(v, id).await.unwrap();
+            assert!(again.closed.is_empty());
+            assert_eq!(h.store.bookings_of_profile(venue_p).await.unwrap().len(), 1);
+        } else {
+            assert!(answered(b.accept(v, id).await.map(|_| ())), "{was:?}");
+        }
         assert!(answered(b.refuse(v, id, None).await.map(|_| ())), "{was:?}");
         assert!(answered(b.counter(v, id, terms(27, "1")).await.map(|_| ())), "{was:?}");
         assert!(answered(b.hold(v, id).await.map(|_| ())), "{was:?}");
@@ -582,6 +590,46 @@ async fn accepting_books_closes_what_cannot_be_honoured_and_issues_the_contract(
     // A second accept on a full date is a clear refusal, and nothing is half-written.
     let late = b.propose(a2, artist2, venue3, terms(5, "700")).await.unwrap();
     b.accept(v3, late.id).await.unwrap();
+    assert_eq!(h.store.bookings_of_profile(venue_p).await.unwrap().len(), 1);
+}
+
+/// The process stops after an accept's booking committed and before the rest of its step (the
+/// stored inbox then hands the same press back): the Accept handled again answers as an accept
+/// and finishes what the first run did not reach — who answered, the other proposals of the
+/// date closed and told once, the contract issued; a third time changes nothing; another member
+/// of the venue's side pressing Accept is told it already has an answer.
+async fn an_accept_handled_again_after_a_crash_finishes_what_it_started(h: &Harness) {
+    let (a, artist_p) = member(h, "a", &artist("Chloé & les Naïfs")).await;
+    let (a2, artist2) = member(h, "a2", &artist("Kreiz Breizh")).await;
+    let (v, venue_p) = member(h, "v", &venue("La Cour des Miracles", 1)).await;
+    let b = &h.booking;
+    let win = b.propose(a, artist_p, venue_p, terms(5, "1200")).await.unwrap();
+    give_contract_details(h, artist_p, venue_p, win.id).await;
+    let other = b.propose(a2, artist2, venue_p, terms(5, "700")).await.unwrap();
+    h.told().await;
+    // The first run: the booking commits, then the process dies.
+    let first = h.store.accept_and_book_owing(win.id, 1, None, |_| Vec::new()).await.unwrap();
+    assert!(matches!(first, AcceptOutcome::Booked(_)));
+    assert_eq!(status(h, other.id).await, ProposalStatus::Sent, "left open by the crash");
+
+    let again = b.accept(v, win.id).await.unwrap();
+    assert_eq!(again.closed, vec![other.id]);
+    assert!(again.booking.contract_sha256.is_some(), "the contract is issued");
+    assert_eq!(status(h, other.id).await, ProposalStatus::Expired);
+    assert_eq!(h.store.answered_by(win.id).await.unwrap(), Some(v));
+    let told = h.told().await;
+    let closed = told
+        .iter()
+        .filter(|(to, e)| *to == a2 && matches!(e, Event::ProposalClosed { .. }))
+        .count();
+    assert_eq!(closed, 1);
+
+    let third = b.accept(v, win.id).await.unwrap();
+    assert!(third.closed.is_empty());
+    assert_eq!(third.booking.id, again.booking.id);
+    assert!(h.told().await.is_empty(), "nobody is told twice");
+    let stranger = account(h, "someone else").await;
+    assert!(matches!(b.accept(stranger, win.id).await, Err(BookingFlowError::NotAParty)));
     assert_eq!(h.store.bookings_of_profile(venue_p).await.unwrap().len(), 1);
 }
 

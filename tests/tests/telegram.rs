@@ -864,6 +864,177 @@ async fn a_kill_during_outbox_delivery_loses_no_notification() {
     fake.assert_clean();
 }
 
+/// An approved profile for the Telegram person `user`, made directly in the store: a rock artist
+/// or a one-slot rock venue in Lyon, free on `day`.
+async fn approved_profile(
+    store: &Store,
+    user: i64,
+    venue: bool,
+    day: chrono::NaiveDate,
+) -> (flowstage_core::domain::AccountId, flowstage_core::domain::ProfileId) {
+    use flowstage_core::domain::Lang;
+    use flowstage_core::domain::genre::GenreSet;
+    use flowstage_core::domain::places::{City, Country};
+    use flowstage_core::domain::profile::{Artist, ProfileDetails, ProfileStatus, Venue};
+    use flowstage_core::domain::values::{
+        AudienceRange, BudgetRange, Capacity, DateSet, Fee, Links, Name, TravelRadius,
+    };
+    let identity = Identity { platform: Platform::Telegram, external_id: user.to_string() };
+    let owner = store.account_for_identity(&identity, "Kay", Lang::En).await.unwrap().0.id;
+    let lyon = City::from_parts("Lyon", Country::France, 45.75, 4.85);
+    let details = if venue {
+        ProfileDetails::Venue(Venue {
+            name: Name::parse(&format!("Venue {user}")).unwrap(),
+            city: lyon,
+            address: None,
+            capacity: Capacity::parse("350").unwrap(),
+            genres: GenreSet::parse("rock").unwrap(),
+            budget: BudgetRange::parse("800-1500").unwrap(),
+            licence: None,
+            stage_notes: None,
+            email: None,
+            slots_per_date: 1,
+        })
+    } else {
+        ProfileDetails::Artist(Artist {
+            name: Name::parse(&format!("Band {user}")).unwrap(),
+            genres: GenreSet::parse("rock").unwrap(),
+            fee: Fee::parse("1000").unwrap(),
+            negotiable: true,
+            draw: AudienceRange::parse("100-400").unwrap(),
+            city: lyon,
+            radius: TravelRadius::parse("300").unwrap(),
+            bio: None,
+            links: Links::default(),
+            email: None,
+        })
+    };
+    let today = chrono::Utc::now().date_naive();
+    let dates = DateSet::new(vec![day], today).unwrap();
+    let p = store.create_profile(owner, &details, &dates, &ProfileStatus::Approved).await.unwrap();
+    (owner, p.id)
+}
+
+/// Issue 17: a venue accepts one of many proposals for its one date, and the process is killed
+/// (SIGKILL) at an instant of that step or of the notices it queued (one per closed proposal,
+/// the booking to the artist); after the restart the venue has its answer once, the accepted
+/// artist the booking once, each other artist the closing of their proposal once (the message
+/// in flight at the kill may come twice, right after itself), on SQLite and PostgreSQL.
+async fn a_kill_during_an_accept_that_notifies_many_loses_nothing(db: Option<String>) {
+    const ARTISTS: i64 = 20;
+    let rounds = [5_u64, 40, 150];
+    let venue_of = |r: usize| 7000 + r as i64 * 100;
+    let artists_of = |r: usize| (1..=ARTISTS).map(move |i| venue_of(r) + i);
+    let mut people = Vec::new();
+    for r in 0..rounds.len() {
+        people.push((venue_of(r), format!("V{r}")));
+        people.extend(artists_of(r).map(|a| (a, format!("A{a}"))));
+    }
+    let known: Vec<(i64, &str, &str)> =
+        people.iter().map(|(id, name)| (*id, name.as_str(), "en")).collect();
+    let mut app = App::spawn_on(Mode::Polling, &known, |_| {}, db).await;
+    let store = app.store().await;
+    let bookings = flowstage_core::booking::BookingService::new(
+        store.clone(),
+        flowstage_core::config::Rules::default(),
+    );
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(30);
+    let mut repeats = 0;
+    for (round, kill_after) in rounds.iter().enumerate() {
+        let venue = venue_of(round);
+        consent(&app, venue, Words { en: true }).await;
+        let (_, venue_profile) = approved_profile(&store, venue, true, day).await;
+        for artist in artists_of(round) {
+            let (owner, profile) = approved_profile(&store, artist, false, day).await;
+            let terms = flowstage_core::domain::proposal::Terms {
+                day,
+                fee: flowstage_core::domain::values::Fee::parse("1000").unwrap(),
+                deal: flowstage_core::domain::proposal::Deal::FlatFee,
+                set_minutes: 60,
+                times: flowstage_core::domain::proposal::ShowTimes::default(),
+                message: None,
+            };
+            bookings.propose(owner, profile, venue_profile, terms).await.unwrap();
+        }
+        // The venue is told of each; the newest is answered from its notice.
+        let deadline = Instant::now() + WAIT;
+        while app.fake.messages_to(venue).iter().filter(|m| m.text.contains("New proposal")).count()
+            < ARTISTS as usize
+        {
+            assert!(Instant::now() < deadline, "the venue was not told of every proposal");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        app.presses(venue, "View", "awaiting an answer").await;
+        app.fake.user_presses(venue, "Accept").unwrap();
+        tokio::time::sleep(Duration::from_millis(*kill_after)).await;
+        app = app.kill_and_restart().await;
+        let accepted = app.fake.wait_for_text(venue, "booked for").await;
+        let winner: i64 = accepted
+            .text
+            .split("Proposal #")
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            .and_then(|id| id.parse().ok())
+            .unwrap();
+        let winner =
+            store.proposal(flowstage_core::domain::ProposalId(winner)).await.unwrap().from_profile;
+        let mut winner_user = 0;
+        for artist in artists_of(round) {
+            let identity =
+                Identity { platform: Platform::Telegram, external_id: artist.to_string() };
+            let (account, _) = store
+                .account_for_identity(&identity, "Kay", flowstage_core::domain::Lang::En)
+                .await
+                .unwrap();
+            let mine = store.profiles_of(account.id).await.unwrap()[0].id;
+            let expected = if mine == winner {
+                winner_user = artist;
+                "accepted proposal"
+            } else {
+                "is closed"
+            };
+            app.fake.wait_for_text(artist, expected).await;
+        }
+        assert_ne!(winner_user, 0, "the accepted proposal is one of this round's");
+        // Let anything sent twice arrive before counting.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        for who in std::iter::once(venue).chain(artists_of(round)) {
+            let all: Vec<String> = app.fake.messages_to(who).into_iter().map(|m| m.text).collect();
+            let mut texts = all.clone();
+            texts.dedup();
+            let extra = all.len() - texts.len();
+            assert!(extra <= 1, "{who}: more than the message in flight repeated: {all:#?}");
+            repeats += extra;
+            let expected = match who {
+                w if w == venue => "booked for",
+                w if w == winner_user => "accepted proposal",
+                _ => "is closed",
+            };
+            let times = texts.iter().filter(|t| t.contains(expected)).count();
+            assert_eq!(times, 1, "{who} got {expected:?} {times} times: {all:#?}");
+        }
+    }
+    eprintln!(
+        "{} accepts killed, {} people told: every notice delivered; {repeats} message(s) in flight at a kill sent again",
+        rounds.len(),
+        people.len()
+    );
+    store.close().await;
+    let fake = app.stop().await;
+    fake.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_a_kill_during_an_accept_that_notifies_many_loses_nothing() {
+    a_kill_during_an_accept_that_notifies_many_loses_nothing(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_a_kill_during_an_accept_that_notifies_many_loses_nothing() {
+    let db = postgres_db("accept_kill").await;
+    a_kill_during_an_accept_that_notifies_many_loses_nothing(Some(db)).await;
+}
+
 /// A load balancer in front of several instances: each connection goes to the next instance in
 /// turn, or to the one after if that one does not answer (a dead instance).
 async fn balancer(backends: Vec<String>) -> String {

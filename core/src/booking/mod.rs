@@ -337,7 +337,12 @@ impl BookingService {
     /// The receiver accepts: the booking is confirmed if the date still has room, then the
     /// proposals it makes impossible are closed and the contract is generated.
     pub async fn accept(&self, actor: AccountId, id: ProposalId) -> Result<Accepted> {
-        let (p, sides) = self.received(actor, id).await?;
+        let (p, sides) = match self.received(actor, id).await {
+            Err(BookingFlowError::AlreadyAnswered(ProposalStatus::Accepted)) => {
+                return self.accepted_again(actor, id).await;
+            }
+            other => other?,
+        };
         let before = match p.status {
             ProposalStatus::Held => {
                 let holds = self.store.holds_on(p.venue, p.terms.day).await?;
@@ -402,6 +407,43 @@ impl BookingService {
                 tracing::warn!(booking = %booking.id, error = %e, "contract not generated");
                 booking
             }
+        };
+        Ok(Accepted { booking, closed })
+    }
+
+    /// The same Accept again: a step handled a second time (the process stopped after the
+    /// booking committed and before the step did, and the stored inbox hands the press back), or
+    /// pressed twice. The booking stands; what the first run may not have reached (noting who
+    /// answered, closing what the booking makes impossible, moving holds up, the contract) is
+    /// done now, each part a no-op if done already, and the answer is the accept's (its summary
+    /// of closed proposals counts those this run closed). Someone else
+    /// of the venue's team who accepted it is told it already has an answer.
+    async fn accepted_again(&self, actor: AccountId, id: ProposalId) -> Result<Accepted> {
+        let answered = self.store.answered_by(id).await?;
+        let booking = match self.store.booking_of_proposal(id).await? {
+            Some(b)
+                if answered.is_none_or(|a| a == actor) && b.status == BookingStatus::Confirmed =>
+            {
+                b
+            }
+            _ => return Err(BookingFlowError::AlreadyAnswered(ProposalStatus::Accepted)),
+        };
+        if answered.is_none() {
+            self.audit(Some(actor), "proposal.accepted", id).await?;
+            self.store.record_answer(id, actor).await?;
+        }
+        let closed = self.close_unhonourable(&booking, Some(actor)).await?;
+        self.promote(booking.venue, booking.day).await?;
+        let booking = if booking.contract_sha256.is_none() {
+            match self.issue_contract(&booking).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(booking = %booking.id, error = %e, "contract not generated");
+                    booking
+                }
+            }
+        } else {
+            booking
         };
         Ok(Accepted { booking, closed })
     }

@@ -539,6 +539,16 @@ impl Store {
         row.map(booking).transpose()?.ok_or(StoreError::NotFound("booking"))
     }
 
+    /// The booking a proposal became, if it did (whatever its status now).
+    pub async fn booking_of_proposal(&self, proposal: ProposalId) -> Result<Option<Booking>> {
+        let sql = format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE proposal_id = $1");
+        let row = on_pool!(self, |p| sqlx::query_as::<_, BookingRow>(&sql)
+            .bind(proposal.0)
+            .fetch_optional(p)
+            .await)?;
+        row.map(booking).transpose()
+    }
+
     /// Confirmed bookings of a profile (as artist or venue), by date.
     pub async fn bookings_of_profile(&self, profile: ProfileId) -> Result<Vec<Booking>> {
         let sql = format!(
