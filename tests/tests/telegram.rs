@@ -909,7 +909,7 @@ async fn approved_profile(
             email: None,
         })
     };
-    let today = chrono::Utc::now().date_naive();
+    let today = flowstage_core::clock::Clock::today(&SystemClock);
     let dates = DateSet::new(vec![day], today).unwrap();
     let p = store.create_profile(owner, &details, &dates, &ProfileStatus::Approved).await.unwrap();
     (owner, p.id)
@@ -938,7 +938,7 @@ async fn a_kill_during_an_accept_that_notifies_many_loses_nothing(db: Option<Str
         store.clone(),
         flowstage_core::config::Rules::default(),
     );
-    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(30);
+    let day = flowstage_core::clock::Clock::today(&SystemClock) + chrono::Duration::days(30);
     let mut repeats = 0;
     for (round, kill_after) in rounds.iter().enumerate() {
         let venue = venue_of(round);
