@@ -62,6 +62,9 @@ fn a_full_venue_date_is_not_free_until_the_booking_is_cancelled(h: &mut Harness)
     let club = h.give_venue(&vera, "Vera Club", "Lyon");
     let bea = h.consented("bea", Lang::En);
     let rival = h.give_artist(&bea, "Bea", "Lyon");
+    // The card says who the room is for.
+    let adults = flowstage_core::domain::audience::Audience::ALL[8];
+    h.rt.block_on(h.store.set_audience(club.id, Some(adults))).unwrap();
     check(
         h,
         &mut arlo,
@@ -69,6 +72,7 @@ fn a_full_venue_date_is_not_free_until_the_booking_is_cancelled(h: &mut Harness)
         > /match 05/12/2026
         1. Vera Club
         > [1. Vera Club]
+        Public : Adultes, assis ou debout
         dates 25/25 — libre 1 des 1 dates demandées
         > /match
         > [1. Vera Club]
@@ -86,6 +90,7 @@ fn a_full_venue_date_is_not_free_until_the_booking_is_cancelled(h: &mut Harness)
         > /match
         1. Vera Club
         > [1. Vera Club]
+        Déjà pris : 05/12/2026
         dates 8/25 — libre 1 de vos 3 dates des trois prochains mois
         > [Proposer]
         1 date est libre des deux côtés
@@ -103,6 +108,7 @@ fn a_full_venue_date_is_not_free_until_the_booking_is_cancelled(h: &mut Harness)
         > /match 05/12/2026
         1. Vera Club
         > [1. Vera Club]
+        !Déjà pris
         dates 25/25
         > [Proposer]
         2 dates sont libres des deux côtés

@@ -687,6 +687,7 @@ pay-done-page = Thank you! Stripe has your payment; Flow Stage confirms its rece
 q-artist-lineup = **How many of you travel?** The performers on stage, then the crew (sound, lights, tour manager), e.g. 4 + 1. The contract prints it too.
 q-artist-audience = **Who is your show for?** All ages, a young audience or adults; seated, standing, or either.
 q-venue-audience = **Who does the room welcome?** All ages, a young audience or adults; seated, standing, or either.
+field-taken = Booked
 field-lineup = Line-up
 field-audience = Audience
 lineup-value = { $performers } on stage, { $crew } crew

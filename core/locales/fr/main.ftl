@@ -687,6 +687,7 @@ pay-done-page = Merci ! Votre paiement est enregistré par Stripe ; Flow Stage v
 q-artist-lineup = **Combien êtes-vous sur la route ?** Les artistes sur scène, puis l'équipe (son, lumière, régie), par exemple 4 + 1. Le contrat l'imprime aussi.
 q-artist-audience = **Pour quel public jouez-vous ?** Tout public, jeune public ou adultes ; assis, debout, ou les deux.
 q-venue-audience = **Quel public accueille la salle ?** Tout public, jeune public ou adultes ; assis, debout, ou les deux.
+field-taken = Déjà pris
 field-lineup = Équipe
 field-audience = Public
 lineup-value = { $performers } sur scène, { $crew } en équipe

@@ -34,7 +34,7 @@ pub(crate) async fn profile(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     let mut r = Reply::new()
         .para(vec![Span::Bold(format!("{} (#{})", p.details.name(), p.id))])
         .para(vec![Span::Italic(show::status(lang, &p.status))])
-        .list(show::detail_lines(lang, &p.details, &p.dates))
+        .list(show::profile_lines(lang, &p, turn.ctx.today()))
         .para(vec![Span::Italic(show::responsiveness(lang, turn.store(), p.id).await?)]);
     if let Some(edit) = turn.store().profile_edit(p.id).await? {
         // The approved version stays published until an admin reviews the edit.

@@ -45,7 +45,7 @@ pub(crate) async fn pending(turn: &mut Turn<'_>) -> Result<(), StoreError> {
                 Span::Bold(format!("#{} {}", p.id, p.details.name())),
                 Span::Italic(format!(" ({kind})")),
             ])
-            .list(show::detail_lines(lang, &p.details, &p.dates))
+            .list(show::profile_lines(lang, p, turn.ctx.today()))
             .row(vec![
                 turn.button("btn-approve", &Action::Approve(p.id)),
                 turn.button("btn-reject", &Action::Reject(p.id)),
@@ -326,7 +326,7 @@ pub(crate) async fn edits(turn: &mut Turn<'_>) -> Result<(), StoreError> {
                 Span::Italic(format!(" ({kind})")),
             ])
             .para(turn.s("edits-published", &[]))
-            .list(show::detail_lines(lang, &p.details, &p.dates))
+            .list(show::profile_lines(lang, p, turn.ctx.today()))
             .para(turn.s("edits-proposed", &[]))
             .list(show::detail_lines(lang, edit, &p.dates))
             .row(vec![

@@ -555,7 +555,7 @@ pub(crate) async fn details(turn: &mut Turn<'_>, id: ProfileId) -> Result<(), St
     let responsive = show::responsiveness(lang, turn.store(), other.id).await?;
     let mut r = Reply::new()
         .para(vec![Span::Bold(other.details.name().to_string())])
-        .list(show::detail_lines(lang, &other.details, &other.dates))
+        .list(show::profile_lines(lang, &other, turn.ctx.today()))
         .para(vec![Span::Italic(responsive)]);
     if let Some(me) = turn.active_profile().await? {
         let filters = match &turn.state.mode {

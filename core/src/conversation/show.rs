@@ -7,9 +7,11 @@ use super::i18n::{spans, tr};
 use super::reply::Span;
 use crate::booking::HoldStatus;
 use crate::domain::Lang;
+use crate::domain::audience::Audience;
 use crate::domain::genre::GenreSet;
-use crate::domain::profile::{ProfileDetails, ProfileStatus};
+use crate::domain::profile::{Profile, ProfileDetails, ProfileStatus};
 use crate::domain::proposal::{Deal, ExpiryReason, ProposalStatus, ShowTimes};
+use crate::domain::terms::Lineup;
 use crate::domain::values::DateSet;
 use crate::domain::when::{self, Zone};
 
@@ -228,6 +230,46 @@ pub fn detail_lines(lang: Lang, details: &ProfileDetails, free: &DateSet) -> Vec
         }
     }
     out
+}
+
+/// A published profile as others read it: its details with the dates still free, then the days
+/// its bookings take from `today` on, who the show or the room is for, and an artist's line-up.
+#[must_use]
+pub fn profile_lines(lang: Lang, p: &Profile, today: NaiveDate) -> Vec<Vec<Span>> {
+    let mut out = detail_lines(lang, &p.details, &p.free_dates());
+    if !p.taken.is_empty() {
+        let ahead: Vec<NaiveDate> = p.taken.iter().copied().filter(|d| *d >= today).collect();
+        if !ahead.is_empty() {
+            let mut days: Vec<String> = ahead.iter().take(6).map(|d| day(lang, *d)).collect();
+            if ahead.len() > 6 {
+                days.push("…".to_owned());
+            }
+            out.push(line(lang, "field-taken", days.join(", ")));
+        }
+    }
+    if let Some(a) = p.audience {
+        out.push(line(lang, "field-audience", audience(lang, a)));
+    }
+    if let Some(l) = p.lineup {
+        out.push(line(lang, "field-lineup", lineup(lang, l)));
+    }
+    out
+}
+
+/// "4 on stage, 1 crew".
+#[must_use]
+pub fn lineup(lang: Lang, l: Lineup) -> String {
+    tr(
+        lang,
+        "lineup-value",
+        &[("performers", l.performers().to_string()), ("crew", l.crew().to_string())],
+    )
+}
+
+/// "All ages, seated", in the person's language; also the text an audience button answers.
+#[must_use]
+pub fn audience(lang: Lang, a: Audience) -> String {
+    tr(lang, &format!("audience-{}", a.code()), &[])
 }
 
 /// "Answers 80 % of proposals, in 5 h (median)", or that nothing is known yet.

@@ -293,16 +293,13 @@ fn current_value(turn: &Turn<'_>, w: &Wizard, field: Field) -> Option<String> {
 
 /// "4 on stage, 1 crew".
 fn lineup_words(turn: &Turn<'_>, l: Lineup) -> String {
-    turn.ta(
-        "lineup-value",
-        &[("performers", l.performers().to_string()), ("crew", l.crew().to_string())],
-    )
+    show::lineup(turn.lang, l)
 }
 
 /// "All ages, seated", in the person's language; also the text an audience button answers.
 #[must_use]
 pub fn audience_words(turn: &Turn<'_>, a: Audience) -> String {
-    turn.t(&format!("audience-{}", a.code()))
+    show::audience(turn.lang, a)
 }
 
 /// "4", "4 + 1", "4 musiciens et 1 technicien", "5 performers, 2 crew": performers first,
