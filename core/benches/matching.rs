@@ -377,6 +377,8 @@ impl World {
             audience: rng
                 .random_bool(0.8)
                 .then(|| Audience::ALL[rng.random_range(0..Audience::ALL.len())]),
+            // Not drawn, so the generated world (and the stored SQL copy) stays as it was.
+            deals: None,
         }
     }
 }

@@ -34,21 +34,21 @@ fn artist_lists_keep_what_parses_in_french(h: &mut Harness) {
         "
         > [Artiste]
         > Léa
-        Question 2 sur 13
+        Question 2 sur 14
         > chanson francaise, folck
         Je ne connais pas le genre « folck ». Vouliez-vous dire : Folk
         Choisis : Chanson française
         [◀ Retour] [✖ Annuler] [Folk]
         > [Folk]
-        Question 3 sur 13
+        Question 3 sur 14
         > 1 500 €
-        Question 4 sur 13
+        Question 4 sur 14
         > [Oui]
         > entre 100 et 300 personnes
-        Question 6 sur 13
+        Question 6 sur 14
         > Lyon
         > 150 km
-        Question 8 sur 13
+        Question 8 sur 14
         > 14/11/2026, 08/01/2027, 09/01/2027
         Cet élément n'a pas été retenu
         « 14/11/2026 » : Le 14/11/2026 est déjà passé : indiquez une date à venir, par exemple 01/12/2026.
@@ -59,14 +59,14 @@ fn artist_lists_keep_what_parses_in_french(h: &mut Harness) {
         Le 30/02/2027 n'existe pas dans le calendrier
         Déjà retenu (2)
         > [Continuer avec ces 2]
-        Question 9 sur 13
+        Question 9 sur 14
         > passer
-        Question 10 sur 13
+        Question 10 sur 14
         > https://lea.fr, lea.fr
         « lea.fr »
         Déjà retenu (1)
         > [Passer]
-        Question 11 sur 13
+        Question 11 sur 14
     ",
     );
     let w = wizard(h, &c);
@@ -88,21 +88,21 @@ fn venue_numbers_and_recurring_dates_in_english(h: &mut Harness) {
         > The Hall
         > Lyon
         > skip
-        Question 4 of 11
+        Question 4 of 12
         > 1,500 people
-        Question 5 of 11
+        Question 5 of 12
         > jazz, bluse
         Did you mean: Blues
         > [Blues]
-        Question 6 of 11
+        Question 6 of 12
         > between 300 and 1,500 €
-        Question 7 of 11
+        Question 7 of 12
         > every Fri and Sat until March except 12/02/2027
         dates kept
         December 2026: 4, 5, 11, 12, 18, 19, 25, 26 (8)
         February 2027: 5, 6, 13, 19, 20, 26, 27 (7)
         March 2027:
-        Question 8 of 11
+        Question 8 of 12
     ",
     );
     let d = wizard(h, &c).draft.clone();
@@ -131,11 +131,11 @@ fn recurring_dates_in_french_and_weekends(h: &mut Harness) {
         > 300
         > jazz
         > entre 300 et 900
-        Question 7 sur 11
+        Question 7 sur 12
         > vendredis et samedis de janvier à mars sauf le 13/02
         janvier 2027 : 1, 2, 8, 9, 15, 16, 22, 23, 29, 30 (10)
         mars 2027 :
-        Question 8 sur 11
+        Question 8 sur 12
     ",
     );
     let d = wizard(h, &c).draft.clone();
@@ -169,13 +169,13 @@ fn skip_keeps_and_cancel_asks_then_sets_aside(h: &mut Harness) {
         > 100
         > 05/12/2026
         > Ma bio.
-        Question 10 sur 13
+        Question 10 sur 14
         > [Retour]
         Réponse actuelle : Ma bio.
         > [Passer]
-        Question 10 sur 13
+        Question 10 sur 14
         > /mydata
-        Question 10 sur 13
+        Question 10 sur 14
     ",
     );
     assert_eq!(wizard(h, &c).draft.bio.as_ref().unwrap().as_str(), "Ma bio.");
@@ -192,14 +192,14 @@ fn skip_keeps_and_cancel_asks_then_sets_aside(h: &mut Harness) {
         &mut c,
         "
         > [Non, continuer]
-        Question 10 sur 13
+        Question 10 sur 14
         > [Annuler]
         Abandonner ce profil ?
         > [Oui, mettre de côté]
         /profile pour le reprendre
         > /profile
         Reprenons votre profil
-        Question 10 sur 13
+        Question 10 sur 14
     ",
     );
     assert_eq!(wizard(h, &c).draft, before);
@@ -399,7 +399,7 @@ fn city_suggestions_are_buttons(h: &mut Harness) {
         &mut c,
         "
         > [Marseille
-        Question 3 of 11
+        Question 3 of 12
     ",
     );
     assert_eq!(wizard(h, &c).draft.city.as_ref().unwrap().name(), "Marseille");

@@ -120,8 +120,11 @@ fn admins_review_and_owners_are_told(h: &mut Harness) {
         Pour quel public jouez-vous ?
         [Tout public, assis] [Tout public, debout]
         > [Tout public, assis]
+        Quels contrats acceptez-vous ?
+        > les deux
         Équipe : 1 sur scène, 0 en équipe
         Public : Tout public, assis
+        Contrats : L'un ou l'autre, cachet ou recettes
         > [Envoyer pour validation]
         envoyé pour validation
     ",
@@ -220,7 +223,7 @@ fn matching_pages_details_favourites_and_refining(h: &mut Harness) {
         "
         > /match
         Results (page 1 of 3, 12 profiles)
-        No filter: 🔎 Filters narrows by dates, distance, genre, fee or capacity.
+        No filter: 🔎 Filters narrows by dates, distance, genre, fee, capacity or kind of deal.
         1.
         /100
         ] [✉️ Propose (1)]
@@ -797,6 +800,7 @@ fn a_profile_under_review_can_search_but_not_propose(h: &mut Harness) {
         > [Skip]
         > [Skip]
         > [Skip]
+        > [Skip]
         > [Submit]
         submitted for review
         > /match
@@ -1325,7 +1329,43 @@ fn erasing_with_a_booking_to_come_names_it_and_tells_the_other_side(h: &mut Harn
     );
 }
 
+/// The kind of deal as a /match filter: a venue that only pays a fixed fee does not see the
+/// artist who only plays for a share of the receipts; one who did not say stays; the filter is
+/// shown and loosened like the others.
+fn the_kind_of_deal_filters_the_results(h: &mut Harness) {
+    use flowstage_core::domain::proposal::DealsTaken;
+    let mut venue = h.consented("vera", Lang::En);
+    h.give_venue(&venue, "Vera Club", "Lyon");
+    let share = h.consented("sid", Lang::En);
+    let sid = h.give_artist(&share, "Sid Share", "Lyon");
+    h.rt.block_on(h.store.set_deals(sid.id, Some(DealsTaken::Share))).unwrap();
+    let fee = h.consented("fay", Lang::En);
+    let fay = h.give_artist(&fee, "Fay Fee", "Lyon");
+    h.rt.block_on(h.store.set_deals(fay.id, Some(DealsTaken::Fee))).unwrap();
+    let quiet = h.consented("quin", Lang::En);
+    h.give_artist(&quiet, "Quin Quiet", "Lyon");
+    check(
+        h,
+        &mut venue,
+        "
+        > /match flat fee
+        Filters: 🤝 A fixed fee (cession)
+        Fay Fee
+        Quin Quiet
+        !Sid Share
+        > [Fay Fee]
+        Deals: A fixed fee (cession)
+        > /match coréalisation
+        Filters: 🤝 A share of the receipts (coréalisation)
+        Sid Share
+        Quin Quiet
+        !Fay Fee
+    ",
+    );
+}
+
 stories!(
+    the_kind_of_deal_filters_the_results,
     suspending_a_profile_closes_its_open_proposals,
     consent_is_asked_whatever_the_door,
     consent_declined_then_given,

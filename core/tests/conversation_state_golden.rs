@@ -32,12 +32,12 @@ fn resumes_an_artist_wizard_saved_by_version_1(h: &Harness) {
     let replies = h.send_raw(&mut c, Incoming::Open);
     let said = conversation_harness::render(&replies);
     assert!(!said.contains("pas pu être reprise"), "no reset apology expected:\n{said}");
-    assert!(said.contains("Question 6 sur 13"), "resumes at the same question:\n{said}");
+    assert!(said.contains("Question 6 sur 14"), "resumes at the same question:\n{said}");
     assert!(said.contains("Dans quelle ville"), "{said}");
     assert!(replies.iter().any(|r| r.accepts_location), "the city question accepts a location");
 
     let said = h.send(&mut c, Incoming::Text("Lyon".into()));
-    assert!(said.contains("Question 7 sur 13"), "the answer is taken:\n{said}");
+    assert!(said.contains("Question 7 sur 14"), "the answer is taken:\n{said}");
     let Mode::Wizard(w) = h.mode(&c) else { panic!("still in the wizard") };
     assert_eq!(w.draft.name.as_ref().map(ToString::to_string).as_deref(), Some("Les Ondes"));
     assert_eq!(w.draft.fee.map(flowstage_core::domain::values::Fee::euros), Some(900));

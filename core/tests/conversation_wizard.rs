@@ -45,7 +45,7 @@ fn artist_wizard_refuses_each_bad_answer_in_french(h: &mut Harness) {
         Vous êtes plutôt
         > [Artiste]
         Créons votre profil d'artiste
-        Question 1 sur 13
+        Question 1 sur 14
         Quel est le nom
         [◀ Retour] [✖ Annuler]
     ",
@@ -85,7 +85,7 @@ fn artist_wizard_refuses_each_bad_answer_in_french(h: &mut Harness) {
         "
         > ana@@example
         Ce n'est pas une adresse email ; écrivez-la comme nom@exemple.fr
-        Question 11 sur 13
+        Question 11 sur 14
     ",
     );
     assert_eq!(h.mode(&c), before);
@@ -94,15 +94,20 @@ fn artist_wizard_refuses_each_bad_answer_in_french(h: &mut Harness) {
         &mut c,
         "
         > ana@example.fr
-        Question 12 sur 13
+        Question 12 sur 14
         > vingt musiciens, trois techniciens, un chauffeur
         Écrivez le nombre d'artistes sur scène puis celui de l'équipe
-        Question 12 sur 13
+        Question 12 sur 14
         > 4 + 1
-        Question 13 sur 13
+        Question 13 sur 14
         > pour tout le monde
         Dites pour qui est le spectacle
         > tout public, debout
+        Question 14 sur 14
+        > au chapeau
+        Choisissez l'un des boutons
+        Question 14 sur 14
+        > [Un cachet fixe (cession)]
         Voici votre profil
         Nom : Les Gros Sons
         Genres : Rock indé, Punk
@@ -116,6 +121,7 @@ fn artist_wizard_refuses_each_bad_answer_in_french(h: &mut Harness) {
         Email : ana@example.fr
         Équipe : 4 sur scène, 1 en équipe
         Public : Tout public, debout
+        Contrats : Un cachet fixe (cession)
         [Modifier : Cachet]
         [✅ Envoyer pour validation]
         > [Modifier : Cachet]
@@ -145,7 +151,7 @@ fn venue_wizard_refuses_each_bad_answer_in_english(h: &mut Harness) {
         "
         > [Venue]
         Let's create your venue's profile
-        Question 1 of 11
+        Question 1 of 12
     ",
     );
     refuse_then_accept(h, &mut c, " \n ", "cannot be empty", "Le Petit Club");
@@ -182,11 +188,14 @@ fn venue_wizard_refuses_each_bad_answer_in_english(h: &mut Harness) {
         > booking@@club
         That is not an email address
         > [Skip]
-        Question 11 of 11
+        Question 11 of 12
         [All ages, seated]
         > everyone
         Say who the show is for
         > [Adults, standing]
+        Question 12 of 12
+        [Either, fee or share]
+        > door deals and a share of the receipts only
         Here is your profile
         Name: Le Petit Club
         City: Lyon
@@ -194,12 +203,18 @@ fn venue_wizard_refuses_each_bad_answer_in_english(h: &mut Harness) {
         Genres: Jazz, Blues
         Email: —
         Audience: Adults, standing
+        Deals: A share of the receipts (coréalisation)
         [✅ Submit for review]
         > [Submit for review]
         Le Petit Club is submitted for review
     ",
     );
     assert_eq!(h.profiles(&c)[0].status, ProfileStatus::Pending);
+    assert_eq!(
+        h.profiles(&c)[0].deals,
+        Some(flowstage_core::domain::proposal::DealsTaken::Share),
+        "stored, for /match to filter on"
+    );
 }
 
 fn back_keeps_answers_and_cancel_saves_nothing(h: &mut Harness) {
@@ -210,12 +225,12 @@ fn back_keeps_answers_and_cancel_saves_nothing(h: &mut Harness) {
         "
         > [Artiste]
         > Béa
-        Question 2 sur 13
+        Question 2 sur 14
         > [Retour]
-        Question 1 sur 13
+        Question 1 sur 14
         Réponse actuelle : Béa
         > Béatrice
-        Question 2 sur 13
+        Question 2 sur 14
         > [Rock ›]
         [Rock] [Rock indé] [Punk]
         [« Familles]
@@ -227,9 +242,9 @@ fn back_keeps_answers_and_cancel_saves_nothing(h: &mut Harness) {
         > [Jazz manouche]
         Choisis : Punk, Jazz manouche
         > [Terminé]
-        Question 3 sur 13
+        Question 3 sur 14
         > [Retour]
-        Question 2 sur 13
+        Question 2 sur 14
         Choisis : Punk, Jazz manouche
         > [Annuler]
         Abandonner ce profil ?
@@ -249,7 +264,7 @@ fn back_keeps_answers_and_cancel_saves_nothing(h: &mut Harness) {
         > /start
         Vous êtes plutôt
         > [Lieu]
-        Question 1 sur 11
+        Question 1 sur 12
         > [Retour]
         Vous êtes plutôt
     ",
@@ -270,16 +285,16 @@ fn the_genre_picker_searches_and_caps_at_five(h: &mut Harness) {
         > [Gypsy jazz]
         Chosen: Gypsy jazz
         > [Done]
-        Question 3 of 13
+        Question 3 of 14
         > [Back]
         > rock, punk, metal, jazz, blues
         At most 5 genres: untick one
-        Question 2 of 13
+        Question 2 of 14
         > [Done]
-        Question 3 of 13
+        Question 3 of 14
         > [Back]
         > [Done]
-        Question 3 of 13
+        Question 3 of 14
     ",
     );
     let empty = h.consented("hal", Lang::En);
@@ -292,7 +307,7 @@ fn the_genre_picker_searches_and_caps_at_five(h: &mut Harness) {
         > Hal
         > [Done]
         Choose at least one genre
-        Question 2 of 13
+        Question 2 of 14
     ",
     );
 }
@@ -307,7 +322,7 @@ fn a_restart_mid_wizard_continues_at_the_same_question(h: &mut Harness) {
         > Rita
         > chanson
         > 600
-        Question 4 sur 13
+        Question 4 sur 14
     ",
     );
     let before = h.state(&c);
@@ -318,20 +333,20 @@ fn a_restart_mid_wizard_continues_at_the_same_question(h: &mut Harness) {
         &mut again,
         "
         > /start
-        Question 4 sur 13
+        Question 4 sur 14
         Ce cachet est-il négociable
     ",
     );
     assert_eq!(h.state(&again).mode, before.mode);
     h.restart();
     let said = h.send(&mut again, Incoming::Open);
-    assert!(said.contains("Bon retour") && said.contains("Question 4 sur 13"), "{said}");
+    assert!(said.contains("Bon retour") && said.contains("Question 4 sur 14"), "{said}");
     check(
         h,
         &mut again,
         "
         > non
-        Question 5 sur 13
+        Question 5 sur 14
     ",
     );
 }
@@ -346,16 +361,16 @@ fn commands_wait_while_a_wizard_runs(h: &mut Harness) {
         > Walt
         > /match
         Finish this profile first, or cancel it
-        Question 2 of 13
+        Question 2 of 14
         > /help
         To begin
-        Question 2 of 13
+        Question 2 of 14
         > /mydata
-        Question 2 of 13
+        Question 2 of 14
         > /cancel
         Abandon this profile?
         > /cancel
-        Question 2 of 13
+        Question 2 of 14
         > /cancel
         > [Yes, set it aside]
         Profile set aside
@@ -378,6 +393,7 @@ fn a_stale_button_is_never_acted_on_twice(h: &mut Harness) {
         > rock
         > 500-900
         > 2026-12-05
+        > [Skip]
         > [Skip]
         > [Skip]
         > [Skip]
@@ -444,12 +460,12 @@ fn profile_shows_edits_and_adds(h: &mut Harness) {
         Eve Band
         > [Add an artist]
         Let us resume your profile
-        Question 2 of 13
+        Question 2 of 14
         > [Back]
         Current answer: Eve Solo
         > [Cancel]
         > [No, go on]
-        Question 1 of 13
+        Question 1 of 14
         > /cancel
         Abandon this profile?
         > [Yes, set it aside]
@@ -475,7 +491,7 @@ fn a_shared_location_answers_the_city_question(h: &mut Harness) {
         > 500
         > yes
         > 100-300
-        Question 6 of 13
+        Question 6 of 14
     ",
     );
     let before = h.mode(&c);
@@ -485,7 +501,7 @@ fn a_shared_location_answers_the_city_question(h: &mut Harness) {
     let bad = h.send(&mut c, Incoming::Location { lat: 91.0, lon: 0.0 });
     assert!(bad.contains("That location is not valid"), "{bad}");
     let near = h.send(&mut c, Incoming::Location { lat: 45.764, lon: 4.8357 });
-    assert!(near.contains("Question 7 of 13"), "{near}");
+    assert!(near.contains("Question 7 of 14"), "{near}");
     let elsewhere = h.send(&mut c, Incoming::Location { lat: 45.764, lon: 4.8357 });
     assert!(elsewhere.contains("I do not need it here"), "{elsewhere}");
     check(
@@ -524,7 +540,7 @@ fn events_of_one_account_are_applied_in_order(h: &mut Harness) {
         > /start
         Are you
         > [Artist]
-        Question 1 of 13
+        Question 1 of 14
     ",
     );
 }

@@ -347,6 +347,7 @@ fn profile(id: i64, e: Entry, at: chrono::DateTime<Utc>) -> Profile {
         taken: std::collections::BTreeSet::new(),
         audience: e.audience,
         lineup: e.lineup,
+        deals: None,
         created_at: at,
         updated_at: at,
     }

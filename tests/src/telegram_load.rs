@@ -184,7 +184,7 @@ async fn wizard(
 ) -> usize {
     let timeout = Duration::from_secs(600);
     let w = |fr: &'static str, e: &'static str| if en { e } else { fr };
-    let q = |n: u8| if en { format!("Question {n} of 11") } else { format!("Question {n} sur 11") };
+    let q = |n: u8| if en { format!("Question {n} of 12") } else { format!("Question {n} sur 12") };
     tokio::time::sleep(start).await;
     let mut actions = 0;
     let mut step = |act: Box<dyn FnOnce(&FakeTelegram) + Send>, expect: String| {
@@ -213,7 +213,7 @@ async fn wizard(
     step(send("rock"), q(6)).await;
     step(send("500-1500"), q(7)).await;
     step(send(w("05/12/2027", "2027-12-05")), q(8)).await;
-    for n in 9..=11 {
+    for n in 9..=12 {
         step(press(w("Passer", "Skip")), q(n)).await;
     }
     step(press(w("Passer", "Skip")), w("Voici votre profil", "Here is your profile").into()).await;

@@ -245,17 +245,18 @@ fn q(n: u8, of: u8) -> String {
 async fn venue_profile(app: &App, user: u64, name: &str) {
     app.command(user, "start", json!([]), "Acceptez-vous").await;
     app.presses(user, "J'accepte", "Vous êtes plutôt").await;
-    app.presses(user, "Lieu", &q(1, 11)).await;
-    app.says(user, name, &q(2, 11)).await;
-    app.says(user, "Lyon", &q(3, 11)).await;
-    app.says(user, "13 rue Delandine, 69002 Lyon", &q(4, 11)).await;
-    app.says(user, "250", &q(5, 11)).await;
-    app.says(user, "rock", &q(6, 11)).await;
-    app.says(user, "500-1500", &q(7, 11)).await;
-    app.says(user, "05/12/2026", &q(8, 11)).await;
-    app.presses(user, "Passer", &q(9, 11)).await;
-    app.presses(user, "Passer", &q(10, 11)).await;
-    app.presses(user, "Passer", &q(11, 11)).await;
+    app.presses(user, "Lieu", &q(1, 12)).await;
+    app.says(user, name, &q(2, 12)).await;
+    app.says(user, "Lyon", &q(3, 12)).await;
+    app.says(user, "13 rue Delandine, 69002 Lyon", &q(4, 12)).await;
+    app.says(user, "250", &q(5, 12)).await;
+    app.says(user, "rock", &q(6, 12)).await;
+    app.says(user, "500-1500", &q(7, 12)).await;
+    app.says(user, "05/12/2026", &q(8, 12)).await;
+    app.presses(user, "Passer", &q(9, 12)).await;
+    app.presses(user, "Passer", &q(10, 12)).await;
+    app.presses(user, "Passer", &q(11, 12)).await;
+    app.presses(user, "Passer", &q(12, 12)).await;
     let summary = app.presses(user, "Passer", "Voici votre profil").await;
     // Shown as typed: markdown in a name is escaped, not applied.
     let escaped = name.replace('*', "\\*");
@@ -322,19 +323,19 @@ async fn telegram_artist(app: &App, name: &str) {
     let a = ARTIST;
     app.tg_says(a, "/start", "Acceptez-vous").await;
     app.tg_presses(a, "J'accepte", "Vous êtes plutôt").await;
-    app.tg_presses(a, "Artiste", &q(1, 13)).await;
-    app.tg_says(a, name, &q(2, 13)).await;
-    app.tg_says(a, "rock", &q(3, 13)).await;
-    app.tg_says(a, "800", &q(4, 13)).await;
-    app.tg_says(a, "oui", &q(5, 13)).await;
-    app.tg_says(a, "50-300", &q(6, 13)).await;
-    app.tg_says(a, "Lyon", &q(7, 13)).await;
-    app.tg_says(a, "100", &q(8, 13)).await;
-    app.tg_says(a, "05/12/2026", &q(9, 13)).await;
-    app.tg_presses(a, "Passer", &q(10, 13)).await;
-    app.tg_presses(a, "Passer", &q(11, 13)).await;
-    app.tg_presses(a, "Passer", &q(12, 13)).await;
-    app.tg_presses(a, "Passer", &q(13, 13)).await;
+    app.tg_presses(a, "Artiste", &q(1, 14)).await;
+    app.tg_says(a, name, &q(2, 14)).await;
+    app.tg_says(a, "rock", &q(3, 14)).await;
+    app.tg_says(a, "800", &q(4, 14)).await;
+    app.tg_says(a, "oui", &q(5, 14)).await;
+    app.tg_says(a, "50-300", &q(6, 14)).await;
+    app.tg_says(a, "Lyon", &q(7, 14)).await;
+    app.tg_says(a, "100", &q(8, 14)).await;
+    app.tg_says(a, "05/12/2026", &q(9, 14)).await;
+    app.tg_presses(a, "Passer", &q(10, 14)).await;
+    app.tg_presses(a, "Passer", &q(11, 14)).await;
+    app.tg_presses(a, "Passer", &q(12, 14)).await;
+    app.tg_presses(a, "Passer", &q(13, 14)).await;
     app.tg_presses(a, "Passer", "Voici votre profil").await;
     app.tg_presses(a, "Envoyer pour validation", "envoyé pour validation").await;
 }
@@ -345,7 +346,7 @@ async fn both_sign_up(app: &App) {
     // The venue signs up in English from its server.
     app.command(VENUE, "start", json!([]), "Do you agree").await;
     app.presses(VENUE, "I agree", "Are you").await;
-    app.presses(VENUE, "Venue", "Question 1 of 11").await;
+    app.presses(VENUE, "Venue", "Question 1 of 12").await;
     for (answer, next) in [
         ("Vera Club", 2),
         ("Lyon", 3),
@@ -355,11 +356,12 @@ async fn both_sign_up(app: &App) {
         ("500-1500", 7),
         ("2026-12-05", 8),
     ] {
-        app.says(VENUE, answer, &format!("Question {next} of 11")).await;
+        app.says(VENUE, answer, &format!("Question {next} of 12")).await;
     }
-    app.presses(VENUE, "Skip", "Question 9 of 11").await;
-    app.presses(VENUE, "Skip", "Question 10 of 11").await;
-    app.presses(VENUE, "Skip", "Question 11 of 11").await;
+    app.presses(VENUE, "Skip", "Question 9 of 12").await;
+    app.presses(VENUE, "Skip", "Question 10 of 12").await;
+    app.presses(VENUE, "Skip", "Question 11 of 12").await;
+    app.presses(VENUE, "Skip", "Question 12 of 12").await;
     app.presses(VENUE, "Skip", "Here is your profile").await;
     app.presses(VENUE, "Submit for review", "submitted for review").await;
     for _ in 0..2 {
@@ -488,11 +490,11 @@ async fn a_venue_picks_from_select_menus_and_searches_with_options_in_its_client
     let v = VENUE;
     app.command(v, "start", json!([]), "Acceptez-vous").await;
     app.presses(v, "J'accepte", "Vous êtes plutôt").await;
-    app.presses(v, "Lieu", &q(1, 11)).await;
-    app.says(v, "Vera Club", &q(2, 11)).await;
-    app.says(v, "Lyon", &q(3, 11)).await;
-    app.says(v, "13 rue Delandine, 69002 Lyon", &q(4, 11)).await;
-    app.says(v, "250", &q(5, 11)).await;
+    app.presses(v, "Lieu", &q(1, 12)).await;
+    app.says(v, "Vera Club", &q(2, 12)).await;
+    app.says(v, "Lyon", &q(3, 12)).await;
+    app.says(v, "13 rue Delandine, 69002 Lyon", &q(4, 12)).await;
+    app.says(v, "250", &q(5, 12)).await;
     // The fourteen genre families are one select menu, Done stays a button.
     let picker = app.fake.wait_for(v, WAIT, "the families", |m| !m.selects().is_empty()).await;
     let (_, families) = &picker.selects()[0];
@@ -503,12 +505,12 @@ async fn a_venue_picks_from_select_menus_and_searches_with_options_in_its_client
     assert_eq!(rock.id, picker.id, "the pressed message is redrawn");
     let ticked = app.chooses(v, "Rock", "✓ Rock").await;
     assert!(ticked.text().contains("Choisis : Rock"), "{}", ticked.text());
-    app.presses(v, "✓ Terminé", &q(6, 11)).await;
-    app.says(v, "500-1500", &q(7, 11)).await;
-    app.says(v, "05/12/2026", &q(8, 11)).await;
-    app.presses(v, "Passer", &q(9, 11)).await;
-    app.presses(v, "Passer", &q(10, 11)).await;
-    app.presses(v, "Passer", &q(11, 11)).await;
+    app.presses(v, "✓ Terminé", &q(6, 12)).await;
+    app.says(v, "500-1500", &q(7, 12)).await;
+    app.says(v, "05/12/2026", &q(8, 12)).await;
+    app.presses(v, "Passer", &q(9, 12)).await;
+    app.presses(v, "Passer", &q(10, 12)).await;
+    app.presses(v, "Passer", &q(11, 12)).await;
     app.presses(v, "Passer", "Voici votre profil").await;
     app.presses(v, "Envoyer pour validation", "envoyé pour validation").await;
     app.command(ADMIN, "pending", json!([]), "to review").await;

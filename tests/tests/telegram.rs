@@ -203,12 +203,12 @@ async fn consent(app: &App, user: i64, w: Words) {
 /// An artist from /start to a profile submitted for review, sharing their location for the city.
 async fn artist_profile(app: &App, user: i64, name: &str, w: Words) {
     consent(app, user, w).await;
-    app.presses(user, w.w("Artiste", "Artist"), &w.q(1, 13)).await;
-    app.says(user, name, &w.q(2, 13)).await;
-    app.says(user, "rock", &w.q(3, 13)).await;
-    app.says(user, "800", &w.q(4, 13)).await;
-    app.says(user, w.w("oui", "yes"), &w.q(5, 13)).await;
-    app.says(user, "50-300", &w.q(6, 13)).await;
+    app.presses(user, w.w("Artiste", "Artist"), &w.q(1, 14)).await;
+    app.says(user, name, &w.q(2, 14)).await;
+    app.says(user, "rock", &w.q(3, 14)).await;
+    app.says(user, "800", &w.q(4, 14)).await;
+    app.says(user, w.w("oui", "yes"), &w.q(5, 14)).await;
+    app.says(user, "50-300", &w.q(6, 14)).await;
     // The city question offers "share my location".
     app.fake
         .wait_for(user, WAIT, "a share-my-location keyboard", |m| {
@@ -219,7 +219,7 @@ async fn artist_profile(app: &App, user: i64, name: &str, w: Words) {
     app.after(
         user,
         |f| f.user_presses_with_location(user, share, (45.7640, 4.8357)).unwrap(),
-        &w.q(7, 13),
+        &w.q(7, 14),
     )
     .await;
     // Once answered, the location keyboard is taken away.
@@ -231,12 +231,13 @@ async fn artist_profile(app: &App, user: i64, name: &str, w: Words) {
         .take(3)
         .any(|m| m.reply_markup.as_ref().is_some_and(|k| k.get("remove_keyboard").is_some()));
     assert!(removed, "the location keyboard is removed after the city");
-    app.says(user, "100", &w.q(8, 13)).await;
-    app.says(user, w.w("05/12/2026", "2026-12-05"), &w.q(9, 13)).await;
-    app.presses(user, w.w("Passer", "Skip"), &w.q(10, 13)).await;
-    app.presses(user, w.w("Passer", "Skip"), &w.q(11, 13)).await;
-    app.presses(user, w.w("Passer", "Skip"), &w.q(12, 13)).await;
-    app.presses(user, w.w("Passer", "Skip"), &w.q(13, 13)).await;
+    app.says(user, "100", &w.q(8, 14)).await;
+    app.says(user, w.w("05/12/2026", "2026-12-05"), &w.q(9, 14)).await;
+    app.presses(user, w.w("Passer", "Skip"), &w.q(10, 14)).await;
+    app.presses(user, w.w("Passer", "Skip"), &w.q(11, 14)).await;
+    app.presses(user, w.w("Passer", "Skip"), &w.q(12, 14)).await;
+    app.presses(user, w.w("Passer", "Skip"), &w.q(13, 14)).await;
+    app.presses(user, w.w("Passer", "Skip"), &w.q(14, 14)).await;
     let summary = app
         .presses(user, w.w("Passer", "Skip"), w.w("Voici votre profil", "Here is your profile"))
         .await;
@@ -251,17 +252,18 @@ async fn artist_profile(app: &App, user: i64, name: &str, w: Words) {
 
 async fn venue_profile(app: &App, user: i64, name: &str, w: Words) {
     consent(app, user, w).await;
-    app.presses(user, w.w("Lieu", "Venue"), &w.q(1, 11)).await;
-    app.says(user, name, &w.q(2, 11)).await;
-    app.says(user, "Lyon", &w.q(3, 11)).await;
-    app.says(user, "13 rue Delandine, 69002 Lyon", &w.q(4, 11)).await;
-    app.says(user, "250", &w.q(5, 11)).await;
-    app.says(user, "rock", &w.q(6, 11)).await;
-    app.says(user, "500-1500", &w.q(7, 11)).await;
-    app.says(user, w.w("05/12/2026", "2026-12-05"), &w.q(8, 11)).await;
-    app.presses(user, w.w("Passer", "Skip"), &w.q(9, 11)).await;
-    app.presses(user, w.w("Passer", "Skip"), &w.q(10, 11)).await;
-    app.presses(user, w.w("Passer", "Skip"), &w.q(11, 11)).await;
+    app.presses(user, w.w("Lieu", "Venue"), &w.q(1, 12)).await;
+    app.says(user, name, &w.q(2, 12)).await;
+    app.says(user, "Lyon", &w.q(3, 12)).await;
+    app.says(user, "13 rue Delandine, 69002 Lyon", &w.q(4, 12)).await;
+    app.says(user, "250", &w.q(5, 12)).await;
+    app.says(user, "rock", &w.q(6, 12)).await;
+    app.says(user, "500-1500", &w.q(7, 12)).await;
+    app.says(user, w.w("05/12/2026", "2026-12-05"), &w.q(8, 12)).await;
+    app.presses(user, w.w("Passer", "Skip"), &w.q(9, 12)).await;
+    app.presses(user, w.w("Passer", "Skip"), &w.q(10, 12)).await;
+    app.presses(user, w.w("Passer", "Skip"), &w.q(11, 12)).await;
+    app.presses(user, w.w("Passer", "Skip"), &w.q(12, 12)).await;
     app.presses(user, w.w("Passer", "Skip"), w.w("Voici votre profil", "Here is your profile"))
         .await;
     app.presses(

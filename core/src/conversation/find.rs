@@ -229,6 +229,10 @@ pub fn describe(lang: Lang, f: &SearchFilters) -> Vec<(FilterKind, String)> {
                     ),
                     None => String::new(),
                 },
+                FilterKind::Deals => match f.deals {
+                    Some(d) => t("filter-deals", &[("deals", show::deals(lang, d))]),
+                    None => String::new(),
+                },
             };
             (kind, text)
         })

@@ -36,10 +36,12 @@ pub enum Field {
     Lineup,
     /// Who the show or the room is for.
     Audience,
+    /// The deals taken: a fixed fee, a share of the receipts, or either.
+    Deals,
 }
 
 impl Field {
-    pub const ALL: [Field; 18] = [
+    pub const ALL: [Field; 19] = [
         Field::Name,
         Field::Genres,
         Field::Fee,
@@ -58,6 +60,7 @@ impl Field {
         Field::StageNotes,
         Field::Lineup,
         Field::Audience,
+        Field::Deals,
     ];
 
     #[must_use]
@@ -81,6 +84,7 @@ impl Field {
             Field::StageNotes => "stage-notes",
             Field::Lineup => "lineup",
             Field::Audience => "audience",
+            Field::Deals => "deals",
         }
     }
 

@@ -10,7 +10,7 @@ use crate::domain::Lang;
 use crate::domain::audience::Audience;
 use crate::domain::genre::GenreSet;
 use crate::domain::profile::{Profile, ProfileDetails, ProfileStatus};
-use crate::domain::proposal::{Deal, ExpiryReason, ProposalStatus, ShowTimes};
+use crate::domain::proposal::{Deal, DealsTaken, ExpiryReason, ProposalStatus, ShowTimes};
 use crate::domain::terms::Lineup;
 use crate::domain::values::DateSet;
 use crate::domain::when::{self, Zone};
@@ -253,6 +253,9 @@ pub fn profile_lines(lang: Lang, p: &Profile, today: NaiveDate) -> Vec<Vec<Span>
     if let Some(l) = p.lineup {
         out.push(line(lang, "field-lineup", lineup(lang, l)));
     }
+    if let Some(d) = p.deals {
+        out.push(line(lang, "field-deals", deals(lang, d)));
+    }
     out
 }
 
@@ -264,6 +267,12 @@ pub fn lineup(lang: Lang, l: Lineup) -> String {
         "lineup-value",
         &[("performers", l.performers().to_string()), ("crew", l.crew().to_string())],
     )
+}
+
+/// "A fixed fee (cession)", in the person's language; also the text a deals button answers.
+#[must_use]
+pub fn deals(lang: Lang, d: DealsTaken) -> String {
+    tr(lang, &format!("deals-{}", d.code()), &[])
 }
 
 /// "All ages, seated", in the person's language; also the text an audience button answers.

@@ -244,6 +244,9 @@ pub struct Draft {
     /// Who the show or the room is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<crate::domain::audience::Audience>,
+    /// The deals taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deals: Option<crate::domain::proposal::DealsTaken>,
 }
 
 /// A page of match results; ids and scores are kept so pages stay stable while browsing.

@@ -17,6 +17,7 @@ use crate::domain::audience::Audience;
 use crate::domain::genre::{GenreError, GenreId, GenreSet};
 use crate::domain::places::{City, CityError};
 use crate::domain::profile::{Artist, Profile, ProfileDetails, ProfileKind, ProfileStatus, Venue};
+use crate::domain::proposal::DealsTaken;
 use crate::domain::terms::Lineup;
 use crate::domain::values::{
     Address, AudienceRange, BudgetRange, Capacity, DateError, DateSet, Email, Fee, LicenceNumber,
@@ -38,6 +39,7 @@ const ARTIST: &[Field] = &[
     Field::Email,
     Field::Lineup,
     Field::Audience,
+    Field::Deals,
 ];
 
 const VENUE: &[Field] = &[
@@ -52,6 +54,7 @@ const VENUE: &[Field] = &[
     Field::StageNotes,
     Field::Email,
     Field::Audience,
+    Field::Deals,
 ];
 
 /// The questions of a wizard, in order.
@@ -74,6 +77,7 @@ fn optional(f: Field) -> bool {
             | Field::StageNotes
             | Field::Lineup
             | Field::Audience
+            | Field::Deals
     )
 }
 
@@ -122,6 +126,7 @@ fn draft_of(p: &Profile) -> Draft {
         seen: Field::ALL.to_vec(),
         lineup: p.lineup,
         audience: p.audience,
+        deals: p.deals,
         ..Draft::default()
     };
     match &p.details {
@@ -248,6 +253,12 @@ fn ask_with(turn: &mut Turn<'_>, suggestions: Vec<Button>) -> Result<(), StoreEr
             r = r.grid(audience_buttons(turn), 3);
             r = r.row(vec![turn.button("btn-skip", &Action::Skip)]);
         }
+        Field::Deals => {
+            let texts: Vec<String> =
+                DealsTaken::ALL.iter().map(|d| show::deals(turn.lang, *d)).collect();
+            r = r.grid(turn.suggestions(&texts), 1);
+            r = r.row(vec![turn.button("btn-skip", &Action::Skip)]);
+        }
         _ if optional(field) => {
             r = r.row(vec![turn.button("btn-skip", &Action::Skip)]);
         }
@@ -288,6 +299,7 @@ fn current_value(turn: &Turn<'_>, w: &Wizard, field: Field) -> Option<String> {
         Field::StageNotes => d.stage_notes.as_ref()?.to_string(),
         Field::Lineup => lineup_words(turn, d.lineup?),
         Field::Audience => audience_words(turn, d.audience?),
+        Field::Deals => show::deals(turn.lang, d.deals?),
     })
 }
 
@@ -375,6 +387,7 @@ fn summary(turn: &mut Turn<'_>, w: &Wizard) {
         lines.push(fact("field-lineup", w.draft.lineup.map(|l| lineup_words(turn, l))));
     }
     lines.push(fact("field-audience", w.draft.audience.map(|a| audience_words(turn, a))));
+    lines.push(fact("field-deals", w.draft.deals.map(|d| show::deals(turn.lang, d))));
     let mut r = turn.msg("summary-title", &[]).list(lines);
     let edits: Vec<_> = fields(w.kind)
         .iter()
@@ -510,6 +523,13 @@ pub(crate) async fn text(turn: &mut Turn<'_>, input: &str) -> Result<(), StoreEr
                 Ok(())
             }
             Err(_) => return refuse(turn, "err-audience"),
+        },
+        Field::Deals => match DealsTaken::read(input) {
+            Some(k) => {
+                d.deals = Some(k);
+                Ok(())
+            }
+            None => return refuse(turn, "err-deals"),
         },
     };
     match result {
@@ -889,6 +909,9 @@ async fn save_facts(turn: &Turn<'_>, w: &Wizard, p: &Profile) -> Result<(), Stor
     }
     if w.draft.audience != p.audience {
         turn.store().set_audience(p.id, w.draft.audience).await?;
+    }
+    if w.draft.deals != p.deals {
+        turn.store().set_deals(p.id, w.draft.deals).await?;
     }
     Ok(())
 }

@@ -78,7 +78,7 @@ const EITHER: &[&str] = &[
     "modulable",
 ];
 
-fn fold(s: &str) -> String {
+pub(crate) fn fold_words(s: &str) -> String {
     let plain = deunicode::deunicode(s).to_lowercase();
     let words: Vec<&str> =
         plain.split(|c: char| !c.is_alphanumeric() && c != '+').filter(|w| !w.is_empty()).collect();
@@ -96,7 +96,7 @@ impl Audience {
         if input.len() > 200 {
             return Err(AudienceKindError::Unknown);
         }
-        let text = fold(input);
+        let text = fold_words(input);
         let either = has(&text, EITHER);
         // "assis ou debout" contains both words: the either-phrase wins over each alone.
         let seated = !either && has(&text, SEATED);

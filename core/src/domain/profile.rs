@@ -241,6 +241,9 @@ pub struct Profile {
     /// (`Store::save_lineup`); `None` until given, and for venues.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lineup: Option<Lineup>,
+    /// The deals it takes (`Store::set_deals`); `None` until said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deals: Option<super::proposal::DealsTaken>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

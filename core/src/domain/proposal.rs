@@ -10,6 +10,66 @@ use super::terms::ContractTerms;
 use super::values::Fee;
 use super::{AccountId, BookingId, ProfileId, ProposalId};
 
+/// The deals a profile takes, asked in the wizard and filtered on in `/match`
+/// (docs/product-rules.md §3): a fixed fee (cession, and the guarantee deals, which pay one), a
+/// share of the receipts (coréalisation), or either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DealsTaken {
+    Fee,
+    Share,
+    Either,
+}
+
+impl DealsTaken {
+    pub const ALL: [DealsTaken; 3] = [DealsTaken::Fee, DealsTaken::Share, DealsTaken::Either];
+
+    /// The name stored in the database and in locale keys: the one place it is spelled.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            DealsTaken::Fee => "fee",
+            DealsTaken::Share => "share",
+            DealsTaken::Either => "either",
+        }
+    }
+
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.code() == code)
+    }
+
+    /// Whether a profile taking `self` takes what `wanted` asks for.
+    #[must_use]
+    pub fn takes(self, wanted: DealsTaken) -> bool {
+        self == DealsTaken::Either || wanted == DealsTaken::Either || self == wanted
+    }
+
+    /// The deals named by typed words, in French or English ("cession", "cachet fixe", "flat
+    /// fee", "coréalisation", "door deal", "share", "les deux", "either"); `None` if none is.
+    #[must_use]
+    pub fn read(text: &str) -> Option<Self> {
+        let words = super::audience::fold_words(text);
+        let any = |list: &[&str]| list.iter().any(|w| words.contains(&format!(" {w} ")));
+        let fee = any(FEE_WORDS) || any(&["fee", "fixed"]);
+        let share = any(SHARE_WORDS) || any(&["share", "co realisation"]);
+        match (fee, share, any(EITHER_WORDS)) {
+            (true, true, _) | (_, _, true) => Some(DealsTaken::Either),
+            (true, false, false) => Some(DealsTaken::Fee),
+            (false, true, false) => Some(DealsTaken::Share),
+            (false, false, false) => None,
+        }
+    }
+}
+
+/// Words, folded (lower case, no accents), that name a fixed fee.
+pub const FEE_WORDS: &[&str] = &["cession", "cachet", "fixe", "flat", "guarantee", "garantie"];
+/// Words that name a share of the receipts.
+pub const SHARE_WORDS: &[&str] =
+    &["corealisation", "co-realisation", "realisation", "recettes", "recette", "door", "partage"];
+/// Words that say either will do.
+const EITHER_WORDS: &[&str] = &["deux", "both", "either", "any", "tous", "toutes", "indifferent"];
+
 /// How the artist is paid (docs/product-rules.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::genre::{GenreId, GenreSet};
+use super::proposal::{DealsTaken, FEE_WORDS, SHARE_WORDS};
 use super::values::{AudienceRange, Capacity, DateError, DateSet, Fee, RadiusError, TravelRadius};
 
 /// The hard filters of a search. Each is off (`None` / empty) until the person sets it.
@@ -33,6 +34,9 @@ pub struct SearchFilters {
     /// The venue capacities (or the artist's draw) the person will look at.
     #[serde(default)]
     pub capacity: Option<AudienceRange>,
+    /// Only profiles that take this kind of deal (or did not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deals: Option<DealsTaken>,
 }
 
 /// One kind of filter, to show it as active or to loosen it.
@@ -44,15 +48,17 @@ pub enum FilterKind {
     Genres,
     MaxFee,
     Capacity,
+    Deals,
 }
 
 impl FilterKind {
-    pub const ALL: [FilterKind; 5] = [
+    pub const ALL: [FilterKind; 6] = [
         FilterKind::Dates,
         FilterKind::Radius,
         FilterKind::Genres,
         FilterKind::MaxFee,
         FilterKind::Capacity,
+        FilterKind::Deals,
     ];
 
     /// The short stable code used in button payloads.
@@ -64,6 +70,7 @@ impl FilterKind {
             FilterKind::Genres => "g",
             FilterKind::MaxFee => "f",
             FilterKind::Capacity => "c",
+            FilterKind::Deals => "k",
         }
     }
 
@@ -88,6 +95,7 @@ impl SearchFilters {
             FilterKind::Genres => !self.genres.is_empty() || self.any_genre,
             FilterKind::MaxFee => self.max_fee.is_some(),
             FilterKind::Capacity => self.capacity.is_some(),
+            FilterKind::Deals => self.deals.is_some(),
         }
     }
 
@@ -103,6 +111,7 @@ impl SearchFilters {
             }
             FilterKind::MaxFee => self.max_fee = None,
             FilterKind::Capacity => self.capacity = None,
+            FilterKind::Deals => self.deals = None,
         }
     }
 
@@ -121,6 +130,7 @@ impl SearchFilters {
                 }
                 FilterKind::MaxFee => out.max_fee = newer.max_fee,
                 FilterKind::Capacity => out.capacity = newer.capacity,
+                FilterKind::Deals => out.deals = newer.deals,
             }
         }
         out
@@ -319,6 +329,35 @@ impl FiltersRead {
                 }
             }
         }
+
+        // The kind of deal: a fixed fee ("cession", "cachet fixe", "flat fee") or a share of the
+        // receipts ("coréalisation", "door deal"); both named is no restriction.
+        let (mut fee, mut share) = (false, false);
+        for i in 0..ws.len() {
+            let w = at(i);
+            if used[i] {
+                continue;
+            }
+            if FEE_WORDS.contains(&w) {
+                used[i] = true;
+                fee = true;
+            } else if SHARE_WORDS.contains(&w) {
+                used[i] = true;
+                share = true;
+                // "co-réalisation".
+                if w == "realisation" && i > 0 && at(i - 1) == "co" {
+                    used[i - 1] = true;
+                }
+            } else if matches!(w, "deal" | "deals" | "contrat" | "fee" | "split") && (fee || share)
+            {
+                used[i] = true;
+            }
+        }
+        out.filters.deals = match (fee, share) {
+            (true, false) => Some(DealsTaken::Fee),
+            (false, true) => Some(DealsTaken::Share),
+            _ => None,
+        };
 
         // Numbers with a unit: distance, amount, size.
         for i in 0..ws.len() {
@@ -602,6 +641,30 @@ mod tests {
                 "{text}: capacity"
             );
             assert!(read.refused.is_empty(), "{text}: refused {:?}", read.refused);
+        }
+    }
+
+    #[test]
+    fn the_kind_of_deal_in_both_languages() {
+        use super::DealsTaken::{Fee, Share};
+        for (text, deals) in [
+            ("cession", Some(Fee)),
+            ("en cession 200 km", Some(Fee)),
+            ("cachet fixe", Some(Fee)),
+            ("flat fee jazz", Some(Fee)),
+            ("coréalisation", Some(Share)),
+            ("co-réalisation max 900 €", Some(Share)),
+            ("door deal", Some(Share)),
+            ("share of the receipts", None),
+            ("cession ou coréalisation", None),
+            ("jazz 200 km", None),
+        ] {
+            let r = FiltersRead::parse(text, today());
+            assert_eq!(r.filters.deals, deals, "{text}");
+            if deals.is_some() {
+                assert!(r.refused.is_empty(), "{text}: {:?}", r.refused);
+                assert!(r.filters.is_on(FilterKind::Deals));
+            }
         }
     }
 

@@ -40,6 +40,7 @@ use crate::domain::ProfileId;
 use crate::domain::audience::{Ages, Audience, Seating};
 use crate::domain::genre::{GenreId, GenreRelation, GenreSet};
 use crate::domain::profile::ProfileKind;
+use crate::domain::proposal::DealsTaken;
 use crate::domain::search::FilterKind;
 use crate::domain::values::{AudienceRange, BudgetRange, Capacity, DateSet, Fee, TravelRadius};
 
@@ -128,6 +129,23 @@ fn audience_of(code: u8) -> Option<Audience> {
     Audience::ALL.get(usize::from(code.checked_sub(1)?)).copied()
 }
 
+/// The deals taken in two bits: 0 when not said, else 1 + the index in [`DealsTaken::ALL`].
+fn deals_code(d: Option<DealsTaken>) -> u8 {
+    d.and_then(|d| DealsTaken::ALL.iter().position(|x| *x == d))
+        .and_then(|i| u8::try_from(i + 1).ok())
+        .unwrap_or(0)
+}
+
+fn deals_of(code: u8) -> Option<DealsTaken> {
+    DealsTaken::ALL.get(usize::from(code.checked_sub(1)?)).copied()
+}
+
+/// The deals codes (one bit each) that pass a filter asking for `wanted`: those that take it,
+/// and "not said".
+fn deals_passing(wanted: DealsTaken) -> u8 {
+    (0..4u8).filter(|c| deals_of(*c).is_none_or(|d| d.takes(wanted))).fold(0, |m, c| m | 1 << c)
+}
+
 /// For each genre, the genres in a parent-or-child and in a sibling relation with it.
 struct GenreTables {
     parent_or_child: [u64; 64],
@@ -201,7 +219,8 @@ struct Slot {
     dates_start: u16,
     dates_len: u16,
     radius: u16,
-    /// Bit 0: the fee is negotiable; bits 1–4: the audience ([`audience_code`]).
+    /// Bit 0: the fee is negotiable; bits 1–4: the audience ([`audience_code`]); bits 5–6: the
+    /// deals taken ([`deals_code`]).
     flags: u8,
     /// Performers on stage (0: not given; the line-up holds at most 200).
     performers: u8,
@@ -213,7 +232,11 @@ impl Slot {
     }
 
     fn audience(&self) -> u8 {
-        self.flags >> 1
+        self.flags >> 1 & 0b1111
+    }
+
+    fn deals(&self) -> u8 {
+        self.flags >> 5 & 0b11
     }
 
     fn dates<'w>(&self, arena: &'w [u64]) -> &'w [u64] {
@@ -235,6 +258,8 @@ struct Summary {
     any_negotiable: bool,
     /// The audience codes present, one bit each.
     audiences: u16,
+    /// The deals codes present, one bit each.
+    deals: u8,
     /// The fewest performers (0 when one is not given).
     performers_min: u8,
     dates_start: u32,
@@ -255,6 +280,7 @@ impl Summary {
             radius_max: 0,
             any_negotiable: false,
             audiences: 0,
+            deals: 0,
             performers_min: u8::MAX,
             dates_start: 0,
             dates: Vec::new(),
@@ -281,6 +307,7 @@ impl Summary {
             s.radius_max = s.radius_max.max(x.radius);
             s.any_negotiable |= x.negotiable();
             s.audiences |= 1 << x.audience();
+            s.deals |= 1 << x.deals();
             s.performers_min = s.performers_min.min(x.performers);
             if x.dates_len > 0 {
                 let at = u32::from(x.dates_start).saturating_sub(s.dates_start) as usize;
@@ -494,7 +521,9 @@ impl MatchIndex {
             dates_start: u16::try_from(start).unwrap_or(u16::MAX),
             dates_len: u16::try_from(words.len()).unwrap_or(u16::MAX),
             radius,
-            flags: u8::from(negotiable) | audience_code(candidate.audience) << 1,
+            flags: u8::from(negotiable)
+                | audience_code(candidate.audience) << 1
+                | deals_code(candidate.deals) << 5,
             performers,
         };
 
@@ -757,6 +786,7 @@ impl MatchIndex {
             side,
             dates: DateSet::from_stored(dates),
             audience: audience_of(slot.audience()),
+            deals: deals_of(slot.deals()),
         })
     }
 
@@ -811,6 +841,8 @@ struct Probe {
     radius_filter: Option<u32>,
     max_fee: Option<u32>,
     capacity: Option<(u32, u32)>,
+    /// The deals codes the deals filter lets through, one bit each, when one is set.
+    deals: Option<u8>,
     /// The audience criterion's value (per mille) for each candidate audience code.
     audience: [u32; 10],
     seeker: SeekerSide,
@@ -893,6 +925,7 @@ impl Probe {
             radius_filter: query.filters.radius_km.map(u32::from),
             max_fee: query.filters.max_fee,
             capacity: query.filters.capacity,
+            deals: query.filters.deals.map(deals_passing),
             audience,
             seeker,
         })
@@ -906,6 +939,7 @@ impl Probe {
     fn bound(&self, s: &Summary, km_lower_bound: u32) -> Option<u32> {
         if self.allowed.is_some_and(|mask| s.genres & mask == 0)
             || self.radius_filter.is_some_and(|r| km_lower_bound > r)
+            || self.deals.is_some_and(|mask| s.deals & mask == 0)
         {
             return None;
         }
@@ -979,7 +1013,9 @@ impl Probe {
 
     /// The candidate's order key, or `None` when it cannot match or cannot reach `floor`.
     fn fine(&self, slot: &Slot, arena: &[u64], floor: Option<u32>) -> Option<u32> {
-        if self.allowed.is_some_and(|mask| slot.genres & mask == 0) {
+        if self.allowed.is_some_and(|mask| slot.genres & mask == 0)
+            || self.deals.is_some_and(|mask| mask >> slot.deals() & 1 == 0)
+        {
             return None;
         }
         let passes = match self.seeker {

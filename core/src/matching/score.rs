@@ -65,6 +65,7 @@ use crate::domain::ProfileId;
 use crate::domain::audience::Audience;
 use crate::domain::genre::{GenreId, GenreRelation, GenreSet};
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind};
+use crate::domain::proposal::DealsTaken;
 use crate::domain::search::{FilterKind, SearchFilters};
 use crate::domain::values::{
     AudienceRange, BudgetRange, Capacity, DateSet, Fee, TravelRadius, group_thousands,
@@ -413,6 +414,8 @@ pub struct Candidate {
     pub dates: DateSet,
     /// Who the show or the room is for; `None` until said.
     pub audience: Option<Audience>,
+    /// The deals it takes; `None` until said.
+    pub deals: Option<DealsTaken>,
 }
 
 impl Candidate {
@@ -452,6 +455,7 @@ impl From<&Profile> for Candidate {
             side,
             dates: p.free_dates(),
             audience: p.audience,
+            deals: p.deals,
         }
     }
 }
@@ -500,6 +504,8 @@ pub struct Filters {
     pub max_fee: Option<u32>,
     /// People, both ends included.
     pub capacity: Option<(u32, u32)>,
+    /// The kind of deal asked for: a profile passes if it takes it, or did not say.
+    pub deals: Option<DealsTaken>,
 }
 
 /// The genres asked for: a profile passes with one of these, a kind of one, or its family; with
@@ -528,6 +534,7 @@ impl Filters {
             FilterKind::Genres => self.genres.is_some(),
             FilterKind::MaxFee => self.max_fee.is_some(),
             FilterKind::Capacity => self.capacity.is_some(),
+            FilterKind::Deals => self.deals.is_some(),
         };
         FilterKind::ALL.into_iter().filter(|k| on(*k)).collect()
     }
@@ -545,6 +552,7 @@ impl Filters {
             }
             FilterKind::MaxFee => f.max_fee = None,
             FilterKind::Capacity => f.capacity = None,
+            FilterKind::Deals => f.deals = None,
         }
         f
     }
@@ -559,6 +567,7 @@ impl Filters {
             any_genre: s.any_genre,
             max_fee: s.max_fee.map(Fee::euros),
             capacity: s.capacity.map(|c| (c.min().people(), c.max().people())),
+            deals: s.deals,
         }
     }
 
@@ -570,6 +579,11 @@ impl Filters {
         }
         if let Some(g) = &self.genres
             && !g.admits(&other.genres)
+        {
+            return false;
+        }
+        if let (Some(wanted), Some(taken)) = (self.deals, other.deals)
+            && !taken.takes(wanted)
         {
             return false;
         }

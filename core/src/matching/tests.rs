@@ -17,6 +17,7 @@ use crate::domain::audience::Audience;
 use crate::domain::genre::{GenreId, GenreRelation, GenreSet};
 use crate::domain::places::{City, Country};
 use crate::domain::profile::{Artist, Profile, ProfileDetails, ProfileStatus, Venue};
+use crate::domain::proposal::DealsTaken;
 use crate::domain::search::FilterKind;
 use crate::domain::values::{
     AudienceRange, BudgetRange, Capacity, DateSet, Fee, Links, Name, TravelRadius,
@@ -58,6 +59,7 @@ fn artist(
         },
         dates: DateSet::from_stored((0..90).map(day)),
         audience: None,
+        deals: None,
     }
 }
 
@@ -74,6 +76,7 @@ fn venue(id: i64, slugs: &str, capacity: u32, budget: (u32, u32), at: (f32, f32)
         },
         dates: DateSet::from_stored((0..90).map(day)),
         audience: None,
+        deals: None,
     }
 }
 
@@ -220,6 +223,7 @@ fn candidates_come_from_profiles() {
         taken: std::collections::BTreeSet::new(),
         audience: None,
         lineup: None,
+        deals: None,
         created_at: at,
         updated_at: at,
     };
@@ -309,6 +313,9 @@ fn random_candidate(rng: &mut StdRng, ids: i64) -> Candidate {
         audience: rng
             .random_bool(0.7)
             .then(|| Audience::ALL[rng.random_range(0..Audience::ALL.len())]),
+        deals: rng
+            .random_bool(0.7)
+            .then(|| DealsTaken::ALL[rng.random_range(0..DealsTaken::ALL.len())]),
     }
 }
 
@@ -340,6 +347,9 @@ fn random_query(rng: &mut StdRng, ids: i64) -> Query {
     if rng.random_bool(0.2) {
         let lo = rng.random_range(0..2000);
         q.filters.capacity = Some((lo, lo + rng.random_range(0..2000)));
+    }
+    if rng.random_bool(0.3) {
+        q.filters.deals = Some(DealsTaken::ALL[rng.random_range(0..DealsTaken::ALL.len())]);
     }
     q.limit = rng.random_range(0..12);
     q.offset = rng.random_range(0..4);

@@ -9,6 +9,7 @@ use super::{Result, Store, StoreError, on_pool};
 use crate::domain::audience::Audience;
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind, ProfileStatus};
 use crate::domain::proposal::BookingStatus;
+use crate::domain::proposal::DealsTaken;
 use crate::domain::terms::Lineup;
 use crate::domain::values::DateSet;
 use crate::domain::{AccountId, ProfileId};
@@ -23,6 +24,7 @@ struct ProfileRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     audience: Option<String>,
+    deals: Option<String>,
     performers: Option<i64>,
     crew: Option<i64>,
 }
@@ -30,7 +32,7 @@ struct ProfileRow {
 /// A profile's columns, its audience and its line-up (kept in `artist_sheets` with the contract
 /// facts, so there is one line-up per artist).
 const PROFILE_COLUMNS: &str = "p.id, p.owner_id, p.status, p.status_reason, p.details, \
-     p.created_at, p.updated_at, p.audience, s.performers, s.crew";
+     p.created_at, p.updated_at, p.audience, p.deals, s.performers, s.crew";
 
 /// One entry of the change feed: profile `profile` changed; `seq` orders the feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -510,6 +512,26 @@ impl Store {
     }
 
     /// Sets (or clears) who a profile's show or room is for; the match indexes follow.
+    /// Sets the deals a profile takes; the live index follows through the change feed.
+    pub async fn set_deals(&self, id: ProfileId, deals: Option<DealsTaken>) -> Result<()> {
+        let now = self.clock.now();
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE profiles SET deals = $1 WHERE id = $2")
+                .bind(deals.map(DealsTaken::code))
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO profile_changes (profile_id, changed_at) VALUES ($1, $2)")
+                .bind(id.0)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        })?;
+        Ok(())
+    }
+
     pub async fn set_audience(&self, id: ProfileId, audience: Option<Audience>) -> Result<()> {
         let now = self.clock.now();
         let json = audience
@@ -647,6 +669,13 @@ fn assemble(
                 .map(|a| serde_json::from_str(&a))
                 .transpose()
                 .map_err(|e| StoreError::corrupt("profile audience", e))?;
+            let deals = match r.deals.as_deref() {
+                None => None,
+                Some(code) => Some(
+                    DealsTaken::from_code(code)
+                        .ok_or_else(|| StoreError::corrupt("profile deals", code))?,
+                ),
+            };
             let lineup = match (r.performers, r.crew) {
                 (Some(p), Some(c)) => {
                     let count =
@@ -667,6 +696,7 @@ fn assemble(
                 taken,
                 audience,
                 lineup,
+                deals,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
             })
