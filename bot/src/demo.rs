@@ -231,8 +231,9 @@ pub async fn run(lang: Option<LangArg>) -> anyhow::Result<PathBuf> {
         demo.turn(&mut lea, Act::Type(answer)).await?;
     }
     demo.turn(&mut lea, Act::Press("btn-skip")).await?;
-    // Who is on the road, and for whom the trio plays: the matching and the contract use both.
-    for answer in ["3 + 1".to_owned(), t("demo-artist-audience")] {
+    // Who is on the road, for whom the trio plays and the deals it takes: the matching uses
+    // all three, the contract the line-up.
+    for answer in ["3 + 1".to_owned(), t("demo-artist-audience"), t("demo-artist-deals")] {
         demo.turn(&mut lea, Act::Type(&answer)).await?;
     }
     demo.turn(&mut lea, Act::Press("btn-submit")).await?;

@@ -38,7 +38,7 @@ fn a_newcomer_creates_a_profile_finds_venues_and_sends_a_proposal() {
     let to = today.iter_days().nth(120).unwrap().format("%d/%m/%Y");
 
     let script = format!(
-        "J'accepte\nArtiste\nLes Nouveaux\nrock indé, punk\ncent euros\n900\noui\n100-400\nLyon\n200\n{from}-{to}\nRock de Lyon.\nPasser\nPasser\nPasser\nPasser\nEnvoyer pour validation\n"
+        "J'accepte\nArtiste\nLes Nouveaux\nrock indé, punk\ncent euros\n900\noui\n100-400\nLyon\n200\n{from}-{to}\nRock de Lyon.\nPasser\nPasser\nPasser\nPasser\nPasser\nEnvoyer pour validation\n"
     );
     let out = chat(&t, &["--user", "newbie"], &script);
     expect_in_order(

@@ -336,6 +336,7 @@ async fn telegram_artist(app: &App, name: &str) {
     app.tg_presses(a, "Passer", &q(11, 14)).await;
     app.tg_presses(a, "Passer", &q(12, 14)).await;
     app.tg_presses(a, "Passer", &q(13, 14)).await;
+    app.tg_presses(a, "Passer", &q(14, 14)).await;
     app.tg_presses(a, "Passer", "Voici votre profil").await;
     app.tg_presses(a, "Envoyer pour validation", "envoyé pour validation").await;
 }
@@ -511,6 +512,7 @@ async fn a_venue_picks_from_select_menus_and_searches_with_options_in_its_client
     app.presses(v, "Passer", &q(9, 12)).await;
     app.presses(v, "Passer", &q(10, 12)).await;
     app.presses(v, "Passer", &q(11, 12)).await;
+    app.presses(v, "Passer", &q(12, 12)).await;
     app.presses(v, "Passer", "Voici votre profil").await;
     app.presses(v, "Envoyer pour validation", "envoyé pour validation").await;
     app.command(ADMIN, "pending", json!([]), "to review").await;

@@ -139,3 +139,4 @@ team-no-place = 📣 Run /settings in your server's booking channel to send your
 btn-team-here = 📣 Use this channel
 btn-team-off = ✖ Stop using this channel
 demo-artist-audience = all ages, standing
+demo-artist-deals = either, fee or share

@@ -139,3 +139,4 @@ team-no-place = 📣 Lancez /settings dans le salon de programmation de votre se
 btn-team-here = 📣 Utiliser ce salon
 btn-team-off = ✖ Ne plus utiliser ce salon
 demo-artist-audience = tout public, debout
+demo-artist-deals = cachet ou recettes, les deux
