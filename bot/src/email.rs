@@ -12,6 +12,7 @@ use std::time::Duration;
 use flowstage_core::config::{MailConfig, Rules};
 use flowstage_core::conversation::i18n::tr;
 use flowstage_core::conversation::{Block, Reply, Span, render_delivery};
+use flowstage_core::email_reply::{self, ReplyTo};
 use flowstage_core::notify::{Event, decode};
 use flowstage_core::store::{CodePayload, EmailItem, Store, StoreError};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -156,7 +157,7 @@ impl Mailer {
         let subject = tr(lang, "email-digest-subject", &[("count", count)]);
         let outcome = match recipient(&first.to) {
             Err(never) => never,
-            Ok(to) => match self.message(to, lang, subject, &reply, unsubscribe.as_deref()) {
+            Ok(to) => match self.message(to, lang, subject, &reply, unsubscribe.as_deref(), None) {
                 Err(e) => Sent::Later(e),
                 Ok(m) => self.transmit(m).await,
             },
@@ -193,6 +194,7 @@ impl Mailer {
     async fn compose(&self, item: &EmailItem, to: Mailbox) -> Result<Option<Message>, String> {
         let account = self.store.account(item.account).await.map_err(|e| e.to_string())?;
         let lang = account.lang;
+        let mut reply_to = None;
         let (subject, reply) = if item.kind == "code" {
             let Ok(code) = serde_json::from_str::<CodePayload>(&item.payload) else {
                 return Ok(None);
@@ -206,13 +208,21 @@ impl Mailer {
             let reply = render_delivery(&self.store, &self.rules, &event, &account).await;
             let what = reply.plain_text().lines().next().unwrap_or_default().to_owned();
             let what: String = what.chars().take(90).collect();
+            // About a proposal: a reply by email goes into its thread (`email_reply`).
+            if let Some(proposal) = event.proposal() {
+                let key = self.store.secret("email-reply").await.map_err(|e| e.to_string())?;
+                let to_thread = ReplyTo { proposal, account: item.account };
+                reply_to = email_reply::address(self.from.email.as_ref(), to_thread, &key);
+            }
             (tr(lang, "email-subject", &[("what", what)]), reply)
         };
-        self.message(to, lang, subject, &reply, None).map(Some)
+        let reply_to = reply_to.and_then(|a| a.parse::<Mailbox>().ok());
+        self.message(to, lang, subject, &reply, None, reply_to).map(Some)
     }
 
     /// A message: text and HTML from `reply` with the footer, its attachments, and the
-    /// one-click unsubscribe headers when `unsubscribe` is given.
+    /// one-click unsubscribe headers when `unsubscribe` is given, and `Reply-To` when a reply
+    /// goes into a proposal's thread.
     fn message(
         &self,
         to: Mailbox,
@@ -220,6 +230,7 @@ impl Mailer {
         subject: String,
         reply: &Reply,
         unsubscribe: Option<&str>,
+        reply_to: Option<Mailbox>,
     ) -> Result<Message, String> {
         let footer = tr(lang, "email-footer", &[]);
         let text = format!("{}\n\n-- \n{footer}\n", reply.plain_text());
@@ -245,6 +256,9 @@ impl Mailer {
         };
         let mut builder =
             Message::builder().from(self.from.clone()).to(to).subject(subject).message_id(None);
+        if let Some(mailbox) = reply_to {
+            builder = builder.reply_to(mailbox);
+        }
         if let Some(url) = unsubscribe {
             builder = builder
                 .raw_header(HeaderValue::new(

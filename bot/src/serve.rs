@@ -47,6 +47,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         Some(mail) => {
             let mailer = crate::email::Mailer::new(mail, store.clone(), config.rules.clone())?;
             app = app.merge(flowstage_webhooks::email::unsubscribe_router(store.clone()));
+            // Replies by email to proposal emails, into their thread.
+            app = app.merge(flowstage_webhooks::email::inbound_router(
+                flowstage_core::booking::BookingService::new(store.clone(), config.rules.clone()),
+            ));
             Some(tokio::spawn(mailer.run(stopped.clone())))
         }
     };

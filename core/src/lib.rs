@@ -11,6 +11,7 @@ pub mod conversation;
 pub mod demo;
 pub mod domain;
 pub mod email_events;
+pub mod email_reply;
 pub mod matching;
 pub mod notify;
 pub mod payments;

@@ -19,6 +19,7 @@ out = {
     "subject": str(msg["Subject"]),
     "message_id": str(msg["Message-ID"] or ""),
     "list_unsubscribe": msg["List-Unsubscribe"] and str(msg["List-Unsubscribe"]),
+    "reply_to": msg["Reply-To"] and str(msg["Reply-To"]),
     "text": None,
     "html": None,
     "attachments": [],

@@ -205,3 +205,55 @@ pub async fn give_contract_terms(
     };
     store.set_contract_terms(proposal, &terms).await.unwrap();
 }
+
+/// An approved profile for the Telegram person `user`, made directly in the store: a rock artist
+/// or a one-slot rock venue in Lyon, free on `day`.
+pub async fn approved_profile(
+    store: &flowstage_core::store::Store,
+    user: i64,
+    venue: bool,
+    day: chrono::NaiveDate,
+) -> (flowstage_core::domain::AccountId, flowstage_core::domain::ProfileId) {
+    use flowstage_core::domain::Lang;
+    use flowstage_core::domain::account::{Identity, Platform};
+    use flowstage_core::domain::genre::GenreSet;
+    use flowstage_core::domain::places::{City, Country};
+    use flowstage_core::domain::profile::{Artist, ProfileDetails, ProfileStatus, Venue};
+    use flowstage_core::domain::values::{
+        AudienceRange, BudgetRange, Capacity, DateSet, Fee, Links, Name, TravelRadius,
+    };
+    let identity = Identity { platform: Platform::Telegram, external_id: user.to_string() };
+    let owner = store.account_for_identity(&identity, "Kay", Lang::En).await.unwrap().0.id;
+    let lyon = City::from_parts("Lyon", Country::France, 45.75, 4.85);
+    let details = if venue {
+        ProfileDetails::Venue(Venue {
+            name: Name::parse(&format!("Venue {user}")).unwrap(),
+            city: lyon,
+            address: None,
+            capacity: Capacity::parse("350").unwrap(),
+            genres: GenreSet::parse("rock").unwrap(),
+            budget: BudgetRange::parse("800-1500").unwrap(),
+            licence: None,
+            stage_notes: None,
+            email: None,
+            slots_per_date: 1,
+        })
+    } else {
+        ProfileDetails::Artist(Artist {
+            name: Name::parse(&format!("Band {user}")).unwrap(),
+            genres: GenreSet::parse("rock").unwrap(),
+            fee: Fee::parse("1000").unwrap(),
+            negotiable: true,
+            draw: AudienceRange::parse("100-400").unwrap(),
+            city: lyon,
+            radius: TravelRadius::parse("300").unwrap(),
+            bio: None,
+            links: Links::default(),
+            email: None,
+        })
+    };
+    let today = flowstage_core::clock::Clock::today(&flowstage_core::clock::SystemClock);
+    let dates = DateSet::new(vec![day], today).unwrap();
+    let p = store.create_profile(owner, &details, &dates, &ProfileStatus::Approved).await.unwrap();
+    (owner, p.id)
+}

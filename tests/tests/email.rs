@@ -286,3 +286,130 @@ async fn alerts_come_as_one_daily_digest_with_a_one_click_unsubscribe() {
     let _ = app.child.wait().await;
     app.fake.assert_clean();
 }
+
+/// A reply by email as SendGrid's Inbound Parse posts it: `multipart/form-data` with the
+/// headers and text as fields and each attachment as a file; the status of the answer.
+async fn post_reply(
+    addr: &str,
+    to: &str,
+    from: &str,
+    text: &str,
+    files: &[(&str, &str, &[u8])],
+) -> u16 {
+    let boundary = "----flowstage-test-boundary-7d1c";
+    let mut body = Vec::new();
+    let envelope = serde_json::json!({"to": [to], "from": from}).to_string();
+    for (name, value) in [("to", to), ("from", from), ("subject", "Re: Flow Stage"), ("text", text)]
+        .into_iter()
+        .chain([("envelope", envelope.as_str())])
+    {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (i, (name, mime, bytes)) in files.iter().enumerate() {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"attachment{}\"; filename=\"{name}\"\r\nContent-Type: {mime}\r\n\r\n",
+                i + 1
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}/webhooks/email/inbound"))
+        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}
+
+/// Issue 15: a reply by email to a proposal email lands in the proposal's thread and reaches the
+/// artist on Telegram, without the message it quotes; a sender who is not the thread's
+/// participant, a forged or unsigned address and an attachment over the limit are refused with
+/// nothing posted; the same post sent again posts nothing twice; once booked, a PDF sent back is
+/// the venue's signed copy of the contract.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reply_by_email_reaches_the_thread_and_refusals_post_nothing() {
+    let (mut app, smtp) = start().await;
+    let (store, lea) = app.lea_verifies(&smtp).await;
+    // Léa runs a venue; Tom, on Telegram, proposes a date to it.
+    let day = flowstage_core::clock::Clock::today(&SystemClock) + chrono::Duration::days(30);
+    let (_, venue) = flowstage_tests::approved_profile(&store, 4001, true, day).await;
+    app.says(4002, "/start", "Acceptez-vous").await;
+    app.presses(4002, "J'accepte", "Vous êtes plutôt").await;
+    let (tom, artist) = flowstage_tests::approved_profile(&store, 4002, false, day).await;
+    let service = flowstage_core::booking::BookingService::new(
+        store.clone(),
+        flowstage_core::config::Rules::default(),
+    );
+    let terms = flowstage_core::domain::proposal::Terms {
+        day,
+        fee: flowstage_core::domain::values::Fee::parse("1000").unwrap(),
+        deal: flowstage_core::domain::proposal::Deal::FlatFee,
+        set_minutes: 60,
+        times: flowstage_core::domain::proposal::ShowTimes::default(),
+        message: None,
+    };
+    let proposal = service.propose(tom, artist, venue, terms).await.unwrap();
+    let mail = smtp.message(2).await;
+    assert_eq!(mail["to"], "lea@example.fr");
+    let reply_to = mail["reply_to"].as_str().unwrap().to_owned();
+    assert!(
+        reply_to.starts_with(&format!("bookings+r{}-{}-", proposal.id.0, lea.0))
+            && reply_to.ends_with("@flowstage.test"),
+        "{reply_to}"
+    );
+    let quoted = "Oui pour cette date, balances à 17 h.\n\nLe jeu. 4 déc. 2026, Flow Stage <bookings@flowstage.test> a écrit :\n> Nouvelle proposition";
+    let from = "Léa <lea@example.fr>";
+
+    // Refused, nothing posted: another sender, a forged or unsigned address, a file too large.
+    assert_eq!(post_reply(&app.addr, &reply_to, "Zoé <zoe@example.fr>", quoted, &[]).await, 403);
+    let forged = reply_to.replacen(&format!("r{}-", proposal.id.0), "r999-", 1);
+    assert_eq!(post_reply(&app.addr, &forged, from, quoted, &[]).await, 403);
+    assert_eq!(post_reply(&app.addr, "bookings@flowstage.test", from, quoted, &[]).await, 403);
+    let big = vec![b'x'; 10 * 1024 * 1024 + 1];
+    let too_large = [("scan.pdf", "application/pdf", big.as_slice())];
+    assert_eq!(post_reply(&app.addr, &reply_to, from, quoted, &too_large).await, 413);
+    assert_eq!(post_reply(&app.addr, &reply_to, from, "> only the quote", &[]).await, 422);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !app.fake.messages_to(4002).iter().any(|m| m.text.contains("balances")),
+        "nothing reached Tom"
+    );
+
+    // Léa's reply reaches Tom on Telegram, without the quoted message; sent again, once.
+    assert_eq!(post_reply(&app.addr, &reply_to, from, quoted, &[]).await, 200);
+    let told = app.fake.wait_for_text(4002, "balances à 17 h").await;
+    assert!(!told.text.contains("a écrit"), "{}", told.text);
+    assert_eq!(post_reply(&app.addr, &reply_to, from, quoted, &[]).await, 200);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let times = app.fake.messages_to(4002).iter().filter(|m| m.text.contains("balances")).count();
+    assert_eq!(times, 1, "the provider's retry posts nothing twice");
+
+    // Booked, with every contract detail: a signed PDF sent back is the venue's signed copy.
+    flowstage_tests::give_contract_details(&store, venue).await;
+    flowstage_tests::give_contract_details(&store, artist).await;
+    flowstage_tests::give_contract_terms(&store, proposal.id).await;
+    let booked = service.accept(lea, proposal.id).await.unwrap();
+    assert!(booked.booking.contract_sha256.is_some(), "the contract is issued");
+    let signed = b"%PDF-1.7 signed by the venue".to_vec();
+    let file = [("contrat-signe.pdf", "application/pdf", signed.as_slice())];
+    assert_eq!(post_reply(&app.addr, &reply_to, from, "Signé, ci-joint.", &file).await, 200);
+    let booking = store.booking(booked.booking.id).await.unwrap();
+    assert!(booking.signed.venue.is_some(), "{:?}", booking.signed);
+    assert!(booking.signed.artist.is_none());
+
+    store.close().await;
+    let _ = app.child.start_kill();
+    let _ = app.child.wait().await;
+    app.fake.assert_clean();
+}

@@ -866,57 +866,6 @@ async fn a_kill_during_outbox_delivery_loses_no_notification() {
     fake.assert_clean();
 }
 
-/// An approved profile for the Telegram person `user`, made directly in the store: a rock artist
-/// or a one-slot rock venue in Lyon, free on `day`.
-async fn approved_profile(
-    store: &Store,
-    user: i64,
-    venue: bool,
-    day: chrono::NaiveDate,
-) -> (flowstage_core::domain::AccountId, flowstage_core::domain::ProfileId) {
-    use flowstage_core::domain::Lang;
-    use flowstage_core::domain::genre::GenreSet;
-    use flowstage_core::domain::places::{City, Country};
-    use flowstage_core::domain::profile::{Artist, ProfileDetails, ProfileStatus, Venue};
-    use flowstage_core::domain::values::{
-        AudienceRange, BudgetRange, Capacity, DateSet, Fee, Links, Name, TravelRadius,
-    };
-    let identity = Identity { platform: Platform::Telegram, external_id: user.to_string() };
-    let owner = store.account_for_identity(&identity, "Kay", Lang::En).await.unwrap().0.id;
-    let lyon = City::from_parts("Lyon", Country::France, 45.75, 4.85);
-    let details = if venue {
-        ProfileDetails::Venue(Venue {
-            name: Name::parse(&format!("Venue {user}")).unwrap(),
-            city: lyon,
-            address: None,
-            capacity: Capacity::parse("350").unwrap(),
-            genres: GenreSet::parse("rock").unwrap(),
-            budget: BudgetRange::parse("800-1500").unwrap(),
-            licence: None,
-            stage_notes: None,
-            email: None,
-            slots_per_date: 1,
-        })
-    } else {
-        ProfileDetails::Artist(Artist {
-            name: Name::parse(&format!("Band {user}")).unwrap(),
-            genres: GenreSet::parse("rock").unwrap(),
-            fee: Fee::parse("1000").unwrap(),
-            negotiable: true,
-            draw: AudienceRange::parse("100-400").unwrap(),
-            city: lyon,
-            radius: TravelRadius::parse("300").unwrap(),
-            bio: None,
-            links: Links::default(),
-            email: None,
-        })
-    };
-    let today = flowstage_core::clock::Clock::today(&SystemClock);
-    let dates = DateSet::new(vec![day], today).unwrap();
-    let p = store.create_profile(owner, &details, &dates, &ProfileStatus::Approved).await.unwrap();
-    (owner, p.id)
-}
-
 /// Issue 17: a venue accepts one of many proposals for its one date, and the process is killed
 /// (SIGKILL) at an instant of that step or of the notices it queued (one per closed proposal,
 /// the booking to the artist); after the restart the venue has its answer once, the accepted
@@ -945,9 +894,10 @@ async fn a_kill_during_an_accept_that_notifies_many_loses_nothing(db: Option<Str
     for (round, kill_after) in rounds.iter().enumerate() {
         let venue = venue_of(round);
         consent(&app, venue, Words { en: true }).await;
-        let (_, venue_profile) = approved_profile(&store, venue, true, day).await;
+        let (_, venue_profile) = flowstage_tests::approved_profile(&store, venue, true, day).await;
         for artist in artists_of(round) {
-            let (owner, profile) = approved_profile(&store, artist, false, day).await;
+            let (owner, profile) =
+                flowstage_tests::approved_profile(&store, artist, false, day).await;
             let terms = flowstage_core::domain::proposal::Terms {
                 day,
                 fee: flowstage_core::domain::values::Fee::parse("1000").unwrap(),

@@ -92,3 +92,99 @@ async fn events(State(hook): State<Arc<EmailHook>>, headers: HeaderMap, body: By
     }
     StatusCode::OK
 }
+
+/// The largest reply taken: SendGrid's Inbound Parse posts up to 30 MB, attachments included.
+pub const MAX_INBOUND_BYTES: usize = 32 * 1024 * 1024;
+
+/// What `POST /webhooks/email/inbound` needs.
+#[derive(Debug)]
+pub struct InboundHook {
+    pub service: flowstage_core::booking::BookingService,
+}
+
+/// `POST /webhooks/email/inbound` (issue 15): a reply by email to a proposal email, as the
+/// provider's Inbound Parse posts it (`multipart/form-data`: `to`, `from`, `text`, `envelope`,
+/// files `attachment1`…). Posted in the proposal's thread when its reply address's signature
+/// holds and the sender is the verified address of the person it names (see
+/// `flowstage_core::email_reply`): 200. Refused with nothing posted: 403 for an address unsigned
+/// or forged or a sender who is not that person, 413 for an attachment over the limit, 422 for a
+/// reply with nothing to post (or one the thread refuses), 400 for a body that is not a form.
+pub fn inbound_router(service: flowstage_core::booking::BookingService) -> axum::Router {
+    axum::Router::new()
+        .route("/webhooks/email/inbound", post(inbound))
+        .layer(DefaultBodyLimit::max(MAX_INBOUND_BYTES))
+        .with_state(Arc::new(InboundHook { service }))
+}
+
+async fn inbound(
+    State(hook): State<Arc<InboundHook>>,
+    mut form: axum::extract::Multipart,
+) -> StatusCode {
+    use flowstage_core::email_reply::{self, Inbound, InboundFile, Refusal};
+    let mut mail = Inbound::default();
+    let mut envelope_to = String::new();
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "an inbound email could not be read");
+                return e.status();
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(ToOwned::to_owned);
+        let mime = field.content_type().unwrap_or("application/octet-stream").to_owned();
+        let bytes = match field.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "an inbound email's part could not be read");
+                return e.status();
+            }
+        };
+        match (name.as_str(), file_name) {
+            (_, Some(file)) => {
+                mail.files.push(InboundFile { name: file, mime_type: mime, bytes: bytes.to_vec() });
+            }
+            ("to", None) => mail.to = String::from_utf8_lossy(&bytes).into_owned(),
+            ("from", None) => mail.from = String::from_utf8_lossy(&bytes).into_owned(),
+            ("text", None) => mail.text = String::from_utf8_lossy(&bytes).into_owned(),
+            ("envelope", None) => {
+                // {"to": ["…"], "from": "…"}: the addresses the message was delivered to.
+                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes)
+                    && let Some(list) = v.get("to").and_then(serde_json::Value::as_array)
+                {
+                    let all: Vec<&str> =
+                        list.iter().filter_map(serde_json::Value::as_str).collect();
+                    envelope_to = all.join(", ");
+                }
+            }
+            _ => {}
+        }
+    }
+    if !envelope_to.is_empty() {
+        mail.to = format!("{}, {envelope_to}", mail.to);
+    }
+    let key = match hook.service.store().secret("email-reply").await {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::error!(error = %e, "the reply key could not be read");
+            return StatusCode::INTERNAL_SERVER_ERROR;
+        }
+    };
+    match email_reply::receive(&hook.service, &mail, &key).await {
+        Ok(r) => {
+            tracing::info!(posted = r.posted, signed = ?r.signed, again = r.again, "a reply by email was taken");
+            StatusCode::OK
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "a reply by email was refused");
+            match e {
+                Refusal::Address(_) | Refusal::NotTheParticipant => StatusCode::FORBIDDEN,
+                Refusal::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                Refusal::Empty | Refusal::Thread(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                Refusal::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            }
+        }
+    }
+}

@@ -306,6 +306,19 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets a recorded update whose handling failed before anything was done, so the
+    /// platform's next delivery of it is recorded and handled.
+    pub async fn forget_arrival(&self, arrival: InboxId) -> Result<()> {
+        on_pool!(self, |p| {
+            sqlx::query("DELETE FROM inbox WHERE id = $1 AND handled_at IS NULL")
+                .bind(arrival.0)
+                .execute(p)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
     /// The platform was told `arrival` arrived (see [`Arrival::acknowledged`]).
     pub async fn arrival_acknowledged(&self, arrival: InboxId) -> Result<()> {
         on_pool!(self, |p| {

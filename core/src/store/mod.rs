@@ -301,6 +301,29 @@ impl Store {
     }
 
     /// Appends to the audit log: who did what to what.
+    /// The platform's own key named `name` (32 random bytes), made on first use and the same
+    /// for every instance sharing the database.
+    pub async fn secret(&self, name: &str) -> Result<Vec<u8>> {
+        let fresh: [u8; 32] = rand::random();
+        let (value,): (String,) = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(hex::encode(fresh))
+            .execute(&mut *tx)
+            .await?;
+            let row = sqlx::query_as("SELECT value FROM secrets WHERE name = $1")
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(row)
+        })?;
+        hex::decode(&value).map_err(|e| StoreError::corrupt("secret", e))
+    }
+
     pub async fn audit(
         &self,
         actor: Option<crate::domain::AccountId>,

@@ -1,0 +1,8 @@
+-- Keys the platform makes for itself, one per use, shared by every instance through the
+-- database (issue 15: 'email-reply' signs the reply addresses of proposal emails). Made on first
+-- use; nobody configures them.
+-- Keep in step with ../sqlite/0096_secrets.sql.
+CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
