@@ -3,6 +3,6 @@
 -- use; nobody configures them.
 -- Keep in step with ../postgres/0096_secrets.sql.
 CREATE TABLE secrets (
-    name TEXT PRIMARY KEY,
+    name TEXT NOT NULL PRIMARY KEY,
     value TEXT NOT NULL
 );

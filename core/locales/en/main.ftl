@@ -400,6 +400,7 @@ ev-hold-requested = 📌 **{ $name }** asks you to hold { $day } for them (propo
 ev-email-undeliverable = Email to **{ $address }** is refused by its server: I stopped using it. /settings to give an address that works (it will be verified again).
 ev-booking-cancelled = Booking #{ $booking } for { $day } is cancelled by **{ $name }**. Reason: { $reason }.
 ev-contract = 📄 The contract for booking #{ $booking } is ready.
+ev-contract-copy = A copy in { $copy } is attached too, for reading; the contract in { $record } is the one to sign.
 ev-alert = 🔔 New profile for your search: **{ $name }** ({ $score }/100). See it with /match.
 
 # Lists that keep what parses, suggestions as buttons, recurring dates (issue 12).

@@ -400,6 +400,7 @@ ev-hold-requested = 📌 **{ $name }** vous demande de poser une option sur le {
 ev-email-undeliverable = Les emails vers **{ $address }** sont refusés par son serveur : je ne l'utilise plus. /settings pour donner une adresse qui fonctionne (elle sera vérifiée à nouveau).
 ev-booking-cancelled = La réservation n° { $booking } du { $day } est annulée par **{ $name }**. Motif : { $reason }.
 ev-contract = 📄 Le contrat de la réservation n° { $booking } est prêt.
+ev-contract-copy = Une copie en { $copy } est jointe aussi, pour lecture ; c'est le contrat en { $record } qui se signe.
 ev-alert = 🔔 Nouveau profil pour votre recherche : **{ $name }** ({ $score }/100). Voyez-le avec /match.
 
 # Lists that keep what parses, suggestions as buttons, recurring dates (issue 12).

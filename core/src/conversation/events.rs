@@ -300,16 +300,61 @@ pub async fn render_delivery(
         let service = crate::booking::BookingService::new(store.clone(), rules.clone());
         match service.contract(*booking, None).await {
             Ok((input, contract)) => {
-                return reply.attach(super::reply::Attachment {
+                let record = input.lang;
+                reply = reply.attach(super::reply::Attachment {
                     file_name: crate::contract::Contract::file_name(&input),
                     mime_type: "application/pdf".to_owned(),
                     bytes: contract.bytes,
                 });
+                // The sides read different languages: each gets the other language's copy too,
+                // for reading; the contract of record is the one to sign.
+                let other = sides_languages(store, *booking).await;
+                for copy in [Lang::Fr, Lang::En] {
+                    if copy == record || !(copy == lang || other.contains(&copy)) {
+                        continue;
+                    }
+                    match service.contract(*booking, Some(copy)).await {
+                        Ok((input, contract)) => {
+                            let names = |l: Lang| tr(lang, &format!("lang-{}", l.code()), &[]);
+                            reply = reply
+                                .para(spans(
+                                    lang,
+                                    "ev-contract-copy",
+                                    &[("copy", names(copy)), ("record", names(record))],
+                                ))
+                                .attach(super::reply::Attachment {
+                                    file_name: crate::contract::Contract::file_name(&input),
+                                    mime_type: "application/pdf".to_owned(),
+                                    bytes: contract.bytes,
+                                });
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, %booking, "contract copy not attached")
+                        }
+                    }
+                }
             }
             Err(e) => tracing::warn!(error = %e, %booking, "contract not attached"),
         }
     }
     reply
+}
+
+/// The languages the two sides of `booking` read (either one unknown: none).
+async fn sides_languages(
+    store: &crate::store::Store,
+    booking: crate::domain::BookingId,
+) -> Vec<Lang> {
+    let mut out = Vec::new();
+    let Ok(b) = store.booking(booking).await else { return out };
+    for profile in [b.artist, b.venue] {
+        if let Ok(p) = store.profile(profile).await
+            && let Ok(a) = store.account(p.owner).await
+        {
+            out.push(a.lang);
+        }
+    }
+    out
 }
 
 /// The profile of `booking` that `account` owns (the venue's if it owns both).

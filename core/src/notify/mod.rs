@@ -294,6 +294,15 @@ impl Event {
                 | Event::ProposalCountered { .. }
                 | Event::ContractReady { .. }
                 | Event::BookingCancelled { .. }
+        ) || matches!(
+            self,
+            // The payer's link, reminder and receipt; the admins' payment news stay in chat.
+            Event::Payment(crate::payments::PaymentNotice {
+                news: crate::payments::PaymentNews::Link { .. }
+                    | crate::payments::PaymentNews::Reminder { .. }
+                    | crate::payments::PaymentNews::Paid,
+                ..
+            })
         )
     }
 }
@@ -313,4 +322,39 @@ pub fn email_kind(payload: &str) -> &'static str {
 #[must_use]
 pub fn decode(payload: &str) -> Option<Event> {
     serde_json::from_str(payload).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payments::{PaymentNews, PaymentNotice};
+
+    #[test]
+    fn the_payers_link_reminder_and_receipt_go_by_email_and_the_admins_news_do_not() {
+        let notice = |news| {
+            let n = PaymentNotice {
+                booking: crate::domain::BookingId(3),
+                reference: "FS-2026-000003".into(),
+                day: chrono::NaiveDate::from_ymd_opt(2027, 3, 12).unwrap_or_default(),
+                total_cents: 8_640,
+                news,
+            };
+            serde_json::to_string(&Event::Payment(n)).unwrap_or_default()
+        };
+        let url = "https://checkout.stripe.com/c/pay/cs_test_1".to_owned();
+        for news in [
+            PaymentNews::Link { url: url.clone(), renewed: false },
+            PaymentNews::Reminder { url },
+            PaymentNews::Paid,
+        ] {
+            assert_eq!(email_kind(&notice(news)), "notice");
+        }
+        for news in [
+            PaymentNews::RefundToDecide { paid_twice: false },
+            PaymentNews::Refunded { cents: 100, fully: true },
+            PaymentNews::Disputed { cents: 100, reason: "fraudulent".into() },
+        ] {
+            assert_eq!(email_kind(&notice(news)), "");
+        }
+    }
 }
