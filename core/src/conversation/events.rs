@@ -329,7 +329,7 @@ pub async fn render_delivery(
                                 });
                         }
                         Err(e) => {
-                            tracing::warn!(error = %e, %booking, "contract copy not attached")
+                            tracing::warn!(error = %e, %booking, "contract copy not attached");
                         }
                     }
                 }
