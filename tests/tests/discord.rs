@@ -763,6 +763,16 @@ async fn a_team_member_answers_for_the_venue_in_its_booking_channel() {
             m.channel_id == CHANNEL_ID && m.attachments.iter().any(|a| a.bytes.starts_with(b"%PDF"))
         })
         .await;
+    // Typing in the channel is not read: the question offers a form, whose text reaches the
+    // artist in the proposal's thread.
+    app.presses(MEMBER, "Écrire", "Votre message").await;
+    let form_button = app.fake.press(MEMBER, "Répondre ici").unwrap();
+    let shown = app.fake.wait_response(&form_button, WAIT).await;
+    assert_eq!(shown.kind, 9, "a form opens: {shown:?}");
+    let sent = app.fake.submit_modal(&form_button, &[("text", "Balances à 17 h, ça vous va ?")]);
+    let reply = app.fake.wait_reply(&sent.unwrap(), WAIT).await;
+    assert!(reply.text().contains("Message transmis"), "{}", reply.text());
+    app.tg.as_ref().unwrap().wait_for_text(ARTIST, "Balances à 17 h").await;
     // Who answered is recorded on the proposal: the member, not the owner.
     let store = app.store().await;
     let member = store

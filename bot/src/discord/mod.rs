@@ -23,9 +23,10 @@ use flowstage_core::store::{Arrival, InboxItem, Singleton, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use serenity::all::{
-    ApplicationId, ChannelId, Client, ClientBuilder, CommandInteraction, ComponentInteraction,
-    ComponentInteractionDataKind, Context, CreateAttachment, EventHandler, GatewayIntents, GuildId,
-    HttpBuilder, Interaction, InteractionId, Member, Message, Ready, User,
+    ActionRowComponent, ApplicationId, ChannelId, Client, ClientBuilder, CommandInteraction,
+    ComponentInteraction, ComponentInteractionDataKind, Context, CreateAttachment, EventHandler,
+    GatewayIntents, GuildId, HttpBuilder, Interaction, InteractionId, Member, Message,
+    ModalInteraction, Ready, User,
 };
 use serenity::http::{LightMethod, Multipart, MultipartUpload, Request, Route};
 use tokio::sync::watch;
@@ -48,6 +49,11 @@ const OUTBOX_IDLE: Duration = Duration::from_millis(500);
 /// does checks it still may: a dead owner is replaced within about this long.
 const OWN_EVERY: Duration = Duration::from_secs(2);
 const EPHEMERAL: u64 = 64;
+/// The button that opens the form to type an answer in (never an engine payload).
+const ANSWER_FORM: &str = "fs-form";
+/// The form's id and its one text input's.
+const FORM_ID: &str = "fs-answer";
+const FORM_INPUT: &str = "text";
 
 /// Where the answer to one event goes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -84,9 +90,14 @@ struct Recorded {
 /// What the person did, as the engine will read it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum Said {
-    Command { name: String, args: String },
+    Command {
+        name: String,
+        args: String,
+    },
     Button(String),
     Line(String),
+    /// Typed in the form a server channel offers: text, never a command.
+    Text(String),
 }
 
 impl Said {
@@ -95,6 +106,7 @@ impl Said {
             Said::Command { name, args } => Incoming::Command { name, args },
             Said::Button(payload) => Incoming::Button(payload),
             Said::Line(line) => Incoming::from_line(&line),
+            Said::Text(text) => Incoming::Text(text),
         }
     }
 }
@@ -316,6 +328,7 @@ impl EventHandler for Events {
             Interaction::Command(c) => self.0.on_command(c).await,
             Interaction::Autocomplete(c) => self.0.on_autocomplete(c).await,
             Interaction::Component(c) => self.0.on_component(c).await,
+            Interaction::Modal(m) => self.0.on_form(m).await,
             _ => {}
         }
     }
@@ -508,6 +521,21 @@ impl Discord {
             _ => None,
         };
         let ack = json!({"type": 6});
+        if c.data.custom_id == ANSWER_FORM {
+            // The form opens at once, as the initial response: nothing is done until it is sent.
+            let lang = lang_of(&c.locale);
+            let form = json!({"type": 9, "data": {
+                "custom_id": FORM_ID,
+                "title": words(lang, "frontend-discord-form-title", &[]),
+                "components": [{"type": 1, "components": [{
+                    "type": 4, "custom_id": FORM_INPUT, "style": 2,
+                    "label": words(lang, "frontend-discord-form-label", &[]),
+                    "required": true, "max_length": 2000,
+                }]}],
+            }});
+            self.acknowledge(c.id, &c.token, &form).await;
+            return;
+        }
         let Some(payload) = payload else {
             self.acknowledge(c.id, &c.token, &ack).await;
             return;
@@ -529,6 +557,40 @@ impl Discord {
             },
         };
         self.take(&c.id.to_string(), recorded, Some((c.id, &c.token, &ack))).await;
+    }
+
+    /// The form a server channel offers for a typed answer, sent: the text goes to the engine
+    /// as if typed, answered like a slash command (deferred, then follow-ups).
+    async fn on_form(&self, m: ModalInteraction) {
+        let text = m
+            .data
+            .components
+            .iter()
+            .flat_map(|row| row.components.iter())
+            .find_map(|c| match c {
+                ActionRowComponent::InputText(t) if t.custom_id == FORM_INPUT => t.value.clone(),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let in_guild = m.guild_id.is_some();
+        let recorded = Recorded {
+            is_admin: self.is_admin(&m.user, m.member.as_ref()),
+            user: m.user.id.get(),
+            name: display_name(&m.user),
+            locale: m.locale,
+            in_guild,
+            place: in_guild.then_some(m.channel_id.get()),
+            said: Said::Text(text),
+            answer: Answer::Interaction {
+                application: m.application_id,
+                token: m.token.clone(),
+                ephemeral: in_guild,
+                pressed: false,
+            },
+        };
+        let data = if in_guild { json!({"flags": EPHEMERAL}) } else { json!({}) };
+        let ack = json!({"type": 5, "data": data});
+        self.take(&m.id.to_string(), recorded, Some((m.id, &m.token, &ack))).await;
     }
 
     async fn on_message(&self, m: Message) {
@@ -695,7 +757,11 @@ impl Discord {
             Answer::Interaction { application, token, ephemeral, pressed } => {
                 let mut sent = 0;
                 for (i, reply) in replies.iter().enumerate() {
-                    let messages = render::render(reply, lang);
+                    let mut messages = render::render(reply, lang);
+                    // Typing in a server channel is not read: the question offers a form.
+                    if *ephemeral && reply.asks_text {
+                        render::offer_form(&mut messages, ANSWER_FORM, lang);
+                    }
                     for (j, m) in messages.iter().enumerate() {
                         sent += 1;
                         if Progress::skips(&mut progress) {

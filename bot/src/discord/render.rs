@@ -294,6 +294,19 @@ pub fn component_groups(buttons: &[Vec<Button>], lang: Lang) -> Vec<Vec<Value>> 
     groups
 }
 
+/// Adds to the last message a button that opens a form to type the answer in (`custom_id`),
+/// unless its five rows are taken.
+pub fn offer_form(messages: &mut [Outgoing], custom_id: &str, lang: Lang) {
+    if let Some(last) = messages.last_mut()
+        && last.components.len() < MAX_ROWS
+    {
+        last.components.push(json!({"type": 1, "components": [{
+            "type": 2, "style": 1, "custom_id": custom_id,
+            "label": words(lang, "frontend-discord-form-button", &[]),
+        }]}));
+    }
+}
+
 /// The reply as messages: its text split, the first group of components under the last text,
 /// the other groups on messages of their own (under "More:").
 #[must_use]

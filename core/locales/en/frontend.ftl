@@ -126,6 +126,9 @@ demo-venue-signatory = Noël Pâris, programmer
 demo-venue-stage = Stage 6 × 4 m, Yamaha QL1 desk, 4 monitors, bass amp provided.
 
 # The Discord front-end (issue 10, second part): select menus.
+frontend-discord-form-button = ✍️ Answer here
+frontend-discord-form-title = Your answer
+frontend-discord-form-label = Write it here
 frontend-discord-choose = Choose…
 frontend-discord-choose-range = Choose ({ $from }–{ $to })…
 

@@ -126,6 +126,9 @@ demo-venue-signatory = Noël Pâris, programmateur
 demo-venue-stage = Scène 6 × 4 m, console Yamaha QL1, 4 retours, ampli basse fourni.
 
 # The Discord front-end (issue 10, second part): select menus.
+frontend-discord-form-button = ✍️ Répondre ici
+frontend-discord-form-title = Votre réponse
+frontend-discord-form-label = Écrivez-la ici
 frontend-discord-choose = Choisir…
 frontend-discord-choose-range = Choisir ({ $from }–{ $to })…
 

@@ -62,7 +62,8 @@ pub(crate) fn ask(turn: &mut Turn<'_>, prompt: &Prompt) {
         let r = turn
             .msg(key, &[])
             .grid(suggestions, 3)
-            .row(vec![turn.button("btn-cancel", &Action::Cancel)]);
+            .row(vec![turn.button("btn-cancel", &Action::Cancel)])
+            .asking_text();
         turn.push(r);
         return;
     }
@@ -70,7 +71,7 @@ pub(crate) fn ask(turn: &mut Turn<'_>, prompt: &Prompt) {
         buttons.push(turn.button("btn-skip", &Action::Skip));
     }
     buttons.push(turn.button("btn-cancel", &Action::Cancel));
-    let r = turn.msg(key, &examples).row(buttons);
+    let r = turn.msg(key, &examples).row(buttons).asking_text();
     turn.push(r);
 }
 

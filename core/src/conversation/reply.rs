@@ -82,6 +82,10 @@ pub struct Reply {
     /// The question this reply asks can be answered by sharing a location (the city): platforms
     /// that can ask for one offer it.
     pub accepts_location: bool,
+    /// The question this reply asks waits for typed text: platforms where typing here is not
+    /// read (a Discord server channel) offer a form to type it in.
+    #[serde(default)]
+    pub asks_text: bool,
 }
 
 impl Default for Reply {
@@ -92,6 +96,7 @@ impl Default for Reply {
             attachments: Vec::new(),
             placement: Placement::New,
             accepts_location: false,
+            asks_text: false,
         }
     }
 }
@@ -152,6 +157,13 @@ impl Reply {
     #[must_use]
     pub fn accepting_location(mut self) -> Self {
         self.accepts_location = true;
+        self
+    }
+
+    /// The question waits for typed text (see [`Reply::asks_text`]).
+    #[must_use]
+    pub fn asking_text(mut self) -> Self {
+        self.asks_text = true;
         self
     }
 

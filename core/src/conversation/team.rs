@@ -2,7 +2,9 @@
 //! Discord server's booking channel), set from `/settings` there by the profile's owner, and
 //! whoever acts in that place may answer the profile's proposals there by pressing: view,
 //! accept, refuse (without a reason: a typed reason comes by direct message, which is not the
-//! team's place), hold, release, counter (by presses: the fee kept, the deal and set chosen). Who may act in the place is the platform's business (the
+//! team's place), hold, release, counter (by presses: the fee kept, the deal and set chosen),
+//! and write in the proposal's thread (the text typed in the form the place offers, sent in the
+//! venue's name). Who may act in the place is the platform's business (the
 //! server's channel permissions, set by its admins); who answered is recorded on the proposal.
 //! The adapter only says where an event came from ([`super::Origin::place`]).
 
@@ -17,7 +19,14 @@ use crate::store::{StoreError, TeamOutletSet};
 /// naming the proposal, skipping the reason of a refusal begun there, or a step of a counter
 /// begun there (its fee kept, its deal and set chosen, sent).
 pub(crate) fn answers(mode: &Mode, input: &Incoming) -> Option<ProposalId> {
-    let Incoming::Button(p) = input else { return None };
+    let p = match (input, mode) {
+        (Incoming::Button(p), _) => p,
+        // A message for the proposal's thread, written in the form the place offers.
+        (Incoming::Text(_), Mode::Await(Prompt::ThreadMessage { proposal })) => {
+            return Some(*proposal);
+        }
+        _ => return None,
+    };
     match (payload::decode(p).map(|(_, a)| a)?, mode) {
         (
             Action::Open(id)
@@ -25,7 +34,8 @@ pub(crate) fn answers(mode: &Mode, input: &Incoming) -> Option<ProposalId> {
             | Action::Refuse(id)
             | Action::Counter(id)
             | Action::Hold(id)
-            | Action::Release(id),
+            | Action::Release(id)
+            | Action::Message(id),
             _,
         ) => Some(id),
         (Action::Skip, Mode::Await(Prompt::RefuseReason { proposal })) => Some(*proposal),

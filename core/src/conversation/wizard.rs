@@ -267,6 +267,9 @@ fn ask_with(turn: &mut Turn<'_>, suggestions: Vec<Button>) -> Result<(), StoreEr
     if field == Field::City {
         r = r.accepting_location();
     }
+    if field != Field::Negotiable {
+        r = r.asking_text();
+    }
     turn.push(r);
     Ok(())
 }
