@@ -35,7 +35,7 @@ use self::render::Outgoing;
 use self::rest::{Rest, RestError};
 use crate::frontend::deliver::{Deliverer, DeliveryError, Outlet, Recipient};
 use crate::frontend::dispatch::{Dispatcher, Handler};
-use crate::frontend::inbox::{Intake, Keeper, LEASE, Pending, Progress};
+use crate::frontend::inbox::{Intake, Keeper, LEASE, Pending, Progress, stored_replies};
 use crate::frontend::reach::Reachability;
 use crate::frontend::words;
 
@@ -631,18 +631,7 @@ impl Discord {
         let id = work.item.id;
         if work.item.handled {
             let lang = lang_of_record(&work.recorded);
-            let mut replies: Vec<Reply> = work
-                .item
-                .replies
-                .iter()
-                .filter_map(|text| match serde_json::from_str(text) {
-                    Ok(reply) => Some(reply),
-                    Err(e) => {
-                        tracing::error!(error = %e, "a stored reply could not be read; skipped");
-                        None
-                    }
-                })
-                .collect();
+            let mut replies = stored_replies(&work.item);
             let mut progress = Progress::new(id, work.item.sent);
             self.answer_stored(&work.recorded.answer, &mut replies, lang, &mut progress).await;
         } else if work.item.acknowledged || self.was_acknowledged(&work.recorded.answer).await {

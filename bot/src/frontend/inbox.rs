@@ -177,3 +177,19 @@ impl Progress {
         }
     }
 }
+
+/// The replies a step stored for a record, read back; one this version cannot read is skipped
+/// (logged), the others kept in order.
+#[must_use]
+pub fn stored_replies(item: &InboxItem) -> Vec<flowstage_core::conversation::Reply> {
+    item.replies
+        .iter()
+        .filter_map(|text| match serde_json::from_str(text) {
+            Ok(reply) => Some(reply),
+            Err(e) => {
+                tracing::error!(error = %e, "a stored reply could not be read; skipped");
+                None
+            }
+        })
+        .collect()
+}

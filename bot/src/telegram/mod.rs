@@ -35,7 +35,7 @@ use tokio::sync::watch;
 
 use self::send::{SendError, Sender};
 use crate::frontend::dispatch::{Dispatcher, Handler};
-use crate::frontend::inbox::{Intake, Keeper, LEASE, Pending, Progress};
+use crate::frontend::inbox::{Intake, Keeper, LEASE, Pending, Progress, stored_replies};
 use crate::frontend::words;
 
 /// Long polling waits this long for updates; below reqwest's 17-second client timeout.
@@ -459,18 +459,7 @@ impl Telegram {
     async fn work(&self, chat: i64, work: Work, collapsed: &mut HashSet<i32>) {
         let id = work.item.id;
         if work.item.handled {
-            let replies: Vec<Reply> = work
-                .item
-                .replies
-                .iter()
-                .filter_map(|text| match serde_json::from_str(text) {
-                    Ok(reply) => Some(reply),
-                    Err(e) => {
-                        tracing::error!(error = %e, "a stored reply could not be read; skipped");
-                        None
-                    }
-                })
-                .collect();
+            let replies = stored_replies(&work.item);
             self.send_stored(chat, id, &replies, work.item.sent, None).await;
         } else {
             // Taken back from the inbox: its button was answered, its keyboard collapsed, when

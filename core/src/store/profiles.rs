@@ -512,39 +512,32 @@ impl Store {
     }
 
     /// Sets (or clears) who a profile's show or room is for; the match indexes follow.
-    /// Sets the deals a profile takes; the live index follows through the change feed.
-    pub async fn set_deals(&self, id: ProfileId, deals: Option<DealsTaken>) -> Result<()> {
-        let now = self.clock.now();
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            sqlx::query("UPDATE profiles SET deals = $1 WHERE id = $2")
-                .bind(deals.map(DealsTaken::code))
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("INSERT INTO profile_changes (profile_id, changed_at) VALUES ($1, $2)")
-                .bind(id.0)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await
-        })?;
-        Ok(())
-    }
-
     pub async fn set_audience(&self, id: ProfileId, audience: Option<Audience>) -> Result<()> {
-        let now = self.clock.now();
         let json = audience
             .map(|a| serde_json::to_string(&a))
             .transpose()
             .map_err(|e| StoreError::corrupt("profile audience", e))?;
+        self.set_fact(id, "UPDATE profiles SET audience = $1 WHERE id = $2", json).await
+    }
+
+    /// Sets (or clears) the deals a profile takes; the match indexes follow.
+    pub async fn set_deals(&self, id: ProfileId, deals: Option<DealsTaken>) -> Result<()> {
+        let code = deals.map(|d| d.code().to_owned());
+        self.set_fact(id, "UPDATE profiles SET deals = $1 WHERE id = $2", code).await
+    }
+
+    /// One of the facts matching reads beside the details, written with its entry in the change
+    /// feed (so every instance's index follows). `sql` is fixed text: (value, profile).
+    async fn set_fact(
+        &self,
+        id: ProfileId,
+        sql: &'static str,
+        value: Option<String>,
+    ) -> Result<()> {
+        let now = self.clock.now();
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            sqlx::query("UPDATE profiles SET audience = $1 WHERE id = $2")
-                .bind(&json)
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(sql).bind(&value).bind(id.0).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO profile_changes (profile_id, changed_at) VALUES ($1, $2)")
                 .bind(id.0)
                 .bind(now)
