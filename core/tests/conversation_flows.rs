@@ -1364,7 +1364,33 @@ fn the_kind_of_deal_filters_the_results(h: &mut Harness) {
     );
 }
 
+/// A search centred on another city: distances, and a distance filter, are measured from it;
+/// loosening it goes back to the person's own city.
+fn a_search_around_another_city(h: &mut Harness) {
+    let mut venue = h.consented("vera", Lang::En);
+    h.give_venue(&venue, "Vera Club", "Lyon");
+    let lyon = h.consented("leo", Lang::En);
+    h.give_artist(&lyon, "Leo Lyon", "Lyon");
+    let lille = h.consented("lila", Lang::En);
+    h.give_artist(&lille, "Lila Lille", "Lille");
+    check(
+        h,
+        &mut venue,
+        "
+        > /match near Lille 100 km
+        Filters: 📍 within 100 km · 📍 around Lille
+        Lila Lille
+        !Leo Lyon
+        > [✖ 📍 around Lille]
+        Filters: 📍 within 100 km
+        Leo Lyon
+        !Lila Lille
+    ",
+    );
+}
+
 stories!(
+    a_search_around_another_city,
     the_kind_of_deal_filters_the_results,
     suspending_a_profile_closes_its_open_proposals,
     consent_is_asked_whatever_the_door,

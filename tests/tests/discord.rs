@@ -527,6 +527,10 @@ async fn a_venue_picks_from_select_menus_and_searches_with_options_in_its_client
     let none = json!([{"name": "genre", "value": "", "focused": true}]);
     let families = app.fake.interaction_autocomplete(v, CHANNEL_ID, "match", none).await;
     assert!(families.iter().any(|(name, _)| name == "Musiques du monde"), "{families:?}");
+    // Cities come from the places, as the wizard suggests them.
+    let typed = json!([{"name": "city", "value": "greno", "focused": true}]);
+    let cities = app.fake.interaction_autocomplete(v, CHANNEL_ID, "match", typed).await;
+    assert!(cities.iter().any(|(_, value)| value == "Grenoble"), "{cities:?}");
 
     // The options are the filters the search reads, each shown on the results.
     let options = json!([
@@ -534,9 +538,10 @@ async fn a_venue_picks_from_select_menus_and_searches_with_options_in_its_client
         {"name": "genre", "value": "Jazz"},
         {"name": "fee", "value": 2000},
         {"name": "capacity", "value": "100-300"},
+        {"name": "city", "value": "Grenoble"},
     ]);
     let fr = app.command(v, "match", options.clone(), "à moins de 300 km").await;
-    for part in ["🎵 Jazz", "💶", "👥", "300 personnes"] {
+    for part in ["🎵 Jazz", "💶", "👥", "300 personnes", "autour de Grenoble"] {
         assert!(fr.contains(part), "{part} in {fr}");
     }
     assert!(!fr.contains("Non retenu"), "every option is understood: {fr}");

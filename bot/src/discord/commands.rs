@@ -23,7 +23,9 @@ const MAX_CHOICE_LEN: usize = 100;
 fn option(c: &Command, a: &catalogue::Arg) -> Value {
     let kind = match a.kind {
         ArgKind::Number | ArgKind::Km | ArgKind::MaxFee => INTEGER,
-        ArgKind::Text | ArgKind::Date | ArgKind::Genre | ArgKind::Capacity => STRING,
+        ArgKind::Text | ArgKind::Date | ArgKind::Genre | ArgKind::Capacity | ArgKind::City => {
+            STRING
+        }
     };
     let mut o = json!({
         "type": kind,
@@ -39,7 +41,7 @@ fn option(c: &Command, a: &catalogue::Arg) -> Value {
             o["max_value"] = json!(flowstage_core::domain::values::TravelRadius::MAX);
         }
         ArgKind::MaxFee => o["min_value"] = json!(1),
-        ArgKind::Genre => o["autocomplete"] = json!(true),
+        ArgKind::Genre | ArgKind::City => o["autocomplete"] = json!(true),
         ArgKind::Text | ArgKind::Date | ArgKind::Capacity => {
             o["max_length"] = json!(200);
         }
@@ -107,8 +109,18 @@ pub fn autocomplete(name: &str, options: &[CommandDataOption], lang: Lang) -> Ve
     };
     match arg.kind {
         ArgKind::Genre => genre_choices(typed, lang),
+        ArgKind::City => city_choices(typed),
         _ => Vec::new(),
     }
+}
+
+/// The places closest to what is typed, as the wizard suggests them: "Lyon (Auvergne-Rhône-Alpes)"
+/// shown, the name as the value.
+fn city_choices(typed: &str) -> Vec<Value> {
+    flowstage_core::domain::places::suggest(typed, MAX_CHOICES)
+        .into_iter()
+        .map(|p| json!({"name": p.label(), "value": p.name()}))
+        .collect()
 }
 
 fn genre_choices(typed: &str, lang: Lang) -> Vec<Value> {
@@ -163,7 +175,8 @@ mod tests {
             .iter()
             .filter_map(|o| o["name"].as_str())
             .collect();
-        assert_eq!(names, ["date", "radius", "genre", "fee", "capacity"]);
+        assert_eq!(names, ["date", "radius", "genre", "fee", "capacity", "city"]);
+        assert_eq!(matching["options"][5]["autocomplete"], true);
         assert_eq!(matching["options"][2]["autocomplete"], true);
         assert_eq!(matching["options"][1]["type"], INTEGER);
     }

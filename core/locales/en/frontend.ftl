@@ -13,6 +13,7 @@ cmd-match-radius = Maximum distance, in km
 cmd-match-genre = A music genre
 cmd-match-fee = The highest fee or budget, in euros
 cmd-match-capacity = Capacity: 200, 100-300 or 200+
+cmd-match-city = Search around this city rather than your own
 cmd-favorites = My favourites
 cmd-favorites-long = your favourites
 cmd-proposals = My proposals

@@ -689,6 +689,7 @@ q-artist-lineup = **How many of you travel?** The performers on stage, then the 
 q-artist-audience = **Who is your show for?** All ages, a young audience or adults; seated, standing, or either.
 q-venue-audience = **Who does the room welcome?** All ages, a young audience or adults; seated, standing, or either.
 field-taken = Booked
+filter-near = 📍 around { $city }
 filter-deals = 🤝 { $deals }
 field-deals = Deals
 deals-fee = A fixed fee (cession)

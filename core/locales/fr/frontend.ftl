@@ -13,6 +13,7 @@ cmd-match-radius = Distance maximale, en km
 cmd-match-genre = Un style musical
 cmd-match-fee = Le cachet ou budget maximum, en euros
 cmd-match-capacity = Jauge : 200, 100-300 ou 200+
+cmd-match-city = Chercher autour de cette ville plutôt que la vôtre
 cmd-favorites = Mes favoris
 cmd-favorites-long = vos favoris
 cmd-proposals = Mes propositions

@@ -689,6 +689,7 @@ q-artist-lineup = **Combien êtes-vous sur la route ?** Les artistes sur scène,
 q-artist-audience = **Pour quel public jouez-vous ?** Tout public, jeune public ou adultes ; assis, debout, ou les deux.
 q-venue-audience = **Quel public accueille la salle ?** Tout public, jeune public ou adultes ; assis, debout, ou les deux.
 field-taken = Déjà pris
+filter-near = 📍 autour de { $city }
 filter-deals = 🤝 { $deals }
 field-deals = Contrats
 deals-fee = Un cachet fixe (cession)

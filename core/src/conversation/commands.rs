@@ -22,6 +22,8 @@ pub enum ArgKind {
     MaxFee,
     /// A number of people or a range of them ("200", "100-300", "200+").
     Capacity,
+    /// A city of the places dataset, the search's centre.
+    City,
 }
 
 /// One argument of a command; its description is the translation `cmd-COMMAND-ARG`.
@@ -73,6 +75,7 @@ pub const CATALOGUE: &[Command] = &[
             Arg { name: "genre", kind: ArgKind::Genre, required: false },
             Arg { name: "fee", kind: ArgKind::MaxFee, required: false },
             Arg { name: "capacity", kind: ArgKind::Capacity, required: false },
+            Arg { name: "city", kind: ArgKind::City, required: false },
         ],
         ..user("match")
     },
@@ -153,6 +156,8 @@ impl Command {
                 ArgKind::Km if bare => format!("{v} km"),
                 ArgKind::MaxFee if bare => format!("max {v} €"),
                 ArgKind::Capacity if bare => format!("{v} places"),
+                // The filter words read "near" in either language.
+                ArgKind::City => format!("near {v}"),
                 _ => v.to_owned(),
             });
         }
@@ -199,12 +204,14 @@ mod tests {
             ("date", "2027-03-12".into()),
             ("fee", "900".into()),
             ("capacity", "100-300".into()),
+            ("city", "Saint-Étienne".into()),
             ("nope", "x".into()),
         ]);
-        assert_eq!(line, "2027-03-12, 50 km, jazz, max 900 €, 100-300 places");
+        assert_eq!(line, "2027-03-12, 50 km, jazz, max 900 €, 100-300 places, near Saint-Étienne");
         let read = FiltersRead::parse(&line, today);
         assert!(read.refused.is_empty(), "{read:?}");
         let f = read.filters;
+        assert_eq!(f.near.as_ref().map(|n| n.name.as_str()), Some("Saint-Étienne"));
         assert_eq!(f.radius_km, Some(50));
         assert_eq!(f.genres.len(), 1);
         assert!(f.dates.is_some() && f.max_fee.is_some() && f.capacity.is_some());

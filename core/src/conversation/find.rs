@@ -233,6 +233,10 @@ pub fn describe(lang: Lang, f: &SearchFilters) -> Vec<(FilterKind, String)> {
                     Some(d) => t("filter-deals", &[("deals", show::deals(lang, d))]),
                     None => String::new(),
                 },
+                FilterKind::Near => match &f.near {
+                    Some(n) => t("filter-near", &[("city", n.name.clone())]),
+                    None => String::new(),
+                },
             };
             (kind, text)
         })

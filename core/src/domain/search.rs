@@ -37,6 +37,43 @@ pub struct SearchFilters {
     /// Only profiles that take this kind of deal (or did not say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deals: Option<DealsTaken>,
+    /// Search around this city rather than the person's own: distances (and a distance filter)
+    /// are measured from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near: Option<Near>,
+}
+
+/// A city a search is centred on, as stored with the search (whole micro-degrees, so the
+/// filters compare and store exactly).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Near {
+    pub name: String,
+    pub lat_e6: i32,
+    pub lon_e6: i32,
+}
+
+impl Near {
+    #[must_use]
+    #[allow(clippy::cast_possible_truncation, reason = "degrees × 10⁶ fit an i32")]
+    pub fn of(city: &super::places::City) -> Self {
+        Self {
+            name: city.name().to_owned(),
+            lat_e6: (city.lat() * 1e6).round() as i32,
+            lon_e6: (city.lon() * 1e6).round() as i32,
+        }
+    }
+
+    #[must_use]
+    #[allow(clippy::cast_possible_truncation, reason = "a coordinate as the index keeps it")]
+    pub fn lat(&self) -> f32 {
+        (f64::from(self.lat_e6) / 1e6) as f32
+    }
+
+    #[must_use]
+    #[allow(clippy::cast_possible_truncation, reason = "a coordinate as the index keeps it")]
+    pub fn lon(&self) -> f32 {
+        (f64::from(self.lon_e6) / 1e6) as f32
+    }
 }
 
 /// One kind of filter, to show it as active or to loosen it.
@@ -49,16 +86,18 @@ pub enum FilterKind {
     MaxFee,
     Capacity,
     Deals,
+    Near,
 }
 
 impl FilterKind {
-    pub const ALL: [FilterKind; 6] = [
+    pub const ALL: [FilterKind; 7] = [
         FilterKind::Dates,
         FilterKind::Radius,
         FilterKind::Genres,
         FilterKind::MaxFee,
         FilterKind::Capacity,
         FilterKind::Deals,
+        FilterKind::Near,
     ];
 
     /// The short stable code used in button payloads.
@@ -71,6 +110,7 @@ impl FilterKind {
             FilterKind::MaxFee => "f",
             FilterKind::Capacity => "c",
             FilterKind::Deals => "k",
+            FilterKind::Near => "n",
         }
     }
 
@@ -96,6 +136,7 @@ impl SearchFilters {
             FilterKind::MaxFee => self.max_fee.is_some(),
             FilterKind::Capacity => self.capacity.is_some(),
             FilterKind::Deals => self.deals.is_some(),
+            FilterKind::Near => self.near.is_some(),
         }
     }
 
@@ -112,6 +153,7 @@ impl SearchFilters {
             FilterKind::MaxFee => self.max_fee = None,
             FilterKind::Capacity => self.capacity = None,
             FilterKind::Deals => self.deals = None,
+            FilterKind::Near => self.near = None,
         }
     }
 
@@ -131,6 +173,7 @@ impl SearchFilters {
                 FilterKind::MaxFee => out.max_fee = newer.max_fee,
                 FilterKind::Capacity => out.capacity = newer.capacity,
                 FilterKind::Deals => out.deals = newer.deals,
+                FilterKind::Near => out.near.clone_from(&newer.near),
             }
         }
         out
@@ -165,6 +208,16 @@ const AT_MOST: &[&str] = &[
     "budget",
 ];
 const KM: &[&str] = &["km", "kms", "kilometres", "kilometers", "kilometre", "kilometer"];
+/// Words before a city a search is centred on (folded).
+const NEAR: &[&[&str]] = &[
+    &["pres", "de"],
+    &["autour", "de"],
+    &["a", "cote", "de"],
+    &["aux", "alentours", "de"],
+    &["near"],
+    &["around"],
+    &["close", "to"],
+];
 const EUROS: &[&str] = &["eur", "euro", "euros", "e"];
 const SEATS: &[&str] = &[
     "places",
@@ -326,6 +379,29 @@ impl FiltersRead {
                         *u = true;
                     }
                     out.filters.any_genre = true;
+                }
+            }
+        }
+
+        // Around a city: "près de Lyon", "autour de Saint-Étienne", "near Le Mans". The name
+        // is the longest run of words after the marker that names a place.
+        for i in 0..ws.len() {
+            let marker = NEAR.iter().find(|m| {
+                i + m.len() <= ws.len() && (0..m.len()).all(|k| !used[i + k] && at(i + k) == m[k])
+            });
+            let Some(marker) = marker else { continue };
+            let start = i + marker.len();
+            for len in (1..=3).rev() {
+                if start + len > ws.len() || (start..start + len).any(|k| used[k]) {
+                    continue;
+                }
+                let name: Vec<&str> = (start..start + len).map(at).collect();
+                if let Ok(city) = super::places::City::parse(&name.join(" ")) {
+                    for u in used.iter_mut().skip(i).take(marker.len() + len) {
+                        *u = true;
+                    }
+                    out.filters.near = Some(Near::of(&city));
+                    break;
                 }
             }
         }
@@ -642,6 +718,28 @@ mod tests {
             );
             assert!(read.refused.is_empty(), "{text}: refused {:?}", read.refused);
         }
+    }
+
+    #[test]
+    fn around_a_city_in_both_languages() {
+        for (text, city) in [
+            ("près de Lyon 50 km", Some("Lyon")),
+            ("autour de Saint-Étienne, jazz", Some("Saint-Étienne")),
+            ("near Lille max 900 €", Some("Lille")),
+            ("around le mans", Some("Le Mans")),
+            ("jazz 200 km", None),
+        ] {
+            let r = FiltersRead::parse(text, today());
+            assert_eq!(r.filters.near.as_ref().map(|n| n.name.as_str()), city, "{text}");
+            if city.is_some() {
+                assert!(r.refused.is_empty(), "{text}: {:?}", r.refused);
+            }
+        }
+        let r = FiltersRead::parse("près de Lyon 50 km", today());
+        assert_eq!(r.filters.radius_km, Some(50));
+        assert!(r.filters.is_on(FilterKind::Near));
+        let r = FiltersRead::parse("près de Zorglubville", today());
+        assert!(r.filters.near.is_none() && !r.refused.is_empty(), "{r:?}");
     }
 
     #[test]

@@ -474,6 +474,9 @@ pub struct Query {
     /// The hard filters: what does not pass is not returned (see [`Filters`]). Dates stay in
     /// [`Query::dates`], already a hard filter.
     pub filters: Filters,
+    /// The seeker's own place, kept while the search is centred on another city (`/match near
+    /// …` moves [`Query::seeker`]'s coordinates there), to go back to when that is loosened.
+    pub home: Option<(f32, f32)>,
     pub limit: usize,
     pub offset: usize,
 }
@@ -535,6 +538,8 @@ impl Filters {
             FilterKind::MaxFee => self.max_fee.is_some(),
             FilterKind::Capacity => self.capacity.is_some(),
             FilterKind::Deals => self.deals.is_some(),
+            // Not a filter of the index: the query's centre (see `Query::home`).
+            FilterKind::Near => false,
         };
         FilterKind::ALL.into_iter().filter(|k| on(*k)).collect()
     }
@@ -553,6 +558,7 @@ impl Filters {
             FilterKind::MaxFee => f.max_fee = None,
             FilterKind::Capacity => f.capacity = None,
             FilterKind::Deals => f.deals = None,
+            FilterKind::Near => {}
         }
         f
     }
@@ -631,6 +637,7 @@ impl Query {
             dates: None,
             radius_override: None,
             filters: Filters::default(),
+            home: None,
             limit: 10,
             offset: 0,
         }
@@ -643,6 +650,12 @@ impl Query {
         self.dates = s.dates.as_ref().map(|d| d.dates().iter().copied().collect());
         self.radius_override = s.radius_km;
         self.filters = Filters::from_search(s);
+        if let Some(near) = &s.near {
+            let home = self.home.unwrap_or((self.seeker.lat, self.seeker.lon));
+            self.home = Some(home);
+            self.seeker.lat = near.lat();
+            self.seeker.lon = near.lon();
+        }
         self
     }
 
@@ -654,6 +667,9 @@ impl Query {
             out.push(FilterKind::Dates);
         }
         out.extend(self.filters.active());
+        if self.home.is_some() {
+            out.push(FilterKind::Near);
+        }
         out
     }
 
@@ -669,6 +685,12 @@ impl Query {
                     q.radius_override = None;
                 }
                 q.filters.radius_km = None;
+            }
+            FilterKind::Near => {
+                if let Some((lat, lon)) = q.home.take() {
+                    q.seeker.lat = lat;
+                    q.seeker.lon = lon;
+                }
             }
             k => q.filters = q.filters.without(k),
         }
