@@ -158,22 +158,46 @@ impl Engine {
         origin: &Origin,
     ) -> Result<Outcome, StoreError> {
         let lang = origin.lang;
-        let (mut account, _) = self
+        let channel = speaker.identity.platform.as_str();
+        // The account and its conversation in one read; a newcomer's account is made first.
+        let (mut account, mut prefetched) = match self
             .store
-            .account_for_identity(&speaker.identity, &speaker.display_name, speaker.lang)
-            .await?;
+            .account_and_conversation(&speaker.identity, channel)
+            .await?
+        {
+            Some((account, record)) => (account, Some(record)),
+            None => {
+                let (account, _) = self
+                    .store
+                    .account_for_identity(&speaker.identity, &speaker.display_name, speaker.lang)
+                    .await?;
+                (account, None)
+            }
+        };
         if let Some(lang) = lang {
             account.lang = lang;
         }
         let lock = self.lock_for(account.id);
-        let _guard = lock.lock().await;
-        let channel = speaker.identity.platform.as_str();
+        // Another step of this account ran or runs in this process: what was read before is
+        // stale, read again once it is done.
+        let _guard = match lock.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => {
+                prefetched = None;
+                lock.lock().await
+            }
+        };
         let mut attempts = 0;
         // The first step of a day marks the day active (the beta's engagement, `/stats`).
         let mut first_today;
         let step = loop {
             attempts += 1;
-            let record = self.store.load_conversation(account.id, channel).await?;
+            // Read with the account when the lock was free: the first try's state (the
+            // versioned save still refuses it if another instance moved the conversation on).
+            let record = match prefetched.take() {
+                Some(record) => record,
+                None => self.store.load_conversation(account.id, channel).await?,
+            };
             let today = self.store.clock().now().date_naive();
             first_today = record.as_ref().is_none_or(|r| r.updated_at.date_naive() != today);
             let (state, reset, version) = match &record {

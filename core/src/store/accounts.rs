@@ -121,6 +121,47 @@ impl Store {
         Ok((account, created))
     }
 
+    /// The account of `identity` and its conversation on `channel`, read together: one round
+    /// trip where a conversation step used to make two. `None` when the identity is new.
+    pub async fn account_and_conversation(
+        &self,
+        identity: &Identity,
+        channel: &str,
+    ) -> Result<Option<(Account, Option<super::ConversationRecord>)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            account: AccountRow,
+            state: Option<String>,
+            version: Option<i64>,
+            updated_at: Option<DateTime<Utc>>,
+        }
+        let columns: Vec<String> = ACCOUNT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
+        let sql = format!(
+            "SELECT {}, c.state, c.version, c.updated_at FROM identities i \
+             JOIN accounts a ON a.id = i.account_id \
+             LEFT JOIN conversations c ON c.account_id = a.id AND c.channel = $3 \
+             WHERE i.platform = $1 AND i.external_id = $2",
+            columns.join(", ")
+        );
+        let row = on_pool!(self, |p| {
+            sqlx::query_as::<_, Row>(&sql)
+                .bind(identity.platform.as_str())
+                .bind(&identity.external_id)
+                .bind(channel)
+                .fetch_optional(p)
+                .await
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        let record = match (row.state, row.version, row.updated_at) {
+            (Some(state), Some(version), Some(updated_at)) => {
+                Some(super::ConversationRecord { state, version, updated_at })
+            }
+            _ => None,
+        };
+        Ok(Some((Account::try_from(row.account)?, record)))
+    }
+
     pub async fn account_by_identity(&self, identity: &Identity) -> Result<Option<Account>> {
         let sql = format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = \
