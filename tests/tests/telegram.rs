@@ -723,7 +723,14 @@ async fn metrics_count_steps_requests_and_the_outbox_in_prometheus_text() {
             assert!(scrape.docs.contains_key(*name), "{name} has no HELP");
         }
     }
-    assert!(!text.contains("444"), "a chat id in the metrics:\n{text}");
+    // No label carries a chat id (a value may hold those digits by chance: 0.001524444).
+    let labels: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('{').and_then(|(_, rest)| rest.split_once('}')))
+        .map(|(labels, _)| labels)
+        .collect();
+    assert!(!labels.iter().any(|l| l.contains("444")), "a chat id in the metrics:\n{text}");
     let fake = app.stop().await;
     fake.assert_clean();
 }
@@ -966,14 +973,20 @@ async fn a_kill_during_an_accept_that_notifies_many_loses_nothing(db: Option<Str
             assert_eq!(times, 1, "{who} got {expected:?} {times} times: {all:#?}");
         }
     }
+    store.close().await;
+    let fake = app.stop().await;
+    let refused = fake.refused();
+    assert!(refused.is_empty(), "Telegram would have refused: {refused:#?}");
+    // A press recorded and not yet answered when the process died is handled after the
+    // restart, but its spinner is not answered again (docs/decisions.md §19): Telegram lets it
+    // time out. At most the one Accept press of each kill.
+    let spinners = fake.unanswered_callbacks();
+    assert!(spinners <= rounds.len(), "{spinners} presses left unanswered");
     eprintln!(
-        "{} accepts killed, {} people told: every notice delivered; {repeats} message(s) in flight at a kill sent again",
+        "{} accepts killed, {} people told: every notice delivered; {repeats} message(s) in flight at a kill sent again; {spinners} press(es) in flight left to time out",
         rounds.len(),
         people.len()
     );
-    store.close().await;
-    let fake = app.stop().await;
-    fake.assert_clean();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
