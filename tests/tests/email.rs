@@ -341,6 +341,16 @@ async fn post_reply(
 async fn a_reply_by_email_reaches_the_thread_and_refusals_post_nothing() {
     let (mut app, smtp) = start().await;
     let (store, lea) = app.lea_verifies(&smtp).await;
+    // Léa now reads English: her emails follow.
+    let account = store.account(lea).await.unwrap();
+    let settings = flowstage_core::store::Settings {
+        lang: Lang::En,
+        email_alerts: account.email_alerts,
+        alert_threshold: account.alert_threshold,
+        contact_email: account.contact_email.clone(),
+    };
+    store.update_settings(lea, &settings).await.unwrap();
+    assert!(store.account(lea).await.unwrap().email_verified, "the same address stays verified");
     // Léa runs a venue; Tom, on Telegram, proposes a date to it.
     let day = flowstage_core::clock::Clock::today(&SystemClock) + chrono::Duration::days(30);
     let (_, venue) = flowstage_tests::approved_profile(&store, 4001, true, day).await;
@@ -362,6 +372,12 @@ async fn a_reply_by_email_reaches_the_thread_and_refusals_post_nothing() {
     let proposal = service.propose(tom, artist, venue, terms).await.unwrap();
     let mail = smtp.message(2).await;
     assert_eq!(mail["to"], "lea@example.fr");
+    // In English, text and HTML alike, with the English footer.
+    for part in ["text", "html"] {
+        let body = mail[part].as_str().unwrap();
+        assert!(body.contains("New proposal") && body.contains("Band 4002"), "{part}: {body}");
+    }
+    assert!(mail["text"].as_str().unwrap().contains("/settings"), "{mail}");
     let reply_to = mail["reply_to"].as_str().unwrap().to_owned();
     assert!(
         reply_to.starts_with(&format!("bookings+r{}-{}-", proposal.id.0, lea.0))
