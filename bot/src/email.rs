@@ -36,6 +36,8 @@ pub struct Mailer {
     rules: Rules,
     from: Mailbox,
     smtp: AsyncSmtpTransport<Tokio1Executor>,
+    /// The key signing reply addresses, read once from the database.
+    reply_key: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -63,7 +65,7 @@ impl Mailer {
             .from
             .parse()
             .map_err(|e| anyhow::anyhow!("MAIL_FROM is not an email address: {e}"))?;
-        Ok(Self { store, rules, from, smtp })
+        Ok(Self { store, rules, from, smtp, reply_key: tokio::sync::OnceCell::new() })
     }
 
     /// Sends until told to stop.
@@ -210,9 +212,13 @@ impl Mailer {
             let what: String = what.chars().take(90).collect();
             // About a proposal: a reply by email goes into its thread (`email_reply`).
             if let Some(proposal) = event.proposal() {
-                let key = self.store.secret("email-reply").await.map_err(|e| e.to_string())?;
+                let key = self
+                    .reply_key
+                    .get_or_try_init(|| self.store.secret(email_reply::KEY_NAME))
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let to_thread = ReplyTo { proposal, account: item.account };
-                reply_to = email_reply::address(self.from.email.as_ref(), to_thread, &key);
+                reply_to = email_reply::address(self.from.email.as_ref(), to_thread, key);
             }
             (tr(lang, "email-subject", &[("what", what)]), reply)
         };

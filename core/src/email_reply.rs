@@ -16,6 +16,9 @@ use crate::domain::profile::ProfileKind;
 use crate::domain::{AccountId, BookingId, ProposalId};
 use crate::store::{Arrival, StoreError};
 
+/// The name of the platform's key that signs reply addresses (`Store::secret`).
+pub const KEY_NAME: &str = "email-reply";
+
 /// The largest attachment taken, as in chat: a scanned contract is a few megabytes.
 pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
 /// Hex digits of the signature: 80 bits, and the local part stays under 64 characters.

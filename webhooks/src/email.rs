@@ -100,6 +100,8 @@ pub const MAX_INBOUND_BYTES: usize = 32 * 1024 * 1024;
 #[derive(Debug)]
 pub struct InboundHook {
     pub service: flowstage_core::booking::BookingService,
+    /// The key signing reply addresses, read once from the database.
+    key: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 /// `POST /webhooks/email/inbound` (issue 15): a reply by email to a proposal email, as the
@@ -113,7 +115,7 @@ pub fn inbound_router(service: flowstage_core::booking::BookingService) -> axum:
     axum::Router::new()
         .route("/webhooks/email/inbound", post(inbound))
         .layer(DefaultBodyLimit::max(MAX_INBOUND_BYTES))
-        .with_state(Arc::new(InboundHook { service }))
+        .with_state(Arc::new(InboundHook { service, key: tokio::sync::OnceCell::new() }))
 }
 
 async fn inbound(
@@ -165,14 +167,15 @@ async fn inbound(
     if !envelope_to.is_empty() {
         mail.to = format!("{}, {envelope_to}", mail.to);
     }
-    let key = match hook.service.store().secret("email-reply").await {
+    let store = hook.service.store();
+    let key = match hook.key.get_or_try_init(|| store.secret(email_reply::KEY_NAME)).await {
         Ok(k) => k,
         Err(e) => {
             tracing::error!(error = %e, "the reply key could not be read");
             return StatusCode::INTERNAL_SERVER_ERROR;
         }
     };
-    match email_reply::receive(&hook.service, &mail, &key).await {
+    match email_reply::receive(&hook.service, &mail, key).await {
         Ok(r) => {
             tracing::info!(posted = r.posted, signed = ?r.signed, again = r.again, "a reply by email was taken");
             StatusCode::OK

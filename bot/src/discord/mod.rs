@@ -428,8 +428,7 @@ impl Discord {
                 pressed: false,
             },
         };
-        let data = if in_guild { json!({"flags": EPHEMERAL}) } else { json!({}) };
-        let ack = json!({"type": 5, "data": data});
+        let ack = deferral(in_guild);
         self.take(&c.id.to_string(), recorded, Some((c.id, &c.token, &ack))).await;
     }
 
@@ -588,8 +587,7 @@ impl Discord {
                 pressed: false,
             },
         };
-        let data = if in_guild { json!({"flags": EPHEMERAL}) } else { json!({}) };
-        let ack = json!({"type": 5, "data": data});
+        let ack = deferral(in_guild);
         self.take(&m.id.to_string(), recorded, Some((m.id, &m.token, &ack))).await;
     }
 
@@ -929,6 +927,13 @@ impl Intake for Discord {
             }
         }
     }
+}
+
+/// The initial response that defers an answer ("thinking…"), shown to the person only in a
+/// server channel.
+fn deferral(in_guild: bool) -> Value {
+    let data = if in_guild { json!({"flags": EPHEMERAL}) } else { json!({}) };
+    json!({"type": 5, "data": data})
 }
 
 /// The name a person goes by on Discord.

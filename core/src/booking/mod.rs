@@ -393,12 +393,31 @@ impl BookingService {
             }
             AcceptOutcome::NotOpen(_) => return Err(ended(&self.store.proposal(id).await?)),
         };
-        self.audit(Some(actor), "proposal.accepted", id).await?;
-        self.store.record_answer(id, actor).await?;
-        // The accepting side reads one summary in its reply, not a notice per closed proposal.
+        self.after_booking(actor, id, booking, true, !before.is_empty()).await
+    }
+
+    /// What follows a booking's commit: who answered (with `note_answer`), the proposals the
+    /// booking makes impossible closed and told, holds moved up (with `promote`), the contract.
+    /// Each part is a no-op if done already, so a run cut short by a crash is finished by the
+    /// next. The accepting side reads one summary in its reply, not a notice per closed proposal.
+    async fn after_booking(
+        &self,
+        actor: AccountId,
+        id: ProposalId,
+        booking: Booking,
+        note_answer: bool,
+        promote: bool,
+    ) -> Result<Accepted> {
+        if note_answer {
+            self.audit(Some(actor), "proposal.accepted", id).await?;
+            self.store.record_answer(id, actor).await?;
+        }
         let closed = self.close_unhonourable(&booking, Some(actor)).await?;
-        if !before.is_empty() {
-            self.promote(p.venue, p.terms.day).await?;
+        if promote {
+            self.promote(booking.venue, booking.day).await?;
+        }
+        if booking.contract_sha256.is_some() {
+            return Ok(Accepted { booking, closed });
         }
         let booking = match self.issue_contract(&booking).await {
             Ok(b) => b,
@@ -428,24 +447,7 @@ impl BookingService {
             }
             _ => return Err(BookingFlowError::AlreadyAnswered(ProposalStatus::Accepted)),
         };
-        if answered.is_none() {
-            self.audit(Some(actor), "proposal.accepted", id).await?;
-            self.store.record_answer(id, actor).await?;
-        }
-        let closed = self.close_unhonourable(&booking, Some(actor)).await?;
-        self.promote(booking.venue, booking.day).await?;
-        let booking = if booking.contract_sha256.is_none() {
-            match self.issue_contract(&booking).await {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::warn!(booking = %booking.id, error = %e, "contract not generated");
-                    booking
-                }
-            }
-        } else {
-            booking
-        };
-        Ok(Accepted { booking, closed })
+        self.after_booking(actor, id, booking, answered.is_none(), true).await
     }
 
     /// Closes the open proposals a new booking leaves impossible: the artist's others that day,

@@ -309,25 +309,17 @@ impl Store {
     /// Forgets a recorded update whose handling failed before anything was done, so the
     /// platform's next delivery of it is recorded and handled.
     pub async fn forget_arrival(&self, arrival: InboxId) -> Result<()> {
-        on_pool!(self, |p| {
-            sqlx::query("DELETE FROM inbox WHERE id = $1 AND handled_at IS NULL")
-                .bind(arrival.0)
-                .execute(p)
-                .await
-                .map(|_| ())
-        })?;
-        Ok(())
+        self.on_arrival("DELETE FROM inbox WHERE id = $1 AND handled_at IS NULL", arrival).await
     }
 
     /// The platform was told `arrival` arrived (see [`Arrival::acknowledged`]).
     pub async fn arrival_acknowledged(&self, arrival: InboxId) -> Result<()> {
-        on_pool!(self, |p| {
-            sqlx::query("UPDATE inbox SET acknowledged = TRUE WHERE id = $1")
-                .bind(arrival.0)
-                .execute(p)
-                .await
-                .map(|_| ())
-        })?;
+        self.on_arrival("UPDATE inbox SET acknowledged = TRUE WHERE id = $1", arrival).await
+    }
+
+    /// One statement about one record (`sql` is fixed text whose one parameter is its id).
+    async fn on_arrival(&self, sql: &'static str, arrival: InboxId) -> Result<()> {
+        on_pool!(self, |p| sqlx::query(sql).bind(arrival.0).execute(p).await.map(|_| ()))?;
         Ok(())
     }
 

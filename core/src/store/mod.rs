@@ -304,6 +304,16 @@ impl Store {
     /// The platform's own key named `name` (32 random bytes), made on first use and the same
     /// for every instance sharing the database.
     pub async fn secret(&self, name: &str) -> Result<Vec<u8>> {
+        // Read first: once made, no write (and no SQLite write lock) to learn it again.
+        let known: Option<(String,)> = on_pool!(self, |p| {
+            sqlx::query_as("SELECT value FROM secrets WHERE name = $1")
+                .bind(name)
+                .fetch_optional(p)
+                .await
+        })?;
+        if let Some((value,)) = known {
+            return hex::decode(&value).map_err(|e| StoreError::corrupt("secret", e));
+        }
         let fresh: [u8; 32] = rand::random();
         let (value,): (String,) = on_pool!(self, |p| {
             let mut tx = p.begin().await?;
