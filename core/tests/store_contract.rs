@@ -47,6 +47,7 @@ on_both_backends!(Harness;
     each_front_end_claims_only_its_own_recipients,
     conversation_saves_are_optimistic,
     the_inbox_records_once_and_keeps_replies_with_the_step,
+    steps_ending_together_commit_together_each_with_its_own_answer,
     an_email_address_is_verified_by_code_and_then_receives_notices,
     proposals_move_by_compare_and_set,
     fifty_racing_accepts_give_one_booking,
@@ -450,6 +451,112 @@ async fn conversation_saves_are_optimistic(h: &Harness) {
     ));
     assert_eq!(h.store.load_conversation(a, "telegram:7").await.unwrap().unwrap().version, v2);
     assert!(h.store.load_conversation(a, "discord:7").await.unwrap().is_none(), "per channel");
+}
+
+/// Issue 18's group commit: steps ending at the same moment share a transaction, yet each gets
+/// its own answer and a refused step writes nothing of its own, whatever its neighbours do.
+async fn steps_ending_together_commit_together_each_with_its_own_answer(h: &Harness) {
+    let tg = Platform::Telegram;
+    let lease = Duration::seconds(10);
+    let people = 40;
+    let mut accounts = Vec::new();
+    for n in 0..people {
+        let a = account(h, &format!("7{n:02}")).await;
+        h.store.save_conversation(a, "telegram", "{}", 0).await.unwrap();
+        accounts.push(a);
+    }
+    let arrivals: Vec<Arrival> = (0..people + 2)
+        .map(|n| Arrival {
+            external_id: format!("g{n}"),
+            chat: format!("7{n:02}"),
+            payload: String::new(),
+            acknowledged: true,
+        })
+        .collect();
+    let recorded = h.store.record_arrivals(tg, &arrivals, "a:1", lease).await.unwrap();
+    // Step 13 saves the conversation of an account that does not exist: the database refuses
+    // the whole batch, which is then written step by step, so that step alone fails.
+    accounts[13] = AccountId(987_654);
+    let mut steps = tokio::task::JoinSet::new();
+    for n in 0..people + 2 {
+        let store = h.store.clone();
+        // Every fifth step read its conversation before someone else saved it: stale.
+        let read_version = if n % 5 == 0 { 0 } else { 1 };
+        // Steps 40 and 41 save the same conversation as step 1 from the same version: one wins.
+        let account = accounts[if n >= people { 1 } else { n }];
+        let arrival = recorded[n].id;
+        steps.spawn(async move {
+            let replies = vec![format!("reply {n}")];
+            let state = format!("{{\"n\":{n}}}");
+            let save = StepSave { account, channel: "telegram", state: &state, read_version };
+            let handled = Handled { arrival, replies: &replies };
+            // Step 7 saves nothing (an erasure's step): only its update is marked.
+            let save = (n != 7).then_some(save);
+            (n, store.commit_step(save, Some(handled)).await)
+        });
+    }
+    let mut answers = std::collections::BTreeMap::new();
+    while let Some(done) = steps.join_next().await {
+        let (n, answer) = done.unwrap();
+        answers.insert(n, answer);
+    }
+    let mut saved_step_1 = 0;
+    for (n, answer) in &answers {
+        match (n, answer) {
+            (7, Ok(0)) => {}
+            (13, Err(StoreError::Database(_))) => {}
+            (1 | 40 | 41, Ok(2)) => saved_step_1 += 1,
+            (1 | 40 | 41, Err(StoreError::Conflict)) => {}
+            (n, Err(StoreError::Conflict)) if n % 5 == 0 => {}
+            (n, Ok(2)) if n % 5 != 0 => {}
+            (n, other) => panic!("step {n}: {other:?}"),
+        }
+    }
+    assert_eq!(saved_step_1, 1, "one of three saves of the same conversation at the same version");
+    // What each step wrote is there, and only what the steps that were written wrote.
+    let back = h.store.claim_arrivals(tg, "a:1", true, lease, 100).await.unwrap();
+    for item in &back {
+        let n: usize = item.external_id[1..].parse().unwrap();
+        let written = answers[&n].is_ok();
+        assert_eq!(item.handled, written, "step {n}'s update marked handled only if written");
+        let replies = if written { vec![format!("reply {n}")] } else { vec![] };
+        assert_eq!(item.replies, replies, "step {n}'s replies");
+    }
+    for (n, a) in accounts.iter().enumerate().filter(|(n, _)| *n != 13 && *n != 7) {
+        let rec = h.store.load_conversation(*a, "telegram").await.unwrap().unwrap();
+        if n % 5 == 0 {
+            assert_eq!(
+                (rec.state.as_str(), rec.version),
+                ("{}", 1),
+                "stale step {n} wrote nothing"
+            );
+        } else if n != 1 {
+            assert_eq!((rec.state, rec.version), (format!("{{\"n\":{n}}}"), 2));
+        } else {
+            assert_eq!(rec.version, 2);
+        }
+    }
+    // The steps' first reads, many at once (one statement on PostgreSQL): each gets its own
+    // account and conversation, and a newcomer nothing.
+    let mut reads = tokio::task::JoinSet::new();
+    for n in 0..=people {
+        let store = h.store.clone();
+        reads.spawn(async move {
+            let identity = Identity::new(Platform::Telegram, format!("7{n:02}"));
+            (n, store.account_and_conversation(&identity, "telegram").await.unwrap())
+        });
+    }
+    while let Some(done) = reads.join_next().await {
+        let (n, found) = done.unwrap();
+        match found {
+            None => assert_eq!(n, people, "only the newcomer is unknown"),
+            Some((account, conversation)) => {
+                assert_eq!(account.display_name, format!("7{n:02}"));
+                let stored = h.store.load_conversation(account.id, "telegram").await.unwrap();
+                assert_eq!(conversation, stored, "person {n}'s conversation");
+            }
+        }
+    }
 }
 
 async fn the_inbox_records_once_and_keeps_replies_with_the_step(h: &Harness) {

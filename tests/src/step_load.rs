@@ -11,6 +11,12 @@
 //!   machine);
 //! - **steady**: the same people each act every `period`; p50 / p99 of a step's latency;
 //! - **memory**: the process's resident set once every conversation is open.
+//!
+//! With `instances` above one, as many engines, each on its own store (its own connections, its
+//! own batches), share the database, and each person's steps go to them in turn, as when
+//! several `serve` processes share one PostgreSQL. After the burst the run reads every
+//! conversation back: each must be exactly as many versions further as its person took steps
+//! (no step lost or saved twice), or the run fails.
 
 #![allow(
     clippy::unwrap_used,
@@ -44,6 +50,8 @@ pub struct Plan {
     /// Concurrent writers of the raw commit loop.
     pub writers: usize,
     pub postgres: bool,
+    /// Engines sharing the database, each with its own store.
+    pub instances: usize,
     /// The steady load: each person acts once per period, for `steady_for`.
     pub period: Option<Duration>,
     pub steady_for: Duration,
@@ -94,8 +102,10 @@ impl fmt::Display for Figures {
         let build = if self.release { "release" } else { "debug" };
         writeln!(
             f,
-            "step-load on {db} ({build}), {} people: opened in {:.2} s",
+            "step-load on {db} ({build}), {} people, {} instance{}: opened in {:.2} s",
             self.plan.people,
+            self.plan.instances,
+            if self.plan.instances == 1 { "" } else { "s sharing the database" },
             self.opened.as_secs_f64()
         )?;
         writeln!(
@@ -143,6 +153,27 @@ impl fmt::Display for Figures {
             ),
             None => write!(f, "  resident memory: not readable here"),
         }
+    }
+}
+
+/// The instances sharing the database; person `n`'s `i`-th step goes to one, in turn.
+#[derive(Clone)]
+struct Engines(Arc<Vec<Engine>>);
+
+impl Engines {
+    fn of(&self, n: usize, i: usize) -> &Engine {
+        &self.0[(n + i) % self.0.len()]
+    }
+
+    /// The version each person's conversation is at, read through the first instance.
+    async fn versions(&self, people: usize) -> Vec<i64> {
+        let store = self.0[0].store();
+        let mut versions = Vec::with_capacity(people);
+        for n in 0..people {
+            let found = store.account_and_conversation(&speaker(n).identity, "telegram").await;
+            versions.push(found.unwrap().and_then(|(_, c)| c).map_or(0, |c| c.version));
+        }
+        versions
     }
 }
 
@@ -210,14 +241,20 @@ pub async fn run(plan: Plan) -> Figures {
     let base = std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let schema = format!("step_load_{}", std::process::id());
-    let store = if plan.postgres {
-        Store::connect_postgres_schema(&base, &schema, clock.clone()).await.unwrap()
-    } else {
-        let url = format!("sqlite://{}", dir.path().join("load.db").display());
-        Store::connect(&url, clock.clone()).await.unwrap()
-    };
+    let mut stores = Vec::new();
+    for _ in 0..plan.instances.max(1) {
+        stores.push(if plan.postgres {
+            Store::connect_postgres_schema(&base, &schema, clock.clone()).await.unwrap()
+        } else {
+            let url = format!("sqlite://{}", dir.path().join("load.db").display());
+            Store::connect(&url, clock.clone()).await.unwrap()
+        });
+    }
+    let store = stores[0].clone();
     store.migrate().await.unwrap();
-    let engine = Arc::new(Engine::new(store.clone(), Rules::default()));
+    let engines: Arc<Vec<Engine>> =
+        Arc::new(stores.iter().map(|s| Engine::new(s.clone(), Rules::default())).collect());
+    let engine = Engines(engines);
 
     eprintln!("step-load: opening {} conversations…", plan.people);
     let started = Instant::now();
@@ -231,7 +268,7 @@ pub async fn run(plan: Plan) -> Figures {
                 if n >= people {
                     break;
                 }
-                open(&engine, &speaker(n)).await;
+                open(engine.of(n, 0), &speaker(n)).await;
             }
         }));
     }
@@ -240,6 +277,7 @@ pub async fn run(plan: Plan) -> Figures {
     }
     let opened = started.elapsed();
     let rss_kib = resident_kib();
+    let before = engine.versions(plan.people).await;
 
     eprintln!("step-load: burst of {} × {} steps…", plan.people, plan.steps);
     let started = Instant::now();
@@ -251,7 +289,7 @@ pub async fn run(plan: Plan) -> Figures {
             let mut times = Vec::with_capacity(plan.steps);
             for i in 0..plan.steps {
                 let t = Instant::now();
-                engine.handle(&who, repeated(i)).await.unwrap();
+                engine.of(n, i).handle(&who, repeated(i)).await.unwrap();
                 times.push(t.elapsed());
             }
             times
@@ -265,6 +303,9 @@ pub async fn run(plan: Plan) -> Figures {
     let burst_steps = times.len();
     let burst_p50 = quantile(&mut times, 0.5);
     let burst_p99 = quantile(&mut times, 0.99);
+    let after = engine.versions(plan.people).await;
+    let lost = before.iter().zip(&after).filter(|(b, a)| **a != **b + plan.steps as i64).count();
+    assert_eq!(lost, 0, "{lost} conversations are not exactly {} steps further", plan.steps);
 
     let steady = match plan.period {
         Some(period) => Some(steady(&engine, plan, period).await),
@@ -291,6 +332,9 @@ pub async fn run(plan: Plan) -> Figures {
     let commit_elapsed = started.elapsed();
 
     drop(engine);
+    for other in &stores[1..] {
+        other.close().await;
+    }
     if plan.postgres {
         store.drop_schema(&schema).await.unwrap();
     }
@@ -313,7 +357,7 @@ pub async fn run(plan: Plan) -> Figures {
 /// Each person acts once per `period`, starting at a random-looking offset so the load is
 /// even; a step's latency is from its planned instant (a step that waits for the one before
 /// it counts the wait).
-async fn steady(engine: &Arc<Engine>, plan: Plan, period: Duration) -> Steady {
+async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
     eprintln!(
         "step-load: steady load, each of {} people every {} ms for {} s…",
         plan.people,
@@ -334,7 +378,7 @@ async fn steady(engine: &Arc<Engine>, plan: Plan, period: Duration) -> Steady {
             let mut i = 0;
             while at < end {
                 tokio::time::sleep_until(at).await;
-                engine.handle(&who, repeated(i)).await.unwrap();
+                engine.of(n, i).handle(&who, repeated(i)).await.unwrap();
                 let took = at.elapsed();
                 if took > period {
                     late += 1;

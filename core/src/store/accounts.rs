@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{Result, Store, StoreError, is_unique_violation, on_pool};
+use super::batch::Batch;
+use super::{ConversationRecord, Pool, Result, Store, StoreError, is_unique_violation, on_pool};
 use crate::domain::account::{Account, Identity, Platform};
 use crate::domain::values::Email;
 use crate::domain::when::Zone;
@@ -47,6 +48,100 @@ impl TryFrom<AccountRow> for Account {
 }
 
 const ACCOUNT_COLUMNS: &str = "id, display_name, lang, contact_email, email_verified, email_alerts, alert_threshold, time_zone, created_at";
+
+/// [`ACCOUNT_COLUMNS`] of the table named `alias` in a join.
+fn account_columns_of(alias: &str) -> String {
+    ACCOUNT_COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
+/// An account and its conversation on one channel, if it has one there.
+#[derive(sqlx::FromRow)]
+struct WithConversation {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    state: Option<String>,
+    version: Option<i64>,
+    updated_at: Option<DateTime<Utc>>,
+}
+
+impl WithConversation {
+    fn read(self) -> Result<(Account, Option<ConversationRecord>)> {
+        let record = match (self.state, self.version, self.updated_at) {
+            (Some(state), Some(version), Some(updated_at)) => {
+                Some(ConversationRecord { state, version, updated_at })
+            }
+            _ => None,
+        };
+        Ok((Account::try_from(self.account)?, record))
+    }
+}
+
+/// The first read of the steps starting at the same moment, on PostgreSQL: each account by its
+/// identity, with its conversation on the step's channel, in one statement (see `batch.rs`).
+#[derive(Debug)]
+pub(crate) struct Reads;
+
+impl Batch for Reads {
+    type Request = (Identity, String);
+    type Answer = Option<(Account, Option<ConversationRecord>)>;
+    type Key = ();
+    const MAX: usize = 256;
+
+    fn key(_: &Self::Request) -> Option<()> {
+        None
+    }
+
+    async fn serve(store: Store, batch: Vec<Self::Request>) -> Vec<Result<Self::Answer>> {
+        if let (Pool::Postgres(pool), [_, _, ..]) = (&store.pool, batch.as_slice()) {
+            match read_together(pool, &batch).await {
+                Ok(answers) => return answers,
+                Err(e) => {
+                    tracing::warn!(error = %e, "a batch of reads failed; reading one by one");
+                }
+            }
+        }
+        let mut answers = Vec::with_capacity(batch.len());
+        for (identity, channel) in &batch {
+            answers.push(store.account_and_conversation_alone(identity, channel).await);
+        }
+        answers
+    }
+}
+
+/// [`Reads`] in one statement: the requests as arrays, each row numbered by its request.
+async fn read_together(
+    pool: &sqlx::PgPool,
+    batch: &[(Identity, String)],
+) -> Result<Vec<Result<Option<(Account, Option<ConversationRecord>)>>>> {
+    #[derive(sqlx::FromRow)]
+    struct Numbered {
+        n: i64,
+        #[sqlx(flatten)]
+        found: WithConversation,
+    }
+    let sql = format!(
+        "SELECT t.n, {}, c.state, c.version, c.updated_at \
+         FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[]) WITH ORDINALITY AS t (platform, external_id, channel, n) \
+         JOIN identities i ON i.platform = t.platform AND i.external_id = t.external_id \
+         JOIN accounts a ON a.id = i.account_id \
+         LEFT JOIN conversations c ON c.account_id = a.id AND c.channel = t.channel",
+        account_columns_of("a")
+    );
+    let rows = sqlx::query_as::<_, Numbered>(&sql)
+        .bind(batch.iter().map(|(i, _)| i.platform.as_str()).collect::<Vec<_>>())
+        .bind(batch.iter().map(|(i, _)| i.external_id.as_str()).collect::<Vec<_>>())
+        .bind(batch.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>())
+        .fetch_all(pool)
+        .await?;
+    let mut answers: Vec<Result<Option<_>>> = batch.iter().map(|_| Ok(None)).collect();
+    for row in rows {
+        let slot = usize::try_from(row.n - 1).ok().and_then(|i| answers.get_mut(i));
+        if let Some(slot) = slot {
+            *slot = row.found.read().map(Some);
+        }
+    }
+    Ok(answers)
+}
 
 /// What `/settings` changes.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,44 +217,40 @@ impl Store {
     }
 
     /// The account of `identity` and its conversation on `channel`, read together: one round
-    /// trip where a conversation step used to make two. `None` when the identity is new.
+    /// trip where a conversation step used to make two. `None` when the identity is new. On
+    /// PostgreSQL the reads of steps starting at the same moment are one statement (`Reads`).
     pub async fn account_and_conversation(
         &self,
         identity: &Identity,
         channel: &str,
-    ) -> Result<Option<(Account, Option<super::ConversationRecord>)>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            #[sqlx(flatten)]
-            account: AccountRow,
-            state: Option<String>,
-            version: Option<i64>,
-            updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Option<(Account, Option<ConversationRecord>)>> {
+        match &self.reads {
+            Some(reads) => reads.submit(self, (identity.clone(), channel.to_owned())).await,
+            None => self.account_and_conversation_alone(identity, channel).await,
         }
-        let columns: Vec<String> = ACCOUNT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
+    }
+
+    async fn account_and_conversation_alone(
+        &self,
+        identity: &Identity,
+        channel: &str,
+    ) -> Result<Option<(Account, Option<ConversationRecord>)>> {
         let sql = format!(
             "SELECT {}, c.state, c.version, c.updated_at FROM identities i \
              JOIN accounts a ON a.id = i.account_id \
              LEFT JOIN conversations c ON c.account_id = a.id AND c.channel = $3 \
              WHERE i.platform = $1 AND i.external_id = $2",
-            columns.join(", ")
+            account_columns_of("a")
         );
         let row = on_pool!(self, |p| {
-            sqlx::query_as::<_, Row>(&sql)
+            sqlx::query_as::<_, WithConversation>(&sql)
                 .bind(identity.platform.as_str())
                 .bind(&identity.external_id)
                 .bind(channel)
                 .fetch_optional(p)
                 .await
         })?;
-        let Some(row) = row else { return Ok(None) };
-        let record = match (row.state, row.version, row.updated_at) {
-            (Some(state), Some(version), Some(updated_at)) => {
-                Some(super::ConversationRecord { state, version, updated_at })
-            }
-            _ => None,
-        };
-        Ok(Some((Account::try_from(row.account)?, record)))
+        row.map(WithConversation::read).transpose()
     }
 
     pub async fn account_by_identity(&self, identity: &Identity) -> Result<Option<Account>> {

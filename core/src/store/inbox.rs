@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Result, Store, StoreError, on_pool};
+use super::{Result, Store, on_pool};
 use crate::domain::account::Platform;
 use crate::domain::{AccountId, InboxId};
 
@@ -62,11 +62,6 @@ pub struct StepSave<'a> {
     pub state: &'a str,
     pub read_version: i64,
 }
-
-/// Saves a conversation if still at its read version ($5): (account, channel, state, now, read).
-const SAVE_CONVERSATION: &str = "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
-     VALUES ($1, $2, $3, 1, $4) ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
-     version = conversations.version + 1, updated_at = excluded.updated_at WHERE conversations.version = $5";
 
 impl Store {
     /// Records the updates not seen before, claimed by `owner` for `lease`, in one transaction;
@@ -216,77 +211,6 @@ impl Store {
             .await
             .map(|r| r.rows_affected())
         })?)
-    }
-
-    /// Saves a step in one transaction: the conversation (if `save`, only if still at its read
-    /// version, else [`StoreError::Conflict`] and nothing is written), and the update it handled
-    /// (if `handled`) marked so, with its replies stored to send. Returns the conversation's new
-    /// version (0 when none was saved).
-    pub async fn commit_step(
-        &self,
-        save: Option<StepSave<'_>>,
-        handled: Option<Handled<'_>>,
-    ) -> Result<i64> {
-        let now = self.clock.now();
-        if let (Some(s), None) = (&save, &handled) {
-            // A step of no recorded update (the terminal, Discord, tests): one statement.
-            let done = on_pool!(self, |p| {
-                sqlx::query(SAVE_CONVERSATION)
-                    .bind(s.account.0)
-                    .bind(s.channel)
-                    .bind(s.state)
-                    .bind(now)
-                    .bind(s.read_version)
-                    .execute(p)
-                    .await
-                    .map(|r| r.rows_affected())
-            })?;
-            return if done == 1 { Ok(s.read_version + 1) } else { Err(StoreError::Conflict) };
-        }
-        let saved = on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            if let Some(s) = &save {
-                let done = sqlx::query(SAVE_CONVERSATION)
-                    .bind(s.account.0)
-                    .bind(s.channel)
-                    .bind(s.state)
-                    .bind(now)
-                    .bind(s.read_version)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if done != 1 {
-                    return Ok::<_, sqlx::Error>(false);
-                }
-            }
-            if let Some(h) = &handled {
-                let done_at = h.replies.is_empty().then_some(now);
-                sqlx::query("UPDATE inbox SET handled_at = $1, done_at = $2 WHERE id = $3")
-                    .bind(now)
-                    .bind(done_at)
-                    .bind(h.arrival.0)
-                    .execute(&mut *tx)
-                    .await?;
-                for (position, reply) in h.replies.iter().enumerate() {
-                    sqlx::query(
-                        "INSERT INTO inbox_replies (inbox_id, position, reply) VALUES ($1, $2, $3) \
-                         ON CONFLICT (inbox_id, position) DO NOTHING",
-                    )
-                    .bind(h.arrival.0)
-                    .bind(i64::try_from(position).unwrap_or(i64::MAX))
-                    .bind(reply)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-            tx.commit().await?;
-            Ok(true)
-        })?;
-        match (saved, save) {
-            (false, _) => Err(StoreError::Conflict),
-            (true, Some(s)) => Ok(s.read_version + 1),
-            (true, None) => Ok(0),
-        }
     }
 
     /// Records that `sent` of the platform's messages for `arrival`'s replies are sent (one

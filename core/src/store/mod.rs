@@ -6,9 +6,11 @@
 //! concern in the sibling modules; the logic that is not storage stays out of here.
 
 mod accounts;
+mod batch;
 mod contracts;
 mod conversations;
 mod email;
+mod group_commit;
 mod inbox;
 mod outbox;
 mod ownership;
@@ -137,6 +139,10 @@ pub struct Store {
     pub(crate) clock: Arc<dyn Clock>,
     /// The PostgreSQL schema this store was confined to, if any (tests).
     schema: Option<String>,
+    /// The steps waiting to commit together (`group_commit.rs`).
+    group: Arc<batch::Batcher<group_commit::Commits>>,
+    /// The steps' first reads, served together on PostgreSQL (`accounts.rs`).
+    reads: Option<Arc<batch::Batcher<accounts::Reads>>>,
 }
 
 impl Store {
@@ -150,7 +156,14 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.chars().take(80).collect()));
         };
-        Ok(Self { pool, clock, schema: None })
+        Ok(Self::over(pool, clock, None))
+    }
+
+    fn over(pool: Pool, clock: Arc<dyn Clock>, schema: Option<String>) -> Self {
+        let group = Arc::new(group_commit::batcher(&pool));
+        // SQLite reads in the process, beside the writer: nothing to share.
+        let reads = matches!(pool, Pool::Postgres(_)).then(|| Arc::new(batch::Batcher::new(2)));
+        Self { pool, clock, schema, group, reads }
     }
 
     /// Opens a PostgreSQL database inside one schema (created if missing): how tests isolate.
@@ -159,11 +172,8 @@ impl Store {
         schema: &str,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
-        Ok(Self {
-            pool: Pool::Postgres(postgres::connect(url, Some(schema)).await?),
-            clock,
-            schema: Some(schema.to_owned()),
-        })
+        let pool = Pool::Postgres(postgres::connect(url, Some(schema)).await?);
+        Ok(Self::over(pool, clock, Some(schema.to_owned())))
     }
 
     #[must_use]
@@ -300,7 +310,6 @@ impl Store {
         on_pool!(self, |p| p.close().await);
     }
 
-    /// Appends to the audit log: who did what to what.
     /// The platform's own key named `name` (32 random bytes), made on first use and the same
     /// for every instance sharing the database.
     pub async fn secret(&self, name: &str) -> Result<Vec<u8>> {
@@ -334,6 +343,7 @@ impl Store {
         hex::decode(&value).map_err(|e| StoreError::corrupt("secret", e))
     }
 
+    /// Appends to the audit log: who did what to what.
     pub async fn audit(
         &self,
         actor: Option<crate::domain::AccountId>,

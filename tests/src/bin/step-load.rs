@@ -1,11 +1,13 @@
-//! `step-load [PEOPLE] [--steps N] [--postgres] [--writers N] [--steady MS] [--for S]`: what a
-//! conversation step costs next to one commit of the same database. PEOPLE (default 1,000)
-//! open a conversation in the core's engine, in this process, then each takes N steps (default
-//! 10) all at once; the run prints steps per second, the raw single-row commit rate of the same
+//! `step-load [PEOPLE] [--steps N] [--postgres] [--instances N] [--writers N] [--steady MS]
+//! [--for S]`: what a conversation step costs next to one commit of the same database. PEOPLE
+//! (default 1,000) open a conversation in the core's engine, in this process, then each takes N
+//! steps (default 10) all at once; the run prints steps per second, the raw single-row commit rate of the same
 //! database (SQLite by default, PostgreSQL at `TEST_DATABASE_URL`) from N writers (default 16)
 //! and their ratio. With `--steady MS` each person then acts every MS milliseconds for S
 //! seconds (default 20) and the run prints p50 / p99 of a step. It prints the resident memory
-//! once every conversation is open. Build it in release: `cargo build --release -p flowstage-tests`.
+//! once every conversation is open. With `--instances N`, N engines, each with its own store,
+//! share the database and take each person's steps in turn; the run checks that every step was
+//! saved exactly once. Build it in release: `cargo build --release -p flowstage-tests`.
 
 use std::time::Duration;
 
@@ -15,7 +17,8 @@ use flowstage_tests::step_load::{Plan, run};
 async fn main() -> std::process::ExitCode {
     let usage = || {
         eprintln!(
-            "usage: step-load [PEOPLE] [--steps N] [--postgres] [--writers N] [--steady MS] [--for S]"
+            "usage: step-load [PEOPLE] [--steps N] [--postgres] [--instances N] [--writers N] \
+             [--steady MS] [--for S]"
         );
         std::process::ExitCode::from(2)
     };
@@ -24,6 +27,7 @@ async fn main() -> std::process::ExitCode {
         steps: 10,
         writers: 16,
         postgres: false,
+        instances: 1,
         period: None,
         steady_for: Duration::from_secs(20),
     };
@@ -34,6 +38,10 @@ async fn main() -> std::process::ExitCode {
             "--postgres" => plan.postgres = true,
             "--steps" => match number(args.next()) {
                 Some(n) => plan.steps = usize::try_from(n).unwrap_or(usize::MAX),
+                None => return usage(),
+            },
+            "--instances" => match number(args.next()) {
+                Some(n) => plan.instances = usize::try_from(n).unwrap_or(usize::MAX),
                 None => return usage(),
             },
             "--writers" => match number(args.next()) {

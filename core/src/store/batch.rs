@@ -1,0 +1,115 @@
+//! Requests served together (issue 18): what many steps ask of the database at the same moment
+//! goes in one statement or one transaction instead of one each.
+//!
+//! A request joins a queue and waits for its own answer. Whoever finds a server free takes every
+//! request queued at that moment and serves them together, in a task of its own (a caller's
+//! future can be dropped without losing the batch); the requests that joined meanwhile wait for
+//! the next batch. Nothing waits for a batch to fill: a lone request is served at once, alone,
+//! and under load batches grow by themselves.
+
+use std::collections::{HashSet, VecDeque};
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::{Semaphore, oneshot};
+
+use super::{Result, Store, StoreError};
+
+/// A kind of request that can be served in batches.
+pub(crate) trait Batch: Send + Sync + 'static {
+    type Request: Send + 'static;
+    type Answer: Send + 'static;
+    /// Requests with the same key never share a batch: the later waits for the next one.
+    type Key: Hash + Eq;
+    /// The most requests one batch serves.
+    const MAX: usize;
+
+    fn key(request: &Self::Request) -> Option<Self::Key>;
+
+    /// Serves `batch`: one answer per request, in order.
+    fn serve(
+        store: Store,
+        batch: Vec<Self::Request>,
+    ) -> impl Future<Output = Vec<Result<Self::Answer>>> + Send;
+}
+
+/// A request waiting, and where its answer goes.
+struct Waiting<B: Batch> {
+    request: B::Request,
+    answer: oneshot::Sender<Result<B::Answer>>,
+}
+
+/// The queue of one kind of request, and how many batches may be served at once.
+pub(crate) struct Batcher<B: Batch> {
+    queue: Mutex<VecDeque<Waiting<B>>>,
+    servers: Arc<Semaphore>,
+}
+
+impl<B: Batch> std::fmt::Debug for Batcher<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let queued = self.queue.lock().map_or(0, |q| q.len());
+        f.debug_struct("Batcher").field("queued", &queued).finish_non_exhaustive()
+    }
+}
+
+impl<B: Batch> Batcher<B> {
+    pub(crate) fn new(servers: usize) -> Self {
+        Self { queue: Mutex::new(VecDeque::new()), servers: Arc::new(Semaphore::new(servers)) }
+    }
+
+    /// Queues `request` and returns its answer once a batch holding it is served.
+    pub(crate) async fn submit(&self, store: &Store, request: B::Request) -> Result<B::Answer> {
+        let (answer, mut answered) = oneshot::channel();
+        self.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push_back(Waiting { request, answer });
+        loop {
+            tokio::select! {
+                biased;
+                a = &mut answered => return a.unwrap_or_else(|_| Err(interrupted())),
+                permit = self.servers.clone().acquire_owned() => {
+                    let Ok(permit) = permit else { return Err(interrupted()) };
+                    let batch = self.take();
+                    if batch.is_empty() {
+                        // This request is in a batch being served: its answer comes.
+                        drop(permit);
+                        return answered.await.unwrap_or_else(|_| Err(interrupted()));
+                    }
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        let (requests, answers): (Vec<_>, Vec<_>) =
+                            batch.into_iter().map(|w| (w.request, w.answer)).unzip();
+                        let results = B::serve(store, requests).await;
+                        drop(permit);
+                        for (result, answer) in results.into_iter().zip(answers) {
+                            // A caller that stopped waiting has nothing to be told.
+                            let _ = answer.send(result);
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /// The requests queued now, oldest first, at most one per key.
+    fn take(&self) -> Vec<Waiting<B>> {
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut taken = Vec::new();
+        let mut later = VecDeque::new();
+        let mut keys = HashSet::new();
+        while let Some(w) = queue.pop_front() {
+            let fits = taken.len() < B::MAX && B::key(&w.request).is_none_or(|k| keys.insert(k));
+            if fits { taken.push(w) } else { later.push_back(w) }
+        }
+        *queue = later;
+        taken
+    }
+}
+
+/// The database error a request gets when the batch it waited for was lost (the runtime
+/// stopping).
+fn interrupted() -> StoreError {
+    StoreError::Database(sqlx::Error::WorkerCrashed)
+}

@@ -1,0 +1,314 @@
+//! Group commit (issue 18): the steps that finish at the same moment share one transaction.
+//!
+//! A step's end ([`Store::commit_step`]) is a request of a [`Batcher`] (`batch.rs`): the steps
+//! ready at the same moment are committed together, alone when a step is alone, so SQLite's
+//! single writer and PostgreSQL's commit flush are shared by as many steps as are ready.
+//!
+//! Each step keeps its own result: a conversation saved at another version than the step read
+//! is that step's [`StoreError::Conflict`], and nothing of that step is written, while the rest
+//! of the batch commits. A batch the database refuses as a whole (a conversation whose account
+//! was erased meanwhile, a lost connection) is committed again one step at a time, so each step
+//! gets its own answer. Two saves of the same conversation never share a batch: the later one
+//! waits for the next, so a conversation's saves stay in order (the engine's per-account lock
+//! already makes them one at a time in an instance).
+//!
+//! The two backends write a batch differently. PostgreSQL is a round trip per statement, so a
+//! batch is three statements whatever its size (the conversations, the inbox records, their
+//! replies), each taking arrays. SQLite runs in the process, so a batch is the same statements
+//! as a single step's, in one transaction.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::batch::{Batch, Batcher};
+use super::{Handled, Pool, Result, StepSave, Store, StoreError};
+use crate::domain::{AccountId, InboxId};
+
+/// Saves a conversation if still at its read version ($5): (account, channel, state, now, read).
+/// The version written is always the read one plus one (a first save reads version 0).
+const SAVE_CONVERSATION: &str = "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
+     VALUES ($1, $2, $3, $5 + 1, $4) ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
+     version = conversations.version + 1, updated_at = excluded.updated_at WHERE conversations.version = $5";
+
+/// Marks an update handled ($1 the time, $2 done when nothing is left to send, $3 its id).
+const MARK_HANDLED: &str = "UPDATE inbox SET handled_at = $1, done_at = $2 WHERE id = $3";
+
+/// Stores one of a step's replies to send: (update, position, reply).
+const STORE_REPLY: &str = "INSERT INTO inbox_replies (inbox_id, position, reply) VALUES ($1, $2, $3) \
+     ON CONFLICT (inbox_id, position) DO NOTHING";
+
+/// [`SAVE_CONVERSATION`] for a batch, on PostgreSQL: arrays of accounts, channels, states and
+/// read versions ($1–$4), the time ($5). The version written is the read one plus one, so the
+/// update's condition can read it back from `excluded`; returns the conversations saved.
+const PG_SAVE_CONVERSATIONS: &str = "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
+     SELECT a, c, s, v + 1, $5 FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[]) AS t (a, c, s, v) \
+     ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
+     version = conversations.version + 1, updated_at = excluded.updated_at \
+     WHERE conversations.version = excluded.version - 1 \
+     RETURNING account_id, channel";
+
+/// [`MARK_HANDLED`] for a batch, on PostgreSQL: the time ($1), arrays of ids and of whether
+/// each is done ($2, $3).
+const PG_MARK_HANDLED: &str = "UPDATE inbox SET handled_at = $1, done_at = CASE WHEN t.done THEN $1 END \
+     FROM UNNEST($2::BIGINT[], $3::BOOLEAN[]) AS t (id, done) WHERE inbox.id = t.id";
+
+/// [`STORE_REPLY`] for a batch, on PostgreSQL: arrays of updates, positions and replies.
+const PG_STORE_REPLIES: &str = "INSERT INTO inbox_replies (inbox_id, position, reply) \
+     SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[]) \
+     ON CONFLICT (inbox_id, position) DO NOTHING";
+
+/// A step's statements inside the transaction `$tx` (either backend's): `false`, and nothing
+/// written, when its conversation moved on.
+macro_rules! write_entry {
+    ($tx:expr, $entry:expr, $now:expr) => {
+        async {
+            let (entry, now): (&Entry, DateTime<Utc>) = ($entry, $now);
+            if let Some(s) = &entry.save {
+                let done = sqlx::query(SAVE_CONVERSATION)
+                    .bind(s.account.0)
+                    .bind(s.channel.as_str())
+                    .bind(s.state.as_str())
+                    .bind(now)
+                    .bind(s.read_version)
+                    .execute(&mut *$tx)
+                    .await?
+                    .rows_affected();
+                if done != 1 {
+                    return Ok::<_, sqlx::Error>(false);
+                }
+            }
+            if let Some((arrival, replies)) = &entry.handled {
+                let done_at = replies.is_empty().then_some(now);
+                sqlx::query(MARK_HANDLED)
+                    .bind(now)
+                    .bind(done_at)
+                    .bind(arrival.0)
+                    .execute(&mut *$tx)
+                    .await?;
+                for (position, reply) in replies.iter().enumerate() {
+                    sqlx::query(STORE_REPLY)
+                        .bind(arrival.0)
+                        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                        .bind(reply.as_str())
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+            }
+            Ok(true)
+        }
+        .await
+    };
+}
+
+/// A step's writes, owned while they wait in the queue.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    save: Option<Save>,
+    handled: Option<(InboxId, Vec<String>)>,
+}
+
+#[derive(Debug)]
+struct Save {
+    account: AccountId,
+    channel: String,
+    state: String,
+    read_version: i64,
+}
+
+/// Steps' writes, committed in batches.
+#[derive(Debug)]
+pub(crate) struct Commits;
+
+/// SQLite has one writer; PostgreSQL commits two batches at once (while one flushes its
+/// commit, the next is written).
+pub(crate) fn batcher(pool: &Pool) -> Batcher<Commits> {
+    Batcher::new(match pool {
+        Pool::Sqlite(_) => 1,
+        Pool::Postgres(_) => 2,
+    })
+}
+
+impl Batch for Commits {
+    type Request = Entry;
+    type Answer = i64;
+    type Key = (AccountId, String);
+    const MAX: usize = 256;
+
+    /// Two saves of one conversation never share a batch.
+    fn key(entry: &Entry) -> Option<(AccountId, String)> {
+        entry.save.as_ref().map(|s| (s.account, s.channel.clone()))
+    }
+
+    async fn serve(store: Store, entries: Vec<Entry>) -> Vec<Result<i64>> {
+        store.commit_batch(entries).await
+    }
+}
+
+impl Store {
+    /// Saves a step in one transaction, shared with the steps ending at the same moment (see
+    /// the module): the conversation (if `save`, only if still at its read version, else
+    /// [`StoreError::Conflict`] and nothing of this step is written), and the update it handled
+    /// (if `handled`) marked so, with its replies stored to send. Returns the conversation's new
+    /// version (0 when none was saved).
+    pub async fn commit_step(
+        &self,
+        save: Option<StepSave<'_>>,
+        handled: Option<Handled<'_>>,
+    ) -> Result<i64> {
+        let entry = Entry {
+            save: save.map(|s| Save {
+                account: s.account,
+                channel: s.channel.to_owned(),
+                state: s.state.to_owned(),
+                read_version: s.read_version,
+            }),
+            handled: handled.map(|h| (h.arrival, h.replies.to_vec())),
+        };
+        self.group.submit(self, entry).await
+    }
+
+    /// Commits `entries` together: each step's new version, or its error.
+    async fn commit_batch(&self, entries: Vec<Entry>) -> Vec<Result<i64>> {
+        let now = self.clock.now();
+        #[allow(clippy::cast_precision_loss, reason = "a batch holds at most a few hundred steps")]
+        metrics::histogram!("flowstage_commit_batch_steps").record(entries.len() as f64);
+        if let [entry] = entries.as_slice() {
+            return vec![self.commit_one(entry, now).await];
+        }
+        match self.commit_together(&entries, now).await {
+            Ok(written) => written
+                .into_iter()
+                .zip(&entries)
+                .map(|(ok, e)| {
+                    let version = e.save.as_ref().map_or(0, |s| s.read_version + 1);
+                    if ok { Ok(version) } else { Err(StoreError::Conflict) }
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, steps = entries.len(), "a batch of steps was refused; committing them one by one");
+                let mut outcomes = Vec::with_capacity(entries.len());
+                for entry in &entries {
+                    outcomes.push(self.commit_one(entry, now).await);
+                }
+                outcomes
+            }
+        }
+    }
+
+    /// One step alone: the save in one statement when there is no update to mark.
+    async fn commit_one(&self, entry: &Entry, now: DateTime<Utc>) -> Result<i64> {
+        let saved = on_each(self, entry, now).await?;
+        match (saved, &entry.save) {
+            (false, _) => Err(StoreError::Conflict),
+            (true, Some(s)) => Ok(s.read_version + 1),
+            (true, None) => Ok(0),
+        }
+    }
+
+    /// The whole batch in one transaction; for each step, whether it was written (`false`: its
+    /// conversation had moved on, and nothing of it was).
+    async fn commit_together(&self, entries: &[Entry], now: DateTime<Utc>) -> Result<Vec<bool>> {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                let mut tx = p.begin().await?;
+                let mut written = Vec::with_capacity(entries.len());
+                for entry in entries {
+                    written.push(write_entry!(tx, entry, now)?);
+                }
+                tx.commit().await?;
+                Ok(written)
+            }
+            Pool::Postgres(p) => pg_commit_together(p, entries, now).await,
+        }
+    }
+}
+
+/// One step's writes on their own: one statement for a save alone, a transaction otherwise.
+async fn on_each(store: &Store, entry: &Entry, now: DateTime<Utc>) -> Result<bool> {
+    if let (Some(s), None) = (&entry.save, &entry.handled) {
+        return Ok(super::on_pool!(store, |p| {
+            sqlx::query(SAVE_CONVERSATION)
+                .bind(s.account.0)
+                .bind(&s.channel)
+                .bind(&s.state)
+                .bind(now)
+                .bind(s.read_version)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected() == 1)
+        })?);
+    }
+    Ok(super::on_pool!(store, |p| {
+        let mut tx = p.begin().await?;
+        let written = write_entry!(tx, entry, now)?;
+        if written {
+            tx.commit().await?;
+        }
+        Ok::<_, sqlx::Error>(written)
+    })?)
+}
+
+/// A batch on PostgreSQL: each kind of write is one statement over arrays, in one transaction
+/// (one statement and no transaction when the batch only saves conversations).
+async fn pg_commit_together(
+    pool: &sqlx::PgPool,
+    entries: &[Entry],
+    now: DateTime<Utc>,
+) -> Result<Vec<bool>> {
+    let saves: Vec<&Save> = entries.iter().filter_map(|e| e.save.as_ref()).collect();
+    let marks = entries.iter().any(|e| e.handled.is_some());
+    let mut tx = if marks { Some(pool.begin().await?) } else { None };
+    let mut saved: HashSet<(i64, String)> = HashSet::new();
+    if !saves.is_empty() {
+        let query = sqlx::query_as::<_, (i64, String)>(PG_SAVE_CONVERSATIONS)
+            .bind(saves.iter().map(|s| s.account.0).collect::<Vec<_>>())
+            .bind(saves.iter().map(|s| s.channel.as_str()).collect::<Vec<_>>())
+            .bind(saves.iter().map(|s| s.state.as_str()).collect::<Vec<_>>())
+            .bind(saves.iter().map(|s| s.read_version).collect::<Vec<_>>())
+            .bind(now);
+        let rows = match &mut tx {
+            Some(tx) => query.fetch_all(&mut **tx).await?,
+            None => query.fetch_all(pool).await?,
+        };
+        saved.extend(rows);
+    }
+    let written: Vec<bool> = entries
+        .iter()
+        .map(|e| e.save.as_ref().is_none_or(|s| saved.contains(&(s.account.0, s.channel.clone()))))
+        .collect();
+    if let Some(mut tx) = tx {
+        let handled: Vec<&(InboxId, Vec<String>)> = entries
+            .iter()
+            .zip(&written)
+            .filter(|(_, w)| **w)
+            .filter_map(|(e, _)| e.handled.as_ref())
+            .collect();
+        if !handled.is_empty() {
+            sqlx::query(PG_MARK_HANDLED)
+                .bind(now)
+                .bind(handled.iter().map(|(id, _)| id.0).collect::<Vec<_>>())
+                .bind(handled.iter().map(|(_, r)| r.is_empty()).collect::<Vec<_>>())
+                .execute(&mut *tx)
+                .await?;
+            let (mut ids, mut positions, mut replies) = (Vec::new(), Vec::new(), Vec::new());
+            for (id, rs) in &handled {
+                for (position, reply) in rs.iter().enumerate() {
+                    ids.push(id.0);
+                    positions.push(i64::try_from(position).unwrap_or(i64::MAX));
+                    replies.push(reply.as_str());
+                }
+            }
+            if !ids.is_empty() {
+                sqlx::query(PG_STORE_REPLIES)
+                    .bind(ids)
+                    .bind(positions)
+                    .bind(replies)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(written)
+}
