@@ -3,13 +3,14 @@
 //!
 //! A request joins a queue and waits for its own answer. Whoever finds a server free takes every
 //! request queued at that moment and serves them together, in a task of its own (a caller's
-//! future can be dropped without losing the batch); the requests that joined meanwhile wait for
-//! the next batch. Nothing waits for a batch to fill: a lone request is served at once, alone,
-//! and under load batches grow by themselves.
+//! future can be dropped without losing the others' batch); the requests that joined meanwhile
+//! wait for the next batch. Nothing waits for a batch to fill: a lone request is served at once,
+//! alone, by its own caller, and under load batches grow by themselves.
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::{Semaphore, oneshot};
@@ -36,6 +37,8 @@ pub(crate) trait Batch: Send + Sync + 'static {
 
 /// A request waiting, and where its answer goes.
 struct Waiting<B: Batch> {
+    /// Its place in the queue's order, to know one's own.
+    number: u64,
     request: B::Request,
     answer: oneshot::Sender<Result<B::Answer>>,
 }
@@ -44,6 +47,7 @@ struct Waiting<B: Batch> {
 pub(crate) struct Batcher<B: Batch> {
     queue: Mutex<VecDeque<Waiting<B>>>,
     servers: Arc<Semaphore>,
+    numbers: AtomicU64,
 }
 
 impl<B: Batch> std::fmt::Debug for Batcher<B> {
@@ -55,27 +59,42 @@ impl<B: Batch> std::fmt::Debug for Batcher<B> {
 
 impl<B: Batch> Batcher<B> {
     pub(crate) fn new(servers: usize) -> Self {
-        Self { queue: Mutex::new(VecDeque::new()), servers: Arc::new(Semaphore::new(servers)) }
+        Self {
+            queue: Mutex::new(VecDeque::new()),
+            servers: Arc::new(Semaphore::new(servers)),
+            numbers: AtomicU64::new(0),
+        }
     }
 
     /// Queues `request` and returns its answer once a batch holding it is served.
     pub(crate) async fn submit(&self, store: &Store, request: B::Request) -> Result<B::Answer> {
         let (answer, mut answered) = oneshot::channel();
-        self.queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push_back(Waiting { request, answer });
+        let number = self.numbers.fetch_add(1, Ordering::Relaxed);
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner).push_back(Waiting {
+            number,
+            request,
+            answer,
+        });
         loop {
             tokio::select! {
                 biased;
                 a = &mut answered => return a.unwrap_or_else(|_| Err(interrupted())),
                 permit = self.servers.clone().acquire_owned() => {
                     let Ok(permit) = permit else { return Err(interrupted()) };
-                    let batch = self.take();
+                    let mut batch = self.take();
                     if batch.is_empty() {
                         // This request is in a batch being served: its answer comes.
                         drop(permit);
                         return answered.await.unwrap_or_else(|_| Err(interrupted()));
+                    }
+                    if let [own] = batch.as_slice()
+                        && own.number == number
+                    {
+                        // Alone: served here, with nobody else's answer at stake.
+                        let own = batch.remove(0);
+                        let mut results = B::serve(store.clone(), vec![own.request]).await;
+                        drop(permit);
+                        return results.pop().unwrap_or_else(|| Err(interrupted()));
                     }
                     let store = store.clone();
                     tokio::spawn(async move {

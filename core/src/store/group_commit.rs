@@ -120,13 +120,17 @@ struct Save {
 #[derive(Debug)]
 pub(crate) struct Commits;
 
-/// SQLite has one writer; PostgreSQL commits two batches at once (while one flushes its
-/// commit, the next is written).
-pub(crate) fn batcher(pool: &Pool) -> Batcher<Commits> {
-    Batcher::new(match pool {
+/// How many batches of writes go at once: SQLite has one writer; PostgreSQL commits two (while
+/// one flushes its commit, the next is written).
+pub(crate) fn writers(pool: &Pool) -> usize {
+    match pool {
         Pool::Sqlite(_) => 1,
         Pool::Postgres(_) => 2,
-    })
+    }
+}
+
+pub(crate) fn batcher(pool: &Pool) -> Batcher<Commits> {
+    Batcher::new(writers(pool))
 }
 
 impl Batch for Commits {

@@ -10,7 +10,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Result, Store, on_pool};
+use super::batch::Batch;
+use super::{Pool, Result, Store, on_pool};
 use crate::domain::account::Platform;
 use crate::domain::{AccountId, InboxId};
 
@@ -61,6 +62,42 @@ pub struct StepSave<'a> {
     pub channel: &'a str,
     pub state: &'a str,
     pub read_version: i64,
+}
+
+/// A count of messages sent for an update, and when it was done if it is (see
+/// [`Store::arrival_sent`]).
+type Count = (InboxId, i64, Option<DateTime<Utc>>);
+
+/// The counts of messages sent, written in batches (`batch.rs`): a front-end writes one after
+/// every message it sends, its most frequent write.
+#[derive(Debug)]
+pub(crate) struct Counts;
+
+impl Batch for Counts {
+    type Request = Count;
+    type Answer = ();
+    /// One update's counts stay in order.
+    type Key = InboxId;
+    const MAX: usize = 256;
+
+    fn key(count: &Count) -> Option<InboxId> {
+        Some(count.0)
+    }
+
+    async fn serve(store: Store, counts: Vec<Count>) -> Vec<Result<()>> {
+        match store.write_counts(&counts).await {
+            Ok(()) => counts.iter().map(|_| Ok(())).collect(),
+            Err(e) if counts.len() > 1 => {
+                tracing::warn!(error = %e, "a batch of counts was refused; writing them one by one");
+                let mut results = Vec::with_capacity(counts.len());
+                for count in &counts {
+                    results.push(store.write_counts(std::slice::from_ref(count)).await);
+                }
+                results
+            }
+            Err(e) => vec![Err(e)],
+        }
+    }
 }
 
 impl Store {
@@ -213,20 +250,47 @@ impl Store {
         })?)
     }
 
-    /// Records that `sent` of the platform's messages for `arrival`'s replies are sent (one
-    /// statement, written right after each message, so a crash repeats at most the message in
-    /// flight); `done` also marks the update done.
+    /// Records that `sent` of the platform's messages for `arrival`'s replies are sent (written
+    /// right after each message, so a crash repeats at most the message in flight); `done` also
+    /// marks the update done. The counts of messages sent at the same moment are written together
+    /// (`Counts`).
     pub async fn arrival_sent(&self, arrival: InboxId, sent: i64, done: bool) -> Result<()> {
         let done_at = done.then(|| self.clock.now());
-        on_pool!(self, |p| {
-            sqlx::query("UPDATE inbox SET sent = $1, done_at = $2 WHERE id = $3")
-                .bind(sent)
-                .bind(done_at)
-                .bind(arrival.0)
+        self.counts.submit(self, (arrival, sent, done_at)).await
+    }
+
+    async fn write_counts(&self, counts: &[Count]) -> Result<()> {
+        const COUNT: &str = "UPDATE inbox SET sent = $1, done_at = $2 WHERE id = $3";
+        match (&self.pool, counts) {
+            (_, [(arrival, sent, done_at)]) => on_pool!(self, |p| {
+                let query = sqlx::query(COUNT).bind(sent).bind(done_at).bind(arrival.0);
+                query.execute(p).await.map(|_| ())
+            })?,
+            (Pool::Sqlite(p), _) => {
+                let mut tx = p.begin().await?;
+                for (arrival, sent, done_at) in counts {
+                    sqlx::query(COUNT)
+                        .bind(sent)
+                        .bind(done_at)
+                        .bind(arrival.0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }
+            (Pool::Postgres(p), _) => {
+                sqlx::query(
+                    "UPDATE inbox SET sent = t.sent, done_at = t.done_at \
+                     FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TIMESTAMPTZ[]) AS t (id, sent, done_at) \
+                     WHERE inbox.id = t.id",
+                )
+                .bind(counts.iter().map(|c| c.0.0).collect::<Vec<_>>())
+                .bind(counts.iter().map(|c| c.1).collect::<Vec<_>>())
+                .bind(counts.iter().map(|c| c.2).collect::<Vec<_>>())
                 .execute(p)
-                .await
-                .map(|_| ())
-        })?;
+                .await?;
+            }
+        }
         Ok(())
     }
 

@@ -2,7 +2,9 @@
 //!
 //! Each operation is written once: its SQL text uses `$1` placeholders, which both databases
 //! accept, and [`on_pool!`] type-checks the body against each backend. What really differs
-//! (connecting, pragmas, backups) lives in `sqlite.rs` and `postgres.rs`. Methods are grouped by
+//! (connecting, pragmas, backups) lives in `sqlite.rs` and `postgres.rs`, and a batch of requests
+//! served together (`batch.rs`) is written per backend beside its single form: one statement
+//! over arrays on PostgreSQL, the single statements in one transaction on SQLite. Methods are grouped by
 //! concern in the sibling modules; the logic that is not storage stays out of here.
 
 mod accounts;
@@ -143,6 +145,8 @@ pub struct Store {
     group: Arc<batch::Batcher<group_commit::Commits>>,
     /// The steps' first reads, served together on PostgreSQL (`accounts.rs`).
     reads: Option<Arc<batch::Batcher<accounts::Reads>>>,
+    /// The counts of messages sent, written together (`inbox.rs`).
+    counts: Arc<batch::Batcher<inbox::Counts>>,
 }
 
 impl Store {
@@ -163,7 +167,8 @@ impl Store {
         let group = Arc::new(group_commit::batcher(&pool));
         // SQLite reads in the process, beside the writer: nothing to share.
         let reads = matches!(pool, Pool::Postgres(_)).then(|| Arc::new(batch::Batcher::new(2)));
-        Self { pool, clock, schema, group, reads }
+        let counts = Arc::new(batch::Batcher::new(group_commit::writers(&pool)));
+        Self { pool, clock, schema, group, reads, counts }
     }
 
     /// Opens a PostgreSQL database inside one schema (created if missing): how tests isolate.
