@@ -355,8 +355,10 @@ pub async fn run(plan: Plan) -> Figures {
 }
 
 /// Each person acts once per `period`, starting at a random-looking offset so the load is
-/// even; a step's latency is from its planned instant (a step that waits for the one before
-/// it counts the wait).
+/// even. One driver starts each step at its planned instant, as a front-end's dispatcher starts
+/// the steps of the updates it reads (an open loop: a slow step does not hold back the next
+/// ones); a step's latency is from its planned instant, so any wait counts (for the driver, for
+/// the person's step before it).
 async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
     eprintln!(
         "step-load: steady load, each of {} people every {} ms for {} s…",
@@ -365,36 +367,33 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
         plan.steady_for.as_secs()
     );
     let started = tokio::time::Instant::now();
-    let end = started + plan.steady_for;
-    let mut tasks = Vec::new();
+    let mut planned = Vec::new();
     for n in 0..plan.people {
-        let engine = engine.clone();
         let offset = period.mul_f64(((n * 7919) % plan.people.max(1)) as f64 / plan.people as f64);
-        tasks.push(tokio::spawn(async move {
-            let who = speaker(n);
-            let mut times = Vec::new();
-            let mut late = 0;
-            let mut at = started + offset;
-            let mut i = 0;
-            while at < end {
-                tokio::time::sleep_until(at).await;
-                engine.of(n, i).handle(&who, repeated(i)).await.unwrap();
-                let took = at.elapsed();
-                if took > period {
-                    late += 1;
-                }
-                times.push(took);
-                at += period;
-                i += 1;
-            }
-            (times, late)
-        }));
+        let mut i = 0;
+        while offset + period * i < plan.steady_for {
+            planned.push((offset + period * i, n, i as usize));
+            i += 1;
+        }
     }
+    planned.sort_unstable();
+    let (took, mut times_rx) = tokio::sync::mpsc::unbounded_channel();
+    for (after, n, i) in planned {
+        let at = started + after;
+        tokio::time::sleep_until(at).await;
+        let (engine, took) = (engine.clone(), took.clone());
+        tokio::spawn(async move {
+            engine.of(n, i).handle(&speaker(n), repeated(i)).await.unwrap();
+            let _ = took.send(at.elapsed());
+        });
+    }
+    drop(took);
     let (mut times, mut late) = (Vec::new(), 0);
-    for t in tasks {
-        let (t, l) = t.await.unwrap();
-        times.extend(t);
-        late += l;
+    while let Some(t) = times_rx.recv().await {
+        if t > period {
+            late += 1;
+        }
+        times.push(t);
     }
     let steps = times.len();
     Steady {

@@ -12,14 +12,16 @@
 //! waits for the next, so a conversation's saves stay in order (the engine's per-account lock
 //! already makes them one at a time in an instance).
 //!
-//! The two backends write a batch differently. PostgreSQL is a round trip per statement, so a
-//! batch is three statements whatever its size (the conversations, the inbox records, their
-//! replies), each taking arrays. SQLite runs in the process, so a batch is the same statements
-//! as a single step's, in one transaction.
+//! A batch is one statement per kind of write whatever its size (the conversations, the updates
+//! marked handled, their replies), on both backends: each statement is a round trip to
+//! PostgreSQL, and a hop to its own thread for SQLite's driver. The rows travel as one JSON array,
+//! which each database unpacks with its own function (`BatchSql`); a lone step uses the single
+//! statements.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+use serde_json::json;
 
 use super::batch::{Batch, Batcher};
 use super::{Handled, Pool, Result, StepSave, Store, StoreError};
@@ -38,25 +40,47 @@ const MARK_HANDLED: &str = "UPDATE inbox SET handled_at = $1, done_at = $2 WHERE
 const STORE_REPLY: &str = "INSERT INTO inbox_replies (inbox_id, position, reply) VALUES ($1, $2, $3) \
      ON CONFLICT (inbox_id, position) DO NOTHING";
 
-/// [`SAVE_CONVERSATION`] for a batch, on PostgreSQL: arrays of accounts, channels, states and
-/// read versions ($1–$4), the time ($5). The version written is the read one plus one, so the
-/// update's condition can read it back from `excluded`; returns the conversations saved.
-const PG_SAVE_CONVERSATIONS: &str = "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
-     SELECT a, c, s, v + 1, $5 FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[]) AS t (a, c, s, v) \
-     ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
-     version = conversations.version + 1, updated_at = excluded.updated_at \
-     WHERE conversations.version = excluded.version - 1 \
-     RETURNING account_id, channel";
+/// A batch's statements on one backend. Each takes its rows as one JSON array of objects ($1),
+/// which the database unpacks (`json_to_recordset` on PostgreSQL, `json_each` on SQLite), and
+/// the time ($2): one statement per kind of write whatever the batch's size.
+struct BatchSql {
+    /// [`SAVE_CONVERSATION`] for rows `{a, c, s, v}` (account, channel, state, read version).
+    /// The version written is the read one plus one, so the update's condition can read it back
+    /// from `excluded`; returns the conversations saved.
+    save: &'static str,
+    /// [`MARK_HANDLED`] for rows `{id, done}`.
+    mark: &'static str,
+    /// [`STORE_REPLY`] for rows `{id, position, reply}`.
+    reply: &'static str,
+}
 
-/// [`MARK_HANDLED`] for a batch, on PostgreSQL: the time ($1), arrays of ids and of whether
-/// each is done ($2, $3).
-const PG_MARK_HANDLED: &str = "UPDATE inbox SET handled_at = $1, done_at = CASE WHEN t.done THEN $1 END \
-     FROM UNNEST($2::BIGINT[], $3::BOOLEAN[]) AS t (id, done) WHERE inbox.id = t.id";
+const POSTGRES_BATCH: BatchSql = BatchSql {
+    save: "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
+         SELECT a, c, s, v + 1, $2 FROM json_to_recordset($1::json) AS t (a BIGINT, c TEXT, s TEXT, v BIGINT) \
+         ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
+         version = conversations.version + 1, updated_at = excluded.updated_at \
+         WHERE conversations.version = excluded.version - 1 RETURNING account_id, channel",
+    mark: "UPDATE inbox SET handled_at = $2, done_at = CASE WHEN t.done THEN $2 END \
+           FROM json_to_recordset($1::json) AS t (id BIGINT, done BOOLEAN) WHERE inbox.id = t.id",
+    reply: "INSERT INTO inbox_replies (inbox_id, position, reply) \
+            SELECT id, position, reply FROM json_to_recordset($1::json) AS t (id BIGINT, position BIGINT, reply TEXT) \
+            ON CONFLICT (inbox_id, position) DO NOTHING",
+};
 
-/// [`STORE_REPLY`] for a batch, on PostgreSQL: arrays of updates, positions and replies.
-const PG_STORE_REPLIES: &str = "INSERT INTO inbox_replies (inbox_id, position, reply) \
-     SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[]) \
-     ON CONFLICT (inbox_id, position) DO NOTHING";
+/// SQLite's `WHERE true` tells its parser the `ON CONFLICT` is the upsert's, not the join's.
+const SQLITE_BATCH: BatchSql = BatchSql {
+    save: "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
+         SELECT json_extract(value, '$.a'), json_extract(value, '$.c'), json_extract(value, '$.s'), \
+         json_extract(value, '$.v') + 1, $2 FROM json_each($1) WHERE true \
+         ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
+         version = conversations.version + 1, updated_at = excluded.updated_at \
+         WHERE conversations.version = excluded.version - 1 RETURNING account_id, channel",
+    mark: "UPDATE inbox SET handled_at = $2, done_at = CASE WHEN json_extract(t.value, '$.done') THEN $2 END \
+           FROM json_each($1) AS t WHERE inbox.id = json_extract(t.value, '$.id')",
+    reply: "INSERT INTO inbox_replies (inbox_id, position, reply) \
+            SELECT json_extract(value, '$.id'), json_extract(value, '$.position'), json_extract(value, '$.reply') \
+            FROM json_each($1) WHERE true ON CONFLICT (inbox_id, position) DO NOTHING",
+};
 
 /// A step's statements inside the transaction `$tx` (either backend's): `false`, and nothing
 /// written, when its conversation moved on.
@@ -213,19 +237,65 @@ impl Store {
     /// The whole batch in one transaction; for each step, whether it was written (`false`: its
     /// conversation had moved on, and nothing of it was).
     async fn commit_together(&self, entries: &[Entry], now: DateTime<Utc>) -> Result<Vec<bool>> {
-        match &self.pool {
-            Pool::Sqlite(p) => {
-                let mut tx = p.begin().await?;
-                let mut written = Vec::with_capacity(entries.len());
-                for entry in entries {
-                    written.push(write_entry!(tx, entry, now)?);
+        let sql = match &self.pool {
+            Pool::Sqlite(_) => &SQLITE_BATCH,
+            Pool::Postgres(_) => &POSTGRES_BATCH,
+        };
+        let saves: Vec<serde_json::Value> = entries
+            .iter()
+            .filter_map(|e| e.save.as_ref())
+            .map(|s| json!({"a": s.account.0, "c": s.channel, "s": s.state, "v": s.read_version}))
+            .collect();
+        let saves = (!saves.is_empty()).then(|| serde_json::Value::from(saves).to_string());
+        let marks = entries.iter().any(|e| e.handled.is_some());
+        Ok(super::on_pool!(self, |p| {
+            // A batch that only saves conversations is one statement, committed by itself.
+            let mut tx = if marks { Some(p.begin().await?) } else { None };
+            let mut saved: HashSet<(i64, String)> = HashSet::new();
+            if let Some(saves) = &saves {
+                let query = sqlx::query_as::<_, (i64, String)>(sql.save).bind(saves).bind(now);
+                saved.extend(match &mut tx {
+                    Some(tx) => query.fetch_all(&mut **tx).await?,
+                    None => query.fetch_all(p).await?,
+                });
+            }
+            let written: Vec<bool> = entries
+                .iter()
+                .map(|e| {
+                    e.save
+                        .as_ref()
+                        .is_none_or(|s| saved.contains(&(s.account.0, s.channel.clone())))
+                })
+                .collect();
+            if let Some(mut tx) = tx {
+                let (marks, replies) = handled_rows(entries, &written);
+                sqlx::query(sql.mark).bind(marks).bind(now).execute(&mut *tx).await?;
+                if let Some(replies) = replies {
+                    sqlx::query(sql.reply).bind(replies).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
-                Ok(written)
             }
-            Pool::Postgres(p) => pg_commit_together(p, entries, now).await,
+            Ok::<_, sqlx::Error>(written)
+        })?)
+    }
+}
+
+/// The rows of the updates marked handled, and of their replies if any, for the steps written.
+fn handled_rows(entries: &[Entry], written: &[bool]) -> (String, Option<String>) {
+    let (mut marks, mut replies) = (Vec::new(), Vec::new());
+    for ((id, rs), _) in entries
+        .iter()
+        .zip(written)
+        .filter(|(_, w)| **w)
+        .filter_map(|(e, w)| e.handled.as_ref().map(|h| (h, w)))
+    {
+        marks.push(json!({"id": id.0, "done": rs.is_empty()}));
+        for (position, reply) in rs.iter().enumerate() {
+            replies.push(json!({"id": id.0, "position": position, "reply": reply}));
         }
     }
+    let replies = (!replies.is_empty()).then(|| serde_json::Value::from(replies).to_string());
+    (serde_json::Value::from(marks).to_string(), replies)
 }
 
 /// One step's writes on their own: one statement for a save alone, a transaction otherwise.
@@ -251,68 +321,4 @@ async fn on_each(store: &Store, entry: &Entry, now: DateTime<Utc>) -> Result<boo
         }
         Ok::<_, sqlx::Error>(written)
     })?)
-}
-
-/// A batch on PostgreSQL: each kind of write is one statement over arrays, in one transaction
-/// (one statement and no transaction when the batch only saves conversations).
-async fn pg_commit_together(
-    pool: &sqlx::PgPool,
-    entries: &[Entry],
-    now: DateTime<Utc>,
-) -> Result<Vec<bool>> {
-    let saves: Vec<&Save> = entries.iter().filter_map(|e| e.save.as_ref()).collect();
-    let marks = entries.iter().any(|e| e.handled.is_some());
-    let mut tx = if marks { Some(pool.begin().await?) } else { None };
-    let mut saved: HashSet<(i64, String)> = HashSet::new();
-    if !saves.is_empty() {
-        let query = sqlx::query_as::<_, (i64, String)>(PG_SAVE_CONVERSATIONS)
-            .bind(saves.iter().map(|s| s.account.0).collect::<Vec<_>>())
-            .bind(saves.iter().map(|s| s.channel.as_str()).collect::<Vec<_>>())
-            .bind(saves.iter().map(|s| s.state.as_str()).collect::<Vec<_>>())
-            .bind(saves.iter().map(|s| s.read_version).collect::<Vec<_>>())
-            .bind(now);
-        let rows = match &mut tx {
-            Some(tx) => query.fetch_all(&mut **tx).await?,
-            None => query.fetch_all(pool).await?,
-        };
-        saved.extend(rows);
-    }
-    let written: Vec<bool> = entries
-        .iter()
-        .map(|e| e.save.as_ref().is_none_or(|s| saved.contains(&(s.account.0, s.channel.clone()))))
-        .collect();
-    if let Some(mut tx) = tx {
-        let handled: Vec<&(InboxId, Vec<String>)> = entries
-            .iter()
-            .zip(&written)
-            .filter(|(_, w)| **w)
-            .filter_map(|(e, _)| e.handled.as_ref())
-            .collect();
-        if !handled.is_empty() {
-            sqlx::query(PG_MARK_HANDLED)
-                .bind(now)
-                .bind(handled.iter().map(|(id, _)| id.0).collect::<Vec<_>>())
-                .bind(handled.iter().map(|(_, r)| r.is_empty()).collect::<Vec<_>>())
-                .execute(&mut *tx)
-                .await?;
-            let (mut ids, mut positions, mut replies) = (Vec::new(), Vec::new(), Vec::new());
-            for (id, rs) in &handled {
-                for (position, reply) in rs.iter().enumerate() {
-                    ids.push(id.0);
-                    positions.push(i64::try_from(position).unwrap_or(i64::MAX));
-                    replies.push(reply.as_str());
-                }
-            }
-            if !ids.is_empty() {
-                sqlx::query(PG_STORE_REPLIES)
-                    .bind(ids)
-                    .bind(positions)
-                    .bind(replies)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        tx.commit().await?;
-    }
-    Ok(written)
 }

@@ -608,15 +608,22 @@ impl Store {
              SELECT b.venue_id, b.day, COUNT(*) FROM bookings b JOIN profiles p ON p.id = b.venue_id \
              WHERE {clause} AND b.status = '{confirmed}' GROUP BY b.venue_id, b.day"
         );
+        // One connection for the three reads; none after the first when there is no profile
+        // (a newcomer's every `/help`).
         let (rows, dates, booked) = on_pool!(self, |p| {
-            let rows = sqlx::query_as::<_, ProfileRow>(&sql).bind(arg.clone()).fetch_all(p).await?;
+            let mut c = p.acquire().await?;
+            let rows =
+                sqlx::query_as::<_, ProfileRow>(&sql).bind(arg.clone()).fetch_all(&mut *c).await?;
+            if rows.is_empty() {
+                return Ok((rows, Vec::new(), Vec::new()));
+            }
             let dates = sqlx::query_as::<_, (i64, NaiveDate)>(&dates_sql)
                 .bind(arg.clone())
-                .fetch_all(p)
+                .fetch_all(&mut *c)
                 .await?;
             let booked = sqlx::query_as::<_, (i64, NaiveDate, i64)>(&booked_sql)
                 .bind(arg)
-                .fetch_all(p)
+                .fetch_all(&mut *c)
                 .await?;
             Ok::<_, sqlx::Error>((rows, dates, booked))
         })?;
