@@ -1,0 +1,35 @@
+//! Issue 18: the measurement harness of a conversation step runs, and two instances sharing one
+//! database save every step exactly once (the harness fails otherwise). The full measurement is
+//! `target/release/step-load 1000 [--postgres] [--instances 2]`.
+
+use std::time::Duration;
+
+use flowstage_tests::step_load::{Plan, run};
+
+fn plan(postgres: bool) -> Plan {
+    Plan {
+        people: 60,
+        steps: 4,
+        writers: 4,
+        postgres,
+        instances: 2,
+        period: Some(Duration::from_millis(200)),
+        steady_for: Duration::from_secs(1),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_on_sqlite_save_every_step_once() {
+    let figures = run(plan(false)).await;
+    println!("{figures}");
+    assert_eq!(figures.burst_steps, 240);
+    assert!(figures.steady.as_ref().is_some_and(|s| s.steps == 300), "{figures}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_on_postgres_save_every_step_once() {
+    let figures = run(plan(true)).await;
+    println!("{figures}");
+    assert_eq!(figures.burst_steps, 240);
+    assert!(figures.steady.as_ref().is_some_and(|s| s.steps == 300), "{figures}");
+}
