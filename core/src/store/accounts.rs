@@ -86,25 +86,31 @@ impl Batch for Reads {
     type Answer = Option<(Account, Option<ConversationRecord>)>;
     type Key = ();
     const MAX: usize = 256;
+    const METRIC: &'static str = "flowstage_read_batch_steps";
 
     fn key(_: &Self::Request) -> Option<()> {
         None
     }
 
-    async fn serve(store: Store, batch: Vec<Self::Request>) -> Vec<Result<Self::Answer>> {
-        if let (Pool::Postgres(pool), [_, _, ..]) = (&store.pool, batch.as_slice()) {
-            match read_together(pool, &batch).await {
-                Ok(answers) => return answers,
-                Err(e) => {
-                    tracing::warn!(error = %e, "a batch of reads failed; reading one by one");
+    async fn serve_one(store: &Store, (identity, channel): &Self::Request) -> Result<Self::Answer> {
+        store.account_and_conversation_alone(identity, channel).await
+    }
+
+    async fn serve_together(
+        store: &Store,
+        batch: &[Self::Request],
+    ) -> Result<Vec<Result<Self::Answer>>> {
+        match &store.pool {
+            Pool::Postgres(pool) => read_together(pool, batch).await,
+            // Reads are batched on PostgreSQL only (`Store::over`).
+            Pool::Sqlite(_) => {
+                let mut answers = Vec::with_capacity(batch.len());
+                for request in batch {
+                    answers.push(Self::serve_one(store, request).await);
                 }
+                Ok(answers)
             }
         }
-        let mut answers = Vec::with_capacity(batch.len());
-        for (identity, channel) in &batch {
-            answers.push(store.account_and_conversation_alone(identity, channel).await);
-        }
-        answers
     }
 }
 

@@ -6,6 +6,9 @@
 //! future can be dropped without losing the others' batch); the requests that joined meanwhile
 //! wait for the next batch. Nothing waits for a batch to fill: a lone request is served at once,
 //! alone, by its own caller, and under load batches grow by themselves.
+//!
+//! A lone request is served in its single form; a batch the database refuses as a whole is
+//! served again one request at a time, so each request gets its own answer.
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
@@ -19,20 +22,50 @@ use super::{Result, Store, StoreError};
 
 /// A kind of request that can be served in batches.
 pub(crate) trait Batch: Send + Sync + 'static {
-    type Request: Send + 'static;
+    type Request: Send + Sync + 'static;
     type Answer: Send + 'static;
     /// Requests with the same key never share a batch: the later waits for the next one.
     type Key: Hash + Eq;
     /// The most requests one batch serves.
     const MAX: usize;
+    /// The histogram of the batches' sizes.
+    const METRIC: &'static str;
 
     fn key(request: &Self::Request) -> Option<Self::Key>;
 
-    /// Serves `batch`: one answer per request, in order.
-    fn serve(
-        store: Store,
-        batch: Vec<Self::Request>,
-    ) -> impl Future<Output = Vec<Result<Self::Answer>>> + Send;
+    /// One request alone, in its single form.
+    fn serve_one(
+        store: &Store,
+        request: &Self::Request,
+    ) -> impl Future<Output = Result<Self::Answer>> + Send;
+
+    /// Several requests together: one answer per request, in order. An error is the database
+    /// refusing the whole batch, whose requests are then served one by one.
+    fn serve_together(
+        store: &Store,
+        batch: &[Self::Request],
+    ) -> impl Future<Output = Result<Vec<Result<Self::Answer>>>> + Send;
+}
+
+/// Serves `requests`: alone in the single form, together otherwise, and one by one when the
+/// database refuses them together, so each request gets its own answer.
+async fn serve<B: Batch>(store: &Store, requests: &[B::Request]) -> Vec<Result<B::Answer>> {
+    #[allow(clippy::cast_precision_loss, reason = "a batch holds at most a few hundred requests")]
+    metrics::histogram!(B::METRIC).record(requests.len() as f64);
+    if let [one] = requests {
+        return vec![B::serve_one(store, one).await];
+    }
+    match B::serve_together(store, requests).await {
+        Ok(answers) => answers,
+        Err(e) => {
+            tracing::warn!(error = %e, batch = B::METRIC, size = requests.len(), "a batch was refused; serving it one by one");
+            let mut answers = Vec::with_capacity(requests.len());
+            for request in requests {
+                answers.push(B::serve_one(store, request).await);
+            }
+            answers
+        }
+    }
 }
 
 /// A request waiting, and where its answer goes.
@@ -92,7 +125,7 @@ impl<B: Batch> Batcher<B> {
                     {
                         // Alone: served here, with nobody else's answer at stake.
                         let own = batch.remove(0);
-                        let mut results = B::serve(store.clone(), vec![own.request]).await;
+                        let mut results = serve::<B>(store, std::slice::from_ref(&own.request)).await;
                         drop(permit);
                         return results.pop().unwrap_or_else(|| Err(interrupted()));
                     }
@@ -100,7 +133,7 @@ impl<B: Batch> Batcher<B> {
                     tokio::spawn(async move {
                         let (requests, answers): (Vec<_>, Vec<_>) =
                             batch.into_iter().map(|w| (w.request, w.answer)).unzip();
-                        let results = B::serve(store, requests).await;
+                        let results = serve::<B>(&store, &requests).await;
                         drop(permit);
                         for (result, answer) in results.into_iter().zip(answers) {
                             // A caller that stopped waiting has nothing to be told.

@@ -23,7 +23,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::batch::{Batch, Batcher};
+use super::batch::Batch;
 use super::{Handled, Pool, Result, StepSave, Store, StoreError};
 use crate::domain::{AccountId, InboxId};
 
@@ -153,24 +153,37 @@ pub(crate) fn writers(pool: &Pool) -> usize {
     }
 }
 
-pub(crate) fn batcher(pool: &Pool) -> Batcher<Commits> {
-    Batcher::new(writers(pool))
-}
-
 impl Batch for Commits {
     type Request = Entry;
     type Answer = i64;
     type Key = (AccountId, String);
     const MAX: usize = 256;
+    const METRIC: &'static str = "flowstage_commit_batch_steps";
 
     /// Two saves of one conversation never share a batch.
     fn key(entry: &Entry) -> Option<(AccountId, String)> {
         entry.save.as_ref().map(|s| (s.account, s.channel.clone()))
     }
 
-    async fn serve(store: Store, entries: Vec<Entry>) -> Vec<Result<i64>> {
-        store.commit_batch(entries).await
+    /// A save alone is one statement; with an update to mark, one transaction.
+    async fn serve_one(store: &Store, entry: &Entry) -> Result<i64> {
+        let saved = on_each(store, entry, store.clock.now()).await?;
+        if saved { Ok(new_version(entry)) } else { Err(StoreError::Conflict) }
     }
+
+    async fn serve_together(store: &Store, entries: &[Entry]) -> Result<Vec<Result<i64>>> {
+        let written = store.commit_together(entries, store.clock.now()).await?;
+        Ok(written
+            .into_iter()
+            .zip(entries)
+            .map(|(ok, e)| if ok { Ok(new_version(e)) } else { Err(StoreError::Conflict) })
+            .collect())
+    }
+}
+
+/// The version a written step leaves its conversation at (0 when it saves none).
+fn new_version(entry: &Entry) -> i64 {
+    entry.save.as_ref().map_or(0, |s| s.read_version + 1)
 }
 
 impl Store {
@@ -194,44 +207,6 @@ impl Store {
             handled: handled.map(|h| (h.arrival, h.replies.to_vec())),
         };
         self.group.submit(self, entry).await
-    }
-
-    /// Commits `entries` together: each step's new version, or its error.
-    async fn commit_batch(&self, entries: Vec<Entry>) -> Vec<Result<i64>> {
-        let now = self.clock.now();
-        #[allow(clippy::cast_precision_loss, reason = "a batch holds at most a few hundred steps")]
-        metrics::histogram!("flowstage_commit_batch_steps").record(entries.len() as f64);
-        if let [entry] = entries.as_slice() {
-            return vec![self.commit_one(entry, now).await];
-        }
-        match self.commit_together(&entries, now).await {
-            Ok(written) => written
-                .into_iter()
-                .zip(&entries)
-                .map(|(ok, e)| {
-                    let version = e.save.as_ref().map_or(0, |s| s.read_version + 1);
-                    if ok { Ok(version) } else { Err(StoreError::Conflict) }
-                })
-                .collect(),
-            Err(e) => {
-                tracing::warn!(error = %e, steps = entries.len(), "a batch of steps was refused; committing them one by one");
-                let mut outcomes = Vec::with_capacity(entries.len());
-                for entry in &entries {
-                    outcomes.push(self.commit_one(entry, now).await);
-                }
-                outcomes
-            }
-        }
-    }
-
-    /// One step alone: the save in one statement when there is no update to mark.
-    async fn commit_one(&self, entry: &Entry, now: DateTime<Utc>) -> Result<i64> {
-        let saved = on_each(self, entry, now).await?;
-        match (saved, &entry.save) {
-            (false, _) => Err(StoreError::Conflict),
-            (true, Some(s)) => Ok(s.read_version + 1),
-            (true, None) => Ok(0),
-        }
     }
 
     /// The whole batch in one transaction; for each step, whether it was written (`false`: its

@@ -79,24 +79,19 @@ impl Batch for Counts {
     /// One update's counts stay in order.
     type Key = InboxId;
     const MAX: usize = 256;
+    const METRIC: &'static str = "flowstage_count_batch_steps";
 
     fn key(count: &Count) -> Option<InboxId> {
         Some(count.0)
     }
 
-    async fn serve(store: Store, counts: Vec<Count>) -> Vec<Result<()>> {
-        match store.write_counts(&counts).await {
-            Ok(()) => counts.iter().map(|_| Ok(())).collect(),
-            Err(e) if counts.len() > 1 => {
-                tracing::warn!(error = %e, "a batch of counts was refused; writing them one by one");
-                let mut results = Vec::with_capacity(counts.len());
-                for count in &counts {
-                    results.push(store.write_counts(std::slice::from_ref(count)).await);
-                }
-                results
-            }
-            Err(e) => vec![Err(e)],
-        }
+    async fn serve_one(store: &Store, count: &Count) -> Result<()> {
+        store.write_counts(std::slice::from_ref(count)).await
+    }
+
+    async fn serve_together(store: &Store, counts: &[Count]) -> Result<Vec<Result<()>>> {
+        store.write_counts(counts).await?;
+        Ok(counts.iter().map(|_| Ok(())).collect())
     }
 }
 

@@ -164,7 +164,7 @@ impl Store {
     }
 
     fn over(pool: Pool, clock: Arc<dyn Clock>, schema: Option<String>) -> Self {
-        let group = Arc::new(group_commit::batcher(&pool));
+        let group = Arc::new(batch::Batcher::new(group_commit::writers(&pool)));
         // SQLite reads in the process, beside the writer: nothing to share.
         let reads = matches!(pool, Pool::Postgres(_)).then(|| Arc::new(batch::Batcher::new(2)));
         let counts = Arc::new(batch::Batcher::new(group_commit::writers(&pool)));
