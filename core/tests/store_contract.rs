@@ -518,6 +518,26 @@ async fn steps_ending_together_commit_together_each_with_its_own_answer(h: &Harn
         let replies = if written { vec![format!("reply {n}")] } else { vec![] };
         assert_eq!(item.replies, replies, "step {n}'s replies");
     }
+    // Their replies sent, counted at once (in batches): every other update is then done.
+    let mut counts = tokio::task::JoinSet::new();
+    for item in back.iter().filter(|i| i.handled) {
+        let (store, id) = (h.store.clone(), item.id);
+        let done = item.external_id[1..].parse::<usize>().unwrap() % 2 == 0;
+        counts.spawn(async move { store.arrival_sent(id, 1, done).await.unwrap() });
+    }
+    while let Some(done) = counts.join_next().await {
+        done.unwrap();
+    }
+    let left = h.store.claim_arrivals(tg, "a:1", true, lease, 100).await.unwrap();
+    for item in &left {
+        let n: usize = item.external_id[1..].parse().unwrap();
+        let counted = answers[&n].is_ok();
+        assert!(!counted || n % 2 == 1, "update {n} was done");
+        assert_eq!(item.sent, i64::from(counted), "update {n}'s count");
+    }
+    let odd_written = answers.iter().filter(|(n, a)| a.is_ok() && *n % 2 == 1).count();
+    let unwritten = answers.values().filter(|a| a.is_err()).count();
+    assert_eq!(left.len(), odd_written + unwritten, "the others are done");
     for (n, a) in accounts.iter().enumerate().filter(|(n, _)| *n != 13 && *n != 7) {
         let rec = h.store.load_conversation(*a, "telegram").await.unwrap().unwrap();
         if n % 5 == 0 {

@@ -64,9 +64,20 @@ pub struct StepSave<'a> {
     pub read_version: i64,
 }
 
-/// A count of messages sent for an update, and when it was done if it is (see
+/// A count of messages sent for an update, and whether that was the last (see
 /// [`Store::arrival_sent`]).
-type Count = (InboxId, i64, Option<DateTime<Utc>>);
+type Count = (InboxId, i64, bool);
+
+/// A count written alone: (sent, done at, update).
+const WRITE_COUNT: &str = "UPDATE inbox SET sent = $1, done_at = $2 WHERE id = $3";
+
+/// [`WRITE_COUNT`] for rows `{id, sent, done}` as one JSON array ($1), at the time $2, on each
+/// backend (as `group_commit::BatchSql`).
+const POSTGRES_WRITE_COUNTS: &str = "UPDATE inbox SET sent = t.sent, done_at = CASE WHEN t.done THEN $2 END \
+     FROM json_to_recordset($1::json) AS t (id BIGINT, sent BIGINT, done BOOLEAN) WHERE inbox.id = t.id";
+const SQLITE_WRITE_COUNTS: &str = "UPDATE inbox SET sent = json_extract(t.value, '$.sent'), \
+     done_at = CASE WHEN json_extract(t.value, '$.done') THEN $2 END \
+     FROM json_each($1) AS t WHERE inbox.id = json_extract(t.value, '$.id')";
 
 /// The counts of messages sent, written in batches (`batch.rs`): a front-end writes one after
 /// every message it sends, its most frequent write.
@@ -85,12 +96,29 @@ impl Batch for Counts {
         Some(count.0)
     }
 
-    async fn serve_one(store: &Store, count: &Count) -> Result<()> {
-        store.write_counts(std::slice::from_ref(count)).await
+    async fn serve_one(store: &Store, &(arrival, sent, done): &Count) -> Result<()> {
+        let done_at = done.then(|| store.clock.now());
+        on_pool!(store, |p| {
+            let query = sqlx::query(WRITE_COUNT).bind(sent).bind(done_at).bind(arrival.0);
+            query.execute(p).await.map(|_| ())
+        })?;
+        Ok(())
     }
 
     async fn serve_together(store: &Store, counts: &[Count]) -> Result<Vec<Result<()>>> {
-        store.write_counts(counts).await?;
+        let sql = match &store.pool {
+            Pool::Sqlite(_) => SQLITE_WRITE_COUNTS,
+            Pool::Postgres(_) => POSTGRES_WRITE_COUNTS,
+        };
+        let rows: Vec<serde_json::Value> = counts
+            .iter()
+            .map(|(id, sent, done)| serde_json::json!({"id": id.0, "sent": sent, "done": done}))
+            .collect();
+        let rows = serde_json::Value::from(rows).to_string();
+        let now = store.clock.now();
+        on_pool!(store, |p| {
+            sqlx::query(sql).bind(&rows).bind(now).execute(p).await.map(|_| ())
+        })?;
         Ok(counts.iter().map(|_| Ok(())).collect())
     }
 }
@@ -250,43 +278,7 @@ impl Store {
     /// marks the update done. The counts of messages sent at the same moment are written together
     /// (`Counts`).
     pub async fn arrival_sent(&self, arrival: InboxId, sent: i64, done: bool) -> Result<()> {
-        let done_at = done.then(|| self.clock.now());
-        self.counts.submit(self, (arrival, sent, done_at)).await
-    }
-
-    async fn write_counts(&self, counts: &[Count]) -> Result<()> {
-        const COUNT: &str = "UPDATE inbox SET sent = $1, done_at = $2 WHERE id = $3";
-        match (&self.pool, counts) {
-            (_, [(arrival, sent, done_at)]) => on_pool!(self, |p| {
-                let query = sqlx::query(COUNT).bind(sent).bind(done_at).bind(arrival.0);
-                query.execute(p).await.map(|_| ())
-            })?,
-            (Pool::Sqlite(p), _) => {
-                let mut tx = p.begin().await?;
-                for (arrival, sent, done_at) in counts {
-                    sqlx::query(COUNT)
-                        .bind(sent)
-                        .bind(done_at)
-                        .bind(arrival.0)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-            }
-            (Pool::Postgres(p), _) => {
-                sqlx::query(
-                    "UPDATE inbox SET sent = t.sent, done_at = t.done_at \
-                     FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TIMESTAMPTZ[]) AS t (id, sent, done_at) \
-                     WHERE inbox.id = t.id",
-                )
-                .bind(counts.iter().map(|c| c.0.0).collect::<Vec<_>>())
-                .bind(counts.iter().map(|c| c.1).collect::<Vec<_>>())
-                .bind(counts.iter().map(|c| c.2).collect::<Vec<_>>())
-                .execute(p)
-                .await?;
-            }
-        }
-        Ok(())
+        self.counts.submit(self, (arrival, sent, done)).await
     }
 
     /// Forgets a recorded update whose handling failed before anything was done, so the
