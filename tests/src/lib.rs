@@ -206,6 +206,20 @@ pub async fn give_contract_terms(
     store.set_contract_terms(proposal, &terms).await.unwrap();
 }
 
+/// A proposal's terms for `day`: a flat fee of `fee` euros, a one-hour set, no message.
+#[must_use]
+pub fn flat_fee(day: chrono::NaiveDate, fee: &str) -> flowstage_core::domain::proposal::Terms {
+    use flowstage_core::domain::proposal::{Deal, ShowTimes, Terms};
+    Terms {
+        day,
+        fee: flowstage_core::domain::values::Fee::parse(fee).unwrap(),
+        deal: Deal::FlatFee,
+        set_minutes: 60,
+        times: ShowTimes::default(),
+        message: None,
+    }
+}
+
 /// An approved profile for the Telegram person `user`, made directly in the store: a rock artist
 /// or a one-slot rock venue in Lyon, free on `day`.
 pub async fn approved_profile(

@@ -25,7 +25,6 @@ use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::genre::GenreSet;
 use flowstage_core::domain::places::{City, Country};
 use flowstage_core::domain::profile::{Artist, ProfileDetails, ProfileStatus, Venue};
-use flowstage_core::domain::proposal::{Deal, ShowTimes, Terms};
 use flowstage_core::domain::values::{
     AudienceRange, BudgetRange, Capacity, DateSet, Fee, Links, Name, TravelRadius,
 };
@@ -148,14 +147,7 @@ async fn owed_bookings(store: &Store, n: usize) -> Vec<BookingId> {
             if out.len() == n {
                 break;
             }
-            let terms = Terms {
-                day,
-                fee: Fee::parse("1200").unwrap(),
-                deal: Deal::FlatFee,
-                set_minutes: 60,
-                times: ShowTimes::default(),
-                message: None,
-            };
+            let terms = crate::flat_fee(day, "1200");
             let p = store
                 .create_proposal(
                     &flowstage_core::store::NewProposal {

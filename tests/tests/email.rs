@@ -361,14 +361,7 @@ async fn a_reply_by_email_reaches_the_thread_and_refusals_post_nothing() {
         store.clone(),
         flowstage_core::config::Rules::default(),
     );
-    let terms = flowstage_core::domain::proposal::Terms {
-        day,
-        fee: flowstage_core::domain::values::Fee::parse("1000").unwrap(),
-        deal: flowstage_core::domain::proposal::Deal::FlatFee,
-        set_minutes: 60,
-        times: flowstage_core::domain::proposal::ShowTimes::default(),
-        message: None,
-    };
+    let terms = flowstage_tests::flat_fee(day, "1000");
     let proposal = service.propose(tom, artist, venue, terms).await.unwrap();
     let mail = smtp.message(2).await;
     assert_eq!(mail["to"], "lea@example.fr");

@@ -22,7 +22,6 @@ use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::genre::GenreSet;
 use flowstage_core::domain::places::{City, Country};
 use flowstage_core::domain::profile::{Artist, ProfileDetails, ProfileStatus, Venue};
-use flowstage_core::domain::proposal::{Deal, ShowTimes, Terms};
 use flowstage_core::domain::values::{
     AudienceRange, BudgetRange, Capacity, DateSet, Fee, Links, Name, TravelRadius,
 };
@@ -258,14 +257,7 @@ impl App {
         }
         let rules = Rules { commission_free_months: 0, ..Rules::default() };
         let service = BookingService::new(self.store.clone(), rules);
-        let terms = Terms {
-            day: date,
-            fee: Fee::parse("1200").unwrap(),
-            deal: Deal::FlatFee,
-            set_minutes: 60,
-            times: ShowTimes::default(),
-            message: None,
-        };
+        let terms = flowstage_tests::flat_fee(date, "1200");
         let p = service.propose(a, ids[0], ids[1], terms).await.unwrap();
         (v, service.accept(v, p.id).await.unwrap().booking.id)
     }

@@ -905,14 +905,7 @@ async fn a_kill_during_an_accept_that_notifies_many_loses_nothing(db: Option<Str
         for artist in artists_of(round) {
             let (owner, profile) =
                 flowstage_tests::approved_profile(&store, artist, false, day).await;
-            let terms = flowstage_core::domain::proposal::Terms {
-                day,
-                fee: flowstage_core::domain::values::Fee::parse("1000").unwrap(),
-                deal: flowstage_core::domain::proposal::Deal::FlatFee,
-                set_minutes: 60,
-                times: flowstage_core::domain::proposal::ShowTimes::default(),
-                message: None,
-            };
+            let terms = flowstage_tests::flat_fee(day, "1000");
             bookings.propose(owner, profile, venue_profile, terms).await.unwrap();
         }
         // The venue is told of each; the newest is answered from its notice.
