@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use flowstage_tests::step_load::{Plan, run};
 
-fn plan(postgres: bool) -> Plan {
-    Plan {
+/// 60 people, two instances, a burst of 4 steps each and a second of steady load (each person
+/// every 200 ms); the run fails unless every step was saved exactly once.
+async fn two_instances_save_every_step_once(postgres: bool) {
+    let plan = Plan {
         people: 60,
         steps: 4,
         writers: 4,
@@ -15,21 +17,19 @@ fn plan(postgres: bool) -> Plan {
         instances: 2,
         period: Some(Duration::from_millis(200)),
         steady_for: Duration::from_secs(1),
-    }
+    };
+    let figures = run(plan).await;
+    println!("{figures}");
+    assert_eq!(figures.burst_steps, 240);
+    assert!(figures.steady.as_ref().is_some_and(|s| s.steps == 300), "{figures}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_on_sqlite_save_every_step_once() {
-    let figures = run(plan(false)).await;
-    println!("{figures}");
-    assert_eq!(figures.burst_steps, 240);
-    assert!(figures.steady.as_ref().is_some_and(|s| s.steps == 300), "{figures}");
+    two_instances_save_every_step_once(false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_on_postgres_save_every_step_once() {
-    let figures = run(plan(true)).await;
-    println!("{figures}");
-    assert_eq!(figures.burst_steps, 240);
-    assert!(figures.steady.as_ref().is_some_and(|s| s.steps == 300), "{figures}");
+    two_instances_save_every_step_once(true).await;
 }
