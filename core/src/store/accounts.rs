@@ -76,8 +76,8 @@ impl WithConversation {
     }
 }
 
-/// The first read of the steps starting at the same moment, on PostgreSQL: each account by its
-/// identity, with its conversation on the step's channel, in one statement (see `batch.rs`).
+/// The first read of the steps starting at the same moment: each account by its identity, with
+/// its conversation on the step's channel, in one statement (see `batch.rs`).
 #[derive(Debug)]
 pub(crate) struct Reads;
 
@@ -100,53 +100,35 @@ impl Batch for Reads {
         store: &Store,
         batch: &[Self::Request],
     ) -> Result<Vec<Result<Self::Answer>>> {
-        match &store.pool {
-            Pool::Postgres(pool) => read_together(pool, batch).await,
-            // Reads are batched on PostgreSQL only (`Store::over`).
-            Pool::Sqlite(_) => {
-                let mut answers = Vec::with_capacity(batch.len());
-                for request in batch {
-                    answers.push(Self::serve_one(store, request).await);
-                }
-                Ok(answers)
-            }
-        }
+        store.read_together(batch).await
     }
 }
 
-/// [`Reads`] in one statement: the requests as arrays, each row numbered by its request.
-async fn read_together(
-    pool: &sqlx::PgPool,
-    batch: &[(Identity, String)],
-) -> Result<Vec<Result<Option<(Account, Option<ConversationRecord>)>>>> {
-    #[derive(sqlx::FromRow)]
-    struct Numbered {
-        n: i64,
-        #[sqlx(flatten)]
-        found: WithConversation,
-    }
-    let sql = format!(
-        "SELECT t.n, {}, c.state, c.version, c.updated_at \
-         FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[]) WITH ORDINALITY AS t (platform, external_id, channel, n) \
-         JOIN identities i ON i.platform = t.platform AND i.external_id = t.external_id \
+/// [`Reads`] on each backend: the requests as one JSON array of objects `{p, e, c}` (platform,
+/// external id, channel), each row numbered from 1 by its request (`n`).
+fn read_together_sql(pool: &Pool) -> String {
+    let (requests, platform, external_id, channel) = match pool {
+        Pool::Postgres(_) => (
+            "ROWS FROM (json_to_recordset($1::json) AS (p TEXT, e TEXT, c TEXT)) \
+             WITH ORDINALITY AS t (p, e, c, n)",
+            "t.p",
+            "t.e",
+            "t.c",
+        ),
+        Pool::Sqlite(_) => (
+            "(SELECT key + 1 AS n, value FROM json_each($1)) AS t",
+            "json_extract(t.value, '$.p')",
+            "json_extract(t.value, '$.e')",
+            "json_extract(t.value, '$.c')",
+        ),
+    };
+    format!(
+        "SELECT t.n, {}, c.state, c.version, c.updated_at FROM {requests} \
+         JOIN identities i ON i.platform = {platform} AND i.external_id = {external_id} \
          JOIN accounts a ON a.id = i.account_id \
-         LEFT JOIN conversations c ON c.account_id = a.id AND c.channel = t.channel",
+         LEFT JOIN conversations c ON c.account_id = a.id AND c.channel = {channel}",
         account_columns_of("a")
-    );
-    let rows = sqlx::query_as::<_, Numbered>(&sql)
-        .bind(batch.iter().map(|(i, _)| i.platform.as_str()).collect::<Vec<_>>())
-        .bind(batch.iter().map(|(i, _)| i.external_id.as_str()).collect::<Vec<_>>())
-        .bind(batch.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>())
-        .fetch_all(pool)
-        .await?;
-    let mut answers: Vec<Result<Option<_>>> = batch.iter().map(|_| Ok(None)).collect();
-    for row in rows {
-        let slot = usize::try_from(row.n - 1).ok().and_then(|i| answers.get_mut(i));
-        if let Some(slot) = slot {
-            *slot = row.found.read().map(Some);
-        }
-    }
-    Ok(answers)
+    )
 }
 
 /// What `/settings` changes.
@@ -223,17 +205,44 @@ impl Store {
     }
 
     /// The account of `identity` and its conversation on `channel`, read together: one round
-    /// trip where a conversation step used to make two. `None` when the identity is new. On
-    /// PostgreSQL the reads of steps starting at the same moment are one statement (`Reads`).
+    /// trip where a conversation step used to make two. `None` when the identity is new. The
+    /// reads of steps starting at the same moment are one statement (`Reads`).
     pub async fn account_and_conversation(
         &self,
         identity: &Identity,
         channel: &str,
     ) -> Result<Option<(Account, Option<ConversationRecord>)>> {
-        match &self.reads {
-            Some(reads) => reads.submit(self, (identity.clone(), channel.to_owned())).await,
-            None => self.account_and_conversation_alone(identity, channel).await,
+        self.reads.submit(self, (identity.clone(), channel.to_owned())).await
+    }
+
+    /// [`Reads`]' batched form.
+    async fn read_together(
+        &self,
+        batch: &[(Identity, String)],
+    ) -> Result<Vec<Result<Option<(Account, Option<ConversationRecord>)>>>> {
+        #[derive(sqlx::FromRow)]
+        struct Numbered {
+            n: i64,
+            #[sqlx(flatten)]
+            found: WithConversation,
         }
+        let sql = read_together_sql(&self.pool);
+        let requests: Vec<serde_json::Value> = batch
+            .iter()
+            .map(|(i, c)| serde_json::json!({"p": i.platform.as_str(), "e": i.external_id, "c": c}))
+            .collect();
+        let requests = serde_json::Value::from(requests).to_string();
+        let rows = on_pool!(self, |p| {
+            sqlx::query_as::<_, Numbered>(&sql).bind(&requests).fetch_all(p).await
+        })?;
+        let mut answers: Vec<Result<Option<_>>> = batch.iter().map(|_| Ok(None)).collect();
+        for row in rows {
+            let slot = usize::try_from(row.n - 1).ok().and_then(|i| answers.get_mut(i));
+            if let Some(slot) = slot {
+                *slot = row.found.read().map(Some);
+            }
+        }
+        Ok(answers)
     }
 
     async fn account_and_conversation_alone(

@@ -143,8 +143,8 @@ pub struct Store {
     schema: Option<String>,
     /// The steps waiting to commit together (`group_commit.rs`).
     group: Arc<batch::Batcher<group_commit::Commits>>,
-    /// The steps' first reads, served together on PostgreSQL (`accounts.rs`).
-    reads: Option<Arc<batch::Batcher<accounts::Reads>>>,
+    /// The steps' first reads, served together (`accounts.rs`).
+    reads: Arc<batch::Batcher<accounts::Reads>>,
     /// The counts of messages sent, written together (`inbox.rs`).
     counts: Arc<batch::Batcher<inbox::Counts>>,
 }
@@ -165,8 +165,7 @@ impl Store {
 
     fn over(pool: Pool, clock: Arc<dyn Clock>, schema: Option<String>) -> Self {
         let group = Arc::new(batch::Batcher::new(group_commit::writers(&pool)));
-        // SQLite reads in the process, beside the writer: nothing to share.
-        let reads = matches!(pool, Pool::Postgres(_)).then(|| Arc::new(batch::Batcher::new(2)));
+        let reads = Arc::new(batch::Batcher::new(2));
         let counts = Arc::new(batch::Batcher::new(group_commit::writers(&pool)));
         Self { pool, clock, schema, group, reads, counts }
     }
