@@ -474,6 +474,12 @@ async fn steps_ending_together_commit_together_each_with_its_own_answer(h: &Harn
         })
         .collect();
     let recorded = h.store.record_arrivals(tg, &arrivals, "a:1", lease).await.unwrap();
+    let today = h.clock.now().date_naive();
+    let active_days = |h: &Harness| {
+        let store = h.store.clone();
+        async move { store.beta(today, 1).await.unwrap().weeks[0].active_days }
+    };
+    let days_before = active_days(h).await;
     let mut steps = tokio::task::JoinSet::new();
     for n in 0..people + 2 {
         let store = h.store.clone();
@@ -485,7 +491,10 @@ async fn steps_ending_together_commit_together_each_with_its_own_answer(h: &Harn
         steps.spawn(async move {
             let replies = vec![format!("reply {n}")];
             let state = format!("{{\"n\":{n}}}");
-            let save = StepSave { account, channel: "telegram", state: &state, read_version };
+            // Each step is its account's first of the day: the day is recorded with its save.
+            let active_day = Some(today);
+            let save =
+                StepSave { account, channel: "telegram", state: &state, read_version, active_day };
             let handled = Handled { arrival, replies: &replies };
             // Step 7 saves nothing (an erasure's step): only its update is marked.
             let save = (n != 7).then_some(save);
@@ -509,6 +518,12 @@ async fn steps_ending_together_commit_together_each_with_its_own_answer(h: &Harn
         }
     }
     assert_eq!(saved_step_1, 1, "one of three saves of the same conversation at the same version");
+    let saved = answers.iter().filter(|(n, a)| a.is_ok() && **n != 7).count();
+    assert_eq!(
+        active_days(h).await - days_before,
+        u32::try_from(saved).unwrap(),
+        "the day is recorded with each save written, and only with them"
+    );
     // What each step wrote is there, and only what the steps that were written wrote.
     let back = h.store.claim_arrivals(tg, "a:1", true, lease, 100).await.unwrap();
     for item in &back {
@@ -559,7 +574,13 @@ async fn steps_ending_together_commit_together_each_with_its_own_answer(h: &Harn
         let store = h.store.clone();
         let account = if n == 3 { AccountId(987_654) } else { accounts[n + 1] };
         steps.spawn(async move {
-            let save = StepSave { account, channel: "telegram", state: "{}", read_version: 2 };
+            let save = StepSave {
+                account,
+                channel: "telegram",
+                state: "{}",
+                read_version: 2,
+                active_day: None,
+            };
             (n, store.commit_step(Some(save), None).await)
         });
     }
@@ -627,7 +648,13 @@ async fn the_inbox_records_once_and_keeps_replies_with_the_step(h: &Harness) {
     // Update 1's step: the conversation and its replies in one transaction.
     let a = account(h, "42").await;
     let replies = ["first reply".to_owned(), "second reply".to_owned()];
-    let save = StepSave { account: a, channel: "telegram", state: "{}", read_version: 0 };
+    let save = StepSave {
+        account: a,
+        channel: "telegram",
+        state: "{}",
+        read_version: 0,
+        active_day: None,
+    };
     let handled = Handled { arrival: first[0].id, replies: &replies };
     assert_eq!(h.store.commit_step(Some(save), Some(handled)).await.unwrap(), 1);
     // A stale save writes nothing, not even the update's mark.

@@ -188,8 +188,6 @@ impl Engine {
             }
         };
         let mut attempts = 0;
-        // The first step of a day marks the day active (the beta's engagement, `/stats`).
-        let mut first_today;
         let step = loop {
             attempts += 1;
             // Read with the account when the lock was free: the first try's state (the
@@ -198,8 +196,11 @@ impl Engine {
                 Some(record) => record,
                 None => self.store.load_conversation(account.id, channel).await?,
             };
+            // The first step of a day marks the day active (the beta's engagement, `/stats`),
+            // with the step's save.
             let today = self.store.clock().now().date_naive();
-            first_today = record.as_ref().is_none_or(|r| r.updated_at.date_naive() != today);
+            let active_day =
+                record.as_ref().is_none_or(|r| r.updated_at.date_naive() != today).then_some(today);
             let (state, reset, version) = match &record {
                 Some(r) => {
                     let (s, reset) = State::decode(&r.state);
@@ -246,24 +247,25 @@ impl Engine {
                 break step;
             }
             let state = step.state.encode();
-            let save =
-                StepSave { account: account.id, channel, state: &state, read_version: version };
+            let save = StepSave {
+                account: account.id,
+                channel,
+                state: &state,
+                read_version: version,
+                active_day,
+            };
             match self.store.commit_step(Some(save), handled).await {
                 Ok(_) => break step,
                 // Another instance moved this conversation on: a pure step is replayed on its
                 // state; one that already acted in the store keeps its state (see `save`).
                 Err(StoreError::Conflict) if step.pure && attempts < 5 => {}
                 Err(StoreError::Conflict) => {
-                    self.save(account.id, channel, &state, handled).await?;
+                    self.save(StepSave { read_version: 0, ..save }, handled).await?;
                     break step;
                 }
                 Err(e) => return Err(e),
             }
         };
-        if first_today && !step.effects.contains(&Effect::AccountErased) {
-            let today = self.store.clock().now().date_naive();
-            self.store.record_active_day(account.id, today).await?;
-        }
         // The step says its language (no read again): the interaction's when the platform
         // gave one, the account's as it left it otherwise.
         let lang = if step.effects.contains(&Effect::AccountErased) || lang.is_some() {
@@ -310,15 +312,13 @@ impl Engine {
     /// one that describes them.
     async fn save(
         &self,
-        account: AccountId,
-        channel: &str,
-        state: &str,
+        save: StepSave<'_>,
         handled: Option<Handled<'_>>,
     ) -> Result<(), StoreError> {
         for _ in 0..10 {
-            let read_version =
-                self.store.load_conversation(account, channel).await?.map_or(0, |r| r.version);
-            let save = StepSave { account, channel, state, read_version };
+            let read_version = (self.store.load_conversation(save.account, save.channel).await?)
+                .map_or(0, |r| r.version);
+            let save = StepSave { read_version, ..save };
             match self.store.commit_step(Some(save), handled).await {
                 Err(StoreError::Conflict) => {}
                 other => return other.map(|_| ()),

@@ -46,7 +46,7 @@ impl Store {
         state: &str,
         read_version: i64,
     ) -> Result<i64> {
-        self.commit_step(Some(super::StepSave { account, channel, state, read_version }), None)
-            .await
+        let save = super::StepSave { account, channel, state, read_version, active_day: None };
+        self.commit_step(Some(save), None).await
     }
 }

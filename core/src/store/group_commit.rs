@@ -12,118 +12,71 @@
 //! waits for the next, so a conversation's saves stay in order (the engine's per-account lock
 //! already makes them one at a time in an instance).
 //!
-//! A batch is one statement per kind of write whatever its size (the conversations, the updates
-//! marked handled, their replies), on both backends: each statement is a round trip to
-//! PostgreSQL, and a hop to its own thread for SQLite's driver. The rows travel as one JSON array,
-//! which each database unpacks with its own function (`BatchSql`); a lone step uses the single
-//! statements.
+//! A step's writes are its conversation, the update it handled marked so with its replies to
+//! send, and the day it acted on when it is its account's first of the day. Whatever its size
+//! (one step alone too), a batch is sent as one statement on PostgreSQL (each statement is a
+//! round trip) and as two on SQLite (each is a hop to its driver's thread), its rows travelling
+//! as JSON arrays that each database unpacks with its own function.
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
 use super::batch::Batch;
 use super::{Handled, Pool, Result, StepSave, Store, StoreError};
 use crate::domain::{AccountId, InboxId};
 
-/// Saves a conversation if still at its read version ($5): (account, channel, state, now, read).
-/// The version written is always the read one plus one (a first save reads version 0).
-const SAVE_CONVERSATION: &str = "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
-     VALUES ($1, $2, $3, $5 + 1, $4) ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
-     version = conversations.version + 1, updated_at = excluded.updated_at WHERE conversations.version = $5";
+/// A batch on PostgreSQL, in one statement (one round trip, its own transaction). Its rows are
+/// JSON arrays of objects, unpacked by `json_to_recordset`: $1 the saves `{a, c, s, v, day}`
+/// (account, channel, state, read version, active day or null), $2 the time, $3 the updates
+/// to mark handled `{id, done, a, c}` and $4 their replies `{id, position, reply, a, c}`, each
+/// with the conversation its step saves (null when it saves none): the updates and replies of a
+/// step whose save was refused are left out, by the saves' `RETURNING`. The version written is
+/// the read one plus one, so the update's condition can read it back from `excluded`. Returns
+/// the conversations saved.
+const POSTGRES_BATCH: &str = "WITH saved AS (\
+     INSERT INTO conversations (account_id, channel, state, version, updated_at) \
+     SELECT a, c, s, v + 1, $2 FROM json_to_recordset($1::json) AS t (a BIGINT, c TEXT, s TEXT, v BIGINT) \
+     ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
+     version = conversations.version + 1, updated_at = excluded.updated_at \
+     WHERE conversations.version = excluded.version - 1 RETURNING account_id, channel), \
+   days AS (INSERT INTO active_days (account_id, day) \
+     SELECT t.a, t.day FROM json_to_recordset($1::json) AS t (a BIGINT, c TEXT, day DATE) \
+     JOIN saved ON saved.account_id = t.a AND saved.channel = t.c WHERE t.day IS NOT NULL \
+     ON CONFLICT DO NOTHING), \
+   marked AS (UPDATE inbox SET handled_at = $2, done_at = CASE WHEN t.done THEN $2 END \
+     FROM json_to_recordset($3::json) AS t (id BIGINT, done BOOLEAN, a BIGINT, c TEXT) \
+     WHERE inbox.id = t.id AND (t.a IS NULL \
+       OR EXISTS (SELECT 1 FROM saved WHERE saved.account_id = t.a AND saved.channel = t.c))), \
+   replied AS (INSERT INTO inbox_replies (inbox_id, position, reply) \
+     SELECT id, position, reply FROM json_to_recordset($4::json) AS t (id BIGINT, position BIGINT, reply TEXT, a BIGINT, c TEXT) \
+     WHERE t.a IS NULL OR EXISTS (SELECT 1 FROM saved WHERE saved.account_id = t.a AND saved.channel = t.c) \
+     ON CONFLICT (inbox_id, position) DO NOTHING) \
+   SELECT account_id, channel FROM saved";
 
-/// Marks an update handled ($1 the time, $2 done when nothing is left to send, $3 its id).
-const MARK_HANDLED: &str = "UPDATE inbox SET handled_at = $1, done_at = $2 WHERE id = $3";
+/// A batch on SQLite: its statements cannot share a `WITH`, so the saves are one statement
+/// (which says, by `RETURNING`, which were written) and the rest of the written steps' writes
+/// another, in one transaction. `json_each` unpacks the same rows as on PostgreSQL. SQLite's
+/// `WHERE true` tells its parser the `ON CONFLICT` is the upsert's, not the join's.
+const SQLITE_SAVES: &str = "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
+     SELECT json_extract(value, '$.a'), json_extract(value, '$.c'), json_extract(value, '$.s'), \
+     json_extract(value, '$.v') + 1, $2 FROM json_each($1) WHERE true \
+     ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
+     version = conversations.version + 1, updated_at = excluded.updated_at \
+     WHERE conversations.version = excluded.version - 1 RETURNING account_id, channel";
 
-/// Stores one of a step's replies to send: (update, position, reply).
-const STORE_REPLY: &str = "INSERT INTO inbox_replies (inbox_id, position, reply) VALUES ($1, $2, $3) \
-     ON CONFLICT (inbox_id, position) DO NOTHING";
-
-/// A batch's statements on one backend. Each takes its rows as one JSON array of objects ($1),
-/// which the database unpacks (`json_to_recordset` on PostgreSQL, `json_each` on SQLite), and
-/// the time ($2): one statement per kind of write whatever the batch's size.
-struct BatchSql {
-    /// [`SAVE_CONVERSATION`] for rows `{a, c, s, v}` (account, channel, state, read version).
-    /// The version written is the read one plus one, so the update's condition can read it back
-    /// from `excluded`; returns the conversations saved.
-    save: &'static str,
-    /// [`MARK_HANDLED`] for rows `{id, done}`.
-    mark: &'static str,
-    /// [`STORE_REPLY`] for rows `{id, position, reply}`.
-    reply: &'static str,
-}
-
-const POSTGRES_BATCH: BatchSql = BatchSql {
-    save: "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
-         SELECT a, c, s, v + 1, $2 FROM json_to_recordset($1::json) AS t (a BIGINT, c TEXT, s TEXT, v BIGINT) \
-         ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
-         version = conversations.version + 1, updated_at = excluded.updated_at \
-         WHERE conversations.version = excluded.version - 1 RETURNING account_id, channel",
-    mark: "UPDATE inbox SET handled_at = $2, done_at = CASE WHEN t.done THEN $2 END \
-           FROM json_to_recordset($1::json) AS t (id BIGINT, done BOOLEAN) WHERE inbox.id = t.id",
-    reply: "INSERT INTO inbox_replies (inbox_id, position, reply) \
-            SELECT id, position, reply FROM json_to_recordset($1::json) AS t (id BIGINT, position BIGINT, reply TEXT) \
-            ON CONFLICT (inbox_id, position) DO NOTHING",
-};
-
-/// SQLite's `WHERE true` tells its parser the `ON CONFLICT` is the upsert's, not the join's.
-const SQLITE_BATCH: BatchSql = BatchSql {
-    save: "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
-         SELECT json_extract(value, '$.a'), json_extract(value, '$.c'), json_extract(value, '$.s'), \
-         json_extract(value, '$.v') + 1, $2 FROM json_each($1) WHERE true \
-         ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
-         version = conversations.version + 1, updated_at = excluded.updated_at \
-         WHERE conversations.version = excluded.version - 1 RETURNING account_id, channel",
-    mark: "UPDATE inbox SET handled_at = $2, done_at = CASE WHEN json_extract(t.value, '$.done') THEN $2 END \
-           FROM json_each($1) AS t WHERE inbox.id = json_extract(t.value, '$.id')",
-    reply: "INSERT INTO inbox_replies (inbox_id, position, reply) \
-            SELECT json_extract(value, '$.id'), json_extract(value, '$.position'), json_extract(value, '$.reply') \
-            FROM json_each($1) WHERE true ON CONFLICT (inbox_id, position) DO NOTHING",
-};
-
-/// A step's statements inside the transaction `$tx` (either backend's): `false`, and nothing
-/// written, when its conversation moved on.
-macro_rules! write_entry {
-    ($tx:expr, $entry:expr, $now:expr) => {
-        async {
-            let (entry, now): (&Entry, DateTime<Utc>) = ($entry, $now);
-            if let Some(s) = &entry.save {
-                let done = sqlx::query(SAVE_CONVERSATION)
-                    .bind(s.account.0)
-                    .bind(s.channel.as_str())
-                    .bind(s.state.as_str())
-                    .bind(now)
-                    .bind(s.read_version)
-                    .execute(&mut *$tx)
-                    .await?
-                    .rows_affected();
-                if done != 1 {
-                    return Ok::<_, sqlx::Error>(false);
-                }
-            }
-            if let Some((arrival, replies)) = &entry.handled {
-                let done_at = replies.is_empty().then_some(now);
-                sqlx::query(MARK_HANDLED)
-                    .bind(now)
-                    .bind(done_at)
-                    .bind(arrival.0)
-                    .execute(&mut *$tx)
-                    .await?;
-                for (position, reply) in replies.iter().enumerate() {
-                    sqlx::query(STORE_REPLY)
-                        .bind(arrival.0)
-                        .bind(i64::try_from(position).unwrap_or(i64::MAX))
-                        .bind(reply.as_str())
-                        .execute(&mut *$tx)
-                        .await?;
-                }
-            }
-            Ok(true)
-        }
-        .await
-    };
-}
+/// The written steps' other writes on SQLite, three statements sent at once (one hop to the
+/// driver's thread): $1 the active days `{a, day}`, $2 the time, $3 the updates to mark
+/// `{id, done}`, $4 their replies `{id, position, reply}`.
+const SQLITE_REST: &str = "INSERT INTO active_days (account_id, day) \
+     SELECT json_extract(value, '$.a'), json_extract(value, '$.day') FROM json_each($1) WHERE true \
+     ON CONFLICT DO NOTHING; \
+   UPDATE inbox SET handled_at = $2, done_at = CASE WHEN json_extract(t.value, '$.done') THEN $2 END \
+     FROM json_each($3) AS t WHERE inbox.id = json_extract(t.value, '$.id'); \
+   INSERT INTO inbox_replies (inbox_id, position, reply) \
+     SELECT json_extract(value, '$.id'), json_extract(value, '$.position'), json_extract(value, '$.reply') \
+     FROM json_each($4) WHERE true ON CONFLICT (inbox_id, position) DO NOTHING";
 
 /// A step's writes, owned while they wait in the queue.
 #[derive(Debug)]
@@ -138,6 +91,7 @@ struct Save {
     channel: String,
     state: String,
     read_version: i64,
+    active_day: Option<NaiveDate>,
 }
 
 /// Steps' writes, committed in batches.
@@ -165,10 +119,14 @@ impl Batch for Commits {
         entry.save.as_ref().map(|s| (s.account, s.channel.clone()))
     }
 
-    /// A save alone is one statement; with an update to mark, one transaction.
+    /// A step alone is a batch of one.
     async fn serve_one(store: &Store, entry: &Entry) -> Result<i64> {
-        let saved = on_each(store, entry, store.clock.now()).await?;
-        if saved { Ok(new_version(entry)) } else { Err(StoreError::Conflict) }
+        let written = store.commit_together(std::slice::from_ref(entry), store.clock.now()).await?;
+        if written.first() == Some(&true) {
+            Ok(new_version(entry))
+        } else {
+            Err(StoreError::Conflict)
+        }
     }
 
     async fn serve_together(store: &Store, entries: &[Entry]) -> Result<Vec<Result<i64>>> {
@@ -203,6 +161,7 @@ impl Store {
                 channel: s.channel.to_owned(),
                 state: s.state.to_owned(),
                 read_version: s.read_version,
+                active_day: s.active_day,
             }),
             handled: handled.map(|h| (h.arrival, h.replies.to_vec())),
         };
@@ -212,88 +171,78 @@ impl Store {
     /// The whole batch in one transaction; for each step, whether it was written (`false`: its
     /// conversation had moved on, and nothing of it was).
     async fn commit_together(&self, entries: &[Entry], now: DateTime<Utc>) -> Result<Vec<bool>> {
-        let sql = match &self.pool {
-            Pool::Sqlite(_) => &SQLITE_BATCH,
-            Pool::Postgres(_) => &POSTGRES_BATCH,
-        };
         let saves: Vec<serde_json::Value> = entries
             .iter()
             .filter_map(|e| e.save.as_ref())
-            .map(|s| json!({"a": s.account.0, "c": s.channel, "s": s.state, "v": s.read_version}))
+            .map(|s| {
+                json!({"a": s.account.0, "c": s.channel, "s": s.state, "v": s.read_version, "day": s.active_day})
+            })
             .collect();
-        let saves = (!saves.is_empty()).then(|| serde_json::Value::from(saves).to_string());
-        let marks = entries.iter().any(|e| e.handled.is_some());
-        Ok(super::on_pool!(self, |p| {
-            // A batch that only saves conversations is one statement, committed by itself.
-            let mut tx = if marks { Some(p.begin().await?) } else { None };
-            let mut saved: HashSet<(i64, String)> = HashSet::new();
-            if let Some(saves) = &saves {
-                let query = sqlx::query_as::<_, (i64, String)>(sql.save).bind(saves).bind(now);
-                saved.extend(match &mut tx {
-                    Some(tx) => query.fetch_all(&mut **tx).await?,
-                    None => query.fetch_all(p).await?,
-                });
+        let saves = serde_json::Value::from(saves).to_string();
+        let saved: Vec<(i64, String)> = match &self.pool {
+            Pool::Postgres(p) => {
+                let (marks, replies) = handled_rows(entries.iter());
+                sqlx::query_as(POSTGRES_BATCH)
+                    .bind(saves)
+                    .bind(now)
+                    .bind(marks)
+                    .bind(replies)
+                    .fetch_all(p)
+                    .await?
             }
-            let written: Vec<bool> = entries
-                .iter()
-                .map(|e| {
-                    e.save
-                        .as_ref()
-                        .is_none_or(|s| saved.contains(&(s.account.0, s.channel.clone())))
-                })
-                .collect();
-            if let Some(mut tx) = tx {
-                let (marks, replies) = handled_rows(entries, &written);
-                sqlx::query(sql.mark).bind(marks).bind(now).execute(&mut *tx).await?;
-                if let Some(replies) = replies {
-                    sqlx::query(sql.reply).bind(replies).execute(&mut *tx).await?;
-                }
+            // Only saves (a step with no update to mark, not its day's first): one statement.
+            Pool::Sqlite(p)
+                if entries.iter().all(|e| {
+                    e.handled.is_none() && e.save.as_ref().is_none_or(|s| s.active_day.is_none())
+                }) =>
+            {
+                sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(p).await?
+            }
+            Pool::Sqlite(p) => {
+                let mut tx = p.begin().await?;
+                let saved: Vec<(i64, String)> =
+                    sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut *tx).await?;
+                let saved_set: HashSet<(i64, &str)> =
+                    saved.iter().map(|(a, c)| (*a, c.as_str())).collect();
+                let written = entries.iter().filter(|e| was_written(e, &saved_set));
+                let days: Vec<serde_json::Value> = written
+                    .clone()
+                    .filter_map(|e| e.save.as_ref())
+                    .filter_map(|s| s.active_day.map(|day| json!({"a": s.account.0, "day": day})))
+                    .collect();
+                let (marks, replies) = handled_rows(written);
+                sqlx::query(SQLITE_REST)
+                    .bind(serde_json::Value::from(days).to_string())
+                    .bind(now)
+                    .bind(marks)
+                    .bind(replies)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
+                saved
             }
-            Ok::<_, sqlx::Error>(written)
-        })?)
+        };
+        let saved: HashSet<(i64, &str)> = saved.iter().map(|(a, c)| (*a, c.as_str())).collect();
+        Ok(entries.iter().map(|e| was_written(e, &saved)).collect())
     }
 }
 
-/// The rows of the updates marked handled, and of their replies if any, for the steps written.
-fn handled_rows(entries: &[Entry], written: &[bool]) -> (String, Option<String>) {
+/// Whether a step of a batch was written, given the conversations the batch saved.
+fn was_written(entry: &Entry, saved: &HashSet<(i64, &str)>) -> bool {
+    entry.save.as_ref().is_none_or(|s| saved.contains(&(s.account.0, s.channel.as_str())))
+}
+
+/// The rows of the updates marked handled and of their replies, each with the conversation its
+/// step saves (if any), as JSON arrays.
+fn handled_rows<'a>(entries: impl Iterator<Item = &'a Entry>) -> (String, String) {
     let (mut marks, mut replies) = (Vec::new(), Vec::new());
-    for ((id, rs), _) in entries
-        .iter()
-        .zip(written)
-        .filter(|(_, w)| **w)
-        .filter_map(|(e, w)| e.handled.as_ref().map(|h| (h, w)))
-    {
-        marks.push(json!({"id": id.0, "done": rs.is_empty()}));
+    for entry in entries {
+        let Some((id, rs)) = &entry.handled else { continue };
+        let (a, c) = entry.save.as_ref().map(|s| (s.account.0, s.channel.as_str())).unzip();
+        marks.push(json!({"id": id.0, "done": rs.is_empty(), "a": a, "c": c}));
         for (position, reply) in rs.iter().enumerate() {
-            replies.push(json!({"id": id.0, "position": position, "reply": reply}));
+            replies.push(json!({"id": id.0, "position": position, "reply": reply, "a": a, "c": c}));
         }
     }
-    let replies = (!replies.is_empty()).then(|| serde_json::Value::from(replies).to_string());
-    (serde_json::Value::from(marks).to_string(), replies)
-}
-
-/// One step's writes on their own: one statement for a save alone, a transaction otherwise.
-async fn on_each(store: &Store, entry: &Entry, now: DateTime<Utc>) -> Result<bool> {
-    if let (Some(s), None) = (&entry.save, &entry.handled) {
-        return Ok(super::on_pool!(store, |p| {
-            sqlx::query(SAVE_CONVERSATION)
-                .bind(s.account.0)
-                .bind(&s.channel)
-                .bind(&s.state)
-                .bind(now)
-                .bind(s.read_version)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected() == 1)
-        })?);
-    }
-    Ok(super::on_pool!(store, |p| {
-        let mut tx = p.begin().await?;
-        let written = write_entry!(tx, entry, now)?;
-        if written {
-            tx.commit().await?;
-        }
-        Ok::<_, sqlx::Error>(written)
-    })?)
+    (serde_json::Value::from(marks).to_string(), serde_json::Value::from(replies).to_string())
 }

@@ -8,7 +8,7 @@
 //! restart of the same instance) for a short lease that instance renews; a restarted instance
 //! takes its own back at once, another takes them when the lease lapses.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::batch::Batch;
 use super::{Pool, Result, Store, on_pool};
@@ -62,6 +62,9 @@ pub struct StepSave<'a> {
     pub channel: &'a str,
     pub state: &'a str,
     pub read_version: i64,
+    /// A day to record as one the account acted on (the engine's first step of a day), written
+    /// with the save and only if the save is.
+    pub active_day: Option<NaiveDate>,
 }
 
 /// A count of messages sent for an update, and whether that was the last (see
@@ -72,7 +75,7 @@ type Count = (InboxId, i64, bool);
 const WRITE_COUNT: &str = "UPDATE inbox SET sent = $1, done_at = $2 WHERE id = $3";
 
 /// [`WRITE_COUNT`] for rows `{id, sent, done}` as one JSON array ($1), at the time $2, on each
-/// backend (as `group_commit::BatchSql`).
+/// backend (as the steps' batches, `group_commit.rs`).
 const POSTGRES_WRITE_COUNTS: &str = "UPDATE inbox SET sent = t.sent, done_at = CASE WHEN t.done THEN $2 END \
      FROM json_to_recordset($1::json) AS t (id BIGINT, sent BIGINT, done BOOLEAN) WHERE inbox.id = t.id";
 const SQLITE_WRITE_COUNTS: &str = "UPDATE inbox SET sent = json_extract(t.value, '$.sent'), \

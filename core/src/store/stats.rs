@@ -5,28 +5,11 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::{Result, Store, on_pool};
-use crate::domain::AccountId;
 use crate::stats::{Beta, Week, monday};
 
 type FunnelRow = (DateTime<Utc>, bool, bool, bool, bool, bool);
 
 impl Store {
-    /// Records that `account` acted on `day` (once per day; the engine calls it on the first
-    /// step of each day).
-    pub async fn record_active_day(&self, account: AccountId, day: NaiveDate) -> Result<()> {
-        on_pool!(self, |p| {
-            sqlx::query(
-                "INSERT INTO active_days (account_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .bind(account.0)
-            .bind(day)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
-        })?;
-        Ok(())
-    }
-
     /// The beta's figures for the `weeks` weeks up to `today`'s (at least one).
     pub async fn beta(&self, today: NaiveDate, weeks: u32) -> Result<Beta> {
         let first = monday(today) - Duration::weeks(i64::from(weeks.max(1)) - 1);
