@@ -521,6 +521,12 @@ fn events_of_one_account_are_applied_in_order(h: &mut Harness) {
     use flowstage_core::conversation::Engine;
     let c = h.consented("quick", Lang::En);
     let other = Engine::new(h.store.clone(), Rules::default());
+    let account = h.account(&c).id;
+    let version = |h: &Harness| {
+        let found = h.rt.block_on(h.store.load_conversation(account, "local")).unwrap();
+        found.unwrap().version
+    };
+    let before = version(h);
     std::thread::scope(|scope| {
         for i in 0..8 {
             let (engine, speaker, rt) =
@@ -532,6 +538,9 @@ fn events_of_one_account_are_applied_in_order(h: &mut Harness) {
             });
         }
     });
+    // Each saved once: a step that waited for another of this instance started from what that
+    // one saved, and one that lost to the other instance was replayed.
+    assert_eq!(version(h), before + 8);
     let mut c = c;
     check(
         h,

@@ -54,6 +54,9 @@ pub struct Plan {
     pub instances: usize,
     /// The steady load: each person acts once per period, for `steady_for`.
     pub period: Option<Duration>,
+    /// The steady load as a share (percent) of the rate this run's burst measured, when no
+    /// `period` is given: the issue's "80 % of the measured capacity".
+    pub steady_at: Option<u32>,
     pub steady_for: Duration,
 }
 
@@ -76,6 +79,7 @@ pub struct Figures {
 /// The steady part's figures.
 #[derive(Debug, Clone)]
 pub struct Steady {
+    pub period: Duration,
     pub steps: usize,
     pub rate: f64,
     pub p50: Duration,
@@ -133,9 +137,9 @@ impl fmt::Display for Figures {
         if let Some(s) = &self.steady {
             writeln!(
                 f,
-                "  steady: each person every {} ms ({:.0} steps/s offered, {:.0} % of the burst rate): \
+                "  steady: each person every {:.1} ms ({:.0} steps/s offered, {:.0} % of the burst rate): \
                  {} steps, p50 {:.1} ms, p99 {:.1} ms, {} later than their period",
-                self.plan.period.map_or(0, |p| p.as_millis()),
+                ms(s.period),
                 s.rate,
                 100.0 * s.rate / self.steps_per_s(),
                 s.steps,
@@ -307,7 +311,11 @@ pub async fn run(plan: Plan) -> Figures {
     let lost = before.iter().zip(&after).filter(|(b, a)| **a != **b + plan.steps as i64).count();
     assert_eq!(lost, 0, "{lost} conversations are not exactly {} steps further", plan.steps);
 
-    let steady = match plan.period {
+    let period = plan.period.or_else(|| {
+        let rate = burst_steps as f64 / burst.as_secs_f64() * f64::from(plan.steady_at?) / 100.0;
+        Some(Duration::from_secs_f64(plan.people as f64 / rate))
+    });
+    let steady = match period {
         Some(period) => Some(steady(&engine, plan, period).await),
         None => None,
     };
@@ -361,9 +369,9 @@ pub async fn run(plan: Plan) -> Figures {
 /// the person's step before it).
 async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
     eprintln!(
-        "step-load: steady load, each of {} people every {} ms for {} s…",
+        "step-load: steady load, each of {} people every {:.1} ms for {} s…",
         plan.people,
-        period.as_millis(),
+        period.as_secs_f64() * 1000.0,
         plan.steady_for.as_secs()
     );
     let started = tokio::time::Instant::now();
@@ -397,6 +405,7 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
     }
     let steps = times.len();
     Steady {
+        period,
         steps,
         rate: plan.people as f64 / period.as_secs_f64(),
         p50: quantile(&mut times, 0.5),

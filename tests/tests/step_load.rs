@@ -16,6 +16,7 @@ async fn two_instances_save_every_step_once(postgres: bool) {
         postgres,
         instances: 2,
         period: Some(Duration::from_millis(200)),
+        steady_at: None,
         steady_for: Duration::from_secs(1),
     };
     let figures = run(plan).await;

@@ -15,7 +15,19 @@ use crate::domain::account::Account;
 use crate::domain::proposal::ProposalStatus;
 use crate::domain::{AccountId, InboxId, Lang, ProposalId};
 use crate::matching::Weights;
-use crate::store::{Handled, StepSave, Store, StoreError};
+use crate::store::{ConversationRecord, Handled, StepSave, Store, StoreError};
+
+/// What a step of this process last saved of an account's conversation, kept with the account's
+/// lock: the next step, if it read the conversation before that save, starts from this instead
+/// of reading it again.
+#[derive(Debug)]
+struct Saved {
+    channel: String,
+    record: ConversationRecord,
+}
+
+/// An account's lock: its steps run one at a time in this process.
+type Lock = Arc<tokio::sync::Mutex<Option<Saved>>>;
 
 /// A member of a profile's team answering one of its proposals in the team's place.
 #[derive(Debug)]
@@ -37,7 +49,7 @@ pub struct Engine {
     matcher: Matcher,
     admins: crate::config::Admins,
     email: bool,
-    locks: Mutex<HashMap<AccountId, Arc<tokio::sync::Mutex<()>>>>,
+    locks: Mutex<HashMap<AccountId, Lock>>,
 }
 
 /// Where and how an event came, beyond who sent it, for platforms that say so.
@@ -117,7 +129,7 @@ impl Engine {
         &self.store
     }
 
-    fn lock_for(&self, account: AccountId) -> Arc<tokio::sync::Mutex<()>> {
+    fn lock_for(&self, account: AccountId) -> Lock {
         let mut locks = self.locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Forget the locks nobody holds, so the map does not grow with every account ever seen.
         if locks.len() > 4096 {
@@ -178,15 +190,26 @@ impl Engine {
             account.lang = lang;
         }
         let lock = self.lock_for(account.id);
-        // Another step of this account ran or runs in this process: what was read before is
-        // stale, read again once it is done.
-        let _guard = match lock.try_lock() {
-            Ok(guard) => guard,
-            Err(_) => {
-                prefetched = None;
-                lock.lock().await
-            }
+        let (mut last, waited) = match lock.try_lock() {
+            Ok(guard) => (guard, false),
+            Err(_) => (lock.lock().await, true),
         };
+        // A step of this account saved in this process after the read (it ran meanwhile, or
+        // this step waited for it): start from what it saved, no need to read again. The
+        // versioned save still refuses it if another instance moved the conversation on.
+        match last.as_ref().filter(|l| l.channel == channel) {
+            Some(l)
+                if prefetched
+                    .as_ref()
+                    .is_none_or(|r| r.as_ref().is_none_or(|r| r.version < l.record.version)) =>
+            {
+                prefetched = Some(Some(l.record.clone()));
+            }
+            Some(_) => {}
+            // Waited for a step that left nothing to start from: read again.
+            None if waited => prefetched = None,
+            None => {}
+        }
         let mut attempts = 0;
         let step = loop {
             attempts += 1;
@@ -241,6 +264,7 @@ impl Engine {
             let replies = if origin.arrival.is_some() { stored(&step.replies) } else { Vec::new() };
             let handled = origin.arrival.map(|arrival| Handled { arrival, replies: &replies });
             if step.effects.contains(&Effect::AccountErased) {
+                *last = None;
                 if handled.is_some() {
                     self.store.commit_step(None, handled).await?;
                 }
@@ -254,13 +278,22 @@ impl Engine {
                 read_version: version,
                 active_day,
             };
+            let saved_at = self.store.clock().now();
+            let remember = |version| Saved {
+                channel: channel.to_owned(),
+                record: ConversationRecord { state: state.clone(), version, updated_at: saved_at },
+            };
             match self.store.commit_step(Some(save), handled).await {
-                Ok(_) => break step,
+                Ok(version) => {
+                    *last = Some(remember(version));
+                    break step;
+                }
                 // Another instance moved this conversation on: a pure step is replayed on its
                 // state; one that already acted in the store keeps its state (see `save`).
                 Err(StoreError::Conflict) if step.pure && attempts < 5 => {}
                 Err(StoreError::Conflict) => {
-                    self.save(StepSave { read_version: 0, ..save }, handled).await?;
+                    let version = self.save(StepSave { read_version: 0, ..save }, handled).await?;
+                    *last = Some(remember(version));
                     break step;
                 }
                 Err(e) => return Err(e),
@@ -309,19 +342,19 @@ impl Engine {
 
     /// Saves over whatever another instance saved in between (the per-account lock covers this
     /// process only): the step's effects are already in the store, so the newest state is the
-    /// one that describes them.
+    /// one that describes them. Returns the version saved.
     async fn save(
         &self,
         save: StepSave<'_>,
         handled: Option<Handled<'_>>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         for _ in 0..10 {
             let read_version = (self.store.load_conversation(save.account, save.channel).await?)
                 .map_or(0, |r| r.version);
             let save = StepSave { read_version, ..save };
             match self.store.commit_step(Some(save), handled).await {
                 Err(StoreError::Conflict) => {}
-                other => return other.map(|_| ()),
+                other => return other,
             }
         }
         Err(StoreError::Conflict)

@@ -1,10 +1,12 @@
 //! `step-load [PEOPLE] [--steps N] [--postgres] [--instances N] [--writers N] [--steady MS]
-//! [--for S]`: what a conversation step costs next to one commit of the same database. PEOPLE
+//! [--steady-at PERCENT] [--for S]`: what a conversation step costs next to one commit of the same database. PEOPLE
 //! (default 1,000) open a conversation in the core's engine, in this process, then each takes N
 //! steps (default 10) all at once; the run prints steps per second, the raw single-row commit rate of the same
 //! database (SQLite by default, PostgreSQL at `TEST_DATABASE_URL`) from N writers (default 16)
 //! and their ratio. With `--steady MS` each person then acts every MS milliseconds for S
-//! seconds (default 20) and the run prints p50 / p99 of a step. It prints the resident memory
+//! seconds (default 20) and the run prints p50 / p99 of a step; with `--steady-at PERCENT`
+//! instead, the period is the one that offers PERCENT % of the rate the burst just measured
+//! (`--steady-at 80`: the issue's steady load at 80 % of the measured capacity). It prints the resident memory
 //! once every conversation is open. With `--instances N`, N engines, each with its own store,
 //! share the database and take each person's steps in turn; the run checks that every step was
 //! saved exactly once. Build it in release: `cargo build --release -p flowstage-tests`.
@@ -18,7 +20,7 @@ async fn main() -> std::process::ExitCode {
     let usage = || {
         eprintln!(
             "usage: step-load [PEOPLE] [--steps N] [--postgres] [--instances N] [--writers N] \
-             [--steady MS] [--for S]"
+             [--steady MS] [--steady-at PERCENT] [--for S]"
         );
         std::process::ExitCode::from(2)
     };
@@ -29,6 +31,7 @@ async fn main() -> std::process::ExitCode {
         postgres: false,
         instances: 1,
         period: None,
+        steady_at: None,
         steady_for: Duration::from_secs(20),
     };
     let mut args = std::env::args().skip(1);
@@ -50,6 +53,10 @@ async fn main() -> std::process::ExitCode {
             },
             "--steady" => match number(args.next()) {
                 Some(n) => plan.period = Some(Duration::from_millis(n)),
+                None => return usage(),
+            },
+            "--steady-at" => match number(args.next()) {
+                Some(n) => plan.steady_at = Some(u32::try_from(n).unwrap_or(u32::MAX)),
                 None => return usage(),
             },
             "--for" => match number(args.next()) {
