@@ -48,6 +48,7 @@ on_both_backends!(Harness;
     conversation_saves_are_optimistic,
     the_inbox_records_once_and_keeps_replies_with_the_step,
     steps_ending_together_commit_together_each_with_its_own_answer,
+    profiles_read_at_once_each_get_their_own,
     an_email_address_is_verified_by_code_and_then_receives_notices,
     proposals_move_by_compare_and_set,
     fifty_racing_accepts_give_one_booking,
@@ -616,6 +617,50 @@ async fn steps_ending_together_commit_together_each_with_its_own_answer(h: &Harn
                 assert_eq!(conversation, stored, "person {n}'s conversation");
             }
         }
+    }
+}
+
+/// Issue 18: the steps' reads of an account's profiles, many at once, are one listing; each
+/// gets its own account's profiles with their dates, oldest first, and an account with none
+/// gets none.
+async fn profiles_read_at_once_each_get_their_own(h: &Harness) {
+    let mut owners = Vec::new();
+    for i in 0..12u32 {
+        let owner = account(h, &format!("po{i}")).await;
+        let mut names = Vec::new();
+        for k in 0..i % 3 {
+            let name = format!("Groupe {i}-{k}");
+            let dates = dates(&[i + 1, i + 2]);
+            h.store
+                .create_profile(owner, &artist(&name), &dates, &ProfileStatus::Draft)
+                .await
+                .unwrap();
+            names.push(name);
+        }
+        owners.push((owner, names, i));
+    }
+    let owners = std::sync::Arc::new(owners);
+    let mut reads = tokio::task::JoinSet::new();
+    for n in 0..48 {
+        let (store, owners) = (h.store.clone(), owners.clone());
+        reads.spawn(async move {
+            let (owner, names, i) = &owners[n % owners.len()];
+            let found = store.profiles_of(*owner).await.unwrap();
+            let got: Vec<&str> = found.iter().map(|p| p.details.name().as_str()).collect();
+            assert_eq!(got, *names, "read {n}: account {i}'s profiles, oldest first");
+            for p in &found {
+                assert_eq!(p.owner, *owner);
+                assert_eq!(
+                    p.dates,
+                    dates(&[i + 1, i + 2]),
+                    "read {n}: {}'s dates",
+                    p.details.name().as_str()
+                );
+            }
+        });
+    }
+    while let Some(done) = reads.join_next().await {
+        done.unwrap();
     }
 }
 

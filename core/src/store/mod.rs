@@ -145,6 +145,8 @@ pub struct Store {
     group: Arc<batch::Batcher<group_commit::Commits>>,
     /// The steps' first reads, served together (`accounts.rs`).
     reads: Arc<batch::Batcher<accounts::Reads>>,
+    /// The steps' reads of an account's profiles, served together (`profiles.rs`).
+    profiles: Arc<batch::Batcher<profiles::OwnerProfiles>>,
     /// The counts of messages sent, written together (`inbox.rs`).
     counts: Arc<batch::Batcher<inbox::Counts>>,
 }
@@ -166,8 +168,9 @@ impl Store {
     fn over(pool: Pool, clock: Arc<dyn Clock>, schema: Option<String>) -> Self {
         let group = Arc::new(batch::Batcher::new(group_commit::writers(&pool)));
         let reads = Arc::new(batch::Batcher::new(2));
+        let profiles = Arc::new(batch::Batcher::new(2));
         let counts = Arc::new(batch::Batcher::new(group_commit::writers(&pool)));
-        Self { pool, clock, schema, group, reads, counts }
+        Self { pool, clock, schema, group, reads, profiles, counts }
     }
 
     /// Opens a PostgreSQL database inside one schema (created if missing): how tests isolate.

@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rand::Rng;
 use serde_json::json;
 
-use super::{Result, Store, StoreError, on_pool};
+use super::batch::Batch;
+use super::{Pool, Result, Store, StoreError, on_pool};
 use crate::domain::audience::Audience;
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind, ProfileStatus};
 use crate::domain::proposal::BookingStatus;
@@ -76,11 +77,47 @@ pub enum Reinstated {
     OwnerErased,
 }
 
+/// The profiles of the accounts whose steps ask for them at the same moment (a step's active
+/// profile, `/help`, a search), in one listing (see `batch.rs`).
+#[derive(Debug)]
+pub(crate) struct OwnerProfiles;
+
+impl Batch for OwnerProfiles {
+    type Request = AccountId;
+    type Answer = Vec<Profile>;
+    type Key = ();
+    const MAX: usize = 256;
+    const METRIC: &'static str = "flowstage_profile_batch_steps";
+
+    fn key(_: &AccountId) -> Option<()> {
+        None
+    }
+
+    async fn serve_one(store: &Store, owner: &AccountId) -> Result<Vec<Profile>> {
+        store.list_profiles(Filter::Owner, owner.0).await
+    }
+
+    async fn serve_together(
+        store: &Store,
+        owners: &[AccountId],
+    ) -> Result<Vec<Result<Vec<Profile>>>> {
+        let ids = serde_json::Value::from(owners.iter().map(|o| o.0).collect::<Vec<_>>());
+        let mut by_owner: std::collections::HashMap<AccountId, Vec<Profile>> =
+            std::collections::HashMap::new();
+        for profile in store.list_profiles(Filter::Owners, ids.to_string()).await? {
+            by_owner.entry(profile.owner).or_default().push(profile);
+        }
+        Ok(owners.iter().map(|o| Ok(by_owner.get(o).cloned().unwrap_or_default())).collect())
+    }
+}
+
 /// Which profiles a listing returns. The SQL is fixed text, never built from input.
 #[derive(Clone, Copy)]
 enum Filter {
     Id,
     Owner,
+    /// The profiles of several owners: their ids as one JSON array, unpacked by each database.
+    Owners,
     Status,
     Approved,
     /// Approved profiles with an edit waiting for review (the argument is "approved").
@@ -88,10 +125,17 @@ enum Filter {
 }
 
 impl Filter {
-    fn clause(self) -> String {
+    fn clause(self, pool: &Pool) -> String {
         match self {
             Filter::Id => "p.id = $1".to_owned(),
             Filter::Owner => "p.owner_id = $1".to_owned(),
+            Filter::Owners => match pool {
+                Pool::Postgres(_) => {
+                    "p.owner_id IN (SELECT value::BIGINT FROM json_array_elements_text($1::json))"
+                }
+                Pool::Sqlite(_) => "p.owner_id IN (SELECT value FROM json_each($1))",
+            }
+            .to_owned(),
             Filter::Status => "p.status = $1".to_owned(),
             Filter::Approved => {
                 format!("p.status = '{}' AND p.id > $1", ProfileStatus::Approved.as_str())
@@ -428,8 +472,10 @@ impl Store {
     }
 
     /// The profiles an account owns, oldest first.
+    /// An account's profiles, oldest first. The reads of the steps asking at the same moment
+    /// are one listing ([`OwnerProfiles`]).
     pub async fn profiles_of(&self, owner: AccountId) -> Result<Vec<Profile>> {
-        self.list_profiles(Filter::Owner, owner.0).await
+        self.profiles.submit(self, owner).await
     }
 
     /// Profiles awaiting review, oldest first.
@@ -591,7 +637,7 @@ impl Store {
         T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
         T: Clone + Send + Sync + 'static,
     {
-        let clause = filter.clause();
+        let clause = filter.clause(&self.pool);
         let sql = format!(
             "SELECT {PROFILE_COLUMNS} FROM profiles p LEFT JOIN artist_sheets s ON s.profile_id = p.id \
              WHERE {clause} ORDER BY p.id"
