@@ -145,17 +145,23 @@ impl<B: Batch> Batcher<B> {
         }
     }
 
-    /// The requests queued now, oldest first, at most one per key.
+    /// The requests queued now, oldest first, at most one per key and [`Batch::MAX`] in all.
+    /// The queue is scanned only as far as the batch fills: a long queue (a load above what the
+    /// database takes) costs a batch no more than a short one.
     fn take(&self) -> Vec<Waiting<B>> {
         let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
         let mut taken = Vec::new();
-        let mut later = VecDeque::new();
         let mut keys = HashSet::new();
-        while let Some(w) = queue.pop_front() {
-            let fits = taken.len() < B::MAX && B::key(&w.request).is_none_or(|k| keys.insert(k));
-            if fits { taken.push(w) } else { later.push_back(w) }
+        let mut i = 0;
+        while i < queue.len() && taken.len() < B::MAX {
+            if B::key(&queue[i].request).is_none_or(|k| keys.insert(k)) {
+                // Only the requests skipped for their key are before `i`: few, so the removal
+                // moves few.
+                taken.extend(queue.remove(i));
+            } else {
+                i += 1;
+            }
         }
-        *queue = later;
         taken
     }
 }
