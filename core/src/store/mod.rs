@@ -48,6 +48,22 @@ pub use proposals::{
 pub use social::{SavedSearch, Ticket, TicketMessage, TicketPost};
 pub use team::{TeamOutlet, TeamOutletSet};
 
+/// A pool's settings shared by both databases. sqlx checks a connection (a ping: a round trip
+/// to PostgreSQL, a hop to SQLite's driver thread) when it goes back to the pool, and by default
+/// again when it is taken out, so every statement cost three. The check on taking it out is kept
+/// only for a connection idle more than a second (one that may have broken unseen, the
+/// database restarted); one used just before was checked as it came back.
+fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::new().test_before_acquire(false).before_acquire(|conn, meta| {
+        Box::pin(async move {
+            if meta.idle_for > std::time::Duration::from_secs(1) {
+                sqlx::Connection::ping(conn).await?;
+            }
+            Ok(true)
+        })
+    })
+}
+
 /// Runs `$body` with `$pool` bound to the backend's pool; the body is compiled once per backend.
 /// It runs inside an async block, so `return` and `?` leave the body, not the calling method.
 macro_rules! on_pool {

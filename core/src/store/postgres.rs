@@ -20,7 +20,7 @@ pub(super) async fn connect(url: &str, schema: Option<&str>) -> Result<PgPool> {
         admin.close().await;
         options = options.options([("search_path", schema)]);
     }
-    Ok(PgPoolOptions::new()
+    Ok(super::pool_options()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)

@@ -19,7 +19,7 @@ pub(super) async fn connect(url: &str) -> Result<SqlitePool> {
         .foreign_keys(true);
     // An in-memory database lives in one connection; a file takes a few readers beside the writer.
     let max = if url.contains(":memory:") { 1 } else { 8 };
-    Ok(SqlitePoolOptions::new().max_connections(max).connect_with(options).await?)
+    Ok(super::pool_options().max_connections(max).connect_with(options).await?)
 }
 
 /// `VACUUM INTO` copies a consistent snapshot while other connections keep writing.
