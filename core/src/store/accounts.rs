@@ -3,8 +3,11 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::batch::Batch;
-use super::{ConversationRecord, Pool, Result, Store, StoreError, is_unique_violation, on_pool};
+use super::batch::{Batch, Batcher};
+use super::{
+    Conn, ConversationRecord, Pool, Result, Store, StoreError, is_unique_violation, on_conn,
+    on_pool,
+};
 use crate::domain::account::{Account, Identity, Platform};
 use crate::domain::values::Email;
 use crate::domain::when::Zone;
@@ -92,15 +95,24 @@ impl Batch for Reads {
         None
     }
 
-    async fn serve_one(store: &Store, (identity, channel): &Self::Request) -> Result<Self::Answer> {
-        store.account_and_conversation_alone(identity, channel).await
+    fn batcher(store: &Store) -> &Batcher<Self> {
+        &store.reads
+    }
+
+    async fn serve_one(
+        store: &Store,
+        conn: &mut Conn,
+        (identity, channel): &Self::Request,
+    ) -> Result<Self::Answer> {
+        store.account_and_conversation_alone(conn, identity, channel).await
     }
 
     async fn serve_together(
         store: &Store,
+        conn: &mut Conn,
         batch: &[Self::Request],
     ) -> Result<Vec<Result<Self::Answer>>> {
-        store.read_together(batch).await
+        store.read_together(conn, batch).await
     }
 }
 
@@ -218,6 +230,7 @@ impl Store {
     /// [`Reads`]' batched form.
     async fn read_together(
         &self,
+        conn: &mut Conn,
         batch: &[(Identity, String)],
     ) -> Result<Vec<Result<Option<(Account, Option<ConversationRecord>)>>>> {
         #[derive(sqlx::FromRow)]
@@ -232,8 +245,8 @@ impl Store {
             .map(|(i, c)| serde_json::json!({"p": i.platform.as_str(), "e": i.external_id, "c": c}))
             .collect();
         let requests = serde_json::Value::from(requests).to_string();
-        let rows = on_pool!(self, |p| {
-            sqlx::query_as::<_, Numbered>(&sql).bind(&requests).fetch_all(p).await
+        let rows = on_conn!(conn, |c| {
+            sqlx::query_as::<_, Numbered>(&sql).bind(&requests).fetch_all(&mut **c).await
         })?;
         let mut answers: Vec<Result<Option<_>>> = batch.iter().map(|_| Ok(None)).collect();
         for row in rows {
@@ -247,6 +260,7 @@ impl Store {
 
     async fn account_and_conversation_alone(
         &self,
+        conn: &mut Conn,
         identity: &Identity,
         channel: &str,
     ) -> Result<Option<(Account, Option<ConversationRecord>)>> {
@@ -257,12 +271,12 @@ impl Store {
              WHERE i.platform = $1 AND i.external_id = $2",
             account_columns_of("a")
         );
-        let row = on_pool!(self, |p| {
+        let row = on_conn!(conn, |c| {
             sqlx::query_as::<_, WithConversation>(&sql)
                 .bind(identity.platform.as_str())
                 .bind(&identity.external_id)
                 .bind(channel)
-                .fetch_optional(p)
+                .fetch_optional(&mut **c)
                 .await
         })?;
         row.map(WithConversation::read).transpose()

@@ -5,7 +5,10 @@
 //! request queued at that moment and serves them together, in a task of its own (a caller's
 //! future can be dropped without losing the others' batch); the requests that joined meanwhile
 //! wait for the next batch. Nothing waits for a batch to fill: a lone request is served at once,
-//! alone, by its own caller, and under load batches grow by themselves.
+//! alone, by its own caller, and under load batches grow by themselves. A server goes on with
+//! the next batch while requests are queued, on the same connection: sqlx checks a connection
+//! (a round trip) each time it goes back to the pool, and a server under load gives it back
+//! only once the queue is empty.
 //!
 //! A lone request is served in its single form; a batch the database refuses as a whole is
 //! served again one request at a time, so each request gets its own answer.
@@ -18,10 +21,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::{Semaphore, oneshot};
 
-use super::{Result, Store, StoreError};
+use super::{Conn, Result, Store, StoreError};
 
 /// A kind of request that can be served in batches.
-pub(crate) trait Batch: Send + Sync + 'static {
+pub(crate) trait Batch: Sized + Send + Sync + 'static {
     type Request: Send + Sync + 'static;
     type Answer: Send + 'static;
     /// Requests with the same key never share a batch: the later waits for the next one.
@@ -33,39 +36,65 @@ pub(crate) trait Batch: Send + Sync + 'static {
 
     fn key(request: &Self::Request) -> Option<Self::Key>;
 
-    /// One request alone, in its single form.
+    /// This kind's queue in `store`.
+    fn batcher(store: &Store) -> &Batcher<Self>;
+
+    /// One request alone, in its single form, on `conn`.
     fn serve_one(
         store: &Store,
+        conn: &mut Conn,
         request: &Self::Request,
     ) -> impl Future<Output = Result<Self::Answer>> + Send;
 
-    /// Several requests together: one answer per request, in order. An error is the database
-    /// refusing the whole batch, whose requests are then served one by one.
+    /// Several requests together on `conn`: one answer per request, in order. An error is the
+    /// database refusing the whole batch, whose requests are then served one by one.
     fn serve_together(
         store: &Store,
+        conn: &mut Conn,
         batch: &[Self::Request],
     ) -> impl Future<Output = Result<Vec<Result<Self::Answer>>>> + Send;
 }
 
-/// Serves `requests`: alone in the single form, together otherwise, and one by one when the
-/// database refuses them together, so each request gets its own answer.
-async fn serve<B: Batch>(store: &Store, requests: &[B::Request]) -> Vec<Result<B::Answer>> {
+/// Serves `requests` on the connection in `conn`, taken from the pool if there is none: alone
+/// in the single form, together otherwise, and one by one when the database refuses them
+/// together, so each request gets its own answer. A connection on which the database failed is
+/// given back (the pool checks it), the next batch takes another.
+async fn serve<B: Batch>(
+    store: &Store,
+    conn: &mut Option<Conn>,
+    requests: &[B::Request],
+) -> Vec<Result<B::Answer>> {
     #[allow(clippy::cast_precision_loss, reason = "a batch holds at most a few hundred requests")]
     metrics::histogram!(B::METRIC).record(requests.len() as f64);
-    if let [one] = requests {
-        return vec![B::serve_one(store, one).await];
-    }
-    match B::serve_together(store, requests).await {
-        Ok(answers) => answers,
-        Err(e) => {
-            tracing::warn!(error = %e, batch = B::METRIC, size = requests.len(), "a batch was refused; serving it one by one");
-            let mut answers = Vec::with_capacity(requests.len());
-            for request in requests {
-                answers.push(B::serve_one(store, request).await);
+    let c = match conn {
+        Some(c) => c,
+        None => match store.pool.acquire().await {
+            Ok(c) => conn.insert(c),
+            Err(e) => {
+                let e = e.to_string();
+                return requests.iter().map(|_| Err(connection_lost(&e))).collect();
             }
-            answers
+        },
+    };
+    let answers = if let [one] = requests {
+        vec![B::serve_one(store, c, one).await]
+    } else {
+        match B::serve_together(store, c, requests).await {
+            Ok(answers) => answers,
+            Err(e) => {
+                tracing::warn!(error = %e, batch = B::METRIC, size = requests.len(), "a batch was refused; serving it one by one");
+                let mut answers = Vec::with_capacity(requests.len());
+                for request in requests {
+                    answers.push(B::serve_one(store, c, request).await);
+                }
+                answers
+            }
         }
+    };
+    if answers.iter().any(|a| matches!(a, Err(StoreError::Database(_)))) {
+        *conn = None;
     }
+    answers
 }
 
 /// A request waiting, and where its answer goes.
@@ -125,20 +154,27 @@ impl<B: Batch> Batcher<B> {
                     {
                         // Alone: served here, with nobody else's answer at stake.
                         let own = batch.remove(0);
-                        let mut results = serve::<B>(store, std::slice::from_ref(&own.request)).await;
+                        let request = std::slice::from_ref(&own.request);
+                        let mut results = serve::<B>(store, &mut None, request).await;
                         drop(permit);
                         return results.pop().unwrap_or_else(|| Err(interrupted()));
                     }
                     let store = store.clone();
                     tokio::spawn(async move {
-                        let (requests, answers): (Vec<_>, Vec<_>) =
-                            batch.into_iter().map(|w| (w.request, w.answer)).unzip();
-                        let results = serve::<B>(&store, &requests).await;
-                        drop(permit);
-                        for (result, answer) in results.into_iter().zip(answers) {
-                            // A caller that stopped waiting has nothing to be told.
-                            let _ = answer.send(result);
+                        let mut conn = None;
+                        // Batch after batch while requests are queued, on one connection.
+                        while !batch.is_empty() {
+                            let (requests, answers): (Vec<_>, Vec<_>) =
+                                batch.into_iter().map(|w| (w.request, w.answer)).unzip();
+                            let results = serve::<B>(&store, &mut conn, &requests).await;
+                            for (result, answer) in results.into_iter().zip(answers) {
+                                // A caller that stopped waiting has nothing to be told.
+                                let _ = answer.send(result);
+                            }
+                            batch = B::batcher(&store).take();
                         }
+                        drop(conn);
+                        drop(permit);
                     });
                 }
             }
@@ -170,4 +206,9 @@ impl<B: Batch> Batcher<B> {
 /// stopping).
 fn interrupted() -> StoreError {
     StoreError::Database(sqlx::Error::WorkerCrashed)
+}
+
+/// The error each request of a batch gets when no connection could be had for it.
+fn connection_lost(e: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Protocol(format!("no connection for a batch: {e}")))
 }

@@ -23,8 +23,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
-use super::batch::Batch;
-use super::{Handled, Pool, Result, StepSave, Store, StoreError};
+use super::batch::{Batch, Batcher};
+use super::{Conn, Handled, Pool, Result, StepSave, Store, StoreError};
 use crate::domain::{AccountId, InboxId};
 
 /// A batch on PostgreSQL, in one statement (one round trip, its own transaction). Its rows are
@@ -119,9 +119,14 @@ impl Batch for Commits {
         entry.save.as_ref().map(|s| (s.account, s.channel.clone()))
     }
 
+    fn batcher(store: &Store) -> &Batcher<Self> {
+        &store.group
+    }
+
     /// A step alone is a batch of one.
-    async fn serve_one(store: &Store, entry: &Entry) -> Result<i64> {
-        let written = store.commit_together(std::slice::from_ref(entry), store.clock.now()).await?;
+    async fn serve_one(store: &Store, conn: &mut Conn, entry: &Entry) -> Result<i64> {
+        let now = store.clock.now();
+        let written = store.commit_together(conn, std::slice::from_ref(entry), now).await?;
         if written.first() == Some(&true) {
             Ok(new_version(entry))
         } else {
@@ -129,8 +134,12 @@ impl Batch for Commits {
         }
     }
 
-    async fn serve_together(store: &Store, entries: &[Entry]) -> Result<Vec<Result<i64>>> {
-        let written = store.commit_together(entries, store.clock.now()).await?;
+    async fn serve_together(
+        store: &Store,
+        conn: &mut Conn,
+        entries: &[Entry],
+    ) -> Result<Vec<Result<i64>>> {
+        let written = store.commit_together(conn, entries, store.clock.now()).await?;
         Ok(written
             .into_iter()
             .zip(entries)
@@ -170,7 +179,12 @@ impl Store {
 
     /// The whole batch in one transaction; for each step, whether it was written (`false`: its
     /// conversation had moved on, and nothing of it was).
-    async fn commit_together(&self, entries: &[Entry], now: DateTime<Utc>) -> Result<Vec<bool>> {
+    async fn commit_together(
+        &self,
+        conn: &mut Conn,
+        entries: &[Entry],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<bool>> {
         let saves: Vec<serde_json::Value> = entries
             .iter()
             .filter_map(|e| e.save.as_ref())
@@ -179,27 +193,27 @@ impl Store {
             })
             .collect();
         let saves = serde_json::Value::from(saves).to_string();
-        let saved: Vec<(i64, String)> = match &self.pool {
-            Pool::Postgres(p) => {
+        let saved: Vec<(i64, String)> = match conn {
+            Conn::Postgres(c) => {
                 let (marks, replies) = handled_rows(entries.iter());
                 sqlx::query_as(POSTGRES_BATCH)
                     .bind(saves)
                     .bind(now)
                     .bind(marks)
                     .bind(replies)
-                    .fetch_all(p)
+                    .fetch_all(&mut **c)
                     .await?
             }
             // Only saves (a step with no update to mark, not its day's first): one statement.
-            Pool::Sqlite(p)
+            Conn::Sqlite(c)
                 if entries.iter().all(|e| {
                     e.handled.is_none() && e.save.as_ref().is_none_or(|s| s.active_day.is_none())
                 }) =>
             {
-                sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(p).await?
+                sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut **c).await?
             }
-            Pool::Sqlite(p) => {
-                let mut tx = p.begin().await?;
+            Conn::Sqlite(c) => {
+                let mut tx = sqlx::Connection::begin(&mut **c).await?;
                 let saved: Vec<(i64, String)> =
                     sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut *tx).await?;
                 let saved_set: HashSet<(i64, &str)> =

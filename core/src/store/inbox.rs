@@ -10,8 +10,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::batch::Batch;
-use super::{Pool, Result, Store, on_pool};
+use super::batch::{Batch, Batcher};
+use super::{Conn, Pool, Result, Store, on_conn, on_pool};
 use crate::domain::account::Platform;
 use crate::domain::{AccountId, InboxId};
 
@@ -99,16 +99,28 @@ impl Batch for Counts {
         Some(count.0)
     }
 
-    async fn serve_one(store: &Store, &(arrival, sent, done): &Count) -> Result<()> {
+    fn batcher(store: &Store) -> &Batcher<Self> {
+        &store.counts
+    }
+
+    async fn serve_one(
+        store: &Store,
+        conn: &mut Conn,
+        &(arrival, sent, done): &Count,
+    ) -> Result<()> {
         let done_at = done.then(|| store.clock.now());
-        on_pool!(store, |p| {
+        on_conn!(conn, |c| {
             let query = sqlx::query(WRITE_COUNT).bind(sent).bind(done_at).bind(arrival.0);
-            query.execute(p).await.map(|_| ())
+            query.execute(&mut **c).await.map(|_| ())
         })?;
         Ok(())
     }
 
-    async fn serve_together(store: &Store, counts: &[Count]) -> Result<Vec<Result<()>>> {
+    async fn serve_together(
+        store: &Store,
+        conn: &mut Conn,
+        counts: &[Count],
+    ) -> Result<Vec<Result<()>>> {
         let sql = match &store.pool {
             Pool::Sqlite(_) => SQLITE_WRITE_COUNTS,
             Pool::Postgres(_) => POSTGRES_WRITE_COUNTS,
@@ -119,8 +131,8 @@ impl Batch for Counts {
             .collect();
         let rows = serde_json::Value::from(rows).to_string();
         let now = store.clock.now();
-        on_pool!(store, |p| {
-            sqlx::query(sql).bind(&rows).bind(now).execute(p).await.map(|_| ())
+        on_conn!(conn, |c| {
+            sqlx::query(sql).bind(&rows).bind(now).execute(&mut **c).await.map(|_| ())
         })?;
         Ok(counts.iter().map(|_| Ok(())).collect())
     }

@@ -102,6 +102,34 @@ pub(crate) enum Pool {
     Postgres(PgPool),
 }
 
+/// A connection taken from the pool, for what runs several statements on one (a batch server
+/// serving batch after batch).
+pub(crate) enum Conn {
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+}
+
+impl Pool {
+    pub(crate) async fn acquire(&self) -> Result<Conn> {
+        Ok(match self {
+            Pool::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+            Pool::Postgres(p) => Conn::Postgres(p.acquire().await?),
+        })
+    }
+}
+
+/// As [`on_pool!`], on a [`Conn`]: `$c` is the backend's `&mut PoolConnection` (run a query on
+/// `&mut **$c`).
+macro_rules! on_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::store::Conn::Sqlite($c) => async { $body }.await,
+            $crate::store::Conn::Postgres($c) => async { $body }.await,
+        }
+    };
+}
+pub(crate) use on_conn;
+
 /// What can go wrong in the store, as callers need to tell it apart.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -5,8 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rand::Rng;
 use serde_json::json;
 
-use super::batch::Batch;
-use super::{Pool, Result, Store, StoreError, on_pool};
+use super::batch::{Batch, Batcher};
+use super::{Conn, Pool, Result, Store, StoreError, on_conn, on_pool};
 use crate::domain::audience::Audience;
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind, ProfileStatus};
 use crate::domain::proposal::BookingStatus;
@@ -93,18 +93,23 @@ impl Batch for OwnerProfiles {
         None
     }
 
-    async fn serve_one(store: &Store, owner: &AccountId) -> Result<Vec<Profile>> {
-        store.list_profiles(Filter::Owner, owner.0).await
+    fn batcher(store: &Store) -> &Batcher<Self> {
+        &store.profiles
+    }
+
+    async fn serve_one(store: &Store, conn: &mut Conn, owner: &AccountId) -> Result<Vec<Profile>> {
+        store.list_profiles_on(conn, Filter::Owner, owner.0).await
     }
 
     async fn serve_together(
         store: &Store,
+        conn: &mut Conn,
         owners: &[AccountId],
     ) -> Result<Vec<Result<Vec<Profile>>>> {
         let ids = serde_json::Value::from(owners.iter().map(|o| o.0).collect::<Vec<_>>());
         let mut by_owner: std::collections::HashMap<AccountId, Vec<Profile>> =
             std::collections::HashMap::new();
-        for profile in store.list_profiles(Filter::Owners, ids.to_string()).await? {
+        for profile in store.list_profiles_on(conn, Filter::Owners, ids.to_string()).await? {
             by_owner.entry(profile.owner).or_default().push(profile);
         }
         Ok(owners.iter().map(|o| Ok(by_owner.get(o).cloned().unwrap_or_default())).collect())
@@ -637,6 +642,23 @@ impl Store {
         T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
         T: Clone + Send + Sync + 'static,
     {
+        let mut conn = self.pool.acquire().await?;
+        self.list_profiles_on(&mut conn, filter, arg).await
+    }
+
+    /// [`Store::list_profiles`] on `conn`: the three reads on one connection, none after the
+    /// first when there is no profile (a newcomer's every `/help`).
+    async fn list_profiles_on<T>(
+        &self,
+        conn: &mut Conn,
+        filter: Filter,
+        arg: T,
+    ) -> Result<Vec<Profile>>
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+        T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+        T: Clone + Send + Sync + 'static,
+    {
         let clause = filter.clause(&self.pool);
         let sql = format!(
             "SELECT {PROFILE_COLUMNS} FROM profiles p LEFT JOIN artist_sheets s ON s.profile_id = p.id \
@@ -654,22 +676,19 @@ impl Store {
              SELECT b.venue_id, b.day, COUNT(*) FROM bookings b JOIN profiles p ON p.id = b.venue_id \
              WHERE {clause} AND b.status = '{confirmed}' GROUP BY b.venue_id, b.day"
         );
-        // One connection for the three reads; none after the first when there is no profile
-        // (a newcomer's every `/help`).
-        let (rows, dates, booked) = on_pool!(self, |p| {
-            let mut c = p.acquire().await?;
+        let (rows, dates, booked) = on_conn!(conn, |c| {
             let rows =
-                sqlx::query_as::<_, ProfileRow>(&sql).bind(arg.clone()).fetch_all(&mut *c).await?;
+                sqlx::query_as::<_, ProfileRow>(&sql).bind(arg.clone()).fetch_all(&mut **c).await?;
             if rows.is_empty() {
                 return Ok((rows, Vec::new(), Vec::new()));
             }
             let dates = sqlx::query_as::<_, (i64, NaiveDate)>(&dates_sql)
                 .bind(arg.clone())
-                .fetch_all(&mut *c)
+                .fetch_all(&mut **c)
                 .await?;
             let booked = sqlx::query_as::<_, (i64, NaiveDate, i64)>(&booked_sql)
                 .bind(arg)
-                .fetch_all(&mut *c)
+                .fetch_all(&mut **c)
                 .await?;
             Ok::<_, sqlx::Error>((rows, dates, booked))
         })?;
