@@ -292,7 +292,7 @@ impl Engine {
                 // state; one that already acted in the store keeps its state (see `save`).
                 Err(StoreError::Conflict) if step.pure && attempts < 5 => {}
                 Err(StoreError::Conflict) => {
-                    let version = self.save(StepSave { read_version: 0, ..save }, handled).await?;
+                    let version = self.save(save, handled).await?;
                     *last = Some(remember(version));
                     break step;
                 }
@@ -342,7 +342,8 @@ impl Engine {
 
     /// Saves over whatever another instance saved in between (the per-account lock covers this
     /// process only): the step's effects are already in the store, so the newest state is the
-    /// one that describes them. Returns the version saved.
+    /// one that describes them: `save` is written over whatever version is stored now. Returns
+    /// the version saved.
     async fn save(
         &self,
         save: StepSave<'_>,

@@ -193,16 +193,29 @@ impl Store {
             })
             .collect();
         let saves = serde_json::Value::from(saves).to_string();
-        let saved: Vec<(i64, String)> = match conn {
+        // For each step, whether it was written, from the conversations the batch saved.
+        let written = |saved: &[(i64, String)]| -> Vec<bool> {
+            let saved: HashSet<(i64, &str)> = saved.iter().map(|(a, c)| (*a, c.as_str())).collect();
+            entries
+                .iter()
+                .map(|e| {
+                    e.save
+                        .as_ref()
+                        .is_none_or(|s| saved.contains(&(s.account.0, s.channel.as_str())))
+                })
+                .collect()
+        };
+        match conn {
             Conn::Postgres(c) => {
                 let (marks, replies) = handled_rows(entries.iter());
-                sqlx::query_as(POSTGRES_BATCH)
+                let saved: Vec<(i64, String)> = sqlx::query_as(POSTGRES_BATCH)
                     .bind(saves)
                     .bind(now)
                     .bind(marks)
                     .bind(replies)
                     .fetch_all(&mut **c)
-                    .await?
+                    .await?;
+                Ok(written(&saved))
             }
             // Only saves (a step with no update to mark, not its day's first): one statement.
             Conn::Sqlite(c)
@@ -210,21 +223,22 @@ impl Store {
                     e.handled.is_none() && e.save.as_ref().is_none_or(|s| s.active_day.is_none())
                 }) =>
             {
-                sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut **c).await?
+                let saved: Vec<(i64, String)> =
+                    sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut **c).await?;
+                Ok(written(&saved))
             }
             Conn::Sqlite(c) => {
                 let mut tx = sqlx::Connection::begin(&mut **c).await?;
                 let saved: Vec<(i64, String)> =
                     sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut *tx).await?;
-                let saved_set: HashSet<(i64, &str)> =
-                    saved.iter().map(|(a, c)| (*a, c.as_str())).collect();
-                let written = entries.iter().filter(|e| was_written(e, &saved_set));
-                let days: Vec<serde_json::Value> = written
+                let written = written(&saved);
+                let kept = entries.iter().zip(&written).filter(|(_, w)| **w).map(|(e, _)| e);
+                let days: Vec<serde_json::Value> = kept
                     .clone()
                     .filter_map(|e| e.save.as_ref())
                     .filter_map(|s| s.active_day.map(|day| json!({"a": s.account.0, "day": day})))
                     .collect();
-                let (marks, replies) = handled_rows(written);
+                let (marks, replies) = handled_rows(kept);
                 sqlx::query(SQLITE_REST)
                     .bind(serde_json::Value::from(days).to_string())
                     .bind(now)
@@ -233,17 +247,10 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                saved
+                Ok(written)
             }
-        };
-        let saved: HashSet<(i64, &str)> = saved.iter().map(|(a, c)| (*a, c.as_str())).collect();
-        Ok(entries.iter().map(|e| was_written(e, &saved)).collect())
+        }
     }
-}
-
-/// Whether a step of a batch was written, given the conversations the batch saved.
-fn was_written(entry: &Entry, saved: &HashSet<(i64, &str)>) -> bool {
-    entry.save.as_ref().is_none_or(|s| saved.contains(&(s.account.0, s.channel.as_str())))
 }
 
 /// The rows of the updates marked handled and of their replies, each with the conversation its

@@ -3,8 +3,8 @@
 //! Each operation is written once: its SQL text uses `$1` placeholders, which both databases
 //! accept, and [`on_pool!`] type-checks the body against each backend. What really differs
 //! (connecting, pragmas, backups) lives in `sqlite.rs` and `postgres.rs`, and a batch of requests
-//! served together (`batch.rs`) is written per backend beside its single form, one statement
-//! over many rows, since each database unpacks rows with its own functions. Methods are grouped by
+//! served together (`batch.rs`) is written per backend, one statement over many rows, since each
+//! database unpacks rows with its own functions. Methods are grouped by
 //! concern in the sibling modules; the logic that is not storage stays out of here.
 
 mod accounts;

@@ -476,7 +476,6 @@ impl Store {
         self.list_profiles(Filter::Id, id.0).await?.pop().ok_or(StoreError::NotFound("profile"))
     }
 
-    /// The profiles an account owns, oldest first.
     /// An account's profiles, oldest first. The reads of the steps asking at the same moment
     /// are one listing ([`OwnerProfiles`]).
     pub async fn profiles_of(&self, owner: AccountId) -> Result<Vec<Profile>> {
