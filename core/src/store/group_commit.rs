@@ -16,7 +16,7 @@
 //! send, and the day it acted on when it is its account's first of the day. Whatever its size
 //! (one step alone too), a batch is sent as one statement on PostgreSQL (each statement is a
 //! round trip) and as two on SQLite (each is a hop to its driver's thread), its rows travelling
-//! as JSON arrays that each database unpacks with its own function.
+//! as arrays on PostgreSQL (unpacked by `unnest`) and as JSON on SQLite (by `json_each`).
 
 use std::collections::HashSet;
 
@@ -27,30 +27,32 @@ use super::batch::{Batch, Batcher};
 use super::{Conn, Handled, Pool, Result, StepSave, Store, StoreError};
 use crate::domain::{AccountId, InboxId};
 
-/// A batch on PostgreSQL, in one statement (one round trip, its own transaction). Its rows are
-/// JSON arrays of objects, unpacked by `json_to_recordset`: $1 the saves `{a, c, s, v, day}`
-/// (account, channel, state, read version, active day or null), $2 the time, $3 the updates
-/// to mark handled `{id, done, a, c}` and $4 their replies `{id, position, reply, a, c}`, each
-/// with the conversation its step saves (null when it saves none): the updates and replies of a
-/// step whose save was refused are left out, by the saves' `RETURNING`. The version written is
-/// the read one plus one, so the update's condition can read it back from `excluded`. Returns
-/// the conversations saved.
+/// A batch on PostgreSQL, in one statement (one round trip, its own transaction). Its rows come
+/// as arrays, one per column, zipped by `unnest`: they travel in PostgreSQL's binary format, so
+/// a conversation's state and a reply reach the database as they are (as JSON they were escaped
+/// here and unescaped there, character by character: a tenth of the machine under load).
+/// $1–$5 the saves (account, channel, state, read version, active day or null), $6 the time,
+/// $7–$10 the updates to mark handled (id, done, and the conversation its step saves: null when
+/// it saves none), $11–$15 their replies (update, position, text, the same conversation): the
+/// updates and replies of a step whose save was refused are left out, by the saves'
+/// `RETURNING`. The version written is the read one plus one, so the update's condition can read
+/// it back from `excluded`. Returns the conversations saved.
 const POSTGRES_BATCH: &str = "WITH saved AS (\
      INSERT INTO conversations (account_id, channel, state, version, updated_at) \
-     SELECT a, c, s, v + 1, $2 FROM json_to_recordset($1::json) AS t (a BIGINT, c TEXT, s TEXT, v BIGINT) \
+     SELECT a, c, s, v + 1, $6 FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[]) AS t (a, c, s, v) \
      ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
      version = conversations.version + 1, updated_at = excluded.updated_at \
      WHERE conversations.version = excluded.version - 1 RETURNING account_id, channel), \
    days AS (INSERT INTO active_days (account_id, day) \
-     SELECT t.a, t.day FROM json_to_recordset($1::json) AS t (a BIGINT, c TEXT, day DATE) \
+     SELECT t.a, t.day FROM unnest($1::BIGINT[], $2::TEXT[], $5::DATE[]) AS t (a, c, day) \
      JOIN saved ON saved.account_id = t.a AND saved.channel = t.c WHERE t.day IS NOT NULL \
      ON CONFLICT DO NOTHING), \
-   marked AS (UPDATE inbox SET handled_at = $2, done_at = CASE WHEN t.done THEN $2 END \
-     FROM json_to_recordset($3::json) AS t (id BIGINT, done BOOLEAN, a BIGINT, c TEXT) \
+   marked AS (UPDATE inbox SET handled_at = $6, done_at = CASE WHEN t.done THEN $6 END \
+     FROM unnest($7::BIGINT[], $8::BOOLEAN[], $9::BIGINT[], $10::TEXT[]) AS t (id, done, a, c) \
      WHERE inbox.id = t.id AND (t.a IS NULL \
        OR EXISTS (SELECT 1 FROM saved WHERE saved.account_id = t.a AND saved.channel = t.c))), \
    replied AS (INSERT INTO inbox_replies (inbox_id, position, reply) \
-     SELECT id, position, reply FROM json_to_recordset($4::json) AS t (id BIGINT, position BIGINT, reply TEXT, a BIGINT, c TEXT) \
+     SELECT id, position, reply FROM unnest($11::BIGINT[], $12::BIGINT[], $13::TEXT[], $14::BIGINT[], $15::TEXT[]) AS t (id, position, reply, a, c) \
      WHERE t.a IS NULL OR EXISTS (SELECT 1 FROM saved WHERE saved.account_id = t.a AND saved.channel = t.c) \
      ON CONFLICT (inbox_id, position) DO NOTHING) \
    SELECT account_id, channel FROM saved";
@@ -185,14 +187,6 @@ impl Store {
         entries: &[Entry],
         now: DateTime<Utc>,
     ) -> Result<Vec<bool>> {
-        let saves: Vec<serde_json::Value> = entries
-            .iter()
-            .filter_map(|e| e.save.as_ref())
-            .map(|s| {
-                json!({"a": s.account.0, "c": s.channel, "s": s.state, "v": s.read_version, "day": s.active_day})
-            })
-            .collect();
-        let saves = serde_json::Value::from(saves).to_string();
         // For each step, whether it was written, from the conversations the batch saved.
         let written = |saved: &[(i64, String)]| -> Vec<bool> {
             let saved: HashSet<(i64, &str)> = saved.iter().map(|(a, c)| (*a, c.as_str())).collect();
@@ -205,64 +199,128 @@ impl Store {
                 })
                 .collect()
         };
-        match conn {
+        let c = match conn {
             Conn::Postgres(c) => {
-                let (marks, replies) = handled_rows(entries.iter());
+                let rows = Columns::of(entries);
                 let saved: Vec<(i64, String)> = sqlx::query_as(POSTGRES_BATCH)
-                    .bind(saves)
+                    .bind(&rows.accounts)
+                    .bind(&rows.channels)
+                    .bind(&rows.states)
+                    .bind(&rows.versions)
+                    .bind(&rows.days)
                     .bind(now)
-                    .bind(marks)
-                    .bind(replies)
+                    .bind(&rows.marked)
+                    .bind(&rows.done)
+                    .bind(&rows.marked_accounts)
+                    .bind(&rows.marked_channels)
+                    .bind(&rows.replied)
+                    .bind(&rows.positions)
+                    .bind(&rows.replies)
+                    .bind(&rows.replied_accounts)
+                    .bind(&rows.replied_channels)
                     .fetch_all(&mut **c)
                     .await?;
-                Ok(written(&saved))
+                return Ok(written(&saved));
             }
-            // Only saves (a step with no update to mark, not its day's first): one statement.
-            Conn::Sqlite(c)
-                if entries.iter().all(|e| {
-                    e.handled.is_none() && e.save.as_ref().is_none_or(|s| s.active_day.is_none())
-                }) =>
-            {
-                let saved: Vec<(i64, String)> =
-                    sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut **c).await?;
-                Ok(written(&saved))
-            }
-            Conn::Sqlite(c) => {
-                let mut tx = sqlx::Connection::begin(&mut **c).await?;
-                let saved: Vec<(i64, String)> =
-                    sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut *tx).await?;
-                let written = written(&saved);
-                let kept = entries.iter().zip(&written).filter(|(_, w)| **w).map(|(e, _)| e);
-                let days: Vec<serde_json::Value> = kept
-                    .clone()
-                    .filter_map(|e| e.save.as_ref())
-                    .filter_map(|s| s.active_day.map(|day| json!({"a": s.account.0, "day": day})))
-                    .collect();
-                let (marks, replies) = handled_rows(kept);
-                sqlx::query(SQLITE_REST)
-                    .bind(serde_json::Value::from(days).to_string())
-                    .bind(now)
-                    .bind(marks)
-                    .bind(replies)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(written)
-            }
+            Conn::Sqlite(c) => c,
+        };
+        let saves: Vec<serde_json::Value> = entries
+            .iter()
+            .filter_map(|e| e.save.as_ref())
+            .map(|s| {
+                json!({"a": s.account.0, "c": s.channel, "s": s.state, "v": s.read_version, "day": s.active_day})
+            })
+            .collect();
+        let saves = serde_json::Value::from(saves).to_string();
+        // Only saves (a step with no update to mark, not its day's first): one statement.
+        if entries
+            .iter()
+            .all(|e| e.handled.is_none() && e.save.as_ref().is_none_or(|s| s.active_day.is_none()))
+        {
+            let saved: Vec<(i64, String)> =
+                sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut **c).await?;
+            return Ok(written(&saved));
         }
+        let mut tx = sqlx::Connection::begin(&mut **c).await?;
+        let saved: Vec<(i64, String)> =
+            sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut *tx).await?;
+        let written = written(&saved);
+        let kept = entries.iter().zip(&written).filter(|(_, w)| **w).map(|(e, _)| e);
+        let days: Vec<serde_json::Value> = kept
+            .clone()
+            .filter_map(|e| e.save.as_ref())
+            .filter_map(|s| s.active_day.map(|day| json!({"a": s.account.0, "day": day})))
+            .collect();
+        let (marks, replies) = handled_rows(kept);
+        sqlx::query(SQLITE_REST)
+            .bind(serde_json::Value::from(days).to_string())
+            .bind(now)
+            .bind(marks)
+            .bind(replies)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(written)
     }
 }
 
-/// The rows of the updates marked handled and of their replies, each with the conversation its
-/// step saves (if any), as JSON arrays.
+/// A batch's rows on PostgreSQL, a vector per column (see [`POSTGRES_BATCH`]).
+#[derive(Default)]
+struct Columns<'a> {
+    accounts: Vec<i64>,
+    channels: Vec<&'a str>,
+    states: Vec<&'a str>,
+    versions: Vec<i64>,
+    days: Vec<Option<NaiveDate>>,
+    marked: Vec<i64>,
+    done: Vec<bool>,
+    marked_accounts: Vec<Option<i64>>,
+    marked_channels: Vec<Option<&'a str>>,
+    replied: Vec<i64>,
+    positions: Vec<i64>,
+    replies: Vec<&'a str>,
+    replied_accounts: Vec<Option<i64>>,
+    replied_channels: Vec<Option<&'a str>>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(entries: &'a [Entry]) -> Self {
+        let mut rows = Self::default();
+        for entry in entries {
+            let saves = entry.save.as_ref();
+            if let Some(s) = saves {
+                rows.accounts.push(s.account.0);
+                rows.channels.push(&s.channel);
+                rows.states.push(&s.state);
+                rows.versions.push(s.read_version);
+                rows.days.push(s.active_day);
+            }
+            let Some((id, replies)) = &entry.handled else { continue };
+            let (account, channel) = saves.map(|s| (s.account.0, s.channel.as_str())).unzip();
+            rows.marked.push(id.0);
+            rows.done.push(replies.is_empty());
+            rows.marked_accounts.push(account);
+            rows.marked_channels.push(channel);
+            for (position, reply) in (0_i64..).zip(replies) {
+                rows.replied.push(id.0);
+                rows.positions.push(position);
+                rows.replies.push(reply);
+                rows.replied_accounts.push(account);
+                rows.replied_channels.push(channel);
+            }
+        }
+        rows
+    }
+}
+
+/// The rows of the updates marked handled and of their replies, as JSON arrays (SQLite).
 fn handled_rows<'a>(entries: impl Iterator<Item = &'a Entry>) -> (String, String) {
     let (mut marks, mut replies) = (Vec::new(), Vec::new());
     for entry in entries {
         let Some((id, rs)) = &entry.handled else { continue };
-        let (a, c) = entry.save.as_ref().map(|s| (s.account.0, s.channel.as_str())).unzip();
-        marks.push(json!({"id": id.0, "done": rs.is_empty(), "a": a, "c": c}));
+        marks.push(json!({"id": id.0, "done": rs.is_empty()}));
         for (position, reply) in rs.iter().enumerate() {
-            replies.push(json!({"id": id.0, "position": position, "reply": reply, "a": a, "c": c}));
+            replies.push(json!({"id": id.0, "position": position, "reply": reply}));
         }
     }
     (serde_json::Value::from(marks).to_string(), serde_json::Value::from(replies).to_string())
