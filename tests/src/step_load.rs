@@ -85,6 +85,8 @@ pub struct Steady {
     pub p50: Duration,
     pub p99: Duration,
     pub late: usize,
+    /// Each second of the run (by the steps' planned instants): its p99 and its slowest step.
+    pub seconds: Vec<(Duration, Duration)>,
 }
 
 impl Figures {
@@ -147,6 +149,21 @@ impl fmt::Display for Figures {
                 ms(s.p99),
                 s.late
             )?;
+            let over: Vec<_> = (0..s.seconds.len()).filter(|&i| s.seconds[i].0 > SLOW).collect();
+            let worst = (0..s.seconds.len()).max_by_key(|&i| s.seconds[i].0);
+            if let Some(w) = worst {
+                writeln!(
+                    f,
+                    "  steady, second by second: p99 over {} ms in {} of {} s {:?}; worst second {}: p99 {:.1} ms, slowest {:.1} ms",
+                    SLOW.as_millis(),
+                    over.len(),
+                    s.seconds.len(),
+                    over,
+                    w,
+                    ms(s.seconds[w].0),
+                    ms(s.seconds[w].1)
+                )?;
+            }
         }
         match self.rss_kib {
             Some(kib) => write!(
@@ -159,6 +176,9 @@ impl fmt::Display for Figures {
         }
     }
 }
+
+/// The latency target of the steady load (issue 18): a second whose p99 is above it is named.
+const SLOW: Duration = Duration::from_millis(50);
 
 /// The instances sharing the database; person `n`'s `i`-th step goes to one, in turn.
 #[derive(Clone)]
@@ -374,7 +394,6 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
         period.as_secs_f64() * 1000.0,
         plan.steady_for.as_secs()
     );
-    let started = tokio::time::Instant::now();
     let mut planned = Vec::new();
     for n in 0..plan.people {
         let offset = period.mul_f64(((n * 7919) % plan.people.max(1)) as f64 / plan.people as f64);
@@ -385,6 +404,8 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
         }
     }
     planned.sort_unstable();
+    // The clock starts once the plan is made: making it is no step's wait.
+    let started = tokio::time::Instant::now();
     let (took, mut times_rx) = tokio::sync::mpsc::unbounded_channel();
     for (after, n, i) in planned {
         let at = started + after;
@@ -395,17 +416,25 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
         let (engine, took) = (engine.clone(), took.clone());
         tokio::spawn(async move {
             engine.of(n, i).handle(&speaker(n), repeated(i)).await.unwrap();
-            let _ = took.send(at.elapsed());
+            let _ = took.send((after, at.elapsed()));
         });
     }
     drop(took);
     let (mut times, mut late) = (Vec::new(), 0);
-    while let Some(t) = times_rx.recv().await {
+    let mut by_second = vec![Vec::new(); plan.steady_for.as_secs().max(1) as usize];
+    while let Some((after, t)) = times_rx.recv().await {
         if t > period {
             late += 1;
         }
         times.push(t);
+        if let Some(second) = by_second.get_mut(after.as_secs() as usize) {
+            second.push(t);
+        }
     }
+    let seconds = by_second
+        .iter_mut()
+        .map(|s| (quantile(s, 0.99), s.iter().max().copied().unwrap_or_default()))
+        .collect();
     let steps = times.len();
     Steady {
         period,
@@ -414,5 +443,6 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
         p50: quantile(&mut times, 0.5),
         p99: quantile(&mut times, 0.99),
         late,
+        seconds,
     }
 }

@@ -15,6 +15,10 @@ use std::time::Duration;
 
 use flowstage_tests::step_load::{Plan, run};
 
+/// The `flowstage` binary's allocator, so the steps measured here allocate as `serve`'s do.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let usage = || {
