@@ -154,7 +154,10 @@ impl Engine {
     ) -> Result<Outcome, StoreError> {
         let started = std::time::Instant::now();
         let platform = speaker.identity.platform.as_str();
-        let result = self.step_in(speaker, input, origin).await;
+        // The step's future is large (its flows' states, some 14 KB), and each front-end runs
+        // a step in a task of its own: on the heap, the task holding it stays small, instead of
+        // copying it whole as the task is made and again as it ends.
+        let result = Box::pin(self.step_in(speaker, input, origin)).await;
         let outcome = if result.is_ok() { "ok" } else { "error" };
         metrics::counter!("flowstage_updates_total", "platform" => platform, "outcome" => outcome)
             .increment(1);
