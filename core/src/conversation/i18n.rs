@@ -3,6 +3,7 @@
 //! continuation lines, `{ $name }` placeholders, and `**bold**` (parsed into spans, so an argument
 //! typed by a user can never inject formatting).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -79,8 +80,12 @@ pub fn keys(lang: Lang) -> Vec<&'static str> {
 }
 
 /// The raw template of a key; a missing key shows as ⟦key⟧, which tests look for.
-fn template(lang: Lang, key: &str) -> String {
-    bundle(lang).get(key).cloned().unwrap_or_else(|| format!("⟦{key}⟧"))
+/// Borrowed from the bundle: a step says many messages, and none needs its own copy.
+fn template(lang: Lang, key: &str) -> Cow<'static, str> {
+    match bundle(lang).get(key) {
+        Some(t) => Cow::Borrowed(t),
+        None => Cow::Owned(format!("⟦{key}⟧")),
+    }
 }
 
 fn substitute(text: &str, args: Args<'_>) -> String {
@@ -137,7 +142,8 @@ pub fn counted(lang: Lang, key: &str, n: usize) -> String {
 /// A message as plain text (button labels, list items).
 #[must_use]
 pub fn tr(lang: Lang, key: &str, args: Args<'_>) -> String {
-    substitute(&template(lang, key).replace("**", ""), args)
+    let t = template(lang, key);
+    if t.contains("**") { substitute(&t.replace("**", ""), args) } else { substitute(&t, args) }
 }
 
 #[cfg(test)]
