@@ -6,7 +6,8 @@
 //! and their ratio. With `--steady MS` each person then acts every MS milliseconds for S
 //! seconds (default 20) and the run prints p50 / p99 of a step; with `--steady-at PERCENT`
 //! instead, the period is the one that offers PERCENT % of the rate the burst just measured
-//! (`--steady-at 80`: the steady load at 80 % of the measured capacity). It prints the resident memory
+//! (`--steady-at 80`: the steady load at 80 % of the measured capacity), and names the seconds
+//! whose p99 passed 50 ms (a stall of the machine shows there). It prints the resident memory
 //! once every conversation is open. With `--instances N`, N engines, each with its own store,
 //! share the database and take each person's steps in turn; the run checks that every step was
 //! saved exactly once. Build it in release: `cargo build --release -p flowstage-tests`.
