@@ -59,7 +59,8 @@ const POSTGRES_BATCH: &str = "WITH saved AS (\
 
 /// A batch on SQLite: its statements cannot share a `WITH`, so the saves are one statement
 /// (which says, by `RETURNING`, which were written) and the rest of the written steps' writes
-/// another, in one transaction. `json_each` unpacks the same rows as on PostgreSQL. SQLite's
+/// another, in one transaction. SQLite has no arrays: $1 is the saves as a JSON array of
+/// objects `{a, c, s, v}` (as on PostgreSQL), unpacked by `json_each`, $2 the time. SQLite's
 /// `WHERE true` tells its parser the `ON CONFLICT` is the upsert's, not the join's.
 const SQLITE_SAVES: &str = "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
      SELECT json_extract(value, '$.a'), json_extract(value, '$.c'), json_extract(value, '$.s'), \
@@ -187,19 +188,7 @@ impl Store {
         entries: &[Entry],
         now: DateTime<Utc>,
     ) -> Result<Vec<bool>> {
-        // For each step, whether it was written, from the conversations the batch saved.
-        let written = |saved: &[(i64, String)]| -> Vec<bool> {
-            let saved: HashSet<(i64, &str)> = saved.iter().map(|(a, c)| (*a, c.as_str())).collect();
-            entries
-                .iter()
-                .map(|e| {
-                    e.save
-                        .as_ref()
-                        .is_none_or(|s| saved.contains(&(s.account.0, s.channel.as_str())))
-                })
-                .collect()
-        };
-        let c = match conn {
+        match conn {
             Conn::Postgres(c) => {
                 let rows = Columns::of(entries);
                 let saved: Vec<(i64, String)> = sqlx::query_as(POSTGRES_BATCH)
@@ -220,48 +209,64 @@ impl Store {
                     .bind(&rows.replied_channels)
                     .fetch_all(&mut **c)
                     .await?;
-                return Ok(written(&saved));
+                Ok(written(entries, &saved))
             }
-            Conn::Sqlite(c) => c,
-        };
-        let saves: Vec<serde_json::Value> = entries
-            .iter()
-            .filter_map(|e| e.save.as_ref())
-            .map(|s| {
-                json!({"a": s.account.0, "c": s.channel, "s": s.state, "v": s.read_version, "day": s.active_day})
-            })
-            .collect();
-        let saves = serde_json::Value::from(saves).to_string();
-        // Only saves (a step with no update to mark, not its day's first): one statement.
-        if entries
-            .iter()
-            .all(|e| e.handled.is_none() && e.save.as_ref().is_none_or(|s| s.active_day.is_none()))
-        {
-            let saved: Vec<(i64, String)> =
-                sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut **c).await?;
-            return Ok(written(&saved));
+            Conn::Sqlite(c) => commit_sqlite(c, entries, now).await,
         }
-        let mut tx = sqlx::Connection::begin(&mut **c).await?;
-        let saved: Vec<(i64, String)> =
-            sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut *tx).await?;
-        let written = written(&saved);
-        let kept = entries.iter().zip(&written).filter(|(_, w)| **w).map(|(e, _)| e);
-        let days: Vec<serde_json::Value> = kept
-            .clone()
-            .filter_map(|e| e.save.as_ref())
-            .filter_map(|s| s.active_day.map(|day| json!({"a": s.account.0, "day": day})))
-            .collect();
-        let (marks, replies) = handled_rows(kept);
-        sqlx::query(SQLITE_REST)
-            .bind(serde_json::Value::from(days).to_string())
-            .bind(now)
-            .bind(marks)
-            .bind(replies)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(written)
     }
+}
+
+/// A batch on SQLite (see [`SQLITE_SAVES`] and [`SQLITE_REST`]).
+async fn commit_sqlite(
+    c: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    entries: &[Entry],
+    now: DateTime<Utc>,
+) -> Result<Vec<bool>> {
+    let saves: Vec<serde_json::Value> = entries
+        .iter()
+        .filter_map(|e| e.save.as_ref())
+        .map(|s| json!({"a": s.account.0, "c": s.channel, "s": s.state, "v": s.read_version}))
+        .collect();
+    let saves = serde_json::Value::from(saves).to_string();
+    // Only saves (a step with no update to mark, not its day's first): one statement.
+    if entries
+        .iter()
+        .all(|e| e.handled.is_none() && e.save.as_ref().is_none_or(|s| s.active_day.is_none()))
+    {
+        let saved: Vec<(i64, String)> =
+            sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut **c).await?;
+        return Ok(written(entries, &saved));
+    }
+    let mut tx = sqlx::Connection::begin(&mut **c).await?;
+    let saved: Vec<(i64, String)> =
+        sqlx::query_as(SQLITE_SAVES).bind(saves).bind(now).fetch_all(&mut *tx).await?;
+    let written = written(entries, &saved);
+    let kept = entries.iter().zip(&written).filter(|(_, w)| **w).map(|(e, _)| e);
+    let days: Vec<serde_json::Value> = kept
+        .clone()
+        .filter_map(|e| e.save.as_ref())
+        .filter_map(|s| s.active_day.map(|day| json!({"a": s.account.0, "day": day})))
+        .collect();
+    let (marks, replies) = handled_rows(kept);
+    sqlx::query(SQLITE_REST)
+        .bind(serde_json::Value::from(days).to_string())
+        .bind(now)
+        .bind(marks)
+        .bind(replies)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// For each step of a batch, whether it was written, from the conversations the batch saved
+/// (a step that saves none is written).
+fn written(entries: &[Entry], saved: &[(i64, String)]) -> Vec<bool> {
+    let saved: HashSet<(i64, &str)> = saved.iter().map(|(a, c)| (*a, c.as_str())).collect();
+    entries
+        .iter()
+        .map(|e| e.save.as_ref().is_none_or(|s| saved.contains(&(s.account.0, s.channel.as_str()))))
+        .collect()
 }
 
 /// A batch's rows on PostgreSQL, a vector per column (see [`POSTGRES_BATCH`]).

@@ -75,7 +75,7 @@ type Count = (InboxId, i64, bool);
 const WRITE_COUNT: &str = "UPDATE inbox SET sent = $1, done_at = $2 WHERE id = $3";
 
 /// [`WRITE_COUNT`] for rows `{id, sent, done}` as one JSON array ($1), at the time $2, on each
-/// backend (as the steps' batches, `group_commit.rs`).
+/// backend (as the steps' batches on SQLite, `group_commit.rs`).
 const POSTGRES_WRITE_COUNTS: &str = "UPDATE inbox SET sent = t.sent, done_at = CASE WHEN t.done THEN $2 END \
      FROM json_to_recordset($1::json) AS t (id BIGINT, sent BIGINT, done BOOLEAN) WHERE inbox.id = t.id";
 const SQLITE_WRITE_COUNTS: &str = "UPDATE inbox SET sent = json_extract(t.value, '$.sent'), \
