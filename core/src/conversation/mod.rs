@@ -767,6 +767,33 @@ fn role_screen(turn: &mut Turn<'_>) {
     turn.push(r);
 }
 
+/// `/help`'s lines for everyone's commands, or for the admins' own: one per command of the
+/// catalogue, as every platform's menu lists them. They depend only on the language, so each
+/// list is rendered once per process (a step of `/help` rendered some twenty translations).
+fn command_lines(lang: Lang, admin: bool) -> &'static [Vec<Span>] {
+    static LINES: std::sync::OnceLock<[[Vec<Vec<Span>>; 2]; 2]> = std::sync::OnceLock::new();
+    let lines = LINES.get_or_init(|| {
+        let of = |lang: Lang, admin: bool| {
+            commands::menu(admin)
+                .filter(|c| c.admin == admin)
+                .map(|c| {
+                    spans(
+                        lang,
+                        "help-command-line",
+                        &[("command", c.name.to_owned()), ("description", c.long(lang))],
+                    )
+                })
+                .collect()
+        };
+        [[of(Lang::Fr, false), of(Lang::Fr, true)], [of(Lang::En, false), of(Lang::En, true)]]
+    });
+    let by_lang = match lang {
+        Lang::Fr => &lines[0],
+        Lang::En => &lines[1],
+    };
+    &by_lang[usize::from(admin)]
+}
+
 /// `/help`: what this person can do, by role.
 async fn help(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     let kind = turn.active_profile().await?.map(|p| p.kind());
@@ -779,18 +806,11 @@ async fn help(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     if kind.is_some() {
         r = r.para(turn.s("help-holds", &[])).para(turn.s("help-calendar", &[]));
     }
-    // The lists come from the command catalogue, as every platform's menu does.
-    let line = |c: &commands::Command| {
-        turn.s(
-            "help-command-line",
-            &[("command", c.name.to_owned()), ("description", c.long(turn.lang))],
-        )
-    };
     r = r.para(turn.s("help-commands", &[]));
-    r = r.list(commands::menu(false).map(line).collect());
+    r = r.list(command_lines(turn.lang, false).to_vec());
     if turn.is_admin() {
         r = r.para(turn.s("help-admin-commands", &[]));
-        r = r.list(commands::menu(true).filter(|c| c.admin).map(line).collect());
+        r = r.list(command_lines(turn.lang, true).to_vec());
     }
     turn.push(r);
     Ok(())
