@@ -452,6 +452,14 @@ async fn conversation_saves_are_optimistic(h: &Harness) {
     ));
     assert_eq!(h.store.load_conversation(a, "telegram:7").await.unwrap().unwrap().version, v2);
     assert!(h.store.load_conversation(a, "discord:7").await.unwrap().is_none(), "per channel");
+    // A step that read the conversation before its account was erased saves nothing: the
+    // erasure is not undone by a step that was under way.
+    h.store.erase_account(a).await.unwrap();
+    assert!(matches!(
+        h.store.save_conversation(a, "telegram:7", r#"{"step":"ask_city"}"#, v2).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(h.store.load_conversation(a, "telegram:7").await.unwrap().is_none());
 }
 
 /// Issue 18's group commit: steps ending at the same moment share a transaction, yet each gets
@@ -568,8 +576,8 @@ async fn steps_ending_together_commit_together_each_with_its_own_answer(h: &Harn
             assert_eq!(rec.version, 2);
         }
     }
-    // A step saving the conversation of an account that does not exist: the database refuses
-    // the whole batch, which is then written step by step, so that step alone fails.
+    // A step saving the first conversation of an account that does not exist: the database
+    // refuses the whole batch, which is then written step by step, so that step alone fails.
     let mut steps = tokio::task::JoinSet::new();
     for n in 0..10 {
         let store = h.store.clone();
@@ -579,7 +587,7 @@ async fn steps_ending_together_commit_together_each_with_its_own_answer(h: &Harn
                 account,
                 channel: "telegram",
                 state: "{}",
-                read_version: 2,
+                read_version: if n == 3 { 0 } else { 2 },
                 active_day: None,
             };
             (n, store.commit_step(Some(save), None).await)

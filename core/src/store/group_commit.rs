@@ -35,14 +35,20 @@ use crate::domain::{AccountId, InboxId};
 /// $7–$10 the updates to mark handled (id, done, and the conversation its step saves: null when
 /// it saves none), $11–$15 their replies (update, position, text, the same conversation): the
 /// updates and replies of a step whose save was refused are left out, by the saves'
-/// `RETURNING`. The version written is the read one plus one, so the update's condition can read
-/// it back from `excluded`. Returns the conversations saved.
-const POSTGRES_BATCH: &str = "WITH saved AS (\
-     INSERT INTO conversations (account_id, channel, state, version, updated_at) \
-     SELECT a, c, s, v + 1, $6 FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[]) AS t (a, c, s, v) \
-     ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
-     version = conversations.version + 1, updated_at = excluded.updated_at \
-     WHERE conversations.version = excluded.version - 1 RETURNING account_id, channel), \
+/// `RETURNING`. A conversation read at a version is updated only if still at it, and one read
+/// as new (version 0) is inserted only if still missing; either way it is written at the read
+/// version plus one. (Split in two, not one upsert: an upsert first probes the key for a
+/// conflict, then updates what it found, two index lookups where an update needs one, and
+/// almost every step saves a conversation that exists.) Returns the conversations saved.
+const POSTGRES_BATCH: &str = "WITH updated AS (\
+     UPDATE conversations SET state = t.s, version = t.v + 1, updated_at = $6 \
+     FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[]) AS t (a, c, s, v) \
+     WHERE t.v > 0 AND conversations.account_id = t.a AND conversations.channel = t.c \
+       AND conversations.version = t.v RETURNING account_id, channel), \
+   inserted AS (INSERT INTO conversations (account_id, channel, state, version, updated_at) \
+     SELECT a, c, s, 1, $6 FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[]) AS t (a, c, s, v) \
+     WHERE v = 0 ON CONFLICT (account_id, channel) DO NOTHING RETURNING account_id, channel), \
+   saved AS (SELECT * FROM updated UNION ALL SELECT * FROM inserted), \
    days AS (INSERT INTO active_days (account_id, day) \
      SELECT t.a, t.day FROM unnest($1::BIGINT[], $2::TEXT[], $5::DATE[]) AS t (a, c, day) \
      JOIN saved ON saved.account_id = t.a AND saved.channel = t.c WHERE t.day IS NOT NULL \
@@ -60,11 +66,17 @@ const POSTGRES_BATCH: &str = "WITH saved AS (\
 /// A batch on SQLite: its statements cannot share a `WITH`, so the saves are one statement
 /// (which says, by `RETURNING`, which were written) and the rest of the written steps' writes
 /// another, in one transaction. SQLite has no arrays: $1 is the saves as a JSON array of
-/// objects `{a, c, s, v}` (as on PostgreSQL), unpacked by `json_each`, $2 the time. SQLite's
-/// `WHERE true` tells its parser the `ON CONFLICT` is the upsert's, not the join's.
+/// objects `{a, c, s, v}` (as on PostgreSQL), unpacked by `json_each`, $2 the time. One upsert
+/// with PostgreSQL's rule: a conversation read at a version is written only if still at it (the
+/// update's condition), one read as new only if still missing; a conversation read at a version
+/// and deleted since (its account erased) is not inserted again. SQLite's upsert costs it no
+/// second lookup. `WHERE` tells SQLite's parser the `ON CONFLICT` is the upsert's, not the
+/// join's.
 const SQLITE_SAVES: &str = "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
      SELECT json_extract(value, '$.a'), json_extract(value, '$.c'), json_extract(value, '$.s'), \
-     json_extract(value, '$.v') + 1, $2 FROM json_each($1) WHERE true \
+     json_extract(value, '$.v') + 1, $2 FROM json_each($1) AS t WHERE json_extract(value, '$.v') = 0 \
+       OR EXISTS (SELECT 1 FROM conversations WHERE account_id = json_extract(t.value, '$.a') \
+         AND channel = json_extract(t.value, '$.c')) \
      ON CONFLICT (account_id, channel) DO UPDATE SET state = excluded.state, \
      version = conversations.version + 1, updated_at = excluded.updated_at \
      WHERE conversations.version = excluded.version - 1 RETURNING account_id, channel";
