@@ -28,8 +28,8 @@
 )]
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use flowstage_core::clock::SystemClock;
@@ -40,6 +40,7 @@ use flowstage_core::domain::Lang;
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::profile::ProfileKind;
 use flowstage_core::store::Store;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 /// How a run is shaped.
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +75,9 @@ pub struct Figures {
     pub commit_elapsed: Duration,
     pub steady: Option<Steady>,
     pub rss_kib: Option<u64>,
+    /// Each kind of batch the store served (`flowstage_*_batch_steps`): its mean size in the
+    /// burst and in the steady load. Smaller batches cost the database more per step.
+    pub batches: Vec<(String, f64, Option<f64>)>,
 }
 
 /// The steady part's figures.
@@ -164,6 +168,18 @@ impl fmt::Display for Figures {
                     ms(s.seconds[w].1)
                 )?;
             }
+        }
+        if !self.batches.is_empty() {
+            let sizes: Vec<String> = self
+                .batches
+                .iter()
+                .map(|(kind, burst, steady)| match steady {
+                    Some(steady) => format!("{kind} {burst:.0} → {steady:.0}"),
+                    None => format!("{kind} {burst:.0}"),
+                })
+                .collect();
+            let phases = if self.steady.is_some() { "burst → steady" } else { "burst" };
+            writeln!(f, "  steps per batch ({phases}): {}", sizes.join(", "))?;
         }
         match self.rss_kib {
             Some(kib) => write!(
@@ -258,8 +274,62 @@ fn resident_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// The store's batch histograms as (kind, steps in all, batches): `flowstage_read_batch_steps`
+/// is the kind `read`.
+fn batch_totals(metrics: &PrometheusHandle) -> Vec<(String, f64, f64)> {
+    let text = metrics.render();
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse::<f64>().ok())
+    };
+    let mut kinds: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("flowstage_")?.split_once("_batch_steps_count"))
+        .map(|(kind, _)| kind.to_owned())
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+        .into_iter()
+        .filter_map(|kind| {
+            let name = format!("flowstage_{kind}_batch_steps");
+            Some((kind, value(&format!("{name}_sum"))?, value(&format!("{name}_count"))?))
+        })
+        .collect()
+}
+
+/// The mean batch size of each kind between two readings of [`batch_totals`].
+fn batch_means(before: &[(String, f64, f64)], after: &[(String, f64, f64)]) -> Vec<(String, f64)> {
+    after
+        .iter()
+        .filter_map(|(kind, sum, count)| {
+            let (_, sum0, count0) =
+                before.iter().find(|(k, ..)| k == kind).cloned().unwrap_or_default();
+            (count - count0 > 0.0).then(|| (kind.clone(), (sum - sum0) / (count - count0)))
+        })
+        .collect()
+}
+
+/// The process's metrics recorder, installed by the first run (runs in one process, as tests
+/// are, share it: their batch sizes then mix). Histograms with cumulative sums and counts, not
+/// the exporter's default rolling summaries.
+fn recorder() -> &'static PrometheusHandle {
+    static RECORDER: OnceLock<PrometheusHandle> = OnceLock::new();
+    RECORDER.get_or_init(|| {
+        PrometheusBuilder::new()
+            .set_buckets_for_metric(
+                Matcher::Suffix("_batch_steps".to_owned()),
+                &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
+            )
+            .unwrap()
+            .install_recorder()
+            .unwrap()
+    })
+}
+
 /// The run.
 pub async fn run(plan: Plan) -> Figures {
+    let metrics = recorder();
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(SystemClock);
     let base = std::env::var("TEST_DATABASE_URL")
@@ -303,6 +373,7 @@ pub async fn run(plan: Plan) -> Figures {
     let rss_kib = resident_kib();
     let before = engine.versions(plan.people).await;
 
+    let batches_before = batch_totals(metrics);
     eprintln!("step-load: burst of {} × {} steps…", plan.people, plan.steps);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -331,6 +402,7 @@ pub async fn run(plan: Plan) -> Figures {
     let lost = before.iter().zip(&after).filter(|(b, a)| **a != **b + plan.steps as i64).count();
     assert_eq!(lost, 0, "{lost} conversations are not exactly {} steps further", plan.steps);
 
+    let batches_burst = batch_totals(metrics);
     let period = plan.period.or_else(|| {
         let rate = burst_steps as f64 / burst.as_secs_f64() * f64::from(plan.steady_at?) / 100.0;
         Some(Duration::from_secs_f64(plan.people as f64 / rate))
@@ -340,6 +412,15 @@ pub async fn run(plan: Plan) -> Figures {
         None => None,
     };
 
+    let batches_steady = batch_totals(metrics);
+    let steady_means = batch_means(&batches_burst, &batches_steady);
+    let batches = batch_means(&batches_before, &batches_burst)
+        .into_iter()
+        .map(|(kind, burst)| {
+            let steady = steady_means.iter().find(|(k, _)| *k == kind).map(|(_, m)| *m);
+            (kind, burst, steady.filter(|_| period.is_some()))
+        })
+        .collect();
     eprintln!("step-load: raw commits of the same database, {} writers…", plan.writers);
     let commits = burst_steps.max(1000);
     let next = Arc::new(AtomicUsize::new(0));
@@ -379,14 +460,19 @@ pub async fn run(plan: Plan) -> Figures {
         commit_elapsed,
         steady,
         rss_kib,
+        batches,
     }
 }
 
 /// Each person acts once per `period`, starting at a random-looking offset so the load is
-/// even. One driver starts each step at its planned instant, as a front-end's dispatcher starts
-/// the steps of the updates it reads (an open loop: a slow step does not hold back the next
-/// ones); a step's latency is from its planned instant, so any wait counts (for the driver, for
-/// the person's step before it).
+/// even. As the front-ends' dispatcher does (`bot/src/frontend/dispatch.rs`), each person has a
+/// worker that takes their steps one at a time, in order, from a queue: one driver puts each
+/// step in its person's queue at its planned instant (an open loop: a slow step does not hold
+/// back the others' steps, nor the driver). A step's latency is from its planned instant, so
+/// any wait counts (for the driver, for the person's step before it). A step waiting is a few
+/// bytes in a queue, as with the dispatcher, not a task of its own reading the database before
+/// it waits for the person's lock (which a load above capacity made a backlog of hundreds of
+/// thousands of tasks, each with its step's future, growing the cost of every step).
 async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
     eprintln!(
         "step-load: steady load, each of {} people every {:.1} ms for {} s…",
@@ -404,21 +490,33 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
         }
     }
     planned.sort_unstable();
+    let (took, mut times_rx) = tokio::sync::mpsc::unbounded_channel();
+    let queues: Vec<_> = (0..plan.people)
+        .map(|n| {
+            let (queue, mut steps) = tokio::sync::mpsc::unbounded_channel();
+            let (engine, took) = (engine.clone(), took.clone());
+            tokio::spawn(async move {
+                let who = speaker(n);
+                while let Some((after, at, i)) = steps.recv().await {
+                    let at: tokio::time::Instant = at;
+                    engine.of(n, i).handle(&who, repeated(i)).await.unwrap();
+                    let _ = took.send((after, at.elapsed()));
+                }
+            });
+            queue
+        })
+        .collect();
     // The clock starts once the plan is made: making it is no step's wait.
     let started = tokio::time::Instant::now();
-    let (took, mut times_rx) = tokio::sync::mpsc::unbounded_channel();
     for (after, n, i) in planned {
         let at = started + after;
-        // A step already due starts at once, without a trip through the timer.
+        // A step already due is queued at once, without a trip through the timer.
         if at > tokio::time::Instant::now() {
             tokio::time::sleep_until(at).await;
         }
-        let (engine, took) = (engine.clone(), took.clone());
-        tokio::spawn(async move {
-            engine.of(n, i).handle(&speaker(n), repeated(i)).await.unwrap();
-            let _ = took.send((after, at.elapsed()));
-        });
+        queues[n].send((after, at, i)).unwrap();
     }
+    drop(queues);
     drop(took);
     let (mut times, mut late) = (Vec::new(), 0);
     let mut by_second = vec![Vec::new(); plan.steady_for.as_secs().max(1) as usize];

@@ -23,6 +23,13 @@ async fn two_instances_save_every_step_once(postgres: bool) {
     println!("{figures}");
     assert_eq!(figures.burst_steps, 240);
     assert!(figures.steady.as_ref().is_some_and(|s| s.steps == 300), "{figures}");
+    // The store's reads and commits were batched, and the run says how large the batches were.
+    for kind in ["read", "commit"] {
+        assert!(
+            figures.batches.iter().any(|(k, burst, _)| k == kind && *burst >= 1.0),
+            "{figures}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
