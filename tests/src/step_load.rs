@@ -9,8 +9,11 @@
 //! - **burst**: `people` people each take `steps` steps as fast as they can, all at once;
 //!   steps per second against the raw commit rate (their ratio is what holds from machine to
 //!   machine);
-//! - **steady**: the same people each act every `period`; p50 / p99 of a step's latency;
-//! - **memory**: the process's resident set once every conversation is open.
+//! - **steady**: the same people each act every `period`, each person's steps one at a time
+//!   as the front-ends take them; p50 / p99 of a step's latency;
+//! - **memory**: the process's resident set once every conversation is open;
+//! - **batches**: the mean number of steps in each kind of batch the store served (reads,
+//!   profiles, commits), in the burst and in the steady load.
 //!
 //! With `instances` above one, as many engines, each on its own store (its own connections, its
 //! own batches), share the database, and each person's steps go to them in turn, as when
