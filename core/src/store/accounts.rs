@@ -1,5 +1,7 @@
 //! Accounts, their platform identities, `/link` codes, settings and GDPR export/erasure.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -116,24 +118,36 @@ impl Batch for Reads {
     }
 }
 
-/// [`Reads`] on each backend: the requests as one JSON array of objects `{p, e, c}` (platform,
-/// external id, channel), each row numbered from 1 by its request (`n`).
-fn read_together_sql(pool: &Pool) -> String {
-    let (requests, platform, external_id, channel) = match pool {
-        Pool::Postgres(_) => (
-            "ROWS FROM (json_to_recordset($1::json) AS (p TEXT, e TEXT, c TEXT)) \
-             WITH ORDINALITY AS t (p, e, c, n)",
-            "t.p",
-            "t.e",
-            "t.c",
-        ),
-        Pool::Sqlite(_) => (
+/// [`Reads`] on each backend, each row numbered from 1 by its request (`n`). On PostgreSQL the
+/// requests are three arrays (platform, external id, channel) zipped by `unnest`, as the write
+/// batch's rows are (`group_commit.rs`); SQLite has no arrays: there they are one JSON array of
+/// objects `{p, e, c}`. Each text is made once per process.
+fn read_together_sql(pool: &Pool) -> &'static str {
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| {
+        reads_joined(
+            "unnest($1::TEXT[], $2::TEXT[], $3::TEXT[]) WITH ORDINALITY AS t (p, e, c, n)",
+            ["t.p", "t.e", "t.c"],
+        )
+    });
+    static SQLITE: LazyLock<String> = LazyLock::new(|| {
+        reads_joined(
             "(SELECT key + 1 AS n, value FROM json_each($1)) AS t",
-            "json_extract(t.value, '$.p')",
-            "json_extract(t.value, '$.e')",
-            "json_extract(t.value, '$.c')",
-        ),
-    };
+            [
+                "json_extract(t.value, '$.p')",
+                "json_extract(t.value, '$.e')",
+                "json_extract(t.value, '$.c')",
+            ],
+        )
+    });
+    match pool {
+        Pool::Postgres(_) => &POSTGRES,
+        Pool::Sqlite(_) => &SQLITE,
+    }
+}
+
+/// The reads' statement over `requests`, whose platform, external id and channel are
+/// `columns`.
+fn reads_joined(requests: &str, [platform, external_id, channel]: [&str; 3]) -> String {
     format!(
         "SELECT t.n, {}, c.state, c.version, c.updated_at FROM {requests} \
          JOIN identities i ON i.platform = {platform} AND i.external_id = {external_id} \
@@ -240,14 +254,27 @@ impl Store {
             found: WithConversation,
         }
         let sql = read_together_sql(&self.pool);
-        let requests: Vec<serde_json::Value> = batch
-            .iter()
-            .map(|(i, c)| serde_json::json!({"p": i.platform.as_str(), "e": i.external_id, "c": c}))
-            .collect();
-        let requests = serde_json::Value::from(requests).to_string();
-        let rows = on_conn!(conn, |c| {
-            sqlx::query_as::<_, Numbered>(&sql).bind(&requests).fetch_all(&mut **c).await
-        })?;
+        let rows = match conn {
+            Conn::Postgres(c) => {
+                let platforms: Vec<&str> = batch.iter().map(|(i, _)| i.platform.as_str()).collect();
+                let ids: Vec<&str> = batch.iter().map(|(i, _)| i.external_id.as_str()).collect();
+                let channels: Vec<&str> = batch.iter().map(|(_, c)| c.as_str()).collect();
+                sqlx::query_as::<_, Numbered>(sql)
+                    .bind(platforms)
+                    .bind(ids)
+                    .bind(channels)
+                    .fetch_all(&mut **c)
+                    .await?
+            }
+            Conn::Sqlite(c) => {
+                let requests: Vec<serde_json::Value> = batch
+                    .iter()
+                    .map(|(i, c)| json!({"p": i.platform.as_str(), "e": i.external_id, "c": c}))
+                    .collect();
+                let requests = serde_json::Value::from(requests).to_string();
+                sqlx::query_as::<_, Numbered>(sql).bind(requests).fetch_all(&mut **c).await?
+            }
+        };
         let mut answers: Vec<Result<Option<_>>> = batch.iter().map(|_| Ok(None)).collect();
         for row in rows {
             let slot = usize::try_from(row.n - 1).ok().and_then(|i| answers.get_mut(i));
