@@ -398,6 +398,8 @@ pub async fn run(plan: Plan) -> Figures {
         times.extend(t.await.unwrap());
     }
     let burst = started.elapsed();
+    // Before the check's reads below, which are batches of one.
+    let burst_batches = batch_means(&batches_before, &batch_totals(metrics));
     let burst_steps = times.len();
     let burst_p50 = quantile(&mut times, 0.5);
     let burst_p99 = quantile(&mut times, 0.99);
@@ -405,25 +407,24 @@ pub async fn run(plan: Plan) -> Figures {
     let lost = before.iter().zip(&after).filter(|(b, a)| **a != **b + plan.steps as i64).count();
     assert_eq!(lost, 0, "{lost} conversations are not exactly {} steps further", plan.steps);
 
-    let batches_burst = batch_totals(metrics);
     let period = plan.period.or_else(|| {
         let rate = burst_steps as f64 / burst.as_secs_f64() * f64::from(plan.steady_at?) / 100.0;
         Some(Duration::from_secs_f64(plan.people as f64 / rate))
     });
+    let before_steady = batch_totals(metrics);
     let steady = match period {
         Some(period) => Some(steady(&engine, plan, period).await),
         None => None,
     };
-
-    let batches_steady = batch_totals(metrics);
-    let steady_means = batch_means(&batches_burst, &batches_steady);
-    let batches = batch_means(&batches_before, &batches_burst)
+    let steady_batches = batch_means(&before_steady, &batch_totals(metrics));
+    let batches = burst_batches
         .into_iter()
         .map(|(kind, burst)| {
-            let steady = steady_means.iter().find(|(k, _)| *k == kind).map(|(_, m)| *m);
-            (kind, burst, steady.filter(|_| period.is_some()))
+            let steady = steady_batches.iter().find(|(k, _)| *k == kind).map(|(_, m)| *m);
+            (kind, burst, steady)
         })
         .collect();
+
     eprintln!("step-load: raw commits of the same database, {} writers…", plan.writers);
     let commits = burst_steps.max(1000);
     let next = Arc::new(AtomicUsize::new(0));
@@ -496,12 +497,12 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
     let (took, mut times_rx) = tokio::sync::mpsc::unbounded_channel();
     let queues: Vec<_> = (0..plan.people)
         .map(|n| {
-            let (queue, mut steps) = tokio::sync::mpsc::unbounded_channel();
+            let (queue, mut steps) =
+                tokio::sync::mpsc::unbounded_channel::<(Duration, tokio::time::Instant, usize)>();
             let (engine, took) = (engine.clone(), took.clone());
             tokio::spawn(async move {
                 let who = speaker(n);
                 while let Some((after, at, i)) = steps.recv().await {
-                    let at: tokio::time::Instant = at;
                     engine.of(n, i).handle(&who, repeated(i)).await.unwrap();
                     let _ = took.send((after, at.elapsed()));
                 }

@@ -145,8 +145,8 @@ fn read_together_sql(pool: &Pool) -> &'static str {
     }
 }
 
-/// The reads' statement over `requests`, whose platform, external id and channel are
-/// `columns`.
+/// The reads' statement over `requests`, given the expressions of a request's platform,
+/// external id and channel.
 fn reads_joined(requests: &str, [platform, external_id, channel]: [&str; 3]) -> String {
     format!(
         "SELECT t.n, {}, c.state, c.version, c.updated_at FROM {requests} \

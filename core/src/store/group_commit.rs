@@ -69,9 +69,9 @@ const POSTGRES_BATCH: &str = "WITH updated AS (\
 /// objects `{a, c, s, v}` (as on PostgreSQL), unpacked by `json_each`, $2 the time. One upsert
 /// with PostgreSQL's rule: a conversation read at a version is written only if still at it (the
 /// update's condition), one read as new only if still missing; a conversation read at a version
-/// and deleted since (its account erased) is not inserted again. SQLite's upsert costs it no
-/// second lookup. `WHERE` tells SQLite's parser the `ON CONFLICT` is the upsert's, not the
-/// join's.
+/// and deleted since (its account erased) is not inserted again. SQLite keeps the upsert (its
+/// lookups are cheap next to a statement's hop to its driver's thread). The `WHERE` also tells
+/// SQLite's parser the `ON CONFLICT` is the upsert's, not the join's.
 const SQLITE_SAVES: &str = "INSERT INTO conversations (account_id, channel, state, version, updated_at) \
      SELECT json_extract(value, '$.a'), json_extract(value, '$.c'), json_extract(value, '$.s'), \
      json_extract(value, '$.v') + 1, $2 FROM json_each($1) AS t WHERE json_extract(value, '$.v') = 0 \
