@@ -13,7 +13,10 @@
 //!   as the front-ends take them; p50 / p99 of a step's latency;
 //! - **memory**: the process's resident set once every conversation is open;
 //! - **batches**: the mean number of steps in each kind of batch the store served (reads,
-//!   profiles, commits), in the burst and in the steady load.
+//!   profiles, commits), in the burst and in the steady load;
+//! - **CPU per step**: in the burst and in the steady load, the CPU time this process spent per
+//!   step (the engine, the store's side of the database) and the whole machine's (with the
+//!   database server; on a machine doing nothing else, the rest is the database's).
 //!
 //! With `instances` above one, as many engines, each on its own store (its own connections, its
 //! own batches), share the database, and each person's steps go to them in turn, as when
@@ -81,6 +84,17 @@ pub struct Figures {
     /// Each kind of batch the store served (`flowstage_*_batch_steps`): its mean size in the
     /// burst and in the steady load. Smaller batches cost the database more per step.
     pub batches: Vec<(String, f64, Option<f64>)>,
+    /// CPU time per step in the burst, then in the steady load, where `/proc` tells.
+    pub cpu: Vec<(&'static str, Cpu)>,
+}
+
+/// CPU time a phase took per step: this process's and the whole machine's (every core).
+#[derive(Debug, Clone, Copy)]
+pub struct Cpu {
+    pub process: Duration,
+    pub machine: Duration,
+    /// The share of the machine's time that was busy during the phase.
+    pub busy: f64,
 }
 
 /// The steady part's figures.
@@ -184,6 +198,18 @@ impl fmt::Display for Figures {
             let phases = if self.steady.is_some() { "burst → steady" } else { "burst" };
             writeln!(f, "  steps per batch ({phases}): {}", sizes.join(", "))?;
         }
+        for (phase, cpu) in &self.cpu {
+            let us = |d: Duration| d.as_secs_f64() * 1e6;
+            writeln!(
+                f,
+                "  CPU per step ({phase}): this process {:.1} µs, the whole machine {:.1} µs \
+                 (the rest, the database's on a quiet machine: {:.1} µs); the machine {:.0} % busy",
+                us(cpu.process),
+                us(cpu.machine),
+                us(cpu.machine.saturating_sub(cpu.process)),
+                100.0 * cpu.busy
+            )?;
+        }
         match self.rss_kib {
             Some(kib) => write!(
                 f,
@@ -267,6 +293,50 @@ fn quantile(times: &mut [Duration], q: f64) -> Duration {
     }
     times.sort();
     times[((times.len() as f64 - 1.0) * q) as usize]
+}
+
+/// CPU time used so far, in `/proc`'s clock ticks (a hundredth of a second: `USER_HZ`, fixed
+/// at 100 for `/proc` on Linux): this process's, the machine's busy time and its total time,
+/// every core counted.
+fn cpu_ticks() -> Option<(u64, u64, u64)> {
+    let own = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command's name, which is in parentheses and may hold spaces.
+    let fields: Vec<u64> = own
+        .rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .map(|v| v.parse().ok())
+        .collect::<Option<_>>()?;
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let machine: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .take(8)
+        .map(|v| v.parse().ok())
+        .collect::<Option<_>>()?;
+    let total: u64 = machine.iter().sum();
+    // idle and iowait
+    let idle = machine.get(3)? + machine.get(4)?;
+    Some((fields.iter().sum(), total - idle, total))
+}
+
+/// What a phase between two readings of [`cpu_ticks`] cost per step.
+fn cpu_per_step(
+    before: Option<(u64, u64, u64)>,
+    after: Option<(u64, u64, u64)>,
+    steps: usize,
+) -> Option<Cpu> {
+    let ((p0, b0, t0), (p1, b1, t1)) = (before?, after?);
+    let per_step = |ticks: u64| Duration::from_secs_f64(ticks as f64 / 100.0 / steps.max(1) as f64);
+    Some(Cpu {
+        process: per_step(p1.saturating_sub(p0)),
+        machine: per_step(b1.saturating_sub(b0)),
+        busy: b1.saturating_sub(b0) as f64 / t1.saturating_sub(t0).max(1) as f64,
+    })
 }
 
 fn resident_kib() -> Option<u64> {
@@ -377,6 +447,7 @@ pub async fn run(plan: Plan) -> Figures {
     let before = engine.versions(plan.people).await;
 
     let batches_before = batch_totals(metrics);
+    let cpu_before = cpu_ticks();
     eprintln!("step-load: burst of {} × {} steps…", plan.people, plan.steps);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -398,9 +469,11 @@ pub async fn run(plan: Plan) -> Figures {
         times.extend(t.await.unwrap());
     }
     let burst = started.elapsed();
+    let burst_steps = times.len();
+    let mut cpu = Vec::new();
+    cpu.extend(cpu_per_step(cpu_before, cpu_ticks(), burst_steps).map(|c| ("burst", c)));
     // Before the check's reads below, which are batches of one.
     let burst_batches = batch_means(&batches_before, &batch_totals(metrics));
-    let burst_steps = times.len();
     let burst_p50 = quantile(&mut times, 0.5);
     let burst_p99 = quantile(&mut times, 0.99);
     let after = engine.versions(plan.people).await;
@@ -412,10 +485,14 @@ pub async fn run(plan: Plan) -> Figures {
         Some(Duration::from_secs_f64(plan.people as f64 / rate))
     });
     let before_steady = batch_totals(metrics);
+    let cpu_before = cpu_ticks();
     let steady = match period {
         Some(period) => Some(steady(&engine, plan, period).await),
         None => None,
     };
+    if let Some(s) = &steady {
+        cpu.extend(cpu_per_step(cpu_before, cpu_ticks(), s.steps).map(|c| ("steady", c)));
+    }
     let steady_batches = batch_means(&before_steady, &batch_totals(metrics));
     let batches = burst_batches
         .into_iter()
@@ -465,6 +542,7 @@ pub async fn run(plan: Plan) -> Figures {
         steady,
         rss_kib,
         batches,
+        cpu,
     }
 }
 
