@@ -4,11 +4,12 @@
 //! A request joins a queue and waits for its own answer. Whoever finds a server free takes every
 //! request queued at that moment and serves them together, in a task of its own (a caller's
 //! future can be dropped without losing the others' batch); the requests that joined meanwhile
-//! wait for the next batch. Nothing waits for a batch to fill: a lone request is served at once,
-//! alone, by its own caller, and under load batches grow by themselves. A server goes on with
-//! the next batch while requests are queued, on the same connection: sqlx checks a connection
-//! (a round trip) each time it goes back to the pool, and a server under load gives it back
-//! only once the queue is empty.
+//! wait for the next batch. A request that finds a server free is served at once (alone, by its
+//! own caller, when it is alone): nothing waits for a batch to fill. Under load, batches grow by
+//! themselves: a server that finds requests queued after its batch waits a moment
+//! ([`GATHER`]) for those arriving, then serves them all together, and so on while requests
+//! are queued, on the same connection: sqlx checks a connection (a round trip) each time it goes
+//! back to the pool, and a server under load gives it back only once the queue is empty.
 //!
 //! A lone request is served in its single form; a batch the database refuses as a whole is
 //! served again one request at a time, so each request gets its own answer.
@@ -97,6 +98,14 @@ async fn serve<B: Batch>(
     answers
 }
 
+/// How long a server that finds requests queued after its batch waits before taking them, so
+/// that the next batch also holds those arriving meanwhile. Under a steady load, batches served
+/// back to back without it were half the size they are in a burst, and each step cost the
+/// machine a quarter more (the database's work and this process's per batch, spread over fewer
+/// steps). A millisecond is the timer's grain; at two, the wait began to cost the burst more
+/// than the larger batches saved. A lone request is never kept waiting: it is served at once.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// A request waiting, and where its answer goes.
 struct Waiting<B: Batch> {
     /// Its place in the queue's order, to know one's own.
@@ -171,7 +180,13 @@ impl<B: Batch> Batcher<B> {
                                 // A caller that stopped waiting has nothing to be told.
                                 let _ = answer.send(result);
                             }
-                            batch = B::batcher(&store).take();
+                            let batcher = B::batcher(&store);
+                            if batcher.is_empty() {
+                                break;
+                            }
+                            // Requests came while this batch was served: more are coming.
+                            tokio::time::sleep(GATHER).await;
+                            batch = batcher.take();
                         }
                         drop(conn);
                         drop(permit);
@@ -179,6 +194,10 @@ impl<B: Batch> Batcher<B> {
                 }
             }
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner).is_empty()
     }
 
     /// The requests queued now, oldest first, at most one per key and [`Batch::MAX`] in all.
