@@ -573,21 +573,21 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
     }
     planned.sort_unstable();
     let (took, mut times_rx) = tokio::sync::mpsc::unbounded_channel();
-    let queues: Vec<_> = (0..plan.people)
+    let (queues, workers): (Vec<_>, Vec<_>) = (0..plan.people)
         .map(|n| {
             let (queue, mut steps) =
                 tokio::sync::mpsc::unbounded_channel::<(Duration, tokio::time::Instant, usize)>();
             let (engine, took) = (engine.clone(), took.clone());
-            tokio::spawn(async move {
+            let worker = tokio::spawn(async move {
                 let who = speaker(n);
                 while let Some((after, at, i)) = steps.recv().await {
                     engine.of(n, i).handle(&who, repeated(i)).await.unwrap();
                     let _ = took.send((after, at.elapsed()));
                 }
             });
-            queue
+            (queue, worker)
         })
-        .collect();
+        .unzip();
     // The clock starts once the plan is made: making it is no step's wait.
     let started = tokio::time::Instant::now();
     for (after, n, i) in planned {
@@ -599,6 +599,11 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
         queues[n].send((after, at, i)).unwrap();
     }
     drop(queues);
+    // Every step is taken before the figures are read and sorted: sorting them while the last
+    // steps run would slow those steps down on this same machine.
+    for worker in workers {
+        worker.await.unwrap();
+    }
     drop(took);
     let (mut times, mut late) = (Vec::new(), 0);
     let mut by_second = vec![Vec::new(); plan.steady_for.as_secs().max(1) as usize];
