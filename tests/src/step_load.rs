@@ -108,6 +108,8 @@ pub struct Steady {
     pub late: usize,
     /// Each second of the run (by the steps' planned instants): its p99 and its slowest step.
     pub seconds: Vec<(Duration, Duration)>,
+    /// CPU time per step while the steps ran (not while the plan was made or the figures read).
+    pub cpu: Option<Cpu>,
 }
 
 impl Figures {
@@ -485,14 +487,11 @@ pub async fn run(plan: Plan) -> Figures {
         Some(Duration::from_secs_f64(plan.people as f64 / rate))
     });
     let before_steady = batch_totals(metrics);
-    let cpu_before = cpu_ticks();
     let steady = match period {
         Some(period) => Some(steady(&engine, plan, period).await),
         None => None,
     };
-    if let Some(s) = &steady {
-        cpu.extend(cpu_per_step(cpu_before, cpu_ticks(), s.steps).map(|c| ("steady", c)));
-    }
+    cpu.extend(steady.as_ref().and_then(|s| s.cpu).map(|c| ("steady", c)));
     let steady_batches = batch_means(&before_steady, &batch_totals(metrics));
     let batches = burst_batches
         .into_iter()
@@ -572,6 +571,7 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
         }
     }
     planned.sort_unstable();
+    let planned_steps = planned.len();
     let (took, mut times_rx) = tokio::sync::mpsc::unbounded_channel();
     let (queues, workers): (Vec<_>, Vec<_>) = (0..plan.people)
         .map(|n| {
@@ -590,6 +590,7 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
         .unzip();
     // The clock starts once the plan is made: making it is no step's wait.
     let started = tokio::time::Instant::now();
+    let cpu_before = cpu_ticks();
     for (after, n, i) in planned {
         let at = started + after;
         // A step already due is queued at once, without a trip through the timer.
@@ -604,6 +605,7 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
     for worker in workers {
         worker.await.unwrap();
     }
+    let cpu = cpu_per_step(cpu_before, cpu_ticks(), planned_steps);
     drop(took);
     let (mut times, mut late) = (Vec::new(), 0);
     let mut by_second = vec![Vec::new(); plan.steady_for.as_secs().max(1) as usize];
@@ -629,5 +631,6 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
         p99: quantile(&mut times, 0.99),
         late,
         seconds,
+        cpu,
     }
 }
