@@ -10,7 +10,9 @@
 //!   steps per second against the raw commit rate (their ratio is what holds from machine to
 //!   machine);
 //! - **steady**: the same people each act every `period`, each person's steps one at a time
-//!   as the front-ends take them; p50 / p99 of a step's latency;
+//!   as the front-ends take them; p50 / p99 of a step's latency. The burst is then run again:
+//!   this machine's speed moves within minutes, and the second burst says what the capacity was
+//!   once the steady load had run (the steady load's share of each burst is printed);
 //! - **memory**: the process's resident set once every conversation is open;
 //! - **batches**: the mean number of steps in each kind of batch the store served (reads,
 //!   profiles, commits), in the burst and in the steady load;
@@ -20,7 +22,7 @@
 //!
 //! With `instances` above one, as many engines, each on its own store (its own connections, its
 //! own batches), share the database, and each person's steps go to them in turn, as when
-//! several `serve` processes share one PostgreSQL. After the burst the run reads every
+//! several `serve` processes share one PostgreSQL. After each burst the run reads every
 //! conversation back: each must be exactly as many versions further as its person took steps
 //! (no step lost or saved twice), or the run fails.
 
@@ -77,6 +79,8 @@ pub struct Figures {
     pub burst: Duration,
     pub burst_p50: Duration,
     pub burst_p99: Duration,
+    /// The same burst run again after the steady load: its steps and how long they took.
+    pub burst_after: Option<(usize, Duration)>,
     pub commits: usize,
     pub commit_elapsed: Duration,
     pub steady: Option<Steady>,
@@ -172,6 +176,16 @@ impl fmt::Display for Figures {
                 ms(s.p99),
                 s.late
             )?;
+            if let Some((steps, elapsed)) = self.burst_after {
+                let rate = steps as f64 / elapsed.as_secs_f64();
+                writeln!(
+                    f,
+                    "  the burst again after the steady load: {steps} steps in {:.2} s: {rate:.0} steps/s \
+                     (the steady load offered {:.0} % of it)",
+                    elapsed.as_secs_f64(),
+                    100.0 * s.rate / rate
+                )?;
+            }
             let over: Vec<_> = (0..s.seconds.len()).filter(|&i| s.seconds[i].0 > SLOW).collect();
             let worst = (0..s.seconds.len()).max_by_key(|&i| s.seconds[i].0);
             if let Some(w) = worst {
@@ -246,6 +260,40 @@ impl Engines {
         }
         versions
     }
+
+    /// Fails the run unless every conversation is exactly `plan.steps` versions further than
+    /// `before`: no step of a burst lost or saved twice.
+    async fn check(&self, plan: Plan, before: &[i64]) {
+        let after = self.versions(plan.people).await;
+        let lost =
+            before.iter().zip(&after).filter(|(b, a)| **a != **b + plan.steps as i64).count();
+        assert_eq!(lost, 0, "{lost} conversations are not exactly {} steps further", plan.steps);
+    }
+}
+
+/// Each person takes `plan.steps` steps as fast as they can, all at once: every step's latency
+/// and how long the whole burst took.
+async fn take_burst(engine: &Engines, plan: Plan) -> (Vec<Duration>, Duration) {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for n in 0..plan.people {
+        let engine = engine.clone();
+        tasks.push(tokio::spawn(async move {
+            let who = speaker(n);
+            let mut times = Vec::with_capacity(plan.steps);
+            for i in 0..plan.steps {
+                let t = Instant::now();
+                engine.of(n, i).handle(&who, repeated(i)).await.unwrap();
+                times.push(t.elapsed());
+            }
+            times
+        }));
+    }
+    let mut times = Vec::new();
+    for t in tasks {
+        times.extend(t.await.unwrap());
+    }
+    (times, started.elapsed())
 }
 
 fn speaker(n: usize) -> Speaker {
@@ -451,26 +499,7 @@ pub async fn run(plan: Plan) -> Figures {
     let batches_before = batch_totals(metrics);
     let cpu_before = cpu_ticks();
     eprintln!("step-load: burst of {} × {} steps…", plan.people, plan.steps);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for n in 0..plan.people {
-        let engine = engine.clone();
-        tasks.push(tokio::spawn(async move {
-            let who = speaker(n);
-            let mut times = Vec::with_capacity(plan.steps);
-            for i in 0..plan.steps {
-                let t = Instant::now();
-                engine.of(n, i).handle(&who, repeated(i)).await.unwrap();
-                times.push(t.elapsed());
-            }
-            times
-        }));
-    }
-    let mut times = Vec::new();
-    for t in tasks {
-        times.extend(t.await.unwrap());
-    }
-    let burst = started.elapsed();
+    let (mut times, burst) = take_burst(&engine, plan).await;
     let burst_steps = times.len();
     let mut cpu = Vec::new();
     cpu.extend(cpu_per_step(cpu_before, cpu_ticks(), burst_steps).map(|c| ("burst", c)));
@@ -478,9 +507,7 @@ pub async fn run(plan: Plan) -> Figures {
     let burst_batches = batch_means(&batches_before, &batch_totals(metrics));
     let burst_p50 = quantile(&mut times, 0.5);
     let burst_p99 = quantile(&mut times, 0.99);
-    let after = engine.versions(plan.people).await;
-    let lost = before.iter().zip(&after).filter(|(b, a)| **a != **b + plan.steps as i64).count();
-    assert_eq!(lost, 0, "{lost} conversations are not exactly {} steps further", plan.steps);
+    engine.check(plan, &before).await;
 
     let period = plan.period.or_else(|| {
         let rate = burst_steps as f64 / burst.as_secs_f64() * f64::from(plan.steady_at?) / 100.0;
@@ -489,6 +516,18 @@ pub async fn run(plan: Plan) -> Figures {
     let before_steady = batch_totals(metrics);
     let steady = match period {
         Some(period) => Some(steady(&engine, plan, period).await),
+        None => None,
+    };
+    // The same burst again right after the steady load: the machine's speed moves within
+    // minutes, and this says what the capacity was once the steady load had run.
+    let burst_after = match steady {
+        Some(_) => {
+            eprintln!("step-load: the burst again…");
+            let before = engine.versions(plan.people).await;
+            let (times, elapsed) = take_burst(&engine, plan).await;
+            engine.check(plan, &before).await;
+            Some((times.len(), elapsed))
+        }
         None => None,
     };
     cpu.extend(steady.as_ref().and_then(|s| s.cpu).map(|c| ("steady", c)));
@@ -536,6 +575,7 @@ pub async fn run(plan: Plan) -> Figures {
         burst,
         burst_p50,
         burst_p99,
+        burst_after,
         commits,
         commit_elapsed,
         steady,

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use flowstage_tests::step_load::{Plan, run};
 
-/// 60 people, two instances, a burst of 4 steps each and a second of steady load (each person
-/// every 200 ms); the run fails unless every step was saved exactly once.
+/// 60 people, two instances, a burst of 4 steps each, a second of steady load (each person
+/// every 200 ms) and the burst again; the run fails unless every step was saved exactly once.
 async fn two_instances_save_every_step_once(postgres: bool) {
     let plan = Plan {
         people: 60,
@@ -23,6 +23,8 @@ async fn two_instances_save_every_step_once(postgres: bool) {
     println!("{figures}");
     assert_eq!(figures.burst_steps, 240);
     assert!(figures.steady.as_ref().is_some_and(|s| s.steps == 300), "{figures}");
+    // The burst is taken again after the steady load, every step of it saved exactly once too.
+    assert!(figures.burst_after.is_some_and(|(steps, _)| steps == 240), "{figures}");
     // The store's reads and commits were batched, and the run says how large the batches were.
     for kind in ["read", "commit"] {
         assert!(
