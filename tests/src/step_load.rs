@@ -518,20 +518,20 @@ pub async fn run(plan: Plan) -> Figures {
         Some(period) => Some(steady(&engine, plan, period).await),
         None => None,
     };
-    // The same burst again right after the steady load: the machine's speed moves within
-    // minutes, and this says what the capacity was once the steady load had run.
-    let burst_after = match steady {
-        Some(_) => {
-            eprintln!("step-load: the burst again…");
-            let before = engine.versions(plan.people).await;
-            let (times, elapsed) = take_burst(&engine, plan).await;
-            engine.check(plan, &before).await;
-            Some((times.len(), elapsed))
-        }
-        None => None,
-    };
     cpu.extend(steady.as_ref().and_then(|s| s.cpu).map(|c| ("steady", c)));
     let steady_batches = batch_means(&before_steady, &batch_totals(metrics));
+    // The same burst again right after the steady load (once the steady load's batch sizes are
+    // read, so they are its own): the machine's speed moves within minutes, and this says what
+    // the capacity was once the steady load had run.
+    let burst_after = if steady.is_some() {
+        eprintln!("step-load: the burst again…");
+        let before = engine.versions(plan.people).await;
+        let (times, elapsed) = take_burst(&engine, plan).await;
+        engine.check(plan, &before).await;
+        Some((times.len(), elapsed))
+    } else {
+        None
+    };
     let batches = burst_batches
         .into_iter()
         .map(|(kind, burst)| {
