@@ -44,10 +44,21 @@ pub enum Problem {
 }
 
 /// A date as the person's language types it, so that an example can be typed back as shown.
+/// Written field by field: chrono's `format` reads its pattern again on every call, and the
+/// wizard's examples (three dates on every question asked again) made that a twentieth of a
+/// step's CPU. A year outside 0–9999 is written by chrono, as before.
 pub(crate) fn d(date: chrono::NaiveDate, lang: Lang) -> String {
+    use chrono::Datelike;
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    if !(0..=9999).contains(&year) {
+        return match lang {
+            Lang::Fr => date.format("%d/%m/%Y").to_string(),
+            Lang::En => date.format("%Y-%m-%d").to_string(),
+        };
+    }
     match lang {
-        Lang::Fr => date.format("%d/%m/%Y").to_string(),
-        Lang::En => date.format("%Y-%m-%d").to_string(),
+        Lang::Fr => format!("{day:02}/{month:02}/{year:04}"),
+        Lang::En => format!("{year:04}-{month:02}-{day:02}"),
     }
 }
 
@@ -219,6 +230,19 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
+
+    /// A date is written as chrono's patterns write it, padding included, in both languages.
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        let days = [(1, 1, 1), (999, 2, 3), (2026, 12, 5), (2027, 9, 30), (9999, 12, 31)];
+        for (y, m, day) in days {
+            let date = NaiveDate::from_ymd_opt(y, m, day).unwrap();
+            assert_eq!(d(date, Lang::Fr), date.format("%d/%m/%Y").to_string());
+            assert_eq!(d(date, Lang::En), date.format("%Y-%m-%d").to_string());
+        }
+        let far = NaiveDate::from_ymd_opt(12_345, 6, 7).unwrap();
+        assert_eq!(d(far, Lang::En), far.format("%Y-%m-%d").to_string());
+    }
 
     /// Every variant of every domain error, told in both languages with an example.
     #[test]
