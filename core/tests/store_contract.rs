@@ -49,6 +49,7 @@ on_both_backends!(Harness;
     the_inbox_records_once_and_keeps_replies_with_the_step,
     steps_ending_together_commit_together_each_with_its_own_answer,
     profiles_read_at_once_each_get_their_own,
+    lone_requests_a_moment_or_a_second_apart_are_served,
     an_email_address_is_verified_by_code_and_then_receives_notices,
     proposals_move_by_compare_and_set,
     fifty_racing_accepts_give_one_booking,
@@ -669,6 +670,22 @@ async fn profiles_read_at_once_each_get_their_own(h: &Harness) {
     }
     while let Some(done) = reads.join_next().await {
         done.unwrap();
+    }
+}
+
+/// At a light load each request is served alone. On PostgreSQL the connection a request used
+/// is kept for the next one, for a second: requests a moment apart are served on it, one a
+/// second later on a connection from the pool (the kept one given back), and closing the
+/// store gives back the one kept (`Harness::finish` closes it).
+async fn lone_requests_a_moment_or_a_second_apart_are_served(h: &Harness) {
+    let owner = account(h, "lone").await;
+    let dates = dates(&[3, 4]);
+    h.store.create_profile(owner, &artist("Seul"), &dates, &ProfileStatus::Draft).await.unwrap();
+    for pause in [0, 10, 1_100, 10] {
+        tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+        let found = h.store.profiles_of(owner).await.unwrap();
+        assert_eq!(found.len(), 1, "after {pause} ms");
+        assert_eq!(found[0].details.name().as_str(), "Seul");
     }
 }
 

@@ -9,7 +9,9 @@
 //! themselves: a server that finds requests queued after its batch waits a moment
 //! ([`GATHER`]) for those arriving, then serves them all together, and so on while requests
 //! are queued, on the same connection: sqlx checks a connection (a round trip) each time it goes
-//! back to the pool, and a server under load gives it back only once the queue is empty.
+//! back to the pool, and a server under load gives it back only once the queue is empty. On
+//! PostgreSQL, the last connection a server is done with is kept a moment for the next request
+//! of its kind ([`SPARE_FOR`]), so that at a light load a request is not two round trips.
 //!
 //! A lone request is served in its single form; a batch the database refuses as a whole is
 //! served again one request at a time, so each request gets its own answer.
@@ -106,6 +108,15 @@ async fn serve<B: Batch>(
 /// (docs/decisions.md §24). A lone request is never kept waiting: it is served at once.
 const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
 
+/// How long a PostgreSQL connection a server is done with is kept for the next request of its
+/// kind ([`Batcher::keep_spare`]). Given back to the pool, sqlx 0.8 checks a connection with a
+/// round trip (`PoolConnection::return_to_pool`), however recently it served: at a light load,
+/// where every request is a batch of one, each request paid that round trip on top of its own
+/// statement, and the database the work of answering it. Past a second the database may have
+/// restarted unseen: the connection goes back to the pool, which checks it, as it checks one
+/// that sat idle a second (`store::pool_options`).
+const SPARE_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A request waiting, and where its answer goes.
 struct Waiting<B: Batch> {
     /// Its place in the queue's order, to know one's own.
@@ -119,6 +130,8 @@ pub(crate) struct Batcher<B: Batch> {
     queue: Mutex<VecDeque<Waiting<B>>>,
     servers: Arc<Semaphore>,
     numbers: AtomicU64,
+    /// A connection the last server gave back, and when (see [`SPARE_FOR`]).
+    spare: Mutex<Option<(Conn, std::time::Instant)>>,
 }
 
 impl<B: Batch> std::fmt::Debug for Batcher<B> {
@@ -134,7 +147,36 @@ impl<B: Batch> Batcher<B> {
             queue: Mutex::new(VecDeque::new()),
             servers: Arc::new(Semaphore::new(servers)),
             numbers: AtomicU64::new(0),
+            spare: Mutex::new(None),
         }
+    }
+
+    /// The connection kept by the last server done, if it served less than [`SPARE_FOR`] ago.
+    fn take_spare(&self) -> Option<Conn> {
+        let (conn, since) = self.spare.lock().unwrap_or_else(PoisonError::into_inner).take()?;
+        // An older one goes back to the pool (dropped here), which checks it.
+        (since.elapsed() < SPARE_FOR).then_some(conn)
+    }
+
+    /// Keeps `conn`, a server's connection, for the next request of this kind. On SQLite the
+    /// connection goes back to the pool at once: an in-memory database is a single connection,
+    /// which every other statement needs.
+    fn keep_spare(&self, conn: Option<Conn>) {
+        let Some(conn @ Conn::Postgres(_)) = conn else { return };
+        let before = self
+            .spare
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace((conn, std::time::Instant::now()));
+        // Another server's, kept before: back to the pool.
+        drop(before);
+    }
+
+    /// Gives the kept connection back to the pool: a pool being closed waits for every
+    /// connection taken out of it.
+    pub(crate) fn give_back_spare(&self) {
+        let spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner).take();
+        drop(spare);
     }
 
     /// Queues `request` and returns its answer once a batch holding it is served.
@@ -164,13 +206,15 @@ impl<B: Batch> Batcher<B> {
                         // Alone: served here, with nobody else's answer at stake.
                         let own = batch.remove(0);
                         let request = std::slice::from_ref(&own.request);
-                        let mut results = serve::<B>(store, &mut None, request).await;
+                        let mut conn = self.take_spare();
+                        let mut results = serve::<B>(store, &mut conn, request).await;
+                        self.keep_spare(conn);
                         drop(permit);
                         return results.pop().unwrap_or_else(|| Err(interrupted()));
                     }
                     let store = store.clone();
                     tokio::spawn(async move {
-                        let mut conn = None;
+                        let mut conn = B::batcher(&store).take_spare();
                         // Batch after batch while requests are queued, on one connection.
                         while !batch.is_empty() {
                             let (requests, answers): (Vec<_>, Vec<_>) =
@@ -188,7 +232,7 @@ impl<B: Batch> Batcher<B> {
                             tokio::time::sleep(GATHER).await;
                             batch = batcher.take();
                         }
-                        drop(conn);
+                        B::batcher(&store).keep_spare(conn);
                         drop(permit);
                     });
                 }

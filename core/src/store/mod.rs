@@ -358,6 +358,11 @@ impl Store {
 
     /// Closes every connection (SQLite checkpoints its WAL).
     pub async fn close(&self) {
+        // The connections the batch servers kept, which the pool's closing would wait for.
+        self.group.give_back_spare();
+        self.reads.give_back_spare();
+        self.profiles.give_back_spare();
+        self.counts.give_back_spare();
         on_pool!(self, |p| p.close().await);
     }
 
