@@ -674,9 +674,10 @@ async fn profiles_read_at_once_each_get_their_own(h: &Harness) {
 }
 
 /// At a light load each request is served alone. On PostgreSQL the connection a request used
-/// is kept for the next one, for a second: requests a moment apart are served on it, one a
-/// second later on a connection from the pool (the kept one given back), and closing the
-/// store gives back the one kept (`Harness::finish` closes it).
+/// is kept a second for the next one: requests a moment apart (which take the kept one) and a
+/// second apart (which take one from the pool, the kept one given back) are all served, and
+/// closing the store gives back the one kept (`Harness::finish` closes it: a pool being
+/// closed waits for every connection taken out). Which connection served is not observed.
 async fn lone_requests_a_moment_or_a_second_apart_are_served(h: &Harness) {
     let owner = account(h, "lone").await;
     let dates = dates(&[3, 4]);

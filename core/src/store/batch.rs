@@ -175,8 +175,7 @@ impl<B: Batch> Batcher<B> {
     /// Gives the kept connection back to the pool: a pool being closed waits for every
     /// connection taken out of it.
     pub(crate) fn give_back_spare(&self) {
-        let spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner).take();
-        drop(spare);
+        drop(self.take_spare());
     }
 
     /// Queues `request` and returns its answer once a batch holding it is served.

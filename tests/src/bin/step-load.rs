@@ -12,9 +12,10 @@
 //! them. The burst is then taken again, and the run prints the steady load's share of it (the
 //! machine's speed may have moved meanwhile). It prints the mean size of each kind of batch the
 //! store served, the CPU time a step cost (this process's and the whole machine's) in the burst
-//! and in the steady load, and the resident memory once every conversation is open. With `--instances N`, N engines, each with
-//! its own store, share the database and take each person's steps in turn; the run checks that
-//! every step was saved exactly once. Build it in release:
+//! and in the steady load, and the resident memory once every conversation is open. With
+//! `--instances N`, N engines, each with its own store, share the database and take each
+//! person's steps in turn; the run checks that every step was saved exactly once. Build it in
+//! release:
 //! `cargo build --release -p flowstage-tests`.
 
 use std::time::Duration;
