@@ -34,6 +34,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     );
     let telemetry = flowstage_webhooks::telemetry::Telemetry::install()
         .context("installing the metrics recorder")?;
+    let upkeep = tokio::spawn(telemetry.keep_up());
     let mut app = flowstage_webhooks::router(
         flowstage_webhooks::AppState::new(store.clone()).with_telemetry(telemetry),
     );
@@ -150,6 +151,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         p.abort();
     }
     refresher.abort();
+    upkeep.abort();
     if let Some(m) = mailer {
         // The email in hand is finished; a stuck server does not hold the exit for long.
         let _ = tokio::time::timeout(Duration::from_secs(10), m).await;

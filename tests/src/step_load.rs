@@ -109,6 +109,10 @@ pub struct Steady {
     pub rate: f64,
     pub p50: Duration,
     pub p99: Duration,
+    /// A step's two parts: waiting to start (for the same person's step before it, or for the
+    /// driver), then the step itself; each p50 and p99.
+    pub waited: (Duration, Duration),
+    pub own: (Duration, Duration),
     pub late: usize,
     /// Each second of the run (by the steps' planned instants): its p99 and its slowest step.
     pub seconds: Vec<(Duration, Duration)>,
@@ -175,6 +179,15 @@ impl fmt::Display for Figures {
                 ms(s.p50),
                 ms(s.p99),
                 s.late
+            )?;
+            writeln!(
+                f,
+                "  steady, a step's parts: waiting to start (the person's step before it, the driver's timer) p50 {:.1} ms, p99 {:.1} ms; \
+                 the step itself p50 {:.1} ms, p99 {:.1} ms",
+                ms(s.waited.0),
+                ms(s.waited.1),
+                ms(s.own.0),
+                ms(s.own.1)
             )?;
             if let Some((steps, elapsed)) = self.burst_after {
                 let rate = steps as f64 / elapsed.as_secs_f64();
@@ -453,6 +466,11 @@ fn recorder() -> &'static PrometheusHandle {
 /// The run.
 pub async fn run(plan: Plan) -> Figures {
     let metrics = recorder();
+    // As `serve` does: the recorder keeps each sample until it is folded in.
+    let upkeep = tokio::spawn(flowstage_webhooks::telemetry::upkeep(
+        metrics.clone(),
+        flowstage_webhooks::telemetry::UPKEEP_EVERY,
+    ));
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(SystemClock);
     let base = std::env::var("TEST_DATABASE_URL")
@@ -567,6 +585,7 @@ pub async fn run(plan: Plan) -> Figures {
         store.drop_schema(&schema).await.unwrap();
     }
     store.close().await;
+    upkeep.abort();
     Figures {
         plan,
         release: !cfg!(debug_assertions),
@@ -621,8 +640,9 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
             let worker = tokio::spawn(async move {
                 let who = speaker(n);
                 while let Some((after, at, i)) = steps.recv().await {
+                    let begun = tokio::time::Instant::now();
                     engine.of(n, i).handle(&who, repeated(i)).await.unwrap();
-                    let _ = took.send((after, at.elapsed()));
+                    let _ = took.send((after, at.elapsed(), begun.saturating_duration_since(at)));
                 }
             });
             (queue, worker)
@@ -648,12 +668,15 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
     let cpu = cpu_per_step(cpu_before, cpu_ticks(), planned_steps);
     drop(took);
     let (mut times, mut late) = (Vec::new(), 0);
+    let (mut waited, mut own) = (Vec::new(), Vec::new());
     let mut by_second = vec![Vec::new(); plan.steady_for.as_secs().max(1) as usize];
-    while let Some((after, t)) = times_rx.recv().await {
+    while let Some((after, t, wait)) = times_rx.recv().await {
         if t > period {
             late += 1;
         }
         times.push(t);
+        waited.push(wait);
+        own.push(t.saturating_sub(wait));
         if let Some(second) = by_second.get_mut(after.as_secs() as usize) {
             second.push(t);
         }
@@ -669,6 +692,8 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
         rate: plan.people as f64 / period.as_secs_f64(),
         p50: quantile(&mut times, 0.5),
         p99: quantile(&mut times, 0.99),
+        waited: (quantile(&mut waited, 0.5), quantile(&mut waited, 0.99)),
+        own: (quantile(&mut own, 0.5), quantile(&mut own, 0.99)),
         late,
         seconds,
         cpu,

@@ -61,7 +61,30 @@ impl std::fmt::Debug for Telemetry {
     }
 }
 
+/// How often the recorded samples are folded into their histograms ([`upkeep`]): the interval
+/// the exporter's own HTTP listener uses.
+pub const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds the samples `handle`'s recorder holds into their histograms every `every`, for ever.
+/// The recorder keeps every sample (a step's time, a batch's size) until it is folded, which only
+/// this or a scrape does: an instance nobody scraped grew by each sample, some 16 bytes for each of
+/// a few a step, without end (docs/decisions.md §24).
+pub async fn upkeep(handle: PrometheusHandle, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        handle.run_upkeep();
+    }
+}
+
 impl Telemetry {
+    /// Folds the recorded samples into their histograms every [`UPKEEP_EVERY`], for ever: `serve`
+    /// runs it beside the HTTP server.
+    pub fn keep_up(&self) -> impl Future<Output = ()> + Send + 'static {
+        upkeep(self.handle.clone(), UPKEEP_EVERY)
+    }
+
     /// Installs the process-wide recorder. Fails if one is already installed.
     pub fn install() -> Result<Self, metrics_exporter_prometheus::BuildError> {
         let handle = PrometheusBuilder::new()

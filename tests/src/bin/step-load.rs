@@ -9,7 +9,8 @@
 //! % of the rate the burst just measured (`--steady-at 80`: the steady load at 80 % of
 //! the measured capacity), and names the seconds whose p99 passed 50 ms (a stall of the machine
 //! shows there); a person's steps are taken one at a time, in order, as the front-ends take
-//! them. The burst is then taken again, and the run prints the steady load's share of it (the
+//! them, and a step's time is split into its wait for the person's step before it and the step
+//! itself. The burst is then taken again, and the run prints the steady load's share of it (the
 //! machine's speed may have moved meanwhile). It prints the mean size of each kind of batch the
 //! store served, the CPU time a step cost (this process's and the whole machine's) in the burst
 //! and in the steady load, and the resident memory once every conversation is open. With
