@@ -85,6 +85,8 @@ pub struct Figures {
     pub commit_elapsed: Duration,
     pub steady: Option<Steady>,
     pub rss_kib: Option<u64>,
+    /// The most resident memory the process held up to the end of the burst (`VmHWM`).
+    pub burst_peak_kib: Option<u64>,
     /// Each kind of batch the store served (`flowstage_*_batch_steps`): its mean size in the
     /// burst and in the steady load. Smaller batches cost the database more per step.
     pub batches: Vec<(String, f64, Option<f64>)>,
@@ -245,8 +247,14 @@ impl fmt::Display for Figures {
                 "  resident memory with {} conversations open: {:.1} MiB",
                 self.plan.people,
                 kib as f64 / 1024.0
-            ),
-            None => write!(f, "  resident memory: not readable here"),
+            )?,
+            None => write!(f, "  resident memory: not readable here")?,
+        }
+        match self.burst_peak_kib {
+            Some(kib) => {
+                write!(f, "; the most held up to the burst's end: {:.1} MiB", kib as f64 / 1024.0)
+            }
+            None => Ok(()),
         }
     }
 }
@@ -403,10 +411,15 @@ fn cpu_per_step(
 }
 
 fn resident_kib() -> Option<u64> {
+    status_kib("VmRSS:")
+}
+
+/// A figure of `/proc/self/status` in KiB (`VmRSS:`, `VmHWM:`).
+fn status_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
@@ -525,6 +538,7 @@ pub async fn run(plan: Plan) -> Figures {
     let burst_batches = batch_means(&batches_before, &batch_totals(metrics));
     let burst_p50 = quantile(&mut times, 0.5);
     let burst_p99 = quantile(&mut times, 0.99);
+    let burst_peak_kib = status_kib("VmHWM:");
     engine.check(plan, &before).await;
 
     let period = plan.period.or_else(|| {
@@ -599,6 +613,7 @@ pub async fn run(plan: Plan) -> Figures {
         commit_elapsed,
         steady,
         rss_kib,
+        burst_peak_kib,
         batches,
         cpu,
     }

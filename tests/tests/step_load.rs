@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use flowstage_core::conversation::STEPS_AT_ONCE;
 use flowstage_tests::step_load::{Plan, run};
 
 /// 60 people, two instances, a burst of 4 steps each, a second of steady load (each person
@@ -42,4 +43,33 @@ async fn two_instances_on_sqlite_save_every_step_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_on_postgres_save_every_step_once() {
     two_instances_save_every_step_once(true).await;
+}
+
+/// More people acting at the same moment than an engine admits at once: the others wait their
+/// turn, and every step is taken and saved exactly once (the run checks each conversation).
+async fn more_people_at_once_than_an_engine_admits(postgres: bool) {
+    let people = STEPS_AT_ONCE + 100;
+    let plan = Plan {
+        people,
+        steps: 2,
+        writers: 8,
+        postgres,
+        instances: 1,
+        period: None,
+        steady_at: None,
+        steady_for: Duration::from_secs(1),
+    };
+    let figures = run(plan).await;
+    println!("{figures}");
+    assert_eq!(figures.burst_steps, 2 * people, "{figures}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn more_people_at_once_than_an_engine_admits_on_sqlite() {
+    more_people_at_once_than_an_engine_admits(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn more_people_at_once_than_an_engine_admits_on_postgres() {
+    more_people_at_once_than_an_engine_admits(true).await;
 }

@@ -50,7 +50,16 @@ pub struct Engine {
     admins: crate::config::Admins,
     email: bool,
     locks: Mutex<HashMap<AccountId, Lock>>,
+    /// Admits [`STEPS_AT_ONCE`] steps at a time; the others wait their turn, in order.
+    admitted: tokio::sync::Semaphore,
 }
+
+/// How many steps run at once in one engine. A step in flight holds its future (some 14 KB:
+/// its flows' states) and its place in the database's queues, which serve at most 256 requests
+/// a batch: with 10,000 people acting at the same moment, the steps queued held 120–170 MB and
+/// each cost twice the CPU of a step among 1,000 (docs/decisions.md §24). More than a few full
+/// batches in flight only makes the queues longer.
+pub const STEPS_AT_ONCE: usize = 1024;
 
 /// Where and how an event came, beyond who sent it, for platforms that say so.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -90,6 +99,7 @@ impl Engine {
             admins: crate::config::Admins::default(),
             email: false,
             locks: Mutex::new(HashMap::new()),
+            admitted: tokio::sync::Semaphore::new(STEPS_AT_ONCE),
         }
     }
 
@@ -154,6 +164,8 @@ impl Engine {
     ) -> Result<Outcome, StoreError> {
         let started = std::time::Instant::now();
         let platform = speaker.identity.platform.as_str();
+        // Never closed: a step is only ever refused its turn by the runtime stopping.
+        let _turn = self.admitted.acquire().await.ok();
         // The step's future is large (its flows' states, some 14 KB), and each front-end runs
         // a step in a task of its own: on the heap, the task holding it stays small, instead of
         // copying it whole as the task is made and again as it ends.

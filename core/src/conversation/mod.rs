@@ -34,7 +34,7 @@ mod wizard;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use engine::{Engine, Origin, Outcome};
+pub use engine::{Engine, Origin, Outcome, STEPS_AT_ONCE};
 use errors::Problem;
 pub use events::{render_delivery, render_event};
 pub use find::Matcher;
