@@ -67,8 +67,8 @@ pub const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Folds the samples `handle`'s recorder holds into their histograms every `every`, for ever.
 /// The recorder keeps every sample (a step's time, a batch's size) until it is folded, which only
-/// this or a scrape does: an instance nobody scraped grew by each sample, some 16 bytes for each of
-/// a few a step, without end (docs/decisions.md §24).
+/// this or a scrape does: an instance nobody scraped grew by each sample, 24 bytes for each of
+/// three or four a step at a light load, without end (docs/decisions.md §24).
 pub async fn upkeep(handle: PrometheusHandle, every: std::time::Duration) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -56,8 +56,8 @@ pub struct Engine {
 
 /// How many steps run at once in one engine. A step in flight holds its future (some 14 KB:
 /// its flows' states) and its place in the database's queues, which serve at most 256 requests
-/// a batch: with 10,000 people acting at the same moment, the steps queued held 120–170 MB and
-/// each cost twice the CPU of a step among 1,000 (docs/decisions.md §24). More than a few full
+/// a batch: with 10,000 people acting at the same moment, the process held up to 250 MiB and
+/// each step cost twice the CPU of a step among 1,000 (docs/decisions.md §24). More than a few full
 /// batches in flight only makes the queues longer.
 pub const STEPS_AT_ONCE: usize = 1024;
 
