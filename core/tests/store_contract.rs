@@ -27,8 +27,8 @@ use flowstage_core::domain::values::{
 use flowstage_core::domain::when::Zone;
 use flowstage_core::domain::{AccountId, Lang, ProfileId, TicketId};
 use flowstage_core::store::{
-    AcceptOutcome, Arrival, Backend, EditDecision, EditReviewed, Handled, Move, NewProposal,
-    Recipients, Reinstated, Settings, StepSave, Store, StoreError, TicketPost,
+    AcceptOutcome, Arrival, Backend, EditDecision, EditReviewed, FirstRead, Handled, Move,
+    NewProposal, Recipients, Reinstated, Settings, StepSave, Store, StoreError, TicketPost,
 };
 
 mod support;
@@ -613,17 +613,18 @@ async fn steps_ending_together_commit_together_each_with_its_own_answer(h: &Harn
         let store = h.store.clone();
         reads.spawn(async move {
             let identity = Identity::new(Platform::Telegram, format!("7{n:02}"));
-            (n, store.account_and_conversation(&identity, "telegram").await.unwrap())
+            (n, store.first_read(&identity, "telegram").await.unwrap())
         });
     }
     while let Some(done) = reads.join_next().await {
         let (n, found) = done.unwrap();
         match found {
             None => assert_eq!(n, people, "only the newcomer is unknown"),
-            Some((account, conversation)) => {
+            Some(FirstRead { account, conversation, profiles }) => {
                 assert_eq!(account.display_name, format!("7{n:02}"));
                 let stored = h.store.load_conversation(account.id, "telegram").await.unwrap();
                 assert_eq!(conversation, stored, "person {n}'s conversation");
+                assert_eq!(profiles, vec![], "person {n} has no profile");
             }
         }
     }
@@ -671,6 +672,28 @@ async fn profiles_read_at_once_each_get_their_own(h: &Harness) {
     while let Some(done) = reads.join_next().await {
         done.unwrap();
     }
+    // A step's first read brings the same profiles with the account: many at once (one
+    // listing for those that have some), and one alone.
+    let mut reads = tokio::task::JoinSet::new();
+    for n in 0..48 {
+        let (store, owners) = (h.store.clone(), owners.clone());
+        reads.spawn(async move {
+            let (owner, names, i) = &owners[n % owners.len()];
+            let identity = Identity::new(Platform::Telegram, format!("po{i}"));
+            let found = store.first_read(&identity, "telegram").await.unwrap().unwrap();
+            assert_eq!(found.account.id, *owner);
+            let got: Vec<&str> = found.profiles.iter().map(|p| p.details.name().as_str()).collect();
+            assert_eq!(got, *names, "first read {n}: account {i}'s profiles, oldest first");
+            assert_eq!(found.profiles, store.profiles_of(*owner).await.unwrap(), "first read {n}");
+        });
+    }
+    while let Some(done) = reads.join_next().await {
+        done.unwrap();
+    }
+    let alone = h.store.first_read(&Identity::new(Platform::Telegram, "po2"), "telegram").await;
+    let names: Vec<String> =
+        alone.unwrap().unwrap().profiles.iter().map(|p| p.details.name().to_string()).collect();
+    assert_eq!(names, ["Groupe 2-0", "Groupe 2-1"]);
 }
 
 /// At a light load each request is served alone. On PostgreSQL the connection a request used

@@ -3,6 +3,7 @@
 //! instance is settled here.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::find::Matcher;
@@ -15,7 +16,7 @@ use crate::domain::account::Account;
 use crate::domain::proposal::ProposalStatus;
 use crate::domain::{AccountId, InboxId, Lang, ProposalId};
 use crate::matching::Weights;
-use crate::store::{ConversationRecord, Handled, StepSave, Store, StoreError};
+use crate::store::{ConversationRecord, FirstRead, Handled, StepSave, Store, StoreError};
 
 /// What a step of this process last saved of an account's conversation, kept with the account's
 /// lock: the next step, if it read the conversation before that save, starts from this instead
@@ -26,8 +27,40 @@ struct Saved {
     record: ConversationRecord,
 }
 
+/// What the steps of this process left of an account, kept with its lock.
+#[derive(Debug)]
+struct Held {
+    /// What the last one saved.
+    saved: Option<Saved>,
+    /// When the last one ended, counted in [`Engine::ended`]: a step whose first read began
+    /// before may have read profiles that step changed since.
+    ended: u64,
+}
+
 /// An account's lock: its steps run one at a time in this process.
-type Lock = Arc<tokio::sync::Mutex<Option<Saved>>>;
+type Lock = Arc<tokio::sync::Mutex<Held>>;
+
+/// The accounts' locks, and when the locks nobody held were last forgotten.
+#[derive(Debug, Default)]
+struct Locks {
+    by_account: HashMap<AccountId, Lock>,
+    /// [`Engine::ended`] when they were: a forgotten lock's last step ended before, so a lock
+    /// made again starts from there.
+    forgotten_at: u64,
+}
+
+/// A step's hold on its account's lock: however the step ends (done, failed, or dropped
+/// mid-way), it counts as ended there when the hold goes.
+struct Hold<'a> {
+    guard: tokio::sync::MutexGuard<'a, Held>,
+    ended: &'a AtomicU64,
+}
+
+impl Drop for Hold<'_> {
+    fn drop(&mut self) {
+        self.guard.ended = self.ended.fetch_add(1, Ordering::SeqCst) + 1;
+    }
+}
 
 /// A member of a profile's team answering one of its proposals in the team's place.
 #[derive(Debug)]
@@ -49,7 +82,9 @@ pub struct Engine {
     matcher: Matcher,
     admins: crate::config::Admins,
     email: bool,
-    locks: Mutex<HashMap<AccountId, Lock>>,
+    locks: Mutex<Locks>,
+    /// How many steps have ended in this engine: the clock of [`Held::ended`].
+    ended: AtomicU64,
     /// Admits [`STEPS_AT_ONCE`] steps at a time; the others wait their turn, in order.
     admitted: tokio::sync::Semaphore,
 }
@@ -98,7 +133,8 @@ impl Engine {
             matcher: Matcher::default(),
             admins: crate::config::Admins::default(),
             email: false,
-            locks: Mutex::new(HashMap::new()),
+            locks: Mutex::new(Locks::default()),
+            ended: AtomicU64::new(0),
             admitted: tokio::sync::Semaphore::new(STEPS_AT_ONCE),
         }
     }
@@ -142,10 +178,13 @@ impl Engine {
     fn lock_for(&self, account: AccountId) -> Lock {
         let mut locks = self.locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Forget the locks nobody holds, so the map does not grow with every account ever seen.
-        if locks.len() > 4096 {
-            locks.retain(|_, l| Arc::strong_count(l) > 1);
+        if locks.by_account.len() > 4096 {
+            locks.by_account.retain(|_, l| Arc::strong_count(l) > 1);
+            locks.forgotten_at = self.ended.load(Ordering::SeqCst);
         }
-        locks.entry(account).or_default().clone()
+        let ended = locks.forgotten_at;
+        let made = || Arc::new(tokio::sync::Mutex::new(Held { saved: None, ended }));
+        locks.by_account.entry(account).or_insert_with(made).clone()
     }
 
     /// Applies one event of `speaker` and returns the replies for them.
@@ -186,33 +225,41 @@ impl Engine {
     ) -> Result<Outcome, StoreError> {
         let lang = origin.lang;
         let channel = speaker.identity.platform.as_str();
-        // The account and its conversation in one read; a newcomer's account is made first.
-        let (mut account, mut prefetched) = match self
+        let read_from = self.ended.load(Ordering::SeqCst);
+        // The account, its conversation and its profiles in one read; a newcomer's account is
+        // made first.
+        let (mut account, mut prefetched, profiles) = match self
             .store
-            .account_and_conversation(&speaker.identity, channel)
+            .first_read(&speaker.identity, channel)
             .await?
         {
-            Some((account, record)) => (account, Some(record)),
+            Some(FirstRead { account, conversation, profiles }) => {
+                (account, Some(conversation), Some(profiles))
+            }
             None => {
                 let (account, _) = self
                     .store
                     .account_for_identity(&speaker.identity, &speaker.display_name, speaker.lang)
                     .await?;
-                (account, None)
+                (account, None, None)
             }
         };
         if let Some(lang) = lang {
             account.lang = lang;
         }
         let lock = self.lock_for(account.id);
-        let (mut last, waited) = match lock.try_lock() {
+        let (guard, waited) = match lock.try_lock() {
             Ok(guard) => (guard, false),
             Err(_) => (lock.lock().await, true),
         };
+        let mut last = Hold { guard, ended: &self.ended };
+        // The profiles read with the account, unless a step of this account ended since the
+        // read began (it may have changed them): then the step lists them when it needs them.
+        let mut profiles = profiles.filter(|_| last.guard.ended <= read_from);
         // A step of this account saved in this process after the read (it ran meanwhile, or
         // this step waited for it): start from what it saved, no need to read again. The
         // versioned save still refuses it if another instance moved the conversation on.
-        match last.as_ref().filter(|l| l.channel == channel) {
+        match last.guard.saved.as_ref().filter(|l| l.channel == channel) {
             Some(l)
                 if prefetched
                     .as_ref()
@@ -253,9 +300,13 @@ impl Engine {
                 }
                 _ => None,
             };
+            // The profiles read are the person's, for the first try only (a try again reads
+            // anew), and not in a team's place, where the step speaks as the profile's owner.
+            let known = profiles.take().filter(|_| seat.is_none());
             let ctx = Ctx {
                 store: &self.store,
                 account: seat.as_ref().map_or(&account, |s| &s.owner),
+                profiles: known.as_deref(),
                 place: origin.place.as_deref(),
                 speaker,
                 rules: &self.rules,
@@ -279,7 +330,7 @@ impl Engine {
             let replies = if origin.arrival.is_some() { stored(&step.replies) } else { Vec::new() };
             let handled = origin.arrival.map(|arrival| Handled { arrival, replies: &replies });
             if step.effects.contains(&Effect::AccountErased) {
-                *last = None;
+                last.guard.saved = None;
                 if handled.is_some() {
                     self.store.commit_step(None, handled).await?;
                 }
@@ -300,7 +351,7 @@ impl Engine {
             };
             match self.store.commit_step(Some(save), handled).await {
                 Ok(version) => {
-                    *last = Some(remember(version));
+                    last.guard.saved = Some(remember(version));
                     break step;
                 }
                 // Another instance moved this conversation on: a pure step is replayed on its
@@ -308,7 +359,7 @@ impl Engine {
                 Err(StoreError::Conflict) if step.pure && attempts < 5 => {}
                 Err(StoreError::Conflict) => {
                     let version = self.save(save, handled).await?;
-                    *last = Some(remember(version));
+                    last.guard.saved = Some(remember(version));
                     break step;
                 }
                 Err(e) => return Err(e),
@@ -390,4 +441,94 @@ fn stored(replies: &[Reply]) -> Vec<String> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::domain::account::{Identity, Platform};
+    use crate::domain::genre::GenreSet;
+    use crate::domain::places::{City, Country};
+    use crate::domain::profile::{Artist, ProfileDetails, ProfileStatus};
+    use crate::domain::values::{AudienceRange, DateSet, Fee, Links, Name, TravelRadius};
+
+    fn help() -> Incoming {
+        Incoming::Command { name: "help".into(), args: String::new() }
+    }
+
+    fn text(outcome: &Outcome) -> String {
+        outcome.replies.iter().map(Reply::plain_text).collect::<Vec<_>>().join("\n")
+    }
+
+    /// The profiles read with the account serve the step only if no step of the same person
+    /// ended since the read began: here a step that made their first profile ended while
+    /// `/help` waited for the person's lock, its read done, and `/help` still speaks to an
+    /// artist, as it does once nothing runs at the same time.
+    #[test]
+    fn profiles_read_before_a_step_of_the_same_person_ended_are_read_again() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("engine.db").display());
+            let store = Store::connect(&url, Arc::new(SystemClock)).await.unwrap();
+            store.migrate().await.unwrap();
+            let engine = Engine::new(store.clone(), Rules::default());
+            let ana = Speaker {
+                identity: Identity::new(Platform::Local, "ana"),
+                display_name: "ana".into(),
+                lang: Lang::En,
+                is_admin: false,
+            };
+            let out = engine.handle(&ana, Incoming::Open).await.unwrap();
+            let agree = out
+                .replies
+                .iter()
+                .flat_map(Reply::all_buttons)
+                .find(|b| {
+                    super::super::payload::decode(&b.payload)
+                        .is_some_and(|(_, a)| a == super::super::payload::Action::Consent(true))
+                })
+                .unwrap()
+                .payload
+                .clone();
+            engine.handle(&ana, Incoming::Button(agree)).await.unwrap();
+            let newcomer = text(&engine.handle(&ana, help()).await.unwrap());
+
+            let lock = engine.lock_for(out.account);
+            let guard = lock.lock().await;
+            let asked = engine.handle(&ana, help());
+            tokio::pin!(asked);
+            // `/help` reads the account and its profiles (none), then waits for the lock.
+            tokio::select! {
+                _ = &mut asked => panic!("/help ran while the person's lock was held"),
+                () = tokio::time::sleep(std::time::Duration::from_millis(300)) => {}
+            }
+            let artist = ProfileDetails::Artist(Artist {
+                name: Name::parse("Les Zoé").unwrap(),
+                genres: GenreSet::parse("jazz").unwrap(),
+                fee: Fee::parse("900").unwrap(),
+                negotiable: true,
+                draw: AudienceRange::parse("100-400").unwrap(),
+                city: City::from_parts("Lyon", Country::France, 45.75, 4.85),
+                radius: TravelRadius::parse("300").unwrap(),
+                bio: None,
+                links: Links::default(),
+                email: None,
+            });
+            let today = engine.store.clock().now().date_naive();
+            let dates = DateSet::parse("", today).unwrap_or_default();
+            store
+                .create_profile(out.account, &artist, &dates, &ProfileStatus::Pending)
+                .await
+                .unwrap();
+            // A step of this person ends, as the one that made the profile would.
+            drop(Hold { guard, ended: &engine.ended });
+            let raced = text(&asked.await.unwrap());
+            let alone = text(&engine.handle(&ana, help()).await.unwrap());
+            assert_ne!(alone, newcomer, "an artist's /help is not a newcomer's");
+            assert_eq!(raced, alone, "/help after the profile was made");
+        });
+    }
 }

@@ -143,6 +143,10 @@ pub struct Ctx<'a> {
     pub place: Option<&'a str>,
     /// This instance sends email (`SMTP_URL` is set): addresses are verified by a code.
     pub email: bool,
+    /// The account's profiles, read with it before the step began, when no step of the
+    /// account ended since: the step's first look at its own profiles, before it touches the
+    /// store, need not read them again (see [`Turn::active_profile`]).
+    pub(crate) profiles: Option<&'a [crate::domain::profile::Profile]>,
 }
 
 impl Ctx<'_> {
@@ -170,6 +174,8 @@ pub async fn step(ctx: &Ctx<'_>, state: State, input: Incoming) -> Step {
         lang: ctx.account.lang,
         zone: ctx.account.time_zone,
         pure: false,
+        known: ctx.profiles,
+        touched: std::sync::atomic::AtomicBool::new(false),
     };
     let pressed_nonce = turn.state.nonce;
     if !global {

@@ -2,6 +2,8 @@
 //! helpers every flow stands on — words, buttons, the booking service, warnings, the short help.
 //! Flows import this base, never each other's internals for it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::i18n::{self, Args, spans, tr};
 use super::payload::{self, Action};
 use super::reply::{Button, Reply, Span};
@@ -25,6 +27,11 @@ pub(crate) struct Turn<'a> {
     pub zone: Zone,
     /// Set by flows that only read the store (see [`Step::pure`]).
     pub pure: bool,
+    /// The person's profiles as read before the step ([`Ctx::profiles`]), until used once.
+    pub known: Option<&'a [Profile]>,
+    /// Set once the step asks the store anything: from then on, what was read before the step
+    /// may be out of date (the step may have changed it), so profiles are read anew.
+    pub touched: AtomicBool,
 }
 
 impl Turn<'_> {
@@ -92,6 +99,7 @@ impl Turn<'_> {
     }
 
     pub fn store(&self) -> &Store {
+        self.touched.store(true, Ordering::Relaxed);
         self.ctx.store
     }
 
@@ -104,10 +112,19 @@ impl Turn<'_> {
     }
 
     /// The profile the person speaks as: the chosen one if still theirs, else their first.
+    /// Before the step has asked the store anything, the profiles read with the account serve.
     pub async fn active_profile(&mut self) -> Result<Option<Profile>, StoreError> {
-        let mine = self.store().profiles_of(self.account()).await?;
-        let chosen = self.state.active.and_then(|id| mine.iter().find(|p| p.id == id).cloned());
-        let profile = chosen.or_else(|| mine.into_iter().next());
+        let known = self.known.take().filter(|_| !*self.touched.get_mut());
+        let read;
+        let mine = match known {
+            Some(mine) => mine,
+            None => {
+                read = self.store().profiles_of(self.account()).await?;
+                read.as_slice()
+            }
+        };
+        let chosen = self.state.active.and_then(|id| mine.iter().find(|p| p.id == id));
+        let profile = chosen.or_else(|| mine.first()).cloned();
         self.state.active = profile.as_ref().map(|p| p.id);
         Ok(profile)
     }

@@ -11,6 +11,7 @@ use super::{
     on_pool,
 };
 use crate::domain::account::{Account, Identity, Platform};
+use crate::domain::profile::Profile;
 use crate::domain::values::Email;
 use crate::domain::when::Zone;
 use crate::domain::{AccountId, Lang};
@@ -59,7 +60,18 @@ fn account_columns_of(alias: &str) -> String {
     ACCOUNT_COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
 }
 
-/// An account and its conversation on one channel, if it has one there.
+/// What a conversation step reads first: the account, its conversation on the step's channel
+/// (none yet on a first step there) and its profiles with their dates and bookings, oldest
+/// first, as [`Store::profiles_of`] lists them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstRead {
+    pub account: Account,
+    pub conversation: Option<ConversationRecord>,
+    pub profiles: Vec<Profile>,
+}
+
+/// An account and its conversation on one channel, if it has one there, and whether it has
+/// profiles at all (most steps' people have none or some, and only then are they listed).
 #[derive(sqlx::FromRow)]
 struct WithConversation {
     #[sqlx(flatten)]
@@ -67,28 +79,34 @@ struct WithConversation {
     state: Option<String>,
     version: Option<i64>,
     updated_at: Option<DateTime<Utc>>,
+    has_profiles: bool,
 }
 
 impl WithConversation {
-    fn read(self) -> Result<(Account, Option<ConversationRecord>)> {
-        let record = match (self.state, self.version, self.updated_at) {
+    fn read(self) -> Result<FirstRead> {
+        let conversation = match (self.state, self.version, self.updated_at) {
             (Some(state), Some(version), Some(updated_at)) => {
                 Some(ConversationRecord { state, version, updated_at })
             }
             _ => None,
         };
-        Ok((Account::try_from(self.account)?, record))
+        Ok(FirstRead { account: Account::try_from(self.account)?, conversation, profiles: vec![] })
     }
 }
 
+/// Whether an account has profiles, as a column of the first read.
+const HAS_PROFILES: &str =
+    "EXISTS (SELECT 1 FROM profiles p WHERE p.owner_id = a.id) AS has_profiles";
+
 /// The first read of the steps starting at the same moment: each account by its identity, with
-/// its conversation on the step's channel, in one statement (see `batch.rs`).
+/// its conversation on the step's channel, in one statement (see `batch.rs`); then, on the same
+/// connection, the profiles of those that have some, in one listing.
 #[derive(Debug)]
 pub(crate) struct Reads;
 
 impl Batch for Reads {
     type Request = (Identity, String);
-    type Answer = Option<(Account, Option<ConversationRecord>)>;
+    type Answer = Option<FirstRead>;
     type Key = ();
     const MAX: usize = 256;
     const METRIC: &'static str = "flowstage_read_batch_steps";
@@ -149,7 +167,7 @@ fn read_together_sql(pool: &Pool) -> &'static str {
 /// external id and channel.
 fn reads_joined(requests: &str, [platform, external_id, channel]: [&str; 3]) -> String {
     format!(
-        "SELECT t.n, {}, c.state, c.version, c.updated_at FROM {requests} \
+        "SELECT t.n, {}, c.state, c.version, c.updated_at, {HAS_PROFILES} FROM {requests} \
          JOIN identities i ON i.platform = {platform} AND i.external_id = {external_id} \
          JOIN accounts a ON a.id = i.account_id \
          LEFT JOIN conversations c ON c.account_id = a.id AND c.channel = {channel}",
@@ -230,14 +248,14 @@ impl Store {
         Ok((account, created))
     }
 
-    /// The account of `identity` and its conversation on `channel`, read together: one round
-    /// trip where a conversation step used to make two. `None` when the identity is new. The
-    /// reads of steps starting at the same moment are one statement (`Reads`).
-    pub async fn account_and_conversation(
+    /// The account of `identity`, its conversation on `channel` and its profiles, read
+    /// together ([`FirstRead`]): `None` when the identity is new. The reads of steps starting at
+    /// the same moment are one statement (`Reads`), and one listing of their profiles.
+    pub async fn first_read(
         &self,
         identity: &Identity,
         channel: &str,
-    ) -> Result<Option<(Account, Option<ConversationRecord>)>> {
+    ) -> Result<Option<FirstRead>> {
         self.reads.submit(self, (identity.clone(), channel.to_owned())).await
     }
 
@@ -246,7 +264,7 @@ impl Store {
         &self,
         conn: &mut Conn,
         batch: &[(Identity, String)],
-    ) -> Result<Vec<Result<Option<(Account, Option<ConversationRecord>)>>>> {
+    ) -> Result<Vec<Result<Option<FirstRead>>>> {
         #[derive(sqlx::FromRow)]
         struct Numbered {
             n: i64,
@@ -275,11 +293,26 @@ impl Store {
                 sqlx::query_as::<_, Numbered>(sql).bind(requests).fetch_all(&mut **c).await?
             }
         };
+        let owners: Vec<i64> =
+            rows.iter().filter(|r| r.found.has_profiles).map(|r| r.found.account.id).collect();
+        let mut by_owner: std::collections::HashMap<AccountId, Vec<Profile>> =
+            std::collections::HashMap::new();
+        if !owners.is_empty() {
+            for profile in self.profiles_of_owners_on(conn, &owners).await? {
+                by_owner.entry(profile.owner).or_default().push(profile);
+            }
+        }
         let mut answers: Vec<Result<Option<_>>> = batch.iter().map(|_| Ok(None)).collect();
         for row in rows {
             let slot = usize::try_from(row.n - 1).ok().and_then(|i| answers.get_mut(i));
             if let Some(slot) = slot {
-                *slot = row.found.read().map(Some);
+                *slot = row.found.read().map(|mut found| {
+                    // Two requests of one account (two channels) each get its profiles.
+                    if let Some(mine) = by_owner.get(&found.account.id) {
+                        found.profiles.clone_from(mine);
+                    }
+                    Some(found)
+                });
             }
         }
         Ok(answers)
@@ -290,9 +323,9 @@ impl Store {
         conn: &mut Conn,
         identity: &Identity,
         channel: &str,
-    ) -> Result<Option<(Account, Option<ConversationRecord>)>> {
+    ) -> Result<Option<FirstRead>> {
         let sql = format!(
-            "SELECT {}, c.state, c.version, c.updated_at FROM identities i \
+            "SELECT {}, c.state, c.version, c.updated_at, {HAS_PROFILES} FROM identities i \
              JOIN accounts a ON a.id = i.account_id \
              LEFT JOIN conversations c ON c.account_id = a.id AND c.channel = $3 \
              WHERE i.platform = $1 AND i.external_id = $2",
@@ -306,7 +339,13 @@ impl Store {
                 .fetch_optional(&mut **c)
                 .await
         })?;
-        row.map(WithConversation::read).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let has_profiles = row.has_profiles;
+        let mut found = row.read()?;
+        if has_profiles {
+            found.profiles = self.profiles_of_owners_on(conn, &[found.account.id.0]).await?;
+        }
+        Ok(Some(found))
     }
 
     pub async fn account_by_identity(&self, identity: &Identity) -> Result<Option<Account>> {

@@ -106,10 +106,10 @@ impl Batch for OwnerProfiles {
         conn: &mut Conn,
         owners: &[AccountId],
     ) -> Result<Vec<Result<Vec<Profile>>>> {
-        let ids = serde_json::Value::from(owners.iter().map(|o| o.0).collect::<Vec<_>>());
+        let ids: Vec<i64> = owners.iter().map(|o| o.0).collect();
         let mut by_owner: std::collections::HashMap<AccountId, Vec<Profile>> =
             std::collections::HashMap::new();
-        for profile in store.list_profiles_on(conn, Filter::Owners, ids.to_string()).await? {
+        for profile in store.profiles_of_owners_on(conn, &ids).await? {
             by_owner.entry(profile.owner).or_default().push(profile);
         }
         Ok(owners.iter().map(|o| Ok(by_owner.get(o).cloned().unwrap_or_default())).collect())
@@ -647,6 +647,21 @@ impl Store {
 
     /// [`Store::list_profiles`] on `conn`: the three reads on one connection, none after the
     /// first when there is no profile (a newcomer's every `/help`).
+    /// The profiles of `owners`, oldest first, on `conn`: one listing however many they are.
+    pub(super) async fn profiles_of_owners_on(
+        &self,
+        conn: &mut Conn,
+        owners: &[i64],
+    ) -> Result<Vec<Profile>> {
+        match owners {
+            [one] => self.list_profiles_on(conn, Filter::Owner, *one).await,
+            _ => {
+                let ids = serde_json::Value::from(owners.to_vec());
+                self.list_profiles_on(conn, Filter::Owners, ids.to_string()).await
+            }
+        }
+    }
+
     async fn list_profiles_on<T>(
         &self,
         conn: &mut Conn,
