@@ -7,8 +7,9 @@ use std::time::Duration;
 use flowstage_core::conversation::STEPS_AT_ONCE;
 use flowstage_tests::step_load::{Plan, run};
 
-/// 60 people, two instances, a burst of 4 steps each, a second of steady load (each person
-/// every 200 ms) and the burst again; the run fails unless every step was saved exactly once.
+/// 60 people, each with an artist profile that their steps read, two instances, a burst of 4
+/// steps each, a second of steady load (each person every 200 ms) and the burst again; the run
+/// fails unless every step was saved exactly once.
 async fn two_instances_save_every_step_once(postgres: bool) {
     let plan = Plan {
         people: 60,
@@ -19,6 +20,7 @@ async fn two_instances_save_every_step_once(postgres: bool) {
         period: Some(Duration::from_millis(200)),
         steady_at: None,
         steady_for: Duration::from_secs(1),
+        profiles: true,
     };
     let figures = run(plan).await;
     println!("{figures}");
@@ -58,6 +60,7 @@ async fn more_people_at_once_than_an_engine_admits(postgres: bool) {
         period: None,
         steady_at: None,
         steady_for: Duration::from_secs(1),
+        profiles: false,
     };
     let figures = run(plan).await;
     println!("{figures}");
