@@ -613,7 +613,7 @@ async fn steps_ending_together_commit_together_each_with_its_own_answer(h: &Harn
         let store = h.store.clone();
         reads.spawn(async move {
             let identity = Identity::new(Platform::Telegram, format!("7{n:02}"));
-            (n, store.first_read(&identity, "telegram").await.unwrap())
+            (n, store.first_read(&identity, "telegram", n % 2 == 0).await.unwrap())
         });
     }
     while let Some(done) = reads.join_next().await {
@@ -624,7 +624,8 @@ async fn steps_ending_together_commit_together_each_with_its_own_answer(h: &Harn
                 assert_eq!(account.display_name, format!("7{n:02}"));
                 let stored = h.store.load_conversation(account.id, "telegram").await.unwrap();
                 assert_eq!(conversation, stored, "person {n}'s conversation");
-                assert_eq!(profiles, vec![], "person {n} has no profile");
+                let expected = (n % 2 == 0).then(Vec::new);
+                assert_eq!(profiles, expected, "person {n} has no profile, asked for or not");
             }
         }
     }
@@ -680,20 +681,30 @@ async fn profiles_read_at_once_each_get_their_own(h: &Harness) {
         reads.spawn(async move {
             let (owner, names, i) = &owners[n % owners.len()];
             let identity = Identity::new(Platform::Telegram, format!("po{i}"));
-            let found = store.first_read(&identity, "telegram").await.unwrap().unwrap();
+            // Every third read does not ask for the profiles.
+            let asked = n % 3 != 0;
+            let found = store.first_read(&identity, "telegram", asked).await.unwrap().unwrap();
             assert_eq!(found.account.id, *owner);
-            let got: Vec<&str> = found.profiles.iter().map(|p| p.details.name().as_str()).collect();
+            let Some(profiles) = found.profiles else {
+                assert!(!asked, "first read {n}: profiles asked for");
+                return;
+            };
+            assert!(asked, "first read {n}: profiles not asked for");
+            let got: Vec<&str> = profiles.iter().map(|p| p.details.name().as_str()).collect();
             assert_eq!(got, *names, "first read {n}: account {i}'s profiles, oldest first");
-            assert_eq!(found.profiles, store.profiles_of(*owner).await.unwrap(), "first read {n}");
+            assert_eq!(profiles, store.profiles_of(*owner).await.unwrap(), "first read {n}");
         });
     }
     while let Some(done) = reads.join_next().await {
         done.unwrap();
     }
-    let alone = h.store.first_read(&Identity::new(Platform::Telegram, "po2"), "telegram").await;
+    let po2 = Identity::new(Platform::Telegram, "po2");
+    let alone = h.store.first_read(&po2, "telegram", true).await.unwrap().unwrap();
     let names: Vec<String> =
-        alone.unwrap().unwrap().profiles.iter().map(|p| p.details.name().to_string()).collect();
+        alone.profiles.unwrap().iter().map(|p| p.details.name().to_string()).collect();
     assert_eq!(names, ["Groupe 2-0", "Groupe 2-1"]);
+    let alone = h.store.first_read(&po2, "telegram", false).await.unwrap().unwrap();
+    assert_eq!(alone.profiles, None, "not asked for");
 }
 
 /// At a light load each request is served alone. On PostgreSQL the connection a request used

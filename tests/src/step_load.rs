@@ -282,7 +282,7 @@ impl Engines {
         let store = self.0[0].store();
         let mut versions = Vec::with_capacity(people);
         for n in 0..people {
-            let found = store.first_read(&speaker(n).identity, "telegram").await;
+            let found = store.first_read(&speaker(n).identity, "telegram", false).await;
             versions.push(found.unwrap().and_then(|f| f.conversation).map_or(0, |c| c.version));
         }
         versions

@@ -226,15 +226,16 @@ impl Engine {
         let lang = origin.lang;
         let channel = speaker.identity.platform.as_str();
         let read_from = self.ended.load(Ordering::SeqCst);
-        // The account, its conversation and its profiles in one read; a newcomer's account is
-        // made first.
+        // The account, its conversation and, for a step that looks at them, its profiles in one
+        // read; a newcomer's account is made first.
+        let with_profiles = super::looks_at_profiles(&input);
         let (mut account, mut prefetched, profiles) = match self
             .store
-            .first_read(&speaker.identity, channel)
+            .first_read(&speaker.identity, channel, with_profiles)
             .await?
         {
             Some(FirstRead { account, conversation, profiles }) => {
-                (account, Some(conversation), Some(profiles))
+                (account, Some(conversation), profiles)
             }
             None => {
                 let (account, _) = self

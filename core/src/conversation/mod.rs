@@ -156,6 +156,16 @@ impl Ctx<'_> {
     }
 }
 
+/// Whether a step on `input` is likely to look at the person's own profiles: the commands whose
+/// flows start from the profile the person speaks as. The engine's first read then brings them
+/// ([`Ctx::profiles`]); listing them for every step cost a step of someone with profiles more
+/// than it saved (docs/decisions.md §24). A hint only: a step not given them reads them when it
+/// needs them.
+pub(crate) fn looks_at_profiles(input: &Incoming) -> bool {
+    matches!(input, Incoming::Command { name, .. }
+        if matches!(name.as_str(), "help" | "start" | "profile" | "match" | "favorites"))
+}
+
 /// Applies one event to a conversation. Never fails: a store error is logged and answered with
 /// an apology, and the state before the event is kept.
 pub async fn step(ctx: &Ctx<'_>, state: State, input: Incoming) -> Step {

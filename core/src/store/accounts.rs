@@ -61,13 +61,14 @@ fn account_columns_of(alias: &str) -> String {
 }
 
 /// What a conversation step reads first: the account, its conversation on the step's channel
-/// (none yet on a first step there) and its profiles with their dates and bookings, oldest
-/// first, as [`Store::profiles_of`] lists them.
+/// (none yet on a first step there) and, when asked for, its profiles with their dates and
+/// bookings, oldest first, as [`Store::profiles_of`] lists them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FirstRead {
     pub account: Account,
     pub conversation: Option<ConversationRecord>,
-    pub profiles: Vec<Profile>,
+    /// `None` when not asked for.
+    pub profiles: Option<Vec<Profile>>,
 }
 
 /// An account and its conversation on one channel, if it has one there, and whether it has
@@ -90,7 +91,8 @@ impl WithConversation {
             }
             _ => None,
         };
-        Ok(FirstRead { account: Account::try_from(self.account)?, conversation, profiles: vec![] })
+        let account = Account::try_from(self.account)?;
+        Ok(FirstRead { account, conversation, profiles: None })
     }
 }
 
@@ -100,12 +102,13 @@ const HAS_PROFILES: &str =
 
 /// The first read of the steps starting at the same moment: each account by its identity, with
 /// its conversation on the step's channel, in one statement (see `batch.rs`); then, on the same
-/// connection, the profiles of those that have some, in one listing.
+/// connection, the profiles of those asked for that have some, in one listing. A request is the
+/// identity, the channel and whether the profiles are asked for.
 #[derive(Debug)]
 pub(crate) struct Reads;
 
 impl Batch for Reads {
-    type Request = (Identity, String);
+    type Request = (Identity, String, bool);
     type Answer = Option<FirstRead>;
     type Key = ();
     const MAX: usize = 256;
@@ -122,9 +125,9 @@ impl Batch for Reads {
     async fn serve_one(
         store: &Store,
         conn: &mut Conn,
-        (identity, channel): &Self::Request,
+        (identity, channel, with_profiles): &Self::Request,
     ) -> Result<Self::Answer> {
-        store.account_and_conversation_alone(conn, identity, channel).await
+        store.first_read_alone(conn, identity, channel, *with_profiles).await
     }
 
     async fn serve_together(
@@ -248,22 +251,24 @@ impl Store {
         Ok((account, created))
     }
 
-    /// The account of `identity`, its conversation on `channel` and its profiles, read
-    /// together ([`FirstRead`]): `None` when the identity is new. The reads of steps starting at
-    /// the same moment are one statement (`Reads`), and one listing of their profiles.
+    /// The account of `identity`, its conversation on `channel` and, `with_profiles`, its
+    /// profiles, read together ([`FirstRead`]): `None` when the identity is new. The reads of
+    /// steps starting at the same moment are one statement (`Reads`), and one listing of the
+    /// profiles asked for.
     pub async fn first_read(
         &self,
         identity: &Identity,
         channel: &str,
+        with_profiles: bool,
     ) -> Result<Option<FirstRead>> {
-        self.reads.submit(self, (identity.clone(), channel.to_owned())).await
+        self.reads.submit(self, (identity.clone(), channel.to_owned(), with_profiles)).await
     }
 
     /// [`Reads`]' batched form.
     async fn read_together(
         &self,
         conn: &mut Conn,
-        batch: &[(Identity, String)],
+        batch: &[(Identity, String, bool)],
     ) -> Result<Vec<Result<Option<FirstRead>>>> {
         #[derive(sqlx::FromRow)]
         struct Numbered {
@@ -274,9 +279,10 @@ impl Store {
         let sql = read_together_sql(&self.pool);
         let rows = match conn {
             Conn::Postgres(c) => {
-                let platforms: Vec<&str> = batch.iter().map(|(i, _)| i.platform.as_str()).collect();
-                let ids: Vec<&str> = batch.iter().map(|(i, _)| i.external_id.as_str()).collect();
-                let channels: Vec<&str> = batch.iter().map(|(_, c)| c.as_str()).collect();
+                let platforms: Vec<&str> =
+                    batch.iter().map(|(i, _, _)| i.platform.as_str()).collect();
+                let ids: Vec<&str> = batch.iter().map(|(i, _, _)| i.external_id.as_str()).collect();
+                let channels: Vec<&str> = batch.iter().map(|(_, c, _)| c.as_str()).collect();
                 sqlx::query_as::<_, Numbered>(sql)
                     .bind(platforms)
                     .bind(ids)
@@ -287,29 +293,47 @@ impl Store {
             Conn::Sqlite(c) => {
                 let requests: Vec<serde_json::Value> = batch
                     .iter()
-                    .map(|(i, c)| json!({"p": i.platform.as_str(), "e": i.external_id, "c": c}))
+                    .map(|(i, c, _)| json!({"p": i.platform.as_str(), "e": i.external_id, "c": c}))
                     .collect();
                 let requests = serde_json::Value::from(requests).to_string();
                 sqlx::query_as::<_, Numbered>(sql).bind(requests).fetch_all(&mut **c).await?
             }
         };
-        let owners: Vec<i64> =
-            rows.iter().filter(|r| r.found.has_profiles).map(|r| r.found.account.id).collect();
-        let mut by_owner: std::collections::HashMap<AccountId, Vec<Profile>> =
+        let asked =
+            |n: i64| usize::try_from(n - 1).ok().and_then(|i| batch.get(i)).is_some_and(|r| r.2);
+        let owners: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.found.has_profiles && asked(r.n))
+            .map(|r| r.found.account.id)
+            .collect();
+        // Each owner's profiles, and how many requests of the batch still want them (an account
+        // may be asked for on two channels at once): the last one takes them, the others a copy.
+        let mut by_owner: std::collections::HashMap<AccountId, (Vec<Profile>, usize)> =
             std::collections::HashMap::new();
+        for owner in &owners {
+            by_owner.entry(AccountId(*owner)).or_default().1 += 1;
+        }
         if !owners.is_empty() {
             for profile in self.profiles_of_owners_on(conn, &owners).await? {
-                by_owner.entry(profile.owner).or_default().push(profile);
+                by_owner.entry(profile.owner).or_default().0.push(profile);
             }
         }
         let mut answers: Vec<Result<Option<_>>> = batch.iter().map(|_| Ok(None)).collect();
         for row in rows {
             let slot = usize::try_from(row.n - 1).ok().and_then(|i| answers.get_mut(i));
             if let Some(slot) = slot {
+                let with_profiles = asked(row.n);
                 *slot = row.found.read().map(|mut found| {
-                    // Two requests of one account (two channels) each get its profiles.
-                    if let Some(mine) = by_owner.get(&found.account.id) {
-                        found.profiles.clone_from(mine);
+                    if with_profiles {
+                        let mine = match by_owner.get_mut(&found.account.id) {
+                            Some((mine, wanted)) if *wanted > 1 => {
+                                *wanted -= 1;
+                                mine.clone()
+                            }
+                            Some((mine, _)) => std::mem::take(mine),
+                            None => Vec::new(),
+                        };
+                        found.profiles = Some(mine);
                     }
                     Some(found)
                 });
@@ -318,11 +342,12 @@ impl Store {
         Ok(answers)
     }
 
-    async fn account_and_conversation_alone(
+    async fn first_read_alone(
         &self,
         conn: &mut Conn,
         identity: &Identity,
         channel: &str,
+        with_profiles: bool,
     ) -> Result<Option<FirstRead>> {
         let sql = format!(
             "SELECT {}, c.state, c.version, c.updated_at, {HAS_PROFILES} FROM identities i \
@@ -342,8 +367,12 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let has_profiles = row.has_profiles;
         let mut found = row.read()?;
-        if has_profiles {
-            found.profiles = self.profiles_of_owners_on(conn, &[found.account.id.0]).await?;
+        if with_profiles {
+            found.profiles = Some(if has_profiles {
+                self.profiles_of_owners_on(conn, &[found.account.id.0]).await?
+            } else {
+                Vec::new()
+            });
         }
         Ok(Some(found))
     }
