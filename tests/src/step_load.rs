@@ -40,7 +40,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use flowstage_core::clock::{Clock, SystemClock};
+use flowstage_core::clock::SystemClock;
 use flowstage_core::config::Rules;
 use flowstage_core::conversation::payload::{Action, decode};
 use flowstage_core::conversation::{Engine, Incoming, Reply, Speaker};
