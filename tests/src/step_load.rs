@@ -44,12 +44,10 @@ use flowstage_core::clock::SystemClock;
 use flowstage_core::config::Rules;
 use flowstage_core::conversation::payload::{Action, decode};
 use flowstage_core::conversation::{Engine, Incoming, Reply, Speaker};
+use flowstage_core::demo::catalogue;
 use flowstage_core::domain::Lang;
 use flowstage_core::domain::account::{Identity, Platform};
-use flowstage_core::domain::genre::GenreSet;
-use flowstage_core::domain::places::{City, Country};
-use flowstage_core::domain::profile::{Artist, ProfileDetails, ProfileKind, ProfileStatus};
-use flowstage_core::domain::values::{AudienceRange, DateSet, Fee, Links, Name, TravelRadius};
+use flowstage_core::domain::profile::{ProfileKind, ProfileStatus};
 use flowstage_core::store::Store;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -70,8 +68,8 @@ pub struct Plan {
     /// `period` is given: the "80 % of the measured capacity".
     pub steady_at: Option<u32>,
     pub steady_for: Duration,
-    /// Each person also has an artist profile, with dates, made in the store once their
-    /// conversation is open: their steps then read it, as most people's do.
+    /// Each person also has an artist profile (the demo's first, with its dates), made in the
+    /// store once their conversation is open: their steps then read it, as most people's do.
     pub profiles: bool,
 }
 
@@ -354,25 +352,14 @@ async fn open(engine: &Engine, who: &Speaker) {
     engine.handle(who, Incoming::Button(role)).await.unwrap();
 }
 
-/// Gives person `n` an artist profile with three dates, pending review.
+/// Gives person `n` the demo's first artist profile (with its free dates), pending review.
 async fn give_profile(store: &Store, n: usize) {
     let today = store.clock().now().date_naive();
-    let artist = ProfileDetails::Artist(Artist {
-        name: Name::parse(&format!("Groupe {n}")).unwrap(),
-        genres: GenreSet::parse("jazz, rock").unwrap(),
-        fee: Fee::parse("900").unwrap(),
-        negotiable: true,
-        draw: AudienceRange::parse("100-400").unwrap(),
-        city: City::from_parts("Lyon", Country::France, 45.75, 4.85),
-        radius: TravelRadius::parse("300").unwrap(),
-        bio: None,
-        links: Links::default(),
-        email: None,
-    });
-    let days = (10..13).map(|d| today + chrono::Days::new(d));
-    let dates = DateSet::new(days, today).unwrap();
+    let artist = catalogue(today).unwrap().remove(0);
+    assert_eq!(artist.details.kind(), ProfileKind::Artist);
     let account = store.account_by_identity(&speaker(n).identity).await.unwrap().unwrap();
-    store.create_profile(account.id, &artist, &dates, &ProfileStatus::Pending).await.unwrap();
+    let pending = &ProfileStatus::Pending;
+    store.create_profile(account.id, &artist.details, &artist.dates, pending).await.unwrap();
 }
 
 /// The step people repeat: asking where they are, which reads the account and the state and

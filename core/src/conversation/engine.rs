@@ -450,10 +450,7 @@ mod tests {
     use super::*;
     use crate::clock::SystemClock;
     use crate::domain::account::{Identity, Platform};
-    use crate::domain::genre::GenreSet;
-    use crate::domain::places::{City, Country};
-    use crate::domain::profile::{Artist, ProfileDetails, ProfileStatus};
-    use crate::domain::values::{AudienceRange, DateSet, Fee, Links, Name, TravelRadius};
+    use crate::domain::profile::ProfileStatus;
 
     fn help() -> Incoming {
         Incoming::Command { name: "help".into(), args: String::new() }
@@ -506,22 +503,12 @@ mod tests {
                 _ = &mut asked => panic!("/help ran while the person's lock was held"),
                 () = tokio::time::sleep(std::time::Duration::from_millis(300)) => {}
             }
-            let artist = ProfileDetails::Artist(Artist {
-                name: Name::parse("Les Zoé").unwrap(),
-                genres: GenreSet::parse("jazz").unwrap(),
-                fee: Fee::parse("900").unwrap(),
-                negotiable: true,
-                draw: AudienceRange::parse("100-400").unwrap(),
-                city: City::from_parts("Lyon", Country::France, 45.75, 4.85),
-                radius: TravelRadius::parse("300").unwrap(),
-                bio: None,
-                links: Links::default(),
-                email: None,
-            });
             let today = engine.store.clock().now().date_naive();
-            let dates = DateSet::parse("", today).unwrap_or_default();
+            let artist = crate::demo::catalogue(today).unwrap().remove(0);
+            assert_eq!(artist.details.kind(), crate::domain::profile::ProfileKind::Artist);
+            let pending = &ProfileStatus::Pending;
             store
-                .create_profile(out.account, &artist, &dates, &ProfileStatus::Pending)
+                .create_profile(out.account, &artist.details, &artist.dates, pending)
                 .await
                 .unwrap();
             // A step of this person ends, as the one that made the profile would.
