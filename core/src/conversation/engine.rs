@@ -447,6 +447,7 @@ fn stored(replies: &[Reply]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "a test: a failed unwrap is a failed test")]
+    use super::super::payload::{Action, decode};
     use super::*;
     use crate::clock::SystemClock;
     use crate::domain::account::{Identity, Platform};
@@ -484,10 +485,7 @@ mod tests {
                 .replies
                 .iter()
                 .flat_map(Reply::all_buttons)
-                .find(|b| {
-                    super::super::payload::decode(&b.payload)
-                        .is_some_and(|(_, a)| a == super::super::payload::Action::Consent(true))
-                })
+                .find(|b| decode(&b.payload).is_some_and(|(_, a)| a == Action::Consent(true)))
                 .unwrap()
                 .payload
                 .clone();

@@ -301,18 +301,14 @@ impl Store {
         };
         let asked =
             |n: i64| usize::try_from(n - 1).ok().and_then(|i| batch.get(i)).is_some_and(|r| r.2);
-        let owners: Vec<i64> = rows
-            .iter()
-            .filter(|r| r.found.has_profiles && asked(r.n))
-            .map(|r| r.found.account.id)
-            .collect();
         // Each owner's profiles, and how many requests of the batch still want them (an account
         // may be asked for on two channels at once): the last one takes them, the others a copy.
         let mut by_owner: std::collections::HashMap<AccountId, (Vec<Profile>, usize)> =
             std::collections::HashMap::new();
-        for owner in &owners {
-            by_owner.entry(AccountId(*owner)).or_default().1 += 1;
+        for row in rows.iter().filter(|r| r.found.has_profiles && asked(r.n)) {
+            by_owner.entry(AccountId(row.found.account.id)).or_default().1 += 1;
         }
+        let owners: Vec<i64> = by_owner.keys().map(|o| o.0).collect();
         if !owners.is_empty() {
             for profile in self.profiles_of_owners_on(conn, &owners).await? {
                 by_owner.entry(profile.owner).or_default().0.push(profile);

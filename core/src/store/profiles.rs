@@ -98,7 +98,7 @@ impl Batch for OwnerProfiles {
     }
 
     async fn serve_one(store: &Store, conn: &mut Conn, owner: &AccountId) -> Result<Vec<Profile>> {
-        store.list_profiles_on(conn, Filter::Owner, owner.0).await
+        store.profiles_of_owners_on(conn, &[owner.0]).await
     }
 
     async fn serve_together(
@@ -645,8 +645,6 @@ impl Store {
         self.list_profiles_on(&mut conn, filter, arg).await
     }
 
-    /// [`Store::list_profiles`] on `conn`: the three reads on one connection, none after the
-    /// first when there is no profile (a newcomer's every `/help`).
     /// The profiles of `owners`, oldest first, on `conn`: one listing however many they are.
     pub(super) async fn profiles_of_owners_on(
         &self,
@@ -662,6 +660,8 @@ impl Store {
         }
     }
 
+    /// [`Store::list_profiles`] on `conn`: the three reads on one connection, none after the
+    /// first when there is no profile (a newcomer's every `/help`).
     async fn list_profiles_on<T>(
         &self,
         conn: &mut Conn,
