@@ -68,8 +68,8 @@ pub struct Plan {
     /// `period` is given: the "80 % of the measured capacity".
     pub steady_at: Option<u32>,
     pub steady_for: Duration,
-    /// Each person also has an artist profile (the demo's first, with its dates), made in the
-    /// store once their conversation is open: their steps then read it, as most people's do.
+    /// Each person also has an artist profile (the demo's first, with its dates) and is idle
+    /// with it, as someone who finished the wizard is: their `/help` then speaks to an artist.
     pub profiles: bool,
 }
 
@@ -342,14 +342,25 @@ fn press(replies: &[Reply], wanted: impl Fn(&Action) -> bool) -> Option<String> 
         .map(|b| b.payload.clone())
 }
 
-/// Opens one person's conversation as a newcomer does: /start, agree, choose a role, name.
-async fn open(engine: &Engine, who: &Speaker) {
+/// Opens one person's conversation as a newcomer does: /start, agree, choose a role (they
+/// are then in the wizard). With `profile`, the person has the demo's first artist profile
+/// (made in the store before they agree, as a profile linked from another platform is) and,
+/// once they agree, is idle with it, as someone who finished the wizard is.
+async fn open(engine: &Engine, who: &Speaker, n: usize, profile: bool) {
     let start = Incoming::Command { name: "start".into(), args: String::new() };
     let out = engine.handle(who, start).await.unwrap();
+    if profile {
+        give_profile(engine.store(), n).await;
+    }
     let agree = press(&out.replies, |a| *a == Action::Consent(true)).expect("consent button");
     let out = engine.handle(who, Incoming::Button(agree)).await.unwrap();
-    let role = press(&out.replies, |a| *a == Action::Role(ProfileKind::Artist)).expect("role");
-    engine.handle(who, Incoming::Button(role)).await.unwrap();
+    if profile {
+        let idle = press(&out.replies, |a| *a == Action::Command("match"));
+        assert!(idle.is_some(), "someone with a profile is idle once they agree");
+    } else {
+        let role = press(&out.replies, |a| *a == Action::Role(ProfileKind::Artist)).expect("role");
+        engine.handle(who, Incoming::Button(role)).await.unwrap();
+    }
 }
 
 /// Gives person `n` the demo's first artist profile (with its free dates), pending review.
@@ -531,10 +542,7 @@ pub async fn run(plan: Plan) -> Figures {
                 if n >= people {
                     break;
                 }
-                open(engine.of(n, 0), &speaker(n)).await;
-                if profiles {
-                    give_profile(engine.of(n, 0).store(), n).await;
-                }
+                open(engine.of(n, 0), &speaker(n), n, profiles).await;
             }
         }));
     }

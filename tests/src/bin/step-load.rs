@@ -15,8 +15,8 @@
 //! step cost (this process's and the whole machine's) in the burst and in the steady load, and the
 //! resident memory once every conversation is open. With `--instances N`, N engines, each with its
 //! own store, share the database and take each person's steps in turn; the run checks that every
-//! step was saved exactly once. With `--profiles` each person also has an artist profile, which
-//! their steps read. Build it in release:
+//! step was saved exactly once. With `--profiles` each person also has an artist profile (the
+//! demo's first) and is idle with it, so their `/help` speaks to an artist. Build it in release:
 //! `cargo build --release -p flowstage-tests`.
 
 use std::time::Duration;
