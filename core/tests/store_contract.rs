@@ -28,7 +28,8 @@ use flowstage_core::domain::when::Zone;
 use flowstage_core::domain::{AccountId, Lang, ProfileId, TicketId};
 use flowstage_core::store::{
     AcceptOutcome, Arrival, Backend, EditDecision, EditReviewed, FirstRead, Handled, Move,
-    NewProposal, Recipients, Reinstated, Settings, StepSave, Store, StoreError, TicketPost,
+    NewProposal, OwnedProfile, Recipients, Reinstated, Settings, StepSave, Store, StoreError,
+    TicketPost,
 };
 
 mod support;
@@ -620,10 +621,11 @@ async fn steps_ending_together_commit_together_each_with_its_own_answer(h: &Harn
         let (n, found) = done.unwrap();
         match found {
             None => assert_eq!(n, people, "only the newcomer is unknown"),
-            Some(FirstRead { account, conversation, profiles }) => {
+            Some(FirstRead { account, conversation, owned, profiles }) => {
                 assert_eq!(account.display_name, format!("7{n:02}"));
                 let stored = h.store.load_conversation(account.id, "telegram").await.unwrap();
                 assert_eq!(conversation, stored, "person {n}'s conversation");
+                assert_eq!(owned, [], "person {n} owns no profile");
                 let expected = (n % 2 == 0).then(Vec::new);
                 assert_eq!(profiles, expected, "person {n} has no profile, asked for or not");
             }
@@ -642,10 +644,9 @@ async fn profiles_read_at_once_each_get_their_own(h: &Harness) {
         for k in 0..i % 3 {
             let name = format!("Groupe {i}-{k}");
             let dates = dates(&[i + 1, i + 2]);
-            h.store
-                .create_profile(owner, &artist(&name), &dates, &ProfileStatus::Draft)
-                .await
-                .unwrap();
+            // An artist first, then a venue.
+            let details = if k == 0 { artist(&name) } else { venue(&name, 1) };
+            h.store.create_profile(owner, &details, &dates, &ProfileStatus::Draft).await.unwrap();
             names.push(name);
         }
         owners.push((owner, names, i));
@@ -685,6 +686,11 @@ async fn profiles_read_at_once_each_get_their_own(h: &Harness) {
             let asked = n % 3 != 0;
             let found = store.first_read(&identity, "telegram", asked).await.unwrap().unwrap();
             assert_eq!(found.account.id, *owner);
+            // Which profiles the account owns comes with every first read, oldest first.
+            let listed = store.profiles_of(*owner).await.unwrap();
+            let owned: Vec<OwnedProfile> =
+                listed.iter().map(|p| OwnedProfile { id: p.id, kind: p.kind() }).collect();
+            assert_eq!(found.owned, owned, "first read {n}: account {i}'s profiles, by id");
             let Some(profiles) = found.profiles else {
                 assert!(!asked, "first read {n}: profiles asked for");
                 return;
@@ -692,7 +698,7 @@ async fn profiles_read_at_once_each_get_their_own(h: &Harness) {
             assert!(asked, "first read {n}: profiles not asked for");
             let got: Vec<&str> = profiles.iter().map(|p| p.details.name().as_str()).collect();
             assert_eq!(got, *names, "first read {n}: account {i}'s profiles, oldest first");
-            assert_eq!(profiles, store.profiles_of(*owner).await.unwrap(), "first read {n}");
+            assert_eq!(profiles, listed, "first read {n}");
         });
     }
     while let Some(done) = reads.join_next().await {
@@ -705,6 +711,8 @@ async fn profiles_read_at_once_each_get_their_own(h: &Harness) {
     assert_eq!(names, ["Groupe 2-0", "Groupe 2-1"]);
     let alone = h.store.first_read(&po2, "telegram", false).await.unwrap().unwrap();
     assert_eq!(alone.profiles, None, "not asked for");
+    let kinds: Vec<ProfileKind> = alone.owned.iter().map(|p| p.kind).collect();
+    assert_eq!(kinds, [ProfileKind::Artist, ProfileKind::Venue], "owned, read alone");
 }
 
 /// At a light load each request is served alone. On PostgreSQL the connection a request used

@@ -229,20 +229,20 @@ impl Engine {
         // The account, its conversation and, for a step that looks at them, its profiles in one
         // read; a newcomer's account is made first.
         let with_profiles = super::looks_at_profiles(&input);
-        let (mut account, mut prefetched, profiles) = match self
+        let (mut account, mut prefetched, owned, profiles) = match self
             .store
             .first_read(&speaker.identity, channel, with_profiles)
             .await?
         {
-            Some(FirstRead { account, conversation, profiles }) => {
-                (account, Some(conversation), profiles)
+            Some(FirstRead { account, conversation, owned, profiles }) => {
+                (account, Some(conversation), Some(owned), profiles)
             }
             None => {
                 let (account, _) = self
                     .store
                     .account_for_identity(&speaker.identity, &speaker.display_name, speaker.lang)
                     .await?;
-                (account, None, None)
+                (account, None, None, None)
             }
         };
         if let Some(lang) = lang {
@@ -256,7 +256,9 @@ impl Engine {
         let mut last = Hold { guard, ended: &self.ended };
         // The profiles read with the account, unless a step of this account ended since the
         // read began (it may have changed them): then the step lists them when it needs them.
-        let mut profiles = profiles.filter(|_| last.guard.ended <= read_from);
+        let fresh = last.guard.ended <= read_from;
+        let mut owned = owned.filter(|_| fresh);
+        let mut profiles = profiles.filter(|_| fresh);
         // A step of this account saved in this process after the read (it ran meanwhile, or
         // this step waited for it): start from what it saved, no need to read again. The
         // versioned save still refuses it if another instance moved the conversation on.
@@ -304,9 +306,11 @@ impl Engine {
             // The profiles read are the person's, for the first try only (a try again reads
             // anew), and not in a team's place, where the step speaks as the profile's owner.
             let known = profiles.take().filter(|_| seat.is_none());
+            let owned = owned.take().filter(|_| seat.is_none());
             let ctx = Ctx {
                 store: &self.store,
                 account: seat.as_ref().map_or(&account, |s| &s.owner),
+                owned: owned.as_deref(),
                 profiles: known.as_deref(),
                 place: origin.place.as_deref(),
                 speaker,
@@ -453,18 +457,20 @@ mod tests {
     use crate::domain::account::{Identity, Platform};
     use crate::domain::profile::ProfileStatus;
 
-    fn help() -> Incoming {
-        Incoming::Command { name: "help".into(), args: String::new() }
+    fn command(name: &str) -> Incoming {
+        Incoming::Command { name: name.into(), args: String::new() }
     }
 
     fn text(outcome: &Outcome) -> String {
         outcome.replies.iter().map(Reply::plain_text).collect::<Vec<_>>().join("\n")
     }
 
-    /// The profiles read with the account serve the step only if no step of the same person
-    /// ended since the read began: here a step that made their first profile ended while
-    /// `/help` waited for the person's lock, its read done, and `/help` still speaks to an
-    /// artist, as it does once nothing runs at the same time.
+    /// What the first read says of the person's profiles serves the step only if no step of
+    /// the same person ended since the read began: here a step that made their first profile
+    /// ended while the command waited for the person's lock, its read done, and the command
+    /// still answers as it does once nothing runs at the same time. `/help` asks only which
+    /// kind of profile the person has (`Ctx::owned`), `/profile` the profile in full
+    /// (`Ctx::profiles`).
     #[test]
     fn profiles_read_before_a_step_of_the_same_person_ended_are_read_again() {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -474,47 +480,50 @@ mod tests {
             let store = Store::connect(&url, Arc::new(SystemClock)).await.unwrap();
             store.migrate().await.unwrap();
             let engine = Engine::new(store.clone(), Rules::default());
-            let ana = Speaker {
-                identity: Identity::new(Platform::Local, "ana"),
-                display_name: "ana".into(),
-                lang: Lang::En,
-                is_admin: false,
-            };
-            let out = engine.handle(&ana, Incoming::Open).await.unwrap();
-            let agree = out
-                .replies
-                .iter()
-                .flat_map(Reply::all_buttons)
-                .find(|b| decode(&b.payload).is_some_and(|(_, a)| a == Action::Consent(true)))
-                .unwrap()
-                .payload
-                .clone();
-            engine.handle(&ana, Incoming::Button(agree)).await.unwrap();
-            let newcomer = text(&engine.handle(&ana, help()).await.unwrap());
+            for name in ["help", "profile"] {
+                let ana = Speaker {
+                    identity: Identity::new(Platform::Local, format!("ana-{name}")),
+                    display_name: "ana".into(),
+                    lang: Lang::En,
+                    is_admin: false,
+                };
+                let out = engine.handle(&ana, Incoming::Open).await.unwrap();
+                let agree = out
+                    .replies
+                    .iter()
+                    .flat_map(Reply::all_buttons)
+                    .find(|b| decode(&b.payload).is_some_and(|(_, a)| a == Action::Consent(true)))
+                    .unwrap()
+                    .payload
+                    .clone();
+                engine.handle(&ana, Incoming::Button(agree)).await.unwrap();
+                let newcomer = text(&engine.handle(&ana, command(name)).await.unwrap());
 
-            let lock = engine.lock_for(out.account);
-            let guard = lock.lock().await;
-            let asked = engine.handle(&ana, help());
-            tokio::pin!(asked);
-            // `/help` reads the account and its profiles (none), then waits for the lock.
-            tokio::select! {
-                _ = &mut asked => panic!("/help ran while the person's lock was held"),
-                () = tokio::time::sleep(std::time::Duration::from_millis(300)) => {}
+                let lock = engine.lock_for(out.account);
+                let guard = lock.lock().await;
+                let asked = engine.handle(&ana, command(name));
+                tokio::pin!(asked);
+                // The command reads the account and its profiles (none), then waits for the
+                // lock.
+                tokio::select! {
+                    _ = &mut asked => panic!("/{name} ran while the person's lock was held"),
+                    () = tokio::time::sleep(std::time::Duration::from_millis(300)) => {}
+                }
+                let today = engine.store.clock().now().date_naive();
+                let artist = crate::demo::catalogue(today).unwrap().remove(0);
+                assert_eq!(artist.details.kind(), crate::domain::profile::ProfileKind::Artist);
+                let pending = &ProfileStatus::Pending;
+                store
+                    .create_profile(out.account, &artist.details, &artist.dates, pending)
+                    .await
+                    .unwrap();
+                // A step of this person ends, as the one that made the profile would.
+                drop(Hold { guard, ended: &engine.ended });
+                let raced = text(&asked.await.unwrap());
+                let alone = text(&engine.handle(&ana, command(name)).await.unwrap());
+                assert_ne!(alone, newcomer, "an artist's /{name} is not a newcomer's");
+                assert_eq!(raced, alone, "/{name} after the profile was made");
             }
-            let today = engine.store.clock().now().date_naive();
-            let artist = crate::demo::catalogue(today).unwrap().remove(0);
-            assert_eq!(artist.details.kind(), crate::domain::profile::ProfileKind::Artist);
-            let pending = &ProfileStatus::Pending;
-            store
-                .create_profile(out.account, &artist.details, &artist.dates, pending)
-                .await
-                .unwrap();
-            // A step of this person ends, as the one that made the profile would.
-            drop(Hold { guard, ended: &engine.ended });
-            let raced = text(&asked.await.unwrap());
-            let alone = text(&engine.handle(&ana, help()).await.unwrap());
-            assert_ne!(alone, newcomer, "an artist's /help is not a newcomer's");
-            assert_eq!(raced, alone, "/help after the profile was made");
         });
     }
 }

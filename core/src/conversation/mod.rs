@@ -143,9 +143,13 @@ pub struct Ctx<'a> {
     pub place: Option<&'a str>,
     /// This instance sends email (`SMTP_URL` is set): addresses are verified by a code.
     pub email: bool,
-    /// The account's profiles, read with it before the step began, when no step of the
-    /// account ended since: the step's first look at its own profiles, before it touches the
-    /// store, need not read them again (see [`Turn::active_profile`]).
+    /// Which profiles the account owns (ids and kinds), read with it before the step began,
+    /// when no step of the account ended since (see [`Turn::active_kind`]).
+    pub(crate) owned: Option<&'a [crate::store::OwnedProfile]>,
+    /// The account's profiles, read with it before the step began when the step looks at them
+    /// ([`looks_at_profiles`]) and no step of the account ended since: the step's first look
+    /// at its own profiles, before it touches the store, need not read them again (see
+    /// [`Turn::active_profile`]).
     pub(crate) profiles: Option<&'a [crate::domain::profile::Profile]>,
 }
 
@@ -156,14 +160,15 @@ impl Ctx<'_> {
     }
 }
 
-/// Whether a step on `input` is likely to look at the person's own profiles: the commands whose
-/// flows start from the profile the person speaks as. The engine's first read then brings them
-/// ([`Ctx::profiles`]); listing them for every step cost a step of someone with profiles more
-/// than it saved (docs/decisions.md §24). A hint only: a step not given them reads them when it
-/// needs them.
+/// Whether a step on `input` is likely to look at the person's own profiles in full: the
+/// commands whose flows start from the profile the person speaks as, its details and dates.
+/// The engine's first read then brings them ([`Ctx::profiles`]); listing them for every step
+/// cost a step of someone with profiles more than it saved (docs/decisions.md §24). `/help`
+/// and `/start` only ask which kind of profile the person speaks as, which every first read
+/// says ([`Ctx::owned`]). A hint only: a step not given them reads them when it needs them.
 pub(crate) fn looks_at_profiles(input: &Incoming) -> bool {
     matches!(input, Incoming::Command { name, .. }
-        if matches!(name.as_str(), "help" | "start" | "profile" | "match" | "favorites"))
+        if matches!(name.as_str(), "profile" | "match" | "favorites"))
 }
 
 /// Applies one event to a conversation. Never fails: a store error is logged and answered with
@@ -185,6 +190,7 @@ pub async fn step(ctx: &Ctx<'_>, state: State, input: Incoming) -> Step {
         zone: ctx.account.time_zone,
         pure: false,
         known: ctx.profiles,
+        owned: ctx.owned,
         touched: std::sync::atomic::AtomicBool::new(false),
     };
     let pressed_nonce = turn.state.nonce;
@@ -410,7 +416,7 @@ async fn command(turn: &mut Turn<'_>, name: &str, args: &str) -> Result<(), Stor
             // A first profile set aside by Cancel is resumed where it was (with a profile
             // already, "Add" on the profile page resumes it).
             Some(Mode::Wizard(w))
-                if turn.state.mode == Mode::Idle && turn.active_profile().await?.is_none() =>
+                if turn.state.mode == Mode::Idle && turn.active_kind().await?.is_none() =>
             {
                 turn.state.mode = Mode::Wizard(w);
                 turn.say("wizard-resumed", &[]);
@@ -488,7 +494,7 @@ async fn act(turn: &mut Turn<'_>, action: Action) -> Result<(), StoreError> {
                     return Box::pin(act(turn, action)).await;
                 }
                 // Someone who already has profiles (linked, or created elsewhere) goes on with them.
-                if turn.active_profile().await?.is_some() {
+                if turn.active_kind().await?.is_some() {
                     turn.state.mode = Mode::Idle;
                     idle_help(turn);
                 } else {
@@ -752,7 +758,7 @@ async fn start(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         consent_screen(turn);
         return Ok(());
     }
-    if turn.active_profile().await?.is_some() {
+    if turn.active_kind().await?.is_some() {
         let name = turn.ctx.account.display_name.clone();
         turn.say("welcome-back", &[("name", name)]);
         turn.state.mode = Mode::Idle;
@@ -812,7 +818,7 @@ fn command_lines(lang: Lang, admin: bool) -> &'static [Vec<Span>] {
 
 /// `/help`: what this person can do, by role.
 async fn help(turn: &mut Turn<'_>) -> Result<(), StoreError> {
-    let kind = turn.active_profile().await?.map(|p| p.kind());
+    let kind = turn.active_kind().await?;
     let key = match kind {
         Some(ProfileKind::Artist) => "help-artist",
         Some(ProfileKind::Venue) => "help-venue",

@@ -10,10 +10,10 @@ use super::reply::{Button, Reply, Span};
 use super::state::State;
 use super::{Ctx, Effect};
 use crate::booking::BookingService;
-use crate::domain::profile::Profile;
+use crate::domain::profile::{Profile, ProfileKind};
 use crate::domain::when::Zone;
 use crate::domain::{AccountId, Lang};
-use crate::store::{Store, StoreError};
+use crate::store::{OwnedProfile, Store, StoreError};
 
 /// One step in progress: the state being changed and the replies being written.
 pub(crate) struct Turn<'a> {
@@ -29,6 +29,8 @@ pub(crate) struct Turn<'a> {
     pub pure: bool,
     /// The person's profiles as read before the step ([`Ctx::profiles`]), until used once.
     pub known: Option<&'a [Profile]>,
+    /// Which profiles the person owned before the step ([`Ctx::owned`]), until used once.
+    pub owned: Option<&'a [OwnedProfile]>,
     /// Set once the step asks the store anything: from then on, what was read before the step
     /// may be out of date (the step may have changed it), so profiles are read anew.
     pub touched: AtomicBool,
@@ -127,6 +129,19 @@ impl Turn<'_> {
         let profile = chosen.or_else(|| mine.first()).cloned();
         self.state.active = profile.as_ref().map(|p| p.id);
         Ok(profile)
+    }
+
+    /// The kind of the profile the person speaks as ([`Turn::active_profile`]'s), `None`
+    /// without one. Before the step has asked the store anything, which profiles the person
+    /// owns is known from the first read, and the profile itself is not listed.
+    pub async fn active_kind(&mut self) -> Result<Option<ProfileKind>, StoreError> {
+        let Some(owned) = self.owned.take().filter(|_| !*self.touched.get_mut()) else {
+            return Ok(self.active_profile().await?.map(|p| p.kind()));
+        };
+        let chosen = self.state.active.and_then(|id| owned.iter().find(|p| p.id == id));
+        let profile = chosen.or_else(|| owned.first());
+        self.state.active = profile.map(|p| p.id);
+        Ok(profile.map(|p| p.kind))
     }
 }
 

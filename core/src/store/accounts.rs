@@ -10,8 +10,9 @@ use super::{
     Conn, ConversationRecord, Pool, Result, Store, StoreError, is_unique_violation, on_conn,
     on_pool,
 };
+use crate::domain::ProfileId;
 use crate::domain::account::{Account, Identity, Platform};
-use crate::domain::profile::Profile;
+use crate::domain::profile::{Profile, ProfileKind};
 use crate::domain::values::Email;
 use crate::domain::when::Zone;
 use crate::domain::{AccountId, Lang};
@@ -61,18 +62,29 @@ fn account_columns_of(alias: &str) -> String {
 }
 
 /// What a conversation step reads first: the account, its conversation on the step's channel
-/// (none yet on a first step there) and, when asked for, its profiles with their dates and
-/// bookings, oldest first, as [`Store::profiles_of`] lists them.
+/// (none yet on a first step there), which profiles it owns and, when asked for, those
+/// profiles with their dates and bookings, oldest first, as [`Store::profiles_of`] lists them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FirstRead {
     pub account: Account,
     pub conversation: Option<ConversationRecord>,
+    /// Each of the account's profiles, oldest first, by its id and kind: always read.
+    pub owned: Vec<OwnedProfile>,
     /// `None` when not asked for.
     pub profiles: Option<Vec<Profile>>,
 }
 
-/// An account and its conversation on one channel, if it has one there, and whether it has
-/// profiles at all (most steps' people have none or some, and only then are they listed).
+/// One of a person's profiles as the first read names it: which one, and an artist's or a
+/// venue's. Enough to speak to an artist or a venue (`/help`, `/start`) without listing the
+/// profile's details and free dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwnedProfile {
+    pub id: ProfileId,
+    pub kind: ProfileKind,
+}
+
+/// An account and its conversation on one channel, if it has one there, and its profiles' ids
+/// and kinds (a JSON array of `[id, kind]` pairs, empty or absent when it has none).
 #[derive(sqlx::FromRow)]
 struct WithConversation {
     #[sqlx(flatten)]
@@ -80,7 +92,7 @@ struct WithConversation {
     state: Option<String>,
     version: Option<i64>,
     updated_at: Option<DateTime<Utc>>,
-    has_profiles: bool,
+    owned: Option<String>,
 }
 
 impl WithConversation {
@@ -92,13 +104,42 @@ impl WithConversation {
             _ => None,
         };
         let account = Account::try_from(self.account)?;
-        Ok(FirstRead { account, conversation, profiles: None })
+        let owned = match self.owned {
+            Some(pairs) => read_owned(&pairs)?,
+            None => Vec::new(),
+        };
+        Ok(FirstRead { account, conversation, owned, profiles: None })
     }
 }
 
-/// Whether an account has profiles, as a column of the first read.
-const HAS_PROFILES: &str =
-    "EXISTS (SELECT 1 FROM profiles p WHERE p.owner_id = a.id) AS has_profiles";
+/// The first read's `owned` column: `[[id, kind], …]`, put oldest first as the listings are.
+fn read_owned(pairs: &str) -> Result<Vec<OwnedProfile>> {
+    let pairs: Vec<(i64, String)> =
+        serde_json::from_str(pairs).map_err(|e| StoreError::corrupt("owned profiles", e))?;
+    let mut owned = pairs
+        .into_iter()
+        .map(|(id, kind)| match ProfileKind::parse(&kind) {
+            Some(kind) => Ok(OwnedProfile { id: ProfileId(id), kind }),
+            None => Err(StoreError::corrupt("profile kind", kind)),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    owned.sort_by_key(|p| p.id.0);
+    Ok(owned)
+}
+
+/// The first read's column of the account's profiles, each as `[id, kind]` in a JSON array
+/// (one aggregate on the owner's index, no row per profile), on PostgreSQL and on SQLite.
+const OWNED_POSTGRES: &str = "(SELECT json_agg(json_build_array(p.id, p.kind))::TEXT \
+     FROM profiles p WHERE p.owner_id = a.id) AS owned";
+const OWNED_SQLITE: &str = "(SELECT json_group_array(json_array(p.id, p.kind)) \
+     FROM profiles p WHERE p.owner_id = a.id) AS owned";
+
+fn owned_column(pool: &Pool) -> &'static str {
+    match pool {
+        Pool::Postgres(_) => OWNED_POSTGRES,
+        Pool::Sqlite(_) => OWNED_SQLITE,
+    }
+}
 
 /// The first read of the steps starting at the same moment: each account by its identity, with
 /// its conversation on the step's channel, in one statement (see `batch.rs`); then, on the same
@@ -148,6 +189,7 @@ fn read_together_sql(pool: &Pool) -> &'static str {
         reads_joined(
             "unnest($1::TEXT[], $2::TEXT[], $3::TEXT[]) WITH ORDINALITY AS t (p, e, c, n)",
             ["t.p", "t.e", "t.c"],
+            OWNED_POSTGRES,
         )
     });
     static SQLITE: LazyLock<String> = LazyLock::new(|| {
@@ -158,6 +200,7 @@ fn read_together_sql(pool: &Pool) -> &'static str {
                 "json_extract(t.value, '$.e')",
                 "json_extract(t.value, '$.c')",
             ],
+            OWNED_SQLITE,
         )
     });
     match pool {
@@ -167,10 +210,14 @@ fn read_together_sql(pool: &Pool) -> &'static str {
 }
 
 /// The reads' statement over `requests`, given the expressions of a request's platform,
-/// external id and channel.
-fn reads_joined(requests: &str, [platform, external_id, channel]: [&str; 3]) -> String {
+/// external id and channel, and the database's [`owned_column`].
+fn reads_joined(
+    requests: &str,
+    [platform, external_id, channel]: [&str; 3],
+    owned: &str,
+) -> String {
     format!(
-        "SELECT t.n, {}, c.state, c.version, c.updated_at, {HAS_PROFILES} FROM {requests} \
+        "SELECT t.n, {}, c.state, c.version, c.updated_at, {owned} FROM {requests} \
          JOIN identities i ON i.platform = {platform} AND i.external_id = {external_id} \
          JOIN accounts a ON a.id = i.account_id \
          LEFT JOIN conversations c ON c.account_id = a.id AND c.channel = {channel}",
@@ -301,12 +348,18 @@ impl Store {
         };
         let asked =
             |n: i64| usize::try_from(n - 1).ok().and_then(|i| batch.get(i)).is_some_and(|r| r.2);
+        let rows: Vec<(i64, Result<FirstRead>)> =
+            rows.into_iter().map(|row| (row.n, row.found.read())).collect();
         // Each owner's profiles, and how many requests of the batch still want them (an account
         // may be asked for on two channels at once): the last one takes them, the others a copy.
         let mut by_owner: std::collections::HashMap<AccountId, (Vec<Profile>, usize)> =
             std::collections::HashMap::new();
-        for row in rows.iter().filter(|r| r.found.has_profiles && asked(r.n)) {
-            by_owner.entry(AccountId(row.found.account.id)).or_default().1 += 1;
+        for (_, found) in rows.iter().filter(|(n, _)| asked(*n)) {
+            if let Ok(found) = found
+                && !found.owned.is_empty()
+            {
+                by_owner.entry(found.account.id).or_default().1 += 1;
+            }
         }
         let owners: Vec<i64> = by_owner.keys().map(|o| o.0).collect();
         if !owners.is_empty() {
@@ -315,11 +368,11 @@ impl Store {
             }
         }
         let mut answers: Vec<Result<Option<_>>> = batch.iter().map(|_| Ok(None)).collect();
-        for row in rows {
-            let slot = usize::try_from(row.n - 1).ok().and_then(|i| answers.get_mut(i));
+        for (n, found) in rows {
+            let slot = usize::try_from(n - 1).ok().and_then(|i| answers.get_mut(i));
             if let Some(slot) = slot {
-                let with_profiles = asked(row.n);
-                *slot = row.found.read().map(|mut found| {
+                let with_profiles = asked(n);
+                *slot = found.map(|mut found| {
                     if with_profiles {
                         let mine = match by_owner.get_mut(&found.account.id) {
                             Some((mine, wanted)) if *wanted > 1 => {
@@ -346,11 +399,12 @@ impl Store {
         with_profiles: bool,
     ) -> Result<Option<FirstRead>> {
         let sql = format!(
-            "SELECT {}, c.state, c.version, c.updated_at, {HAS_PROFILES} FROM identities i \
+            "SELECT {}, c.state, c.version, c.updated_at, {} FROM identities i \
              JOIN accounts a ON a.id = i.account_id \
              LEFT JOIN conversations c ON c.account_id = a.id AND c.channel = $3 \
              WHERE i.platform = $1 AND i.external_id = $2",
-            account_columns_of("a")
+            account_columns_of("a"),
+            owned_column(&self.pool)
         );
         let row = on_conn!(conn, |c| {
             sqlx::query_as::<_, WithConversation>(&sql)
@@ -361,10 +415,9 @@ impl Store {
                 .await
         })?;
         let Some(row) = row else { return Ok(None) };
-        let has_profiles = row.has_profiles;
         let mut found = row.read()?;
         if with_profiles {
-            found.profiles = Some(if has_profiles {
+            found.profiles = Some(if !found.owned.is_empty() {
                 self.profiles_of_owners_on(conn, &[found.account.id.0]).await?
             } else {
                 Vec::new()

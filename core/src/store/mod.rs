@@ -32,7 +32,7 @@ use sqlx::{PgPool, SqlitePool};
 
 use crate::clock::Clock;
 
-pub use accounts::{FirstRead, LinkError, Settings};
+pub use accounts::{FirstRead, LinkError, OwnedProfile, Settings};
 pub use conversations::ConversationRecord;
 pub use email::{
     CODE_LIFETIME, CODE_TRIES, CODES_PER_HOUR, CodeCheck, CodePayload, CodeSent, EmailItem,
