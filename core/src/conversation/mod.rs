@@ -165,10 +165,17 @@ impl Ctx<'_> {
 /// The engine's first read then brings them ([`Ctx::profiles`]); listing them for every step
 /// cost a step of someone with profiles more than it saved (docs/decisions.md §24). `/help`
 /// and `/start` only ask which kind of profile the person speaks as, which every first read
-/// says ([`Ctx::owned`]). A hint only: a step not given them reads them when it needs them.
+/// says ([`Ctx::owned`]). The same commands pressed as buttons (the short help's) count too.
+/// A hint only: a step not given them reads them when it needs them.
 pub(crate) fn looks_at_profiles(input: &Incoming) -> bool {
-    matches!(input, Incoming::Command { name, .. }
-        if matches!(name.as_str(), "profile" | "match" | "favorites"))
+    let full = |name: &str| matches!(name, "profile" | "match" | "favorites");
+    match input {
+        Incoming::Command { name, .. } => full(name),
+        Incoming::Button(p) => {
+            matches!(payload::decode(p), Some((_, Action::Command(name))) if full(name))
+        }
+        _ => false,
+    }
 }
 
 /// Applies one event to a conversation. Never fails: a store error is logged and answered with
@@ -851,5 +858,26 @@ mod tests {
     fn the_engine_runs_in_a_spawned_task(engine: &Engine, speaker: &Speaker, ctx: &Ctx<'_>) {
         is_send(&engine.handle(speaker, Incoming::Open));
         is_send(&step(ctx, State::default(), Incoming::Open));
+    }
+
+    /// The steps whose first read brings the profiles in full: the commands that show or match
+    /// the profile, typed or pressed; `/help` (which asks only the profile's kind), other
+    /// buttons and text do not.
+    #[test]
+    fn the_commands_that_look_at_the_profile_in_full_get_it_with_the_first_read() {
+        let typed = |name: &str| Incoming::Command { name: name.into(), args: String::new() };
+        let pressed = |action: &Action| Incoming::Button(payload::encode(7, action));
+        for name in ["profile", "match", "favorites"] {
+            assert!(looks_at_profiles(&typed(name)), "/{name}");
+        }
+        assert!(looks_at_profiles(&pressed(&Action::Command("match"))));
+        assert!(looks_at_profiles(&pressed(&Action::Command("profile"))));
+        assert!(!looks_at_profiles(&pressed(&Action::Command("help"))));
+        assert!(!looks_at_profiles(&pressed(&Action::Consent(true))));
+        for name in ["help", "start", "proposals", "settings"] {
+            assert!(!looks_at_profiles(&typed(name)), "/{name}");
+        }
+        assert!(!looks_at_profiles(&Incoming::Text("Lyon".into())));
+        assert!(!looks_at_profiles(&Incoming::Button("not a payload".into())));
     }
 }
