@@ -713,6 +713,22 @@ async fn profiles_read_at_once_each_get_their_own(h: &Harness) {
     assert_eq!(alone.profiles, None, "not asked for");
     let kinds: Vec<ProfileKind> = alone.owned.iter().map(|p| p.kind).collect();
     assert_eq!(kinds, [ProfileKind::Artist, ProfileKind::Venue], "owned, read alone");
+    // One account read on two channels at the same moment (a Telegram and a Discord step, in
+    // one batch as soon as a read is being served): every read gets the profiles.
+    let listed = h.store.profiles_of(alone.account.id).await.unwrap();
+    let mut both = tokio::task::JoinSet::new();
+    for n in 0..64 {
+        let (store, po2) = (h.store.clone(), po2.clone());
+        both.spawn(async move {
+            let channel = if n % 2 == 0 { "telegram" } else { "discord" };
+            (n, store.first_read(&po2, channel, true).await.unwrap().unwrap())
+        });
+    }
+    while let Some(done) = both.join_next().await {
+        let (n, found) = done.unwrap();
+        assert_eq!(found.profiles.as_ref(), Some(&listed), "read {n} on two channels");
+        assert_eq!(found.owned, alone.owned, "read {n} on two channels");
+    }
 }
 
 /// At a light load each request is served alone. On PostgreSQL the connection a request used
