@@ -226,8 +226,8 @@ impl Engine {
         let lang = origin.lang;
         let channel = speaker.identity.platform.as_str();
         let read_from = self.ended.load(Ordering::SeqCst);
-        // The account, its conversation and, for a step that looks at them, its profiles in one
-        // read; a newcomer's account is made first.
+        // The account, its conversation, which profiles it owns and, for a step that looks at
+        // them, those profiles in full, in one read; a newcomer's account is made first.
         let with_profiles = super::looks_at_profiles(&input);
         let (mut account, mut prefetched, owned, profiles) = match self
             .store
