@@ -64,8 +64,8 @@ async fn names(
 pub(crate) async fn list(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     turn.state.mode = Mode::Idle;
     let lang = turn.lang;
-    let profiles = turn.store().profiles_of(turn.account()).await?;
-    let mine: Vec<ProfileId> = profiles.iter().map(|p| p.id).collect();
+    let owned = turn.owned_profiles().await?;
+    let mine: Vec<ProfileId> = owned.iter().map(|p| p.id).collect();
     let mut all: Vec<Proposal> = Vec::new();
     for id in &mine {
         for p in turn.store().proposals_of_profile(*id).await? {
@@ -159,7 +159,7 @@ pub(crate) async fn list(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     let mut boards: Vec<(ProfileId, NaiveDate)> = all
         .iter()
         .filter(|p| !p.status.is_final() && p.terms.day >= today)
-        .filter(|p| profiles.iter().any(|m| m.id == p.venue && m.kind() == ProfileKind::Venue))
+        .filter(|p| owned.iter().any(|m| m.id == p.venue && m.kind == ProfileKind::Venue))
         .map(|p| (p.venue, p.terms.day))
         .collect();
     boards.sort_by_key(|(v, d)| (*d, *v));

@@ -135,13 +135,31 @@ impl Turn<'_> {
     /// without one. Before the step has asked the store anything, which profiles the person
     /// owns is known from the first read, and the profile itself is not listed.
     pub async fn active_kind(&mut self) -> Result<Option<ProfileKind>, StoreError> {
-        let Some(owned) = self.owned.take().filter(|_| !*self.touched.get_mut()) else {
+        let Some(owned) = self.owned_before() else {
             return Ok(self.active_profile().await?.map(|p| p.kind()));
         };
         let chosen = self.state.active.and_then(|id| owned.iter().find(|p| p.id == id));
         let profile = chosen.or_else(|| owned.first());
         self.state.active = profile.map(|p| p.id);
         Ok(profile.map(|p| p.kind))
+    }
+
+    /// The person's profiles by id and kind, oldest first: from the first read before the step
+    /// has asked the store anything (no listing of the profiles), listed otherwise.
+    pub async fn owned_profiles(&mut self) -> Result<Vec<OwnedProfile>, StoreError> {
+        if let Some(owned) = self.owned_before() {
+            return Ok(owned.to_vec());
+        }
+        let mine = self.store().profiles_of(self.account()).await?;
+        Ok(mine.iter().map(|p| OwnedProfile { id: p.id, kind: p.kind() }).collect())
+    }
+}
+
+impl<'a> Turn<'a> {
+    /// Which profiles the person owned as the first read found them ([`Ctx::owned`]), once,
+    /// and only while the step has not asked the store anything.
+    fn owned_before(&mut self) -> Option<&'a [OwnedProfile]> {
+        self.owned.take().filter(|_| !*self.touched.get_mut())
     }
 }
 
