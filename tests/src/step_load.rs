@@ -71,7 +71,13 @@ pub struct Plan {
     /// Each person also has an artist profile (the demo's first, with its dates) and is idle
     /// with it, as someone who finished the wizard is: their `/help` then speaks to an artist.
     pub profiles: bool,
+    /// The command every other step sends (the others open the conversation): `help` unless
+    /// told, one of [`COMMANDS`].
+    pub command: &'static str,
 }
+
+/// The commands `--command` may repeat.
+pub const COMMANDS: [&str; 4] = ["help", "proposals", "profile", "match"];
 
 /// What a run measured.
 #[derive(Debug, Clone)]
@@ -145,10 +151,13 @@ impl fmt::Display for Figures {
         let build = if self.release { "release" } else { "debug" };
         writeln!(
             f,
-            "step-load on {db} ({build}), {} people, {} instance{}: opened in {:.2} s",
+            "step-load on {db} ({build}), {} people{}, {} instance{}, every other step /{}: \
+             opened in {:.2} s",
             self.plan.people,
+            if self.plan.profiles { " with a profile" } else { "" },
             self.plan.instances,
             if self.plan.instances == 1 { "" } else { "s sharing the database" },
+            self.plan.command,
             self.opened.as_secs_f64()
         )?;
         writeln!(
@@ -308,7 +317,7 @@ async fn take_burst(engine: &Engines, plan: Plan) -> (Vec<Duration>, Duration) {
             let mut times = Vec::with_capacity(plan.steps);
             for i in 0..plan.steps {
                 let t = Instant::now();
-                engine.of(n, i).handle(&who, repeated(i)).await.unwrap();
+                engine.of(n, i).handle(&who, repeated(plan.command, i)).await.unwrap();
                 times.push(t.elapsed());
             }
             times
@@ -373,11 +382,12 @@ async fn give_profile(store: &Store, n: usize) {
     store.create_profile(account.id, &artist.details, &artist.dates, pending).await.unwrap();
 }
 
-/// The step people repeat: asking where they are, which reads the account and the state and
-/// saves the state, as every step does.
-fn repeated(i: usize) -> Incoming {
+/// The step people repeat: a command (`/help`, asking where they are, unless told), and
+/// opening the conversation, each of which reads the account and the state and saves the
+/// state, as every step does.
+fn repeated(command: &str, i: usize) -> Incoming {
     if i.is_multiple_of(2) {
-        Incoming::Command { name: "help".into(), args: String::new() }
+        Incoming::Command { name: command.into(), args: String::new() }
     } else {
         Incoming::Open
     }
@@ -682,7 +692,7 @@ async fn steady(engine: &Engines, plan: Plan, period: Duration) -> Steady {
                 let who = speaker(n);
                 while let Some((after, at, i)) = steps.recv().await {
                     let begun = tokio::time::Instant::now();
-                    engine.of(n, i).handle(&who, repeated(i)).await.unwrap();
+                    engine.of(n, i).handle(&who, repeated(plan.command, i)).await.unwrap();
                     let _ = took.send((after, at.elapsed(), begun.saturating_duration_since(at)));
                 }
             });

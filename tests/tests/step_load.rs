@@ -21,6 +21,7 @@ async fn two_instances_save_every_step_once(postgres: bool) {
         steady_at: None,
         steady_for: Duration::from_secs(1),
         profiles: true,
+        command: "help",
     };
     let figures = run(plan).await;
     println!("{figures}");
@@ -61,6 +62,7 @@ async fn more_people_at_once_than_an_engine_admits(postgres: bool) {
         steady_at: None,
         steady_for: Duration::from_secs(1),
         profiles: false,
+        command: "help",
     };
     let figures = run(plan).await;
     println!("{figures}");

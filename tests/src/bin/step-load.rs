@@ -1,5 +1,5 @@
 //! `step-load [PEOPLE] [--steps N] [--postgres] [--instances N] [--writers N] [--steady MS]
-//! [--steady-at PERCENT] [--for S] [--profiles]`: what a conversation step costs next to one commit
+//! [--steady-at PERCENT] [--for S] [--profiles] [--command NAME]`: what a conversation step costs next to one commit
 //! of the same database. PEOPLE (default 1,000) open a conversation in the core's engine, in this
 //! process, then each takes N steps (default 10) all at once; the run prints steps per second, the
 //! raw single-row commit rate of the same database (SQLite by default, PostgreSQL at
@@ -16,12 +16,13 @@
 //! resident memory once every conversation is open. With `--instances N`, N engines, each with its
 //! own store, share the database and take each person's steps in turn; the run checks that every
 //! step was saved exactly once. With `--profiles` each person also has an artist profile (the
-//! demo's first) and is idle with it, so their `/help` speaks to an artist. Build it in release:
+//! demo's first) and is idle with it, so their `/help` speaks to an artist. Every other step is
+//! `/help`, or with `--command` `/proposals`, `/profile` or `/match`. Build it in release:
 //! `cargo build --release -p flowstage-tests`.
 
 use std::time::Duration;
 
-use flowstage_tests::step_load::{Plan, run};
+use flowstage_tests::step_load::{COMMANDS, Plan, run};
 
 /// The `flowstage` binary's allocator, so the steps measured here allocate as `serve`'s do.
 #[global_allocator]
@@ -32,7 +33,8 @@ async fn main() -> std::process::ExitCode {
     let usage = || {
         eprintln!(
             "usage: step-load [PEOPLE] [--steps N] [--postgres] [--instances N] [--writers N] \
-             [--steady MS] [--steady-at PERCENT] [--for S] [--profiles]"
+             [--steady MS] [--steady-at PERCENT] [--for S] [--profiles] \
+             [--command help|proposals|profile|match]"
         );
         std::process::ExitCode::from(2)
     };
@@ -46,6 +48,7 @@ async fn main() -> std::process::ExitCode {
         steady_at: None,
         steady_for: Duration::from_secs(20),
         profiles: false,
+        command: "help",
     };
     let mut args = std::env::args().skip(1);
     let number = |v: Option<String>| v.and_then(|n| n.parse::<u64>().ok()).filter(|n| *n > 0);
@@ -53,6 +56,10 @@ async fn main() -> std::process::ExitCode {
         match arg.as_str() {
             "--postgres" => plan.postgres = true,
             "--profiles" => plan.profiles = true,
+            "--command" => match args.next().and_then(|c| COMMANDS.into_iter().find(|k| *k == c)) {
+                Some(command) => plan.command = command,
+                None => return usage(),
+            },
             "--steps" => match number(args.next()) {
                 Some(n) => plan.steps = usize::try_from(n).unwrap_or(usize::MAX),
                 None => return usage(),
