@@ -50,6 +50,7 @@ on_both_backends!(Harness;
     the_inbox_records_once_and_keeps_replies_with_the_step,
     steps_ending_together_commit_together_each_with_its_own_answer,
     profiles_read_at_once_each_get_their_own,
+    proposals_read_at_once_each_get_their_own,
     lone_requests_a_moment_or_a_second_apart_are_served,
     an_email_address_is_verified_by_code_and_then_receives_notices,
     proposals_move_by_compare_and_set,
@@ -728,6 +729,66 @@ async fn profiles_read_at_once_each_get_their_own(h: &Harness) {
         let (n, found) = done.unwrap();
         assert_eq!(found.profiles.as_ref(), Some(&listed), "read {n} on two channels");
         assert_eq!(found.owned, alone.owned, "read {n} on two channels");
+    }
+}
+
+/// Issue 18: the reads of a profile's proposals (`/proposals`), many at once, are one
+/// statement; each gets its own profile's, sent and received, newest first, and a profile
+/// with none gets none.
+async fn proposals_read_at_once_each_get_their_own(h: &Harness) {
+    let a = account(h, "pp").await;
+    let days: Vec<u32> = (1..=12).collect();
+    let mut artists = Vec::new();
+    for i in 0..4 {
+        artists.push(approved(h, a, &artist(&format!("Groupe {i}")), &days).await);
+    }
+    let mut venues = Vec::new();
+    for i in 0..3 {
+        venues.push(approved(h, a, &venue(&format!("Salle {i}"), 4), &days).await);
+    }
+    // Artist i proposes to venue i and, from the second on, to venue 0 too: venue 0 has three,
+    // the last artist none.
+    let mut made: Vec<Proposal> = Vec::new();
+    for (i, artist) in artists.iter().enumerate().take(3) {
+        let d = u32::try_from(i).unwrap();
+        made.push(propose(h, a, *artist, venues[i], d + 1).await);
+        if i > 0 {
+            made.push(propose(h, a, *artist, venues[0], d + 5).await);
+        }
+    }
+    let mut everyone: Vec<ProfileId> = artists.clone();
+    everyone.extend(&venues);
+    let expected = |profile: ProfileId| -> Vec<flowstage_core::domain::ProposalId> {
+        let mut ids: Vec<_> = made
+            .iter()
+            .filter(|p| p.from_profile == profile || p.to_profile == profile)
+            .map(|p| p.id)
+            .collect();
+        ids.sort_by_key(|id| std::cmp::Reverse(*id));
+        ids
+    };
+    let expected: Arc<Vec<(ProfileId, Vec<_>)>> =
+        Arc::new(everyone.iter().map(|p| (*p, expected(*p))).collect());
+    assert!(expected.iter().any(|(_, ids)| ids.is_empty()), "a profile with none");
+    assert!(expected.iter().any(|(_, ids)| ids.len() > 2), "a profile with several");
+    let mut reads = tokio::task::JoinSet::new();
+    for n in 0..56 {
+        let (store, expected) = (h.store.clone(), expected.clone());
+        reads.spawn(async move {
+            let (profile, ids) = &expected[n % expected.len()];
+            let found = store.proposals_of_profile(*profile).await.unwrap();
+            let got: Vec<_> = found.iter().map(|p| p.id).collect();
+            assert_eq!(got, *ids, "read {n}: profile {profile:?}'s proposals, newest first");
+        });
+    }
+    while let Some(done) = reads.join_next().await {
+        done.unwrap();
+    }
+    // Alone, read whole: the same as the proposal read by its id.
+    let alone = h.store.proposals_of_profile(venues[0]).await.unwrap();
+    assert_eq!(alone.len(), 3);
+    for p in &alone {
+        assert_eq!(*p, h.store.proposal(p.id).await.unwrap());
     }
 }
 

@@ -2,10 +2,13 @@
 //! this module makes each transition atomic (compare-and-set on the status) and lets unique
 //! indexes, not a check-then-write, decide races for the last slot of a date.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{Result, Store, StoreError, is_unique_violation, on_pool};
+use super::batch::{Batch, Batcher};
+use super::{Conn, Pool, Result, Store, StoreError, is_unique_violation, on_conn, on_pool};
 use crate::booking::{Hold, ReceivedProposal};
 use crate::domain::proposal::{
     Booking, BookingNumber, BookingStatus, ContractCopies, Deal, ExpiryReason, Proposal,
@@ -150,6 +153,86 @@ struct ProposalRow {
 
 const PROPOSAL_COLUMNS: &str = "id, from_profile, to_profile, artist_id, venue_id, sender_id, day, fee, deal, set_minutes, \
      times, message, status, reason, counter_of, created_at, answered_at, expires_at, contract_terms";
+
+/// The proposals of the profiles whose reads ask at the same moment, each profile's sent or
+/// received, newest first, in one statement (see `batch.rs`): `/proposals` read them with a
+/// statement of its own, a connection taken from the pool and a round trip to check it as it
+/// went back, which cost the machine about as much again as the rest of the step
+/// (docs/decisions.md §24).
+#[derive(Debug)]
+pub(crate) struct ProfileProposals;
+
+impl Batch for ProfileProposals {
+    type Request = ProfileId;
+    type Answer = Vec<Proposal>;
+    type Key = ();
+    const MAX: usize = 256;
+    const METRIC: &'static str = "flowstage_proposal_batch_steps";
+
+    fn key(_: &ProfileId) -> Option<()> {
+        None
+    }
+
+    fn batcher(store: &Store) -> &Batcher<Self> {
+        &store.proposals
+    }
+
+    async fn serve_one(_: &Store, conn: &mut Conn, profile: &ProfileId) -> Result<Vec<Proposal>> {
+        let sql = format!(
+            "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE from_profile = $1 OR to_profile = $1 \
+             ORDER BY id DESC"
+        );
+        let rows = on_conn!(conn, |c| sqlx::query_as::<_, ProposalRow>(&sql)
+            .bind(profile.0)
+            .fetch_all(&mut **c)
+            .await)?;
+        rows.into_iter().map(Proposal::try_from).collect()
+    }
+
+    async fn serve_together(
+        store: &Store,
+        conn: &mut Conn,
+        profiles: &[ProfileId],
+    ) -> Result<Vec<Result<Vec<Proposal>>>> {
+        let ids = serde_json::to_string(&profiles.iter().map(|p| p.0).collect::<Vec<_>>())
+            .map_err(|e| StoreError::corrupt("profile ids", e))?;
+        let rows = on_conn!(conn, |c| sqlx::query_as::<_, ProposalRow>(
+            proposals_of_profiles_sql(&store.pool)
+        )
+        .bind(&ids)
+        .fetch_all(&mut **c)
+        .await)?;
+        let mut by_profile: std::collections::HashMap<ProfileId, Vec<Proposal>> =
+            std::collections::HashMap::new();
+        for row in rows {
+            let proposal = Proposal::try_from(row)?;
+            if proposal.from_profile != proposal.to_profile {
+                by_profile.entry(proposal.to_profile).or_default().push(proposal.clone());
+            }
+            by_profile.entry(proposal.from_profile).or_default().push(proposal);
+        }
+        Ok(profiles.iter().map(|p| Ok(by_profile.get(p).cloned().unwrap_or_default())).collect())
+    }
+}
+
+/// [`ProfileProposals`]' statement: the profiles' ids as one JSON array, unpacked by each
+/// database; each side of a proposal through its own index, newest first. Made once per process.
+fn proposals_of_profiles_sql(pool: &Pool) -> &'static str {
+    fn sql(ids: &str) -> String {
+        format!(
+            "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE id IN \
+             (SELECT id FROM proposals WHERE from_profile IN ({ids}) \
+             UNION SELECT id FROM proposals WHERE to_profile IN ({ids})) ORDER BY id DESC"
+        )
+    }
+    static POSTGRES: LazyLock<String> =
+        LazyLock::new(|| sql("SELECT value::BIGINT FROM json_array_elements_text($1::json)"));
+    static SQLITE: LazyLock<String> = LazyLock::new(|| sql("SELECT value FROM json_each($1)"));
+    match pool {
+        Pool::Postgres(_) => &POSTGRES,
+        Pool::Sqlite(_) => &SQLITE,
+    }
+}
 
 impl TryFrom<ProposalRow> for Proposal {
     type Error = StoreError;
@@ -368,16 +451,10 @@ impl Store {
         row.map(Proposal::try_from).transpose()?.ok_or(StoreError::NotFound("proposal"))
     }
 
-    /// Proposals a profile sent or received, newest first.
+    /// Proposals a profile sent or received, newest first. The reads asking at the same moment
+    /// (each person's `/proposals`) are one statement ([`ProfileProposals`]).
     pub async fn proposals_of_profile(&self, profile: ProfileId) -> Result<Vec<Proposal>> {
-        let sql = format!(
-            "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE from_profile = $1 OR to_profile = $1 ORDER BY id DESC"
-        );
-        let rows = on_pool!(self, |p| sqlx::query_as::<_, ProposalRow>(&sql)
-            .bind(profile.0)
-            .fetch_all(p)
-            .await)?;
-        rows.into_iter().map(Proposal::try_from).collect()
+        self.proposals.submit(self, profile).await
     }
 
     pub(super) async fn proposals_sent_by(&self, account: AccountId) -> Result<Vec<Proposal>> {
