@@ -44,19 +44,13 @@ async fn names(
     turn: &Turn<'_>,
     ids: impl IntoIterator<Item = ProfileId>,
 ) -> Result<HashMap<ProfileId, String>, StoreError> {
-    let mut out = HashMap::new();
+    let mut ids: Vec<ProfileId> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = turn.store().profile_names(&ids).await?;
+    // A profile gone since (its owner erased) is shown as "?".
     for id in ids {
-        if let std::collections::hash_map::Entry::Vacant(e) = out.entry(id) {
-            match turn.store().profile(id).await {
-                Ok(p) => {
-                    e.insert(p.details.name().to_string());
-                }
-                Err(StoreError::NotFound(_)) => {
-                    e.insert("?".to_owned());
-                }
-                Err(err) => return Err(err),
-            }
-        }
+        out.entry(id).or_insert_with(|| "?".to_owned());
     }
     Ok(out)
 }

@@ -476,6 +476,31 @@ impl Store {
         self.list_profiles(Filter::Id, id.0).await?.pop().ok_or(StoreError::NotFound("profile"))
     }
 
+    /// The public names of the profiles `ids` that exist, in one statement: what a list of
+    /// proposals shows of the other side, without reading each profile with its dates.
+    pub async fn profile_names(
+        &self,
+        ids: &[ProfileId],
+    ) -> Result<std::collections::HashMap<ProfileId, String>> {
+        if ids.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
+        let json = serde_json::to_string(&ids.iter().map(|p| p.0).collect::<Vec<_>>())
+            .map_err(|e| StoreError::corrupt("profile ids", e))?;
+        let sql = match &self.pool {
+            Pool::Postgres(_) => {
+                "SELECT id, name FROM profiles WHERE id IN \
+                 (SELECT value::BIGINT FROM json_array_elements_text($1::json))"
+            }
+            Pool::Sqlite(_) => {
+                "SELECT id, name FROM profiles WHERE id IN (SELECT value FROM json_each($1))"
+            }
+        };
+        let rows: Vec<(i64, String)> =
+            on_pool!(self, |p| sqlx::query_as(sql).bind(&json).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(|(id, name)| (ProfileId(id), name)).collect())
+    }
+
     /// An account's profiles, oldest first. The reads of the steps asking at the same moment
     /// are one listing ([`OwnerProfiles`]).
     pub async fn profiles_of(&self, owner: AccountId) -> Result<Vec<Profile>> {
