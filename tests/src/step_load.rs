@@ -48,6 +48,7 @@ use flowstage_core::demo::catalogue;
 use flowstage_core::domain::Lang;
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::profile::{ProfileKind, ProfileStatus};
+use flowstage_core::matching::{LiveIndex, Weights};
 use flowstage_core::store::Store;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -535,8 +536,18 @@ pub async fn run(plan: Plan) -> Figures {
     }
     let store = stores[0].clone();
     store.migrate().await.unwrap();
-    let engines: Arc<Vec<Engine>> =
-        Arc::new(stores.iter().map(|s| Engine::new(s.clone(), Rules::default())).collect());
+    // Each engine searches its own match index, refreshed from the change feed when two
+    // seconds old and every two seconds in the background, as `serve`'s: an engine without one
+    // read the feed on every `/match`.
+    let mut engines = Vec::new();
+    let mut refreshers = Vec::new();
+    for s in &stores {
+        let live =
+            LiveIndex::load(s.clone(), Weights::default(), Duration::from_secs(2)).await.unwrap();
+        refreshers.push(live.spawn_refresher(Duration::from_secs(2)));
+        engines.push(Engine::new(s.clone(), Rules::default()).with_live_index(live));
+    }
+    let engines: Arc<Vec<Engine>> = Arc::new(engines);
     let engine = Engines(engines);
 
     eprintln!("step-load: opening {} conversations…", plan.people);
@@ -628,6 +639,9 @@ pub async fn run(plan: Plan) -> Figures {
     let commit_elapsed = started.elapsed();
 
     drop(engine);
+    for refresher in refreshers {
+        refresher.abort();
+    }
     for other in &stores[1..] {
         other.close().await;
     }
