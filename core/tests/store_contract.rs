@@ -333,6 +333,35 @@ async fn favourites_searches_and_alerts(h: &Harness) {
     assert_eq!(h.store.saved_searches(a).await.unwrap()[0].id, s);
     assert!(h.store.record_alert(s, v).await.unwrap());
     assert!(!h.store.record_alert(s, v).await.unwrap(), "never twice for the same pair");
+    // Searches kept at the same moment (many people's `/match`) are one insert: each gets the
+    // id of its own row, two alike included.
+    let b = account(h, "4b").await;
+    let bv = approved(h, b, &venue("Le Périscope", 1), &[5]).await;
+    let mut saves = tokio::task::JoinSet::new();
+    for n in 0..40u32 {
+        let store = h.store.clone();
+        let (who, profile) = if n % 2 == 0 { (a, ar) } else { (b, bv) };
+        // Every fourth is the same as the one four before it.
+        let query = format!(r#"{{"radius_km":{}}}"#, if n % 4 < 2 { n } else { 1000 + n % 2 });
+        saves.spawn(async move {
+            let id = store.save_search(who, profile, &query).await.unwrap();
+            (id, who, profile, query)
+        });
+    }
+    let mut ids = std::collections::HashSet::new();
+    let mut saved = Vec::new();
+    while let Some(done) = saves.join_next().await {
+        let (id, who, profile, query) = done.unwrap();
+        assert!(ids.insert(id), "one row each: {id:?} given twice");
+        saved.push((id, who, profile, query));
+    }
+    let mut history = h.store.saved_searches(a).await.unwrap();
+    history.extend(h.store.saved_searches(b).await.unwrap());
+    for (id, who, profile, query) in saved {
+        let row = history.iter().find(|s| s.id == id).unwrap();
+        assert_eq!((row.account, row.profile, row.query.as_str()), (who, profile, query.as_str()));
+    }
+    assert_eq!(history.len(), 41, "the first search and the forty");
 }
 
 async fn tickets_open_and_close(h: &Harness) {
@@ -734,7 +763,7 @@ async fn profiles_read_at_once_each_get_their_own(h: &Harness) {
 
 /// Issue 18: the reads of a profile's proposals (`/proposals`), many at once, are one
 /// statement; each gets its own profile's, sent and received, newest first, and a profile
-/// with none gets none.
+/// with none gets none. The other sides' names are one read too.
 async fn proposals_read_at_once_each_get_their_own(h: &Harness) {
     let a = account(h, "pp").await;
     let days: Vec<u32> = (1..=12).collect();
@@ -790,6 +819,17 @@ async fn proposals_read_at_once_each_get_their_own(h: &Harness) {
     for p in &alone {
         assert_eq!(*p, h.store.proposal(p.id).await.unwrap());
     }
+    // What a list of proposals shows of the other side: the names, in one read; an id that is
+    // no profile is left out.
+    let mut asked = everyone.clone();
+    asked.push(ProfileId(i64::MAX));
+    let names = h.store.profile_names(&asked).await.unwrap();
+    assert_eq!(names.len(), everyone.len());
+    for id in &everyone {
+        let profile = h.store.profile(*id).await.unwrap();
+        assert_eq!(names.get(id).map(String::as_str), Some(profile.details.name().as_str()));
+    }
+    assert!(h.store.profile_names(&[]).await.unwrap().is_empty());
 }
 
 /// At a light load each request is served alone. On PostgreSQL the connection a request used

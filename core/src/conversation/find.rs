@@ -168,7 +168,7 @@ pub(crate) async fn run(turn: &mut Turn<'_>, filters: SearchFilters) -> Result<(
         hits: hits.iter().map(|m| (m.profile, m.score)).collect(),
         page: 0,
     });
-    show_page(turn).await
+    show_page_of(turn, &me).await
 }
 
 /// A search as stored: the filters' JSON, the same text for the same filters.
@@ -341,8 +341,7 @@ async fn rescore(
 }
 
 pub(crate) async fn show_page(turn: &mut Turn<'_>) -> Result<(), StoreError> {
-    let Mode::Results(res) = turn.state.mode.clone() else { return Ok(()) };
-    let lang = turn.lang;
+    let Mode::Results(res) = &turn.state.mode else { return Ok(()) };
     let seeker = match turn.store().profile(res.seeker).await {
         Ok(p) => p,
         Err(StoreError::NotFound(_)) => {
@@ -352,6 +351,14 @@ pub(crate) async fn show_page(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         }
         Err(e) => return Err(e),
     };
+    show_page_of(turn, &seeker).await
+}
+
+/// The results' page for `seeker`, the profile they were searched for (read by the caller:
+/// a new search has it already).
+async fn show_page_of(turn: &mut Turn<'_>, seeker: &Profile) -> Result<(), StoreError> {
+    let Mode::Results(res) = turn.state.mode.clone() else { return Ok(()) };
+    let lang = turn.lang;
     let active = describe(lang, &res.filters);
     if res.hits.is_empty() {
         let mut r = if active.is_empty() {
@@ -364,7 +371,7 @@ pub(crate) async fn show_page(turn: &mut Turn<'_>) -> Result<(), StoreError> {
         for (kind, text) in &active {
             let mut wider = res.filters.clone();
             wider.clear(*kind);
-            let q = query(&seeker, turn.ctx.today(), &wider);
+            let q = query(seeker, turn.ctx.today(), &wider);
             let n = turn.ctx.matcher.search(turn.store(), weights(turn), &q).await?.len();
             if n > 0 {
                 let key = i18n::counted(lang, "btn-loosen", n);
@@ -386,7 +393,7 @@ pub(crate) async fn show_page(turn: &mut Turn<'_>) -> Result<(), StoreError> {
     let mut rows = Vec::new();
     for (i, (id, points)) in res.hits.iter().enumerate().skip(page * PAGE).take(PAGE) {
         let Ok(other) = turn.store().profile(*id).await else { continue };
-        let line = match rescore(turn, &seeker, &other, &res.filters).await {
+        let line = match rescore(turn, seeker, &other, &res.filters).await {
             Some(m) => one_line(lang, &m),
             None => String::new(),
         };

@@ -191,6 +191,8 @@ pub struct Store {
     reads: Arc<batch::Batcher<accounts::Reads>>,
     /// The steps' reads of an account's profiles, served together (`profiles.rs`).
     profiles: Arc<batch::Batcher<profiles::OwnerProfiles>>,
+    /// The searches kept in the accounts' history, inserted together (`social.rs`).
+    searches: Arc<batch::Batcher<social::SavedSearches>>,
     /// The reads of a profile's proposals, served together (`proposals.rs`).
     proposals: Arc<batch::Batcher<proposals::ProfileProposals>>,
     /// The counts of messages sent, written together (`inbox.rs`).
@@ -216,8 +218,9 @@ impl Store {
         let reads = Arc::new(batch::Batcher::new(2));
         let profiles = Arc::new(batch::Batcher::new(2));
         let proposals = Arc::new(batch::Batcher::new(2));
+        let searches = Arc::new(batch::Batcher::new(group_commit::writers(&pool)));
         let counts = Arc::new(batch::Batcher::new(group_commit::writers(&pool)));
-        Self { pool, clock, schema, group, reads, profiles, proposals, counts }
+        Self { pool, clock, schema, group, reads, profiles, proposals, searches, counts }
     }
 
     /// Opens a PostgreSQL database inside one schema (created if missing): how tests isolate.
@@ -366,6 +369,7 @@ impl Store {
         self.reads.give_back_spare();
         self.profiles.give_back_spare();
         self.proposals.give_back_spare();
+        self.searches.give_back_spare();
         self.counts.give_back_spare();
         on_pool!(self, |p| p.close().await);
     }

@@ -4,8 +4,100 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Result, Store, on_pool};
+use super::batch::{Batch, Batcher};
+use super::{Conn, Pool, Result, Store, StoreError, on_conn, on_pool};
 use crate::domain::{AccountId, ProfileId, SavedSearchId, TicketId};
+
+/// A search to keep in the account's history: who made it, for which of their profiles, and
+/// its query.
+pub(crate) type NewSearch = (AccountId, ProfileId, String);
+
+/// The searches of the steps making one at the same moment (every `/match` keeps its search
+/// in the history), inserted in one statement (see `batch.rs`): each was a transaction of its
+/// own, a second commit in the step.
+#[derive(Debug)]
+pub(crate) struct SavedSearches;
+
+const INSERT_SEARCH: &str = "INSERT INTO saved_searches (account_id, profile_id, query, created_at) \
+     VALUES ($1, $2, $3, $4) RETURNING id";
+/// [`SavedSearches`]' rows as one JSON array of `{a, p, q}` (account, profile, query), unpacked
+/// by each database. The inserted rows come back with what they hold, which says whose each is.
+const POSTGRES_INSERT_SEARCHES: &str = "INSERT INTO saved_searches (account_id, profile_id, query, created_at) \
+     SELECT t.a, t.p, t.q, $2 FROM json_to_recordset($1::json) AS t (a BIGINT, p BIGINT, q TEXT) \
+     RETURNING id, account_id, profile_id, query";
+const SQLITE_INSERT_SEARCHES: &str = "INSERT INTO saved_searches (account_id, profile_id, query, created_at) \
+     SELECT json_extract(t.value, '$.a'), json_extract(t.value, '$.p'), json_extract(t.value, '$.q'), $2 \
+     FROM json_each($1) AS t RETURNING id, account_id, profile_id, query";
+
+impl Batch for SavedSearches {
+    type Request = NewSearch;
+    type Answer = SavedSearchId;
+    type Key = ();
+    const MAX: usize = 256;
+    const METRIC: &'static str = "flowstage_search_batch_steps";
+
+    fn key(_: &NewSearch) -> Option<()> {
+        None
+    }
+
+    fn batcher(store: &Store) -> &Batcher<Self> {
+        &store.searches
+    }
+
+    async fn serve_one(
+        store: &Store,
+        conn: &mut Conn,
+        (account, profile, query): &NewSearch,
+    ) -> Result<SavedSearchId> {
+        let now = store.clock.now();
+        let (id,): (i64,) = on_conn!(conn, |c| {
+            sqlx::query_as(INSERT_SEARCH)
+                .bind(account.0)
+                .bind(profile.0)
+                .bind(query)
+                .bind(now)
+                .fetch_one(&mut **c)
+                .await
+        })?;
+        Ok(SavedSearchId(id))
+    }
+
+    async fn serve_together(
+        store: &Store,
+        conn: &mut Conn,
+        searches: &[NewSearch],
+    ) -> Result<Vec<Result<SavedSearchId>>> {
+        let sql = match &store.pool {
+            Pool::Sqlite(_) => SQLITE_INSERT_SEARCHES,
+            Pool::Postgres(_) => POSTGRES_INSERT_SEARCHES,
+        };
+        let rows: Vec<serde_json::Value> = searches
+            .iter()
+            .map(|(a, p, q)| serde_json::json!({"a": a.0, "p": p.0, "q": q}))
+            .collect();
+        let rows = serde_json::Value::from(rows).to_string();
+        let now = store.clock.now();
+        let inserted: Vec<(i64, i64, i64, String)> = on_conn!(conn, |c| {
+            sqlx::query_as(sql).bind(&rows).bind(now).fetch_all(&mut **c).await
+        })?;
+        // Two requests alike (one account, profile and query) are two rows alike: either id
+        // answers either.
+        let mut ids: std::collections::HashMap<(i64, i64, &str), Vec<i64>> =
+            std::collections::HashMap::new();
+        for (id, a, p, q) in &inserted {
+            ids.entry((*a, *p, q.as_str())).or_default().push(*id);
+        }
+        Ok(searches
+            .iter()
+            .map(|(a, p, q)| {
+                ids.get_mut(&(a.0, p.0, q.as_str()))
+                    .and_then(Vec::pop)
+                    .map(SavedSearchId)
+                    .ok_or(StoreError::NotFound("saved search"))
+            })
+            .collect())
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SavedSearch {
@@ -134,25 +226,15 @@ impl Store {
         Ok(rows.into_iter().map(|(id,)| ProfileId(id)).collect())
     }
 
+    /// Keeps a search in the account's history. The searches made at the same moment are one
+    /// statement ([`SavedSearches`]).
     pub async fn save_search(
         &self,
         account: AccountId,
         profile: ProfileId,
         query: &str,
     ) -> Result<SavedSearchId> {
-        let now = self.clock.now();
-        let (id,): (i64,) = on_pool!(self, |p| {
-            sqlx::query_as(
-                "INSERT INTO saved_searches (account_id, profile_id, query, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-            )
-            .bind(account.0)
-            .bind(profile.0)
-            .bind(query)
-            .bind(now)
-            .fetch_one(p)
-            .await
-        })?;
-        Ok(SavedSearchId(id))
+        self.searches.submit(self, (account, profile, query.to_owned())).await
     }
 
     /// An account's search history, newest first.
