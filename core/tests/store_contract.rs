@@ -830,6 +830,14 @@ async fn proposals_read_at_once_each_get_their_own(h: &Harness) {
         assert_eq!(names.get(id).map(String::as_str), Some(profile.details.name().as_str()));
     }
     assert!(h.store.profile_names(&[]).await.unwrap().is_empty());
+    // A page of search results: the profiles asked for, in full, in one listing.
+    let page = h.store.profiles(&asked).await.unwrap();
+    assert_eq!(page.len(), everyone.len(), "the id that is no profile is left out");
+    for id in &everyone {
+        let one = page.iter().find(|p| p.id == *id).unwrap();
+        assert_eq!(*one, h.store.profile(*id).await.unwrap());
+    }
+    assert!(h.store.profiles(&[]).await.unwrap().is_empty());
 }
 
 /// At a light load each request is served alone. On PostgreSQL the connection a request used

@@ -391,9 +391,13 @@ async fn show_page_of(turn: &mut Turn<'_>, seeker: &Profile) -> Result<(), Store
     let page = usize::from(res.page).min(pages - 1);
     let mut items = Vec::new();
     let mut rows = Vec::new();
+    let shown: Vec<ProfileId> =
+        res.hits.iter().skip(page * PAGE).take(PAGE).map(|(id, _)| *id).collect();
+    // The page's profiles in one listing; one gone since the search is left out.
+    let profiles = turn.store().profiles(&shown).await?;
     for (i, (id, points)) in res.hits.iter().enumerate().skip(page * PAGE).take(PAGE) {
-        let Ok(other) = turn.store().profile(*id).await else { continue };
-        let line = match rescore(turn, seeker, &other, &res.filters).await {
+        let Some(other) = profiles.iter().find(|p| p.id == *id) else { continue };
+        let line = match rescore(turn, seeker, other, &res.filters).await {
             Some(m) => one_line(lang, &m),
             None => String::new(),
         };

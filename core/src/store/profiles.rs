@@ -123,6 +123,8 @@ enum Filter {
     Owner,
     /// The profiles of several owners: their ids as one JSON array, unpacked by each database.
     Owners,
+    /// Several profiles by their ids, as one JSON array.
+    Ids,
     Status,
     Approved,
     /// Approved profiles with an edit waiting for review (the argument is "approved").
@@ -139,6 +141,13 @@ impl Filter {
                     "p.owner_id IN (SELECT value::BIGINT FROM json_array_elements_text($1::json))"
                 }
                 Pool::Sqlite(_) => "p.owner_id IN (SELECT value FROM json_each($1))",
+            }
+            .to_owned(),
+            Filter::Ids => match pool {
+                Pool::Postgres(_) => {
+                    "p.id IN (SELECT value::BIGINT FROM json_array_elements_text($1::json))"
+                }
+                Pool::Sqlite(_) => "p.id IN (SELECT value FROM json_each($1))",
             }
             .to_owned(),
             Filter::Status => "p.status = $1".to_owned(),
@@ -474,6 +483,15 @@ impl Store {
 
     pub async fn profile(&self, id: ProfileId) -> Result<Profile> {
         self.list_profiles(Filter::Id, id.0).await?.pop().ok_or(StoreError::NotFound("profile"))
+    }
+
+    /// The profiles `ids` that exist, by id, in one listing: a page of search results.
+    pub async fn profiles(&self, ids: &[ProfileId]) -> Result<Vec<Profile>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::Value::from(ids.iter().map(|p| p.0).collect::<Vec<_>>());
+        self.list_profiles(Filter::Ids, ids.to_string()).await
     }
 
     /// The public names of the profiles `ids` that exist, in one statement: what a list of
