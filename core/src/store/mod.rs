@@ -130,6 +130,25 @@ macro_rules! on_conn {
 }
 pub(crate) use on_conn;
 
+/// The ids in `$1`, a JSON array of integers ([`json_ids`]), as a subquery on each database:
+/// how one statement reads or writes several rows by id (`x IN (…)`). Fixed text, never built
+/// from input.
+const POSTGRES_JSON_IDS: &str = "SELECT value::BIGINT FROM json_array_elements_text($1::json)";
+const SQLITE_JSON_IDS: &str = "SELECT value FROM json_each($1)";
+
+/// [`POSTGRES_JSON_IDS`] or [`SQLITE_JSON_IDS`], for `pool`'s database.
+pub(crate) fn ids_in_json(pool: &Pool) -> &'static str {
+    match pool {
+        Pool::Postgres(_) => POSTGRES_JSON_IDS,
+        Pool::Sqlite(_) => SQLITE_JSON_IDS,
+    }
+}
+
+/// `ids` as the JSON array [`ids_in_json`] unpacks.
+pub(crate) fn json_ids(ids: impl IntoIterator<Item = i64>) -> String {
+    serde_json::Value::from(ids.into_iter().collect::<Vec<_>>()).to_string()
+}
+
 /// What can go wrong in the store, as callers need to tell it apart.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

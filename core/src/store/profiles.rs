@@ -6,7 +6,7 @@ use rand::Rng;
 use serde_json::json;
 
 use super::batch::{Batch, Batcher};
-use super::{Conn, Pool, Result, Store, StoreError, on_conn, on_pool};
+use super::{Conn, Pool, Result, Store, StoreError, ids_in_json, json_ids, on_conn, on_pool};
 use crate::domain::audience::Audience;
 use crate::domain::profile::{Profile, ProfileDetails, ProfileKind, ProfileStatus};
 use crate::domain::proposal::BookingStatus;
@@ -121,9 +121,9 @@ impl Batch for OwnerProfiles {
 enum Filter {
     Id,
     Owner,
-    /// The profiles of several owners: their ids as one JSON array, unpacked by each database.
+    /// The profiles of several owners: their ids as one JSON array ([`ids_in_json`]).
     Owners,
-    /// Several profiles by their ids, as one JSON array.
+    /// Several profiles by their ids, as one JSON array ([`ids_in_json`]).
     Ids,
     Status,
     Approved,
@@ -136,20 +136,8 @@ impl Filter {
         match self {
             Filter::Id => "p.id = $1".to_owned(),
             Filter::Owner => "p.owner_id = $1".to_owned(),
-            Filter::Owners => match pool {
-                Pool::Postgres(_) => {
-                    "p.owner_id IN (SELECT value::BIGINT FROM json_array_elements_text($1::json))"
-                }
-                Pool::Sqlite(_) => "p.owner_id IN (SELECT value FROM json_each($1))",
-            }
-            .to_owned(),
-            Filter::Ids => match pool {
-                Pool::Postgres(_) => {
-                    "p.id IN (SELECT value::BIGINT FROM json_array_elements_text($1::json))"
-                }
-                Pool::Sqlite(_) => "p.id IN (SELECT value FROM json_each($1))",
-            }
-            .to_owned(),
+            Filter::Owners => format!("p.owner_id IN ({})", ids_in_json(pool)),
+            Filter::Ids => format!("p.id IN ({})", ids_in_json(pool)),
             Filter::Status => "p.status = $1".to_owned(),
             Filter::Approved => {
                 format!("p.status = '{}' AND p.id > $1", ProfileStatus::Approved.as_str())
@@ -490,8 +478,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let ids = serde_json::Value::from(ids.iter().map(|p| p.0).collect::<Vec<_>>());
-        self.list_profiles(Filter::Ids, ids.to_string()).await
+        self.list_profiles(Filter::Ids, json_ids(ids.iter().map(|p| p.0))).await
     }
 
     /// The public names of the profiles `ids` that exist, in one statement: what a list of
@@ -503,19 +490,11 @@ impl Store {
         if ids.is_empty() {
             return Ok(std::collections::HashMap::new());
         }
-        let json = serde_json::to_string(&ids.iter().map(|p| p.0).collect::<Vec<_>>())
-            .map_err(|e| StoreError::corrupt("profile ids", e))?;
-        let sql = match &self.pool {
-            Pool::Postgres(_) => {
-                "SELECT id, name FROM profiles WHERE id IN \
-                 (SELECT value::BIGINT FROM json_array_elements_text($1::json))"
-            }
-            Pool::Sqlite(_) => {
-                "SELECT id, name FROM profiles WHERE id IN (SELECT value FROM json_each($1))"
-            }
-        };
+        let json = json_ids(ids.iter().map(|p| p.0));
+        let sql =
+            format!("SELECT id, name FROM profiles WHERE id IN ({})", ids_in_json(&self.pool));
         let rows: Vec<(i64, String)> =
-            on_pool!(self, |p| sqlx::query_as(sql).bind(&json).fetch_all(p).await)?;
+            on_pool!(self, |p| sqlx::query_as(&sql).bind(&json).fetch_all(p).await)?;
         Ok(rows.into_iter().map(|(id, name)| (ProfileId(id), name)).collect())
     }
 
@@ -697,8 +676,8 @@ impl Store {
         match owners {
             [one] => self.list_profiles_on(conn, Filter::Owner, *one).await,
             _ => {
-                let ids = serde_json::Value::from(owners.to_vec());
-                self.list_profiles_on(conn, Filter::Owners, ids.to_string()).await
+                let ids = json_ids(owners.iter().copied());
+                self.list_profiles_on(conn, Filter::Owners, ids).await
             }
         }
     }

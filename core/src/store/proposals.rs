@@ -2,13 +2,14 @@
 //! this module makes each transition atomic (compare-and-set on the status) and lets unique
 //! indexes, not a check-then-write, decide races for the last slot of a date.
 
-use std::sync::LazyLock;
-
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::batch::{Batch, Batcher};
-use super::{Conn, Pool, Result, Store, StoreError, is_unique_violation, on_conn, on_pool};
+use super::{
+    Conn, Pool, Result, Store, StoreError, ids_in_json, is_unique_violation, json_ids, on_conn,
+    on_pool,
+};
 use crate::booking::{Hold, ReceivedProposal};
 use crate::domain::proposal::{
     Booking, BookingNumber, BookingStatus, ContractCopies, Deal, ExpiryReason, Proposal,
@@ -194,14 +195,12 @@ impl Batch for ProfileProposals {
         conn: &mut Conn,
         profiles: &[ProfileId],
     ) -> Result<Vec<Result<Vec<Proposal>>>> {
-        let ids = serde_json::to_string(&profiles.iter().map(|p| p.0).collect::<Vec<_>>())
-            .map_err(|e| StoreError::corrupt("profile ids", e))?;
-        let rows = on_conn!(conn, |c| sqlx::query_as::<_, ProposalRow>(
-            proposals_of_profiles_sql(&store.pool)
-        )
-        .bind(&ids)
-        .fetch_all(&mut **c)
-        .await)?;
+        let ids = json_ids(profiles.iter().map(|p| p.0));
+        let sql = proposals_of_profiles_sql(&store.pool);
+        let rows = on_conn!(conn, |c| sqlx::query_as::<_, ProposalRow>(&sql)
+            .bind(&ids)
+            .fetch_all(&mut **c)
+            .await)?;
         let mut by_profile: std::collections::HashMap<ProfileId, Vec<Proposal>> =
             std::collections::HashMap::new();
         for row in rows {
@@ -215,23 +214,15 @@ impl Batch for ProfileProposals {
     }
 }
 
-/// [`ProfileProposals`]' statement: the profiles' ids as one JSON array, unpacked by each
-/// database; each side of a proposal through its own index, newest first. Made once per process.
-fn proposals_of_profiles_sql(pool: &Pool) -> &'static str {
-    fn sql(ids: &str) -> String {
-        format!(
-            "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE id IN \
-             (SELECT id FROM proposals WHERE from_profile IN ({ids}) \
-             UNION SELECT id FROM proposals WHERE to_profile IN ({ids})) ORDER BY id DESC"
-        )
-    }
-    static POSTGRES: LazyLock<String> =
-        LazyLock::new(|| sql("SELECT value::BIGINT FROM json_array_elements_text($1::json)"));
-    static SQLITE: LazyLock<String> = LazyLock::new(|| sql("SELECT value FROM json_each($1)"));
-    match pool {
-        Pool::Postgres(_) => &POSTGRES,
-        Pool::Sqlite(_) => &SQLITE,
-    }
+/// [`ProfileProposals`]' statement: the profiles' ids as one JSON array ([`ids_in_json`]);
+/// each side of a proposal through its own index, newest first.
+fn proposals_of_profiles_sql(pool: &Pool) -> String {
+    let ids = ids_in_json(pool);
+    format!(
+        "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE id IN \
+         (SELECT id FROM proposals WHERE from_profile IN ({ids}) \
+         UNION SELECT id FROM proposals WHERE to_profile IN ({ids})) ORDER BY id DESC"
+    )
 }
 
 impl TryFrom<ProposalRow> for Proposal {
