@@ -12,7 +12,7 @@ use super::{Ctx, Effect};
 use crate::booking::BookingService;
 use crate::domain::profile::{Profile, ProfileKind};
 use crate::domain::when::Zone;
-use crate::domain::{AccountId, Lang};
+use crate::domain::{AccountId, Lang, ProfileId};
 use crate::store::{OwnedProfile, Store, StoreError};
 
 /// One step in progress: the state being changed and the replies being written.
@@ -125,10 +125,16 @@ impl Turn<'_> {
                 read.as_slice()
             }
         };
-        let chosen = self.state.active.and_then(|id| mine.iter().find(|p| p.id == id));
-        let profile = chosen.or_else(|| mine.first()).cloned();
-        self.state.active = profile.as_ref().map(|p| p.id);
-        Ok(profile)
+        Ok(self.choose(mine, |p| p.id).cloned())
+    }
+
+    /// Among the person's profiles `mine`, the chosen one if still theirs, else their first;
+    /// it is then the chosen one.
+    fn choose<'m, P>(&mut self, mine: &'m [P], id: impl Fn(&P) -> ProfileId) -> Option<&'m P> {
+        let chosen = self.state.active.and_then(|active| mine.iter().find(|p| id(p) == active));
+        let profile = chosen.or_else(|| mine.first());
+        self.state.active = profile.map(&id);
+        profile
     }
 
     /// The kind of the profile the person speaks as ([`Turn::active_profile`]'s), `None`
@@ -138,10 +144,7 @@ impl Turn<'_> {
         let Some(owned) = self.owned_before() else {
             return Ok(self.active_profile().await?.map(|p| p.kind()));
         };
-        let chosen = self.state.active.and_then(|id| owned.iter().find(|p| p.id == id));
-        let profile = chosen.or_else(|| owned.first());
-        self.state.active = profile.map(|p| p.id);
-        Ok(profile.map(|p| p.kind))
+        Ok(self.choose(owned, |p| p.id).map(|p| p.kind))
     }
 
     /// The person's profiles by id and kind, oldest first: from the first read before the step
