@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use flowstage_core::config::Config;
 use flowstage_core::conversation::Engine;
 use flowstage_core::matching::LiveIndex;
+use flowstage_core::matching::live::REFRESH_EVERY;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let store = crate::open(&config.database_url).await?;
@@ -22,10 +23,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr().context("reading the bound address")?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     // One match index per instance, following the database's change feed (and alerting).
-    let live = LiveIndex::load(store.clone(), config.match_weights, Duration::from_secs(2))
+    let live = LiveIndex::load(store.clone(), config.match_weights, REFRESH_EVERY)
         .await
         .context("building the match index")?;
-    let refresher = live.spawn_refresher(Duration::from_secs(2));
+    let refresher = live.spawn_refresher(REFRESH_EVERY);
     let engine = Arc::new(
         Engine::new(store.clone(), config.rules.clone())
             .with_live_index(live)

@@ -48,6 +48,7 @@ use flowstage_core::demo::catalogue;
 use flowstage_core::domain::Lang;
 use flowstage_core::domain::account::{Identity, Platform};
 use flowstage_core::domain::profile::{ProfileKind, ProfileStatus};
+use flowstage_core::matching::live::REFRESH_EVERY;
 use flowstage_core::matching::{LiveIndex, Weights};
 use flowstage_core::store::Store;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -536,15 +537,13 @@ pub async fn run(plan: Plan) -> Figures {
     }
     let store = stores[0].clone();
     store.migrate().await.unwrap();
-    // Each engine searches its own match index, refreshed from the change feed when two
-    // seconds old and every two seconds in the background, as `serve`'s: an engine without one
-    // read the feed on every `/match`.
+    // Each engine searches its own match index, refreshed from the change feed as `serve`'s
+    // is: an engine without one read the feed on every `/match`.
     let mut engines = Vec::new();
     let mut refreshers = Vec::new();
     for s in &stores {
-        let live =
-            LiveIndex::load(s.clone(), Weights::default(), Duration::from_secs(2)).await.unwrap();
-        refreshers.push(live.spawn_refresher(Duration::from_secs(2)));
+        let live = LiveIndex::load(s.clone(), Weights::default(), REFRESH_EVERY).await.unwrap();
+        refreshers.push(live.spawn_refresher(REFRESH_EVERY));
         engines.push(Engine::new(s.clone(), Rules::default()).with_live_index(live));
     }
     let engines: Arc<Vec<Engine>> = Arc::new(engines);

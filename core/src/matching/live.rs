@@ -22,6 +22,10 @@ use crate::store::{Store, StoreError};
 const GAP_PATIENCE: Duration = Duration::from_secs(30);
 /// Changes read per refresh step.
 const BATCH: i64 = 500;
+/// How old a running instance lets its index get: a search refreshes it past this age, and its
+/// refresher ([`LiveIndex::spawn_refresher`]) runs this often (`serve`, and `step-load`, which
+/// measures what `serve` does).
+pub const REFRESH_EVERY: Duration = Duration::from_secs(2);
 
 /// The feed position: everything up to `cursor` is applied, and so are the `seen` numbers past it.
 #[derive(Debug, Default)]

@@ -1,24 +1,24 @@
 //! `step-load [PEOPLE] [--steps N] [--postgres] [--instances N] [--writers N] [--steady MS]
-//! [--steady-at PERCENT] [--for S] [--profiles] [--command NAME]`: what a conversation step costs next to one commit
-//! of the same database. PEOPLE (default 1,000) open a conversation in the core's engine, in this
-//! process, then each takes N steps (default 10) all at once; the run prints steps per second, the
-//! raw single-row commit rate of the same database (SQLite by default, PostgreSQL at
-//! `TEST_DATABASE_URL`) from N writers (default 16) and their ratio. With `--steady MS` each person
-//! then acts every MS milliseconds for S seconds (default 20) and the run prints p50 / p99 of a
-//! step; with `--steady-at PERCENT` instead, the period is the one that offers PERCENT % of the
-//! rate the burst just measured (`--steady-at 80`: the steady load at 80 % of the measured
-//! capacity), and names the seconds whose p99 passed 50 ms (a stall of the machine shows there); a
-//! person's steps are taken one at a time, in order, as the front-ends take them, and a step's time
-//! is split into its wait for the person's step before it and the step itself. The burst is then
-//! taken again, and the run prints the steady load's share of it (the machine's speed may have
-//! moved meanwhile). It prints the mean size of each kind of batch the store served, the CPU time a
-//! step cost (this process's and the whole machine's) in the burst and in the steady load, and the
-//! resident memory once every conversation is open. With `--instances N`, N engines, each with its
-//! own store, share the database and take each person's steps in turn; the run checks that every
-//! step was saved exactly once. With `--profiles` each person also has an artist profile (the
-//! demo's first) and is idle with it, so their `/help` speaks to an artist. Every other step is
-//! `/help`, or with `--command` `/proposals`, `/profile` or `/match`. Build it in release:
-//! `cargo build --release -p flowstage-tests`.
+//! [--steady-at PERCENT] [--for S] [--profiles] [--command NAME]`: what a conversation step
+//! costs next to one commit of the same database. PEOPLE (default 1,000) open a conversation in the
+//! core's engine, in this process, then each takes N steps (default 10) all at once; the run prints
+//! steps per second, the raw single-row commit rate of the same database (SQLite by default,
+//! PostgreSQL at `TEST_DATABASE_URL`) from N writers (default 16) and their ratio. With
+//! `--steady MS` each person then acts every MS milliseconds for S seconds (default 20) and the run
+//! prints p50 / p99 of a step; with `--steady-at PERCENT` instead, the period is the one that
+//! offers PERCENT % of the rate the burst just measured (`--steady-at 80`: the steady load
+//! at 80 % of the measured capacity), and names the seconds whose p99 passed 50 ms (a stall of the
+//! machine shows there); a person's steps are taken one at a time, in order, as the front-ends take
+//! them, and a step's time is split into its wait for the person's step before it and the step
+//! itself. The burst is then taken again, and the run prints the steady load's share of it (the
+//! machine's speed may have moved meanwhile). It prints the mean size of each kind of batch the
+//! store served, the CPU time a step cost (this process's and the whole machine's) in the burst and
+//! in the steady load, and the resident memory once every conversation is open. With
+//! `--instances N`, N engines, each with its own store, share the database and take each person's
+//! steps in turn; the run checks that every step was saved exactly once. With `--profiles` each
+//! person also has an artist profile (the demo's first) and is idle with it, so their `/help`
+//! speaks to an artist. Every other step is `/help`, or with `--command` `/proposals`, `/profile`
+//! or `/match`. Build it in release: `cargo build --release -p flowstage-tests`.
 
 use std::time::Duration;
 
